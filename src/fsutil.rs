@@ -1,0 +1,125 @@
+//! File-system helpers that enforce minder's promises: every file it writes is 0600 and every
+//! folder 0700 whatever the umask, and metadata is replaced atomically (temp file + rename).
+
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+pub const FILE_MODE: u32 = 0o600;
+pub const DIR_MODE: u32 = 0o700;
+
+/// Create `dir` and any missing parents; each folder minder creates gets mode 0700.
+pub fn create_private_dir_all(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        if !parent.as_os_str().is_empty() {
+            create_private_dir_all(parent)?;
+        }
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => set_mode(dir, DIR_MODE),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("cannot create folder `{}`", dir.display())),
+    }
+}
+
+/// Create one folder (not its parents) with mode 0700; fails if it exists. Used as an atomic claim.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    fs::create_dir(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set permissions of `{}`", path.display()))
+}
+
+/// Open `path` for appending, creating it 0600. The mode is forced after opening because the
+/// umask can strip bits from the mode given to open(2).
+pub fn open_private_append(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(FILE_MODE)
+        .open(path)
+        .with_context(|| format!("cannot open `{}`", path.display()))?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
+    Ok(file)
+}
+
+/// Create (or truncate) `path` for writing with mode 0600.
+pub fn create_private_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(FILE_MODE)
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
+    Ok(file)
+}
+
+/// Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let dir = path.parent().context("atomic write needs a parent folder")?;
+    let tmp = dir.join(format!(
+        ".{}.{}.partial",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = create_private_file(&tmp)?;
+        file.write_all(data)
+            .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot sync `{}`", tmp.display()))?;
+        fs::rename(&tmp, path)
+            .with_context(|| format!("cannot replace `{}`", path.display()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Append one line to `path` (created 0600). A single write(2) of a line under PIPE_BUF on an
+/// O_APPEND file does not interleave with other appenders.
+pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    let mut file = open_private_append(path)?;
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    file.write_all(buf.as_bytes())
+        .with_context(|| format!("cannot append to `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_and_dirs_are_private_whatever_the_umask() {
+        let tmp = tempfile::tempdir().unwrap();
+        let old = unsafe { libc::umask(0o777) };
+        let dir = tmp.path().join("a/b");
+        create_private_dir_all(&dir).unwrap();
+        let file = dir.join("meta.json");
+        write_atomic(&file, b"{}").unwrap();
+        append_line(&dir.join("events"), "x").unwrap();
+        unsafe { libc::umask(old) };
+        for d in [tmp.path().join("a"), dir.clone()] {
+            assert_eq!(fs::metadata(&d).unwrap().permissions().mode() & 0o777, DIR_MODE);
+        }
+        for f in [file.clone(), dir.join("events")] {
+            assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, FILE_MODE);
+        }
+        assert_eq!(fs::read(&file).unwrap(), b"{}");
+    }
+}

@@ -1,0 +1,3 @@
+//! minder: keep coding agents running in named tmux sessions and show which one needs you.
+
+pub mod fsutil;
