@@ -105,15 +105,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_and_dirs_are_private_whatever_the_umask() {
+    // The umask itself is process-wide, so the "whatever the umask" half is covered by an
+    // integration test that runs minder under `umask 777`.
+    fn files_and_dirs_are_private() {
         let tmp = tempfile::tempdir().unwrap();
-        let old = unsafe { libc::umask(0o777) };
         let dir = tmp.path().join("a/b");
         create_private_dir_all(&dir).unwrap();
         let file = dir.join("meta.json");
         write_atomic(&file, b"{}").unwrap();
         append_line(&dir.join("events"), "x").unwrap();
-        unsafe { libc::umask(old) };
         for d in [tmp.path().join("a"), dir.clone()] {
             assert_eq!(fs::metadata(&d).unwrap().permissions().mode() & 0o777, DIR_MODE);
         }
