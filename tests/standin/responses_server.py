@@ -24,7 +24,8 @@ Script format (see codex-script.json beside this file):
         {"match": "make a file",          # substring of the user's prompt; null/absent = any
          "steps": [ RESPONSE, RESPONSE ]} # step k answers the k-th model call of that turn
       ],
-      "default": RESPONSE                 # when no turn matches
+      "default": RESPONSE,                # when no turn matches
+      "title": RESPONSE                   # Codex's side request for a thread title
     }
 
 The server is stateless: for each request it finds the last real user prompt
@@ -80,7 +81,23 @@ DEFAULT_SCRIPT = {
     "default": {"items": [{"type": "message", "text": "OK."}]},
 }
 
+# Codex asks the model for a thread title in a side request (its own thread,
+# thread_source "thread_title" in x-codex-turn-metadata) right after the first
+# prompt. It must get plain text, never the scripted tool call.
+DEFAULT_TITLE = {"items": [{"type": "message", "text": "Stand-in task"}]}
+TITLE_PREFIX = "Generate a concise, single-line task title"
+
 _log_lock = threading.Lock()
+
+
+def is_title_request(headers, prompt):
+    meta = headers.get("x-codex-turn-metadata") or ""
+    try:
+        if json.loads(meta).get("thread_source") == "thread_title":
+            return True
+    except (ValueError, AttributeError):
+        pass
+    return prompt.lstrip().startswith(TITLE_PREFIX)
 
 
 def _now():
@@ -322,7 +339,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": "not found"}})
             return
         prompt, k, cwd = analyse_input(body)
-        resp = choose(self.state.script(), prompt, k)
+        script = self.state.script()
+        if is_title_request(self.headers, prompt):
+            resp = script.get("title") or DEFAULT_TITLE
+        else:
+            resp = choose(script, prompt, k)
         n = self.state.next_id()
         status = int(resp.get("status", 200))
         if status != 200:
