@@ -76,24 +76,29 @@ const VALUE_KEYWORDS: &[&[u8]] = &[
 /// How many keyword steps the hold may extend backwards (`Authorization: Bearer …` needs two).
 const MAX_KEYWORD_STEPS: usize = 4;
 
-/// The built-in patterns, compiled once.
-pub fn builtin_patterns() -> Vec<Regex> {
+/// The built-in patterns, compiled once. A clone of a `Regex` gets its own cache pool, so
+/// redactors share these instead of cloning them.
+fn builtins() -> &'static [Regex] {
     static COMPILED: OnceLock<Vec<Regex>> = OnceLock::new();
-    COMPILED
-        .get_or_init(|| {
-            BUILTIN_SOURCES
-                .iter()
-                .map(|source| Regex::new(source).expect("built-in redaction pattern compiles"))
-                .collect()
-        })
-        .clone()
+    COMPILED.get_or_init(|| {
+        BUILTIN_SOURCES
+            .iter()
+            .map(|source| Regex::new(source).expect("built-in redaction pattern compiles"))
+            .collect()
+    })
+}
+
+/// The built-in patterns (see the list above for what each catches).
+pub fn builtin_patterns() -> Vec<Regex> {
+    builtins().to_vec()
 }
 
 /// Redacts a stream of output chunks. Feed it with [`push`](Redactor::push), call
 /// [`flush_idle`](Redactor::flush_idle) when the pipe has been quiet for a while and
 /// [`finish`](Redactor::finish) at end of input; write whatever each returns.
 pub struct Redactor {
-    patterns: Vec<Regex>,
+    builtin: &'static [Regex],
+    extra: Vec<Regex>,
     /// Tail of the input not yet released: it may be the start of a secret.
     held: Vec<u8>,
     /// A secret longer than [`HOLD_CAP`] was masked while still being written: drop the rest of
@@ -112,10 +117,9 @@ struct Found {
 impl Redactor {
     /// Built-in patterns plus the user's extra regexes (already validated by config).
     pub fn new(extra: &[Regex]) -> Redactor {
-        let mut patterns = builtin_patterns();
-        patterns.extend(extra.iter().cloned());
         Redactor {
-            patterns,
+            builtin: builtins(),
+            extra: extra.to_vec(),
             held: Vec::new(),
             swallowing: false,
         }
@@ -174,7 +178,7 @@ impl Redactor {
     fn scan(&self, buf: &[u8]) -> Found {
         let mut matches = Vec::new();
         let mut masks = Vec::new();
-        for re in &self.patterns {
+        for re in self.builtin.iter().chain(&self.extra) {
             if re.captures_len() > 1 {
                 for caps in re.captures_iter(buf) {
                     let whole = caps.get(0).expect("group 0 always matches");
@@ -482,6 +486,17 @@ mod tests {
                 String::from_utf8_lossy(&whole),
                 "split at {cut}"
             );
+        }
+        // Three chunks, every pair of cut points.
+        for first in 0..=line.len() {
+            for second in first..=line.len() {
+                let mut r = Redactor::new(extra);
+                let mut out = r.push(&line[..first]);
+                out.extend(r.push(&line[first..second]));
+                out.extend(r.push(&line[second..]));
+                out.extend(r.finish());
+                assert_eq!(out, whole, "split at {first} and {second}");
+            }
         }
         // Byte by byte, with an idle flush after each byte: held secrets survive idle flushes.
         let mut r = Redactor::new(extra);
