@@ -1,0 +1,1160 @@
+//! Turn a raw terminal byte log (what tmux `pipe-pane` records) into the text a person saw.
+//!
+//! A small streaming terminal emulator: bytes are parsed with `vte` and applied to a fixed-size
+//! screen; a row is written out once it scrolls off and can no longer change, so memory stays
+//! bounded by the screen size whatever the input.
+
+use std::io::{self, Write};
+
+/// Tab stops are fixed every 8 columns; programs that set their own are rare in logs.
+const TAB_WIDTH: usize = 8;
+/// `feed` hands the parser at most this many bytes at a time, so the OSC guard looks often.
+const SLICE: usize = 4096;
+/// vte keeps an OSC string in memory until it ends, and one that never ends (a corrupt or
+/// hostile log) would grow without limit. Past this many bytes without any parser action while
+/// an OSC is open, the rest of the string is skipped here instead, as tmux drops OSC strings
+/// past 1 MiB.
+const OSC_LIMIT: usize = 1 << 20;
+const SPACES: &[u8; 64] = &[b' '; 64];
+
+/// Renders a terminal byte stream into plain text, writing lines as soon as they are settled.
+///
+/// Feed it the log in pieces of any size (escape sequences and UTF-8 may be split anywhere),
+/// then call [`Renderer::finish`] for what is still on the screen. Output is written in
+/// many small pieces, so give it a buffered writer.
+pub struct Renderer {
+    parser: vte::Parser,
+    term: Term,
+    line: LineState,
+    /// Bytes handed to the parser since it last did anything (see [`OSC_LIMIT`]).
+    silent: usize,
+    /// The byte after the last ESC seen: `]` means an OSC string may be open.
+    after_esc: Option<u8>,
+    /// The last byte seen was ESC; the next one says what it started.
+    esc_pending: bool,
+    /// Skipping the rest of an OSC string longer than [`OSC_LIMIT`].
+    skipping_osc: bool,
+}
+
+impl Renderer {
+    /// A renderer for a terminal of `width` columns and `height` rows (each at least 1),
+    /// which should be the size of the pane the log was recorded from.
+    pub fn new(width: u16, height: u16) -> Renderer {
+        Renderer {
+            parser: vte::Parser::new(),
+            term: Term::new(usize::from(width.max(1)), usize::from(height.max(1))),
+            line: LineState::default(),
+            silent: 0,
+            after_esc: None,
+            esc_pending: false,
+            skipping_osc: false,
+        }
+    }
+
+    /// Apply `bytes` to the screen, writing to `out` the rows that scroll off.
+    ///
+    /// After an error from `out` the renderer may have dropped rows.
+    pub fn feed(&mut self, mut bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
+        while !bytes.is_empty() {
+            if self.skipping_osc {
+                match bytes
+                    .iter()
+                    .position(|&b| matches!(b, 0x07 | 0x18 | 0x1a | 0x1b))
+                {
+                    None => return Ok(()),
+                    Some(i) => {
+                        // BEL only ends the string; CAN, SUB and ESC are the parser's to act on.
+                        self.skipping_osc = false;
+                        bytes = &bytes[i + usize::from(bytes[i] == 0x07)..];
+                        continue;
+                    }
+                }
+            }
+            let (slice, rest) = bytes.split_at(bytes.len().min(SLICE));
+            bytes = rest;
+            self.note_escapes(slice);
+            let mut performer = Performer {
+                term: &mut self.term,
+                em: Emitter {
+                    out: &mut *out,
+                    line: &mut self.line,
+                    err: None,
+                },
+                acted: false,
+            };
+            self.parser.advance(&mut performer, slice);
+            let acted = performer.acted;
+            if let Some(err) = performer.em.err {
+                return Err(err);
+            }
+            if acted {
+                self.silent = 0;
+            } else {
+                self.silent += slice.len();
+                if self.silent > OSC_LIMIT && self.after_esc == Some(b']') {
+                    // A fresh parser drops vte's OSC buffer; the string's tail is skipped above.
+                    self.parser = vte::Parser::new();
+                    self.silent = 0;
+                    self.skipping_osc = true;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write what is left on the screen (without trailing blank rows) and start afresh.
+    ///
+    /// If the log ends inside a full-screen program, the main screen is written first, then
+    /// the program's last frame.
+    pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let mut em = Emitter {
+            out,
+            line: &mut self.line,
+            err: None,
+        };
+        self.term.finish(&mut em);
+        let err = em.err.take();
+        *self = Renderer::new(self.term.width as u16, self.term.height as u16);
+        err.map_or(Ok(()), Err)
+    }
+
+    /// Remember what the last ESC in the stream started, across feeds.
+    fn note_escapes(&mut self, slice: &[u8]) {
+        if self.esc_pending {
+            self.after_esc = Some(slice[0]);
+            self.esc_pending = false;
+        }
+        if let Some(i) = slice.iter().rposition(|&b| b == 0x1b) {
+            match slice.get(i + 1) {
+                Some(&b) => self.after_esc = Some(b),
+                None => self.esc_pending = true,
+            }
+        }
+    }
+
+    /// Bytes held on the heap by the screens and the line buffer, to check they stay bounded.
+    #[cfg(test)]
+    fn heap_bytes(&self) -> usize {
+        let rows = |screen: &Vec<Row>| {
+            screen.capacity() * std::mem::size_of::<Row>()
+                + screen
+                    .iter()
+                    .map(|r| r.cells.capacity() * std::mem::size_of::<Cell>())
+                    .sum::<usize>()
+        };
+        rows(&self.term.screen) + rows(&self.term.other) + self.line.text.capacity()
+    }
+}
+
+/// Render a whole log at once: see [`Renderer`].
+pub fn render_to_string(bytes: &[u8], width: u16, height: u16) -> String {
+    let mut out = Vec::new();
+    let mut renderer = Renderer::new(width, height);
+    // Writing to a Vec cannot fail.
+    let _ = renderer.feed(bytes, &mut out);
+    let _ = renderer.finish(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One screen cell: a character and up to two combining marks (`'\0'` for none).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Cell {
+    ch: char,
+    marks: [char; 2],
+}
+
+impl Cell {
+    const BLANK: Cell = Cell::new(' ');
+    /// The right half of a wide character: it takes a column and prints nothing.
+    const WIDE_TAIL: Cell = Cell::new('\0');
+
+    const fn new(ch: char) -> Cell {
+        Cell {
+            ch,
+            marks: ['\0'; 2],
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        self.ch == ' ' && self.marks[0] == '\0'
+    }
+}
+
+#[derive(Default)]
+struct Row {
+    /// Cells from column 0; columns past the end are blank. Never longer than the width.
+    cells: Vec<Cell>,
+    /// This row ran on into the next by autowrap, so on output they are one line (tmux's
+    /// GRID_LINE_WRAPPED). Kept on the upper row so it is settled when that row scrolls off.
+    wraps: bool,
+}
+
+impl Row {
+    fn clear(&mut self) {
+        self.cells.clear();
+        self.wraps = false;
+    }
+
+    /// Columns up to and including the last non-blank cell.
+    fn used(&self) -> usize {
+        self.cells
+            .iter()
+            .rposition(|c| !c.is_blank())
+            .map_or(0, |i| i + 1)
+    }
+
+    fn get(&self, x: usize) -> Cell {
+        self.cells.get(x).copied().unwrap_or(Cell::BLANK)
+    }
+
+    fn set(&mut self, x: usize, cell: Cell, width: usize) {
+        if self.cells.len() <= x {
+            // Allocate the full width at once, so capacity never exceeds it.
+            if self.cells.capacity() < width {
+                self.cells.reserve_exact(width - self.cells.len());
+            }
+            self.cells.resize(x + 1, Cell::BLANK);
+        }
+        self.cells[x] = cell;
+    }
+
+    /// Blank columns `from..to`.
+    fn erase(&mut self, from: usize, to: usize) {
+        let to = to.min(self.cells.len());
+        if from >= to {
+            return;
+        }
+        if to == self.cells.len() {
+            self.cells.truncate(from);
+        } else {
+            self.cells[from..to].fill(Cell::BLANK);
+        }
+        self.fix_wide();
+    }
+
+    /// Shift cells from `x` right by `n` blanks; cells pushed past the width are lost.
+    fn insert_blanks(&mut self, x: usize, n: usize, width: usize) {
+        if x >= self.cells.len() {
+            return;
+        }
+        let n = n.min(width - x);
+        self.set(width - 1, self.get(width - 1), width);
+        self.cells[x..].rotate_right(n);
+        self.cells[x..x + n].fill(Cell::BLANK);
+        self.fix_wide();
+    }
+
+    /// Remove `n` cells at `x`, pulling the rest left.
+    fn delete(&mut self, x: usize, n: usize) {
+        if x >= self.cells.len() {
+            return;
+        }
+        let n = n.min(self.cells.len() - x);
+        self.cells.drain(x..x + n);
+        self.fix_wide();
+    }
+
+    /// Blank any half of a wide character whose other half an edit removed.
+    fn fix_wide(&mut self) {
+        for i in 0..self.cells.len() {
+            let cell = self.cells[i];
+            if cell == Cell::WIDE_TAIL {
+                if i == 0 || !is_wide(self.cells[i - 1].ch) {
+                    self.cells[i] = Cell::BLANK;
+                }
+            } else if is_wide(cell.ch) && self.cells.get(i + 1) != Some(&Cell::WIDE_TAIL) {
+                self.cells[i] = Cell::BLANK;
+            }
+        }
+    }
+}
+
+/// The line being written, kept between feeds.
+#[derive(Default)]
+struct LineState {
+    /// A wrapped row was written without its newline; the next row continues the line.
+    open: bool,
+    /// Blank columns at the end of the wrapped rows written so far: written only if more text
+    /// follows on the same line, so no line ends in spaces.
+    spaces: usize,
+    /// Reused to build one row's text.
+    text: String,
+}
+
+/// Writes settled rows, joining wrapped rows into one line. Errors are kept for `feed` to
+/// return, since the parser's callbacks cannot return them.
+struct Emitter<'a> {
+    out: &'a mut dyn Write,
+    line: &'a mut LineState,
+    err: Option<io::Error>,
+}
+
+impl Emitter<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.err.is_none() {
+            if let Err(err) = self.out.write_all(bytes) {
+                self.err = Some(err);
+            }
+        }
+    }
+
+    fn row(&mut self, row: &Row, width: usize) {
+        let used = row.used();
+        if used > 0 {
+            let mut spaces = std::mem::take(&mut self.line.spaces);
+            while spaces > 0 {
+                let n = spaces.min(SPACES.len());
+                self.write(&SPACES[..n]);
+                spaces -= n;
+            }
+            let mut text = std::mem::take(&mut self.line.text);
+            text.clear();
+            for cell in &row.cells[..used] {
+                text.extend(
+                    std::iter::once(cell.ch)
+                        .chain(cell.marks)
+                        .filter(|&c| c != '\0'),
+                );
+            }
+            self.write(text.as_bytes());
+            self.line.text = text;
+        }
+        if row.wraps {
+            self.line.open = true;
+            self.line.spaces += width - used;
+        } else {
+            self.write(b"\n");
+            self.line.open = false;
+            self.line.spaces = 0;
+        }
+    }
+
+    /// End a line left open by a wrapped row whose continuation will not be written.
+    fn end_line(&mut self) {
+        if self.line.open {
+            self.write(b"\n");
+            self.line.open = false;
+            self.line.spaces = 0;
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+enum Charset {
+    #[default]
+    Ascii,
+    /// DEC special graphics, which older curses programs use to draw boxes.
+    Graphics,
+}
+
+/// What DECSC (ESC 7) saves.
+#[derive(Clone, Copy, Default)]
+struct SavedCursor {
+    x: usize,
+    y: usize,
+    origin: bool,
+    charsets: [Charset; 2],
+    shift_out: bool,
+}
+
+struct Term {
+    width: usize,
+    height: usize,
+    /// The screen shown: `height` rows.
+    screen: Vec<Row>,
+    /// The other screen (main while `on_alt`, else alternate).
+    other: Vec<Row>,
+    on_alt: bool,
+    /// Cursor column; `width` means a wrap is pending: the last column was just written and
+    /// the next character goes to the next row (tmux's model of xterm's deferred wrap).
+    x: usize,
+    y: usize,
+    /// Scroll region, inclusive.
+    top: usize,
+    bottom: usize,
+    autowrap: bool,
+    origin: bool,
+    insert: bool,
+    charsets: [Charset; 2],
+    shift_out: bool,
+    /// Saved cursor of the main and the alternate screen.
+    saved: [SavedCursor; 2],
+    /// For REP (CSI b).
+    last_char: Option<char>,
+    /// LF also returns the carriage. A pty with `onlcr` turns every LF a program writes into
+    /// CR LF, so a log recorded from a pane has CR before each LF of cooked output; a bare LF
+    /// there comes from a raw-mode program and only moves down. Until the first CR LF shows
+    /// the bytes came through a tty, they may come from a file or pipe, where LF means newline.
+    lf_newline: bool,
+    /// The previous thing done was a CR.
+    after_cr: bool,
+}
+
+impl Term {
+    fn new(width: usize, height: usize) -> Term {
+        let blank = || (0..height).map(|_| Row::default()).collect();
+        Term {
+            width,
+            height,
+            screen: blank(),
+            other: blank(),
+            on_alt: false,
+            x: 0,
+            y: 0,
+            top: 0,
+            bottom: height - 1,
+            autowrap: true,
+            origin: false,
+            insert: false,
+            charsets: [Charset::Ascii; 2],
+            shift_out: false,
+            saved: [SavedCursor::default(); 2],
+            last_char: None,
+            lf_newline: true,
+            after_cr: false,
+        }
+    }
+
+    /// The cursor column with a pending wrap taken as the last column.
+    fn col(&self) -> usize {
+        self.x.min(self.width - 1)
+    }
+
+    fn print(&mut self, c: char, em: &mut Emitter) {
+        // vte passes DEL on as a character; terminals ignore it.
+        if c == '\x7f' {
+            return;
+        }
+        let c = match self.charsets[usize::from(self.shift_out)] {
+            Charset::Graphics => dec_graphics(c),
+            Charset::Ascii => c,
+        };
+        let w = char_width(c);
+        if w == 0 {
+            self.add_mark(c);
+            return;
+        }
+        let w = w.min(self.width);
+        if self.x + w > self.width {
+            if self.autowrap {
+                self.screen[self.y].wraps = true;
+                self.x = 0;
+                self.index(em);
+            } else {
+                self.x = self.width - w;
+            }
+        }
+        let (x, width) = (self.x, self.width);
+        let row = &mut self.screen[self.y];
+        if self.insert {
+            row.insert_blanks(x, w, width);
+        }
+        // Overwriting half of a wide character blanks its other half.
+        if row.get(x) == Cell::WIDE_TAIL {
+            row.cells[x - 1] = Cell::BLANK;
+        }
+        if is_wide(row.get(x + w - 1).ch) && x + w < row.cells.len() {
+            row.cells[x + w] = Cell::BLANK;
+        }
+        row.set(x, Cell::new(c), width);
+        if w == 2 {
+            row.set(x + 1, Cell::WIDE_TAIL, width);
+        }
+        self.x += w;
+        self.last_char = Some(c);
+    }
+
+    /// Attach a zero-width character to the cell before the cursor.
+    fn add_mark(&mut self, c: char) {
+        let Some(mut x) = self.x.checked_sub(1) else {
+            return;
+        };
+        let row = &mut self.screen[self.y];
+        if x > 0 && row.get(x) == Cell::WIDE_TAIL {
+            x -= 1;
+        }
+        if let Some(cell) = row.cells.get_mut(x) {
+            if let Some(slot) = cell.marks.iter_mut().find(|m| **m == '\0') {
+                *slot = c;
+            }
+        }
+    }
+
+    fn execute(&mut self, byte: u8, em: &mut Emitter) {
+        let after_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
+        match byte {
+            0x08 => self.backspace(),
+            0x09 => self.tab(1),
+            0x0a => {
+                if after_cr {
+                    self.lf_newline = false;
+                }
+                if self.lf_newline {
+                    self.x = 0;
+                }
+                self.index(em);
+            }
+            // VT and FF act as LF, as in xterm and tmux.
+            0x0b | 0x0c => self.index(em),
+            0x0d => self.x = 0,
+            0x0e => self.shift_out = true,
+            0x0f => self.shift_out = false,
+            // BEL and the rest do nothing visible.
+            _ => {}
+        }
+    }
+
+    fn backspace(&mut self) {
+        if self.x == 0 {
+            // Back over an autowrap onto the row above, as tmux does.
+            if self.y > 0 && self.screen[self.y - 1].wraps {
+                self.y -= 1;
+                self.x = self.width - 1;
+            }
+        } else {
+            // From a pending wrap this lands on the last column, as in tmux.
+            self.x -= 1;
+        }
+    }
+
+    fn tab(&mut self, n: usize) {
+        for _ in 0..n {
+            if self.x >= self.width - 1 {
+                break;
+            }
+            self.x = ((self.x / TAB_WIDTH + 1) * TAB_WIDTH).min(self.width - 1);
+        }
+    }
+
+    fn back_tab(&mut self, n: usize) {
+        self.x = self.col();
+        for _ in 0..n {
+            if self.x == 0 {
+                break;
+            }
+            self.x = (self.x - 1) / TAB_WIDTH * TAB_WIDTH;
+        }
+    }
+
+    /// Move down a row, scrolling the region if at its bottom.
+    fn index(&mut self, em: &mut Emitter) {
+        if self.y == self.bottom {
+            self.scroll_up(1, em);
+        } else if self.y + 1 < self.height {
+            self.y += 1;
+        }
+    }
+
+    fn reverse_index(&mut self) {
+        if self.y == self.top {
+            self.scroll_down(1);
+        } else if self.y > 0 {
+            self.y -= 1;
+        }
+    }
+
+    /// Scroll the region up. Rows leaving the top of the main screen are written out (also
+    /// from a region that only starts there, as xterm keeps them: a program that pins a status
+    /// line at the bottom still scrolls its output into history).
+    fn scroll_up(&mut self, n: usize, em: &mut Emitter) {
+        let (top, bottom) = (self.top, self.bottom);
+        for _ in 0..n.min(bottom - top + 1) {
+            self.screen[top..=bottom].rotate_left(1);
+            if top == 0 && !self.on_alt {
+                em.row(&self.screen[bottom], self.width);
+            }
+            self.screen[bottom].clear();
+        }
+    }
+
+    fn scroll_down(&mut self, n: usize) {
+        let (top, bottom) = (self.top, self.bottom);
+        let n = n.min(bottom - top + 1);
+        self.screen[top..=bottom].rotate_right(n);
+        self.screen[top..top + n].iter_mut().for_each(Row::clear);
+    }
+
+    fn cursor_up(&mut self, n: usize) {
+        let floor = if self.y >= self.top { self.top } else { 0 };
+        self.x = self.col();
+        self.y = self.y.saturating_sub(n).max(floor);
+    }
+
+    fn cursor_down(&mut self, n: usize) {
+        let ceiling = if self.y <= self.bottom {
+            self.bottom
+        } else {
+            self.height - 1
+        };
+        self.x = self.col();
+        self.y = (self.y + n).min(ceiling);
+    }
+
+    /// Move to a row counted from the top of the screen, or of the region in origin mode.
+    fn go_to_row(&mut self, row: usize) {
+        let (first, last) = if self.origin {
+            (self.top, self.bottom)
+        } else {
+            (0, self.height - 1)
+        };
+        self.y = (first + row).min(last);
+    }
+
+    fn home(&mut self) {
+        self.x = 0;
+        self.go_to_row(0);
+    }
+
+    fn erase_line(&mut self, mode: u16) {
+        let (x, width) = (self.x, self.width);
+        let row = &mut self.screen[self.y];
+        match mode {
+            // With a wrap pending there is nothing right of the cursor, as in tmux.
+            0 if x < width => row.erase(x, width),
+            1 => row.erase(0, x.min(width - 1) + 1),
+            2 => row.clear(),
+            _ => {}
+        }
+    }
+
+    fn erase_display(&mut self, mode: u16, em: &mut Emitter) {
+        match mode {
+            // Erasing from the top left is clearing the screen (tmux treats it so, and
+            // `clear` sends it for TERM=screen or tmux).
+            0 if self.x == 0 && self.y == 0 => self.clear_screen(em),
+            0 => {
+                self.erase_line(0);
+                // What the row wrapped into is gone (tmux drops the flag too).
+                self.screen[self.y].wraps = false;
+                self.screen[self.y + 1..].iter_mut().for_each(Row::clear);
+            }
+            1 => {
+                self.screen[..self.y].iter_mut().for_each(Row::clear);
+                self.erase_line(1);
+            }
+            2 => self.clear_screen(em),
+            // 3 erases the scrollback, which has already been written: what was seen stays.
+            _ => {}
+        }
+    }
+
+    /// Clear the screen, first writing out its rows up to the last non-blank one, as tmux
+    /// moves them into its history (`scroll-on-clear`). The cursor stays where it is.
+    fn clear_screen(&mut self, em: &mut Emitter) {
+        if !self.on_alt {
+            let last = self.screen.iter().rposition(|r| r.used() > 0);
+            for row in &self.screen[..last.map_or(0, |l| l + 1)] {
+                em.row(row, self.width);
+            }
+        }
+        self.screen.iter_mut().for_each(Row::clear);
+    }
+
+    fn insert_lines(&mut self, n: usize) {
+        if self.y < self.top || self.y > self.bottom {
+            return;
+        }
+        let region = &mut self.screen[self.y..=self.bottom];
+        let n = n.min(region.len());
+        region.rotate_right(n);
+        region[..n].iter_mut().for_each(Row::clear);
+        self.x = 0;
+    }
+
+    fn delete_lines(&mut self, n: usize) {
+        if self.y < self.top || self.y > self.bottom {
+            return;
+        }
+        let region = &mut self.screen[self.y..=self.bottom];
+        let n = n.min(region.len());
+        region.rotate_left(n);
+        let len = region.len();
+        region[len - n..].iter_mut().for_each(Row::clear);
+        self.x = 0;
+    }
+
+    fn save_cursor(&mut self) {
+        self.saved[usize::from(self.on_alt)] = SavedCursor {
+            x: self.x,
+            y: self.y,
+            origin: self.origin,
+            charsets: self.charsets,
+            shift_out: self.shift_out,
+        };
+    }
+
+    fn restore_cursor(&mut self) {
+        let saved = self.saved[usize::from(self.on_alt)];
+        self.x = saved.x.min(self.width);
+        self.y = saved.y.min(self.height - 1);
+        self.origin = saved.origin;
+        self.charsets = saved.charsets;
+        self.shift_out = saved.shift_out;
+    }
+
+    fn enter_alt(&mut self) {
+        if self.on_alt {
+            return;
+        }
+        std::mem::swap(&mut self.screen, &mut self.other);
+        self.on_alt = true;
+        self.screen.iter_mut().for_each(Row::clear);
+    }
+
+    /// Back to the main screen. The alternate screen keeps no history, so its last frame is
+    /// written out here, or a full-screen program's final view would be lost. It goes where
+    /// the program ran: after the main rows above the cursor (which then count as scrolled
+    /// off, the cursor row moving to the top) and before whatever comes next.
+    fn leave_alt(&mut self, restore: bool, em: &mut Emitter) {
+        if !self.on_alt {
+            return;
+        }
+        std::mem::swap(&mut self.screen, &mut self.other);
+        self.on_alt = false;
+        if restore {
+            self.restore_cursor();
+        }
+        let first = self.other.iter().position(|r| r.used() > 0);
+        let last = self.other.iter().rposition(|r| r.used() > 0);
+        if let (Some(first), Some(last)) = (first, last) {
+            let above = self.y;
+            for row in &self.screen[..above] {
+                em.row(row, self.width);
+            }
+            em.end_line();
+            for row in &self.other[first..=last] {
+                em.row(row, self.width);
+            }
+            em.end_line();
+            self.screen.rotate_left(above);
+            self.screen[self.height - above..]
+                .iter_mut()
+                .for_each(Row::clear);
+            self.y = 0;
+            self.saved[0].y = self.saved[0].y.saturating_sub(above);
+        }
+        self.other.iter_mut().for_each(Row::clear);
+    }
+
+    /// Modes that survive a soft reset (DECSTR) go back to their defaults.
+    fn soft_reset(&mut self) {
+        self.top = 0;
+        self.bottom = self.height - 1;
+        self.autowrap = true;
+        self.origin = false;
+        self.insert = false;
+        self.charsets = [Charset::Ascii; 2];
+        self.shift_out = false;
+        self.saved = [SavedCursor::default(); 2];
+    }
+
+    /// RIS (ESC c): as tmux, the screen is cleared into history and everything reset.
+    fn reset(&mut self, em: &mut Emitter) {
+        self.leave_alt(false, em);
+        self.clear_screen(em);
+        self.soft_reset();
+        self.x = 0;
+        self.y = 0;
+        self.last_char = None;
+    }
+
+    fn set_private_mode(&mut self, mode: u16, on: bool, em: &mut Emitter) {
+        match mode {
+            6 => {
+                self.origin = on;
+                self.home();
+            }
+            7 => self.autowrap = on,
+            47 | 1047 if on => self.enter_alt(),
+            47 | 1047 => self.leave_alt(false, em),
+            1048 if on => self.save_cursor(),
+            1048 => self.restore_cursor(),
+            1049 if on => {
+                if !self.on_alt {
+                    self.save_cursor();
+                }
+                self.enter_alt();
+            }
+            1049 => self.leave_alt(true, em),
+            _ => {}
+        }
+    }
+
+    fn csi(&mut self, args: &Args, intermediates: &[u8], action: char, em: &mut Emitter) {
+        match intermediates {
+            [] => {}
+            b"?" => {
+                match action {
+                    'h' | 'l' => {
+                        for &mode in args.all() {
+                            self.set_private_mode(mode, action == 'h', em);
+                        }
+                    }
+                    // Selective erase: nothing is protected here, so plain erase.
+                    'J' => self.erase_display(args.get(0), em),
+                    'K' => self.erase_line(args.get(0)),
+                    _ => {}
+                }
+                return;
+            }
+            b"!" if action == 'p' => return self.soft_reset(),
+            _ => return,
+        }
+        let n = args.count(0);
+        let (width, col) = (self.width, self.col());
+        match action {
+            '@' => self.screen[self.y].insert_blanks(col, n, width),
+            'A' => self.cursor_up(n),
+            'B' | 'e' => self.cursor_down(n),
+            'C' | 'a' => self.x = (col + n).min(width - 1),
+            'D' => self.x = self.x.saturating_sub(n),
+            'E' => {
+                self.cursor_down(n);
+                self.x = 0;
+            }
+            'F' => {
+                self.cursor_up(n);
+                self.x = 0;
+            }
+            'G' | '`' => self.x = (n - 1).min(width - 1),
+            'H' | 'f' => {
+                self.go_to_row(n - 1);
+                self.x = (args.count(1) - 1).min(width - 1);
+            }
+            'I' => self.tab(n),
+            'J' => self.erase_display(args.get(0), em),
+            'K' => self.erase_line(args.get(0)),
+            'L' => self.insert_lines(n),
+            'M' => self.delete_lines(n),
+            'P' => self.screen[self.y].delete(col, n),
+            'S' => self.scroll_up(n, em),
+            'T' => self.scroll_down(n),
+            'X' => self.screen[self.y].erase(col, col + n),
+            'Z' => self.back_tab(n),
+            'b' => {
+                if let Some(c) = self.last_char {
+                    for _ in 0..n {
+                        self.print(c, em);
+                    }
+                }
+            }
+            'd' => self.go_to_row(n - 1),
+            'h' | 'l' => {
+                if args.all().contains(&4) {
+                    self.insert = action == 'h';
+                }
+            }
+            'r' => {
+                let top = n - 1;
+                let bottom = match args.get(1) {
+                    0 => self.height - 1,
+                    b => usize::from(b - 1).min(self.height - 1),
+                };
+                if top < bottom {
+                    self.top = top;
+                    self.bottom = bottom;
+                    self.home();
+                }
+            }
+            's' => self.save_cursor(),
+            'u' => self.restore_cursor(),
+            // SGR (colours, bold…) and the rest leave no trace in plain text.
+            _ => {}
+        }
+    }
+
+    fn esc(&mut self, intermediates: &[u8], byte: u8, em: &mut Emitter) {
+        match (intermediates, byte) {
+            ([], b'7') => self.save_cursor(),
+            ([], b'8') => self.restore_cursor(),
+            ([], b'D') => self.index(em),
+            ([], b'E') => {
+                self.x = 0;
+                self.index(em);
+            }
+            ([], b'M') => self.reverse_index(),
+            ([], b'c') => self.reset(em),
+            ([b'('], b'0') => self.charsets[0] = Charset::Graphics,
+            ([b'('], _) => self.charsets[0] = Charset::Ascii,
+            ([b')'], b'0') => self.charsets[1] = Charset::Graphics,
+            ([b')'], _) => self.charsets[1] = Charset::Ascii,
+            _ => {}
+        }
+    }
+
+    /// Write the screen's rows up to the last non-blank one; on the alternate screen, the main
+    /// screen and then the alternate's frame.
+    fn finish(&mut self, em: &mut Emitter) {
+        let (main, alt) = if self.on_alt {
+            (&self.other, Some(&self.screen))
+        } else {
+            (&self.screen, None)
+        };
+        let last = main.iter().rposition(|r| r.used() > 0);
+        for row in &main[..last.map_or(0, |l| l + 1)] {
+            em.row(row, self.width);
+        }
+        em.end_line();
+        if let Some(alt) = alt {
+            let first = alt.iter().position(|r| r.used() > 0);
+            let last = alt.iter().rposition(|r| r.used() > 0);
+            if let (Some(first), Some(last)) = (first, last) {
+                for row in &alt[first..=last] {
+                    em.row(row, self.width);
+                }
+            }
+            em.end_line();
+        }
+    }
+}
+
+/// The first value of each CSI parameter (sub-parameters are only used by SGR, ignored here).
+struct Args {
+    values: [u16; 32],
+    len: usize,
+}
+
+impl Args {
+    fn new(params: &vte::Params) -> Args {
+        let mut args = Args {
+            values: [0; 32],
+            len: 0,
+        };
+        for (slot, param) in args.values.iter_mut().zip(params.iter()) {
+            *slot = param.first().copied().unwrap_or(0);
+            args.len += 1;
+        }
+        args
+    }
+
+    fn all(&self) -> &[u16] {
+        &self.values[..self.len]
+    }
+
+    /// Parameter `i`, 0 when absent.
+    fn get(&self, i: usize) -> u16 {
+        self.all().get(i).copied().unwrap_or(0)
+    }
+
+    /// Parameter `i` as a count or position, where absent or 0 means 1.
+    fn count(&self, i: usize) -> usize {
+        usize::from(self.get(i).max(1))
+    }
+}
+
+/// Applies the parser's actions to the terminal.
+struct Performer<'a> {
+    term: &'a mut Term,
+    em: Emitter<'a>,
+    /// The parser did something with the bytes given (see [`OSC_LIMIT`]).
+    acted: bool,
+}
+
+impl Performer<'_> {
+    /// Note an action other than a control character, which breaks a CR LF pair.
+    fn act(&mut self) {
+        self.acted = true;
+        self.term.after_cr = false;
+    }
+}
+
+impl vte::Perform for Performer<'_> {
+    fn print(&mut self, c: char) {
+        self.act();
+        self.term.print(c, &mut self.em);
+    }
+
+    fn execute(&mut self, byte: u8) {
+        self.acted = true;
+        self.term.execute(byte, &mut self.em);
+    }
+
+    fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], ignore: bool, c: char) {
+        self.act();
+        // `ignore` means too many parameters or intermediates: a garbled sequence.
+        if !ignore {
+            self.term
+                .csi(&Args::new(params), intermediates, c, &mut self.em);
+        }
+    }
+
+    fn esc_dispatch(&mut self, intermediates: &[u8], ignore: bool, byte: u8) {
+        self.act();
+        if !ignore {
+            self.term.esc(intermediates, byte, &mut self.em);
+        }
+    }
+
+    // OSC (titles, hyperlinks: the link text is printed normally) and DCS strings leave no
+    // text on the screen.
+    fn osc_dispatch(&mut self, _params: &[&[u8]], _bell_terminated: bool) {
+        self.act();
+    }
+
+    fn hook(&mut self, _params: &vte::Params, _intermediates: &[u8], _ignore: bool, _c: char) {
+        self.act();
+    }
+
+    fn put(&mut self, _byte: u8) {
+        self.act();
+    }
+
+    fn unhook(&mut self) {
+        self.act();
+    }
+}
+
+/// The character DEC special graphics shows for `c`.
+fn dec_graphics(c: char) -> char {
+    const TABLE: &[char; 32] = &[
+        ' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺', '⎻',
+        '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+    ];
+    match c {
+        '_'..='~' => TABLE[c as usize - '_' as usize],
+        _ => c,
+    }
+}
+
+fn is_wide(c: char) -> bool {
+    c >= '\u{1100}' && char_width(c) == 2
+}
+
+/// Columns `c` takes: 0 for combining marks and other zero-width characters, 2 for East Asian
+/// wide characters and emoji, else 1. A compact approximation of `wcwidth` covering what
+/// programs commonly print; tmux uses fuller tables, so rare characters may differ.
+fn char_width(c: char) -> usize {
+    const ZERO: &[(u32, u32)] = &[
+        (0x0300, 0x036F),
+        (0x0483, 0x0489),
+        (0x0591, 0x05BD),
+        (0x0610, 0x061A),
+        (0x064B, 0x065F),
+        (0x0E31, 0x0E31),
+        (0x0E34, 0x0E3A),
+        (0x0E47, 0x0E4E),
+        (0x1AB0, 0x1AFF),
+        (0x1DC0, 0x1DFF),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x20D0, 0x20FF),
+        (0xFE00, 0xFE0F),
+        (0xFE20, 0xFE2F),
+        (0xFEFF, 0xFEFF),
+        (0xE0100, 0xE01EF),
+    ];
+    const WIDE: &[(u32, u32)] = &[
+        (0x1100, 0x115F),
+        (0x231A, 0x231B),
+        (0x2329, 0x232A),
+        (0x23E9, 0x23EC),
+        (0x23F0, 0x23F0),
+        (0x23F3, 0x23F3),
+        (0x25FD, 0x25FE),
+        (0x2614, 0x2615),
+        (0x2648, 0x2653),
+        (0x267F, 0x267F),
+        (0x2693, 0x2693),
+        (0x26A1, 0x26A1),
+        (0x26AA, 0x26AB),
+        (0x26BD, 0x26BE),
+        (0x26C4, 0x26C5),
+        (0x26CE, 0x26CE),
+        (0x26D4, 0x26D4),
+        (0x26EA, 0x26EA),
+        (0x26F2, 0x26F3),
+        (0x26F5, 0x26F5),
+        (0x26FA, 0x26FA),
+        (0x26FD, 0x26FD),
+        (0x2705, 0x2705),
+        (0x270A, 0x270B),
+        (0x2728, 0x2728),
+        (0x274C, 0x274C),
+        (0x274E, 0x274E),
+        (0x2753, 0x2755),
+        (0x2757, 0x2757),
+        (0x2795, 0x2797),
+        (0x27B0, 0x27B0),
+        (0x27BF, 0x27BF),
+        (0x2B1B, 0x2B1C),
+        (0x2B50, 0x2B50),
+        (0x2B55, 0x2B55),
+        (0x2E80, 0x303E),
+        (0x3041, 0x33FF),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xA000, 0xA4CF),
+        (0xA960, 0xA97F),
+        (0xAC00, 0xD7A3),
+        (0xF900, 0xFAFF),
+        (0xFE10, 0xFE19),
+        (0xFE30, 0xFE6F),
+        (0xFF00, 0xFF60),
+        (0xFFE0, 0xFFE6),
+        (0x16FE0, 0x16FE4),
+        (0x17000, 0x18CFF),
+        (0x1B000, 0x1B2FF),
+        (0x1F004, 0x1F004),
+        (0x1F0CF, 0x1F0CF),
+        (0x1F18E, 0x1F18E),
+        (0x1F191, 0x1F19A),
+        (0x1F200, 0x1F251),
+        (0x1F300, 0x1F320),
+        (0x1F32D, 0x1F335),
+        (0x1F337, 0x1F37C),
+        (0x1F37E, 0x1F393),
+        (0x1F3A0, 0x1F3CA),
+        (0x1F3CF, 0x1F3D3),
+        (0x1F3E0, 0x1F3F0),
+        (0x1F3F4, 0x1F3F4),
+        (0x1F3F8, 0x1F43E),
+        (0x1F440, 0x1F440),
+        (0x1F442, 0x1F4FC),
+        (0x1F4FF, 0x1F53D),
+        (0x1F54B, 0x1F54E),
+        (0x1F550, 0x1F567),
+        (0x1F57A, 0x1F57A),
+        (0x1F595, 0x1F596),
+        (0x1F5A4, 0x1F5A4),
+        (0x1F5FB, 0x1F64F),
+        (0x1F680, 0x1F6C5),
+        (0x1F6CC, 0x1F6CC),
+        (0x1F6D0, 0x1F6D2),
+        (0x1F6D5, 0x1F6D7),
+        (0x1F6DC, 0x1F6DF),
+        (0x1F6EB, 0x1F6EC),
+        (0x1F6F4, 0x1F6FC),
+        (0x1F7E0, 0x1F7EB),
+        (0x1F7F0, 0x1F7F0),
+        (0x1F90C, 0x1F93A),
+        (0x1F93C, 0x1F945),
+        (0x1F947, 0x1F9FF),
+        (0x1FA70, 0x1FAFF),
+        (0x20000, 0x2FFFD),
+        (0x30000, 0x3FFFD),
+    ];
+    let u = c as u32;
+    let within = |table: &[(u32, u32)]| {
+        table
+            .binary_search_by(|&(lo, hi)| {
+                if hi < u {
+                    std::cmp::Ordering::Less
+                } else if lo > u {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    };
+    if u < 0x300 {
+        1
+    } else if within(ZERO) {
+        0
+    } else if within(WIDE) {
+        2
+    } else {
+        1
+    }
+}
