@@ -1,1 +1,56 @@
-fn main(){}
+use clap::Parser;
+use std::io::Write;
+
+fn main() {
+    let cli = match minder::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    init_tracing(cli.verbose);
+    if let Err(err) = minder::commands::dispatch(cli) {
+        // `minder logs x | head`: a closed pipe is not an error.
+        if err.chain().any(|c| c.downcast_ref::<std::io::Error>().map(|e| e.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)) {
+            std::process::exit(0);
+        }
+        let code = minder::error::exit_code(&err);
+        if let Some(exit) = err.downcast_ref::<minder::error::Exit>() {
+            if exit.message.is_none() {
+                std::process::exit(code);
+            }
+        }
+        let _ = writeln!(std::io::stderr(), "error: {}", render_error(&err));
+        std::process::exit(code);
+    }
+}
+
+/// One line: the outermost message, then the causes that add something.
+fn render_error(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+fn init_tracing(verbose: u8) {
+    let filter = match std::env::var("MINDER_LOG") {
+        Ok(f) if !f.is_empty() => f,
+        _ => match verbose {
+            0 => return,
+            1 => "minder=info".into(),
+            _ => "minder=debug".into(),
+        },
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}

@@ -1,0 +1,87 @@
+//! What every command shares: the loaded config, the store of records, how to reach tmux, and
+//! how to talk to the person (colour, quiet).
+
+use crate::config::Config;
+use crate::naming::{self, Known, ResolveError};
+use crate::session::{Record, Store};
+use crate::tmux::{Server, Tmux};
+use anyhow::{anyhow, Result};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub struct Ctx {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub store: Store,
+    /// The server `new` creates sessions on (existing sessions remember their own).
+    pub server: Server,
+    pub color: bool,
+    pub quiet: bool,
+    pub self_exe: PathBuf,
+    tmux: OnceLock<Tmux>,
+}
+
+impl Ctx {
+    pub fn new(config: Config, config_path: PathBuf, server: Server, color: bool, quiet: bool) -> Result<Ctx> {
+        Ok(Ctx {
+            config,
+            config_path,
+            store: Store::new(crate::paths::state_dir()),
+            server,
+            color,
+            quiet,
+            self_exe: self_exe()?,
+            tmux: OnceLock::new(),
+        })
+    }
+
+    /// tmux for the server `new` uses.
+    pub fn tmux(&self) -> Result<&Tmux> {
+        if let Some(t) = self.tmux.get() {
+            return Ok(t);
+        }
+        let t = Tmux::discover(self.server.clone())?;
+        Ok(self.tmux.get_or_init(|| t))
+    }
+
+    /// tmux for the server a session lives on.
+    pub fn tmux_for(&self, record: &Record) -> Result<Tmux> {
+        let mut t = self.tmux()?.clone();
+        if let Some(sock) = &record.socket {
+            t = Tmux::with_server(&t, Server::Path(sock.clone()));
+        }
+        Ok(t)
+    }
+
+    /// Resolve what the person typed to one session's full name.
+    pub fn resolve(&self, query: &str) -> Result<String> {
+        let records = self.store.load_all()?;
+        let known: Vec<Known> =
+            records.iter().map(|r| Known { name: r.name.clone(), task: r.task.clone() }).collect();
+        match naming::resolve(query, &known) {
+            Ok(name) => Ok(name),
+            Err(ResolveError::NotFound) => Err(anyhow!("no session `{query}` (see `minder ls`)")),
+            Err(ResolveError::Ambiguous(c)) => Err(anyhow!(
+                "`{query}` matches several sessions: {} (give more of the name)",
+                c.join(", ")
+            )),
+        }
+    }
+
+    /// Print a note for the person on stderr unless `-q`.
+    pub fn note(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+}
+
+/// The absolute path of the running binary: hooks and the sink call back into it.
+pub fn self_exe() -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| anyhow!("cannot find minder's own path: {e}"))?;
+    Ok(std::fs::canonicalize(&exe).unwrap_or(exe))
+}
+
+pub fn display_path(p: &Path) -> String {
+    p.display().to_string()
+}

@@ -1,0 +1,71 @@
+//! `minder attach`: hand the terminal to tmux (attach outside tmux, switch-client inside).
+
+use crate::app::Ctx;
+use crate::cli::AttachArgs;
+use crate::live;
+use crate::session::{Record, State};
+use crate::tmux::session_target;
+use crate::tmux_cmd;
+use anyhow::{anyhow, Result};
+use std::path::PathBuf;
+
+/// Attention order for `attach` with no name: lower first.
+pub fn attention_rank(state: State) -> u8 {
+    match state {
+        State::Waiting => 0,
+        State::Review => 1,
+        State::Stuck => 2,
+        _ => 3,
+    }
+}
+
+pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<()> {
+    let record = match args.name {
+        Some(q) => {
+            let name = ctx.resolve(&q)?;
+            live::observe_one(ctx, &name)?.record
+        }
+        None => pick(ctx)?,
+    };
+    attach_to(ctx, &record)
+}
+
+/// The session that most needs attention among those still in tmux.
+fn pick(ctx: &Ctx) -> Result<Record> {
+    let mut candidates: Vec<_> = live::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
+    candidates.sort_by_key(|o| (attention_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
+    candidates
+        .into_iter()
+        .next()
+        .map(|o| o.record)
+        .ok_or_else(|| anyhow!("no session to attach to (see `minder ls`, or start one with `minder new`)"))
+}
+
+/// The socket of the tmux server we are inside, from `$TMUX` (`path,pid,session`).
+fn current_server_socket() -> Option<PathBuf> {
+    let tmux = std::env::var("TMUX").ok().filter(|t| !t.is_empty())?;
+    let path = tmux.rsplitn(3, ',').last()?;
+    Some(PathBuf::from(path))
+}
+
+pub fn attach_to(ctx: &Ctx, record: &Record) -> Result<()> {
+    let tmux = ctx.tmux_for(record)?;
+    let target = session_target(&record.name);
+    if tmux.run(&tmux_cmd!["has-session", "-t", target]).is_err() {
+        return Err(anyhow!(
+            "session `{}` is not in tmux any more (state {}; see `minder logs {}`)",
+            record.name, record.state, record.name
+        ));
+    }
+    let inside = current_server_socket();
+    let same_server = match (&inside, &record.socket) {
+        (Some(a), Some(b)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
+        _ => false,
+    };
+    if same_server {
+        tmux.run(&tmux_cmd!["switch-client", "-t", target])?;
+        return Ok(());
+    }
+    // Outside tmux, or inside another server: a nested client needs $TMUX unset.
+    Err(tmux.exec_interactive(&tmux_cmd!["attach-session", "-t", target], inside.is_some()))
+}

@@ -1,0 +1,96 @@
+//! `minder doctor`: check what minder depends on and say what to do about each problem.
+
+use crate::app::Ctx;
+use crate::cli::DoctorArgs;
+use crate::view::paint;
+use anyhow::{anyhow, Result};
+use std::os::unix::fs::PermissionsExt;
+
+enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
+    let mut failures = 0;
+    let mut report = |level: Level, what: &str, hint: &str| {
+        let (mark, code) = match level {
+            Level::Ok => ("ok  ", "32"),
+            Level::Warn => ("warn", "33"),
+            Level::Fail => {
+                failures += 1;
+                ("FAIL", "1;31")
+            }
+        };
+        // Doctor's report is short; a closed pipe here is not worth an error path.
+        let mut line = format!("{} {what}\n", paint(ctx.color, code, mark));
+        if !hint.is_empty() {
+            line.push_str(&format!("     {hint}\n"));
+        }
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+    };
+
+    match ctx.tmux() {
+        Err(e) => report(Level::Fail, &format!("{e:#}"), "install it: apt-get install tmux / brew install tmux"),
+        Ok(t) => match t.version() {
+            Ok(v) if v.at_least(3, 2) => report(Level::Ok, &format!("tmux {v} at {}", t.bin().display()), ""),
+            Ok(v) => report(Level::Fail, &format!("tmux {v} at {} is too old", t.bin().display()), "minder needs tmux 3.2 or newer"),
+            Err(e) => report(Level::Fail, &format!("{e:#}"), ""),
+        },
+    }
+
+    if ctx.config_path.exists() {
+        report(Level::Ok, &format!("config {}", ctx.config_path.display()), "");
+    } else {
+        report(Level::Ok, &format!("no config at {} (defaults apply)", ctx.config_path.display()), "");
+    }
+
+    let state = &ctx.store.state_dir;
+    match ctx.store.ensure() {
+        Err(e) => report(Level::Fail, &format!("state dir {}: {e:#}", state.display()), "set MINDER_STATE_DIR to a writable folder"),
+        Ok(()) => {
+            let mode = std::fs::metadata(state).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
+            if mode & 0o077 != 0 {
+                report(Level::Warn, &format!("state dir {} is mode {mode:o}", state.display()), &format!("chmod 700 {}", state.display()));
+            } else {
+                report(Level::Ok, &format!("state dir {}", state.display()), "");
+            }
+        }
+    }
+
+    if let Ok(t) = ctx.tmux() {
+        match t.run(&crate::tmux_cmd!["show-options", "-gqv", "@minder-plugin"]) {
+            Ok(v) if !v.trim().is_empty() => report(Level::Ok, "tmux plugin loaded", ""),
+            Ok(_) => report(Level::Warn, "tmux plugin not loaded in this server", "add `run-shell /path/to/minder/tmux/minder.tmux` to ~/.tmux.conf (see README)"),
+            Err(e) if e.no_server() => report(Level::Ok, "no tmux server running yet (the plugin loads with your tmux.conf)", ""),
+            Err(e) => report(Level::Warn, &format!("cannot ask tmux about the plugin: {e}"), ""),
+        }
+    }
+
+    let mut names: Vec<String> = crate::agents::builtin_names().iter().map(|s| s.to_string()).collect();
+    names.extend(ctx.config.agents.keys().cloned());
+    names.sort();
+    names.dedup();
+    for name in names {
+        let Ok(p) = crate::agents::profile(&ctx.config, &name) else { continue };
+        let Some(bin) = p.command.first() else { continue };
+        if bin == crate::agents::SELF_EXE {
+            continue;
+        }
+        match which::which(bin) {
+            Ok(path) => report(Level::Ok, &format!("agent `{name}`: {}", path.display()), ""),
+            Err(_) if name == ctx.config.default_agent => report(
+                Level::Warn,
+                &format!("agent `{name}` (the default): `{bin}` not found on PATH"),
+                "install it, or set default_agent in the config",
+            ),
+            Err(_) => report(Level::Warn, &format!("agent `{name}`: `{bin}` not found on PATH"), ""),
+        }
+    }
+
+    if failures > 0 {
+        return Err(anyhow!("{failures} problem(s) found"));
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `minder logs`: the session's output without attaching — clean text by default, raw bytes on
+//! request, following across rotation.
+
+use crate::app::Ctx;
+use crate::cli::LogsArgs;
+use crate::logfile;
+use crate::render::Renderer;
+use anyhow::Result;
+use std::collections::VecDeque;
+use std::io::Write;
+
+pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
+    let name = ctx.resolve(&args.name)?;
+    let record = ctx.store.load(&name)?;
+    let dir = ctx.store.paths(&name).logs();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (w, h) = (record.width.max(20), record.height.max(5));
+
+    if args.follow {
+        let store = ctx.store.clone();
+        let mut ended = move || store.load(&name).map(|r| !r.state.is_live()).unwrap_or(true);
+        if args.raw {
+            logfile::follow(&dir, args.lines, &mut |b| { out.write_all(b)?; out.flush() }, &mut ended)?;
+        } else {
+            // One row of screen: a line is printed once the next one starts, and `\r` redraws
+            // and erases still collapse into the final text.
+            let mut renderer = Renderer::new(w, 1);
+            logfile::follow(
+                &dir,
+                args.lines,
+                &mut |b| {
+                    renderer.feed(b, &mut out)?;
+                    out.flush()
+                },
+                &mut ended,
+            )?;
+            renderer.finish(&mut out)?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+
+    match (args.raw, args.lines) {
+        (true, None) => logfile::read_all(&dir, &mut out)?,
+        (true, Some(n)) => out.write_all(&logfile::tail_bytes(&dir, n)?)?,
+        (false, None) => {
+            let mut renderer = Renderer::new(w, h);
+            let mut feeder = Feed { renderer: &mut renderer, out: &mut out };
+            logfile::read_all(&dir, &mut feeder)?;
+            renderer.finish(&mut out)?;
+        }
+        (false, Some(n)) => {
+            // Render a generous raw tail (cursor moves may reach a few lines up), keep n lines.
+            let raw = logfile::tail_bytes(&dir, n + h as usize)?;
+            let text = crate::render::render_to_string(&raw, w, h);
+            let mut last: VecDeque<&str> = VecDeque::with_capacity(n);
+            for line in text.lines() {
+                if last.len() == n {
+                    last.pop_front();
+                }
+                last.push_back(line);
+            }
+            for line in last {
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Adapter: bytes written to it are fed to the renderer, whose lines go to `out`.
+struct Feed<'a, W: Write> {
+    renderer: &'a mut Renderer,
+    out: &'a mut W,
+}
+
+impl<W: Write> Write for Feed<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.renderer.feed(buf, self.out)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}

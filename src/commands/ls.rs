@@ -1,0 +1,62 @@
+//! `minder ls`: one tmux call per server, then a table or JSON.
+
+use crate::app::Ctx;
+use crate::cli::LsArgs;
+use crate::live::{self, Observed};
+use crate::session::State;
+use crate::view;
+use anyhow::Result;
+use chrono::Utc;
+
+/// Sessions `ls` shows without `--all`: live ones and ended ones that still need a person.
+pub fn listed_by_default(state: State) -> bool {
+    !matches!(state, State::Stopped | State::Approved)
+}
+
+pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
+    let mut sessions: Vec<Observed> = live::observe(ctx)?;
+    if !args.all {
+        sessions.retain(|o| listed_by_default(o.record.state));
+    }
+    sessions.sort_by_key(|o| o.record.created_at);
+    if args.json {
+        let list: Vec<_> = sessions.iter().map(|o| view::session_json(ctx, o)).collect();
+        let v = serde_json::json!({"version": 1, "sessions": list});
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if sessions.is_empty() {
+        ctx.note(if args.all {
+            "no sessions (start one with `minder new`)"
+        } else {
+            "no sessions (start one with `minder new`; `minder ls --all` shows ended ones)"
+        });
+        return Ok(());
+    }
+    let now = Utc::now();
+    let header = ["NAME", "AGENT", "STATE", "PROGRESS", "ACTIVE", "AGE", "DIR"];
+    let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
+    let home = std::env::var("HOME").unwrap_or_default();
+    for o in &sessions {
+        let r = &o.record;
+        let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
+        let progress = view::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into());
+        let mut dir = r.dir.display().to_string();
+        if !home.is_empty() && home != "/" {
+            if let Some(rest) = dir.strip_prefix(&home) {
+                dir = format!("~{rest}");
+            }
+        }
+        rows.push(vec![
+            (r.name.clone(), String::new()),
+            (r.agent.clone(), String::new()),
+            (state, view::state_color(r.state).to_string()),
+            (progress, String::new()),
+            (view::ago(view::last_activity(ctx, r), now), String::new()),
+            (view::ago(r.created_at, now), String::new()),
+            (dir, String::new()),
+        ]);
+    }
+    crate::out!("{}", view::table(&rows, ctx.color));
+    Ok(())
+}

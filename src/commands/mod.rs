@@ -1,0 +1,65 @@
+//! One module per subcommand, each with a `run`.
+
+pub mod attach;
+pub mod doctor;
+pub mod internal;
+pub mod logs;
+pub mod ls;
+pub mod new;
+pub mod rm;
+pub mod send;
+pub mod show;
+pub mod stop;
+
+use crate::app::Ctx;
+use crate::cli::{Cli, ColorChoice, Command};
+use crate::config::Config;
+use crate::tmux::Server;
+use anyhow::Result;
+use std::io::IsTerminal;
+
+/// Run the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
+    match cli.command {
+        Command::Sink(a) => return crate::sink::run(&a.session_dir, a.resumed),
+        Command::PaneDied(a) => return internal::pane_died(a),
+        Command::Exec(a) => return internal::exec(a),
+        Command::Demo(a) => return crate::demo::run(a.resume, &a.rest),
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "minder", &mut std::io::stdout());
+            return Ok(());
+        }
+        _ => {}
+    }
+    let (config, config_path) = Config::load(cli.config.as_deref())?;
+    let server = match (&cli.socket_name, &cli.socket_path) {
+        (Some(name), _) => Server::Name(name.clone()),
+        (None, Some(path)) => Server::Path(path.clone()),
+        (None, None) => match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
+            Some(name) => Server::Name(name),
+            None => Server::Default,
+        },
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    };
+    let ctx = Ctx::new(config, config_path, server, color, cli.quiet)?;
+    match cli.command {
+        Command::New(a) => new::run(&ctx, a),
+        Command::Ls(a) => ls::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Attach(a) => attach::run(&ctx, a),
+        Command::Logs(a) => logs::run(&ctx, a),
+        Command::Send(a) => send::run(&ctx, a),
+        Command::Stop(a) => stop::run(&ctx, a),
+        Command::Rm(a) => rm::run(&ctx, a),
+        Command::Doctor(a) => doctor::run(&ctx, a),
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::Completions(_) => {
+            unreachable!("handled above")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `minder show`: everything known of one session.
+
+use crate::app::Ctx;
+use crate::cli::ShowArgs;
+use crate::live;
+use crate::view;
+use anyhow::Result;
+
+pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
+    let name = ctx.resolve(&args.name)?;
+    let obs = live::observe_one(ctx, &name)?;
+    let paths = ctx.store.paths(&name);
+    let events = ctx.store.events(&name)?;
+    let log_errors = sink_errors(&paths.sink_errors());
+    let segments = crate::logfile::segments(&paths.logs()).unwrap_or_default();
+    let checkpoints = crate::checkpoints::history(&ctx.store, &name).unwrap_or_default();
+    if args.json {
+        let mut s = view::session_json(ctx, &obs);
+        s["events"] = serde_json::to_value(&events)?;
+        s["checkpoints"] = serde_json::to_value(&checkpoints)?;
+        s["log_files"] = serde_json::to_value(&segments)?;
+        s["log_errors"] = serde_json::to_value(&log_errors)?;
+        s["goal"] = serde_json::to_value(&obs.record.goal)?;
+        s["thread_id"] = serde_json::to_value(&obs.record.thread_id)?;
+        let v = serde_json::json!({"version": 1, "session": s});
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let r = &obs.record;
+    let c = ctx.color;
+    let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
+    crate::outln!("{}", view::paint(c, "1", &r.name));
+    let field = |k: &str, v: String| -> std::io::Result<()> {
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), "  {:<12} {}", k, v)
+    };
+    field("state", view::paint(c, view::state_color(r.state), &state))?;
+    field("agent", r.agent.clone())?;
+    field("task", r.task.clone())?;
+    if let Some(goal) = &r.goal {
+        field("goal", goal.clone())?;
+    }
+    field("dir", r.dir.display().to_string())?;
+    field("command", crate::quote::shell_join(&r.command))?;
+    field("created", r.created_at.to_rfc3339())?;
+    field("active", view::last_activity(ctx, r).to_rfc3339())?;
+    if let Some((d, t)) = view::progress(r) {
+        field("progress", format!("{d}/{t}"))?;
+    }
+    if let Some(t) = r.ended_at {
+        let how = match (r.exit_code, r.exit_signal) {
+            (_, Some(s)) => format!("killed by {}", crate::live::signal_name(s)),
+            (Some(code), None) => format!("exit {code}"),
+            _ => "exit unknown".into(),
+        };
+        field("ended", format!("{} ({how})", t.to_rfc3339()))?;
+    }
+    if let Some(w) = &r.worktree {
+        field("worktree", format!("{} (branch {}, base {})", w.path.display(), w.branch, w.base))?;
+    }
+    field("checkpoints", r.checkpoint_dir.display().to_string())?;
+    field("log", crate::logfile::current_path(&paths.logs()).display().to_string())?;
+    if segments.len() > 1 {
+        field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
+    }
+    if let Some(p) = &obs.pane {
+        field("tmux", format!("{} {}{}", r.tmux.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }))?;
+    }
+    if let Some(msg) = &r.last_message {
+        field("last reply", msg.lines().next().unwrap_or("").to_string())?;
+    }
+    if !log_errors.is_empty() {
+        crate::outln!("  {}", view::paint(c, "1;31", "logging errors:"));
+        for e in log_errors.iter().rev().take(5).rev() {
+            crate::outln!("    {e}");
+        }
+    }
+    if !checkpoints.is_empty() {
+        crate::outln!("  checkpoints:");
+        for cp in checkpoints.iter().rev().take(10).rev() {
+            crate::outln!("    {}  {}", cp.at.to_rfc3339(), cp.file);
+        }
+    }
+    if !events.is_empty() {
+        crate::outln!("  events:");
+        for e in events.iter().rev().take(10).rev() {
+            let detail = if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) };
+            let note = e.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
+            crate::outln!("    {}  {}{}  [{:?}]{}", e.at.to_rfc3339(), e.state, detail, e.source, note);
+        }
+    }
+    Ok(())
+}
+
+/// The sink's recorded write errors, one per line.
+pub fn sink_errors(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,213 @@
+//! Bringing records in line with what tmux shows: a dead pane whose exit the hook has not yet
+//! recorded, a session that vanished (lost), a log sink that died. The decisions are pure
+//! functions; `observe` applies them.
+
+use crate::app::Ctx;
+use crate::session::{Record, Source, State, Store};
+use crate::tmux::{PaneInfo, Server, Tmux};
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// The state an exit means. A stop minder asked for is `stopped`; a clean exit asks for review.
+pub fn exit_outcome(stop_requested: bool, status: Option<i32>, signal: Option<i32>) -> (State, String) {
+    if stop_requested {
+        return (State::Stopped, String::new());
+    }
+    match (status, signal) {
+        (_, Some(sig)) => (State::Failed, signal_name(sig)),
+        (Some(0), None) => (State::Review, String::new()),
+        (Some(code), None) => (State::Failed, code.to_string()),
+        (None, None) => (State::Failed, "unknown exit".into()),
+    }
+}
+
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
+}
+
+/// What to do with one record given its pane (None: the session is gone).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Fix {
+    /// Nothing to change.
+    None,
+    /// The pane is dead but the exit is not recorded yet (the hook is late or was lost).
+    RecordExit { status: Option<i32>, signal: Option<i32> },
+    /// The tmux session vanished with no recorded exit.
+    Lost,
+    /// The pane lives but nothing is logging it.
+    ReattachSink,
+}
+
+pub fn decide(record: &Record, pane: Option<&PaneInfo>) -> Fix {
+    let ended = record.ended_at.is_some();
+    match pane {
+        None if !ended && record.state.is_live() => Fix::Lost,
+        None => Fix::None,
+        Some(p) if p.dead && !ended => Fix::RecordExit { status: p.dead_status, signal: p.dead_signal },
+        Some(p) if !p.dead && !p.pipe && record.state.is_live() => Fix::ReattachSink,
+        Some(_) => Fix::None,
+    }
+}
+
+/// Record an agent's exit once (from the hook or from `observe`), and move to its outcome state.
+pub fn record_exit(
+    store: &Store,
+    name: &str,
+    status: Option<i32>,
+    signal: Option<i32>,
+    at: Option<DateTime<Utc>>,
+) -> Result<Record> {
+    let (record, changed) = store.update(name, |r| {
+        if r.ended_at.is_some() {
+            return None;
+        }
+        r.exit_code = status;
+        r.exit_signal = signal;
+        r.ended_at = Some(at.unwrap_or_else(Utc::now));
+        let (state, detail) = exit_outcome(r.stop_requested_at.is_some(), status, signal);
+        crate::session::apply_transition(r, state, &detail, Source::Exit);
+        Some((state, detail))
+    })?;
+    if let Some((state, detail)) = changed {
+        store.append_event(
+            name,
+            &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note: None },
+        )?;
+    }
+    Ok(record)
+}
+
+/// A record with what tmux says of it right now.
+pub struct Observed {
+    pub record: Record,
+    pub pane: Option<PaneInfo>,
+}
+
+/// Load every record, ask each server once for its panes, and apply the fixes.
+pub fn observe(ctx: &Ctx) -> Result<Vec<Observed>> {
+    let records = ctx.store.load_all()?;
+    let panes = panes_by_server(ctx, &records)?;
+    let mut out = Vec::with_capacity(records.len());
+    for record in records {
+        let pane = panes
+            .get(&record.socket)
+            .and_then(|m| m.as_ref())
+            .and_then(|m| m.get(&record.tmux.pane_id))
+            .cloned();
+        // A server we could not ask tells us nothing: never call its sessions lost.
+        let server_known = panes.get(&record.socket).map(|m| m.is_some()).unwrap_or(false);
+        let fix = if server_known { decide(&record, pane.as_ref()) } else { Fix::None };
+        let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
+        out.push(Observed { record, pane });
+    }
+    Ok(out)
+}
+
+/// The observed view of one session.
+pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
+    let record = ctx.store.load(name)?;
+    let tmux = ctx.tmux_for(&record)?;
+    let panes = match tmux.list_minder_panes() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("cannot list tmux panes: {e:#}");
+            None
+        }
+    };
+    let pane = panes
+        .as_ref()
+        .and_then(|ps| ps.iter().find(|p| p.pane_id == record.tmux.pane_id && owned(ctx, p)).cloned());
+    let fix = if panes.is_some() { decide(&record, pane.as_ref()) } else { Fix::None };
+    let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
+    Ok(Observed { record, pane })
+}
+
+fn owned(ctx: &Ctx, p: &PaneInfo) -> bool {
+    p.owner == ctx.store.state_dir.display().to_string()
+}
+
+type PaneMap = HashMap<String, PaneInfo>;
+
+fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathBuf>, Option<PaneMap>>> {
+    let mut out: HashMap<Option<PathBuf>, Option<PaneMap>> = HashMap::new();
+    for r in records {
+        if out.contains_key(&r.socket) {
+            continue;
+        }
+        let tmux = ctx.tmux_for(r)?;
+        let panes = match tmux.list_minder_panes() {
+            Ok(list) => Some(
+                list.into_iter()
+                    .filter(|p| owned(ctx, p))
+                    .map(|p| (p.pane_id.clone(), p))
+                    .collect(),
+            ),
+            Err(e) => {
+                tracing::warn!("cannot list tmux panes: {e:#}");
+                None
+            }
+        };
+        out.insert(r.socket.clone(), panes);
+    }
+    Ok(out)
+}
+
+fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Result<Record> {
+    match fix {
+        Fix::None => Ok(record),
+        Fix::RecordExit { status, signal } => record_exit(&ctx.store, &record.name, status, signal, None),
+        Fix::Lost => ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None),
+        Fix::ReattachSink => {
+            let tmux = ctx.tmux_for(&record)?;
+            if let Some(p) = pane {
+                reattach_sink(ctx, &tmux, &record, &p.pane_id)?;
+            }
+            Ok(record)
+        }
+    }
+}
+
+/// Start a new sink on a live pane whose sink died; it marks the gap in the log.
+pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> Result<()> {
+    let root = ctx.store.paths(&record.name).root;
+    let cmd = crate::commands::new::sink_command(&ctx.self_exe, &root, true);
+    tmux.run(&crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd])?;
+    tracing::info!("re-attached the log sink of `{}`", record.name);
+    Ok(())
+}
+
+/// The server a record lives on, for display.
+pub fn server_of(record: &Record) -> Server {
+    match &record.socket {
+        Some(p) => Server::Path(p.clone()),
+        None => Server::Default,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_outcomes() {
+        assert_eq!(exit_outcome(false, Some(0), None), (State::Review, String::new()));
+        assert_eq!(exit_outcome(false, Some(3), None), (State::Failed, "3".into()));
+        assert_eq!(exit_outcome(false, None, Some(9)), (State::Failed, "SIGKILL".into()));
+        assert_eq!(exit_outcome(true, None, Some(15)), (State::Stopped, String::new()));
+        assert_eq!(exit_outcome(true, Some(0), None), (State::Stopped, String::new()));
+        assert_eq!(exit_outcome(false, None, Some(64)), (State::Failed, "signal 64".into()));
+    }
+}

@@ -1,0 +1,67 @@
+//! Where minder's files live: the XDG config and state folders, and the layout of a session's
+//! records inside the state dir.
+
+use std::path::{Path, PathBuf};
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/"))
+}
+
+fn xdg(var: &str, fallback: &str) -> PathBuf {
+    match std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from) {
+        Some(p) if p.is_absolute() => p,
+        _ => home().join(fallback),
+    }
+}
+
+pub fn config_home() -> PathBuf {
+    xdg("XDG_CONFIG_HOME", ".config")
+}
+
+/// `MINDER_STATE_DIR`, else `$XDG_STATE_HOME/minder`, else `~/.local/state/minder`.
+pub fn state_dir() -> PathBuf {
+    match std::env::var_os("MINDER_STATE_DIR").filter(|v| !v.is_empty()) {
+        Some(p) => absolute(Path::new(&p)),
+        None => xdg("XDG_STATE_HOME", ".local/state").join("minder"),
+    }
+}
+
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// The files of one session under the state dir.
+#[derive(Clone, Debug)]
+pub struct SessionPaths {
+    pub root: PathBuf,
+}
+
+impl SessionPaths {
+    pub fn new(state_dir: &Path, name: &str) -> SessionPaths {
+        SessionPaths { root: state_dir.join("sessions").join(name) }
+    }
+    pub fn record(&self) -> PathBuf {
+        self.root.join("session.json")
+    }
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+    pub fn events(&self) -> PathBuf {
+        self.root.join("events.jsonl")
+    }
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+    /// Errors the log sink could not help (disk full, size limit): what `show` reports.
+    pub fn sink_errors(&self) -> PathBuf {
+        self.root.join("sink-errors.log")
+    }
+    /// Saved versions of the checkpoint files.
+    pub fn checkpoint_history(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+}

@@ -1,0 +1,141 @@
+//! The one place where minder builds strings that a shell or tmux will re-read. Everything a
+//! user can influence passes through these functions, each tested against hostile input.
+
+/// Quote `s` as a single POSIX shell word. Single quotes keep everything literal; a single quote
+/// itself is closed, escaped and reopened.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+".contains(&b))
+    {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        if c == '\'' {
+            out.push_str("'\\''");
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Join words into one shell command line, each quoted.
+pub fn shell_join<S: AsRef<str>>(words: &[S]) -> String {
+    words
+        .iter()
+        .map(|w| shell_quote(w.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Escape text that tmux will expand as a format (`#{...}`, `#[...]`, `#S`...): `#` becomes `##`.
+pub fn format_escape(s: &str) -> String {
+    s.replace('#', "##")
+}
+
+/// Escape text that tmux expands as a format *and* through strftime(3), as it does for the
+/// `pipe-pane` command: `#` becomes `##` and `%` becomes `%%`.
+pub fn format_time_escape(s: &str) -> String {
+    format_escape(s).replace('%', "%%")
+}
+
+/// Quote `s` for tmux's own command language (a hook body, a `run-shell` argument): inside
+/// double quotes only `\`, `"` and `$` are special to tmux's parser.
+pub fn tmux_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if matches!(c, '\\' | '"' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Prepare one argv element for the tmux client. tmux treats any argument that ends in `;` as
+/// a command separator (dropping the `;`) unless it ends in `\;`, which becomes `;`. So a
+/// trailing `;` is sent as `\;`, and text already ending in `\;` round-trips as well.
+pub fn tmux_arg(s: &str) -> String {
+    match s.strip_suffix(';') {
+        Some(head) => format!("{head}\\;"),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn sh_echo(cmd: &str) -> String {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\n' {cmd}"))
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    const HOSTILE: &[&str] = &[
+        "plain",
+        "",
+        "a b",
+        "it's",
+        "$(touch /tmp/minder-pwned)",
+        "`id`",
+        "\"dq\" ; rm -rf /",
+        "#{pane_id} %Y %%",
+        "tab\there",
+        "new\nline",
+        "ünïcødé ✓",
+        "back\\slash\\",
+        "trailing;",
+        "'",
+        "''''",
+    ];
+
+    #[test]
+    fn shell_quote_round_trips_through_sh() {
+        for s in HOSTILE {
+            assert_eq!(sh_echo(&shell_quote(s)), format!("{s}\n"), "input {s:?}");
+        }
+    }
+
+    #[test]
+    fn shell_join_keeps_word_boundaries() {
+        let words = ["a b", "c'd", "$HOME"];
+        assert_eq!(sh_echo(&shell_join(&words)), "a b\nc'd\n$HOME\n");
+    }
+
+    #[test]
+    fn safe_words_stay_readable() {
+        assert_eq!(shell_quote("/usr/bin/minder"), "/usr/bin/minder");
+        assert_eq!(shell_quote("--session=x"), "--session=x");
+        assert_eq!(shell_quote("a b"), "'a b'");
+    }
+
+    #[test]
+    fn format_escapes() {
+        assert_eq!(format_escape("#{x}#"), "##{x}##");
+        assert_eq!(format_time_escape("50% #1"), "50%% ##1");
+    }
+
+    #[test]
+    fn tmux_quote_escapes_parser_specials() {
+        assert_eq!(tmux_quote(r#"a "b" $X \ c"#), r#""a \"b\" \$X \\ c""#);
+    }
+
+    #[test]
+    fn tmux_arg_protects_trailing_semicolon() {
+        assert_eq!(tmux_arg("echo a;"), "echo a\\;");
+        assert_eq!(tmux_arg("a\\;"), "a\\\\;");
+        assert_eq!(tmux_arg("a;b"), "a;b");
+        assert_eq!(tmux_arg(";"), "\\;");
+    }
+}

@@ -1,0 +1,145 @@
+//! The log sink: `tmux pipe-pane` feeds it the pane's output. It must drain its input without
+//! pause whatever happens (tmux buffers without limit behind a stalled reader), redact secrets
+//! before anything touches disk, rotate the log, and report write errors without ever blocking
+//! or killing the agent.
+
+use crate::logfile::LogWriter;
+use crate::paths::SessionPaths;
+use crate::redact::Redactor;
+use crate::session::load_record;
+use anyhow::Result;
+use chrono::Utc;
+use std::io::Read;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const CHUNK: usize = 64 * 1024;
+/// Quiet this long and held-back bytes (a prompt with no newline) are written.
+const IDLE_FLUSH: Duration = Duration::from_millis(300);
+/// The same write error is recorded at most this often.
+const ERROR_EVERY: Duration = Duration::from_secs(60);
+
+pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
+    // A file-size limit must give EFBIG, not kill the sink (and with it the logging).
+    // SAFETY: setting a signal disposition to SIG_IGN is always sound.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+    let paths = SessionPaths { root: session_root.to_path_buf() };
+    let record = load_record(&paths.record());
+    let (max_size, keep, extra) = match &record {
+        Ok(r) => (
+            r.log_settings.max_size,
+            r.log_settings.keep,
+            r.log_settings.redact.iter().filter_map(|p| regex::bytes::Regex::new(p).ok()).collect(),
+        ),
+        Err(_) => (32 << 20, 4, Vec::new()),
+    };
+    let mut sink = Sink {
+        writer: None,
+        logs: paths.logs(),
+        errors: paths.sink_errors(),
+        max_size,
+        keep,
+        last_error: None,
+    };
+    if resumed {
+        let marker = format!(
+            "\r\n[minder: the log sink was restarted at {}; output printed before this may be missing]\r\n",
+            Utc::now().to_rfc3339()
+        );
+        sink.write(marker.as_bytes());
+    }
+    let mut redactor = Redactor::new(&extra);
+    let mut buf = vec![0u8; CHUNK];
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    loop {
+        match wait_readable(0, IDLE_FLUSH) {
+            Readable::Yes => {}
+            Readable::Timeout => {
+                let out = redactor.flush_idle();
+                sink.write(&out);
+                continue;
+            }
+        }
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let out = redactor.push(&buf[..n]);
+        sink.write(&out);
+    }
+    let out = redactor.finish();
+    sink.write(&out);
+    Ok(())
+}
+
+struct Sink {
+    writer: Option<LogWriter>,
+    logs: std::path::PathBuf,
+    errors: std::path::PathBuf,
+    max_size: u64,
+    keep: usize,
+    last_error: Option<(String, Instant)>,
+}
+
+impl Sink {
+    /// Write or drop: a failure is recorded and the bytes are let go, so input keeps draining.
+    fn write(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        if self.writer.is_none() {
+            match LogWriter::open(&self.logs, self.max_size, self.keep) {
+                Ok(w) => self.writer = Some(w),
+                Err(e) => return self.record_error(&format!("{e:#}"), data.len()),
+            }
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        match writer.write(data) {
+            Ok(()) => {
+                if self.last_error.take().is_some() {
+                    self.append_error("logging works again");
+                }
+            }
+            Err(e) => self.record_error(&format!("cannot write the log: {e}"), data.len()),
+        }
+    }
+
+    fn record_error(&mut self, message: &str, lost: usize) {
+        let now = Instant::now();
+        let repeat = matches!(&self.last_error, Some((m, t)) if m == message && now - *t < ERROR_EVERY);
+        if !repeat {
+            self.append_error(&format!("{message} ({lost} bytes not logged)"));
+            self.last_error = Some((message.to_string(), now));
+        }
+    }
+
+    fn append_error(&self, message: &str) {
+        let line = format!("{} {message}", Utc::now().to_rfc3339());
+        // The error file may be on the same full disk; nothing more can be done then.
+        let _ = crate::fsutil::append_line(&self.errors, &line);
+    }
+}
+
+enum Readable {
+    Yes,
+    Timeout,
+}
+
+/// poll(2) one fd for input (or EOF/hangup, which read then reports).
+fn wait_readable(fd: libc::c_int, timeout: Duration) -> Readable {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd, count 1.
+    let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if r == 0 {
+        Readable::Timeout
+    } else {
+        // Readable, hung up, error or EINTR: let read() say which.
+        Readable::Yes
+    }
+}

@@ -1,0 +1,332 @@
+//! The one door to tmux: every tmux process minder starts is built here. It resolves the binary,
+//! picks the server, escapes each argument, batches commands with `;`, and turns a failure into
+//! an error that shows the argv and tmux's stderr.
+
+use crate::quote::tmux_arg;
+use anyhow::{bail, Context, Result};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Which tmux server to talk to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Server {
+    /// tmux's own choice: `$TMUX` inside tmux, else `default` under `TMUX_TMPDIR`.
+    Default,
+    /// `-L NAME`: a named socket under `TMUX_TMPDIR`.
+    Name(String),
+    /// `-S PATH`: an explicit socket path (used by hooks, which know `#{socket_path}`).
+    Path(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct Tmux {
+    bin: PathBuf,
+    server: Server,
+}
+
+/// A tmux command failed. Kept typed so callers can tell "no server" from real failures.
+#[derive(Debug)]
+pub struct TmuxError {
+    pub argv: Vec<String>,
+    pub stderr: String,
+    pub status: Option<i32>,
+}
+
+impl fmt::Display for TmuxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stderr = self.stderr.trim();
+        write!(f, "tmux failed: `{}`", self.argv.join(" "))?;
+        if !stderr.is_empty() {
+            write!(f, ": {stderr}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TmuxError {}
+
+impl TmuxError {
+    /// True when the failure only means there is no server (so nothing is running).
+    pub fn no_server(&self) -> bool {
+        let e = &self.stderr;
+        // A failure to start tmux at all (status None) must never read as "no server": that
+        // would mark every session lost.
+        self.status.is_some()
+            && (e.contains("no server running")
+            || e.contains("error connecting to")
+            || e.contains("No such file or directory"))
+    }
+}
+
+/// One command of a batch: its words, unescaped.
+pub type Cmd = Vec<String>;
+
+#[macro_export]
+macro_rules! tmux_cmd {
+    ($($word:expr),* $(,)?) => { vec![$($word.to_string()),*] };
+}
+
+impl Tmux {
+    /// Find tmux (`MINDER_TMUX`, else `tmux` on `PATH`) for the given server.
+    pub fn discover(server: Server) -> Result<Tmux> {
+        let bin = match std::env::var_os("MINDER_TMUX").filter(|v| !v.is_empty()) {
+            Some(path) => PathBuf::from(path),
+            None => which::which("tmux").map_err(|_| {
+                anyhow::anyhow!(
+                    "tmux not found on PATH (install tmux 3.2 or newer, or set MINDER_TMUX)"
+                )
+            })?,
+        };
+        Ok(Tmux { bin, server })
+    }
+
+    /// The same binary, another server.
+    pub fn with_server(base: &Tmux, server: Server) -> Tmux {
+        Tmux { bin: base.bin.clone(), server }
+    }
+
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The base command: binary, server flags, no stdin.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        match &self.server {
+            Server::Default => {}
+            Server::Name(name) => {
+                cmd.arg("-L").arg(name);
+            }
+            Server::Path(path) => {
+                cmd.arg("-S").arg(path);
+            }
+        }
+        cmd.stdin(Stdio::null());
+        cmd
+    }
+
+    fn argv_for(&self, words: &[String]) -> Vec<String> {
+        let mut argv = vec![self.bin.display().to_string()];
+        match &self.server {
+            Server::Default => {}
+            Server::Name(n) => argv.extend(["-L".into(), n.clone()]),
+            Server::Path(p) => argv.extend(["-S".into(), p.display().to_string()]),
+        }
+        argv.extend(words.iter().cloned());
+        argv
+    }
+
+    /// Run one tmux command and return its stdout.
+    pub fn run(&self, cmd: &[String]) -> Result<String, TmuxError> {
+        self.batch(std::slice::from_ref(&cmd.to_vec()))
+    }
+
+    /// Run several tmux commands in one tmux invocation (joined by `;`), so they happen together
+    /// in the server's command queue, with nothing in between.
+    pub fn batch(&self, cmds: &[Cmd]) -> Result<String, TmuxError> {
+        let mut words: Vec<String> = Vec::new();
+        for (i, cmd) in cmds.iter().enumerate() {
+            if i > 0 {
+                words.push(";".into());
+            }
+            // The command name is ours; every argument after it may be user text.
+            words.extend(cmd.iter().map(|w| tmux_arg(w)));
+        }
+        tracing::debug!(argv = ?words, "tmux");
+        let output = self.command().args(&words).output();
+        let output = match output {
+            Ok(o) => o,
+            Err(e) => {
+                return Err(TmuxError {
+                    argv: self.argv_for(&words),
+                    stderr: format!("cannot run {}: {e}", self.bin.display()),
+                    status: None,
+                })
+            }
+        };
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(TmuxError {
+                argv: self.argv_for(&words),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                status: output.status.code(),
+            })
+        }
+    }
+
+    /// Replace this process with an interactive tmux client (attach). `unset_tmux` drops `$TMUX`
+    /// so a client may be nested inside another server's pane.
+    pub fn exec_interactive(&self, cmd: &[String], unset_tmux: bool) -> anyhow::Error {
+        use std::os::unix::process::CommandExt;
+        let mut command = Command::new(&self.bin);
+        if let Server::Name(n) = &self.server {
+            command.arg("-L").arg(n);
+        } else if let Server::Path(p) = &self.server {
+            command.arg("-S").arg(p);
+        }
+        command.args(cmd.iter().map(|w| tmux_arg(w)));
+        if unset_tmux {
+            command.env_remove("TMUX").env_remove("TMUX_PANE");
+        }
+        let err = command.exec();
+        anyhow::anyhow!("cannot run {}: {err}", self.bin.display())
+    }
+
+    /// `tmux -V`, parsed.
+    pub fn version(&self) -> Result<Version> {
+        let out = Command::new(&self.bin)
+            .arg("-V")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot run {}", self.bin.display()))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        parse_version(text.trim())
+            .with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
+    }
+
+    /// Fail with a clear message unless tmux is at least 3.2.
+    pub fn require_version(&self) -> Result<Version> {
+        let v = self.version()?;
+        if !v.at_least(3, 2) {
+            bail!(
+                "tmux {} is too old: minder needs tmux 3.2 or newer ({})",
+                v,
+                self.bin.display()
+            );
+        }
+        Ok(v)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Version {
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Parse `tmux -V` output: `tmux 3.3a`, `tmux 3.2`, `tmux next-3.5`, `tmux master`.
+pub fn parse_version(s: &str) -> Option<Version> {
+    let word = s.split_whitespace().nth(1)?;
+    if word == "master" {
+        return Some(Version { major: 99, minor: 0 });
+    }
+    let word = word.strip_prefix("next-").unwrap_or(word);
+    let mut parts = word.splitn(2, '.');
+    let major = parts.next()?.parse().ok()?;
+    let minor_txt: String = parts
+        .next()
+        .unwrap_or("0")
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let minor = if minor_txt.is_empty() { 0 } else { minor_txt.parse().ok()? };
+    Some(Version { major, minor })
+}
+
+/// Exact target for a session (session-scoped commands and `set-option`/`set-hook`).
+pub fn session_target(name: &str) -> String {
+    format!("={name}:")
+}
+
+// ---- Listing panes --------------------------------------------------------------------------
+
+/// Field separator for list formats: a control character that cannot occur in a session name.
+pub const SEP: char = '\u{1f}';
+
+/// The format `list_panes` asks for; `parse_pane_line` reads it back.
+pub const PANE_FORMAT: &str = "#{session_name}\u{1f}#{session_id}\u{1f}#{pane_id}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_pipe}\u{1f}#{session_attached}\u{1f}#{@minder}";
+
+/// What minder needs to know of one agent pane, from one `list-panes` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaneInfo {
+    pub session_name: String,
+    pub session_id: String,
+    pub pane_id: String,
+    pub pane_pid: Option<u32>,
+    pub dead: bool,
+    pub dead_status: Option<i32>,
+    pub dead_signal: Option<i32>,
+    pub pipe: bool,
+    pub attached: u32,
+    /// The `@minder` session option: the state dir of the minder that owns the session.
+    pub owner: String,
+}
+
+pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
+    let f: Vec<&str> = line.split(SEP).collect();
+    if f.len() < 10 {
+        return None;
+    }
+    Some(PaneInfo {
+        session_name: f[0].to_string(),
+        session_id: f[1].to_string(),
+        pane_id: f[2].to_string(),
+        pane_pid: f[3].parse().ok(),
+        dead: f[4] == "1",
+        dead_status: f[5].parse().ok(),
+        dead_signal: f[6].parse().ok(),
+        pipe: f[7] == "1",
+        attached: f[8].parse().unwrap_or(0),
+        owner: f[9..].join(&SEP.to_string()),
+    })
+}
+
+impl Tmux {
+    /// Every pane of every session marked as minder's (`@minder` set). No server: empty list.
+    pub fn list_minder_panes(&self) -> Result<Vec<PaneInfo>> {
+        let cmd = tmux_cmd!["list-panes", "-a", "-f", "#{@minder}", "-F", PANE_FORMAT];
+        match self.run(&cmd) {
+            Ok(out) => Ok(out.lines().filter_map(parse_pane_line).collect()),
+            Err(e) if e.no_server() => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("tmux 3.3a"), Some(Version { major: 3, minor: 3 }));
+        assert_eq!(parse_version("tmux 3.2"), Some(Version { major: 3, minor: 2 }));
+        assert_eq!(parse_version("tmux next-3.5"), Some(Version { major: 3, minor: 5 }));
+        assert_eq!(parse_version("tmux 2.9a"), Some(Version { major: 2, minor: 9 }));
+        assert!(parse_version("tmux 3.1c").unwrap() < Version { major: 3, minor: 2 });
+        assert!(parse_version("tmux master").unwrap().at_least(3, 2));
+        assert_eq!(parse_version("garbage"), None);
+    }
+
+    #[test]
+    fn pane_lines() {
+        let line = "codex-a\u{1f}$3\u{1f}%7\u{1f}4242\u{1f}1\u{1f}3\u{1f}\u{1f}1\u{1f}0\u{1f}/home/u/.local/state/minder";
+        let p = parse_pane_line(line).unwrap();
+        assert_eq!(p.session_name, "codex-a");
+        assert_eq!(p.pane_id, "%7");
+        assert_eq!(p.pane_pid, Some(4242));
+        assert!(p.dead && p.pipe);
+        assert_eq!(p.dead_status, Some(3));
+        assert_eq!(p.dead_signal, None);
+        assert_eq!(p.owner, "/home/u/.local/state/minder");
+        assert_eq!(parse_pane_line("short\u{1f}line"), None);
+    }
+}

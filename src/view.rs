@@ -1,0 +1,139 @@
+//! How sessions are shown: the JSON object of DESIGN.md and the human table, with one style
+//! function that decides colours.
+
+use crate::app::Ctx;
+use crate::live::Observed;
+use crate::session::{Record, State};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+/// When the agent last printed something: the log's modification time (the sink touches it on
+/// every write), else when its state last changed.
+pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
+    let log = crate::logfile::current_path(&ctx.store.paths(&record.name).logs());
+    let from_log = std::fs::metadata(log).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
+    match from_log {
+        Some(t) if t > record.state_at => t,
+        _ => record.state_at,
+    }
+}
+
+pub fn progress(record: &Record) -> Option<(usize, usize)> {
+    let text = std::fs::read_to_string(record.checkpoint_dir.join("PLAN.md")).ok()?;
+    crate::brief::plan_progress(&text)
+}
+
+pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
+    let r = &obs.record;
+    let logs = ctx.store.paths(&r.name).logs();
+    json!({
+        "name": r.name,
+        "task": r.task,
+        "agent": r.agent,
+        "state": r.state,
+        "detail": r.detail,
+        "dir": r.dir,
+        "command": r.command,
+        "created_at": r.created_at.to_rfc3339(),
+        "last_activity_at": last_activity(ctx, r).to_rfc3339(),
+        "state_at": r.state_at.to_rfc3339(),
+        "state_source": r.state_source,
+        "ended_at": r.ended_at.map(|t| t.to_rfc3339()),
+        "exit_code": r.exit_code,
+        "exit_signal": r.exit_signal,
+        "progress": progress(r).map(|(done, total)| json!({"done": done, "total": total})),
+        "log": crate::logfile::current_path(&logs),
+        "checkpoint_dir": r.checkpoint_dir,
+        "last_message": r.last_message,
+        "worktree": r.worktree,
+        "attempt": r.attempt,
+        "tmux": {
+            "session_id": r.tmux.session_id,
+            "pane_id": r.tmux.pane_id,
+            "socket": r.socket,
+            "alive": obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false),
+            "attached": obs.pane.as_ref().map(|p| p.attached).unwrap_or(0),
+        },
+    })
+}
+
+/// ANSI colour for a state (None: plain).
+pub fn state_color(state: State) -> &'static str {
+    match state {
+        State::Working => "32",             // green
+        State::Waiting => "1;33",           // bold yellow
+        State::Stuck => "35",               // magenta
+        State::Review => "1;36",            // bold cyan
+        State::Approved => "34",            // blue
+        State::Rejected | State::Failed | State::Lost => "1;31", // bold red
+        State::Stopped => "2",              // dim
+    }
+}
+
+pub fn paint(on: bool, code: &str, text: &str) -> String {
+    if on && !code.is_empty() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// "3s", "5m", "2h", "4d": how long ago, for tables.
+pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let s = (now - t).num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// Lay out rows in columns padded to the widest cell (measured without colour codes).
+pub fn table(rows: &[Vec<(String, String)>], color: bool) -> String {
+    let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    let mut widths = vec![0; cols];
+    for row in rows {
+        for (i, (text, _)) in row.iter().enumerate() {
+            widths[i] = widths[i].max(text.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, (text, code)) in row.iter().enumerate() {
+            let pad = widths[i] - text.chars().count();
+            line.push_str(&paint(color, code, text));
+            if i + 1 < row.len() {
+                line.push_str(&" ".repeat(pad + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ago_units() {
+        let now = Utc::now();
+        assert_eq!(ago(now - chrono::Duration::seconds(5), now), "5s");
+        assert_eq!(ago(now - chrono::Duration::seconds(300), now), "5m");
+        assert_eq!(ago(now - chrono::Duration::hours(3), now), "3h");
+        assert_eq!(ago(now - chrono::Duration::days(2), now), "2d");
+    }
+
+    #[test]
+    fn table_pads_ignoring_colour() {
+        let rows = vec![
+            vec![("NAME".to_string(), String::new()), ("STATE".to_string(), String::new())],
+            vec![("a".to_string(), String::new()), ("working".to_string(), "32".to_string())],
+        ];
+        assert_eq!(table(&rows, false), "NAME  STATE\na     working\n");
+        assert!(table(&rows, true).contains("\x1b[32mworking\x1b[0m"));
+    }
+}

@@ -1,0 +1,84 @@
+//! Git worktrees for sessions: each agent works on its own branch, and nothing unmerged is ever
+//! deleted without `--force`.
+
+use crate::session::Worktree;
+use anyhow::{anyhow, Context, Result};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Run git in `dir` and return stdout; an error shows the command and git's stderr.
+pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run git in `{}`", dir.display()))?;
+    if !out.status.success() {
+        return Err(anyhow!(
+            "git {} failed in `{}`: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Work in the worktree that `rm` would lose: uncommitted changes, and commits that are on
+/// neither the base nor any remote.
+pub fn unsaved_work(wt: &Worktree) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    if !wt.path.exists() {
+        return Ok(found);
+    }
+    let status = git(&wt.path, &["status", "--porcelain", "--untracked-files=normal"])?;
+    let changed: Vec<&str> = status.lines().filter(|l| !l.ends_with(".minder/")).collect();
+    if !changed.is_empty() {
+        found.push(format!("{} uncommitted change(s)", changed.len()));
+    }
+    let unmerged = git(&wt.path, &["rev-list", "--count", &wt.branch, "--not", &wt.base, "--remotes"])?;
+    let n: usize = unmerged.trim().parse().unwrap_or(0);
+    if n > 0 {
+        found.push(format!("{n} commit(s) on `{}` not on `{}` or a remote", wt.branch, wt.base));
+    }
+    Ok(found)
+}
+
+pub fn check_removable(wt: &Worktree, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let work = unsaved_work(wt)?;
+    if work.is_empty() {
+        return Ok(());
+    }
+    Err(anyhow!(
+        "worktree `{}` has {} (merge or push it, or `--force` to remove the worktree; the branch is kept)",
+        wt.path.display(),
+        work.join(" and ")
+    ))
+}
+
+/// Remove the worktree; delete its branch only when fully merged into the base.
+pub fn remove(repo: &Path, wt: &Worktree, force: bool) -> Result<Option<String>> {
+    if wt.path.exists() {
+        let p = wt.path.display().to_string();
+        let mut args = vec!["worktree", "remove"];
+        if force {
+            args.push("--force");
+        }
+        args.push(&p);
+        git(repo, &args)?;
+    }
+    let _ = git(repo, &["worktree", "prune"]);
+    let merged = git(repo, &["rev-list", "--count", &wt.branch, "--not", &wt.base, "--remotes"])
+        .map(|n| n.trim() == "0")
+        .unwrap_or(false);
+    if merged {
+        git(repo, &["branch", "-D", &wt.branch])?;
+        Ok(None)
+    } else {
+        Ok(Some(format!("kept branch `{}`: it has commits not on `{}`", wt.branch, wt.base)))
+    }
+}
