@@ -94,6 +94,25 @@ t send-keys -t "$TARGET" C-c
 wait_for 'codex exited' 10 || { t send-keys -t "$TARGET" C-c; wait_for 'codex exited' 10; }
 save codex-exited
 
+# resume the last session: `codex resume --last`
+TARGET="=res:"
+t new-session -d -s res -x 120 -y 40 -c "$PROJ" \
+    "env STANDIN_API_KEY=dummy CODEX_HOME=$WORK/home codex resume --last --no-daemon --dangerously-bypass-hook-trust; echo codex exited \$?; exec sleep 600"
+wait_for 'Ask Codex to do anything' 30
+sleep 1
+save codex-resumed
+t kill-session -t "$TARGET"
+
+# without --dangerously-bypass-hook-trust, untrusted hooks stop Codex at a review screen first
+TARGET="=rv:"
+t new-session -d -s rv -x 120 -y 40 -c "$PROJ" \
+    "env STANDIN_API_KEY=dummy CODEX_HOME=$WORK/home codex --no-daemon; echo codex exited \$?; exec sleep 600"
+wait_for 'Hooks need review' 30
+sleep 0.5
+save codex-hooks-review
+t kill-session -t "$TARGET"
+TARGET="=cx:"
+
 cp "$WORK/hooks.jsonl" "$OUT/codex-hooks-raw.jsonl"
 cp "$WORK/alt.txt" "$OUT/codex-alternate-screen.txt"
 cp "$WORK/pane.txt" "$OUT/codex-pane-process.txt"
