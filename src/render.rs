@@ -886,11 +886,7 @@ impl Term {
                 }
             }
             'd' => self.go_to_row(n - 1),
-            'h' | 'l' => {
-                if args.all().contains(&4) {
-                    self.insert = action == 'h';
-                }
-            }
+            'h' | 'l' if args.all().contains(&4) => self.insert = action == 'h',
             'r' => {
                 let top = n - 1;
                 let bottom = match args.get(1) {
@@ -1803,6 +1799,243 @@ mod tests {
             for chunk in [1, 7, SLICE + 1] {
                 assert_eq!(render_in_chunks(&soup, width, height, chunk), whole);
             }
+        }
+    }
+
+    /// A private tmux server on its own socket and `TMUX_TMPDIR`, never the developer's;
+    /// killed on drop, also when a test fails.
+    struct TmuxServer {
+        socket: String,
+        dir: tempfile::TempDir,
+    }
+
+    impl TmuxServer {
+        fn start() -> Option<TmuxServer> {
+            let found = std::process::Command::new("tmux")
+                .arg("-V")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            found.then(|| TmuxServer {
+                socket: format!("minder-render-test-{}", std::process::id()),
+                dir: tempfile::tempdir().unwrap(),
+            })
+        }
+
+        fn command(&self) -> std::process::Command {
+            let mut command = std::process::Command::new("tmux");
+            command
+                .args(["-L", &self.socket, "-f", "/dev/null"])
+                .env_remove("TMUX")
+                .env_remove("TMUX_PANE")
+                .env("TMUX_TMPDIR", self.dir.path())
+                // The pane command below is POSIX sh, whatever the developer's shell.
+                .env("SHELL", "/bin/sh")
+                .stdin(std::process::Stdio::null());
+            command
+        }
+
+        fn tmux(&self, args: &[&str]) -> String {
+            let output = self.command().args(args).output().expect("run tmux");
+            assert!(
+                output.status.success(),
+                "tmux {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout).unwrap()
+        }
+
+        /// Show `bytes` in a new 80x24 pane (by `cat` of a file) while recording the pane with
+        /// `pipe-pane`, as minder does. Returns the pane size, what `capture-pane -J` shows
+        /// and the recorded bytes.
+        fn show(&self, name: &str, bytes: &[u8]) -> (u16, u16, String, Vec<u8>) {
+            let path = |ext: &str| self.dir.path().join(format!("{name}.{ext}"));
+            let (file, go, done, log) = (path("bytes"), path("go"), path("done"), path("log"));
+            std::fs::write(&file, bytes).unwrap();
+            // The pane waits for `go`, so that pipe-pane is on before anything is printed.
+            let script = format!(
+                "while [ ! -e '{}' ]; do sleep 0.05; done; cat '{}'; touch '{}'; sleep 60",
+                go.display(),
+                file.display(),
+                done.display()
+            );
+            let pane = self.tmux(&[
+                "new-session",
+                "-d",
+                "-s",
+                name,
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-P",
+                "-F",
+                "#{pane_id}",
+                &script,
+            ]);
+            let pane = pane.trim();
+            self.tmux(&[
+                "pipe-pane",
+                "-t",
+                pane,
+                "-o",
+                &format!("cat >> '{}'", log.display()),
+            ]);
+            std::fs::write(&go, "").unwrap();
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            let capture =
+                || self.tmux(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", pane]);
+            // tmux reads the pane and the pipe drains asynchronously: wait for `done`, then
+            // until neither the screen nor the recording changes.
+            let mut last = None;
+            loop {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{name}: tmux took too long"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(150));
+                if !done.exists() {
+                    continue;
+                }
+                let now = (capture(), std::fs::read(&log).unwrap_or_default());
+                if last.as_ref() == Some(&now) {
+                    break;
+                }
+                last = Some(now);
+            }
+            let size = self.tmux(&[
+                "display-message",
+                "-p",
+                "-t",
+                pane,
+                "#{pane_width} #{pane_height}",
+            ]);
+            let (width, height) = size.trim().split_once(' ').unwrap();
+            // The session stays: killing the last one would stop the server under the next sample.
+            let (shown, recorded) = last.unwrap();
+            (
+                width.parse().unwrap(),
+                height.parse().unwrap(),
+                shown,
+                recorded,
+            )
+        }
+    }
+
+    impl Drop for TmuxServer {
+        fn drop(&mut self) {
+            let _ = self
+                .command()
+                .arg("kill-server")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
+
+    /// Lines without trailing spaces (`capture-pane -J` keeps those written) or trailing
+    /// empty lines.
+    fn lines_of(text: &str) -> Vec<&str> {
+        let mut lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches(' ')).collect();
+        while lines.last() == Some(&"") {
+            lines.pop();
+        }
+        lines
+    }
+
+    /// 200 lines of build output as agents print it: colours, `\r` progress, erased progress
+    /// bars, wrapped lines, tabs, UTF-8 and wide characters, a spinner, a two-line redraw, lines
+    /// exactly as wide as the pane, hyperlinks, a title, and a screen clear midway.
+    fn realistic_log() -> Vec<u8> {
+        let mut log = String::from("\x1b]0;agent: build\x07$ cargo build\n");
+        for i in 0..200 {
+            log += &match i % 10 {
+                0 => format!("\x1b[1m\x1b[32m   Compiling\x1b[0m crate-{i} v0.{i}.0 (/work/crate-{i})\n"),
+                1 => {
+                    let steps: String = [0, 25, 50, 75, 100]
+                        .iter()
+                        .map(|p| format!("\rDownloading crate-{i}: {p:>3}%"))
+                        .collect();
+                    format!("{steps}, done.\n")
+                }
+                2 => format!("    \x1b[36mBuilding\x1b[0m [{:=>w$}{:w2$}] {i}/200: crate-{i}\r\x1b[K", ">", "", w = i % 20 + 1, w2 = 20 - i % 20),
+                3 => format!(
+                    "\x1b[33mwarning\x1b[0m: unused variable `x{i}` in a long message that goes {}past the edge of the pane\n",
+                    "on and ".repeat(i % 5 + 1)
+                ),
+                4 => format!("test{i}\tok\t{}ms\tdone\n", i * 3),
+                5 => format!("  \x1b[32m✓\x1b[0m café_{i} — passed 日本語のテスト {i}\n"),
+                6 => format!("waiting |\x08/\x08-\x08\\\x08done {i}\n"),
+                7 => format!("a-{i}: 10%\nb-{i}:  0%\n\x1b[2A\ra-{i}: 90%\x1b[K\nb-{i}: 45%\x1b[K\n"),
+                8 => format!("{:-<80}\n", format!("exactly eighty {i} ")),
+                _ => format!(
+                    "\x1b]8;;https://example.com/{i}\x1b\\docs {i}\x1b]8;;\x1b\\ \x1b[2K\rnpm {i}\r\x1b[2Kinstalled {i}\n"
+                ),
+            };
+            if i == 120 {
+                log += "\x1b[H\x1b[2J";
+            }
+        }
+        log.into_bytes()
+    }
+
+    /// Edges of the emulation where tmux is the reference.
+    fn edge_cases_log() -> Vec<u8> {
+        let a = |n: usize| "a".repeat(n);
+        [
+            format!("{}\rB\n", a(80)),
+            format!("{}\rX\n", "b".repeat(100)),
+            format!("{}日本\n", a(79)),
+            format!("{}\x1b[A\r\x1b[5C\x1b[K\n\n", "c".repeat(85)),
+            format!("{}\tx\n", a(75)),
+            format!("{}\x08\x08\x08y\n", "d".repeat(82)),
+            "abc\x1b[2Dx\x1b[3@y\x1b[2Pz\x1b[4Xw\n".to_string(),
+            "one\ntwo\x1bMup\n\n".to_string(),
+            "\x1b7\x1b[30;1Hsaved\x1b8restored\n".to_string(),
+            "\x1b[?25lhidden\x1b[?25h\x07\x7f shown\n".to_string(),
+            "e\u{301}t\u{e9} \u{2705} done\n".to_string(),
+            "left\x1b[3D\x1b[1K|\n".to_string(),
+            "\x1b[2J\x1b[5;10Hpositioned\x1b[2;3Hsecond\x1b[1J\n".to_string(),
+            // A region anchored at the top also scrolls into tmux's history.
+            "\x1b[1;3r\x1b[24;1Hstatus\x1b[1;1H1\n2\n3\n4\n5\n6\x1b[r".to_string(),
+            "\x1b[99;99Hcorner".to_string(),
+        ]
+        .concat()
+        .into_bytes()
+    }
+
+    #[test]
+    fn renders_what_tmux_shows() {
+        let Some(server) = TmuxServer::start() else {
+            eprintln!("note: tmux is not on PATH, skipping the comparison with tmux");
+            return;
+        };
+        let samples: [(&str, Vec<u8>); 4] = [
+            (
+                "git",
+                b"Receiving objects:  10% (1/10)\rReceiving objects:  50% (5/10)\rReceiving objects: 100% (10/10), done.\n".to_vec(),
+            ),
+            (
+                "cargo",
+                b"   Compiling a v0.1.0\n    Building [=>   ] 1/3: a\r\x1b[K   Compiling b v0.1.0\n    Building [==> ] 2/3\r\x1b[K    Finished dev\n".to_vec(),
+            ),
+            ("realistic", realistic_log()),
+            ("edges", edge_cases_log()),
+        ];
+        for (name, bytes) in samples {
+            let (width, height, shown, recorded) = server.show(name, &bytes);
+            let expected = lines_of(&shown);
+            assert!(
+                expected.len() > 1 || name != "realistic",
+                "{name}: tmux showed {shown:?}"
+            );
+            // The bytes as printed (LF without CR, as a program writes them)…
+            let ours = render_to_string(&bytes, width, height);
+            assert_eq!(lines_of(&ours), expected, "{name}: printed bytes");
+            // …and as recorded from the pane (after the tty turned LF into CR LF).
+            let ours = render_to_string(&recorded, width, height);
+            assert_eq!(lines_of(&ours), expected, "{name}: recorded bytes");
         }
     }
 }
