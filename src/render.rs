@@ -151,7 +151,6 @@ impl Renderer {
     /// If the log ends inside a full-screen program, the main screen is written first, then
     /// the program's last frame.
     pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        // An unfinished character at the very end shows as nothing, as vte drops it.
         let mut em = Emitter {
             out,
             line: &mut self.line,
@@ -159,6 +158,7 @@ impl Renderer {
         };
         self.term.finish(&mut em);
         let err = em.err.take();
+        // Anything unfinished (a sequence, a UTF-8 character) at the very end is dropped.
         *self = Renderer::new(self.term.width as u16, self.term.height as u16);
         err.map_or(Ok(()), Err)
     }
