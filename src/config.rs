@@ -294,7 +294,7 @@ impl Config {
 
 /// Turn a TOML/serde error into one line: file, line, column, key, what is wrong.
 fn config_error(text: &str, path: &Path, e: &toml::de::Error) -> anyhow::Error {
-    let message = e.message().trim().to_string();
+    let message = e.message().trim().replace("unknown field", "unknown key");
     let Some(span) = e.span() else {
         return UsageError(format!("config `{}`: {message}", path.display())).into();
     };

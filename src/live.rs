@@ -51,11 +51,21 @@ pub enum Fix {
     ReattachSink,
 }
 
+/// How long a session may sit between claiming its name and getting its tmux pane before a
+/// missing pane means the start crashed rather than is in progress.
+const START_GRACE_SECS: i64 = 30;
+
 pub fn decide(record: &Record, pane: Option<&PaneInfo>) -> Fix {
     let ended = record.ended_at.is_some();
+    let starting = record.tmux.pane_id.is_empty()
+        && (chrono::Utc::now() - record.created_at).num_seconds() < START_GRACE_SECS;
     match pane {
+        None if starting => Fix::None,
         None if !ended && record.state.is_live() => Fix::Lost,
         None => Fix::None,
+        // tmux marks a pane dead when its pty closes, a moment before the exit status is
+        // known; until then the hook (or the next look) records the exit.
+        Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => Fix::None,
         Some(p) if p.dead && !ended => Fix::RecordExit { status: p.dead_status, signal: p.dead_signal },
         Some(p) if !p.dead && !p.pipe && record.state.is_live() => Fix::ReattachSink,
         Some(_) => Fix::None,
@@ -200,6 +210,71 @@ pub fn server_of(record: &Record) -> Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(pane_id: &str, state: State) -> Record {
+        let now = Utc::now();
+        Record {
+            schema: 1,
+            name: "n".into(),
+            task: "n".into(),
+            agent: "cmd".into(),
+            dir: "/".into(),
+            command: vec!["x".into()],
+            created_at: now,
+            state,
+            detail: String::new(),
+            state_source: Source::Command,
+            state_at: now,
+            tmux: crate::session::TmuxIds { pane_id: pane_id.into(), ..Default::default() },
+            socket: None,
+            width: 80,
+            height: 24,
+            checkpoint_dir: "/".into(),
+            log_settings: crate::session::LogSettings { max_size: 0, keep: 0, redact: vec![] },
+            ended_at: None,
+            exit_code: None,
+            exit_signal: None,
+            stop_requested_at: None,
+            worktree: None,
+            attempt: None,
+            last_message: None,
+            thread_id: None,
+            goal: None,
+        }
+    }
+
+    fn pane(dead: bool, status: Option<i32>, pipe: bool) -> PaneInfo {
+        PaneInfo {
+            session_name: "n".into(),
+            session_id: "$1".into(),
+            pane_id: "%1".into(),
+            pane_pid: Some(10),
+            dead,
+            dead_status: status,
+            dead_signal: None,
+            pipe,
+            attached: 0,
+            owner: "/s".into(),
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        let working = record("%1", State::Working);
+        assert_eq!(decide(&working, None), Fix::Lost);
+        assert_eq!(decide(&working, Some(&pane(false, None, true))), Fix::None);
+        assert_eq!(decide(&working, Some(&pane(false, None, false))), Fix::ReattachSink);
+        assert_eq!(decide(&working, Some(&pane(true, Some(2), true))), Fix::RecordExit { status: Some(2), signal: None });
+        // Dead, status not known yet: wait for it.
+        assert_eq!(decide(&working, Some(&pane(true, None, false))), Fix::None);
+        // Still starting: no pane yet is not lost.
+        assert_eq!(decide(&record("", State::Working), None), Fix::None);
+        // Ended sessions are left alone.
+        let mut ended = record("%1", State::Review);
+        ended.ended_at = Some(Utc::now());
+        assert_eq!(decide(&ended, None), Fix::None);
+        assert_eq!(decide(&ended, Some(&pane(true, Some(0), false))), Fix::None);
+    }
 
     #[test]
     fn exit_outcomes() {

@@ -60,6 +60,10 @@ impl SessionPaths {
     pub fn sink_errors(&self) -> PathBuf {
         self.root.join("sink-errors.log")
     }
+    /// Written by the sink once everything it received is on disk and it has exited.
+    pub fn sink_done(&self) -> PathBuf {
+        self.root.join("sink-done")
+    }
     /// Saved versions of the checkpoint files.
     pub fn checkpoint_history(&self) -> PathBuf {
         self.root.join("checkpoints")

@@ -297,6 +297,12 @@ pub fn apply_transition(record: &mut Record, state: State, detail: &str, _source
 }
 
 fn lock_file(path: &Path) -> Result<File> {
+    // Never re-create a session folder that `rm` removed: the lock file's folder must exist.
+    if let Some(dir) = path.parent() {
+        if !dir.is_dir() {
+            anyhow::bail!("`{}` does not exist (removed?)", dir.display());
+        }
+    }
     let file = fsutil::open_private_append(path)?;
     file.lock().with_context(|| format!("cannot lock `{}`", path.display()))?;
     Ok(file)

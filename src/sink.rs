@@ -50,6 +50,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         );
         sink.write(marker.as_bytes());
     }
+    let _ = std::fs::remove_file(paths.sink_done());
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();
@@ -60,6 +61,11 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
             Readable::Timeout => {
                 let out = redactor.flush_idle();
                 sink.write(&out);
+                // tmux keeps the pipe open for a dead pane left by remain-on-exit: once the
+                // exit is recorded and the input has gone quiet, everything has arrived.
+                if agent_ended(&paths) {
+                    break;
+                }
                 continue;
             }
         }
@@ -74,7 +80,21 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     }
     let out = redactor.finish();
     sink.write(&out);
+    drop(sink);
+    let _ = crate::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
+}
+
+fn agent_ended(paths: &SessionPaths) -> bool {
+    load_record(&paths.record()).map(|r| r.ended_at.is_some()).unwrap_or(false)
+}
+
+/// Wait (up to `timeout`) until the sink of an ended session has written everything.
+pub fn wait_drained(paths: &SessionPaths, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !paths.sink_done().exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }
 
 struct Sink {

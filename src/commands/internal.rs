@@ -7,10 +7,24 @@ use anyhow::{anyhow, Result};
 use chrono::DateTime;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::path::Path;
+use crate::tmux::{Server, Tmux};
+use crate::tmux_cmd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-/// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook.
-pub fn pane_died(args: PaneDiedArgs) -> Result<()> {
+/// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook. Nobody sees
+/// its stderr, so failures go to the session's error log.
+pub fn pane_died(args: PaneDiedArgs, socket: Option<PathBuf>) -> Result<()> {
+    let result = record_pane_death(&args, socket);
+    if let Err(e) = &result {
+        let paths = crate::paths::SessionPaths { root: args.session_dir.clone() };
+        let line = format!("{} pane-died hook: {e:#}", chrono::Utc::now().to_rfc3339());
+        let _ = crate::fsutil::append_line(&paths.sink_errors(), &line);
+    }
+    result
+}
+
+fn record_pane_death(args: &PaneDiedArgs, socket: Option<PathBuf>) -> Result<()> {
     let (store, name) = store_of(&args.session_dir)?;
     let record = store.load(&name)?;
     // The hook fires for any pane of the session; only the agent's pane counts (its id may not
@@ -18,11 +32,39 @@ pub fn pane_died(args: PaneDiedArgs) -> Result<()> {
     if !record.tmux.pane_id.is_empty() && record.tmux.pane_id != args.pane_id {
         return Ok(());
     }
-    let status = args.status.trim().parse().ok();
-    let signal = args.signal.trim().parse().ok().filter(|s| *s != 0);
+    let mut status: Option<i32> = args.status.trim().parse().ok();
+    let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);
+    if status.is_none() && signal.is_none() {
+        // tmux runs the hook when the pty closes, which can be before it has reaped the
+        // process: ask again until the status is there.
+        if let Some(sock) = socket {
+            (status, signal) = poll_exit_status(&sock, &args.pane_id, Duration::from_secs(3));
+        }
+    }
     let at = args.time.trim().parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0));
     crate::live::record_exit(&store, &name, status, signal, at)?;
     Ok(())
+}
+
+fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32>, Option<i32>) {
+    let Ok(tmux) = Tmux::discover(Server::Path(socket.to_path_buf())) else { return (None, None) };
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        let cmd = tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead_status}:#{pane_dead_signal}"];
+        match tmux.run(&cmd) {
+            Ok(out) => {
+                let (st, sig) = out.trim().split_once(':').unwrap_or(("", ""));
+                let st = st.parse().ok();
+                let sig = sig.parse().ok().filter(|s| *s != 0);
+                if st.is_some() || sig.is_some() {
+                    return (st, sig);
+                }
+            }
+            Err(_) => return (None, None),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (None, None)
 }
 
 /// The store and session name of a session folder `STATE/sessions/NAME`.
@@ -39,32 +81,83 @@ pub fn store_of(root: &Path) -> Result<(Store, String)> {
     Ok((Store::new(state_dir.to_path_buf()), name))
 }
 
-/// `_exec [--env-file F] -- COMMAND...`: become the agent, with the environment of whoever ran
-/// `minder new` (tmux would give it the server's), never through a shell.
+/// `_exec [--env-file F] -- COMMAND...`: the pane's process. It starts the agent with the
+/// environment of whoever ran `minder new` (tmux would give it the server's), never through a
+/// shell, waits for it, and records its exit itself: tmux's own exit status can be missing
+/// (it may never reap a child that exits while a fresh server starts up).
 pub fn exec(args: ExecArgs) -> Result<()> {
-    use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(&args.command[0]);
     cmd.args(&args.command[1..]);
     if let Some(file) = &args.env_file {
         if let Ok(data) = std::fs::read(file) {
             let _ = std::fs::remove_file(file);
-            let keep: Vec<(String, OsString)> =
-                PANE_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v))).collect();
-            cmd.env_clear();
-            for entry in data.split(|&b| b == 0).filter(|e| !e.is_empty()) {
-                if let Some(eq) = entry.iter().position(|&b| b == b'=') {
-                    let key = OsString::from_vec(entry[..eq].to_vec());
-                    let value = OsString::from_vec(entry[eq + 1..].to_vec());
-                    cmd.env(key, value);
-                }
-            }
-            for (k, v) in keep {
-                cmd.env(k, v);
-            }
+            apply_caller_env(&mut cmd, &data);
         }
     }
-    let err = cmd.exec();
-    let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
-    eprintln!("minder: cannot run `{}`: {err}", args.command[0]);
-    std::process::exit(code);
+    // Interrupts typed into the pane go to the whole process group; this supervisor must
+    // outlive the agent to record its exit. A handler (not SIG_IGN) so the agent, after exec,
+    // gets the default dispositions back.
+    extern "C" fn ignore(_: libc::c_int) {}
+    for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installing a handler that does nothing is async-signal-safe.
+        unsafe { libc::signal(sig, ignore as *const () as libc::sighandler_t) };
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(err) => {
+            let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
+            eprintln!("minder: cannot run `{}`: {err}", args.command[0]);
+            record_own_exit(Some(code), None);
+            std::process::exit(code);
+        }
+    };
+    let status = loop {
+        match child.wait() {
+            Ok(s) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        }
+    };
+    use std::os::unix::process::ExitStatusExt;
+    record_own_exit(status.code(), status.signal());
+    match status.signal() {
+        Some(sig) => {
+            // Die the same way, so tmux shows the same status.
+            // SAFETY: restoring the default disposition and raising a signal at ourselves.
+            unsafe {
+                libc::signal(sig, libc::SIG_DFL);
+                libc::raise(sig);
+            }
+            std::process::exit(128 + sig);
+        }
+        None => std::process::exit(status.code().unwrap_or(1)),
+    }
+}
+
+fn apply_caller_env(cmd: &mut std::process::Command, data: &[u8]) {
+    let keep: Vec<(String, OsString)> =
+        PANE_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v))).collect();
+    cmd.env_clear();
+    for entry in data.split(|&b| b == 0).filter(|e| !e.is_empty()) {
+        if let Some(eq) = entry.iter().position(|&b| b == b'=') {
+            let key = OsString::from_vec(entry[..eq].to_vec());
+            let value = OsString::from_vec(entry[eq + 1..].to_vec());
+            cmd.env(key, value);
+        }
+    }
+    for (k, v) in keep {
+        cmd.env(k, v);
+    }
+}
+
+/// Record the agent's exit in its session (named by the pane's environment).
+fn record_own_exit(code: Option<i32>, signal: Option<i32>) {
+    let (Some(state), Some(name)) = (std::env::var_os("MINDER_STATE_DIR"), std::env::var("MINDER_SESSION").ok()) else {
+        return;
+    };
+    let store = Store::new(PathBuf::from(state));
+    if let Err(e) = crate::live::record_exit(&store, &name, code, signal, None) {
+        let line = format!("{} recording the exit: {e:#}", chrono::Utc::now().to_rfc3339());
+        let _ = crate::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
+    }
 }

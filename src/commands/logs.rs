@@ -12,14 +12,30 @@ use std::io::Write;
 pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let record = ctx.store.load(&name)?;
-    let dir = ctx.store.paths(&name).logs();
+    let paths = ctx.store.paths(&name);
+    let dir = paths.logs();
+    if record.ended_at.is_some() && !args.follow {
+        // The sink may still be writing the last bytes of a session that just ended.
+        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (w, h) = (record.width.max(20), record.height.max(5));
 
     if args.follow {
         let store = ctx.store.clone();
-        let mut ended = move || store.load(&name).map(|r| !r.state.is_live()).unwrap_or(true);
+        let done = paths.sink_done();
+        let mut ended_seen: Option<std::time::Instant> = None;
+        // Follow until the session ended and its sink wrote everything (a sink that died
+        // without saying so is given a few seconds).
+        let mut ended = move || {
+            let ended = store.load(&name).map(|r| r.ended_at.is_some() || !r.state.is_live()).unwrap_or(true);
+            if !ended {
+                return false;
+            }
+            let since = *ended_seen.get_or_insert_with(std::time::Instant::now);
+            done.exists() || since.elapsed() > std::time::Duration::from_secs(3)
+        };
         if args.raw {
             logfile::follow(&dir, args.lines, &mut |b| { out.write_all(b)?; out.flush() }, &mut ended)?;
         } else {

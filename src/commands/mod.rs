@@ -23,7 +23,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
     match cli.command {
         Command::Sink(a) => return crate::sink::run(&a.session_dir, a.resumed),
-        Command::PaneDied(a) => return internal::pane_died(a),
+        Command::PaneDied(a) => return internal::pane_died(a, cli.socket_path.clone()),
         Command::Exec(a) => return internal::exec(a),
         Command::Demo(a) => return crate::demo::run(a.resume, &a.rest),
         Command::Completions(a) => {

@@ -164,9 +164,20 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
         }
         plan.name = claim_name(ctx, &plan)?;
         let record = new_record(ctx, &plan);
-        store.save(&record).inspect_err(|_| {
+        let saved = store.save(&record).and_then(|()| {
+            let created = Event {
+                at: record.created_at,
+                state: State::Working,
+                detail: String::new(),
+                source: Source::Command,
+                note: Some("created".into()),
+            };
+            store.append_event(&record.name, &created)
+        });
+        if let Err(e) = saved {
             let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
-        })?;
+            return Err(e);
+        }
         record
     };
     match launch(ctx, &plan, &record) {
@@ -253,7 +264,7 @@ pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> Stri
 pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
     let words = [self_exe.display().to_string(), "_pane-died".to_string(), session_root.display().to_string()];
     let shell = format!(
-        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}'",
+        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}'",
         format_escape(&shell_join(&words))
     );
     format!("run-shell -b {}", tmux_quote(&shell))
@@ -284,6 +295,7 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
     write_env_file(&env_file)?;
 
     let tmux = ctx.tmux()?;
+    tmux.require_version()?;
     let target = session_target(&plan.name);
     let mut new_session: Cmd = tmux_cmd![
         "new-session", "-d", "-P",
@@ -338,9 +350,5 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
             return Err(e.context(format!("session `{}` was removed while it started", plan.name)));
         }
     };
-    store.append_event(
-        &record.name,
-        &Event { at: record.created_at, state: State::Working, detail: String::new(), source: Source::Command, note: Some("created".into()) },
-    )?;
     Ok(record)
 }

@@ -18,10 +18,12 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     if let Some(wt) = &obs.record.worktree {
         crate::worktree::check_removable(wt, args.force)?;
     }
+    let paths = ctx.store.paths(&name);
     if obs.pane.is_some() {
         crate::commands::stop::stop(ctx, &obs, true)?;
+        // With the session gone the sink gets EOF and writes its last bytes: let it finish.
+        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
     }
-    let paths = ctx.store.paths(&name);
     if args.keep_logs {
         let kept = ctx.store.state_dir.join("kept-logs");
         fsutil::create_private_dir_all(&kept)?;
@@ -36,8 +38,26 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     if obs.record.checkpoint_dir.ends_with(std::path::Path::new(".minder").join(&name)) {
         let _ = std::fs::remove_dir_all(&obs.record.checkpoint_dir);
     }
-    let _guard = ctx.store.lock_all()?;
-    std::fs::remove_dir_all(&paths.root).with_context(|| format!("cannot remove `{}`", paths.root.display()))?;
+    let _all = ctx.store.lock_all()?;
+    // Hold the session's lock too: a late exit hook waits, then finds the record gone.
+    let _session = ctx.store.lock_session(&name)?;
+    remove_tree(&paths.root)?;
     ctx.note(&format!("removed `{name}`"));
     Ok(())
+}
+
+/// Remove a folder, retrying briefly if a straggling writer adds a file meanwhile.
+fn remove_tree(root: &std::path::Path) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        match std::fs::remove_dir_all(root) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(_) if attempt < 5 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot remove `{}`", root.display())),
+        }
+    }
 }

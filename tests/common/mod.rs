@@ -1,0 +1,180 @@
+//! Test environment: every test gets its own tmux server (private TMUX_TMPDIR and socket), a
+//! temp HOME and XDG dirs, no TMUX/TMUX_PANE, and kills that server when dropped.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub struct Env {
+    pub tmp: tempfile::TempDir,
+    pub socket: String,
+}
+
+pub fn agent(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents").join(name).display().to_string()
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let tmp = tempfile::Builder::new().prefix("minder-test-").tempdir().unwrap();
+        for d in ["home", "config", "state", "tmux", "work", "data", "cache"] {
+            std::fs::create_dir_all(tmp.path().join(d)).unwrap();
+        }
+        Env { tmp, socket: "minder-test".to_string() }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.tmp.path().join(rel)
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.path("work")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.path("state/minder")
+    }
+
+    pub fn config(&self, text: &str) {
+        let dir = self.path("config/minder");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), text).unwrap();
+    }
+
+    /// The environment every process of this test runs with.
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let mut v = vec![
+            ("HOME".into(), self.path("home").display().to_string()),
+            ("XDG_CONFIG_HOME".into(), self.path("config").display().to_string()),
+            ("XDG_STATE_HOME".into(), self.path("state").display().to_string()),
+            ("XDG_DATA_HOME".into(), self.path("data").display().to_string()),
+            ("XDG_CACHE_HOME".into(), self.path("cache").display().to_string()),
+            ("TMUX_TMPDIR".into(), self.path("tmux").display().to_string()),
+            ("MINDER_TMUX_SOCKET".into(), self.socket.clone()),
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("TERM".into(), "xterm-256color".into()),
+            ("MINDER_DEMO_DELAY_MS".into(), "20".into()),
+        ];
+        if let Ok(t) = std::env::var("MINDER_TMUX") {
+            v.push(("MINDER_TMUX".into(), t));
+        }
+        v
+    }
+
+    pub fn minder(&self) -> Command {
+        let mut cmd = Command::cargo_bin("minder").unwrap();
+        cmd.env_clear().envs(self.vars()).current_dir(self.work());
+        cmd.timeout(Duration::from_secs(60));
+        cmd
+    }
+
+    /// Run minder, expect success, return stdout.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = self.minder().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "minder {args:?} failed ({:?}):\n{}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run minder, expect failure with `code`, return stderr.
+    pub fn fail(&self, args: &[&str], code: i32) -> String {
+        let out = self.minder().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(code), "minder {args:?}: stdout {} stderr {stderr}", String::from_utf8_lossy(&out.stdout));
+        stderr
+    }
+
+    /// tmux on this test's server.
+    pub fn tmux(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+            .env_clear()
+            .envs(self.vars())
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    pub fn tmux_out(&self, args: &[&str]) -> String {
+        let out = self.tmux(args);
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn show(&self, name: &str) -> Value {
+        let out = self.run(&["show", name, "--json"]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["version"], 1);
+        v["session"].clone()
+    }
+
+    pub fn state(&self, name: &str) -> String {
+        self.show(name)["state"].as_str().unwrap().to_string()
+    }
+
+    pub fn ls(&self, all: bool) -> Vec<Value> {
+        let out = if all { self.run(&["ls", "--json", "--all"]) } else { self.run(&["ls", "--json"]) };
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["sessions"].as_array().unwrap().clone()
+    }
+
+    /// Wait until the session reaches `state` (polling `show`), or panic with what it is.
+    pub fn wait_state(&self, name: &str, state: &str, timeout: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let s = self.show(name);
+            if s["state"] == state {
+                return s;
+            }
+            if start.elapsed() > timeout {
+                let panes = self.tmux(&["list-panes", "-a", "-F", "#{session_name} #{pane_id} dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} pipe=#{pane_pipe} pid=#{pane_pid}"]);
+                let ps = std::process::Command::new("ps").args(["-eo", "pid,ppid,stat,args"]).output().unwrap();
+                let ps: String = String::from_utf8_lossy(&ps.stdout).lines().filter(|l| l.contains("printargs") || l.contains("tmux") || l.contains(" Z")).collect::<Vec<_>>().join("\n");
+                eprintln!("ps:\n{ps}");
+                let errors = std::fs::read_to_string(self.state_dir().join("sessions").join(s["name"].as_str().unwrap_or("")).join("sink-errors.log")).unwrap_or_default();
+                panic!(
+                    "session {name} did not reach {state}: {s:#}\nlog:\n{}\npanes:\n{}\nerrors:\n{errors}",
+                    self.run(&["logs", name]),
+                    String::from_utf8_lossy(&panes.stdout)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn server_pid(&self) -> Option<u32> {
+        let out = self.tmux(&["display-message", "-p", "#{pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+    }
+
+    /// What the agent pane shows right now.
+    pub fn capture(&self, name: &str) -> String {
+        self.tmux_out(&["capture-pane", "-p", "-J", "-t", &format!("={name}:")])
+    }
+}
+
+/// Poll `cond` until true or panic after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        if start.elapsed() > timeout {
+            panic!("timed out waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}

@@ -1,0 +1,432 @@
+//! The core issue's behaviour against a real tmux server: create, list, show, logs, send,
+//! stop, rm, naming, hostile input, concurrency, permissions.
+
+mod common;
+
+use common::{agent, wait_for, Env};
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(15);
+
+#[test]
+fn exit_zero_is_review_nonzero_is_failed_with_the_code() {
+    let env = Env::new();
+    assert_eq!(env.run(&["new", "good", "--", "sh", "-c", "echo fine"]).trim(), "cmd-good");
+    assert_eq!(env.run(&["new", "bad", "--", "sh", "-c", "echo broken; exit 3"]).trim(), "cmd-bad");
+    let good = env.wait_state("good", "review", T);
+    assert_eq!(good["exit_code"], 0);
+    assert!(good["ended_at"].is_string());
+    let bad = env.wait_state("bad", "failed", T);
+    assert_eq!(bad["exit_code"], 3);
+    assert_eq!(bad["detail"], "3");
+    // Output printed right before a fast exit is logged from the first byte.
+    assert_eq!(env.run(&["logs", "good"]), "fine\n");
+    assert_eq!(env.run(&["logs", "bad"]), "broken\n");
+    let events: Vec<String> = good["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
+    assert_eq!(events, ["working", "review"]);
+    assert_eq!(good["events"][1]["source"], "exit");
+}
+
+#[test]
+fn killed_by_a_signal_is_failed() {
+    let env = Env::new();
+    let pidfile = env.path("agent.pid");
+    let script = format!("echo $$ > '{}'; echo up; exec sleep 30", pidfile.display());
+    env.run(&["new", "victim", "--", "sh", "-c", &script]);
+    wait_for("agent pid", T, || std::fs::read_to_string(&pidfile).map(|s| s.ends_with('\n')).unwrap_or(false));
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    std::process::Command::new("kill").args(["-KILL", pid.trim()]).status().unwrap();
+    let s = env.wait_state("victim", "failed", T);
+    assert_eq!(s["detail"], "SIGKILL");
+}
+
+#[test]
+fn json_has_the_contract_fields() {
+    let env = Env::new();
+    let out = env.run(&["new", "j", "--json", "--", "sleep", "30"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1);
+    let s = &v["session"];
+    for key in [
+        "name", "task", "agent", "state", "detail", "dir", "command", "created_at", "last_activity_at",
+        "ended_at", "exit_code", "progress", "log", "checkpoint_dir", "last_message", "worktree",
+    ] {
+        assert!(s.get(key).is_some(), "missing {key} in {s:#}");
+    }
+    assert_eq!(s["name"], "cmd-j");
+    assert_eq!(s["task"], "j");
+    assert_eq!(s["agent"], "cmd");
+    assert_eq!(s["command"], serde_json::json!(["sleep", "30"]));
+    let list = env.ls(false);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["state"], "working");
+    let show = env.show("j");
+    assert!(show["events"].is_array() && show["checkpoints"].is_array());
+    chrono::DateTime::parse_from_rfc3339(show["created_at"].as_str().unwrap()).unwrap();
+}
+
+#[test]
+fn argv_after_dashes_reaches_the_agent_unchanged() {
+    let env = Env::new();
+    let args = [
+        "plain", "two words", "trailing;", ";", "a;b", "$(touch pwned)", "`touch pwned2`", "#{pane_id}",
+        "%Y %%", "tab\there", "ünïcødé ✓", "", "'single'", "\"double\"", "back\\slash\\;", "-n", "--",
+    ];
+    let mut cmd = vec!["new", "args", "--", agent("printargs.sh").leak() as &str];
+    cmd.extend(args.iter());
+    env.minder().args(&cmd).env("FROM_CALLER", "caller-env-reaches-agent").assert().success();
+    env.wait_state("args", "review", T);
+    // Raw: the clean view would expand the tab, as a terminal does.
+    let log = env.run(&["logs", "args", "--raw"]).replace("\r\n", "\n");
+    let expected: String = args.iter().map(|a| format!("<{a}>\n")).collect();
+    assert!(log.starts_with(&expected), "log:\n{log}\nexpected:\n{expected}");
+    assert!(log.contains(&format!("cwd={}", env.work().canonicalize().unwrap().display())), "{log}");
+    assert!(log.contains("session=cmd-args dir="), "{log}");
+    assert!(log.contains("secret_env=caller-env-reaches-agent"), "{log}");
+    assert!(!env.work().join("pwned").exists() && !env.work().join("pwned2").exists());
+}
+
+#[test]
+fn hostile_names_are_slugged_and_never_executed() {
+    let env = Env::new();
+    let hostile = [
+        ("a;b", "cmd-a-b"),
+        ("$(touch pwned)", "cmd-touch-pwned"),
+        ("`touch pwned2`", "cmd-touch-pwned2"),
+        ("it's \"quoted\"", "cmd-it-s-quoted"),
+        ("#{pane_id}%Y", "cmd-pane_id-Y"),
+        ("tab\there", "cmd-tab-here"),
+        ("ünï.cødé:x", "cmd-n-c-d-x"),
+    ];
+    for (name, full) in hostile {
+        assert_eq!(env.run(&["new", name, "--", "sleep", "30"]).trim(), full, "name {name:?}");
+        assert_eq!(env.tmux_out(&["display-message", "-p", "-t", &format!("={full}:"), "#{session_name}"]).trim(), full);
+    }
+    let long = "x".repeat(300);
+    let name = env.run(&["new", &long, "--", "sleep", "30"]);
+    assert!(name.trim().len() <= 64, "{name}");
+    let err = env.fail(&["new", "✓✓✓", "--", "sleep", "1"], 2);
+    assert!(err.starts_with("error: the name `✓✓✓` has no usable characters"), "{err}");
+    let err = env.fail(&["new", "", "--", "sleep", "1"], 2);
+    assert!(err.contains("no usable characters"), "{err}");
+    assert!(!env.work().join("pwned").exists() && !env.work().join("pwned2").exists());
+    // A directory with format characters still works (-c is expanded as a format).
+    let odd = env.work().join("dir #{x} %Y");
+    std::fs::create_dir_all(&odd).unwrap();
+    env.run(&["new", "odd", "-C", odd.to_str().unwrap(), "--", agent("printargs.sh").as_str()]);
+    env.wait_state("odd", "review", T);
+    assert!(env.run(&["logs", "odd"]).contains(&format!("cwd={}", odd.canonicalize().unwrap().display())));
+}
+
+#[test]
+fn names_resolve_exact_then_task_then_unique_prefix() {
+    let env = Env::new();
+    env.run(&["new", "foo", "--", "sleep", "30"]);
+    env.run(&["new", "foobar", "--", "sleep", "30"]);
+    assert_eq!(env.show("foo")["name"], "cmd-foo");
+    assert_eq!(env.show("cmd-foo")["name"], "cmd-foo");
+    assert_eq!(env.show("foob")["name"], "cmd-foobar");
+    let err = env.fail(&["show", "fo"], 1);
+    assert!(err.contains("cmd-foo") && err.contains("cmd-foobar"), "{err}");
+    let err = env.fail(&["show", "nothing"], 1);
+    assert_eq!(err, "error: no session `nothing` (see `minder ls`)\n");
+    // A taken name is refused when given explicitly.
+    let err = env.fail(&["new", "foo", "--", "sleep", "1"], 1);
+    assert!(err.contains("`cmd-foo` already exists"), "{err}");
+}
+
+#[test]
+fn never_touches_sessions_it_did_not_create() {
+    let env = Env::new();
+    env.run(&["new", "mine", "--", "sleep", "30"]);
+    env.tmux_out(&["new-session", "-d", "-s", "cmd-theirs", "sleep", "30"]);
+    let names: Vec<String> = env.ls(true).iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["cmd-mine"]);
+    env.fail(&["show", "theirs"], 1);
+    let err = env.fail(&["new", "theirs", "--", "sleep", "1"], 1);
+    assert!(err.contains("minder did not create"), "{err}");
+    assert!(env.tmux(&["has-session", "-t", "=cmd-theirs"]).status.success());
+}
+
+#[test]
+fn send_delivers_text_exactly() {
+    let env = Env::new();
+    let sink = env.path("received.txt");
+    env.run(&["new", "rd", "--", agent("reader.sh").as_str(), sink.to_str().unwrap()]);
+    wait_for("reader prompt", T, || env.capture("cmd-rd").contains("ready>"));
+    let long = "0123456789".repeat(300);
+    let texts = ["hello world", "ends with;", "a;b", "-n", "#{pane_id} %Y $(id) `id`", "tab\there", "ünïcødé ✓", long.as_str()];
+    for t in texts {
+        env.run(&["send", "rd", t]);
+    }
+    // Words are joined by spaces.
+    env.run(&["send", "rd", "several", "words"]);
+    let expected: String = texts.iter().chain(["several words"].iter()).map(|t| format!("[{t}]\n")).collect();
+    wait_for("all lines received", T, || std::fs::read_to_string(&sink).map(|s| s == expected).unwrap_or(false));
+}
+
+#[test]
+fn multi_line_text_goes_through_a_paste() {
+    let env = Env::new();
+    let sink = env.path("received.txt");
+    env.run(&["new", "rd", "--", agent("reader.sh").as_str(), sink.to_str().unwrap()]);
+    wait_for("reader prompt", T, || env.capture("cmd-rd").contains("ready>"));
+    env.run(&["send", "rd", "first line\nsecond; line"]);
+    wait_for("both lines", T, || {
+        std::fs::read_to_string(&sink).map(|s| s == "[first line]\n[second; line]\n").unwrap_or(false)
+    });
+}
+
+#[test]
+fn stop_ends_an_agent_that_ignores_signals_within_the_grace_period() {
+    let env = Env::new();
+    env.config("[agents.cmd]\nstop_grace = \"1s\"\n");
+    env.run(&["new", "stub", "--", agent("stubborn.sh").as_str()]);
+    wait_for("agent running", T, || env.run(&["logs", "stub"]).contains("stubborn agent running"));
+    let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-stub:", "#{pane_pid}"]).trim().parse().unwrap();
+    let start = std::time::Instant::now();
+    env.run(&["stop", "stub"]);
+    assert!(start.elapsed() < Duration::from_secs(4), "stop took {:?}", start.elapsed());
+    let s = env.show("stub");
+    assert_eq!(s["state"], "stopped");
+    assert!(!env.tmux(&["has-session", "-t", "=cmd-stub"]).status.success());
+    // SAFETY: signal 0 only checks whether the process exists (tmux reaps it a moment later).
+    wait_for("agent gone", Duration::from_secs(2), || unsafe { libc::kill(pane_pid, 0) } != 0);
+    assert!(env.run(&["logs", "stub"]).contains("stubborn agent running"), "logs kept");
+    // Stopped sessions leave the default list but stay on disk.
+    assert!(env.ls(false).is_empty());
+    assert_eq!(env.ls(true).len(), 1);
+}
+
+#[test]
+fn rm_refuses_a_live_session_without_force() {
+    let env = Env::new();
+    env.run(&["new", "live", "--", "sleep", "30"]);
+    let err = env.fail(&["rm", "live"], 1);
+    assert!(err.contains("still running"), "{err}");
+    env.run(&["rm", "--force", "live"]);
+    assert!(env.ls(true).is_empty());
+    assert!(!env.tmux(&["has-session", "-t", "=cmd-live"]).status.success());
+
+    env.run(&["new", "done", "--", "sh", "-c", "echo bye"]);
+    env.wait_state("done", "review", T);
+    env.run(&["rm", "--keep-logs", "done"]);
+    assert!(env.ls(true).is_empty());
+    let kept: Vec<_> = std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().collect();
+    assert_eq!(kept.len(), 1);
+}
+
+#[test]
+fn lost_when_the_server_is_killed_and_logs_survive() {
+    let env = Env::new();
+    env.run(&["new", "a", "--", "sh", "-c", "echo before the crash; sleep 60"]);
+    wait_for("output logged", T, || env.run(&["logs", "a"]).contains("before the crash"));
+    let pid = env.server_pid().unwrap();
+    std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    wait_for("server gone", T, || env.server_pid().is_none());
+    let list = env.ls(false);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["state"], "lost");
+    assert_eq!(env.run(&["logs", "a"]), "before the crash\n");
+    let events = &env.show("a")["events"];
+    assert_eq!(events.as_array().unwrap().last().unwrap()["source"], "tmux");
+}
+
+#[test]
+fn parallel_new_has_exactly_one_winner_per_name_and_respects_max_sessions() {
+    let env = Env::new();
+    env.config("max_sessions = 3\n");
+    let run_many = |names: Vec<String>| -> Vec<bool> {
+        let handles: Vec<_> = names
+            .into_iter()
+            .map(|n| {
+                let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("minder"));
+                cmd.env_clear().envs(env.vars()).current_dir(env.work()).args(["new", &n, "--", "sleep", "30"]);
+                std::thread::spawn(move || cmd.output().unwrap().status.success())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    };
+    let same = run_many(vec!["dup".to_string(); 6]);
+    assert_eq!(same.iter().filter(|ok| **ok).count(), 1, "{same:?}");
+    let distinct = run_many((0..6).map(|i| format!("n{i}")).collect());
+    assert_eq!(distinct.iter().filter(|ok| **ok).count(), 2, "{distinct:?}");
+    let live = env.ls(false);
+    assert_eq!(live.len(), 3);
+    // Every record has a tmux session, and no tmux session lacks a record.
+    let sessions = env.tmux_out(&["list-sessions", "-F", "#{session_name}"]);
+    assert_eq!(sessions.lines().count(), 3, "{sessions}");
+    let err = env.fail(&["new", "more", "--", "sleep", "1"], 1);
+    assert!(err.contains("max_sessions"), "{err}");
+}
+
+#[test]
+fn hundred_thousand_lines_through_many_rotations_are_logged_once_in_order() {
+    let env = Env::new();
+    env.config("[logs]\nmax_size = \"64KiB\"\nkeep = 1000\n");
+    env.run(&["new", "flood", "--", agent("lines.sh").as_str(), "100000"]);
+    env.wait_state("flood", "review", Duration::from_secs(60));
+    // The exit can be recorded before the sink has drained the pipe; give it a moment.
+    let files = || std::fs::read_dir(env.state_dir().join("sessions/cmd-flood/logs")).unwrap().count();
+    wait_for("log complete", T, || env.run(&["logs", "flood", "--raw", "-n", "1"]).contains("line 100000"));
+    assert!(files() > 20, "expected many rotations, got {} files", files());
+    let log = env.run(&["logs", "flood"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 100_000);
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(*line, format!("line {:06} of the log", i + 1));
+    }
+    assert_eq!(env.run(&["logs", "flood", "-n", "2"]), "line 099999 of the log\nline 100000 of the log\n");
+}
+
+#[test]
+fn clean_log_of_progress_output_equals_what_tmux_shows() {
+    let env = Env::new();
+    env.run(&["new", "prog", "--", agent("progress.sh").as_str()]);
+    wait_for("progress finished", T, || env.capture("cmd-prog").contains("Finished"));
+    std::thread::sleep(Duration::from_millis(400));
+    let screen = env.tmux_out(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", "=cmd-prog:"]);
+    let screen = screen.trim_end_matches('\n').to_string() + "\n";
+    let log = env.run(&["logs", "prog"]);
+    assert_eq!(log, screen);
+    assert!(log.contains("Receiving objects: 100% (4/4), done.\n"), "{log}");
+    assert!(log.contains("spinner ok\n"), "{log}");
+    assert!(!log.contains("Building"), "{log}");
+    let raw = env.run(&["logs", "prog", "--raw"]);
+    assert!(raw.contains("\x1b[1;32m") && raw.contains('\r'));
+}
+
+#[test]
+fn secrets_are_redacted_before_they_reach_disk() {
+    let env = Env::new();
+    env.config("[logs]\nredact = [\"hunter[0-9]+\"]\n");
+    let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+    let script = format!(
+        "printf 'key=%s\\n' {key}; printf 'Authorization: Bearer '; sleep 0.1; printf 'abcdef0123456789abcdef0123\\n'; printf 'pw hunter'; sleep 0.1; printf '42 ok\\n'"
+    );
+    env.run(&["new", "sec", "--", "sh", "-c", &script]);
+    env.wait_state("sec", "review", T);
+    std::thread::sleep(Duration::from_millis(300));
+    let raw = env.run(&["logs", "sec", "--raw"]);
+    assert!(!raw.contains("abcdefghijklmnop"), "{raw}");
+    assert!(!raw.contains("abcdef0123456789"), "{raw}");
+    assert!(!raw.contains("hunter42"), "{raw}");
+    assert!(raw.contains("key=[REDACTED]"), "{raw}");
+    assert!(raw.contains("Bearer [REDACTED]"), "{raw}");
+    assert!(raw.contains("ok"), "{raw}");
+}
+
+#[test]
+fn files_are_private_whatever_the_umask() {
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("minder");
+    for umask in ["000", "777"] {
+        let out = std::process::Command::new("sh")
+            .env_clear()
+            .envs(env.vars())
+            .current_dir(env.work())
+            .arg("-c")
+            .arg(format!("umask {umask}; exec '{}' new um{umask} -- sh -c 'echo hi'", bin.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        env.wait_state(&format!("um{umask}"), "review", T);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let mut checked = 0;
+    let mut stack = vec![env.state_dir()];
+    while let Some(p) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", p.display());
+            stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+        checked += 1;
+    }
+    assert!(checked > 10);
+}
+
+#[test]
+fn config_errors_are_usage_errors_naming_the_place() {
+    let env = Env::new();
+    env.config("max_sessions = 4\n[logs]\nmax_size = \"huge\"\n");
+    let err = env.fail(&["ls"], 2);
+    assert!(err.contains("config.toml") && err.contains("line 3") && err.contains("logs.max_size"), "{err}");
+    env.config("bogus_key = 1\n");
+    let err = env.fail(&["ls"], 2);
+    assert!(err.contains("line 1, column 1") && err.contains("bogus_key"), "{err}");
+    let err = env.fail(&["--config", "/nonexistent/minder.toml", "ls"], 2);
+    assert!(err.contains("/nonexistent/minder.toml"), "{err}");
+    env.config("");
+    let err = env.fail(&["new", "x", "-a", "nope"], 2);
+    assert!(err.contains("no agent profile `nope`"), "{err}");
+    env.fail(&["frobnicate"], 2);
+}
+
+#[test]
+fn old_tmux_is_refused_with_a_clear_error() {
+    let env = Env::new();
+    let fake = env.path("tmux-old");
+    std::fs::write(&fake, "#!/bin/sh\necho 'tmux 3.1c'\n").unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = env.minder().env("MINDER_TMUX", &fake).args(["new", "x", "--", "true"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert_eq!(err.status.code(), Some(1));
+    assert!(stderr.contains("tmux 3.1 is too old") && stderr.contains("3.2"), "{stderr}");
+    let doctor = env.minder().env("MINDER_TMUX", &fake).arg("doctor").output().unwrap();
+    assert_eq!(doctor.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&doctor.stdout).contains("too old"));
+}
+
+#[test]
+fn logs_follow_prints_output_until_the_session_ends() {
+    let env = Env::new();
+    env.run(&["new", "slow", "--", "sh", "-c", "for i in 1 2 3 4 5; do echo tick $i; sleep 0.2; done"]);
+    let out = env.minder().args(["logs", "-f", "slow"]).timeout(Duration::from_secs(20)).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tick 1\ntick 2\ntick 3\ntick 4\ntick 5\n");
+}
+
+#[test]
+fn attach_outside_tmux_attaches_a_client() {
+    let env = Env::new();
+    if which_script().is_none() {
+        eprintln!("skipped: `script` not available");
+        return;
+    }
+    env.run(&["new", "att", "--", "sleep", "30"]);
+    let bin = assert_cmd::cargo::cargo_bin("minder");
+    let mut child = std::process::Command::new("script")
+        .env_clear()
+        .envs(env.vars())
+        .current_dir(env.work())
+        .args(["-qfc", &format!("'{}' attach att", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("client attached", T, || {
+        env.tmux_out(&["display-message", "-p", "-t", "=cmd-att:", "#{session_attached}"]).trim() == "1"
+    });
+    env.tmux_out(&["detach-client", "-s", "=cmd-att"]);
+    let status = child.wait().unwrap();
+    assert!(status.success());
+}
+
+fn which_script() -> Option<()> {
+    std::process::Command::new("script").arg("--version").output().ok().map(|_| ())
+}
+
+#[test]
+fn completions_and_help() {
+    let env = Env::new();
+    assert!(env.run(&["completions", "bash"]).contains("minder"));
+    assert!(env.run(&["completions", "zsh"]).contains("#compdef minder"));
+    assert!(env.run(&["completions", "fish"]).contains("complete -c minder"));
+    let help = env.run(&["new", "--help"]);
+    assert!(help.contains("--worktree") && help.contains("Examples"), "{help}");
+}
