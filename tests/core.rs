@@ -430,3 +430,44 @@ fn completions_and_help() {
     let help = env.run(&["new", "--help"]);
     assert!(help.contains("--worktree") && help.contains("Examples"), "{help}");
 }
+
+#[test]
+fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("minder");
+    let done = env.path("agent-finished");
+    // The tmux server, and so the sink, inherit a 64 KiB file-size limit (SIGXFSZ, then EFBIG).
+    let script = format!(
+        "ulimit -f 128; exec '{}' new big -- sh -c 'i=0; while [ $i -lt 4000 ]; do echo \"line $i of a log too big for its limit\"; i=$((i+1)); done; touch {}'",
+        bin.display(),
+        done.display()
+    );
+    let out = std::process::Command::new("sh").env_clear().envs(env.vars()).current_dir(env.work()).arg("-c").arg(&script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = env.wait_state("big", "review", T);
+    assert!(done.exists(), "the agent did not run to the end");
+    assert_eq!(s["exit_code"], 0);
+    let show = env.show("big");
+    let errors = show["log_errors"].as_array().unwrap();
+    assert!(!errors.is_empty(), "{show:#}");
+    assert!(errors[0].as_str().unwrap().contains("cannot write the log"), "{errors:?}");
+    let text = env.run(&["show", "big"]);
+    assert!(text.contains("logging errors"), "{text}");
+    // What fit is still readable.
+    assert!(env.run(&["logs", "big", "-n", "1"]).contains("line"));
+}
+
+#[test]
+fn state_dir_with_format_characters_still_logs_and_records_exits() {
+    let env = Env::new();
+    let state = env.path("state #{session_name} %Y ;'$x");
+    let out = env.minder().env("MINDER_STATE_DIR", &state).args(["new", "q", "--", "sh", "-c", "echo quoted; exit 5"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::wait_for("exit recorded", T, || {
+        let o = env.minder().env("MINDER_STATE_DIR", &state).args(["show", "q", "--json"]).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).contains("\"state\": \"failed\"")
+    });
+    let logs = env.minder().env("MINDER_STATE_DIR", &state).args(["logs", "q"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&logs.stdout), "quoted\n");
+    assert!(state.join("sessions/cmd-q/logs/output.log").exists());
+}
