@@ -9,6 +9,23 @@ use std::time::Duration;
 /// Placeholder in a built-in command for the running minder binary (the demo agent).
 pub const SELF_EXE: &str = "{minder}";
 
+/// How an agent reports its state to minder beyond the screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Integration {
+    /// Nothing but the screen and activity.
+    #[default]
+    None,
+    /// Codex: launched with `-c notify=[minder, notify, …]`, a per-process override, so the
+    /// user's config is not edited and no hook needs trusting.
+    CodexNotify,
+    /// Claude Code: launched with `--settings <json>` whose hooks call `minder notify`, again
+    /// without editing the user's settings.
+    ClaudeHooks,
+    /// `codex exec --json`: its JSONL events on stdout drive the state.
+    CodexExecJson,
+}
+
 #[derive(Clone, Debug)]
 pub struct Profile {
     pub name: String,
@@ -16,6 +33,8 @@ pub struct Profile {
     pub prompt: PromptMode,
     pub waiting: Vec<Pattern>,
     pub working: Vec<Pattern>,
+    pub idle: Vec<Pattern>,
+    pub integration: Integration,
     pub resume: Vec<String>,
     pub interrupt: Vec<String>,
     pub stop_grace: Duration,
@@ -28,22 +47,78 @@ struct Builtin {
     prompt: PromptMode,
     waiting: &'static [&'static str],
     working: &'static [&'static str],
+    idle: &'static [&'static str],
+    integration: Integration,
     resume: &'static [&'static str],
     interrupt: &'static [&'static str],
     submit_delay_ms: u64,
 }
+
+// Screen patterns come from the agents' real screens (tests/captures/): Codex 0.169 and
+// Claude Code 2.1 were run offline against stand-in servers to capture them.
+const CODEX_WAITING: &[&str] = &[
+    "Would you like to (run|make) the following",
+    "Press enter to confirm or esc to cancel",
+];
 
 const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "codex",
         command: &["codex"],
         prompt: PromptMode::Argument,
-        waiting: &[
-            "Would you like to (run|make) the following",
-            "Press enter to confirm or esc to cancel",
-        ],
+        waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
+        idle: &["Ask Codex to do anything", "\\? for shortcuts"],
+        integration: Integration::CodexNotify,
         resume: &["codex", "resume", "--last"],
+        interrupt: &["Escape", "C-c"],
+        submit_delay_ms: 150,
+    },
+    Builtin {
+        name: "codex-exec",
+        command: &["codex", "exec", "--json"],
+        prompt: PromptMode::Argument,
+        waiting: &[],
+        working: &[],
+        idle: &[],
+        integration: Integration::CodexExecJson,
+        resume: &["codex", "exec", "--json", "resume", "--last"],
+        interrupt: &["C-c"],
+        submit_delay_ms: 50,
+    },
+    Builtin {
+        name: "claude",
+        command: &["claude"],
+        prompt: PromptMode::Argument,
+        waiting: &["Do you want to (proceed|make this edit|create)", "Esc to cancel · Tab to amend"],
+        working: &["esc to interrupt"],
+        idle: &["\\? for shortcuts"],
+        integration: Integration::ClaudeHooks,
+        resume: &["claude", "--continue"],
+        interrupt: &["Escape", "C-c", "C-c"],
+        submit_delay_ms: 150,
+    },
+    Builtin {
+        name: "aider",
+        command: &["aider"],
+        prompt: PromptMode::None,
+        waiting: &["\\(Y\\)es/\\(N\\)o"],
+        working: &["Waiting for .*\\.\\.\\."],
+        idle: &["(?m)^(\\w+ )?> ?$"],
+        integration: Integration::None,
+        resume: &["aider", "--restore-chat-history"],
+        interrupt: &["C-c"],
+        submit_delay_ms: 100,
+    },
+    Builtin {
+        name: "gemini",
+        command: &["gemini"],
+        prompt: PromptMode::None,
+        waiting: &["Allow execution", "Waiting for user confirmation", "Apply this change\\?"],
+        working: &["esc to cancel"],
+        idle: &["Type your message"],
+        integration: Integration::None,
+        resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],
         submit_delay_ms: 150,
     },
@@ -53,6 +128,8 @@ const BUILTINS: &[Builtin] = &[
         prompt: PromptMode::None,
         waiting: &[],
         working: &[],
+        idle: &[],
+        integration: Integration::None,
         resume: &[],
         interrupt: &["C-c"],
         submit_delay_ms: 50,
@@ -61,11 +138,10 @@ const BUILTINS: &[Builtin] = &[
         name: "demo",
         command: &[SELF_EXE, "_demo"],
         prompt: PromptMode::Argument,
-        waiting: &[
-            "Would you like to (run|make) the following",
-            "Press enter to confirm or esc to cancel",
-        ],
+        waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
+        idle: &[],
+        integration: Integration::None,
         resume: &[SELF_EXE, "_demo", "--resume"],
         interrupt: &["C-c"],
         submit_delay_ms: 50,
@@ -85,6 +161,8 @@ fn from_builtin(b: &Builtin) -> Profile {
         prompt: b.prompt,
         waiting: pats(b.waiting),
         working: pats(b.working),
+        idle: pats(b.idle),
+        integration: b.integration,
         resume: words(b.resume),
         interrupt: words(b.interrupt),
         stop_grace: Duration::from_secs(5),
@@ -104,6 +182,9 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.working {
         p.working = v.clone();
+    }
+    if let Some(v) = &user.idle {
+        p.idle = v.clone();
     }
     if let Some(v) = &user.resume {
         p.resume = v.clone();
@@ -129,7 +210,7 @@ pub fn profile(config: &Config, name: &str) -> Result<Profile> {
         (Some(b), Some(u)) => apply(b, u),
         (Some(b), None) => b,
         (None, Some(u)) => {
-            let blank = from_builtin(&BUILTINS[1]);
+            let blank = from_builtin(BUILTINS.iter().find(|b| b.name == "cmd").expect("cmd is built in"));
             apply(Profile { name: name.to_string(), ..blank }, u)
         }
         (None, None) => {
@@ -144,6 +225,50 @@ pub fn profile(config: &Config, name: &str) -> Result<Profile> {
         }
     };
     Ok(profile)
+}
+
+impl Profile {
+    pub fn screen_patterns(&self) -> crate::detect::ScreenPatterns {
+        let re = |v: &[Pattern]| v.iter().map(|p| p.regex.clone()).collect();
+        crate::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
+    }
+
+    /// The argv to start this agent with: `command` (or the user's), plus what minder adds to
+    /// hear from it (Codex's notify override).
+    pub fn launch_argv(&self, command: &[String], self_exe: &str, session: &str) -> Vec<String> {
+        let mut argv = expand_self(command, self_exe);
+        let program = argv
+            .first()
+            .and_then(|c| std::path::Path::new(c).file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        match self.integration {
+            Integration::CodexNotify if program == "codex" => {
+                let notify = serde_json::to_string(&[self_exe, "notify", "--session", session]).expect("strings serialize");
+                argv.splice(1..1, ["-c".to_string(), format!("notify={notify}")]);
+            }
+            Integration::ClaudeHooks if program == "claude" => {
+                argv.splice(1..1, ["--settings".to_string(), claude_hook_settings(self_exe, Some(session))]);
+            }
+            _ => {}
+        }
+        argv
+    }
+}
+
+/// Claude Code settings whose hooks report to `minder notify` (JSON on stdin).
+pub fn claude_hook_settings(self_exe: &str, session: Option<&str>) -> String {
+    let mut words = vec![self_exe.to_string(), "notify".to_string()];
+    if let Some(s) = session {
+        words.extend(["--session".to_string(), s.to_string()]);
+    }
+    let command = crate::quote::shell_join(&words);
+    let hook = serde_json::json!([{ "hooks": [{ "type": "command", "command": command }] }]);
+    let mut hooks = serde_json::Map::new();
+    for event in ["UserPromptSubmit", "PreToolUse", "PermissionRequest", "Notification", "Stop"] {
+        hooks.insert(event.to_string(), hook.clone());
+    }
+    serde_json::json!({ "hooks": hooks }).to_string()
 }
 
 /// Replace the self placeholder by the running binary's absolute path.
@@ -171,6 +296,36 @@ mod tests {
         let p = profile(&c, "mine").unwrap();
         assert_eq!(p.command, ["my-agent", "-x"]);
         assert_eq!(p.prompt, PromptMode::None);
+    }
+
+    #[test]
+    fn codex_hears_back_through_a_per_process_notify_override() {
+        let p = profile(&Config::default(), "codex").unwrap();
+        let argv = p.launch_argv(&["codex".into(), "do it".into()], "/bin/minder", "codex-x");
+        assert_eq!(argv[0], "codex");
+        assert_eq!(argv[1], "-c");
+        assert_eq!(argv[2], r#"notify=["/bin/minder","notify","--session","codex-x"]"#);
+        assert_eq!(argv[3], "do it");
+        // A different program under the codex profile is left alone.
+        let argv = p.launch_argv(&["my-wrapper".into()], "/bin/minder", "s");
+        assert_eq!(argv, ["my-wrapper"]);
+    }
+
+    #[test]
+    fn claude_hears_back_through_per_process_settings() {
+        let p = profile(&Config::default(), "claude").unwrap();
+        let argv = p.launch_argv(&["claude".into(), "go".into()], "/opt/my minder", "claude-x");
+        assert_eq!(argv[1], "--settings");
+        let v: serde_json::Value = serde_json::from_str(&argv[2]).unwrap();
+        assert_eq!(v["hooks"]["Stop"][0]["hooks"][0]["command"], "'/opt/my minder' notify --session claude-x");
+        assert_eq!(argv[3], "go");
+    }
+
+    #[test]
+    fn every_builtin_compiles() {
+        for name in builtin_names() {
+            profile(&Config::default(), name).unwrap();
+        }
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub enum Command {
     Stop(StopArgs),
     Rm(RmArgs),
     Doctor(DoctorArgs),
+    Notify(NotifyArgs),
+    Wait(WaitArgs),
+    StatusLine(StatusLineArgs),
     Completions(CompletionsArgs),
 
     /// (internal) the log sink that tmux pipe-pane feeds
@@ -208,6 +211,9 @@ pub struct StopArgs {
     /// Do not wait: kill the agent at once
     #[arg(long)]
     pub force: bool,
+    /// Why, recorded in the event log
+    #[arg(long, hide = true)]
+    pub note: Option<String>,
 }
 
 /// Remove a session's records, logs and worktree.
@@ -223,6 +229,54 @@ pub struct RmArgs {
     /// Keep the logs (moved aside under the state dir's `kept-logs/`)
     #[arg(long)]
     pub keep_logs: bool,
+}
+
+/// Entry point for agent hooks: record an event and update the state at once.
+///
+/// The event is the last argument (Codex `notify`) or JSON on stdin (Codex and Claude Code
+/// hooks). The session is --session, else $MINDER_SESSION, else the one owning $TMUX_PANE.
+/// minder wires this up itself for the agents it starts (Codex: `-c notify=[...]`, Claude
+/// Code: `--settings`); `--claude-settings` prints the settings to add to Claude Code by hand.
+#[derive(Args, Debug)]
+pub struct NotifyArgs {
+    /// The event as JSON (default: read stdin)
+    pub json: Option<String>,
+    /// The session the event belongs to
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
+}
+
+/// Block until every session reaches one of the states.
+///
+/// Exit 0 when all reached one, 1 when a session failed or was lost (or is gone), 124 on
+/// timeout. `exit` means the agent ended, whatever its state.
+///
+/// Example: minder wait fix-login --until waiting,review --timeout 30m && minder show fix-login --json
+#[derive(Args, Debug)]
+pub struct WaitArgs {
+    /// Sessions: full name, task, or a unique prefix
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// States to wait for, comma-separated: working, waiting, stuck, review, approved, rejected, failed, stopped, lost, exit
+    #[arg(long, value_delimiter = ',', default_value = "waiting,review,exit")]
+    pub until: Vec<String>,
+    /// Give up after this long ("90s", "10m"); exit 124
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
+
+/// Print the status-line segment (tmux style markup) for the agents on this tmux server.
+///
+/// The tmux plugin shows it without running minder on each refresh: minder pushes it into the
+/// global option @minder-status whenever a state changes.
+#[derive(Args, Debug)]
+pub struct StatusLineArgs {
+    /// Also push the segment into @minder-status on the tmux server
+    #[arg(long)]
+    pub push: bool,
+    /// Print the one-line summary for a login shell instead (nothing when no agents)
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// Check tmux, config, state dir, plugin and agent commands, and say what to do.

@@ -97,6 +97,8 @@ pub struct AgentConfig {
     pub prompt: Option<PromptMode>,
     pub waiting: Option<Vec<Pattern>>,
     pub working: Option<Vec<Pattern>>,
+    /// Patterns of the agent idle at its prompt (its turn is over: `waiting` for input).
+    pub idle: Option<Vec<Pattern>>,
     pub resume: Option<Vec<String>>,
     /// Keys sent by `stop` to interrupt the agent (tmux key names), e.g. `["C-c"]`.
     pub interrupt: Option<Vec<String>>,

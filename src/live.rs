@@ -96,6 +96,7 @@ pub fn record_exit(
             name,
             &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note: None },
         )?;
+        crate::status::push(store, &record, true);
     }
     Ok(record)
 }
@@ -231,6 +232,7 @@ mod tests {
             height: 24,
             checkpoint_dir: "/".into(),
             log_settings: crate::session::LogSettings { max_size: 0, keep: 0, redact: vec![] },
+            detect: Default::default(),
             ended_at: None,
             exit_code: None,
             exit_signal: None,

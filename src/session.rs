@@ -103,6 +103,31 @@ pub struct LogSettings {
     pub redact: Vec<String>,
 }
 
+/// How the session's state is detected, captured at creation for the same reason.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DetectSettings {
+    #[serde(default)]
+    pub waiting: Vec<String>,
+    #[serde(default)]
+    pub working: Vec<String>,
+    #[serde(default)]
+    pub idle: Vec<String>,
+    #[serde(default)]
+    pub integration: crate::agents::Integration,
+    /// Milliseconds without output before a working agent is `stuck`.
+    pub stuck_after_ms: u64,
+    /// Milliseconds idle (not waiting) before the session is stopped; None = never.
+    #[serde(default)]
+    pub idle_ttl_ms: Option<u64>,
+}
+
+impl DetectSettings {
+    pub fn screen_patterns(&self) -> crate::detect::ScreenPatterns {
+        let re = |v: &[String]| v.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
+        crate::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
+    }
+}
+
 /// Where the session runs in tmux.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TmuxIds {
@@ -136,6 +161,8 @@ pub struct Record {
     pub height: u16,
     pub checkpoint_dir: PathBuf,
     pub log_settings: LogSettings,
+    #[serde(default)]
+    pub detect: DetectSettings,
     #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(default)]

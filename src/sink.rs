@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 const CHUNK: usize = 64 * 1024;
 /// Quiet this long and held-back bytes (a prompt with no newline) are written.
-const IDLE_FLUSH: Duration = Duration::from_millis(300);
+const IDLE_FLUSH: Duration = Duration::from_millis(250);
 /// The same write error is recorded at most this often.
 const ERROR_EVERY: Duration = Duration::from_secs(60);
 
@@ -51,19 +51,21 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         sink.write(marker.as_bytes());
     }
     let _ = std::fs::remove_file(paths.sink_done());
+    let mut watch = crate::watch::Watch::new(&paths, record.ok());
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     loop {
-        match wait_readable(0, IDLE_FLUSH) {
+        let wait = if redactor.held_len() > 0 { watch.next_wake().min(IDLE_FLUSH) } else { watch.next_wake() };
+        match wait_readable(0, wait) {
             Readable::Yes => {}
             Readable::Timeout => {
                 let out = redactor.flush_idle();
                 sink.write(&out);
                 // tmux keeps the pipe open for a dead pane left by remain-on-exit: once the
                 // exit is recorded and the input has gone quiet, everything has arrived.
-                if agent_ended(&paths) {
+                if watch.tick() == crate::watch::Tick::AgentEnded {
                     break;
                 }
                 continue;
@@ -77,16 +79,13 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         };
         let out = redactor.push(&buf[..n]);
         sink.write(&out);
+        watch.output(&out);
     }
     let out = redactor.finish();
     sink.write(&out);
     drop(sink);
     let _ = crate::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
-}
-
-fn agent_ended(paths: &SessionPaths) -> bool {
-    load_record(&paths.record()).map(|r| r.ended_at.is_some()).unwrap_or(false)
 }
 
 /// Wait (up to `timeout`) until the sink of an ended session has written everything.

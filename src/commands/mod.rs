@@ -6,10 +6,13 @@ pub mod internal;
 pub mod logs;
 pub mod ls;
 pub mod new;
+pub mod notify;
 pub mod rm;
 pub mod send;
 pub mod show;
+pub mod status_line;
 pub mod stop;
+pub mod wait;
 
 use crate::app::Ctx;
 use crate::cli::{Cli, ColorChoice, Command};
@@ -58,6 +61,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Stop(a) => stop::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
         Command::Doctor(a) => doctor::run(&ctx, a),
+        Command::Notify(a) => notify::run(&ctx, a),
+        Command::Wait(a) => wait::run(&ctx, a),
+        Command::StatusLine(a) => status_line::run(&ctx, a),
         Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }

@@ -8,7 +8,7 @@ use crate::config::PromptMode;
 use crate::fsutil;
 use crate::naming::{self, NameParts};
 use crate::quote::{format_escape, format_time_escape, shell_join, tmux_quote};
-use crate::session::{Event, LogSettings, Record, Source, State, TmuxIds, SCHEMA_VERSION};
+use crate::session::{DetectSettings, Event, LogSettings, Record, Source, State, TmuxIds, SCHEMA_VERSION};
 use crate::tmux::{session_target, Cmd, SEP};
 use crate::{tmux_cmd, usage};
 use anyhow::{anyhow, Context, Result};
@@ -43,11 +43,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     };
     let profile = agents::profile(&ctx.config, &agent)?;
     let dir = resolve_dir(args.dir.as_deref())?;
-    let mut command = if args.command.is_empty() {
-        agents::expand_self(&profile.command, &ctx.self_exe.display().to_string())
-    } else {
-        args.command.clone()
-    };
+    let mut command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };
     if command.is_empty() {
         return Err(usage!("profile `{}` has no command: give one after `--`, e.g. `minder new build -- make test`", profile.name));
     }
@@ -163,6 +159,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
             ));
         }
         plan.name = claim_name(ctx, &plan)?;
+        plan.command = plan.profile.launch_argv(&plan.command, &ctx.self_exe.display().to_string(), &plan.name);
         let record = new_record(ctx, &plan);
         let saved = store.save(&record).and_then(|()| {
             let created = Event {
@@ -233,6 +230,14 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
             max_size: ctx.config.logs.max_size.0,
             keep: ctx.config.logs.keep,
             redact: ctx.config.logs.redact.iter().map(|p| p.source.clone()).collect(),
+        },
+        detect: DetectSettings {
+            waiting: plan.profile.waiting.iter().map(|p| p.source.clone()).collect(),
+            working: plan.profile.working.iter().map(|p| p.source.clone()).collect(),
+            idle: plan.profile.idle.iter().map(|p| p.source.clone()).collect(),
+            integration: plan.profile.integration,
+            stuck_after_ms: ctx.config.stuck_after.0.as_millis() as u64,
+            idle_ttl_ms: ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
         },
         ended_at: None,
         exit_code: None,

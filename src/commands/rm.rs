@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     }
     let paths = ctx.store.paths(&name);
     if obs.pane.is_some() {
-        crate::commands::stop::stop(ctx, &obs, true)?;
+        crate::commands::stop::stop(ctx, &obs, true, None)?;
         // With the session gone the sink gets EOF and writes its last bytes: let it finish.
         crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
     }

@@ -10,6 +10,10 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = live::observe_one(ctx, &name)?;
     let paths = ctx.store.paths(&name);
+    if obs.record.ended_at.is_some() {
+        // The sink saves the last checkpoints and log bytes of a session that just ended.
+        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
+    }
     let events = ctx.store.events(&name)?;
     let log_errors = sink_errors(&paths.sink_errors());
     let segments = crate::logfile::segments(&paths.logs()).unwrap_or_default();

@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = live::observe_one(ctx, &name)?;
     let was = obs.record.state;
-    stop(ctx, &obs, args.force)?;
+    stop(ctx, &obs, args.force, args.note)?;
     let record = ctx.store.load(&name)?;
     if was.is_live() {
         ctx.note(&format!("stopped `{name}` (logs: `minder logs {name}`)"));
@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
 }
 
 /// Stop a session; returns once its tmux session is gone.
-pub fn stop(ctx: &Ctx, obs: &Observed, force: bool) -> Result<()> {
+pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
     let record = &obs.record;
     let tmux = ctx.tmux_for(record)?;
     let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
@@ -52,6 +52,10 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool) -> Result<()> {
             live::record_exit(&ctx.store, &record.name, None, None, None)?;
         } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
             ctx.store.transition(&record.name, State::Stopped, "", Source::Command, None)?;
+        }
+        if let Some(note) = note {
+            let r = ctx.store.load(&record.name)?;
+            ctx.store.append_event(&record.name, &crate::session::Event { at: chrono::Utc::now(), state: r.state, detail: r.detail, source: Source::Command, note: Some(note) })?;
         }
     }
     Ok(())

@@ -1,0 +1,63 @@
+//! `minder notify`: the entry point for agent hooks. Codex passes its event as the last
+//! argument; Codex and Claude Code hooks pass JSON on stdin. The event is recorded and the
+//! state updated at once. It never blocks the agent: no output on stdout, exit 0 unless the
+//! payload is unreadable.
+
+use crate::app::Ctx;
+use crate::cli::NotifyArgs;
+use crate::detect::parse_hook;
+use anyhow::{anyhow, Context, Result};
+use std::io::Read;
+
+/// Payloads larger than this are cut (a hook never needs more; the transcript is elsewhere).
+const MAX_PAYLOAD: u64 = 4 << 20;
+
+pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
+    let payload = match args.json {
+        Some(j) => j,
+        None => {
+            let mut s = String::new();
+            std::io::stdin().take(MAX_PAYLOAD).read_to_string(&mut s).context("cannot read the event on stdin")?;
+            s
+        }
+    };
+    let report = parse_hook(&payload).map_err(|e| anyhow!("unreadable agent event: {e}"))?;
+    let Some(name) = session_of(ctx, args.session.as_deref())? else {
+        // A hook of an agent minder does not run (a user-wide hook): nothing to do.
+        tracing::info!("notify: no minder session for this event");
+        return Ok(());
+    };
+    let store = &ctx.store;
+    if report.last_message.is_some() || report.thread_id.is_some() {
+        store.update(&name, |r| {
+            if let Some(m) = &report.last_message {
+                r.last_message = Some(m.clone());
+            }
+            if let Some(t) = &report.thread_id {
+                r.thread_id = Some(t.clone());
+            }
+        })?;
+    }
+    if let Some(ev) = &report.evidence {
+        crate::track::apply(store, &name, ev, Some(report.event.clone()))?;
+    }
+    Ok(())
+}
+
+/// `--session`, else `MINDER_SESSION`, else the session whose agent pane is `TMUX_PANE` on the
+/// server of `$TMUX`.
+fn session_of(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
+    let names = ctx.store.names()?;
+    let env_session = std::env::var("MINDER_SESSION").ok().filter(|s| !s.is_empty());
+    if let Some(name) = flag.map(str::to_string).or(env_session) {
+        return Ok(names.contains(&name).then_some(name));
+    }
+    let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(None) };
+    let socket = std::env::var("TMUX").ok().and_then(|t| t.split(',').next().map(std::path::PathBuf::from));
+    for record in ctx.store.load_all()? {
+        if record.tmux.pane_id == pane && (socket.is_none() || record.socket == socket) {
+            return Ok(Some(record.name));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,101 @@
+//! `minder wait`: block until sessions reach the wanted states; the building block for scripts
+//! that start an agent, wait for it, and read `last_message`.
+
+use crate::app::Ctx;
+use crate::cli::WaitArgs;
+use crate::error::Exit;
+use crate::session::State;
+use crate::usage;
+use anyhow::{anyhow, Result};
+use std::time::{Duration, Instant};
+
+/// What the person may wait for: a state, or `exit` (the agent ended, whatever the state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    State(State),
+    Exit,
+}
+
+pub fn parse_targets(list: &[String]) -> Result<Vec<Target>> {
+    list.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| match s.trim() {
+            "exit" => Ok(Target::Exit),
+            other => State::parse(other).map(Target::State).ok_or_else(|| {
+                usage!("unknown state `{other}` in --until (use working, waiting, stuck, review, approved, rejected, failed, stopped, lost or exit)")
+            }),
+        })
+        .collect()
+}
+
+/// Whether a session in `state` (ended or not) satisfies the targets.
+pub fn reached(targets: &[Target], state: State, ended: bool) -> bool {
+    targets.iter().any(|t| match t {
+        Target::State(s) => *s == state,
+        Target::Exit => ended,
+    })
+}
+
+pub fn run(ctx: &Ctx, args: WaitArgs) -> Result<()> {
+    let targets = parse_targets(&args.until)?;
+    if targets.is_empty() {
+        return Err(usage!("--until needs at least one state"));
+    }
+    let timeout = match &args.timeout {
+        Some(t) => Some(crate::config::parse_duration(t).map_err(|e| usage!("--timeout: {e}"))?),
+        None => None,
+    };
+    let names = args.names.iter().map(|n| ctx.resolve(n)).collect::<Result<Vec<_>>>()?;
+    let start = Instant::now();
+    let mut last_tmux_look = None::<Instant>;
+    loop {
+        // Records change as states change; tmux is asked once a second (for lost sessions).
+        let look = last_tmux_look.map(|t| t.elapsed() >= Duration::from_secs(1)).unwrap_or(true);
+        if look {
+            last_tmux_look = Some(Instant::now());
+        }
+        let mut all = true;
+        for name in &names {
+            let record = if look {
+                crate::live::observe_one(ctx, name).map(|o| o.record)
+            } else {
+                ctx.store.load(name)
+            };
+            let record = record.map_err(|_| anyhow!("session `{name}` is gone (removed while waiting)"))?;
+            let ended = record.ended_at.is_some() || matches!(record.state, State::Stopped | State::Lost | State::Failed);
+            if reached(&targets, record.state, ended) {
+                continue;
+            }
+            if matches!(record.state, State::Failed | State::Lost) {
+                return Err(anyhow!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
+            }
+            if ended {
+                return Err(anyhow!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
+            }
+            all = false;
+        }
+        if all {
+            return Ok(());
+        }
+        if let Some(t) = timeout {
+            if start.elapsed() >= t {
+                return Err(Exit { code: 124, message: Some(format!("timed out after {} waiting for {}", args.timeout.as_deref().unwrap_or(""), names.join(", "))) }.into());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        let t = parse_targets(&["waiting".into(), "review".into(), "exit".into()]).unwrap();
+        assert!(reached(&t, State::Waiting, false));
+        assert!(reached(&t, State::Failed, true));
+        assert!(!reached(&t, State::Working, false));
+        assert!(parse_targets(&["sleeping".into()]).is_err());
+    }
+}

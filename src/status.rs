@@ -1,0 +1,247 @@
+//! The status line: a compact segment of per-agent indicators, pushed into the tmux option
+//! `@minder-status` whenever a state changes. The status line shows `#{@minder-status}`, so a
+//! refresh costs no process; tmux redraws its clients when the option is set.
+
+use crate::session::{Record, State, Store};
+use crate::tmux::{Server, Tmux};
+use crate::tmux_cmd;
+use anyhow::Result;
+use std::io::Write;
+
+/// Look of the segment, read from the tmux options the plugin documents (`@minder-*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub max_names: usize,
+    pub bell: bool,
+    pub message: bool,
+    icons: [String; 6],
+    colors: [String; 6],
+}
+
+/// The states shown, in attention order, with their option suffix.
+const SHOWN: [(State, &str); 6] = [
+    (State::Waiting, "waiting"),
+    (State::Failed, "failed"),
+    (State::Review, "review"),
+    (State::Stuck, "stuck"),
+    (State::Lost, "lost"),
+    (State::Working, "working"),
+];
+
+const DEFAULT_ICONS: [&str; 6] = ["?", "✗", "✓", "!", "✗", "●"];
+const DEFAULT_COLORS: [&str; 6] = ["yellow,bold", "red,bold", "cyan,bold", "magenta", "red", "green"];
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            max_names: 4,
+            bell: true,
+            message: true,
+            icons: DEFAULT_ICONS.map(String::from),
+            colors: DEFAULT_COLORS.map(String::from),
+        }
+    }
+}
+
+/// The `display-message -p` format that reads every style option at once, `\x1f`-separated.
+pub fn style_format() -> String {
+    let mut f = vec!["#{@minder-max-names}".to_string(), "#{@minder-bell}".into(), "#{@minder-message}".into()];
+    for (_, name) in SHOWN {
+        f.push(format!("#{{@minder-icon-{name}}}"));
+        f.push(format!("#{{@minder-color-{name}}}"));
+    }
+    f.join("\u{1f}")
+}
+
+pub fn parse_style(line: &str) -> Style {
+    let mut s = Style::default();
+    let f: Vec<&str> = line.trim_end_matches('\n').split('\u{1f}').collect();
+    if f.len() < 3 + 2 * SHOWN.len() {
+        return s;
+    }
+    if let Ok(n) = f[0].parse() {
+        s.max_names = n;
+    }
+    let off = |v: &str| matches!(v, "off" | "0" | "no" | "false");
+    s.bell = !off(f[1]);
+    s.message = !off(f[2]);
+    for i in 0..SHOWN.len() {
+        if !f[3 + 2 * i].is_empty() {
+            s.icons[i] = f[3 + 2 * i].to_string();
+        }
+        if !f[4 + 2 * i].is_empty() {
+            s.colors[i] = f[4 + 2 * i].to_string();
+        }
+    }
+    s
+}
+
+/// Sessions as the status line counts them: (state, short name), attention first.
+pub fn shown(records: &[Record]) -> Vec<(State, String)> {
+    let mut v: Vec<(usize, State, String)> = records
+        .iter()
+        .filter_map(|r| {
+            // Rejected: sent back to the agent, which is about to work again.
+            let state = if r.state == State::Rejected { State::Working } else { r.state };
+            let rank = SHOWN.iter().position(|(s, _)| *s == state)?;
+            Some((rank, state, r.task.clone()))
+        })
+        .collect();
+    v.sort();
+    v.into_iter().map(|(_, s, n)| (s, n)).collect()
+}
+
+/// The segment in tmux style markup; empty when no agent needs showing.
+pub fn render(records: &[Record], style: &Style) -> String {
+    let sessions = shown(records);
+    let idx = |state: State| SHOWN.iter().position(|(s, _)| *s == state).unwrap();
+    let mut parts = Vec::new();
+    if sessions.len() <= style.max_names {
+        for (state, name) in &sessions {
+            let i = idx(*state);
+            parts.push(format!("#[fg={}]{} {}#[default]", style.colors[i], style.icons[i], name));
+        }
+    } else {
+        for (i, (state, _)) in SHOWN.iter().enumerate() {
+            let n = sessions.iter().filter(|(s, _)| s == state).count();
+            if n > 0 {
+                parts.push(format!("#[fg={}]{}{}#[default]", style.colors[i], style.icons[i], n));
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+/// The one-line login summary: `minder: 2 working, 1 waiting (billing) — minder attach`.
+pub fn summary(records: &[Record]) -> Option<String> {
+    let sessions = shown(records);
+    if sessions.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for (state, _) in SHOWN.iter().rev() {
+        let names: Vec<&str> = sessions.iter().filter(|(s, _)| s == state).map(|(_, n)| n.as_str()).collect();
+        if names.is_empty() {
+            continue;
+        }
+        let mut part = format!("{} {}", names.len(), state);
+        if state.needs_person() {
+            let mut shown_names = names.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+            if names.len() > 3 {
+                shown_names.push_str(", …");
+            }
+            part.push_str(&format!(" ({shown_names})"));
+        }
+        parts.push(part);
+    }
+    Some(format!("minder: {} — minder attach", parts.join(", ")))
+}
+
+/// Records on the server at `socket`.
+pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
+    store
+        .load_all()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.socket.as_deref() == socket)
+        .collect()
+}
+
+/// Push the segment (and the session's own `@minder-state`) into tmux; tell the person when
+/// `record` just started to need them. Best effort: a status line must never fail a command.
+pub fn push(store: &Store, record: &Record, announce: bool) {
+    if let Err(e) = try_push(store, record, announce) {
+        tracing::debug!("status push for `{}`: {e:#}", record.name);
+    }
+}
+
+fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
+    let Some(socket) = &record.socket else { return Ok(()) };
+    let tmux = Tmux::discover(Server::Path(socket.clone()))?;
+    let out = tmux.batch(&[
+        tmux_cmd!["display-message", "-p", style_format()],
+        tmux_cmd!["list-clients", "-F", "#{client_name}\u{1f}#{client_tty}"],
+    ])?;
+    let mut lines = out.lines();
+    let style = parse_style(lines.next().unwrap_or(""));
+    let clients: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
+        .collect();
+    let records = records_on(store, Some(socket));
+    let mut cmds = vec![tmux_cmd!["set-option", "-g", "@minder-status", render(&records, &style)]];
+    let announce = announce && matches!(record.state, State::Waiting | State::Review | State::Failed);
+    if announce && style.message {
+        let what = match (record.state, record.detail.as_str()) {
+            (State::Waiting, "approval") => "waits for your approval".to_string(),
+            (State::Waiting, _) => "waits for you".to_string(),
+            (State::Review, _) => "is done: review it".to_string(),
+            (_, detail) => format!("failed ({detail})"),
+        };
+        let text = crate::quote::format_escape(&format!("minder: {} {what}", record.name));
+        for (client, _) in &clients {
+            cmds.push(tmux_cmd!["display-message", "-c", client, "-d", "4000", text]);
+        }
+    }
+    // Last: it fails when the session is already gone, and a batch stops at a failure.
+    cmds.push(tmux_cmd!["set-option", "-t", crate::tmux::session_target(&record.name), "@minder-state", record.state]);
+    let _ = tmux.batch(&cmds);
+    if announce && style.bell {
+        for (_, tty) in &clients {
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(tty) {
+                let _ = f.write_all(b"\x07");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(task: &str, state: State) -> Record {
+        let mut r: Record = serde_json::from_value(serde_json::json!({
+            "schema": 1, "name": format!("codex-{task}"), "task": task, "agent": "codex", "dir": "/",
+            "command": ["codex"], "created_at": "2026-01-01T00:00:00Z", "state": state,
+            "state_source": "command", "state_at": "2026-01-01T00:00:00Z", "width": 80, "height": 24,
+            "checkpoint_dir": "/", "log_settings": {"max_size": 0, "keep": 0, "redact": []},
+        }))
+        .unwrap();
+        r.state = state;
+        r
+    }
+
+    #[test]
+    fn names_when_few_counts_when_many() {
+        let style = Style::default();
+        let few = [rec("build", State::Working), rec("login", State::Waiting), rec("old", State::Stopped)];
+        assert_eq!(
+            render(&few, &style),
+            "#[fg=yellow,bold]? login#[default] #[fg=green]● build#[default]"
+        );
+        let many: Vec<Record> = (0..5).map(|i| rec(&format!("w{i}"), State::Working)).chain([rec("x", State::Review)]).collect();
+        assert_eq!(render(&many, &style), "#[fg=cyan,bold]✓1#[default] #[fg=green]●5#[default]");
+        assert_eq!(render(&[rec("gone", State::Approved)], &style), "");
+    }
+
+    #[test]
+    fn style_options_override_defaults() {
+        let mut fields = vec!["2".to_string(), "off".into(), "".into()];
+        for i in 0..6 {
+            fields.push(if i == 5 { "W".into() } else { String::new() });
+            fields.push(if i == 5 { "blue".into() } else { String::new() });
+        }
+        let s = parse_style(&fields.join("\u{1f}"));
+        assert_eq!(s.max_names, 2);
+        assert!(!s.bell && s.message);
+        assert_eq!(render(&[rec("a", State::Working)], &s), "#[fg=blue]W a#[default]");
+        assert_eq!(parse_style("garbage"), Style::default());
+    }
+
+    #[test]
+    fn login_summary() {
+        assert_eq!(summary(&[rec("x", State::Stopped)]), None);
+        let s = summary(&[rec("a", State::Working), rec("b", State::Working), rec("billing", State::Waiting)]).unwrap();
+        assert_eq!(s, "minder: 2 working, 1 waiting (billing) — minder attach");
+    }
+}

@@ -1,0 +1,237 @@
+//! The sink's eyes: it already sees every byte the agent prints, so it tracks activity, looks
+//! at the screen once per burst after output settles, saves checkpoint versions, and notices
+//! stuck and idle sessions from its own clock. A quiet session costs a wake-up a second and a
+//! few stat(2) calls, never a tmux call.
+
+use crate::agents::Integration;
+use crate::detect::{self, Evidence, ScreenPatterns};
+use crate::paths::SessionPaths;
+use crate::session::{Record, State, Store};
+use crate::tmux::{Server, Tmux};
+use crate::tmux_cmd;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+/// Output quiet this long counts as "settled": time to look at the screen.
+pub const SETTLE: Duration = Duration::from_millis(300);
+/// How often checkpoint files are looked at while the agent is active, and when it is quiet.
+const ACTIVE_TICK: Duration = Duration::from_millis(200);
+const QUIET_TICK: Duration = Duration::from_millis(500);
+/// "Active" means output within this long.
+const ACTIVE_FOR: Duration = Duration::from_secs(10);
+/// Longest partial JSON line kept while reading `codex exec --json` events.
+const MAX_EVENT_LINE: usize = 1 << 20;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Tick {
+    Running,
+    AgentEnded,
+}
+
+pub struct Watch {
+    store: Store,
+    name: String,
+    paths: SessionPaths,
+    record: Option<Record>,
+    record_mtime: Option<SystemTime>,
+    patterns: ScreenPatterns,
+    integration: Integration,
+    stuck_after: Option<Duration>,
+    idle_ttl: Option<Duration>,
+    last_output: Instant,
+    settle_pending: bool,
+    stuck_checked: bool,
+    idle_stopped: bool,
+    checkpoint_mtimes: Vec<Option<SystemTime>>,
+    tmux: Option<Tmux>,
+    event_line: Vec<u8>,
+}
+
+impl Watch {
+    pub fn new(paths: &SessionPaths, record: Option<Record>) -> Watch {
+        let root = &paths.root;
+        let name = root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let state_dir = root.parent().and_then(|p| p.parent()).map(PathBuf::from).unwrap_or_default();
+        let (patterns, integration, stuck_after, idle_ttl) = match &record {
+            Some(r) => (
+                r.detect.screen_patterns(),
+                r.detect.integration,
+                (r.detect.stuck_after_ms > 0).then(|| Duration::from_millis(r.detect.stuck_after_ms)),
+                r.detect.idle_ttl_ms.map(Duration::from_millis),
+            ),
+            None => (ScreenPatterns::default(), Integration::None, None, None),
+        };
+        Watch {
+            store: Store::new(state_dir),
+            name,
+            paths: paths.clone(),
+            record,
+            record_mtime: None,
+            patterns,
+            integration,
+            stuck_after,
+            idle_ttl,
+            last_output: Instant::now(),
+            settle_pending: false,
+            stuck_checked: false,
+            idle_stopped: false,
+            checkpoint_mtimes: vec![None; crate::checkpoints::FILES.len()],
+            tmux: None,
+            event_line: Vec::new(),
+        }
+    }
+
+    /// How long the sink may sleep before `tick` has something to do.
+    pub fn next_wake(&self) -> Duration {
+        let since = self.last_output.elapsed();
+        let mut wake = if since < ACTIVE_FOR { ACTIVE_TICK } else { QUIET_TICK };
+        if self.settle_pending {
+            wake = wake.min(SETTLE.saturating_sub(since).max(Duration::from_millis(10)));
+        }
+        for limit in [self.stuck_after, self.idle_ttl].into_iter().flatten() {
+            if since < limit {
+                wake = wake.min(limit - since + Duration::from_millis(5));
+            }
+        }
+        wake
+    }
+
+    /// The agent printed `data` (already redacted).
+    pub fn output(&mut self, data: &[u8]) {
+        self.last_output = Instant::now();
+        self.settle_pending = true;
+        self.stuck_checked = false;
+        self.idle_stopped = false;
+        if self.integration == Integration::CodexExecJson {
+            self.read_events(data);
+        }
+        self.refresh_record();
+        if matches!(self.record.as_ref().map(|r| r.state), Some(State::Stuck)) {
+            self.apply(Evidence::Output, Some("output resumed"));
+        }
+    }
+
+    /// Time passed with no input.
+    pub fn tick(&mut self) -> Tick {
+        self.refresh_record();
+        if self.record.as_ref().map(|r| r.ended_at.is_some()).unwrap_or(false) {
+            self.save_checkpoints();
+            return Tick::AgentEnded;
+        }
+        self.save_checkpoints();
+        let since = self.last_output.elapsed();
+        if self.settle_pending && since >= SETTLE {
+            self.settle_pending = false;
+            self.settle();
+        }
+        if let Some(limit) = self.stuck_after {
+            if since >= limit && !self.stuck_checked {
+                self.stuck_checked = true;
+                self.apply(Evidence::Quiet, Some(&format!("no output for {}s", limit.as_secs())));
+            }
+        }
+        if let Some(ttl) = self.idle_ttl {
+            let state = self.record.as_ref().map(|r| r.state);
+            if since >= ttl && !self.idle_stopped && matches!(state, Some(State::Working | State::Stuck)) {
+                self.idle_stopped = true;
+                self.stop_idle(ttl);
+            }
+        }
+        Tick::Running
+    }
+
+    fn refresh_record(&mut self) {
+        let mtime = std::fs::metadata(self.paths.record()).and_then(|m| m.modified()).ok();
+        if mtime.is_some() && mtime == self.record_mtime {
+            return;
+        }
+        if let Ok(r) = crate::session::load_record(&self.paths.record()) {
+            self.record = Some(r);
+            self.record_mtime = mtime;
+        }
+    }
+
+    /// Output settled: ask the screen what it means; without an opinion, output is output.
+    fn settle(&mut self) {
+        let verdict = if self.patterns.is_empty() { None } else { self.screen().and_then(|s| detect::classify_screen(&s, &self.patterns)) };
+        match verdict {
+            Some(ev) => self.apply(ev, None),
+            None => self.apply(Evidence::Output, None),
+        }
+        let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
+        if waiting && self.record.as_ref().map(|r| r.checkpoint_dir.join("RISKS.md").exists()).unwrap_or(false) {
+            self.apply(Evidence::RisksWritten, Some("RISKS.md written"));
+        }
+    }
+
+    fn screen(&mut self) -> Option<String> {
+        let record = self.record.as_ref()?;
+        if record.tmux.pane_id.is_empty() {
+            return None;
+        }
+        if self.tmux.is_none() {
+            let socket = record.socket.clone()?;
+            self.tmux = Tmux::discover(Server::Path(socket)).ok();
+        }
+        let tmux = self.tmux.as_ref()?;
+        tmux.run(&tmux_cmd!["capture-pane", "-p", "-t", record.tmux.pane_id]).ok()
+    }
+
+    fn apply(&mut self, evidence: Evidence, note: Option<&str>) {
+        match crate::track::apply(&self.store, &self.name, &evidence, note.map(str::to_string)) {
+            Ok(Some(r)) => self.record = Some(r),
+            Ok(None) => {}
+            Err(e) => tracing::debug!("applying {evidence:?}: {e:#}"),
+        }
+    }
+
+    /// Save every new version of PLAN.md, STATUS.md and RISKS.md (checked by mtime, so a quiet
+    /// session costs three stat calls a tick).
+    fn save_checkpoints(&mut self) {
+        let Some(dir) = self.record.as_ref().map(|r| r.checkpoint_dir.clone()) else { return };
+        let mut changed = false;
+        for (i, file) in crate::checkpoints::FILES.iter().enumerate() {
+            let m = std::fs::metadata(dir.join(file)).and_then(|m| m.modified()).ok();
+            if m != self.checkpoint_mtimes[i] {
+                self.checkpoint_mtimes[i] = m;
+                changed = true;
+            }
+        }
+        if changed {
+            if let Err(e) = crate::checkpoints::snapshot(&self.store, &self.name, &dir) {
+                tracing::debug!("saving checkpoints: {e:#}");
+            }
+            let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
+            if waiting && dir.join("RISKS.md").exists() {
+                self.apply(Evidence::RisksWritten, Some("RISKS.md written"));
+            }
+        }
+    }
+
+    fn read_events(&mut self, data: &[u8]) {
+        for &b in data {
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&self.event_line).to_string();
+                self.event_line.clear();
+                if let Some(ev) = detect::codex_exec_event(&line) {
+                    let note = line.split("\"type\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+                    self.refresh_record();
+                    self.apply(ev, note.as_deref());
+                }
+            } else if self.event_line.len() < MAX_EVENT_LINE {
+                self.event_line.push(b);
+            }
+        }
+    }
+
+    /// `idle_ttl`: stop the session the way `minder stop` does, recorded as such.
+    fn stop_idle(&mut self, ttl: Duration) {
+        let Ok(exe) = crate::app::self_exe() else { return };
+        let note = format!("idle for {}s (idle_ttl)", ttl.as_secs());
+        let _ = std::process::Command::new(exe)
+            .env("MINDER_STATE_DIR", &self.store.state_dir)
+            .args(["-q", "stop", "--note", &note, &self.name])
+            .stdin(std::process::Stdio::null())
+            .spawn();
+    }
+}
