@@ -132,18 +132,17 @@ impl ScreenPatterns {
     }
 }
 
-/// What the visible screen says. An approval prompt outranks a busy footer (some agents keep
-/// their footer under the overlay), and busy outranks the idle prompt (which some agents show
-/// while they work).
+/// What the visible screen says. Between an approval prompt and a busy marker, the one lower on
+/// the screen is the more recent (a line-oriented agent leaves an answered question on screen
+/// above its new work); either outranks the idle prompt, which some agents show while busy.
 pub fn classify_screen(screen: &str, p: &ScreenPatterns) -> Option<Evidence> {
-    if p.waiting.iter().any(|r| r.is_match(screen)) {
-        Some(Evidence::ScreenApproval)
-    } else if p.working.iter().any(|r| r.is_match(screen)) {
-        Some(Evidence::ScreenWorking)
-    } else if p.idle.iter().any(|r| r.is_match(screen)) {
-        Some(Evidence::ScreenIdle)
-    } else {
-        None
+    let last = |pats: &[Regex]| pats.iter().filter_map(|r| r.find_iter(screen).last().map(|m| m.start())).max();
+    match (last(&p.waiting), last(&p.working)) {
+        (Some(w), Some(b)) if w >= b => Some(Evidence::ScreenApproval),
+        (Some(_), None) => Some(Evidence::ScreenApproval),
+        (_, Some(_)) => Some(Evidence::ScreenWorking),
+        (None, None) if p.idle.iter().any(|r| r.is_match(screen)) => Some(Evidence::ScreenIdle),
+        (None, None) => None,
     }
 }
 
@@ -267,6 +266,19 @@ mod tests {
         assert_eq!(classify_screen(&capture("claude-busy.txt"), &p), Some(Evidence::ScreenWorking));
         assert_eq!(classify_screen(&capture("claude-idle.txt"), &p), Some(Evidence::ScreenIdle));
         assert_eq!(classify_screen(&capture("claude-turn-complete.txt"), &p), Some(Evidence::ScreenIdle));
+    }
+
+    #[test]
+    fn the_lower_of_question_and_work_wins() {
+        let p = ScreenPatterns {
+            waiting: vec![Regex::new("Would you like to run").unwrap()],
+            working: vec![Regex::new("esc to interrupt").unwrap()],
+            idle: vec![],
+        };
+        let answered = "Would you like to run the following command?\n$ make\ny\nrunning (esc to interrupt)\n";
+        assert_eq!(classify_screen(answered, &p), Some(Evidence::ScreenWorking));
+        let asked = "thinking (esc to interrupt)\nWould you like to run the following command?\n";
+        assert_eq!(classify_screen(asked, &p), Some(Evidence::ScreenApproval));
     }
 
     #[test]

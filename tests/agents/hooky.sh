@@ -1,0 +1,10 @@
+#!/bin/sh
+# Reports its state through `minder notify` ($1 = minder binary), as Codex and Claude Code do.
+minder="$1"
+echo "working on it"
+printf '{"hook_event_name":"UserPromptSubmit","session_id":"s-1","prompt":"go"}' | "$minder" notify
+sleep 0.5
+printf '{"hook_event_name":"PermissionRequest","session_id":"s-1","tool_name":"Bash"}' | "$minder" notify
+read grant
+"$minder" notify '{"type":"agent-turn-complete","thread-id":"thread-42","input-messages":["go"],"last-assistant-message":"All tests pass."}'
+read more

@@ -1,0 +1,176 @@
+//! The state model against real tmux: every state reached and left as it should be, from each
+//! source (hooks through `minder notify`, the screen, activity, checkpoints, the exit).
+
+mod common;
+
+use common::{agent, wait_for, Env};
+use serde_json::Value;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(15);
+
+fn sources(s: &Value) -> Vec<(String, String)> {
+    s["events"].as_array().unwrap().iter().map(|e| (e["state"].as_str().unwrap().to_string(), e["source"].as_str().unwrap().to_string())).collect()
+}
+
+#[test]
+fn an_approval_prompt_on_screen_is_waiting_and_answering_it_is_working() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\nworking = [\"esc to interrupt\"]\n");
+    env.run(&["new", "ap", "-a", "scripted", "--", agent("approver.sh").as_str(), "3"]);
+    let s = env.wait_state("ap", "waiting", T);
+    assert_eq!(s["detail"], "approval");
+    assert_eq!(s["state_source"], "screen");
+    env.run(&["send", "ap", "y"]);
+    let s = env.wait_state("ap", "working", T);
+    assert_eq!(s["state_source"], "screen");
+    let s = env.wait_state("ap", "review", T);
+    assert_eq!(s["exit_code"], 0);
+    let states: Vec<String> = sources(&s).into_iter().map(|(st, _)| st).collect();
+    assert_eq!(states, ["working", "waiting", "working", "review"]);
+}
+
+#[test]
+fn silence_is_stuck_and_output_ends_it() {
+    let env = Env::new();
+    env.config("stuck_after = \"1s\"\n");
+    env.run(&["new", "q", "--", agent("quiet.sh").as_str(), "3"]);
+    let s = env.wait_state("q", "stuck", T);
+    assert_eq!(s["state_source"], "activity");
+    let s = env.wait_state("q", "working", T);
+    assert_eq!(s["state_source"], "activity");
+    // Quiet again (waiting on `read`): stuck again, since it is not known to wait.
+    env.wait_state("q", "stuck", T);
+    env.run(&["send", "q", "bye"]);
+    env.wait_state("q", "review", T);
+}
+
+#[test]
+fn hooks_drive_the_state_and_keep_the_last_message() {
+    let env = Env::new();
+    let bin = assert_cmd::cargo::cargo_bin("minder");
+    env.run(&["new", "h", "--", agent("hooky.sh").as_str(), bin.to_str().unwrap()]);
+    let s = env.wait_state("h", "waiting", T);
+    assert_eq!(s["detail"], "approval");
+    assert_eq!(s["state_source"], "hook");
+    env.run(&["send", "h", "yes"]);
+    let s = env.wait_state("h", "waiting", T);
+    wait_for("turn complete", T, || env.show("h")["detail"] == "input");
+    let s2 = env.show("h");
+    assert_eq!(s2["last_message"], "All tests pass.");
+    assert_eq!(s2["thread_id"], "thread-42");
+    assert!(sources(&s2).contains(&("waiting".into(), "hook".into())), "{s:#}");
+    env.run(&["send", "h", "done"]);
+    env.wait_state("h", "review", T);
+}
+
+#[test]
+fn notify_finds_the_session_by_its_pane_and_ignores_strangers() {
+    let env = Env::new();
+    env.run(&["new", "p", "--", "sh", "-c", "echo ready; read x"]);
+    wait_for("ready", T, || env.run(&["logs", "p"]).contains("ready"));
+    let pane = env.show("p")["tmux"]["pane_id"].as_str().unwrap().to_string();
+    let socket = env.show("p")["tmux"]["socket"].as_str().unwrap().to_string();
+    let payload = r#"{"hook_event_name":"Notification","notification_type":"idle_prompt"}"#;
+    env.minder()
+        .env("TMUX_PANE", &pane)
+        .env("TMUX", format!("{socket},1,0"))
+        .args(["notify"])
+        .write_stdin(payload)
+        .assert()
+        .success()
+        .stdout("");
+    let s = env.wait_state("p", "waiting", T);
+    assert_eq!(s["detail"], "input");
+    // A hook from an agent minder does not run: quietly nothing.
+    env.minder().env("TMUX_PANE", "%999").args(["notify", payload]).assert().success().stdout("");
+    // Garbage is an error, but never blocks (exit 1, not Claude's blocking 2).
+    env.minder().env("MINDER_SESSION", "cmd-p").args(["notify", "not json"]).assert().code(1);
+}
+
+#[test]
+fn risks_written_while_waiting_is_review_and_every_checkpoint_version_is_kept() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run\"]\n");
+    env.run(&["new", "f", "-a", "scripted", "--", agent("finisher.sh").as_str()]);
+    let s = env.wait_state("f", "review", T);
+    assert_eq!(s["detail"], "risks");
+    assert_eq!(s["state_source"], "checkpoint");
+    assert_eq!(s["progress"], serde_json::json!({"done": 2, "total": 2}));
+    let history: Vec<(String, String)> = s["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["file"].as_str().unwrap().to_string(), std::fs::read_to_string(c["path"].as_str().unwrap()).unwrap()))
+        .collect();
+    let statuses: Vec<&str> = history.iter().filter(|(f, _)| f == "STATUS.md").map(|(_, t)| t.as_str()).collect();
+    assert_eq!(statuses, ["status 1\n", "status 2\n", "status 3\n"]);
+    assert_eq!(history.iter().filter(|(f, _)| f == "PLAN.md").count(), 2);
+    assert!(history.iter().any(|(f, _)| f == "RISKS.md"));
+    // Answering it and ending cleanly keeps it in review.
+    env.run(&["send", "f", "y"]);
+    let s = env.wait_state("f", "review", T);
+    assert_eq!(s["state_source"], "exit");
+}
+
+#[test]
+fn wait_exit_codes() {
+    let env = Env::new();
+    env.run(&["new", "ok", "--", "sh", "-c", "sleep 0.5"]);
+    env.run(&["new", "bad", "--", "sh", "-c", "sleep 0.5; exit 7"]);
+    env.run(&["new", "long", "--", "sleep", "30"]);
+    env.minder().args(["wait", "ok", "--until", "review"]).assert().code(0);
+    let out = env.minder().args(["wait", "bad", "--until", "review"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("failed"));
+    let start = std::time::Instant::now();
+    env.minder().args(["wait", "long", "--timeout", "1s"]).assert().code(124);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    env.minder().args(["wait", "ok", "--until", "sleeping"]).assert().code(2);
+    env.minder().args(["wait", "ok", "long", "--until", "exit", "--timeout", "500ms"]).assert().code(124);
+}
+
+#[test]
+fn status_line_changes_when_an_agent_starts_waiting() {
+    let env = Env::new();
+    env.tmux_out(&["new-session", "-d", "-s", "user", "sleep 300"]);
+    env.tmux_out(&["set-option", "-g", "status-right", "#{@minder-status} | clock"]);
+    assert_eq!(env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).trim(), "| clock");
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
+    env.run(&["new", "sl", "-a", "scripted", "--", agent("approver.sh").as_str()]);
+    wait_for("waiting in the status line", T, || {
+        env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).contains("? sl")
+    });
+    assert_eq!(env.run(&["status-line"]).trim(), "#[fg=yellow,bold]? sl#[default]");
+    assert_eq!(env.tmux_out(&["show-options", "-v", "-t", "=scripted-sl:", "@minder-state"]).trim(), "waiting");
+    env.tmux_out(&["set-option", "-g", "@minder-icon-waiting", "WAIT"]);
+    assert!(env.run(&["status-line", "--push"]).contains("WAIT sl"));
+    env.run(&["send", "sl", "y"]);
+    wait_for("review in the status line", T, || env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).contains("✓ sl"));
+    assert_eq!(env.run(&["status-line", "--summary"]).trim(), "minder: 1 review (sl) — minder attach");
+}
+
+#[test]
+fn attach_without_a_name_picks_the_session_that_needs_attention() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
+    env.run(&["new", "busy", "--", "sleep", "30"]);
+    env.run(&["new", "asks", "-a", "scripted", "--", agent("approver.sh").as_str()]);
+    env.run(&["new", "busy2", "--", "sleep", "30"]);
+    env.wait_state("asks", "waiting", T);
+    let bin = assert_cmd::cargo::cargo_bin("minder");
+    let mut child = std::process::Command::new("script")
+        .env_clear()
+        .envs(env.vars())
+        .current_dir(env.work())
+        .args(["-qfc", &format!("'{}' attach", bin.display()), "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("client attached to the waiting session", T, || {
+        env.tmux_out(&["display-message", "-p", "-t", "=scripted-asks:", "#{session_attached}"]).trim() == "1"
+    });
+    env.tmux_out(&["detach-client", "-s", "=scripted-asks"]);
+    child.wait().unwrap();
+}
