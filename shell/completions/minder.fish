@@ -1,0 +1,273 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_minder_global_optspecs
+    string join \n config= L/socket-name= socket-path= color= q/quiet v/verbose h/help V/version
+end
+
+function __fish_minder_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_minder_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_minder_using_subcommand
+    set -l cmd (__fish_minder_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c minder -n "__fish_minder_needs_command" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_needs_command" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_needs_command" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_needs_command" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_needs_command" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_needs_command" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name.'
+complete -c minder -n "__fish_minder_needs_command" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
+complete -c minder -n "__fish_minder_needs_command" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
+complete -c minder -n "__fish_minder_needs_command" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
+complete -c minder -n "__fish_minder_needs_command" -f -a "logs" -d 'Print a session\'s output without attaching'
+complete -c minder -n "__fish_minder_needs_command" -f -a "send" -d 'Type text into the agent and press Enter'
+complete -c minder -n "__fish_minder_needs_command" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
+complete -c minder -n "__fish_minder_needs_command" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_needs_command" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
+complete -c minder -n "__fish_minder_needs_command" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
+complete -c minder -n "__fish_minder_needs_command" -f -a "wait" -d 'Block until every session reaches one of the states'
+complete -c minder -n "__fish_minder_needs_command" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
+complete -c minder -n "__fish_minder_needs_command" -f -a "completions" -d 'Print shell completions.'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_demo" -d '(internal) the built-in demo agent'
+complete -c minder -n "__fish_minder_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c minder -n "__fish_minder_using_subcommand new" -s C -l dir -d 'Directory to run in' -r -F
+complete -c minder -n "__fish_minder_using_subcommand new" -s a -l agent -d 'Agent profile (codex, claude, aider, gemini, codex-exec, cmd, demo, or your own)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -s b -l brief -d 'Brief file to hand the agent (saved as BRIEF.md in its checkpoint folder)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand new" -l goal -d 'The goal, written into the brief' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l allow -d 'Something the agent may do (repeatable)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l deny -d 'Something the agent must not do (repeatable)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l stop-when -d 'When the agent should stop and report (repeatable)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l branch -d 'Branch for the worktree (default: minder/<task>)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l base -d 'Base of the worktree branch (default: HEAD)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l attempts -d 'Start N sessions on the same brief, each in its own worktree' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand new" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand new" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand new" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand new" -s w -l worktree -d 'Run in a new git worktree on its own branch'
+complete -c minder -n "__fish_minder_using_subcommand new" -l attach -d 'Attach to the session once it is started'
+complete -c minder -n "__fish_minder_using_subcommand new" -l json -d 'Print the session as JSON'
+complete -c minder -n "__fish_minder_using_subcommand new" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand new" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand new" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand new" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand ls" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand ls" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand ls" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand ls" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand ls" -l json -d 'Print JSON: {"version":1,"sessions":[...]}'
+complete -c minder -n "__fish_minder_using_subcommand ls" -s a -l all -d 'Include ended sessions still on disk'
+complete -c minder -n "__fish_minder_using_subcommand ls" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand ls" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand ls" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand show" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand show" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand show" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand show" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand show" -l json -d 'Print JSON: {"version":1,"session":{...}}'
+complete -c minder -n "__fish_minder_using_subcommand show" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand show" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand show" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand show" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand attach" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand attach" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand attach" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand attach" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand attach" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand attach" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand attach" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand logs" -s n -l lines -d 'Print only the last N lines' -r
+complete -c minder -n "__fish_minder_using_subcommand logs" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand logs" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand logs" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand logs" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the session ends'
+complete -c minder -n "__fish_minder_using_subcommand logs" -l raw -d 'Print the raw bytes (escape sequences included)'
+complete -c minder -n "__fish_minder_using_subcommand logs" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand logs" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand send" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand send" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand send" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand send" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand send" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand send" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand send" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand stop" -l note -d 'Why, recorded in the event log' -r
+complete -c minder -n "__fish_minder_using_subcommand stop" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand stop" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand stop" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand stop" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand stop" -l force -d 'Do not wait: kill the agent at once'
+complete -c minder -n "__fish_minder_using_subcommand stop" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand stop" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand rm" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand rm" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand rm" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand rm" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand rm" -l force -d 'Remove even a live session (it is stopped first) or unmerged work'
+complete -c minder -n "__fish_minder_using_subcommand rm" -l keep-logs -d 'Keep the logs (moved aside under the state dir\'s `kept-logs/`)'
+complete -c minder -n "__fish_minder_using_subcommand rm" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand rm" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand doctor" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand doctor" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand doctor" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand doctor" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand doctor" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand notify" -l session -d 'The session the event belongs to' -r
+complete -c minder -n "__fish_minder_using_subcommand notify" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand notify" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand notify" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand notify" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand notify" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand notify" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand notify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand notify" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand wait" -l until -d 'States to wait for, comma-separated: working, waiting, stuck, review, approved, rejected, failed, stopped, lost, exit' -r
+complete -c minder -n "__fish_minder_using_subcommand wait" -l timeout -d 'Give up after this long ("90s", "10m"); exit 124' -r
+complete -c minder -n "__fish_minder_using_subcommand wait" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand wait" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand wait" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand wait" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand wait" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand wait" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand wait" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand status-line" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand status-line" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand status-line" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand status-line" -l push -d 'Also push the segment into @minder-status on the tmux server'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -l summary -d 'Print the one-line summary for a login shell instead (nothing when no agents)'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand status-line" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand completions" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand completions" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand completions" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand completions" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand completions" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _sink" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _sink" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _sink" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _sink" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _sink" -l resumed -d 'Logging restarts after the previous sink died: mark the gap in the log'
+complete -c minder -n "__fish_minder_using_subcommand _sink" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _sink" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _sink" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _sink" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _exec" -l env-file -d 'File holding the caller\'s environment (read, then deleted)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _exec" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _exec" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _exec" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _exec" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _exec" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _exec" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _exec" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _exec" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _demo" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _demo" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _demo" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _demo" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _demo" -l resume -d 'Continue a demo that was interrupted'
+complete -c minder -n "__fish_minder_using_subcommand _demo" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _demo" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _demo" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _demo" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name.'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "logs" -d 'Print a session\'s output without attaching'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "send" -d 'Type text into the agent and press Enter'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "wait" -d 'Block until every session reaches one of the states'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "completions" -d 'Print shell completions.'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_demo" -d '(internal) the built-in demo agent'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,7 @@
+# minder login summary for bash: source it from ~/.bashrc.
+# Outside tmux, an interactive shell prints one line when agents are running or need you:
+#   minder: 2 working, 1 waiting (billing) — minder attach
+# It costs one short process that reads minder's records only (no tmux call).
+if [[ $- == *i* && -z ${TMUX-} ]] && type -P minder >/dev/null; then
+    minder status-line --summary 2>/dev/null
+fi

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The review popup (prefix R): the report of one session that needs a person, then one key to
+# approve, reject, attach, see the full diff, stop, or go to the next one.
+#
+# Usage: review-popup.sh [NAME]
+# With no NAME: the first session needing review (review, then waiting, then failed or stuck).
+# MINDER_BIN names the minder binary (minder.tmux sets it), else `minder` on PATH.
+
+plugin_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+tmux_bin=${MINDER_TMUX:-tmux}
+minder=${MINDER_BIN:-}
+if [[ -z $minder ]]; then
+    minder=$(type -P minder) || for minder in "$plugin_dir/../target/release/minder" "$plugin_dir/../target/debug/minder"; do
+        [[ -x $minder ]] && break
+    done
+fi
+
+if [[ -t 1 ]]; then
+    bold=$'\e[1m' dim=$'\e[2m' reset=$'\e[0m'
+else
+    bold='' dim='' reset=''
+fi
+
+# Quote for /bin/sh; run-shell also expands formats, so a `#` is doubled.
+quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+format_escape() { printf '%s' "${1//#/##}"; }
+
+any_key() {
+    printf '%s' "${dim}${1:-Press any key to close.}${reset}"
+    read -rsn1 _
+    printf '\n'
+}
+
+# Sessions that need a person, most urgent first: review, then waiting, then failed and stuck.
+# Names are [A-Za-z0-9_-] and states plain words, and a quote inside a JSON string is always
+# escaped, so the two keys can be picked out without a JSON parser, in either key order.
+queue() {
+    local json pair name='' state='' re='^"(name|state)"[[:space:]]*:[[:space:]]*"([A-Za-z0-9_-]*)"$'
+    local -a review=() waiting=() other=()
+    json=$("$minder" ls --json 2>/dev/null) || return 0
+    while IFS= read -r pair; do
+        [[ $pair =~ $re ]] || continue
+        if [[ ${BASH_REMATCH[1]} == name ]]; then name=${BASH_REMATCH[2]}; else state=${BASH_REMATCH[2]}; fi
+        [[ -n $name && -n $state ]] || continue
+        case $state in
+            review) review+=("$name") ;;
+            waiting) waiting+=("$name") ;;
+            failed | stuck) other+=("$name") ;;
+        esac
+        name='' state=''
+    done < <(grep -oE '"(name|state)"[[:space:]]*:[[:space:]]*"[A-Za-z0-9_-]*"' <<<"$json")
+    printf '%s\n' "${review[@]}" "${waiting[@]}" "${other[@]}" | grep -v '^$'
+}
+
+# The session after `$1` in the queue (wrapping around), or nothing when no other one waits.
+next_after() {
+    local -a names=()
+    local i
+    while IFS= read -r i; do names+=("$i"); done < <(queue)
+    for i in "${!names[@]}"; do
+        if [[ ${names[i]} == "$1" ]]; then
+            names=("${names[@]:i+1}" "${names[@]:0:i}")
+            break
+        fi
+    done
+    for i in "${names[@]}"; do
+        [[ $i != "$1" ]] && { printf '%s' "$i"; return; }
+    done
+}
+
+menu() {
+    printf '\n%sminder review %s%s\n' "$bold" "$name" "$reset"
+    printf '%sa%s approve  %sr%s reject  %st%s attach  %sd%s diff  %ss%s stop  %sn%s next  %sq%s quit\n' \
+        "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset"
+}
+
+# The report, through less when it is taller than the popup.
+show_report() {
+    local report rows
+    clear
+    report=$("$minder" --color always review -- "$name" 2>&1)
+    rows=$(tput lines 2>/dev/null) || rows=${LINES:-24}
+    if (($(wc -l <<<"$report") > rows - 4)) && type -P less >/dev/null; then
+        less -R -Ps"minder review $name - q for the menu" <<<"$report"
+        clear
+    else
+        printf '%s\n' "$report"
+    fi
+    menu
+}
+
+approve() {
+    local note
+    local -a args=(approve)
+    read -rep "Note (optional, Enter for none): " note
+    [[ -n $note ]] && args+=(--note "$note")
+    "$minder" "${args[@]}" -- "$name" && printf 'Approved %s.\n' "$name"
+}
+
+reject() {
+    local note
+    read -rep "Note for the agent (required; Enter alone cancels): " note
+    if [[ -z $note ]]; then
+        printf 'Not rejected.\n'
+        return
+    fi
+    "$minder" reject --note "$note" -- "$name" && printf 'Rejected %s; the note went to the agent.\n' "$name"
+}
+
+stop() {
+    local answer
+    printf 'Stop %s? [y/N] ' "$name"
+    read -rsn1 answer
+    printf '\n'
+    if [[ $answer == [yY] ]]; then
+        "$minder" stop -- "$name" && printf 'Stopped %s.\n' "$name"
+    fi
+}
+
+# Close the popup first, then switch the client: tmux runs the attach once the popup is gone.
+attach() {
+    if [[ -z ${TMUX:-} ]]; then
+        exec "$minder" attach -- "$name"
+    fi
+    "$tmux_bin" run-shell -b "$(format_escape "sleep 0.2; $(quote "$minder") attach -- $(quote "$name") 2>&1")"
+    exit 0
+}
+
+name=${1:-}
+if [[ -z $name ]]; then
+    name=$(queue | head -n 1)
+    if [[ -z $name ]]; then
+        printf 'minder: no session needs review.\n'
+        any_key
+        exit 0
+    fi
+fi
+
+show_report
+while :; do
+    printf '> '
+    read -rsn1 key || exit 0
+    printf '%s\n' "$key"
+    case $key in
+        a) approve ;;
+        r) reject ;;
+        t) attach ;;
+        d)
+            "$minder" review --diff -- "$name"
+            menu
+            continue
+            ;;
+        s) stop ;;
+        n)
+            next=$(next_after "$name")
+            if [[ -z $next ]]; then
+                printf 'No other session needs review.\n'
+            else
+                name=$next
+                show_report
+            fi
+            continue
+            ;;
+        q | $'\e')
+            exit 0
+            ;;
+        *)
+            menu
+            continue
+            ;;
+    esac
+    menu
+done
