@@ -57,6 +57,9 @@ pub enum Command {
     Send(SendArgs),
     Stop(StopArgs),
     Rm(RmArgs),
+    Review(ReviewArgs),
+    Approve(ApproveArgs),
+    Reject(RejectArgs),
     Doctor(DoctorArgs),
     Notify(NotifyArgs),
     Wait(WaitArgs),
@@ -72,6 +75,9 @@ pub enum Command {
     /// (internal) start the agent inside its pane with the caller's environment
     #[command(name = "_exec", hide = true)]
     Exec(ExecArgs),
+    /// (internal) a git hook: the push gate, then the repository's own hook
+    #[command(name = "_git-hook", hide = true)]
+    GitHook(GitHookArgs),
     /// (internal) the built-in demo agent
     #[command(name = "_demo", hide = true)]
     Demo(DemoArgs),
@@ -231,6 +237,45 @@ pub struct RmArgs {
     pub keep_logs: bool,
 }
 
+/// The review report: goal, plan progress, latest status, risks, diff against the base, test
+/// artifacts, last output. With no NAME: the sessions that need review (attempts side by side).
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// Session: full name, task, or a unique prefix
+    pub name: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show the full diff against the base (uncommitted changes included) through your pager
+    #[arg(long, requires = "name")]
+    pub diff: bool,
+}
+
+/// Approve a session's work: it becomes `approved`, git push is allowed, `review.on_approve` runs.
+///
+/// on_approve runs with MINDER_SESSION, MINDER_DIR, MINDER_WORKTREE, MINDER_BRANCH and
+/// MINDER_NOTE set, in the session's directory.
+#[derive(Args, Debug)]
+pub struct ApproveArgs {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// Why, recorded in the event log
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+/// Reject a session's work and send the note to the agent as its next input.
+///
+/// The state becomes `rejected`, and `working` again once the agent resumes.
+#[derive(Args, Debug)]
+pub struct RejectArgs {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// What to change: typed into the agent (safely, as `send` does) and recorded
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
 /// Entry point for agent hooks: record an event and update the state at once.
 ///
 /// The event is the last argument (Codex `notify`) or JSON on stdin (Codex and Claude Code
@@ -322,6 +367,13 @@ pub struct ExecArgs {
     pub env_file: Option<PathBuf>,
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct GitHookArgs {
+    pub hook: String,
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

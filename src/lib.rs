@@ -14,6 +14,7 @@ pub mod demo;
 pub mod detect;
 pub mod error;
 pub mod fsutil;
+pub mod gate;
 pub mod live;
 pub mod logfile;
 pub mod naming;

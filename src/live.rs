@@ -242,6 +242,8 @@ mod tests {
             last_message: None,
             thread_id: None,
             goal: None,
+            base_commit: None,
+            approved_at: None,
         }
     }
 

@@ -93,6 +93,9 @@ pub struct Worktree {
     pub path: PathBuf,
     pub branch: String,
     pub base: String,
+    /// The repository the worktree belongs to (where `git worktree remove` runs).
+    #[serde(default)]
+    pub repo: PathBuf,
 }
 
 /// Log settings captured at creation, so the sink never depends on the config file changing.
@@ -182,6 +185,12 @@ pub struct Record {
     pub thread_id: Option<String>,
     #[serde(default)]
     pub goal: Option<String>,
+    /// The commit diffs are taken against (the worktree's base, else HEAD at creation).
+    #[serde(default)]
+    pub base_commit: Option<String>,
+    /// Set by `approve`: the push gate opens.
+    #[serde(default)]
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
 /// One line of `events.jsonl`.

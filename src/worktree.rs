@@ -25,6 +25,36 @@ pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The top level of the repository `dir` is in.
+pub fn toplevel(dir: &Path) -> Result<std::path::PathBuf> {
+    Ok(std::path::PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim()))
+}
+
+/// The default base: the current branch's name, or the commit when HEAD is detached.
+pub fn current_ref(repo: &Path) -> Result<String> {
+    let name = git(repo, &["rev-parse", "--abbrev-ref", "HEAD"])?.trim().to_string();
+    if name != "HEAD" {
+        return Ok(name);
+    }
+    Ok(git(repo, &["rev-parse", "HEAD"])?.trim().to_string())
+}
+
+/// Create a worktree at `path` on a new `branch` from `base`.
+pub fn create(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<Worktree> {
+    if git(repo, &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{branch}")]).is_ok() {
+        return Err(anyhow!("branch `{branch}` already exists (choose another with --branch, or delete it)"));
+    }
+    git(repo, &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
+        .map_err(|_| anyhow!("no commit `{base}` to start the worktree from (see --base)"))?;
+    if let Some(parent) = path.parent() {
+        crate::fsutil::create_private_dir_all(parent)?;
+    }
+    let p = path.display().to_string();
+    git(repo, &["worktree", "add", "--quiet", "-b", branch, &p, base])?;
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(Worktree { path, branch: branch.to_string(), base: base.to_string(), repo: repo.to_path_buf() })
+}
+
 /// Work in the worktree that `rm` would lose: uncommitted changes, and commits that are on
 /// neither the base nor any remote.
 pub fn unsaved_work(wt: &Worktree) -> Result<Vec<String>> {
@@ -61,7 +91,8 @@ pub fn check_removable(wt: &Worktree, force: bool) -> Result<()> {
 }
 
 /// Remove the worktree; delete its branch only when fully merged into the base.
-pub fn remove(repo: &Path, wt: &Worktree, force: bool) -> Result<Option<String>> {
+pub fn remove(wt: &Worktree, force: bool) -> Result<Option<String>> {
+    let repo = wt.repo.as_path();
     if wt.path.exists() {
         let p = wt.path.display().to_string();
         let mut args = vec!["worktree", "remove"];

@@ -7,6 +7,7 @@ pub mod logs;
 pub mod ls;
 pub mod new;
 pub mod notify;
+pub mod review;
 pub mod rm;
 pub mod send;
 pub mod show;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::PaneDied(a) => return internal::pane_died(a, cli.socket_path.clone()),
         Command::Exec(a) => return internal::exec(a),
         Command::Demo(a) => return crate::demo::run(a.resume, &a.rest),
+        Command::GitHook(a) => return crate::gate::run_hook(&a.hook, &a.args),
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "minder", &mut std::io::stdout());
@@ -60,11 +62,14 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Send(a) => send::run(&ctx, a),
         Command::Stop(a) => stop::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
+        Command::Review(a) => review::run(&ctx, a),
+        Command::Approve(a) => review::approve(&ctx, a),
+        Command::Reject(a) => review::reject(&ctx, a),
         Command::Doctor(a) => doctor::run(&ctx, a),
         Command::Notify(a) => notify::run(&ctx, a),
         Command::Wait(a) => wait::run(&ctx, a),
         Command::StatusLine(a) => status_line::run(&ctx, a),
-        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::Completions(_) => {
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
     }

@@ -4,6 +4,7 @@
 use crate::agents::{self, Profile};
 use crate::app::Ctx;
 use crate::cli::NewArgs;
+use crate::brief::BriefInput;
 use crate::config::PromptMode;
 use crate::fsutil;
 use crate::naming::{self, NameParts};
@@ -33,6 +34,8 @@ pub struct Plan {
     pub attempt: Option<u32>,
     pub goal: Option<String>,
     pub explicit_name: bool,
+    pub brief: Option<BriefInput>,
+    pub worktree: Option<WorktreePlan>,
 }
 
 pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
@@ -43,12 +46,23 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     };
     let profile = agents::profile(&ctx.config, &agent)?;
     let dir = resolve_dir(args.dir.as_deref())?;
-    let mut command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };
+    let command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };
     if command.is_empty() {
         return Err(usage!("profile `{}` has no command: give one after `--`, e.g. `minder new build -- make test`", profile.name));
     }
+    let brief = BriefInput {
+        file_text: match &args.brief {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| usage!("cannot read brief `{}`: {e}", path.display()))?),
+            None => None,
+        },
+        goal: args.goal.clone(),
+        allow: args.allow.clone(),
+        deny: args.deny.clone(),
+        stop_when: args.stop_when.clone(),
+    };
+    let goal = args.goal.clone().or_else(|| brief.file_text.as_deref().and_then(crate::brief::goal_of));
     let explicit_name = args.name.is_some();
-    let task = match (&args.name, &args.goal) {
+    let task = match (&args.name, &goal) {
         (Some(n), _) => {
             let t = naming::slug(n, 48);
             if t.is_empty() {
@@ -63,47 +77,79 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             if t.is_empty() { profile.name.clone() } else { t }
         }
     };
-    if profile.prompt == PromptMode::Argument && args.command.is_empty() {
-        if let Some(goal) = &args.goal {
-            command.push(brief_instruction(goal));
-        }
+    let attempts = args.attempts.unwrap_or(1);
+    if attempts == 0 || attempts > 16 {
+        return Err(usage!("--attempts must be between 1 and 16"));
     }
-    let parts = NameParts {
-        agent: profile.name.clone(),
-        task: task.clone(),
-        project: if ctx.config.name_template.contains("{project}") { project_name(&dir) } else { String::new() },
-        branch: if ctx.config.name_template.contains("{branch}") { git_branch(&dir) } else { String::new() },
-        date: Utc::now().format("%Y%m%d").to_string(),
-        n: None,
-    };
-    let name = naming::expand(&ctx.config.name_template, &parts).map_err(|e| usage!("{e}"))?;
-    let plan = Plan {
-        name,
-        task,
-        profile,
-        dir,
-        command,
-        attempt: None,
-        goal: args.goal.clone(),
-        explicit_name,
-    };
-    let record = start(ctx, plan)?;
-    if args.json {
-        let obs = crate::live::Observed { record: record.clone(), pane: None };
-        let v = serde_json::json!({"version": 1, "session": crate::view::session_json(ctx, &obs)});
-        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+    if (args.branch.is_some() || args.base.is_some()) && !args.worktree && attempts == 1 {
+        return Err(usage!("--branch and --base need --worktree"));
+    }
+    let worktree = args.worktree || attempts > 1;
+    let repo = if worktree {
+        Some(crate::worktree::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
     } else {
-        crate::outln!("{}", record.name);
+        None
+    };
+    let base = match (&repo, &args.base) {
+        (Some(_), Some(b)) => Some(b.clone()),
+        (Some(r), None) => Some(crate::worktree::current_ref(r)?),
+        _ => None,
+    };
+    let mut template = ctx.config.name_template.clone();
+    if attempts > 1 && !template.contains("{n}") {
+        template.push_str("-{n}");
+    }
+    let mut names = Vec::new();
+    for n in 1..=attempts {
+        let parts = NameParts {
+            agent: profile.name.clone(),
+            task: task.clone(),
+            project: if template.contains("{project}") { project_name(&dir) } else { String::new() },
+            branch: if template.contains("{branch}") { git_branch(&dir) } else { String::new() },
+            date: Utc::now().format("%Y%m%d").to_string(),
+            n: (attempts > 1).then_some(n),
+        };
+        let name = naming::expand(&template, &parts).map_err(|e| usage!("{e}"))?;
+        let branch = repo.as_ref().map(|_| {
+            let b = args.branch.clone().unwrap_or_else(|| format!("minder/{task}"));
+            if attempts > 1 { format!("{b}-{n}") } else { b }
+        });
+        let plan = Plan {
+            name,
+            task: task.clone(),
+            profile: profile.clone(),
+            dir: dir.clone(),
+            command: command.clone(),
+            attempt: (attempts > 1).then_some(n),
+            goal: goal.clone(),
+            explicit_name,
+            brief: (!brief.is_empty()).then(|| brief.clone()),
+            worktree: repo.as_ref().map(|r| WorktreePlan { repo: r.clone(), branch: branch.clone().unwrap(), base: base.clone().unwrap() }),
+        };
+        let record = start(ctx, plan)?;
+        if args.json {
+            let obs = crate::live::Observed { record: record.clone(), pane: None };
+            let v = serde_json::json!({"version": 1, "session": crate::view::session_json(ctx, &obs)});
+            crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+        } else {
+            crate::outln!("{}", record.name);
+        }
+        names.push(record);
     }
     if args.attach {
-        return crate::commands::attach::attach_to(ctx, &record);
+        if let Some(first) = names.first() {
+            return crate::commands::attach::attach_to(ctx, first);
+        }
     }
     Ok(())
 }
 
-/// A short instruction for agents that take the brief as an argument.
-pub fn brief_instruction(goal: &str) -> String {
-    goal.to_string()
+/// Where an attempt's worktree comes from.
+#[derive(Clone, Debug)]
+pub struct WorktreePlan {
+    pub repo: PathBuf,
+    pub branch: String,
+    pub base: String,
 }
 
 fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf> {
@@ -159,7 +205,6 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
             ));
         }
         plan.name = claim_name(ctx, &plan)?;
-        plan.command = plan.profile.launch_argv(&plan.command, &ctx.self_exe.display().to_string(), &plan.name);
         let record = new_record(ctx, &plan);
         let saved = store.save(&record).and_then(|()| {
             let created = Event {
@@ -177,12 +222,63 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
         }
         record
     };
-    match launch(ctx, &plan, &record) {
+    match prepare(ctx, &mut plan, record).and_then(|record| launch(ctx, &plan, &record)) {
         Ok(record) => Ok(record),
         Err(e) => {
+            if let Ok(r) = store.load(&plan.name) {
+                if let Some(wt) = &r.worktree {
+                    let _ = crate::worktree::remove(wt, true);
+                }
+            }
             let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
             Err(e)
         }
+    }
+}
+
+/// After the name is claimed: the worktree, the brief, the final argv, the base for diffs.
+fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
+    if let Some(wp) = &plan.worktree {
+        let path = if ctx.config.worktree.dir.is_empty() {
+            ctx.store.state_dir.join("worktrees").join(&plan.name)
+        } else {
+            PathBuf::from(expand_home(&ctx.config.worktree.dir)).join(&plan.name)
+        };
+        let wt = crate::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
+        record.dir = wt.path.clone();
+        record.checkpoint_dir = wt.path.join(".minder").join(&plan.name);
+        record.worktree = Some(wt);
+        // Saved at once, so a failure below removes the worktree it made.
+        ctx.store.save(&record)?;
+    }
+    record.base_commit = crate::worktree::git(&record.dir, &["rev-parse", "--verify", "HEAD"]).ok().map(|s| s.trim().to_string());
+    if let Some(wt) = &record.worktree {
+        record.base_commit = crate::worktree::git(&record.dir, &["rev-parse", "--verify", &format!("{}^{{commit}}", wt.base)])
+            .ok()
+            .map(|s| s.trim().to_string())
+            .or(record.base_commit.take());
+    }
+    fsutil::create_private_dir_all(&record.checkpoint_dir)?;
+    let mut command = plan.command.clone();
+    if let Some(brief) = &plan.brief {
+        let text = crate::brief::render_brief(&plan.task, brief, &record.checkpoint_dir);
+        fsutil::write_atomic(&record.checkpoint_dir.join("BRIEF.md"), text.as_bytes())?;
+        if plan.profile.prompt == PromptMode::Argument {
+            command.push(crate::brief::instruction(&record.checkpoint_dir));
+        }
+    }
+    plan.dir = record.dir.clone();
+    plan.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
+    record.command = plan.command.clone();
+    ctx.store.save(&record)?;
+    Ok(record)
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
     }
 }
 
@@ -248,6 +344,8 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
         last_message: None,
         thread_id: None,
         goal: plan.goal.clone(),
+        base_commit: None,
+        approved_at: None,
     }
 }
 
@@ -275,17 +373,25 @@ pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
     format!("run-shell -b {}", tmux_quote(&shell))
 }
 
-/// Write the caller's environment for `_exec` (so secrets never appear in any argv).
-fn write_env_file(path: &Path) -> Result<()> {
+/// Write the caller's environment for `_exec` (so secrets never appear in any argv), plus
+/// `extra` variables (the push gate's git config).
+fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     let mut data = Vec::new();
+    let mut push = |k: &[u8], v: &[u8]| {
+        data.extend_from_slice(k);
+        data.push(b'=');
+        data.extend_from_slice(v);
+        data.push(0);
+    };
+    let overridden: Vec<&str> = extra.iter().map(|(k, _)| k.as_str()).collect();
     for (k, v) in std::env::vars_os() {
-        if PANE_ENV.iter().any(|p| k == *p) {
+        if PANE_ENV.iter().any(|p| k == *p) || overridden.iter().any(|o| k == *o) {
             continue;
         }
-        data.extend_from_slice(k.as_bytes());
-        data.push(b'=');
-        data.extend_from_slice(v.as_bytes());
-        data.push(0);
+        push(k.as_bytes(), v.as_bytes());
+    }
+    for (k, v) in extra {
+        push(k.as_bytes(), v.as_bytes());
     }
     fsutil::write_atomic(path, &data)
 }
@@ -294,10 +400,10 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&plan.name);
     fsutil::create_private_dir_all(&paths.logs())?;
-    fsutil::create_private_dir_all(&record.checkpoint_dir)?;
     crate::brief::exclude_checkpoints(&plan.dir);
     let env_file = paths.root.join("env");
-    write_env_file(&env_file)?;
+    let gate = if ctx.config.review.gate_push { crate::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
+    write_env_file(&env_file, &gate)?;
 
     let tmux = ctx.tmux()?;
     tmux.require_version()?;

@@ -32,11 +32,13 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
             .with_context(|| format!("cannot keep the logs of `{name}` in `{}`", dest.display()))?;
         ctx.note(&format!("kept the logs of `{name}` in {}", dest.display()));
     }
-    if let Some(wt) = &obs.record.worktree {
-        crate::worktree::remove(&obs.record.dir, wt, args.force)?;
-    }
     if obs.record.checkpoint_dir.ends_with(std::path::Path::new(".minder").join(&name)) {
         let _ = std::fs::remove_dir_all(&obs.record.checkpoint_dir);
+    }
+    if let Some(wt) = &obs.record.worktree {
+        if let Some(kept) = crate::worktree::remove(wt, args.force)? {
+            ctx.note(&kept);
+        }
     }
     let _all = ctx.store.lock_all()?;
     // Hold the session's lock too: a late exit hook waits, then finds the record gone.

@@ -1,0 +1,349 @@
+//! `minder review`, `approve`, `reject`: the human gate. The report gathers what a person needs
+//! to judge an agent's work without attaching: goal, plan progress, latest status, risks, the
+//! diff against the base (uncommitted changes included), artifacts and the last lines it printed.
+
+use crate::app::Ctx;
+use crate::cli::{ApproveArgs, RejectArgs, ReviewArgs};
+use crate::live::{self, Observed};
+use crate::session::{Event, Record, Source, State};
+use crate::view::{self, paint};
+use anyhow::{anyhow, Result};
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+use std::path::Path;
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct DiffSummary {
+    pub base: String,
+    pub files_changed: usize,
+    pub insertions: usize,
+    pub deletions: usize,
+    pub stat: String,
+    pub untracked: Vec<String>,
+}
+
+/// Parse `git diff --shortstat`: " 3 files changed, 10 insertions(+), 2 deletions(-)".
+pub fn parse_shortstat(s: &str) -> (usize, usize, usize) {
+    let mut out = (0, 0, 0);
+    for part in s.split(',') {
+        let mut words = part.split_whitespace();
+        let n: usize = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        match words.next() {
+            Some(w) if w.starts_with("file") => out.0 = n,
+            Some(w) if w.starts_with("insertion") => out.1 = n,
+            Some(w) if w.starts_with("deletion") => out.2 = n,
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn diff_summary(record: &Record) -> Option<DiffSummary> {
+    let base = record.base_commit.clone()?;
+    let git = |args: &[&str]| crate::worktree::git(&record.dir, args).ok();
+    let short = git(&["diff", "--shortstat", &base])?;
+    let (files_changed, insertions, deletions) = parse_shortstat(&short);
+    let stat = git(&["diff", "--stat=100", &base]).unwrap_or_default();
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"])
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    Some(DiffSummary { base, files_changed, insertions, deletions, stat, untracked })
+}
+
+fn read(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok().filter(|s| !s.trim().is_empty())
+}
+
+fn artifacts(record: &Record) -> Vec<String> {
+    let dir = record.checkpoint_dir.join("artifacts");
+    let mut out = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.display().to_string());
+            }
+            if out.len() >= 200 {
+                break;
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
+    let dir = ctx.store.paths(&record.name).logs();
+    let raw = crate::logfile::tail_bytes(&dir, n + record.height as usize).unwrap_or_default();
+    let text = crate::render::render_to_string(&raw, record.width.max(20), record.height.max(5));
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines[lines.len().saturating_sub(n)..].to_vec()
+}
+
+/// The report for one session, as JSON (the text view prints the same fields).
+pub fn report(ctx: &Ctx, obs: &Observed) -> serde_json::Value {
+    let r = &obs.record;
+    let brief = read(&r.checkpoint_dir.join("BRIEF.md"));
+    let goal = r.goal.clone().or_else(|| brief.as_deref().and_then(crate::brief::goal_of));
+    json!({
+        "name": r.name,
+        "agent": r.agent,
+        "state": r.state,
+        "detail": r.detail,
+        "goal": goal,
+        "progress": view::progress(r).map(|(d, t)| json!({"done": d, "total": t})),
+        "plan": read(&r.checkpoint_dir.join("PLAN.md")),
+        "status": read(&r.checkpoint_dir.join("STATUS.md")),
+        "risks": read(&r.checkpoint_dir.join("RISKS.md")),
+        "diff": diff_summary(r),
+        "artifacts": artifacts(r),
+        "last_lines": last_lines(ctx, r, 15),
+        "last_message": r.last_message,
+        "worktree": r.worktree,
+        "attempt": r.attempt,
+        "dir": r.dir,
+        "checkpoint_dir": r.checkpoint_dir,
+        "exit_code": r.exit_code,
+    })
+}
+
+/// Sessions the person is asked to review.
+fn needs_review(state: State) -> bool {
+    matches!(state, State::Review)
+}
+
+pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<()> {
+    let Some(query) = &args.name else {
+        let all = live::observe(ctx)?;
+        let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state)).collect();
+        todo.sort_by_key(|o| o.record.state_at);
+        if args.json {
+            let list: Vec<_> = todo.iter().map(|o| report(ctx, o)).collect();
+            crate::outln!("{}", serde_json::to_string_pretty(&json!({"version": 1, "sessions": list}))?);
+            return Ok(());
+        }
+        if todo.is_empty() {
+            ctx.note("nothing to review (sessions reach `review` when they finish; see `minder ls`)");
+            return Ok(());
+        }
+        let mut shown_groups = Vec::new();
+        for o in &todo {
+            if o.record.attempt.is_some() {
+                if shown_groups.contains(&o.record.task) {
+                    continue;
+                }
+                shown_groups.push(o.record.task.clone());
+                print_attempts(ctx, &all, &o.record.task)?;
+            } else {
+                print_report(ctx, o, true)?;
+            }
+            crate::outln!();
+        }
+        return Ok(());
+    };
+    let name = ctx.resolve(query)?;
+    let obs = live::observe_one(ctx, &name)?;
+    if obs.record.ended_at.is_some() {
+        crate::sink::wait_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
+    }
+    if args.diff {
+        return full_diff(&obs.record);
+    }
+    if args.json {
+        crate::outln!("{}", serde_json::to_string_pretty(&json!({"version": 1, "review": report(ctx, &obs)}))?);
+        return Ok(());
+    }
+    if obs.record.attempt.is_some() {
+        let all = live::observe(ctx)?;
+        print_attempts(ctx, &all, &obs.record.task)?;
+        crate::outln!();
+    }
+    print_report(ctx, &obs, false)
+}
+
+/// Attempts on the same brief, side by side, so the person can pick one.
+fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
+    let mut group: Vec<&Observed> = all.iter().filter(|o| o.record.attempt.is_some() && o.record.task == task).collect();
+    group.sort_by_key(|o| o.record.attempt);
+    crate::outln!("{}", paint(ctx.color, "1", &format!("attempts on `{task}`")));
+    let mut rows = vec![["#", "NAME", "STATE", "PROGRESS", "DIFF", "RISKS"].iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
+    for o in group {
+        let r = &o.record;
+        let diff = diff_summary(r)
+            .map(|d| format!("{} files +{} -{}{}", d.files_changed, d.insertions, d.deletions, if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }))
+            .unwrap_or_else(|| "-".into());
+        let risks = read(&r.checkpoint_dir.join("RISKS.md"))
+            .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(|l| l.chars().take(50).collect()))
+            .unwrap_or_else(|| "-".into());
+        rows.push(vec![
+            (r.attempt.map(|n| n.to_string()).unwrap_or_default(), String::new()),
+            (r.name.clone(), String::new()),
+            (r.state.to_string(), view::state_color(r.state).to_string()),
+            (view::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into()), String::new()),
+            (diff, String::new()),
+            (risks, String::new()),
+        ]);
+    }
+    crate::out!("{}", view::table(&rows, ctx.color));
+    Ok(())
+}
+
+fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
+    let v = report(ctx, obs);
+    let c = ctx.color;
+    let r = &obs.record;
+    let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
+    crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, view::state_color(r.state), &state));
+    if let Some(goal) = v["goal"].as_str() {
+        crate::outln!("goal      {goal}");
+    }
+    if let Some((d, t)) = view::progress(r) {
+        crate::outln!("progress  {d}/{t}");
+    }
+    if let Some(w) = &r.worktree {
+        crate::outln!("worktree  {} (branch {}, base {})", w.path.display(), w.branch, w.base);
+    } else {
+        crate::outln!("dir       {}", r.dir.display());
+    }
+    let section = |title: &str, body: &str| -> Result<()> {
+        crate::outln!("\n{}", paint(c, "1", title));
+        for line in body.trim_end().lines() {
+            crate::outln!("  {line}");
+        }
+        Ok(())
+    };
+    if let Some(s) = v["status"].as_str() {
+        section("status (STATUS.md)", s)?;
+    }
+    match v["risks"].as_str() {
+        Some(s) => section("risks (RISKS.md)", s)?,
+        None => section("risks", "no RISKS.md yet")?,
+    }
+    match diff_summary(r) {
+        Some(d) => {
+            let mut body = if d.stat.trim().is_empty() { "no changes to tracked files".to_string() } else { d.stat.clone() };
+            if !d.untracked.is_empty() {
+                body.push_str(&format!("\nnew files not yet added: {}", d.untracked.join(", ")));
+            }
+            let base: String = d.base.chars().take(12).collect();
+            section(&format!("diff against {base} (full: minder review {} --diff)", r.name), &body)?;
+        }
+        None => section("diff", "not a git repository")?,
+    }
+    let arts = artifacts(r);
+    if !arts.is_empty() {
+        section("artifacts", &arts.join("\n"))?;
+    }
+    if let Some(m) = &r.last_message {
+        section("last reply", m)?;
+    }
+    if !short {
+        let lines = last_lines(ctx, r, 15);
+        if !lines.is_empty() {
+            section("last output", &lines.join("\n"))?;
+        }
+    }
+    crate::outln!("\n{}", paint(c, "2", &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)));
+    Ok(())
+}
+
+/// The full diff against the base, uncommitted changes included, through git's pager (the
+/// user's `core.pager` / `$GIT_PAGER` / `$PAGER`).
+fn full_diff(record: &Record) -> Result<()> {
+    let base = record.base_commit.clone().ok_or_else(|| anyhow!("session `{}` is not in a git repository: no diff", record.name))?;
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&record.dir)
+        .args(["--paginate", "diff", &base])
+        .status()
+        .map_err(|e| anyhow!("cannot run git: {e}"))?;
+    if !status.success() {
+        return Err(anyhow!("git diff failed in `{}`", record.dir.display()));
+    }
+    let untracked = crate::worktree::git(&record.dir, &["ls-files", "--others", "--exclude-standard"]).unwrap_or_default();
+    if !untracked.trim().is_empty() {
+        crate::outln!("\nnew files not yet added:\n{}", untracked.trim_end());
+    }
+    Ok(())
+}
+
+pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
+    let name = ctx.resolve(&args.name)?;
+    let record = {
+        let _lock = ctx.store.lock_session(&name)?;
+        let mut r = ctx.store.load(&name)?;
+        r.approved_at = Some(Utc::now());
+        crate::session::apply_transition(&mut r, State::Approved, "", Source::Command);
+        ctx.store.save(&r)?;
+        ctx.store.append_event(&name, &Event { at: r.state_at, state: State::Approved, detail: String::new(), source: Source::Command, note: args.note.clone() })?;
+        r
+    };
+    crate::status::push(&ctx.store, &record, false);
+    ctx.note(&format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" }));
+    let hook = ctx.config.review.on_approve.trim();
+    if hook.is_empty() {
+        return Ok(());
+    }
+    let wt = record.worktree.as_ref();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(hook)
+        .current_dir(&record.dir)
+        .env("MINDER_SESSION", &record.name)
+        .env("MINDER_DIR", &record.checkpoint_dir)
+        .env("MINDER_WORKTREE", wt.map(|w| w.path.display().to_string()).unwrap_or_default())
+        .env("MINDER_BRANCH", wt.map(|w| w.branch.clone()).unwrap_or_default())
+        .env("MINDER_NOTE", args.note.clone().unwrap_or_default())
+        .stdin(std::process::Stdio::null())
+        .status()
+        .map_err(|e| anyhow!("cannot run on_approve: {e}"))?;
+    if !status.success() {
+        return Err(anyhow!("on_approve failed ({status}); `{name}` stays approved"));
+    }
+    Ok(())
+}
+
+pub fn reject(ctx: &Ctx, args: RejectArgs) -> Result<()> {
+    let name = ctx.resolve(&args.name)?;
+    let obs = live::observe_one(ctx, &name)?;
+    let record = {
+        let _lock = ctx.store.lock_session(&name)?;
+        let mut r = ctx.store.load(&name)?;
+        r.approved_at = None;
+        crate::session::apply_transition(&mut r, State::Rejected, "", Source::Command);
+        ctx.store.save(&r)?;
+        ctx.store.append_event(&name, &Event { at: r.state_at, state: State::Rejected, detail: String::new(), source: Source::Command, note: args.note.clone() })?;
+        r
+    };
+    crate::status::push(&ctx.store, &record, false);
+    let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
+    match (&args.note, alive) {
+        (Some(note), true) => {
+            let delay = crate::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
+            crate::commands::send::deliver(ctx, &obs, note, delay)?;
+            ctx.note(&format!("rejected `{name}`; the note went to the agent"));
+        }
+        (Some(_), false) => ctx.note(&format!("rejected `{name}`; the agent has ended, so the note is only recorded")),
+        (None, _) => ctx.note(&format!("rejected `{name}` (no note: nothing was sent to the agent)")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortstat() {
+        assert_eq!(parse_shortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)\n"), (3, 10, 2));
+        assert_eq!(parse_shortstat(" 1 file changed, 1 insertion(+)"), (1, 1, 0));
+        assert_eq!(parse_shortstat(""), (0, 0, 0));
+    }
+}

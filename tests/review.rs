@@ -1,0 +1,199 @@
+//! Briefs, checkpoints, worktrees and the review gate, on real git repositories with a local
+//! bare remote and private tmux servers.
+
+mod common;
+
+use common::{agent, wait_for, Env};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(15);
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").args(args).current_dir(dir).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@example.com").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@example.com").output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A repository with one commit on `main`, pushed to a bare remote, and a pre-commit hook that
+/// leaves a marker (to prove the repository's own hooks still run).
+fn repo(env: &Env) -> PathBuf {
+    let repo = env.work().join("repo");
+    let remote = env.path("remote.git");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["config", "user.email", "t@example.com"]);
+    git(&repo, &["config", "user.name", "t"]);
+    std::fs::write(repo.join("README"), "hello\n").unwrap();
+    git(&repo, &["add", "README"]);
+    git(&repo, &["commit", "-q", "-m", "init"]);
+    git(env.tmp.path(), &["init", "-q", "--bare", remote.to_str().unwrap()]);
+    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(&repo, &["push", "-q", "origin", "main"]);
+    let hook = repo.join(".git/hooks/pre-commit");
+    std::fs::write(&hook, format!("#!/bin/sh\necho ran >> '{}'\n", env.path("pre-commit-ran").display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    repo
+}
+
+/// Send a shell line to the shell agent and wait for its `rc=` answer; returns the new output.
+fn shell(env: &Env, name: &str, line: &str) -> String {
+    let before = env.run(&["logs", name, "--raw"]).matches("rc=").count();
+    env.run(&["send", name, line]);
+    wait_for(&format!("`{line}` to finish"), T, || env.run(&["logs", name, "--raw"]).matches("rc=").count() > before);
+    env.run(&["logs", name])
+}
+
+#[test]
+fn brief_from_flags_reaches_the_agent_and_stays_out_of_git_status() {
+    let env = Env::new();
+    let repo = repo(&env);
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nprompt = \"argument\"\n");
+    let out = env.minder().current_dir(&repo).args([
+        "new", "-a", "scripted", "--goal", "Make the login test pass", "--allow", "edit src/", "--deny", "touch the schema",
+        "--stop-when", "tests pass", "--", agent("printargs.sh").as_str(),
+    ]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(name, "scripted-make-the-login-test");
+    env.wait_state(&name, "review", T);
+    let s = env.show(&name);
+    let cp = PathBuf::from(s["checkpoint_dir"].as_str().unwrap());
+    assert_eq!(cp, repo.canonicalize().unwrap().join(".minder").join(&name));
+    let brief = std::fs::read_to_string(cp.join("BRIEF.md")).unwrap();
+    for want in ["Make the login test pass", "- edit src/", "- touch the schema", "- tests pass", "PLAN.md", "RISKS.md"] {
+        assert!(brief.contains(want), "{want} missing from\n{brief}");
+    }
+    let log = env.run(&["logs", &name]);
+    assert!(log.contains(&format!("Read your brief in {}/BRIEF.md", cp.display())), "{log}");
+    assert!(log.contains(&format!("dir={}", cp.display())), "{log}");
+    assert_eq!(git(&repo, &["status", "--porcelain"]), "", "checkpoints show in git status");
+}
+
+#[test]
+fn brief_from_a_file_and_a_missing_one() {
+    let env = Env::new();
+    let file = env.path("brief.md");
+    std::fs::write(&file, "# Fix flaky CI\n\nMake `ci/test` pass ten times in a row.\n").unwrap();
+    let name = env.run(&["new", "-a", "demo", "--brief", file.to_str().unwrap()]).trim().to_string();
+    assert_eq!(name, "demo-make-ci-test-pass-ten");
+    let s = env.show(&name);
+    let brief = std::fs::read_to_string(PathBuf::from(s["checkpoint_dir"].as_str().unwrap()).join("BRIEF.md")).unwrap();
+    assert!(brief.contains("Make `ci/test` pass ten times in a row.") && brief.contains("RISKS.md"), "{brief}");
+    let err = env.fail(&["new", "-a", "demo", "--brief", "/no/such/brief.md"], 2);
+    assert!(err.contains("cannot read brief `/no/such/brief.md`"), "{err}");
+    env.run(&["stop", &name]);
+}
+
+#[test]
+fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
+    let env = Env::new();
+    let repo = repo(&env);
+    env.config(&format!("[review]\non_approve = \"env | grep ^MINDER_ | sort > '{}'\"\n", env.path("approved.env").display()));
+    let out = env.minder().current_dir(&repo).args(["new", "gate", "-w", "--", agent("shell-agent.sh").as_str()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = env.show("gate");
+    let wt = PathBuf::from(s["worktree"]["path"].as_str().unwrap());
+    assert_eq!(s["worktree"]["branch"], "minder/gate");
+    assert_eq!(s["worktree"]["base"], "main");
+    assert_eq!(PathBuf::from(s["dir"].as_str().unwrap()), wt);
+    assert_eq!(git(&wt, &["branch", "--show-current"]).trim(), "minder/gate");
+    wait_for("agent ready", T, || env.run(&["logs", "gate"]).contains("shell agent ready"));
+
+    let log = shell(&env, "gate", "echo change > file.txt && git add file.txt && git commit -q -m change && echo committed");
+    assert!(log.contains("committed"), "{log}");
+    assert!(env.path("pre-commit-ran").exists(), "the repository's pre-commit hook did not run");
+    let hooks_path = Command::new("git").args(["config", "--get-all", "core.hooksPath"]).current_dir(&repo).output().unwrap();
+    assert!(hooks_path.stdout.is_empty(), "repo config was edited");
+
+    let log = shell(&env, "gate", "git push -q origin HEAD 2>&1; echo pushed=$?");
+    assert!(log.contains("push refused: session `cmd-gate` is not approved yet"), "{log}");
+    assert!(log.contains("pushed=1"), "{log}");
+    assert!(git(&env.path("remote.git"), &["branch", "--list", "minder/gate"]).trim().is_empty());
+
+    // The review shows the commit against the base.
+    let review = env.run(&["review", "gate"]);
+    assert!(review.contains("file.txt") && review.contains("diff against"), "{review}");
+    let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "gate", "--json"])).unwrap();
+    assert_eq!(json["review"]["diff"]["files_changed"], 1);
+
+    env.run(&["approve", "gate", "--note", "looks right"]);
+    let s = env.show("gate");
+    assert_eq!(s["state"], "approved");
+    let approved = std::fs::read_to_string(env.path("approved.env")).unwrap();
+    assert!(approved.contains("MINDER_SESSION=cmd-gate") && approved.contains("MINDER_BRANCH=minder/gate"), "{approved}");
+    assert!(approved.contains(&format!("MINDER_WORKTREE={}", wt.display())), "{approved}");
+    let log = shell(&env, "gate", "git push -q origin HEAD 2>&1; echo pushed=$?");
+    assert!(log.contains("pushed=0"), "{log}");
+    assert_eq!(git(&env.path("remote.git"), &["branch", "--list", "minder/gate"]).trim(), "minder/gate");
+}
+
+#[test]
+fn rm_refuses_unmerged_work_and_never_deletes_its_branch_silently() {
+    let env = Env::new();
+    let repo = repo(&env);
+    env.minder().current_dir(&repo).args(["new", "wip", "-w", "--", agent("shell-agent.sh").as_str()]).assert().success();
+    wait_for("agent ready", T, || env.run(&["logs", "wip"]).contains("shell agent ready"));
+    shell(&env, "wip", "echo new > new.txt && git add new.txt && git commit -q -m wip");
+    shell(&env, "wip", "echo dirty >> new.txt");
+    env.run(&["stop", "wip"]);
+    let err = env.fail(&["rm", "wip"], 1);
+    assert!(err.contains("uncommitted change") && err.contains("not on `main`"), "{err}");
+    let wt = PathBuf::from(env.show("wip")["worktree"]["path"].as_str().unwrap());
+    assert!(wt.exists());
+    let out = env.minder().args(["rm", "--force", "wip"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kept branch `minder/wip`"));
+    assert!(!wt.exists());
+    assert_eq!(git(&repo, &["branch", "--list", "minder/wip"]).trim(), "minder/wip");
+
+    // A worktree whose work is merged goes, branch and all, without --force.
+    env.minder().current_dir(&repo).args(["new", "clean", "-w", "--", "sh", "-c", "echo done"]).assert().success();
+    env.wait_state("clean", "review", T);
+    env.run(&["rm", "clean"]);
+    assert_eq!(git(&repo, &["branch", "--list", "minder/clean"]).trim(), "");
+}
+
+#[test]
+fn reject_sends_the_note_to_the_agent_which_then_works_again() {
+    let env = Env::new();
+    let got = env.path("got.txt");
+    env.run(&["new", "rj", "--", agent("reader.sh").as_str(), got.to_str().unwrap()]);
+    wait_for("reader ready", T, || env.capture("cmd-rj").contains("ready>"));
+    env.run(&["reject", "rj", "--note", "add a test for the empty case; keep it small"]);
+    wait_for("note received", T, || std::fs::read_to_string(&got).map(|s| s == "[add a test for the empty case; keep it small]\n").unwrap_or(false));
+    let s = env.wait_state("rj", "working", T);
+    let states: Vec<&str> = s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
+    assert!(states.ends_with(&["rejected", "working"]), "{states:?}");
+    let rejected = s["events"].as_array().unwrap().iter().find(|e| e["state"] == "rejected").unwrap();
+    assert_eq!(rejected["note"], "add a test for the empty case; keep it small");
+}
+
+#[test]
+fn three_attempts_in_three_worktrees_side_by_side() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let script = "n=${MINDER_SESSION##*-}; i=0; while [ $i -lt $n ]; do echo line$i >> work.txt; i=$((i+1)); done; git add work.txt; mkdir -p \"$MINDER_DIR\"; echo \"attempt $n risk\" > \"$MINDER_DIR/RISKS.md\"";
+    let out = env.minder().current_dir(&repo).args(["new", "try", "--attempts", "3", "--goal", "pick the best", "--", "sh", "-c", script]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(names, ["cmd-try-1", "cmd-try-2", "cmd-try-3"]);
+    let mut paths = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let s = env.wait_state(n, "review", T);
+        assert_eq!(s["attempt"], i + 1);
+        assert_eq!(s["worktree"]["branch"], format!("minder/try-{}", i + 1));
+        paths.push(s["worktree"]["path"].as_str().unwrap().to_string());
+    }
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 3);
+    let review = env.run(&["review"]);
+    assert!(review.contains("attempts on `try`"), "{review}");
+    for n in 1..=3 {
+        assert!(review.contains(&format!("cmd-try-{n}")) && review.contains(&format!("attempt {n} risk")), "{review}");
+        assert!(review.contains(&format!("1 files +{n} -0")), "{review}");
+    }
+}
