@@ -23,34 +23,30 @@ quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 # run-shell expands formats in its command: keep a `#` in a path literal.
 format_escape() { printf '%s' "${1//#/##}"; }
 
-hint() { t display-message "minder: $1" 2>/dev/null; exit 0; }
-
-find_minder() {
-    local bin
-    bin=$(t show-option -gqv @minder-bin)
-    if [[ -n $bin ]]; then
-        [[ -x $bin ]] || hint "@minder-bin ($bin) is not an executable file"
-        printf '%s' "$bin"
-        return
-    fi
-    if bin=$(type -P minder); then
-        printf '%s' "$bin"
-        return
-    fi
-    for bin in "$repo_dir/target/release/minder" "$repo_dir/target/debug/minder"; do
-        if [[ -x $bin ]]; then
-            printf '%s' "$bin"
-            return
-        fi
-    done
-    hint "binary not found: install it (cargo install --path $repo_dir) or set @minder-bin"
+# Say it where it can be seen: the client's message line, and the output of a manual
+# `run-shell` (TPM discards it).
+hint() {
+    printf 'minder: %s\n' "$1"
+    t display-message "minder: $1" 2>/dev/null
+    exit 0
 }
 
-minder=$(find_minder) || exit 0
-[[ -n $minder ]] || exit 0
+# One round trip for what we need to know (this also works before any session exists). The
+# segment is this server's own: minder is told its socket, whatever MINDER_TMUX_SOCKET says.
+IFS=$'\x1f' read -r socket minder review_key pick_key < <(
+    t display-message -p $'#{socket_path}\x1f#{@minder-bin}\x1f#{@minder-review-key}\x1f#{@minder-pick-key}'
+)
+[[ -n $socket ]] || exit 0
 
-# The segment is the server's own: name it by socket path, whatever MINDER_TMUX_SOCKET says.
-socket=$(t display-message -p '#{socket_path}') || exit 0
+# The binary: @minder-bin, else minder on PATH, else a build next to this plugin.
+if [[ -n $minder ]]; then
+    [[ -x $minder ]] || hint "@minder-bin ($minder) is not an executable file"
+elif ! minder=$(type -P minder); then
+    for minder in "$repo_dir/target/release/minder" "$repo_dir/target/debug/minder" ""; do
+        [[ -x $minder ]] && break
+    done
+    [[ -n $minder ]] || hint "binary not found: install it (cargo install --path $repo_dir) or set @minder-bin"
+fi
 
 # Placeholders: only where the user wrote one; the rest of the value is kept as is.
 placeholder='#{minder_status}'
@@ -63,8 +59,6 @@ for side in status-left status-right; do
     fi
 done
 
-review_key=$(t show-option -gqv @minder-review-key)
-pick_key=$(t show-option -gqv @minder-pick-key)
 version=$("$minder" --version 2>/dev/null)
 
 push="$(quote "$(format_escape "$minder")") --socket-path '#{socket_path}' status-line --push >/dev/null 2>&1"

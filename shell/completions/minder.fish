@@ -42,6 +42,9 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "logs" -d 'Print a ses
 complete -c minder -n "__fish_minder_needs_command" -f -a "send" -d 'Type text into the agent and press Enter'
 complete -c minder -n "__fish_minder_needs_command" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
 complete -c minder -n "__fish_minder_needs_command" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_needs_command" -f -a "review" -d 'The review report: goal, plan progress, latest status, risks, diff against the base, test artifacts, last output. With no NAME: the sessions that need review (attempts side by side)'
+complete -c minder -n "__fish_minder_needs_command" -f -a "approve" -d 'Approve a session\'s work: it becomes `approved`, git push is allowed, `review.on_approve` runs'
+complete -c minder -n "__fish_minder_needs_command" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
 complete -c minder -n "__fish_minder_needs_command" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
 complete -c minder -n "__fish_minder_needs_command" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
 complete -c minder -n "__fish_minder_needs_command" -f -a "wait" -d 'Block until every session reaches one of the states'
@@ -50,6 +53,7 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "completions" -d 'Prin
 complete -c minder -n "__fish_minder_needs_command" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_demo" -d '(internal) the built-in demo agent'
 complete -c minder -n "__fish_minder_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c minder -n "__fish_minder_using_subcommand new" -s C -l dir -d 'Directory to run in' -r -F
@@ -155,6 +159,40 @@ complete -c minder -n "__fish_minder_using_subcommand rm" -s q -l quiet -d 'Prin
 complete -c minder -n "__fish_minder_using_subcommand rm" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c minder -n "__fish_minder_using_subcommand rm" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand review" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand review" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand review" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand review" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand review" -l json -d 'Print JSON'
+complete -c minder -n "__fish_minder_using_subcommand review" -l diff -d 'Show the full diff against the base (uncommitted changes included) through your pager'
+complete -c minder -n "__fish_minder_using_subcommand review" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand review" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand review" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand review" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand approve" -l note -d 'Why, recorded in the event log' -r
+complete -c minder -n "__fish_minder_using_subcommand approve" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand approve" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand approve" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand approve" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand approve" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand approve" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand approve" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand reject" -l note -d 'What to change: typed into the agent (safely, as `send` does) and recorded' -r
+complete -c minder -n "__fish_minder_using_subcommand reject" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand reject" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand reject" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand reject" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand reject" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand reject" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand reject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand reject" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand doctor" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
@@ -242,6 +280,16 @@ complete -c minder -n "__fish_minder_using_subcommand _exec" -s q -l quiet -d 'P
 complete -c minder -n "__fish_minder_using_subcommand _exec" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand _exec" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _exec" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_using_subcommand _demo" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand _demo" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand _demo" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
@@ -253,21 +301,25 @@ complete -c minder -n "__fish_minder_using_subcommand _demo" -s q -l quiet -d 'P
 complete -c minder -n "__fish_minder_using_subcommand _demo" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand _demo" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _demo" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name.'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "logs" -d 'Print a session\'s output without attaching'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "send" -d 'Type text into the agent and press Enter'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "wait" -d 'Block until every session reaches one of the states'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "completions" -d 'Print shell completions.'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "_demo" -d '(internal) the built-in demo agent'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm doctor notify wait status-line completions _sink _pane-died _exec _demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name.'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "logs" -d 'Print a session\'s output without attaching'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "send" -d 'Type text into the agent and press Enter'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "review" -d 'The review report: goal, plan progress, latest status, risks, diff against the base, test artifacts, last output. With no NAME: the sessions that need review (attempts side by side)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "approve" -d 'Approve a session\'s work: it becomes `approved`, git push is allowed, `review.on_approve` runs'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "wait" -d 'Block until every session reaches one of the states'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "completions" -d 'Print shell completions.'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "_demo" -d '(internal) the built-in demo agent'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
