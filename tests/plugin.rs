@@ -1,0 +1,411 @@
+//! The tmux plugin and the shell integration against a real tmux server: loading the plugin as
+//! TPM does, its placeholders, keys, hook and the options it may touch, the status segment it
+//! shows, the review popup, the login summary, and completions kept in step with the binary.
+
+mod common;
+
+use common::{wait_for, Env};
+use std::collections::BTreeSet;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(15);
+const STATUS_RIGHT: &str = "#{minder_status} | %H:%M";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn plugin() -> PathBuf {
+    repo().join("tmux/minder.tmux")
+}
+
+fn minder_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_minder"))
+}
+
+/// PATH with the minder under test first, as after `cargo install`.
+fn path_with_minder() -> String {
+    format!("{}:{}", minder_bin().parent().unwrap().display(), std::env::var("PATH").unwrap_or_default())
+}
+
+fn tmux_bin() -> String {
+    std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into())
+}
+
+/// A server with one session of the user's and a status-right holding the placeholder.
+fn server(env: &Env) {
+    env.tmux_out(&["new-session", "-d", "-s", "user", "-x", "100", "-y", "30", "sleep 300"]);
+    env.tmux_out(&["set-option", "-g", "status-right", STATUS_RIGHT]);
+    env.tmux_out(&["set-option", "-g", "status-left", "[#S] "]);
+}
+
+/// Run the plugin file as TPM does: as a program, from inside the server (`$TMUX` set, as in a
+/// `run-shell` child), output discarded by the caller.
+fn load_with(env: &Env, file: &Path, path: &str) -> Output {
+    let tmux = env.tmux_out(&["display-message", "-p", "#{socket_path},#{pid},0"]);
+    let out = assert_cmd::Command::new(file)
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path)
+        .env("TMUX", tmux.trim())
+        .current_dir(env.work())
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "plugin failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn load(env: &Env) -> Output {
+    load_with(env, &plugin(), &path_with_minder())
+}
+
+fn option(env: &Env, name: &str) -> String {
+    env.tmux_out(&["show-option", "-gqv", name]).trim_end_matches('\n').to_string()
+}
+
+fn display(env: &Env, format: &str) -> String {
+    env.tmux_out(&["display-message", "-p", format]).trim_end_matches('\n').to_string()
+}
+
+/// Every global option (session, window, server scope) and the global environment, one per line.
+fn global_options(env: &Env) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for (scope, args) in [
+        ("session", &["show-options", "-g"][..]),
+        ("window", &["show-options", "-gw"]),
+        ("server", &["show-options", "-s"]),
+        ("environment", &["show-environment", "-g"]),
+    ] {
+        for line in env.tmux_out(args).lines() {
+            all.insert(format!("{scope} {line}"));
+        }
+    }
+    all
+}
+
+fn hooks(env: &Env) -> BTreeSet<String> {
+    env.tmux_out(&["show-hooks", "-g"]).lines().map(String::from).collect()
+}
+
+fn keys(env: &Env) -> BTreeSet<String> {
+    env.tmux_out(&["list-keys"]).lines().map(String::from).collect()
+}
+
+fn diff(before: &BTreeSet<String>, after: &BTreeSet<String>) -> Vec<String> {
+    let gone = before.difference(after).map(|l| format!("- {l}"));
+    gone.chain(after.difference(before).map(|l| format!("+ {l}"))).collect()
+}
+
+/// The `list-keys` line binding `key` after the prefix.
+fn prefix_binding<'a>(keys: &'a BTreeSet<String>, key: &str) -> Option<&'a String> {
+    keys.iter().find(|l| l.split_whitespace().take(4).eq(["bind-key", "-T", "prefix", key]))
+}
+
+fn our_hooks(hooks: &BTreeSet<String>) -> Vec<&String> {
+    hooks.iter().filter(|l| l.contains("status-line --push")).collect()
+}
+
+#[test]
+fn loads_as_tpm_does_and_changes_only_what_it_owns() {
+    let env = Env::new();
+    server(&env);
+    let (options0, hooks0, keys0) = (global_options(&env), hooks(&env), keys(&env));
+
+    load(&env);
+    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(option(&env, "status-left"), "[#S] ", "no placeholder there: left alone");
+    assert_eq!(option(&env, "@minder-bin"), minder_bin().display().to_string());
+    assert!(option(&env, "@minder-plugin").starts_with(&plugin().canonicalize().unwrap().display().to_string()));
+
+    // Options: only the placeholder's and minder's own.
+    let options1 = global_options(&env);
+    let foreign: Vec<String> = diff(&options0, &options1)
+        .into_iter()
+        .filter(|l| !l[2..].starts_with("session status-right ") && !l[2..].starts_with("session @minder-"))
+        .collect();
+    assert!(foreign.is_empty(), "the plugin changed options it does not own: {foreign:#?}");
+
+    // Hooks: one slot of client-attached, nothing else.
+    let hooks1 = hooks(&env);
+    let ours = our_hooks(&hooks1);
+    assert_eq!(ours.len(), 1, "{hooks1:#?}");
+    assert!(ours[0].starts_with("client-attached["), "{}", ours[0]);
+    let other = |h: &BTreeSet<String>| -> BTreeSet<String> { h.iter().filter(|l| !l.starts_with("client-attached")).cloned().collect() };
+    assert_eq!(other(&hooks0), other(&hooks1));
+
+    // Keys: R and A after the prefix, nothing else.
+    let keys1 = keys(&env);
+    let added = diff(&keys0, &keys1);
+    assert_eq!(added.len(), 2, "{added:#?}");
+    let review = prefix_binding(&keys1, "R").expect("R bound after the prefix");
+    assert!(review.contains("display-popup -E") && review.contains("review-popup.sh"), "{review}");
+    let pick = prefix_binding(&keys1, "A").expect("A bound after the prefix");
+    assert!(pick.contains("if-shell -F") && pick.contains("choose-tree -Zs -f '#{@minder}'"), "{pick}");
+
+    // Loading twice is harmless: same options, hooks and keys.
+    load(&env);
+    assert_eq!(diff(&options1, &global_options(&env)), Vec::<String>::new());
+    assert_eq!(hooks(&env), hooks1);
+    assert_eq!(keys(&env), keys1);
+
+    // Loading as a manual `run-shell` line in tmux.conf does the same.
+    env.tmux_out(&["set-option", "-g", "status-right", STATUS_RIGHT]);
+    env.tmux_out(&["run-shell", plugin().to_str().unwrap()]);
+    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(hooks(&env), hooks1);
+    assert_eq!(keys(&env), keys1);
+}
+
+#[test]
+fn loads_from_tmux_conf_before_any_session_exists() {
+    let env = Env::new();
+    let conf = env.path("tmux.conf");
+    let line = format!("set -g status-right '{STATUS_RIGHT}'\nrun-shell '{}'\n", plugin().display());
+    std::fs::write(&conf, line).unwrap();
+    let out = std::process::Command::new(tmux_bin())
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path_with_minder())
+        .args(["-L", &env.socket, "-f", conf.to_str().unwrap(), "new-session", "-d", "-s", "user", "sleep 300"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(option(&env, "@minder-bin"), minder_bin().display().to_string());
+    assert!(prefix_binding(&keys(&env), "R").is_some());
+    assert_eq!(our_hooks(&hooks(&env)).len(), 1);
+}
+
+#[test]
+fn keys_follow_the_options() {
+    let env = Env::new();
+    server(&env);
+    env.tmux_out(&["set-option", "-g", "@minder-review-key", "M-r"]);
+    env.tmux_out(&["set-option", "-g", "@minder-pick-key", "a"]);
+    let before = keys(&env);
+    load(&env);
+    let after = keys(&env);
+    assert_eq!(diff(&before, &after).len(), 2, "{:#?}", diff(&before, &after));
+    assert!(prefix_binding(&after, "M-r").is_some_and(|l| l.contains("display-popup")), "{after:#?}");
+    assert!(prefix_binding(&after, "a").is_some_and(|l| l.contains("choose-tree")), "{after:#?}");
+    assert!(prefix_binding(&after, "R").is_none() && prefix_binding(&after, "A").is_none());
+}
+
+#[test]
+fn status_segment_shows_agents_without_a_process_per_refresh() {
+    let env = Env::new();
+    server(&env);
+    load(&env);
+    // No agents: the placeholder shows nothing, and the picker guard is empty.
+    let right = display(&env, "#{T:status-right}");
+    assert!(right.starts_with(" | "), "{right:?}");
+    assert_eq!(display(&env, "#{S:#{?@minder,1,}}"), "");
+
+    env.minder().args(["new", "-a", "demo", "x"]).env("MINDER_DEMO_DELAY_MS", "10").assert().success();
+    wait_for("the waiting icon in @minder-status", T, || display(&env, "#{@minder-status}").contains("? x"));
+    let right = display(&env, "#{T:status-right}");
+    assert!(right.starts_with("#[fg=yellow,bold]? x#[default] | "), "{right:?}");
+    assert_eq!(display(&env, "#{S:#{?@minder,1,}}"), "1");
+}
+
+/// A client attached from a pane of the same server (a real tty, no `$TMUX`).
+fn attach_client(env: &Env) {
+    let client = format!("env -u TMUX -u TMUX_PANE '{}' -L '{}' attach -t =user", tmux_bin(), env.socket);
+    env.tmux_out(&["new-session", "-d", "-s", "viewer", "-x", "100", "-y", "30", &client]);
+    wait_for("a client", T, || !env.tmux_out(&["list-clients"]).is_empty());
+}
+
+#[test]
+fn hook_and_load_push_through_an_awkward_binary_path() {
+    let env = Env::new();
+    server(&env);
+    let dir = env.path("bin dir #1 'q' $HOME ;");
+    std::fs::create_dir_all(&dir).unwrap();
+    symlink(minder_bin(), dir.join("minder")).unwrap();
+    env.tmux_out(&["set-option", "-g", "@minder-bin", dir.join("minder").to_str().unwrap()]);
+    env.tmux_out(&["set-option", "-g", "@minder-status", "stale"]);
+    load(&env);
+    wait_for("the push at load", T, || option(&env, "@minder-status").is_empty());
+
+    env.tmux_out(&["set-option", "-g", "@minder-status", "stale"]);
+    attach_client(&env);
+    wait_for("the push on client-attached", T, || option(&env, "@minder-status").is_empty());
+}
+
+#[test]
+fn picker_key_lists_agent_sessions_only() {
+    let env = Env::new();
+    server(&env);
+    load(&env);
+    attach_client(&env);
+    let mode = || display(&env, "#{pane_mode}").to_string();
+    let user_mode = || env.tmux_out(&["display-message", "-p", "-t", "=user:", "#{pane_mode}"]).trim().to_string();
+    // No agents: a message, no tree listing every session.
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(user_mode(), "", "{}", mode());
+
+    env.run(&["new", "pickme", "--", "sleep", "30"]);
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
+    wait_for("the tree", T, || user_mode() == "tree-mode");
+    let screen = env.capture("viewer");
+    let listed: Vec<&str> = screen.lines().filter(|l| l.starts_with('(')).collect();
+    assert_eq!(listed.len(), 1, "{screen}");
+    assert!(listed[0].contains("cmd-pickme"), "{screen}");
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
+}
+
+#[test]
+fn review_popup_says_when_nothing_needs_review_and_closes_on_a_key() {
+    let env = Env::new();
+    server(&env);
+    load(&env);
+    attach_client(&env);
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "R"]);
+    wait_for("the popup", T, || env.capture("viewer").contains("no session needs review"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "x"]);
+    wait_for("the popup to close", T, || !env.capture("viewer").contains("no session needs review"));
+}
+
+#[test]
+fn review_popup_approves_the_session_that_needs_review() {
+    let env = Env::new();
+    if !env.minder().args(["approve", "--help"]).output().unwrap().status.success() {
+        eprintln!("skipped: this minder has no `approve` yet");
+        return;
+    }
+    server(&env);
+    load(&env);
+    env.run(&["new", "finished", "--", "sh", "-c", "echo all done"]);
+    env.wait_state("finished", "review", T);
+    env.run(&["new", "busy", "--", "sleep", "30"]);
+    attach_client(&env);
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "R"]);
+    wait_for("the menu", T, || env.capture("viewer").contains("a approve"));
+    assert!(env.capture("viewer").contains("minder review cmd-finished"), "{}", env.capture("viewer"));
+    // A reject needs a note: Enter alone cancels.
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "r"]);
+    wait_for("the reject prompt", T, || env.capture("viewer").contains("Note for the agent"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "Enter"]);
+    wait_for("the cancel", T, || env.capture("viewer").contains("Not rejected."));
+    assert_eq!(env.state("finished"), "review");
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "a"]);
+    wait_for("the note prompt", T, || env.capture("viewer").contains("Note (optional"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "looks good", "Enter"]);
+    env.wait_state("finished", "approved", T);
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
+    wait_for("the popup to close", T, || !env.capture("viewer").contains("a approve"));
+    assert_eq!(env.state("busy"), "working");
+}
+
+#[test]
+fn without_a_binary_it_hints_and_changes_nothing() {
+    let env = Env::new();
+    server(&env);
+    // A copy of the plugin with no build next to it, and a PATH with no minder.
+    let copy = env.path("elsewhere/minder/tmux");
+    std::fs::create_dir_all(&copy).unwrap();
+    std::fs::copy(plugin(), copy.join("minder.tmux")).unwrap();
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["bash", "dirname", "tmux"] {
+        symlink(which(tool), bin.join(tool)).unwrap();
+    }
+    let (options, hooks0, keys0) = (global_options(&env), hooks(&env), keys(&env));
+    let out = load_with(&env, &copy.join("minder.tmux"), bin.to_str().unwrap());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("minder: binary not found"), "{out:?}");
+    assert_eq!(diff(&options, &global_options(&env)), Vec::<String>::new());
+    assert_eq!(hooks(&env), hooks0);
+    assert_eq!(keys(&env), keys0);
+
+    // A build next to the plugin is found: release first, then debug.
+    let target = env.path("elsewhere/minder/target");
+    for profile in ["debug", "release"] {
+        std::fs::create_dir_all(target.join(profile)).unwrap();
+        symlink(minder_bin(), target.join(profile).join("minder")).unwrap();
+        env.tmux_out(&["set-option", "-gu", "@minder-bin"]);
+        load_with(&env, &copy.join("minder.tmux"), bin.to_str().unwrap());
+        let found = PathBuf::from(option(&env, "@minder-bin"));
+        assert_eq!(found.canonicalize().unwrap(), target.join(profile).join("minder").canonicalize().unwrap());
+    }
+    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+}
+
+fn which(tool: &str) -> PathBuf {
+    let name = if tool == "tmux" { tmux_bin() } else { tool.to_string() };
+    if name.contains('/') {
+        return PathBuf::from(name);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|d| d.join(&name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} not on PATH"))
+}
+
+/// Source a login snippet the way a user's rc file does; returns stdout and the time taken.
+fn login(env: &Env, shell: &[&str], snippet: &str, tmux: Option<&str>) -> (String, Duration) {
+    let mut cmd = std::process::Command::new(shell[0]);
+    cmd.args(&shell[1..])
+        .arg(format!("source '{}'", repo().join("shell").join(snippet).display()))
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path_with_minder())
+        .current_dir(env.work())
+        .stdin(std::process::Stdio::null());
+    if let Some(t) = tmux {
+        cmd.env("TMUX", t);
+    }
+    let start = Instant::now();
+    let out = cmd.output().unwrap();
+    let took = start.elapsed();
+    assert!(out.status.success(), "{shell:?} {snippet}: {}", String::from_utf8_lossy(&out.stderr));
+    (String::from_utf8(out.stdout).unwrap(), took)
+}
+
+#[test]
+fn login_snippet_prints_the_summary_outside_tmux_only() {
+    let bash: &[&str] = &["bash", "--norc", "-i", "-c"];
+    let env = Env::new();
+    assert_eq!(login(&env, bash, "minder.bash", None).0, "", "no agents: nothing");
+    env.run(&["new", "billing", "--", "sleep", "30"]);
+    let (line, took) = login(&env, bash, "minder.bash", None);
+    assert_eq!(line, "minder: 1 working — minder attach\n");
+    assert_eq!(login(&env, bash, "minder.bash", Some("/tmp/tmux-1/default,1,0")).0, "", "inside tmux: nothing");
+
+    // What the snippet adds to starting a shell (reported, not asserted: machines differ).
+    let empty = env.path("empty.sh");
+    std::fs::write(&empty, "").unwrap();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(bash[1..].iter()).arg(format!("source '{}'", empty.display())).env_clear().envs(env.vars());
+    let start = Instant::now();
+    cmd.output().unwrap();
+    eprintln!("bash login: {took:?} with the minder snippet, {:?} without", start.elapsed());
+
+    for (shell, snippet) in [(&["zsh", "-i", "-c"][..], "minder.zsh"), (&["fish", "-i", "-c"][..], "minder.fish")] {
+        if std::process::Command::new(shell[0]).arg("--version").output().is_err() {
+            eprintln!("{} not installed: {snippet} not run", shell[0]);
+            continue;
+        }
+        let (line, took) = login(&env, shell, snippet, None);
+        assert_eq!(line, "minder: 1 working — minder attach\n", "{snippet}");
+        assert_eq!(login(&env, shell, snippet, Some("/tmp/tmux-1/default,1,0")).0, "", "{snippet} inside tmux");
+        eprintln!("{} login: {took:?} with the minder snippet", shell[0]);
+    }
+}
+
+#[test]
+fn shipped_completions_match_the_binary() {
+    let env = Env::new();
+    for (shell, file) in [("bash", "minder.bash"), ("zsh", "_minder"), ("fish", "minder.fish")] {
+        let generated = env.run(&["completions", shell]);
+        let shipped = std::fs::read_to_string(repo().join("shell/completions").join(file)).unwrap_or_default();
+        assert!(
+            shipped == generated,
+            "shell/completions/{file} is out of date with `minder completions {shell}`: run shell/regen-completions.sh"
+        );
+    }
+}
