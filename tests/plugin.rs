@@ -12,7 +12,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(15);
-const STATUS_RIGHT: &str = "#{minder_status} | %H:%M";
+const STATUS_RIGHT: &str = "#{minder_status} | %H:%M & 'q' \\1";
+const STATUS_RIGHT_LOADED: &str = "#{@minder-status} | %H:%M & 'q' \\1";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -116,7 +117,7 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
     let (options0, hooks0, keys0) = (global_options(&env), hooks(&env), keys(&env));
 
     load(&env);
-    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(option(&env, "status-right"), STATUS_RIGHT_LOADED);
     assert_eq!(option(&env, "status-left"), "[#S] ", "no placeholder there: left alone");
     assert_eq!(option(&env, "@minder-bin"), minder_bin().display().to_string());
     assert!(option(&env, "@minder-plugin").starts_with(&plugin().canonicalize().unwrap().display().to_string()));
@@ -155,7 +156,7 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
     // Loading as a manual `run-shell` line in tmux.conf does the same.
     env.tmux_out(&["set-option", "-g", "status-right", STATUS_RIGHT]);
     env.tmux_out(&["run-shell", plugin().to_str().unwrap()]);
-    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(option(&env, "status-right"), STATUS_RIGHT_LOADED);
     assert_eq!(hooks(&env), hooks1);
     assert_eq!(keys(&env), keys1);
 }
@@ -164,7 +165,7 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
 fn loads_from_tmux_conf_before_any_session_exists() {
     let env = Env::new();
     let conf = env.path("tmux.conf");
-    let line = format!("set -g status-right '{STATUS_RIGHT}'\nrun-shell '{}'\n", plugin().display());
+    let line = format!("set -g status-right '#{{minder_status}} | %H:%M'\nrun-shell '{}'\n", plugin().display());
     std::fs::write(&conf, line).unwrap();
     let out = std::process::Command::new(tmux_bin())
         .env_clear()
@@ -242,12 +243,11 @@ fn picker_key_lists_agent_sessions_only() {
     server(&env);
     load(&env);
     attach_client(&env);
-    let mode = || display(&env, "#{pane_mode}").to_string();
     let user_mode = || env.tmux_out(&["display-message", "-p", "-t", "=user:", "#{pane_mode}"]).trim().to_string();
-    // No agents: a message, no tree listing every session.
+    // No agents: a message (on the client's status line), no tree listing every session.
     env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(user_mode(), "", "{}", mode());
+    wait_for("the message", T, || env.capture("viewer").contains("minder: no agent sessions"));
+    assert_eq!(user_mode(), "");
 
     env.run(&["new", "pickme", "--", "sleep", "30"]);
     env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
@@ -332,7 +332,7 @@ fn without_a_binary_it_hints_and_changes_nothing() {
         let found = PathBuf::from(option(&env, "@minder-bin"));
         assert_eq!(found.canonicalize().unwrap(), target.join(profile).join("minder").canonicalize().unwrap());
     }
-    assert_eq!(option(&env, "status-right"), "#{@minder-status} | %H:%M");
+    assert_eq!(option(&env, "status-right"), STATUS_RIGHT_LOADED);
 }
 
 fn which(tool: &str) -> PathBuf {

@@ -55,7 +55,7 @@ writes=()
 for side in status-left status-right; do
     value=$(t show-option -gqv "$side")
     if [[ $value == *"$placeholder"* ]]; then
-        writes+=(set-option -g "$side" "${value//"$placeholder"/"$segment"}" \;)
+        writes+=(set-option -g "$side" "${value//"$placeholder"/$segment}" \;)
     fi
 done
 

@@ -43,6 +43,9 @@ _minder() {
             minder,doctor)
                 cmd="minder__subcmd__doctor"
                 ;;
+            minder,gc)
+                cmd="minder__subcmd__gc"
+                ;;
             minder,help)
                 cmd="minder__subcmd__help"
                 ;;
@@ -60,6 +63,9 @@ _minder() {
                 ;;
             minder,reject)
                 cmd="minder__subcmd__reject"
+                ;;
+            minder,restore)
+                cmd="minder__subcmd__restore"
                 ;;
             minder,review)
                 cmd="minder__subcmd__review"
@@ -109,6 +115,9 @@ _minder() {
             minder__subcmd__help,doctor)
                 cmd="minder__subcmd__help__subcmd__doctor"
                 ;;
+            minder__subcmd__help,gc)
+                cmd="minder__subcmd__help__subcmd__gc"
+                ;;
             minder__subcmd__help,help)
                 cmd="minder__subcmd__help__subcmd__help"
                 ;;
@@ -126,6 +135,9 @@ _minder() {
                 ;;
             minder__subcmd__help,reject)
                 cmd="minder__subcmd__help__subcmd__reject"
+                ;;
+            minder__subcmd__help,restore)
+                cmd="minder__subcmd__help__subcmd__restore"
                 ;;
             minder__subcmd__help,review)
                 cmd="minder__subcmd__help__subcmd__review"
@@ -155,7 +167,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -502,8 +514,42 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__gc)
+            opts="-L -q -v -h -V --dry-run --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review approve reject doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help"
+            opts="new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line completions _sink _pane-died _exec _git-hook _demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -642,6 +688,20 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -713,6 +773,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd__reject)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1035,6 +1109,40 @@ _minder() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__restore)
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
