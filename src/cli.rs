@@ -60,6 +60,8 @@ pub enum Command {
     Review(ReviewArgs),
     Approve(ApproveArgs),
     Reject(RejectArgs),
+    Gc(GcArgs),
+    Restore(RestoreArgs),
     Doctor(DoctorArgs),
     Notify(NotifyArgs),
     Wait(WaitArgs),
@@ -322,6 +324,26 @@ pub struct StatusLineArgs {
     /// Print the one-line summary for a login shell instead (nothing when no agents)
     #[arg(long)]
     pub summary: bool,
+}
+
+/// Apply log retention: remove ended sessions (records, logs, clean worktrees) whose last
+/// activity is older than `logs.retention`, and rotated logs past it. Never a live session.
+#[derive(Args, Debug)]
+pub struct GcArgs {
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Re-create sessions that were lost (tmux server killed, reboot) with their profile's resume
+/// command, in their directory or worktree, appending to the same log.
+///
+/// Codex resumes its own thread (`codex resume <id>`) when a hook reported it, else
+/// `codex resume --last`; a plain command runs again. With no NAME, every lost session.
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// Sessions: full name, task, or a unique prefix (default: all lost ones)
+    pub names: Vec<String>,
 }
 
 /// Check tmux, config, state dir, plugin and agent commands, and say what to do.

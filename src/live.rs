@@ -55,7 +55,7 @@ pub enum Fix {
 /// missing pane means the start crashed rather than is in progress.
 const START_GRACE_SECS: i64 = 30;
 
-pub fn decide(record: &Record, pane: Option<&PaneInfo>) -> Fix {
+pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix {
     let ended = record.ended_at.is_some();
     let starting = record.tmux.pane_id.is_empty()
         && (chrono::Utc::now() - record.created_at).num_seconds() < START_GRACE_SECS;
@@ -67,7 +67,8 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>) -> Fix {
         // known; until then the hook (or the next look) records the exit.
         Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => Fix::None,
         Some(p) if p.dead && !ended => Fix::RecordExit { status: p.dead_status, signal: p.dead_signal },
-        Some(p) if !p.dead && !p.pipe && record.state.is_live() => Fix::ReattachSink,
+        // tmux notices a dead sink only when it next writes to it; its pid tells at once.
+        Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.state.is_live() => Fix::ReattachSink,
         Some(_) => Fix::None,
     }
 }
@@ -120,7 +121,7 @@ pub fn observe(ctx: &Ctx) -> Result<Vec<Observed>> {
             .cloned();
         // A server we could not ask tells us nothing: never call its sessions lost.
         let server_known = panes.get(&record.socket).map(|m| m.is_some()).unwrap_or(false);
-        let fix = if server_known { decide(&record, pane.as_ref()) } else { Fix::None };
+        let fix = if server_known { decide(&record, pane.as_ref(), sink_alive(ctx, &record.name)) } else { Fix::None };
         let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
         out.push(Observed { record, pane });
     }
@@ -141,9 +142,19 @@ pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
     let pane = panes
         .as_ref()
         .and_then(|ps| ps.iter().find(|p| p.pane_id == record.tmux.pane_id && owned(ctx, p)).cloned());
-    let fix = if panes.is_some() { decide(&record, pane.as_ref()) } else { Fix::None };
+    let fix = if panes.is_some() { decide(&record, pane.as_ref(), sink_alive(ctx, &record.name)) } else { Fix::None };
     let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
     Ok(Observed { record, pane })
+}
+
+/// Whether the session's log sink still runs (its pid file names a live process). Without a pid
+/// file yet (just starting) it is presumed alive.
+pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
+    let path = ctx.store.paths(name).root.join("sink.pid");
+    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    let Ok(pid) = text.trim().parse::<libc::pid_t>() else { return true };
+    // SAFETY: signal 0 only asks whether the process exists.
+    pid > 1 && unsafe { libc::kill(pid, 0) } == 0
 }
 
 fn owned(ctx: &Ctx, p: &PaneInfo) -> bool {
@@ -265,19 +276,20 @@ mod tests {
     #[test]
     fn decisions() {
         let working = record("%1", State::Working);
-        assert_eq!(decide(&working, None), Fix::Lost);
-        assert_eq!(decide(&working, Some(&pane(false, None, true))), Fix::None);
-        assert_eq!(decide(&working, Some(&pane(false, None, false))), Fix::ReattachSink);
-        assert_eq!(decide(&working, Some(&pane(true, Some(2), true))), Fix::RecordExit { status: Some(2), signal: None });
+        assert_eq!(decide(&working, None, true), Fix::Lost);
+        assert_eq!(decide(&working, Some(&pane(false, None, true)), true), Fix::None);
+        assert_eq!(decide(&working, Some(&pane(false, None, false)), true), Fix::ReattachSink);
+        assert_eq!(decide(&working, Some(&pane(false, None, true)), false), Fix::ReattachSink);
+        assert_eq!(decide(&working, Some(&pane(true, Some(2), true)), true), Fix::RecordExit { status: Some(2), signal: None });
         // Dead, status not known yet: wait for it.
-        assert_eq!(decide(&working, Some(&pane(true, None, false))), Fix::None);
+        assert_eq!(decide(&working, Some(&pane(true, None, false)), true), Fix::None);
         // Still starting: no pane yet is not lost.
-        assert_eq!(decide(&record("", State::Working), None), Fix::None);
+        assert_eq!(decide(&record("", State::Working), None, true), Fix::None);
         // Ended sessions are left alone.
         let mut ended = record("%1", State::Review);
         ended.ended_at = Some(Utc::now());
-        assert_eq!(decide(&ended, None), Fix::None);
-        assert_eq!(decide(&ended, Some(&pane(true, Some(0), false))), Fix::None);
+        assert_eq!(decide(&ended, None, true), Fix::None);
+        assert_eq!(decide(&ended, Some(&pane(true, Some(0), false)), false), Fix::None);
     }
 
     #[test]

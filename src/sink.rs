@@ -51,6 +51,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         sink.write(marker.as_bytes());
     }
     let _ = std::fs::remove_file(paths.sink_done());
+    let _ = crate::fsutil::write_atomic(&paths.root.join("sink.pid"), std::process::id().to_string().as_bytes());
     let mut watch = crate::watch::Watch::new(&paths, record.ok());
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];

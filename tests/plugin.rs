@@ -409,3 +409,13 @@ fn shipped_completions_match_the_binary() {
         );
     }
 }
+
+#[test]
+fn the_top_level_entry_file_is_what_tpm_runs() {
+    // TPM runs every *.tmux file at the top of the plugin's repository.
+    let top = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("minder.tmux");
+    let text = std::fs::read_to_string(&top).unwrap();
+    assert!(text.contains("tmux/minder.tmux"));
+    use std::os::unix::fs::PermissionsExt;
+    assert!(std::fs::metadata(&top).unwrap().permissions().mode() & 0o111 != 0);
+}

@@ -94,13 +94,13 @@ pub fn exec(args: ExecArgs) -> Result<()> {
             apply_caller_env(&mut cmd, &data);
         }
     }
-    // Interrupts typed into the pane go to the whole process group; this supervisor must
-    // outlive the agent to record its exit. A handler (not SIG_IGN) so the agent, after exec,
-    // gets the default dispositions back.
-    extern "C" fn ignore(_: libc::c_int) {}
+    // Interrupts typed into the pane reach the whole process group; this supervisor must
+    // outlive the agent to record its exit, so it catches them (a handler, not SIG_IGN, so the
+    // agent gets the default dispositions back after exec). A hangup (the tmux server died) or
+    // a TERM sent to the pane's pid alone is passed on to the agent, which would not get it.
     for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installing a handler that does nothing is async-signal-safe.
-        unsafe { libc::signal(sig, ignore as *const () as libc::sighandler_t) };
+        // SAFETY: the handler only calls kill(2), which is async-signal-safe.
+        unsafe { libc::signal(sig, forward as *const () as libc::sighandler_t) };
     }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -111,6 +111,7 @@ pub fn exec(args: ExecArgs) -> Result<()> {
             std::process::exit(code);
         }
     };
+    AGENT_PID.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
     let status = loop {
         match child.wait() {
             Ok(s) => break s,
@@ -119,7 +120,11 @@ pub fn exec(args: ExecArgs) -> Result<()> {
         }
     };
     use std::os::unix::process::ExitStatusExt;
-    record_own_exit(status.code(), status.signal());
+    // After a hangup the pane is gone (server killed, `stop`, `rm`): the agent's end is a
+    // consequence, not its own exit. `stop` records that itself; otherwise the session is lost.
+    if !HANGUP.load(std::sync::atomic::Ordering::SeqCst) {
+        record_own_exit(status.code(), status.signal());
+    }
     match status.signal() {
         Some(sig) => {
             // Die the same way, so tmux shows the same status.
@@ -131,6 +136,22 @@ pub fn exec(args: ExecArgs) -> Result<()> {
             std::process::exit(128 + sig);
         }
         None => std::process::exit(status.code().unwrap_or(1)),
+    }
+}
+
+static AGENT_PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+static HANGUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn forward(sig: libc::c_int) {
+    if sig == libc::SIGHUP {
+        HANGUP.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    if sig == libc::SIGHUP || sig == libc::SIGTERM {
+        let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
+        if pid > 1 {
+            // SAFETY: kill(2) is async-signal-safe.
+            unsafe { libc::kill(pid, sig) };
+        }
     }
 }
 

@@ -2,11 +2,13 @@
 
 pub mod attach;
 pub mod doctor;
+pub mod gc;
 pub mod internal;
 pub mod logs;
 pub mod ls;
 pub mod new;
 pub mod notify;
+pub mod restore;
 pub mod review;
 pub mod rm;
 pub mod send;
@@ -65,6 +67,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Review(a) => review::run(&ctx, a),
         Command::Approve(a) => review::approve(&ctx, a),
         Command::Reject(a) => review::reject(&ctx, a),
+        Command::Gc(a) => gc::run(&ctx, a),
+        Command::Restore(a) => restore::run(&ctx, a),
         Command::Doctor(a) => doctor::run(&ctx, a),
         Command::Notify(a) => notify::run(&ctx, a),
         Command::Wait(a) => wait::run(&ctx, a),

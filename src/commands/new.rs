@@ -188,41 +188,35 @@ fn git_branch(dir: &Path) -> String {
 /// Claim the name, write the record, start the session. On any failure nothing is left behind.
 pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     let store = &ctx.store;
-    let record = {
-        let _lock = store.lock_all()?;
-        let count_live = || -> Result<usize> {
-            Ok(store.load_all()?.iter().filter(|r| r.state.is_live()).count())
+    // Held until the tmux session exists and is recorded: `rm` and `stop` take this lock too,
+    // so they never see a session half made (and never leave an orphan tmux session).
+    let _lock = store.lock_all()?;
+    let count_live = || -> Result<usize> { Ok(store.load_all()?.iter().filter(|r| r.state.is_live()).count()) };
+    let mut live = count_live()?;
+    if live >= ctx.config.max_sessions as usize {
+        // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
+        crate::live::observe(ctx)?;
+        live = count_live()?;
+    }
+    if live >= ctx.config.max_sessions as usize {
+        return Err(anyhow!(
+            "max_sessions reached: {live} sessions are live (stop or rm one, or raise `max_sessions` in the config)"
+        ));
+    }
+    plan.name = claim_name(ctx, &plan)?;
+    let record = new_record(ctx, &plan);
+    let saved = store.save(&record).and_then(|()| {
+        let created = Event {
+            at: record.created_at,
+            state: State::Working,
+            detail: String::new(),
+            source: Source::Command,
+            note: Some("created".into()),
         };
-        let mut live = count_live()?;
-        if live >= ctx.config.max_sessions as usize {
-            // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
-            crate::live::observe(ctx)?;
-            live = count_live()?;
-        }
-        if live >= ctx.config.max_sessions as usize {
-            return Err(anyhow!(
-                "max_sessions reached: {live} sessions are live (stop or rm one, or raise `max_sessions` in the config)"
-            ));
-        }
-        plan.name = claim_name(ctx, &plan)?;
-        let record = new_record(ctx, &plan);
-        let saved = store.save(&record).and_then(|()| {
-            let created = Event {
-                at: record.created_at,
-                state: State::Working,
-                detail: String::new(),
-                source: Source::Command,
-                note: Some("created".into()),
-            };
-            store.append_event(&record.name, &created)
-        });
-        if let Err(e) = saved {
-            let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
-            return Err(e);
-        }
-        record
-    };
-    match prepare(ctx, &mut plan, record).and_then(|record| launch(ctx, &plan, &record)) {
+        store.append_event(&record.name, &created)
+    });
+    let result = saved.and_then(|()| prepare(ctx, &mut plan, record)).and_then(|record| launch(ctx, &record));
+    match result {
         Ok(record) => Ok(record),
         Err(e) => {
             if let Ok(r) = store.load(&plan.name) {
@@ -396,32 +390,34 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     fsutil::write_atomic(path, &data)
 }
 
-fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
+/// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
+/// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
+pub fn launch(ctx: &Ctx, record: &Record) -> Result<Record> {
     let store = &ctx.store;
-    let paths = store.paths(&plan.name);
+    let paths = store.paths(&record.name);
     fsutil::create_private_dir_all(&paths.logs())?;
-    crate::brief::exclude_checkpoints(&plan.dir);
+    crate::brief::exclude_checkpoints(&record.dir);
     let env_file = paths.root.join("env");
     let gate = if ctx.config.review.gate_push { crate::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
     write_env_file(&env_file, &gate)?;
 
     let tmux = ctx.tmux()?;
     tmux.require_version()?;
-    let target = session_target(&plan.name);
+    let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
         "new-session", "-d", "-P",
         "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}"),
-        "-s", plan.name,
+        "-s", record.name,
         "-x", WIDTH, "-y", HEIGHT,
         // -c is expanded as a format.
-        "-c", format_escape(&plan.dir.display().to_string()),
-        "-e", format!("MINDER_SESSION={}", plan.name),
+        "-c", format_escape(&record.dir.display().to_string()),
+        "-e", format!("MINDER_SESSION={}", record.name),
         "-e", format!("MINDER_DIR={}", record.checkpoint_dir.display()),
         "-e", format!("MINDER_STATE_DIR={}", store.state_dir.display()),
         "--",
         ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--"
     ];
-    new_session.extend(plan.command.iter().cloned());
+    new_session.extend(record.command.iter().cloned());
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
     // command that exits at once is still caught by remain-on-exit and the hook, and the sink
     // is attached before the first byte.
@@ -434,7 +430,7 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
     ];
     let out = tmux.batch(&batch).map_err(|e| {
         if e.stderr.contains("duplicate session") {
-            anyhow!("a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)", plan.name)
+            anyhow!("a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)", record.name)
         } else {
             anyhow::Error::from(e)
         }
@@ -449,7 +445,7 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
         pane_pid: fields[2].parse().ok(),
     };
     let socket = PathBuf::from(fields[3]);
-    let updated = store.update(&plan.name, |r| {
+    let updated = store.update(&record.name, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
     });
@@ -458,8 +454,12 @@ fn launch(ctx: &Ctx, plan: &Plan, record: &Record) -> Result<Record> {
         Err(e) => {
             // Removed while starting (`rm` raced us): leave no orphan tmux session behind.
             let _ = tmux.run(&tmux_cmd!["kill-session", "-t", ids.session_id]);
-            return Err(e.context(format!("session `{}` was removed while it started", plan.name)));
+            return Err(e.context(format!("session `{}` was removed while it started", record.name)));
         }
     };
+    // An agent that exited at once had its exit recorded before the socket was known.
+    if record.ended_at.is_some() {
+        crate::status::push(store, &record, true);
+    }
     Ok(record)
 }

@@ -7,8 +7,20 @@ use crate::live;
 use anyhow::{anyhow, Context, Result};
 
 pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
+    // Taken before looking: a `new` in progress finishes first, so what we see is whole.
+    let _all = ctx.store.lock_all()?;
     let name = ctx.resolve(&args.name)?;
     let obs = live::observe_one(ctx, &name)?;
+    remove(ctx, &obs, args.force, args.keep_logs)?;
+    ctx.note(&format!("removed `{name}`"));
+    Ok(())
+}
+
+/// Remove one session: refuse a live one or unsaved worktree work unless `force`. The caller
+/// holds the state dir's lock.
+pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> Result<()> {
+    let name = obs.record.name.clone();
+    let args = RmArgs { name: name.clone(), force, keep_logs };
     let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
     if alive && !args.force {
         return Err(anyhow!(
@@ -40,11 +52,9 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
             ctx.note(&kept);
         }
     }
-    let _all = ctx.store.lock_all()?;
     // Hold the session's lock too: a late exit hook waits, then finds the record gone.
     let _session = ctx.store.lock_session(&name)?;
     remove_tree(&paths.root)?;
-    ctx.note(&format!("removed `{name}`"));
     Ok(())
 }
 

@@ -12,7 +12,11 @@ use chrono::Utc;
 use std::time::{Duration, Instant};
 
 pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = {
+        // A `new` in progress finishes first (it holds this lock until the session exists).
+        let _all = ctx.store.lock_all()?;
+        ctx.resolve(&args.name)?
+    };
     let obs = live::observe_one(ctx, &name)?;
     let was = obs.record.state;
     stop(ctx, &obs, args.force, args.note)?;
