@@ -62,9 +62,11 @@ impl TmuxError {
 /// One command of a batch: its words, unescaped.
 pub type Cmd = Vec<String>;
 
+/// One tmux command's words, each turned into a `String` (user text is escaped later, in
+/// `batch`).
 #[macro_export]
 macro_rules! tmux_cmd {
-    ($($word:expr),* $(,)?) => { vec![$($word.to_string()),*] };
+    ($($word:expr),* $(,)?) => { $crate::tmux::Cmd::from([$($word.to_string()),*]) };
 }
 
 impl Tmux {

@@ -174,3 +174,32 @@ fn attach_without_a_name_picks_the_session_that_needs_attention() {
     env.tmux_out(&["detach-client", "-s", "=scripted-asks"]);
     child.wait().unwrap();
 }
+
+#[test]
+fn a_waiting_agent_is_announced_on_attached_clients_with_the_bell() {
+    let env = Env::new();
+    env.tmux_out(&["new-session", "-d", "-s", "user", "-x", "150", "-y", "20", "sleep 300"]);
+    let typescript = env.path("client.typescript");
+    let tmux = std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into());
+    let mut client = std::process::Command::new("script")
+        .env_clear()
+        .envs(env.vars())
+        .env("COLUMNS", "150")
+        .env("LINES", "20")
+        .args(["-qfc", &format!("{tmux} -L {} attach -t =user", env.socket), typescript.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("client attached", T, || env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1);
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
+    env.run(&["new", "ann", "-a", "scripted", "--", agent("approver.sh").as_str()]);
+    env.wait_state("ann", "waiting", T);
+    wait_for("message and bell on the client", T, || {
+        let seen = std::fs::read(&typescript).unwrap_or_default();
+        let text = String::from_utf8_lossy(&seen);
+        text.contains("minder: scripted-ann waits for your approval") && seen.contains(&0x07)
+    });
+    env.tmux_out(&["detach-client", "-s", "=user"]);
+    client.wait().unwrap();
+}

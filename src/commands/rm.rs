@@ -20,23 +20,22 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
 /// holds the state dir's lock.
 pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> Result<()> {
     let name = obs.record.name.clone();
-    let args = RmArgs { name: name.clone(), force, keep_logs };
     let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
-    if alive && !args.force {
+    if alive && !force {
         return Err(anyhow!(
             "session `{name}` is still running (`minder stop {name}` first, or `minder rm --force {name}`)"
         ));
     }
     if let Some(wt) = &obs.record.worktree {
-        crate::worktree::check_removable(wt, args.force)?;
+        crate::worktree::check_removable(wt, force)?;
     }
     let paths = ctx.store.paths(&name);
     if obs.pane.is_some() {
-        crate::commands::stop::stop(ctx, &obs, true, None)?;
+        crate::commands::stop::stop(ctx, obs, true, None)?;
         // With the session gone the sink gets EOF and writes its last bytes: let it finish.
         crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
     }
-    if args.keep_logs {
+    if keep_logs {
         let kept = ctx.store.state_dir.join("kept-logs");
         fsutil::create_private_dir_all(&kept)?;
         let dest = kept.join(format!("{name}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
@@ -48,7 +47,7 @@ pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> 
         let _ = std::fs::remove_dir_all(&obs.record.checkpoint_dir);
     }
     if let Some(wt) = &obs.record.worktree {
-        if let Some(kept) = crate::worktree::remove(wt, args.force)? {
+        if let Some(kept) = crate::worktree::remove(wt, force)? {
             ctx.note(&kept);
         }
     }
