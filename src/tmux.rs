@@ -192,9 +192,30 @@ impl Tmux {
             .with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
     }
 
-    /// Fail with a clear message unless tmux is at least 3.2.
-    pub fn require_version(&self) -> Result<Version> {
-        let v = self.version()?;
+    /// Fail with a clear message unless tmux is at least 3.2. The answer is cached in
+    /// `cache_dir`, keyed by the binary's path, size and modification time, so `new` does not
+    /// pay for a `tmux -V` each time.
+    pub fn require_version(&self, cache_dir: &Path) -> Result<Version> {
+        let key = std::fs::metadata(&self.bin).ok().map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            format!("{}\t{}\t{}", self.bin.display(), m.len(), m.mtime())
+        });
+        let cache = cache_dir.join("tmux-version");
+        let cached = key.as_ref().and_then(|k| {
+            let text = std::fs::read_to_string(&cache).ok()?;
+            let (stored_key, version) = text.trim_end().rsplit_once('\t')?;
+            (stored_key == k).then(|| parse_version(&format!("tmux {version}"))).flatten()
+        });
+        let v = match cached {
+            Some(v) => v,
+            None => {
+                let v = self.version()?;
+                if let Some(k) = key {
+                    let _ = crate::fsutil::write_atomic(&cache, format!("{k}\t{v}\n").as_bytes());
+                }
+                v
+            }
+        };
         if !v.at_least(3, 2) {
             bail!(
                 "tmux {} is too old: minder needs tmux 3.2 or newer ({})",

@@ -245,12 +245,10 @@ fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
         // Saved at once, so a failure below removes the worktree it made.
         ctx.store.save(&record)?;
     }
-    record.base_commit = crate::worktree::git(&record.dir, &["rev-parse", "--verify", "HEAD"]).ok().map(|s| s.trim().to_string());
-    if let Some(wt) = &record.worktree {
-        record.base_commit = crate::worktree::git(&record.dir, &["rev-parse", "--verify", &format!("{}^{{commit}}", wt.base)])
-            .ok()
-            .map(|s| s.trim().to_string())
-            .or(record.base_commit.take());
+    let facts = crate::brief::repo_facts(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
+    record.base_commit = facts.base_commit;
+    if let Some(exclude) = &facts.exclude {
+        crate::brief::exclude_checkpoints(exclude);
     }
     fsutil::create_private_dir_all(&record.checkpoint_dir)?;
     let mut command = plan.command.clone();
@@ -396,13 +394,12 @@ pub fn launch(ctx: &Ctx, record: &Record) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     fsutil::create_private_dir_all(&paths.logs())?;
-    crate::brief::exclude_checkpoints(&record.dir);
     let env_file = paths.root.join("env");
     let gate = if ctx.config.review.gate_push { crate::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
     write_env_file(&env_file, &gate)?;
 
     let tmux = ctx.tmux()?;
-    tmux.require_version()?;
+    tmux.require_version(&ctx.store.state_dir)?;
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
         "new-session", "-d", "-P",
