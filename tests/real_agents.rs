@@ -1,0 +1,670 @@
+//! minder with the real agents: the Codex CLI and Claude Code run under minder, offline, against
+//! the stand-in model servers of `tests/standin/` (see its README), and minder's states are
+//! checked as a person would see them. Each test is skipped (it returns early and says so) when
+//! `codex` / `claude` / `python3` is not on PATH (or `MINDER_SKIP_REAL_AGENTS` is set), so CI
+//! without them stays green.
+//!
+//! Every test has its own tmux server, HOME, CODEX_HOME and stand-in server; a guard kills the
+//! stand-in and, after the tmux server, any process still referring to the test's temp dir (by
+//! pid). Codex runs with `--no-daemon`, and the tests check that no app-server daemon appears.
+//!
+//! Tests marked `#[ignore]` check behaviour minder does not have yet; the reason says which.
+
+mod common;
+
+use common::Env;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Generous: agents start slowly on a loaded machine.
+const T: Duration = Duration::from_secs(30);
+/// How soon minder must notice what is on the screen.
+const SOON: Duration = Duration::from_secs(10);
+/// The stand-ins' scripted answers (tests/standin/*-script.json).
+const REPLY: &str = "Hello from the stand-in. Turn complete.";
+const DONE: &str = "Done: created standin-marker.txt.";
+const CLAUDE_KEY: &str = "sk-ant-standin-0123456789abcdefghij";
+
+// ---- Set-up ----------------------------------------------------------------------------------
+
+fn standin(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/standin").join(file)
+}
+
+fn on_path(prog: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = std::env::var_os("PATH") else { return false };
+    std::env::split_paths(&path).any(|d| {
+        std::fs::metadata(d.join(prog)).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    })
+}
+
+/// True (and says so) when one of `progs` is missing, or `MINDER_SKIP_REAL_AGENTS` is set (an
+/// agent of another version than tests/standin/README.md names may behave differently): the
+/// test should return.
+fn missing(progs: &[&str]) -> bool {
+    if std::env::var_os("MINDER_SKIP_REAL_AGENTS").is_some_and(|v| !v.is_empty()) {
+        eprintln!("skipped: MINDER_SKIP_REAL_AGENTS is set");
+        return true;
+    }
+    for p in progs.iter().chain(&["tmux"]) {
+        if !on_path(p) {
+            eprintln!("skipped: `{p}` is not on PATH");
+            return true;
+        }
+    }
+    false
+}
+
+/// A stand-in model server, killed (by pid) when dropped.
+struct StandIn {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl StandIn {
+    fn start(env: &Env, server: &str, script: &str) -> StandIn {
+        let log = env.path("requests.jsonl");
+        let err = std::fs::File::create(env.path("standin.err")).unwrap();
+        let mut child = Command::new("python3")
+            .arg(standin(server))
+            .arg(standin(script))
+            .arg("--log")
+            .arg(&log)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .expect("python3 runs");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        let Ok(port) = line.trim().parse() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{server} printed no port ({line:?}): {}", std::fs::read_to_string(env.path("standin.err")).unwrap_or_default());
+        };
+        StandIn { child, port, log, _stdout: stdout }
+    }
+
+    /// How many requests reached the server so far.
+    fn requests(&self) -> usize {
+        std::fs::read_to_string(&self.log).map(|s| s.lines().count()).unwrap_or(0)
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Processes (pid, argv) other than this one whose command line or environment mentions
+/// `marker` (the test's unique temp dir).
+fn processes_mentioning(marker: &str) -> Vec<(i32, Vec<String>)> {
+    let me = std::process::id() as i32;
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return found };
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let read = |f: &str| std::fs::read(entry.path().join(f)).unwrap_or_default();
+        let cmdline = read("cmdline");
+        if cmdline.is_empty() {
+            continue; // a kernel thread or a zombie
+        }
+        let mentions = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker.as_bytes());
+        if mentions(&cmdline) || mentions(&read("environ")) {
+            let argv = cmdline.split(|&b| b == 0).filter(|w| !w.is_empty()).map(|w| String::from_utf8_lossy(w).to_string()).collect();
+            found.push((pid, argv));
+        }
+    }
+    found
+}
+
+/// Codex processes (the npm wrapper `node .../codex`, the native `codex`, a daemon) that
+/// mention `marker`.
+fn codex_processes(marker: &str) -> Vec<(i32, Vec<String>)> {
+    let base = |w: &String| Path::new(w).file_name().map(|n| n == "codex").unwrap_or(false);
+    processes_mentioning(marker).into_iter().filter(|(_, argv)| argv.iter().take(2).any(base)).collect()
+}
+
+/// Codex app-server daemons started from this test.
+fn codex_daemons(env: &Env) -> Vec<(i32, Vec<String>)> {
+    let marker = env.tmp.path().display().to_string();
+    codex_processes(&marker).into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "app-server")).collect()
+}
+
+/// Kills the test's tmux server, then whatever still refers to the test's temp dir, by pid.
+struct Reaper {
+    marker: String,
+    tmux_tmpdir: PathBuf,
+    socket: String,
+}
+
+impl Reaper {
+    fn new(env: &Env) -> Reaper {
+        Reaper { marker: env.tmp.path().display().to_string(), tmux_tmpdir: env.path("tmux"), socket: env.socket.clone() }
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+            .env_remove("TMUX")
+            .env_remove("TMUX_PANE")
+            .env("TMUX_TMPDIR", &self.tmux_tmpdir)
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut signal = libc::SIGTERM;
+        loop {
+            let left = processes_mentioning(&self.marker);
+            if left.is_empty() {
+                return;
+            }
+            if Instant::now() >= deadline {
+                if signal == libc::SIGKILL {
+                    eprintln!("processes left behind: {left:?}");
+                    return;
+                }
+                signal = libc::SIGKILL;
+            }
+            for (pid, _) in &left {
+                // SAFETY: kill(2) has no memory-safety preconditions; a stale pid gives ESRCH.
+                unsafe { libc::kill(*pid, signal) };
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env.
+struct Agent {
+    server: StandIn,
+    _reaper: Reaper,
+    env: Env,
+    /// The project dir the agent runs in (the Env's work dir, real path).
+    proj: PathBuf,
+    /// CODEX_HOME (Codex only).
+    home: PathBuf,
+}
+
+/// `minder send` types the text, waits the profile's `submit_delay`, then presses Enter. The
+/// built-in 150 ms lost the Enter about once in 30 runs on a loaded machine (the prompt stayed
+/// in Codex's composer, unsent: Codex takes an Enter that comes right after a burst of typed
+/// characters for part of a paste). The stand-in capture scripts wait 500 ms and never lost one.
+const CONFIG: &str = "[agents.codex]\nsubmit_delay = \"500ms\"\n\n[agents.claude]\nsubmit_delay = \"500ms\"\n";
+
+fn project(env: &Env) -> PathBuf {
+    env.config(CONFIG);
+    let proj = env.work().canonicalize().unwrap();
+    let _ = Command::new("git").args(["init", "-q"]).current_dir(&proj).env_clear().envs(env.vars()).output();
+    proj
+}
+
+fn codex_world() -> Option<Agent> {
+    if missing(&["codex", "python3"]) {
+        return None;
+    }
+    let env = Env::new();
+    let reaper = Reaper::new(&env);
+    let proj = project(&env);
+    let server = StandIn::start(&env, "responses_server.py", "codex-script.json");
+    let home = env.path("codex-home");
+    let out = Command::new("bash")
+        .arg(standin("codex_home.sh"))
+        .arg(&home)
+        .arg(server.port.to_string())
+        .arg(&proj)
+        .env_clear()
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "codex_home.sh: {}", String::from_utf8_lossy(&out.stderr));
+    Some(Agent { server, _reaper: reaper, env, proj, home })
+}
+
+fn claude_world() -> Option<Agent> {
+    if missing(&["claude", "python3"]) {
+        return None;
+    }
+    let env = Env::new();
+    let reaper = Reaper::new(&env);
+    let proj = project(&env);
+    let server = StandIn::start(&env, "messages_server.py", "claude-script.json");
+    let out = Command::new("bash")
+        .arg(standin("claude_home.sh"))
+        .arg(env.path("home"))
+        .arg(&proj)
+        .arg(CLAUDE_KEY)
+        .env_clear()
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "claude_home.sh: {}", String::from_utf8_lossy(&out.stderr));
+    let home = env.path("home");
+    Some(Agent { server, _reaper: reaper, env, proj, home })
+}
+
+impl Agent {
+    /// `minder new -a codex NAME -- codex --no-daemon EXTRA...`, with the caller's environment
+    /// pointing Codex at the stand-in.
+    fn new_codex(&self, task: &str, extra: &[&str]) -> String {
+        let mut args = vec!["new", "-a", "codex", task, "--", "codex", "--no-daemon"];
+        args.extend(extra);
+        let out = self.env.minder().env("CODEX_HOME", &self.home).env("STANDIN_API_KEY", "dummy").args(&args).output().unwrap();
+        assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
+        let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        assert_eq!(name, format!("codex-{task}"));
+        name
+    }
+
+    fn new_claude(&self, task: &str) -> String {
+        let out = self
+            .env
+            .minder()
+            .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{}", self.server.port))
+            .env("ANTHROPIC_API_KEY", CLAUDE_KEY)
+            .env("DISABLE_AUTOUPDATER", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .args(["new", "-a", "claude", task, "--", "claude"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
+        let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        assert_eq!(name, format!("claude-{task}"));
+        name
+    }
+
+    /// Wait until the agent's pane shows `text`.
+    fn wait_screen(&self, name: &str, text: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.env.capture(name);
+            if screen.contains(text) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("{name}: `{text}` never showed; the screen:\n{screen}\nsession: {:#}", self.env.show(name));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, name: &str, keys: &[&str]) {
+        let target = format!("={name}:");
+        let mut args = vec!["send-keys", "-t", target.as_str()];
+        args.extend(keys);
+        self.env.tmux_out(&args);
+    }
+
+    /// `minder wait NAME --until UNTIL --timeout 40s`: its exit code.
+    fn minder_wait(&self, name: &str, until: &str) -> Option<i32> {
+        let out = self.env.minder().args(["wait", name, "--until", until, "--timeout", "40s"]).output().unwrap();
+        if !out.status.success() {
+            eprintln!("minder wait: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        out.status.code()
+    }
+
+    /// The session's events from index `from` on.
+    fn events_from(&self, name: &str, from: usize) -> Vec<Value> {
+        events(&self.env.show(name)).into_iter().skip(from).collect()
+    }
+
+    /// Wait for an event at index `from` or later with this state (and detail, and source,
+    /// unless empty); return it.
+    fn wait_event(&self, name: &str, from: usize, state: &str, detail: &str, source: &str, timeout: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let found = self.events_from(name, from).into_iter().find(|e| is(e, state, detail, source));
+            if let Some(e) = found {
+                return e;
+            }
+            if start.elapsed() > timeout {
+                panic!(
+                    "{name}: no `{state}` `{detail}` event from `{source}` after event {from}; the session:\n{:#}\nthe screen:\n{}\nsink errors:\n{}",
+                    self.env.show(name),
+                    self.env.capture(name),
+                    std::fs::read_to_string(self.env.state_dir().join("sessions").join(name).join("sink-errors.log")).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn n_events(&self, name: &str) -> usize {
+        events(&self.env.show(name)).len()
+    }
+
+    /// The session and the pane: idle at the prompt, state `waiting input`.
+    fn wait_ready(&self, name: &str, prompt_text: &str) {
+        self.wait_screen(name, prompt_text, T);
+        let s = self.env.wait_state(name, "waiting", T);
+        assert_eq!(s["detail"], "input", "{s:#}");
+    }
+
+    /// Wait until a hook reported `message` as the agent's last reply and the session waits for
+    /// input (`notify` records the message, then the state: a reader may see one before the
+    /// other).
+    fn wait_last_message(&self, name: &str, message: &str) -> Value {
+        let start = Instant::now();
+        loop {
+            let s = self.env.show(name);
+            if s["last_message"] == message && s["state"] == "waiting" && s["detail"] == "input" {
+                return s;
+            }
+            if start.elapsed() > T {
+                panic!("{name}: last_message never became {message:?}: {s:#}\nthe screen:\n{}", self.env.capture(name));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn assert_no_daemon(&self) {
+        let d = codex_daemons(&self.env);
+        assert!(d.is_empty(), "codex started an app-server daemon despite --no-daemon: {d:?}");
+    }
+}
+
+fn events(s: &Value) -> Vec<Value> {
+    s["events"].as_array().cloned().unwrap_or_default()
+}
+
+fn is(e: &Value, state: &str, detail: &str, source: &str) -> bool {
+    e["state"] == state && (detail.is_empty() || e["detail"] == detail) && (source.is_empty() || e["source"] == source)
+}
+
+// ---- Codex -----------------------------------------------------------------------------------
+
+/// The notify override minder adds for `-a codex` reaches the real CLI and is accepted.
+fn assert_codex_command(s: &Value, name: &str) {
+    let cmd: Vec<&str> = s["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(cmd[0], "codex", "{cmd:?}");
+    assert_eq!(cmd[1], "-c", "{cmd:?}");
+    assert!(cmd[2].starts_with("notify=[\"/") && cmd[2].ends_with(&format!("\"notify\",\"--session\",\"{name}\"]")), "{cmd:?}");
+    assert_eq!(cmd[3], "--no-daemon", "{cmd:?}");
+}
+
+/// `minder new -a codex NAME -- codex --no-daemon PROMPT`: the turn's end is heard through
+/// notify. Strict: `minder wait`, started at once, returns only once the turn is over and its
+/// reply recorded, and the turn's end is the hook's.
+fn codex_prompt_argument(strict: bool) {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &["hello there"]);
+    assert_codex_command(&a.env.show(&name), &name);
+    if strict {
+        // Blocks for the whole turn (the stand-in answers after 5 s), not just until Codex is up.
+        let start = Instant::now();
+        assert_eq!(a.minder_wait(&name, "waiting"), Some(0));
+        let waited = start.elapsed();
+        let s = a.env.show(&name);
+        assert_eq!(s["last_message"], REPLY, "minder wait returned after {waited:?}, before the turn ended: {s:#}");
+        let last = events(&s).last().cloned().unwrap();
+        assert!(is(&last, "waiting", "input", "hook"), "the turn's end comes from notify: {s:#}");
+        assert_eq!(last["note"], "agent-turn-complete");
+    }
+    let s = a.wait_last_message(&name, REPLY);
+    assert_eq!(s["detail"], "input", "{s:#}");
+    assert_eq!(a.minder_wait(&name, "waiting"), Some(0));
+    // The title side-thread's notify is not the session's turn.
+    assert!(!events(&s).iter().any(|e| e["note"].as_str().unwrap_or("").contains("title")), "{s:#}");
+    assert!(s["ended_at"].is_null());
+    a.assert_no_daemon();
+    assert!(a.env.capture(&name).contains(REPLY));
+}
+
+#[test]
+fn codex_prompt_as_argument_reports_the_reply_through_notify() {
+    codex_prompt_argument(false);
+}
+
+#[test]
+#[ignore = "minder race: Codex shows its idle composer (`? for shortcuts`, no `esc to interrupt`) \
+            before the first turn starts and again a moment before notify arrives; the sink \
+            believes the screen, so the session is `waiting input` early and `minder wait` \
+            returns before the reply is recorded (1 run in 5 under load)"]
+fn codex_prompt_as_argument_minder_wait_returns_after_the_turn() {
+    codex_prompt_argument(true);
+}
+
+/// A prompt typed with `minder send`: the turn's end is heard through notify.
+fn codex_send_prompt(strict: bool) {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &[]);
+    assert_codex_command(&a.env.show(&name), &name);
+    a.wait_ready(&name, "Ask Codex to do anything");
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "hello there"]);
+    a.wait_screen(&name, "esc to interrupt", SOON);
+    if strict {
+        // While Codex shows `• Working (3s • esc to interrupt)`, the session is working...
+        a.wait_event(&name, before, "working", "", "", SOON);
+        assert_eq!(a.env.state(&name), "working");
+        // ...so `minder wait` blocks until the turn is over.
+        assert_eq!(a.minder_wait(&name, "waiting"), Some(0));
+        assert_eq!(a.env.show(&name)["last_message"], REPLY);
+    }
+    let s = a.wait_last_message(&name, REPLY);
+    assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("input")), "{s:#}");
+    if strict {
+        let after = a.events_from(&name, before);
+        assert!(after.iter().any(|e| is(e, "waiting", "input", "hook")), "{after:#?}");
+    }
+    assert_eq!(a.minder_wait(&name, "waiting"), Some(0));
+    a.assert_no_daemon();
+}
+
+#[test]
+fn codex_sent_prompt_reports_the_reply_through_notify() {
+    codex_send_prompt(false);
+}
+
+#[test]
+#[ignore = "minder bug: the sink looks at the screen only after 300 ms without output, and Codex \
+            redraws its `Working (Ns • esc to interrupt)` line every ~100 ms, so a sent prompt \
+            never makes the session `working` (and `minder wait` returns at once); and the idle \
+            screen may beat notify to the turn's end"]
+fn codex_sent_prompt_is_working_until_the_turn_ends() {
+    codex_send_prompt(true);
+}
+
+/// The approval overlay is `waiting approval`; `y` grants it and the turn ends normally.
+fn codex_approval(strict: bool) {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &[]);
+    a.wait_ready(&name, "Ask Codex to do anything");
+    let asked = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_APPROVAL please create the marker file"]);
+    a.wait_screen(&name, "Would you like to run the following command?", T);
+    a.wait_event(&name, asked, "waiting", "approval", "screen", SOON);
+    assert_eq!(a.env.state(&name), "waiting");
+    assert!(!a.proj.join("standin-marker.txt").exists());
+    let granted = a.n_events(&name);
+    a.keys(&name, &["y"]);
+    if strict {
+        a.wait_event(&name, granted, "working", "", "", SOON);
+    }
+    let s = a.wait_last_message(&name, DONE);
+    assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("input")), "{s:#}");
+    if strict {
+        assert!(is(events(&s).last().unwrap(), "waiting", "input", "hook"), "{s:#}");
+    }
+    assert!(a.proj.join("standin-marker.txt").exists(), "the approved command ran");
+    a.assert_no_daemon();
+}
+
+#[test]
+fn codex_approval_overlay_is_waiting_approval_then_input() {
+    codex_approval(false);
+}
+
+#[test]
+#[ignore = "minder bug: after the approval is granted Codex works for ~1 s with its busy line \
+            redrawn every ~100 ms; the sink never looks at the screen while output keeps coming, \
+            so `working` is skipped (waiting approval -> waiting input); and the idle screen may \
+            beat notify to the turn's end"]
+fn codex_approval_granted_is_working_again() {
+    codex_approval(true);
+}
+
+/// Esc during a slow turn: no hook fires, the screen says the turn is over.
+fn codex_interrupt(strict: bool) {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &[]);
+    a.wait_ready(&name, "Ask Codex to do anything");
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_SLOW take your time"]);
+    a.wait_screen(&name, "esc to interrupt", T);
+    if strict {
+        a.wait_event(&name, before, "working", "", "", SOON);
+    }
+    let busy = a.n_events(&name);
+    a.keys(&name, &["Escape"]);
+    a.wait_screen(&name, "Conversation interrupted", SOON);
+    if strict {
+        a.wait_event(&name, busy, "waiting", "input", "screen", SOON);
+    }
+    let s = a.env.wait_state(&name, "waiting", SOON);
+    assert_eq!(s["detail"], "input", "{s:#}");
+    assert!(s["last_message"].is_null(), "no notify for an interrupted turn: {s:#}");
+    assert!(!a.events_from(&name, before).iter().any(|e| e["source"] == "hook"), "{s:#}");
+    assert!(s["ended_at"].is_null(), "Esc interrupts the turn, not Codex");
+    a.assert_no_daemon();
+}
+
+#[test]
+fn codex_interrupted_turn_is_waiting_input() {
+    codex_interrupt(false);
+}
+
+#[test]
+#[ignore = "minder bug: a busy Codex never lets output settle for 300 ms, so the sink never sees \
+            `esc to interrupt` and the session is not `working` before the Esc"]
+fn codex_interrupted_turn_goes_working_then_waiting_input() {
+    codex_interrupt(true);
+}
+
+#[test]
+fn codex_stop_ends_a_busy_session() {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &["STANDIN_SLOW take your time"]);
+    a.wait_screen(&name, "esc to interrupt", T);
+    // The turn is under way: its request is held open by the stand-in.
+    common::wait_for("the turn's request", T, || a.server.requests() > 0);
+    a.assert_no_daemon();
+    let start = Instant::now();
+    a.env.run(&["stop", &name]);
+    let took = start.elapsed();
+    let s = a.env.show(&name);
+    assert_eq!(s["state"], "stopped", "{s:#}");
+    assert!(!s["ended_at"].is_null(), "{s:#}");
+    assert!(took < Duration::from_secs(10), "stop took {took:?}");
+    // The tmux session and its pane are gone.
+    assert!(!a.env.tmux(&["has-session", "-t", &format!("={name}")]).status.success());
+    let panes = a.env.tmux(&["list-panes", "-a", "-F", "#{session_name}"]);
+    assert!(!String::from_utf8_lossy(&panes.stdout).contains(&name));
+    // No codex process (and no daemon) of this session is left.
+    let home = a.home.display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = codex_processes(&home);
+        if left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "left running after stop: {left:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // `minder wait --until exit` agrees it has ended.
+    assert_eq!(a.minder_wait(&name, "exit"), Some(0));
+}
+
+// ---- Claude Code -----------------------------------------------------------------------------
+
+#[test]
+fn claude_prompt_is_working_until_the_stop_hook() {
+    let Some(a) = claude_world() else { return };
+    let name = a.new_claude("c1");
+    let s = a.env.show(&name);
+    assert_eq!(s["command"][0], "claude");
+    assert_eq!(s["command"][1], "--settings");
+    let settings: Value = serde_json::from_str(s["command"][2].as_str().unwrap()).unwrap();
+    assert!(settings["hooks"]["Stop"][0]["hooks"][0]["command"].as_str().unwrap().ends_with(&format!("notify --session {name}")));
+    a.wait_ready(&name, "? for shortcuts");
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "hello there"]);
+    let e = a.wait_event(&name, before, "working", "", "hook", SOON);
+    assert_eq!(e["note"], "UserPromptSubmit");
+    assert_eq!(a.minder_wait(&name, "waiting"), Some(0));
+    // The Stop hook's `last_assistant_message` (the idle screen may have said `waiting` a moment
+    // before the hook came: see claude_permission_granted_is_working_again).
+    let s = a.wait_last_message(&name, REPLY);
+    assert_eq!(s["detail"], "input", "{s:#}");
+    assert!(s["ended_at"].is_null());
+}
+
+fn claude_approval(strict: bool) {
+    let Some(a) = claude_world() else { return };
+    let name = a.new_claude("c1");
+    a.wait_ready(&name, "? for shortcuts");
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_APPROVAL please create the marker file"]);
+    a.wait_screen(&name, "Do you want to proceed?", T);
+    let e = a.wait_event(&name, before, "waiting", "approval", "", SOON);
+    assert!(e["source"] == "hook" || e["source"] == "screen", "{e}");
+    assert_eq!(a.env.state(&name), "waiting");
+    assert!(!a.proj.join("standin-marker.txt").exists());
+    let granted = a.n_events(&name);
+    a.keys(&name, &["1"]);
+    if strict {
+        a.wait_event(&name, granted, "working", "", "", SOON);
+    }
+    let s = a.wait_last_message(&name, DONE);
+    assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("input")), "{s:#}");
+    if strict {
+        let last = events(&s).last().cloned().unwrap();
+        assert!(is(&last, "waiting", "input", "hook"), "{s:#}");
+        assert_eq!(last["note"], "Stop");
+    }
+    assert!(a.proj.join("standin-marker.txt").exists(), "the approved command ran");
+}
+
+#[test]
+fn claude_permission_prompt_is_waiting_approval_then_input() {
+    claude_approval(false);
+}
+
+#[test]
+#[ignore = "minder bug: no event marks the resumed work after a granted permission: the injected \
+            hooks lack PostToolUse, and the spinner's continuous redraw keeps the sink from \
+            looking at the screen (waiting approval -> waiting input, `working` skipped)"]
+fn claude_permission_granted_is_working_again() {
+    claude_approval(true);
+}
+
+#[test]
+#[ignore = "minder bug: after Esc during a turn Claude Code puts the prompt back into the input \
+            box and hides its footer hints; no Stop hook fires and no idle pattern matches, so \
+            the session stays `working` (later `stuck`)"]
+fn claude_interrupted_turn_is_waiting_input() {
+    let Some(a) = claude_world() else { return };
+    let name = a.new_claude("c1");
+    a.wait_ready(&name, "? for shortcuts");
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_SLOW take your time"]);
+    a.wait_event(&name, before, "working", "", "hook", SOON);
+    a.wait_screen(&name, "esc to interrupt", T);
+    std::thread::sleep(Duration::from_millis(500));
+    let busy = a.n_events(&name);
+    a.keys(&name, &["Escape"]);
+    a.wait_event(&name, busy, "waiting", "input", "screen", SOON);
+}
