@@ -72,7 +72,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::CodexNotify,
         resume: &["codex", "resume", "--last"],
         interrupt: &["Escape", "C-c"],
-        submit_delay_ms: 150,
+        // Codex treats an Enter that follows typed text too closely as part of a paste.
+        submit_delay_ms: 500,
     },
     Builtin {
         name: "codex-exec",
@@ -91,12 +92,17 @@ const BUILTINS: &[Builtin] = &[
         command: &["claude"],
         prompt: PromptMode::Argument,
         waiting: &["Do you want to (proceed|make this edit|create)", "Esc to cancel · Tab to amend"],
-        working: &["esc to interrupt"],
-        idle: &["\\? for shortcuts"],
+        // The spinner line above the input box (`✽ Ideating…`, a random verb) shows work even
+        // when the footer hides its hints (text typed into the box while busy).
+        working: &["esc to interrupt", "(?m)^\\S \\p{L}+…"],
+        // After Esc during a turn the prompt goes back into the input box and the footer hints
+        // hide: only the box remains. Its prompt is `❯` and a no-break space (U+00A0); the
+        // transcript's old prompts have a plain space.
+        idle: &["\\? for shortcuts", "(?m)^❯\\x{a0}"],
         integration: Integration::ClaudeHooks,
         resume: &["claude", "--continue"],
         interrupt: &["Escape", "C-c", "C-c"],
-        submit_delay_ms: 150,
+        submit_delay_ms: 500,
     },
     Builtin {
         name: "aider",
@@ -265,7 +271,7 @@ pub fn claude_hook_settings(self_exe: &str, session: Option<&str>) -> String {
     let command = crate::quote::shell_join(&words);
     let hook = serde_json::json!([{ "hooks": [{ "type": "command", "command": command }] }]);
     let mut hooks = serde_json::Map::new();
-    for event in ["UserPromptSubmit", "PreToolUse", "PermissionRequest", "Notification", "Stop"] {
+    for event in ["UserPromptSubmit", "PreToolUse", "PostToolUse", "PermissionRequest", "Notification", "Stop"] {
         hooks.insert(event.to_string(), hook.clone());
     }
     serde_json::json!({ "hooks": hooks }).to_string()

@@ -66,6 +66,13 @@ pub fn create_private_file(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// Write `data` to a new private file (0600), without the fsync and rename of `write_atomic`:
+/// for short-lived files nobody reads concurrently.
+pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
+    let mut file = create_private_file(path)?;
+    file.write_all(data).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
 /// Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().context("atomic write needs a parent folder")?;

@@ -41,8 +41,25 @@ pub fn hooks_dir(store: &Store) -> PathBuf {
 /// Write the hook scripts (idempotent) and return the environment that points git at them.
 pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> {
     let dir = hooks_dir(store);
-    fsutil::create_private_dir_all(&dir)?;
     let exe = crate::quote::shell_quote(&self_exe.display().to_string());
+    // One file says the scripts are in place for this binary; `new` need not reread them all.
+    let stamp = dir.join(".installed");
+    let stamp_text = format!("{exe}\n{}\n", HOOKS.join(" "));
+    if std::fs::read_to_string(&stamp).map(|s| s != stamp_text).unwrap_or(true) {
+        write_hooks(&dir, &exe)?;
+        fsutil::write_atomic(&stamp, stamp_text.as_bytes())?;
+    }
+    let base: usize = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    Ok(vec![
+        (format!("GIT_CONFIG_KEY_{base}"), "core.hooksPath".into()),
+        (format!("GIT_CONFIG_VALUE_{base}"), dir.display().to_string()),
+        ("GIT_CONFIG_COUNT".into(), (base + 1).to_string()),
+        (BASE_COUNT_VAR.into(), base.to_string()),
+    ])
+}
+
+fn write_hooks(dir: &Path, exe: &str) -> Result<()> {
+    fsutil::create_private_dir_all(dir)?;
     for hook in HOOKS {
         let path = dir.join(hook);
         let body = format!("#!/bin/sh\n# Installed by minder: the push gate, then the repository's own hook.\nexec {exe} _git-hook {hook} \"$@\"\n");
@@ -53,13 +70,7 @@ pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))
             .with_context(|| format!("cannot make `{}` executable", path.display()))?;
     }
-    let base: usize = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-    Ok(vec![
-        (format!("GIT_CONFIG_KEY_{base}"), "core.hooksPath".into()),
-        (format!("GIT_CONFIG_VALUE_{base}"), dir.display().to_string()),
-        ("GIT_CONFIG_COUNT".into(), (base + 1).to_string()),
-        (BASE_COUNT_VAR.into(), base.to_string()),
-    ])
+    Ok(())
 }
 
 /// Why a push must wait, or None when it may go.

@@ -98,6 +98,7 @@ pub fn record_exit(
             &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note: None },
         )?;
         crate::status::push(store, &record, true);
+        crate::sink::wake(&store.paths(name));
     }
     Ok(record)
 }
@@ -106,11 +107,47 @@ pub fn record_exit(
 pub struct Observed {
     pub record: Record,
     pub pane: Option<PaneInfo>,
+    /// False when tmux was not asked (see `observe_listing`): `pane` is then unknown.
+    pub tmux_checked: bool,
+}
+
+impl Observed {
+    /// Whether the agent's pane is alive: from tmux when it was asked, else from the record.
+    pub fn alive(&self) -> bool {
+        match (&self.pane, self.tmux_checked) {
+            (Some(p), _) => !p.dead,
+            (None, true) => false,
+            (None, false) => self.record.state.is_live() && self.record.ended_at.is_none(),
+        }
+    }
+}
+
+/// The view `ls` needs, as cheaply as it can be had. Every live session has a log sink that
+/// tmux kills with its pane (or its server), so when every live session's sink is alive, tmux
+/// has nothing to add and is not asked; otherwise this is `observe`.
+pub fn observe_listing(ctx: &Ctx) -> Result<Vec<Observed>> {
+    let records = ctx.store.load_all()?;
+    let mut servers: HashMap<PathBuf, bool> = HashMap::new();
+    let mut server_up = |socket: &Option<PathBuf>| match socket {
+        Some(s) => *servers.entry(s.clone()).or_insert_with(|| server_answers(s)),
+        None => false,
+    };
+    let quiet = records
+        .iter()
+        .filter(|r| r.state.is_live() && r.ended_at.is_none())
+        .all(|r| server_up(&r.socket) && sink_alive(ctx, &r.name));
+    if !quiet {
+        return observe_records(ctx, records);
+    }
+    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false }).collect())
 }
 
 /// Load every record, ask each server once for its panes, and apply the fixes.
 pub fn observe(ctx: &Ctx) -> Result<Vec<Observed>> {
-    let records = ctx.store.load_all()?;
+    observe_records(ctx, ctx.store.load_all()?)
+}
+
+fn observe_records(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
     let panes = panes_by_server(ctx, &records)?;
     let mut out = Vec::with_capacity(records.len());
     for record in records {
@@ -121,9 +158,10 @@ pub fn observe(ctx: &Ctx) -> Result<Vec<Observed>> {
             .cloned();
         // A server we could not ask tells us nothing: never call its sessions lost.
         let server_known = panes.get(&record.socket).map(|m| m.is_some()).unwrap_or(false);
-        let fix = if server_known { decide(&record, pane.as_ref(), sink_alive(ctx, &record.name)) } else { Fix::None };
+        let sink_ok = !record.state.is_live() || sink_alive(ctx, &record.name);
+        let fix = if server_known { decide(&record, pane.as_ref(), sink_ok) } else { Fix::None };
         let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
-        out.push(Observed { record, pane });
+        out.push(Observed { record, pane, tmux_checked: server_known });
     }
     Ok(out)
 }
@@ -144,7 +182,12 @@ pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
         .and_then(|ps| ps.iter().find(|p| p.pane_id == record.tmux.pane_id && owned(ctx, p)).cloned());
     let fix = if panes.is_some() { decide(&record, pane.as_ref(), sink_alive(ctx, &record.name)) } else { Fix::None };
     let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
-    Ok(Observed { record, pane })
+    Ok(Observed { record, pane, tmux_checked: panes.is_some() })
+}
+
+/// Whether a tmux server listens on `socket`: a connect(2), no process.
+pub fn server_answers(socket: &std::path::Path) -> bool {
+    std::os::unix::net::UnixStream::connect(socket).is_ok()
 }
 
 /// Whether the session's log sink still runs (its pid file names a live process). Without a pid

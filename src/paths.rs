@@ -64,6 +64,10 @@ impl SessionPaths {
     pub fn sink_done(&self) -> PathBuf {
         self.root.join("sink-done")
     }
+    /// The FIFO that wakes the sink when the agent ends.
+    pub fn wake_fifo(&self) -> PathBuf {
+        self.root.join("wake")
+    }
     /// Saved versions of the checkpoint files.
     pub fn checkpoint_history(&self) -> PathBuf {
         self.root.join("checkpoints")

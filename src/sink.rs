@@ -52,6 +52,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     }
     let _ = std::fs::remove_file(paths.sink_done());
     let _ = crate::fsutil::write_atomic(&paths.root.join("sink.pid"), std::process::id().to_string().as_bytes());
+    let wake_fifo = WakeFifo::open(&paths);
     let mut watch = crate::watch::Watch::new(&paths, record.ok());
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
@@ -59,7 +60,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let mut input = stdin.lock();
     loop {
         let wait = if redactor.held_len() > 0 { watch.next_wake().min(IDLE_FLUSH) } else { watch.next_wake() };
-        match wait_readable(0, wait) {
+        match wait_readable(0, wake_fifo.as_ref(), wait) {
             Readable::Yes => {}
             Readable::Timeout => {
                 let out = redactor.flush_idle();
@@ -85,6 +86,8 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let out = redactor.finish();
     sink.write(&out);
     drop(sink);
+    drop(wake_fifo);
+    let _ = std::fs::remove_file(paths.wake_fifo());
     let _ = crate::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
 }
@@ -150,16 +153,78 @@ enum Readable {
     Timeout,
 }
 
-/// poll(2) one fd for input (or EOF/hangup, which read then reports).
-fn wait_readable(fd: libc::c_int, timeout: Duration) -> Readable {
-    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+/// poll(2) the input (or EOF/hangup, which read then reports) and the wake-up FIFO. A wake-up
+/// counts as a timeout: time to look around.
+fn wait_readable(fd: libc::c_int, wake: Option<&WakeFifo>, timeout: Duration) -> Readable {
+    let mut pfds = [
+        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: wake.map(|w| w.fd()).unwrap_or(-1), events: libc::POLLIN, revents: 0 },
+    ];
     let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-    // SAFETY: one valid pollfd, count 1.
-    let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-    if r == 0 {
-        Readable::Timeout
-    } else {
-        // Readable, hung up, error or EINTR: let read() say which.
-        Readable::Yes
+    // SAFETY: two valid pollfds (poll ignores a negative fd).
+    let r = unsafe { libc::poll(pfds.as_mut_ptr(), 2, ms) };
+    if r > 0 && pfds[0].revents != 0 {
+        // Readable, hung up or an error: let read() say which.
+        return Readable::Yes;
+    }
+    if pfds[1].revents != 0 {
+        if let Some(w) = wake {
+            w.drain();
+        }
+    }
+    Readable::Timeout
+}
+
+/// The sink's wake-up line: a FIFO in the session folder. A byte written to it ("the agent
+/// ended") ends the sink's wait at once. The sink holds both ends open, so the FIFO never
+/// reports a hang-up, and a writer finds no reader (and does nothing) once the sink is gone.
+struct WakeFifo {
+    read: std::fs::File,
+    _write: std::fs::File,
+}
+
+impl WakeFifo {
+    fn open(paths: &SessionPaths) -> Option<WakeFifo> {
+        use std::os::unix::ffi::OsStrExt;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = paths.wake_fifo();
+        let _ = std::fs::remove_file(&path);
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        // SAFETY: a valid NUL-terminated path.
+        if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+            return None;
+        }
+        // The umask may have taken bits away from the mode given to mkfifo.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok()?;
+        let read = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&path).ok()?;
+        let write = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path).ok()?;
+        Some(WakeFifo { read, _write: write })
+    }
+
+    fn fd(&self) -> libc::c_int {
+        use std::os::unix::io::AsRawFd;
+        self.read.as_raw_fd()
+    }
+
+    fn drain(&self) {
+        let mut buf = [0u8; 64];
+        while (&self.read).read(&mut buf).map(|n| n > 0).unwrap_or(false) {}
+    }
+}
+
+/// Wake the session's sink (see `WakeFifo`); nothing happens when no sink runs.
+pub fn wake(paths: &SessionPaths) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = paths.wake_fifo();
+    let Ok(meta) = std::fs::symlink_metadata(&path) else { return };
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.file_type().is_fifo() {
+        return;
+    }
+    // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
+        let _ = f.write_all(b"!");
     }
 }

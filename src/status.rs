@@ -137,6 +137,28 @@ pub fn summary(records: &[Record]) -> Option<String> {
     Some(format!("minder: {} — minder attach", parts.join(", ")))
 }
 
+/// Where the style options of the server at `socket` are remembered between pushes, so
+/// `minder status-line` inside tmux needs no tmux call.
+fn style_cache(store: &Store, socket: &std::path::Path) -> std::path::PathBuf {
+    let key: String = socket.display().to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    store.state_dir.join("status").join(key)
+}
+
+pub fn save_style(store: &Store, socket: &std::path::Path, style_line: &str) {
+    let path = style_cache(store, socket);
+    if std::fs::read_to_string(&path).map(|s| s == style_line).unwrap_or(false) {
+        return;
+    }
+    if let Some(dir) = path.parent() {
+        let _ = crate::fsutil::create_private_dir_all(dir);
+    }
+    let _ = crate::fsutil::write_atomic(&path, style_line.as_bytes());
+}
+
+pub fn cached_style(store: &Store, socket: &std::path::Path) -> Option<Style> {
+    std::fs::read_to_string(style_cache(store, socket)).ok().map(|l| parse_style(&l))
+}
+
 /// Records on the server at `socket`.
 pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
     store
@@ -163,7 +185,9 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
         tmux_cmd!["list-clients", "-F", "#{client_name}\u{1f}#{client_tty}"],
     ])?;
     let mut lines = out.lines();
-    let style = parse_style(lines.next().unwrap_or(""));
+    let style_line = lines.next().unwrap_or("");
+    save_style(store, socket, style_line);
+    let style = parse_style(style_line);
     let clients: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
         .collect();

@@ -51,8 +51,8 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
             "socket": r.socket,
-            "alive": obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false),
-            "attached": obs.pane.as_ref().map(|p| p.attached).unwrap_or(0),
+            "alive": obs.alive(),
+            "attached": obs.pane.as_ref().map(|p| p.attached),
         },
     })
 }

@@ -14,11 +14,21 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Output quiet this long counts as "settled": time to look at the screen.
 pub const SETTLE: Duration = Duration::from_millis(300);
+/// While output keeps coming (a spinner redrawn every 100 ms never settles), the screen is
+/// still looked at this often.
+pub const LOOK_EVERY: Duration = Duration::from_secs(1);
+/// An agent with hooks reports its turn's end itself; its idle screen is believed only once it
+/// has lasted this long (an Esc that no hook reports; the moment before a first turn starts).
+pub const IDLE_CONFIRM: Duration = Duration::from_secs(2);
 /// How often checkpoint files are looked at while the agent is active, and when it is quiet.
 const ACTIVE_TICK: Duration = Duration::from_millis(200);
 const QUIET_TICK: Duration = Duration::from_millis(500);
-/// "Active" means output within this long.
+const ASLEEP_TICK: Duration = Duration::from_secs(5);
+/// "Active" means output within this long; "asleep", none for this long.
 const ACTIVE_FOR: Duration = Duration::from_secs(10);
+const ASLEEP_AFTER: Duration = Duration::from_secs(60);
+/// While output streams, the record is looked at no more often than this.
+const RECORD_EVERY: Duration = Duration::from_millis(100);
 /// Longest partial JSON line kept while reading `codex exec --json` events.
 const MAX_EVENT_LINE: usize = 1 << 20;
 
@@ -34,12 +44,15 @@ pub struct Watch {
     paths: SessionPaths,
     record: Option<Record>,
     record_mtime: Option<SystemTime>,
+    record_seen: Instant,
     patterns: ScreenPatterns,
     integration: Integration,
     stuck_after: Option<Duration>,
     idle_ttl: Option<Duration>,
     last_output: Instant,
     settle_pending: bool,
+    last_look: Instant,
+    idle_seen: Option<Instant>,
     stuck_checked: bool,
     idle_stopped: bool,
     checkpoint_mtimes: Vec<Option<SystemTime>>,
@@ -67,12 +80,15 @@ impl Watch {
             paths: paths.clone(),
             record,
             record_mtime: None,
+            record_seen: Instant::now(),
             patterns,
             integration,
             stuck_after,
             idle_ttl,
             last_output: Instant::now(),
             settle_pending: false,
+            last_look: Instant::now(),
+            idle_seen: None,
             stuck_checked: false,
             idle_stopped: false,
             checkpoint_mtimes: vec![None; crate::checkpoints::FILES.len()],
@@ -84,9 +100,20 @@ impl Watch {
     /// How long the sink may sleep before `tick` has something to do.
     pub fn next_wake(&self) -> Duration {
         let since = self.last_output.elapsed();
-        let mut wake = if since < ACTIVE_FOR { ACTIVE_TICK } else { QUIET_TICK };
+        // The exit wakes the sink through its FIFO (see `sink::wake`), so a long sleep delays
+        // nothing that matters; only checkpoint files written in silence are seen later.
+        let mut wake = if since < ACTIVE_FOR {
+            ACTIVE_TICK
+        } else if since < ASLEEP_AFTER {
+            QUIET_TICK
+        } else {
+            ASLEEP_TICK
+        };
         if self.settle_pending {
             wake = wake.min(SETTLE.saturating_sub(since).max(Duration::from_millis(10)));
+        }
+        if let Some(seen) = self.idle_seen {
+            wake = wake.min(IDLE_CONFIRM.saturating_sub(seen.elapsed()).max(Duration::from_millis(10)));
         }
         for limit in [self.stuck_after, self.idle_ttl].into_iter().flatten() {
             if since < limit {
@@ -105,9 +132,19 @@ impl Watch {
         if self.integration == Integration::CodexExecJson {
             self.read_events(data);
         }
+        if self.record_seen.elapsed() < RECORD_EVERY {
+            return;
+        }
         self.refresh_record();
         if matches!(self.record.as_ref().map(|r| r.state), Some(State::Stuck)) {
             self.apply(Evidence::Output, Some("output resumed"));
+        }
+        // The sink only ticks when input pauses: an agent that never stops redrawing would
+        // otherwise never have its screen (or its checkpoints) looked at.
+        if self.last_look.elapsed() >= LOOK_EVERY {
+            self.settle_pending = false;
+            self.save_checkpoints();
+            self.settle();
         }
     }
 
@@ -120,7 +157,8 @@ impl Watch {
         }
         self.save_checkpoints();
         let since = self.last_output.elapsed();
-        if self.settle_pending && since >= SETTLE {
+        let confirm_idle = self.idle_seen.map(|t| t.elapsed() >= IDLE_CONFIRM).unwrap_or(false);
+        if (self.settle_pending && since >= SETTLE) || confirm_idle {
             self.settle_pending = false;
             self.settle();
         }
@@ -141,6 +179,7 @@ impl Watch {
     }
 
     fn refresh_record(&mut self) {
+        self.record_seen = Instant::now();
         let mtime = std::fs::metadata(self.paths.record()).and_then(|m| m.modified()).ok();
         if mtime.is_some() && mtime == self.record_mtime {
             return;
@@ -153,10 +192,26 @@ impl Watch {
 
     /// Output settled: ask the screen what it means; without an opinion, output is output.
     fn settle(&mut self) {
+        self.last_look = Instant::now();
         let verdict = if self.patterns.is_empty() { None } else { self.screen().and_then(|s| detect::classify_screen(&s, &self.patterns)) };
+        let hooked = matches!(self.integration, Integration::CodexNotify | Integration::ClaudeHooks);
+        let working = matches!(self.record.as_ref().map(|r| r.state), Some(State::Working));
         match verdict {
-            Some(ev) => self.apply(ev, None),
-            None => self.apply(Evidence::Output, None),
+            Some(Evidence::ScreenIdle) if hooked && working => {
+                let seen = *self.idle_seen.get_or_insert_with(Instant::now);
+                if seen.elapsed() >= IDLE_CONFIRM {
+                    self.idle_seen = None;
+                    self.apply(Evidence::ScreenIdle, Some("idle screen, no hook"));
+                }
+            }
+            Some(ev) => {
+                self.idle_seen = None;
+                self.apply(ev, None)
+            }
+            None => {
+                self.idle_seen = None;
+                self.apply(Evidence::Output, None)
+            }
         }
         let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
         if waiting && self.record.as_ref().map(|r| r.checkpoint_dir.join("RISKS.md").exists()).unwrap_or(false) {

@@ -14,7 +14,7 @@ pub fn listed_by_default(state: State) -> bool {
 }
 
 pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
-    let mut sessions: Vec<Observed> = live::observe(ctx)?;
+    let mut sessions: Vec<Observed> = live::observe_listing(ctx)?;
     if !args.all {
         sessions.retain(|o| listed_by_default(o.record.state));
     }
@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
     if args.json {
         let list: Vec<_> = sessions.iter().map(|o| view::session_json(ctx, o)).collect();
         let v = serde_json::json!({"version": 1, "sessions": list});
-        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+        crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
     if sessions.is_empty() {

@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         };
         let record = start(ctx, plan)?;
         if args.json {
-            let obs = crate::live::Observed { record: record.clone(), pane: None };
+            let obs = crate::live::Observed { record: record.clone(), pane: None, tmux_checked: false };
             let v = serde_json::json!({"version": 1, "session": crate::view::session_json(ctx, &obs)});
             crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         } else {
@@ -262,7 +262,7 @@ fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
     plan.dir = record.dir.clone();
     plan.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
     record.command = plan.command.clone();
-    ctx.store.save(&record)?;
+    // Not saved here: `launch` records these fields together with where the session runs.
     Ok(record)
 }
 
@@ -385,7 +385,8 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     for (k, v) in extra {
         push(k.as_bytes(), v.as_bytes());
     }
-    fsutil::write_atomic(path, &data)
+    // Read and deleted by `_exec` a moment later: private, but no need to make it durable.
+    fsutil::write_private(path, &data)
 }
 
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
@@ -445,6 +446,10 @@ pub fn launch(ctx: &Ctx, record: &Record) -> Result<Record> {
     let updated = store.update(&record.name, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
+        r.command = record.command.clone();
+        r.dir = record.dir.clone();
+        r.checkpoint_dir = record.checkpoint_dir.clone();
+        r.base_commit = record.base_commit.clone();
     });
     let (record, ()) = match updated {
         Ok(r) => r,

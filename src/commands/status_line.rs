@@ -23,6 +23,22 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
         }
         return Ok(());
     }
+    // Inside tmux (or told by --socket-path) the server is known, and the style options were
+    // remembered by the last push: no tmux call at all.
+    if !args.push {
+        let known = match &ctx.server {
+            crate::tmux::Server::Path(p) => Some(p.clone()),
+            crate::tmux::Server::Default => std::env::var("TMUX").ok().and_then(|t| t.split(',').next().filter(|s| !s.is_empty()).map(PathBuf::from)),
+            crate::tmux::Server::Name(_) => None,
+        };
+        if let Some(socket) = known {
+            if let Some(style) = status::cached_style(&ctx.store, &socket) {
+                let records = status::records_on(&ctx.store, Some(&socket));
+                crate::outln!("{}", status::render(&records, &style));
+                return Ok(());
+            }
+        }
+    }
     let tmux = ctx.tmux()?;
     let format = format!("#{{socket_path}}\u{1f}{}", status::style_format());
     let out = match tmux.run(&tmux_cmd!["display-message", "-p", format]) {
@@ -31,9 +47,10 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
         Err(e) => return Err(e.into()),
     };
     let line = out.trim_end_matches('\n');
-    let (socket, style) = line.split_once('\u{1f}').unwrap_or((line, ""));
-    let style = status::parse_style(style);
+    let (socket, style_line) = line.split_once('\u{1f}').unwrap_or((line, ""));
+    let style = status::parse_style(style_line);
     let socket = PathBuf::from(socket);
+    status::save_style(&ctx.store, &socket, style_line);
     let records = status::records_on(&ctx.store, Some(&socket));
     let segment = status::render(&records, &style);
     if args.push {
