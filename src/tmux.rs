@@ -19,6 +19,30 @@ pub enum Server {
     Path(PathBuf),
 }
 
+impl Server {
+    /// The socket this server listens on, worked out as tmux does (`-S` path; `-L` name or
+    /// `default` under `$TMUX_TMPDIR` (or /tmp) `/tmux-UID/`; inside tmux, `$TMUX`), without
+    /// asking tmux.
+    pub fn socket_path(&self) -> PathBuf {
+        let under_tmpdir = |name: &str| {
+            let base = std::env::var_os("TMUX_TMPDIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+            // SAFETY: getuid(2) cannot fail.
+            let uid = unsafe { libc::getuid() };
+            // tmux resolves its socket folder with realpath(3); so do we.
+            let dir = base.join(format!("tmux-{uid}"));
+            std::fs::canonicalize(&dir).unwrap_or(dir).join(name)
+        };
+        match self {
+            Server::Path(p) => p.clone(),
+            Server::Name(n) => under_tmpdir(n),
+            Server::Default => match std::env::var("TMUX").ok().and_then(|t| t.split(',').next().filter(|s| !s.is_empty()).map(PathBuf::from)) {
+                Some(p) => p,
+                None => under_tmpdir("default"),
+            },
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Tmux {
     bin: PathBuf,

@@ -22,7 +22,7 @@ pub const LOOK_EVERY: Duration = Duration::from_secs(1);
 pub const IDLE_CONFIRM: Duration = Duration::from_secs(2);
 /// How often checkpoint files are looked at while the agent is active, and when it is quiet.
 const ACTIVE_TICK: Duration = Duration::from_millis(200);
-const QUIET_TICK: Duration = Duration::from_millis(500);
+const QUIET_TICK: Duration = Duration::from_secs(2);
 const ASLEEP_TICK: Duration = Duration::from_secs(5);
 /// "Active" means output within this long; "asleep", none for this long.
 const ACTIVE_FOR: Duration = Duration::from_secs(10);

@@ -23,20 +23,14 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
         }
         return Ok(());
     }
-    // Inside tmux (or told by --socket-path) the server is known, and the style options were
-    // remembered by the last push: no tmux call at all.
+    // The server's socket is known without asking tmux, and its style options were remembered
+    // by the last push: then no tmux call at all.
     if !args.push {
-        let known = match &ctx.server {
-            crate::tmux::Server::Path(p) => Some(p.clone()),
-            crate::tmux::Server::Default => std::env::var("TMUX").ok().and_then(|t| t.split(',').next().filter(|s| !s.is_empty()).map(PathBuf::from)),
-            crate::tmux::Server::Name(_) => None,
-        };
-        if let Some(socket) = known {
-            if let Some(style) = status::cached_style(&ctx.store, &socket) {
-                let records = status::records_on(&ctx.store, Some(&socket));
-                crate::outln!("{}", status::render(&records, &style));
-                return Ok(());
-            }
+        let socket = ctx.server.socket_path();
+        if let Some(style) = status::cached_style(&ctx.store, &socket) {
+            let records = status::records_on(&ctx.store, Some(&socket));
+            crate::outln!("{}", status::render(&records, &style));
+            return Ok(());
         }
     }
     let tmux = ctx.tmux()?;
