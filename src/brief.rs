@@ -20,24 +20,45 @@ fn inside_repo(dir: &Path) -> bool {
 
 /// One git call for both facts `new` needs; nothing at all outside a repository.
 pub fn repo_facts(dir: &Path, base: Option<&str>) -> RepoFacts {
-    if !inside_repo(dir) {
-        return RepoFacts::default();
+    RepoFactsQuery::start(dir, base).finish()
+}
+
+/// `repo_facts` started in the background, so the git process runs while tmux creates the
+/// session.
+pub struct RepoFactsQuery {
+    dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl RepoFactsQuery {
+    pub fn start(dir: &Path, base: Option<&str>) -> RepoFactsQuery {
+        let child = inside_repo(dir)
+            .then(|| {
+                let rev = format!("{}^{{commit}}", base.unwrap_or("HEAD"));
+                std::process::Command::new("git")
+                    .args(["rev-parse", "--git-path", "info/exclude", "--verify", "-q", &rev])
+                    .current_dir(dir)
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .ok()
+            })
+            .flatten();
+        RepoFactsQuery { dir: dir.to_path_buf(), child }
     }
-    let rev = format!("{}^{{commit}}", base.unwrap_or("HEAD"));
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "--git-path", "info/exclude", "--verify", "-q", &rev])
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output();
-    let Ok(out) = out else { return RepoFacts::default() };
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    // The exclude path comes first and is printed even when the commit does not resolve (an
-    // empty repository).
-    let exclude = lines.next().filter(|l| !l.is_empty()).map(|l| dir.join(l));
-    let base_commit = lines.next().map(str::trim).filter(|l| l.len() >= 40).map(str::to_string);
-    RepoFacts { exclude, base_commit }
+
+    pub fn finish(self) -> RepoFacts {
+        let Some(child) = self.child else { return RepoFacts::default() };
+        let Ok(out) = child.wait_with_output() else { return RepoFacts::default() };
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        // The exclude path comes first and is printed even when the commit does not resolve
+        // (an empty repository).
+        let exclude = lines.next().filter(|l| !l.is_empty()).map(|l| self.dir.join(l));
+        let base_commit = lines.next().map(str::trim).filter(|l| l.len() >= 40).map(str::to_string);
+        RepoFacts { exclude, base_commit }
+    }
 }
 
 /// Add `.minder/` to the repository's `info/exclude` (once), so checkpoint folders never show

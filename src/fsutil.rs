@@ -75,6 +75,16 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    replace(path, data, true)
+}
+
+/// `write_atomic` without the fsync: readers never see a partial file, but a power cut may lose
+/// it. For files rewritten durably soon after.
+pub fn write_atomic_quick(path: &Path, data: &[u8]) -> Result<()> {
+    replace(path, data, false)
+}
+
+fn replace(path: &Path, data: &[u8], sync: bool) -> Result<()> {
     let dir = path.parent().context("atomic write needs a parent folder")?;
     let tmp = dir.join(format!(
         ".{}.{}.partial",
@@ -85,8 +95,10 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
         let mut file = create_private_file(&tmp)?;
         file.write_all(data)
             .with_context(|| format!("cannot write `{}`", tmp.display()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot sync `{}`", tmp.display()))?;
+        if sync {
+            file.sync_all()
+                .with_context(|| format!("cannot sync `{}`", tmp.display()))?;
+        }
         fs::rename(&tmp, path)
             .with_context(|| format!("cannot replace `{}`", path.display()))
     })();

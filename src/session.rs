@@ -263,6 +263,13 @@ impl Store {
         Ok(out)
     }
 
+    /// Like `save`, without the fsync: for a record rewritten durably a moment later.
+    pub fn save_quick(&self, record: &Record) -> Result<()> {
+        let path = self.paths(&record.name).record();
+        let json = serde_json::to_vec_pretty(record)?;
+        fsutil::write_atomic_quick(&path, &json)
+    }
+
     pub fn save(&self, record: &Record) -> Result<()> {
         let path = self.paths(&record.name).record();
         let json = serde_json::to_vec_pretty(record)?;

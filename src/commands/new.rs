@@ -205,7 +205,8 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     }
     plan.name = claim_name(ctx, &plan)?;
     let record = new_record(ctx, &plan);
-    let saved = store.save(&record).and_then(|()| {
+    // Rewritten (durably) once the session runs; this first write only has to be whole.
+    let saved = store.save_quick(&record).and_then(|()| {
         let created = Event {
             at: record.created_at,
             state: State::Working,
@@ -215,7 +216,11 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
         };
         store.append_event(&record.name, &created)
     });
-    let result = saved.and_then(|()| prepare(ctx, &mut plan, record)).and_then(|record| launch(ctx, &record));
+    let result = saved.and_then(|()| prepare(ctx, &mut plan, record)).and_then(|record| {
+        // git answers while tmux creates the session; its facts go in with the session's ids.
+        let facts = crate::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
+        launch(ctx, &record, Some(facts))
+    });
     match result {
         Ok(record) => Ok(record),
         Err(e) => {
@@ -244,11 +249,6 @@ fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
         record.worktree = Some(wt);
         // Saved at once, so a failure below removes the worktree it made.
         ctx.store.save(&record)?;
-    }
-    let facts = crate::brief::repo_facts(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
-    record.base_commit = facts.base_commit;
-    if let Some(exclude) = &facts.exclude {
-        crate::brief::exclude_checkpoints(exclude);
     }
     fsutil::create_private_dir_all(&record.checkpoint_dir)?;
     let mut command = plan.command.clone();
@@ -391,7 +391,7 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
 
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
 /// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
-pub fn launch(ctx: &Ctx, record: &Record) -> Result<Record> {
+pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQuery>) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     fsutil::create_private_dir_all(&paths.logs())?;
@@ -443,13 +443,18 @@ pub fn launch(ctx: &Ctx, record: &Record) -> Result<Record> {
         pane_pid: fields[2].parse().ok(),
     };
     let socket = PathBuf::from(fields[3]);
+    let facts = facts.map(|f| f.finish()).unwrap_or_default();
+    if let Some(exclude) = &facts.exclude {
+        crate::brief::exclude_checkpoints(exclude);
+    }
+    let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
     let updated = store.update(&record.name, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
         r.command = record.command.clone();
         r.dir = record.dir.clone();
         r.checkpoint_dir = record.checkpoint_dir.clone();
-        r.base_commit = record.base_commit.clone();
+        r.base_commit = base_commit.clone();
     });
     let (record, ()) = match updated {
         Ok(r) => r,

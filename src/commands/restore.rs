@@ -94,7 +94,7 @@ fn restore_one(ctx: &Ctx, mut record: Record) -> Result<Record> {
         let note = format!("restored: {}", crate::quote::shell_join(&argv));
         ctx.store.append_event(&record.name, &Event { at: record.state_at, state: State::Working, detail: String::new(), source: Source::Command, note: Some(note) })?;
     }
-    let record = crate::commands::new::launch(ctx, &record)?;
+    let record = crate::commands::new::launch(ctx, &record, None)?;
     crate::status::push(&ctx.store, &record, false);
     Ok(record)
 }
