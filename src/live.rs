@@ -236,9 +236,17 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Re
         Fix::RecordExit { status, signal } => record_exit(&ctx.store, &record.name, status, signal, None),
         Fix::Lost => ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None),
         Fix::ReattachSink => {
-            let tmux = ctx.tmux_for(&record)?;
+            // The sink also ends when the agent does: look again before calling it dead.
+            let record = ctx.store.load(&record.name)?;
+            if record.ended_at.is_some() || !record.state.is_live() {
+                return Ok(record);
+            }
             if let Some(p) = pane {
-                reattach_sink(ctx, &tmux, &record, &p.pane_id)?;
+                let tmux = ctx.tmux_for(&record)?;
+                // Best effort: a pane that exits meanwhile is not this command's failure.
+                if let Err(e) = reattach_sink(ctx, &tmux, &record, &p.pane_id) {
+                    tracing::warn!("cannot re-attach the log sink of `{}`: {e:#}", record.name);
+                }
             }
             Ok(record)
         }
