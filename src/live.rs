@@ -90,12 +90,13 @@ pub fn record_exit(
         r.ended_at = Some(at.unwrap_or_else(Utc::now));
         let (state, detail) = exit_outcome(r.stop_requested_at.is_some(), status, signal);
         crate::session::apply_transition(r, state, &detail, Source::Exit);
-        Some((state, detail))
+        let note = if state == State::Stopped { r.stop_note.clone() } else { None };
+        Some((state, detail, note))
     })?;
-    if let Some((state, detail)) = changed {
+    if let Some((state, detail, note)) = changed {
         store.append_event(
             name,
-            &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note: None },
+            &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note },
         )?;
         crate::status::push(store, &record, true);
         crate::sink::wake(&store.paths(name));
@@ -299,6 +300,7 @@ mod tests {
             exit_code: None,
             exit_signal: None,
             stop_requested_at: None,
+            stop_note: None,
             worktree: None,
             attempt: None,
             last_message: None,

@@ -175,6 +175,9 @@ pub struct Record {
     /// Set by `stop` before it interrupts, so the exit that follows is recorded as `stopped`.
     #[serde(default)]
     pub stop_requested_at: Option<DateTime<Utc>>,
+    /// Why it was stopped (`idle_ttl`), recorded with the exit that follows.
+    #[serde(default)]
+    pub stop_note: Option<String>,
     #[serde(default)]
     pub worktree: Option<Worktree>,
     #[serde(default)]

@@ -103,8 +103,8 @@ fn idle_ttl_stops_an_idle_session_and_says_why() {
     env.config("idle_ttl = \"1s\"\n");
     env.run(&["new", "idle", "--", "sleep", "60"]);
     let s = env.wait_state("idle", "stopped", T);
-    let last = s["events"].as_array().unwrap().last().unwrap().clone();
-    assert!(last["note"].as_str().unwrap_or("").contains("idle_ttl"), "{s:#}");
+    let stopped = s["events"].as_array().unwrap().iter().find(|e| e["state"] == "stopped").unwrap().clone();
+    assert!(stopped["note"].as_str().unwrap_or("").contains("idle_ttl"), "{s:#}");
 }
 
 #[test]

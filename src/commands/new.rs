@@ -331,6 +331,7 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
         exit_code: None,
         exit_signal: None,
         stop_requested_at: None,
+        stop_note: None,
         worktree: None,
         attempt: plan.attempt,
         last_message: None,

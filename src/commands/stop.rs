@@ -35,7 +35,10 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
     let tmux = ctx.tmux_for(record)?;
     let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
     if alive {
-        ctx.store.update(&record.name, |r| r.stop_requested_at = Some(Utc::now()))?;
+        ctx.store.update(&record.name, |r| {
+            r.stop_requested_at = Some(Utc::now());
+            r.stop_note = note.clone();
+        })?;
         let profile = crate::agents::profile(&ctx.config, &record.agent)?;
         let grace = if force { Duration::ZERO } else { profile.stop_grace };
         let pid = obs.pane.as_ref().and_then(|p| p.pane_pid).or(record.tmux.pane_pid);
@@ -52,14 +55,13 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
         if current.ended_at.is_none() {
             ctx.store.update(&record.name, |r| {
                 r.stop_requested_at.get_or_insert_with(Utc::now);
+                if r.stop_note.is_none() {
+                    r.stop_note = note.clone();
+                }
             })?;
             live::record_exit(&ctx.store, &record.name, None, None, None)?;
         } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
-            ctx.store.transition(&record.name, State::Stopped, "", Source::Command, None)?;
-        }
-        if let Some(note) = note {
-            let r = ctx.store.load(&record.name)?;
-            ctx.store.append_event(&record.name, &crate::session::Event { at: chrono::Utc::now(), state: r.state, detail: r.detail, source: Source::Command, note: Some(note) })?;
+            ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
         }
     }
     Ok(())
