@@ -47,9 +47,6 @@ impl SessionPaths {
     pub fn record(&self) -> PathBuf {
         self.root.join("session.json")
     }
-    pub fn lock(&self) -> PathBuf {
-        self.root.join("lock")
-    }
     pub fn events(&self) -> PathBuf {
         self.root.join("events.jsonl")
     }

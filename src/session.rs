@@ -279,12 +279,22 @@ impl Store {
         fsutil::write_atomic(&path, &json)
     }
 
-    /// Read-modify-write a record under its lock. `f` returns whether anything changed.
+    /// Read-modify-write a record under its lock.
     pub fn update<T>(&self, name: &str, f: impl FnOnce(&mut Record) -> T) -> Result<(Record, T)> {
         let _guard = self.lock_session(name)?;
         let mut record = self.load(name)?;
         let out = f(&mut record);
         self.save(&record)?;
+        Ok((record, out))
+    }
+
+    /// `update` without the fsync, for `new`'s hot path: the record is replaced by rename,
+    /// which readers see whole, and it is rewritten durably at its next state change.
+    pub fn update_quick<T>(&self, name: &str, f: impl FnOnce(&mut Record) -> T) -> Result<(Record, T)> {
+        let _guard = self.lock_session(name)?;
+        let mut record = self.load(name)?;
+        let out = f(&mut record);
+        self.save_quick(&record)?;
         Ok((record, out))
     }
 
@@ -322,9 +332,14 @@ impl Store {
         Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
     }
 
-    /// Exclusive lock on one session's records (held until the guard drops).
+    /// Exclusive lock on one session's records (held until the guard drops): flock(2) on the
+    /// session's folder itself, so there is no lock file to create, and a folder `rm` removed
+    /// is never re-created by a late writer.
     pub fn lock_session(&self, name: &str) -> Result<File> {
-        lock_file(&self.paths(name).lock())
+        let dir = self.paths(name).root;
+        let file = File::open(&dir).with_context(|| format!("no session folder `{}` (removed?)", dir.display()))?;
+        file.lock().with_context(|| format!("cannot lock `{}`", dir.display()))?;
+        Ok(file)
     }
 
     /// Exclusive lock over the whole state dir: taken by `new` so that the name claim and the

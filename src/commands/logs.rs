@@ -57,18 +57,23 @@ pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
         return Ok(());
     }
 
+    if !dir.is_dir() {
+        // The sink creates the folder with its first byte: nothing printed yet.
+        return Ok(());
+    }
+    let ctx_err = |e: std::io::Error| anyhow::Error::from(e).context(format!("cannot read the log in `{}`", dir.display()));
     match (args.raw, args.lines) {
-        (true, None) => logfile::read_all(&dir, &mut out)?,
-        (true, Some(n)) => out.write_all(&logfile::tail_bytes(&dir, n)?)?,
+        (true, None) => logfile::read_all(&dir, &mut out).map_err(ctx_err)?,
+        (true, Some(n)) => out.write_all(&logfile::tail_bytes(&dir, n).map_err(ctx_err)?)?,
         (false, None) => {
             let mut renderer = Renderer::new(w, h);
             let mut feeder = Feed { renderer: &mut renderer, out: &mut out };
-            logfile::read_all(&dir, &mut feeder)?;
+            logfile::read_all(&dir, &mut feeder).map_err(ctx_err)?;
             renderer.finish(&mut out)?;
         }
         (false, Some(n)) => {
             // Render a generous raw tail (cursor moves may reach a few lines up), keep n lines.
-            let raw = logfile::tail_bytes(&dir, n + h as usize)?;
+            let raw = logfile::tail_bytes(&dir, n + h as usize).map_err(ctx_err)?;
             let text = crate::render::render_to_string(&raw, w, h);
             let mut last: VecDeque<&str> = VecDeque::with_capacity(n);
             for line in text.lines() {

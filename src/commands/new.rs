@@ -395,7 +395,6 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
 pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQuery>) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
-    fsutil::create_private_dir_all(&paths.logs())?;
     let env_file = paths.root.join("env");
     let gate = if ctx.config.review.gate_push { crate::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
     write_env_file(&env_file, &gate)?;
@@ -449,7 +448,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQ
         crate::brief::exclude_checkpoints(exclude);
     }
     let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
-    let updated = store.update(&record.name, |r| {
+    let updated = store.update_quick(&record.name, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
         r.command = record.command.clone();
