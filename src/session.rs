@@ -244,7 +244,6 @@ impl Store {
             .filter_map(|e| e.ok())
             .filter_map(|e| e.file_name().into_string().ok())
             .filter(|n| crate::naming::is_valid_word(n))
-            .filter(|n| dir.join(n).join("session.json").exists())
             .collect();
         names.sort();
         Ok(names)
@@ -254,13 +253,19 @@ impl Store {
         load_record(&self.paths(name).record())
     }
 
-    /// Every readable record; unreadable ones are skipped with a warning.
+    /// Every readable record; unreadable ones are skipped with a warning. A folder without a
+    /// record yet (a `new` claiming its name) is skipped quietly.
     pub fn load_all(&self) -> Result<Vec<Record>> {
         let mut out = Vec::new();
         for name in self.names()? {
-            match self.load(&name) {
-                Ok(r) => out.push(r),
-                Err(e) => tracing::warn!("skipping session `{name}`: {e:#}"),
+            let path = self.paths(&name).record();
+            match std::fs::read(&path) {
+                Ok(data) => match serde_json::from_slice(&data) {
+                    Ok(r) => out.push(r),
+                    Err(e) => tracing::warn!("skipping session `{name}`: corrupt record `{}`: {e}", path.display()),
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("skipping session `{name}`: cannot read `{}`: {e}", path.display()),
             }
         }
         Ok(out)
