@@ -67,7 +67,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
                 sink.write(&out);
                 // tmux keeps the pipe open for a dead pane left by remain-on-exit: once the
                 // exit is recorded and the input has gone quiet, everything has arrived.
-                if watch.tick() == crate::watch::Tick::AgentEnded {
+                if watch.tick() == crate::watch::Tick::AgentEnded && !input_pending(0) {
                     break;
                 }
                 continue;
@@ -90,6 +90,13 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let _ = std::fs::remove_file(paths.wake_fifo());
     let _ = crate::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
+}
+
+/// Whether the input has bytes (or EOF) ready right now.
+fn input_pending(fd: libc::c_int) -> bool {
+    let mut pfd = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no wait.
+    unsafe { libc::poll(&mut pfd, 1, 0) > 0 }
 }
 
 /// Wait (up to `timeout`) until the sink of an ended session has written everything.

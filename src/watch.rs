@@ -55,6 +55,8 @@ pub struct Watch {
     idle_seen: Option<Instant>,
     stuck_checked: bool,
     idle_stopped: bool,
+    /// Times the agent was found ended with its pane still alive (tmux still reading it).
+    ended_checks: u32,
     checkpoint_mtimes: Vec<Option<SystemTime>>,
     tmux: Option<Tmux>,
     event_line: Vec<u8>,
@@ -91,6 +93,7 @@ impl Watch {
             idle_seen: None,
             stuck_checked: false,
             idle_stopped: false,
+            ended_checks: 0,
             checkpoint_mtimes: vec![None; crate::checkpoints::FILES.len()],
             tmux: None,
             event_line: Vec::new(),
@@ -111,6 +114,10 @@ impl Watch {
         };
         if self.settle_pending {
             wake = wake.min(SETTLE.saturating_sub(since).max(Duration::from_millis(10)));
+        }
+        if self.ended_checks > 0 {
+            // Ended, pane not yet dead: tmux is about to finish with it.
+            wake = wake.min(Duration::from_millis(50));
         }
         if let Some(seen) = self.idle_seen {
             wake = wake.min(IDLE_CONFIRM.saturating_sub(seen.elapsed()).max(Duration::from_millis(10)));
@@ -153,7 +160,17 @@ impl Watch {
         self.refresh_record();
         if self.record.as_ref().map(|r| r.ended_at.is_some()).unwrap_or(false) {
             self.save_checkpoints();
-            return Tick::AgentEnded;
+            // The exit is recorded a moment before tmux has read the pane's last output. tmux
+            // destroys a pane only once its pipe is flushed, so a dead pane (or a gone server)
+            // means everything is in our input.
+            // A process the agent left behind may hold the pane open for good: after two
+            // seconds of quiet, what it prints is no longer the agent's.
+            let long_quiet = self.ended_checks >= 40 && self.last_output.elapsed() >= Duration::from_secs(2);
+            if long_quiet || self.pane_gone() {
+                return Tick::AgentEnded;
+            }
+            self.ended_checks += 1;
+            return Tick::Running;
         }
         self.save_checkpoints();
         let since = self.last_output.elapsed();
@@ -216,6 +233,23 @@ impl Watch {
         let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
         if waiting && self.record.as_ref().map(|r| r.checkpoint_dir.join("RISKS.md").exists()).unwrap_or(false) {
             self.apply(Evidence::RisksWritten, Some("RISKS.md written"));
+        }
+    }
+
+    /// Whether tmux has finished with the agent's pane: dead, gone, or the server gone.
+    fn pane_gone(&mut self) -> bool {
+        let Some(record) = self.record.as_ref() else { return true };
+        if record.tmux.pane_id.is_empty() {
+            return true;
+        }
+        if self.tmux.is_none() {
+            let Some(socket) = record.socket.clone() else { return true };
+            self.tmux = Tmux::discover(Server::Path(socket)).ok();
+        }
+        let Some(tmux) = self.tmux.as_ref() else { return true };
+        match tmux.run(&tmux_cmd!["display-message", "-p", "-t", record.tmux.pane_id, "#{pane_dead}"]) {
+            Ok(out) => out.trim() == "1",
+            Err(_) => true,
         }
     }
 
