@@ -81,7 +81,7 @@ pub fn record_exit(
     signal: Option<i32>,
     at: Option<DateTime<Utc>>,
 ) -> Result<Record> {
-    let (record, changed) = store.update(name, |r| {
+    let (record, changed) = store.transition_with(name, Source::Exit, |r| {
         if r.ended_at.is_some() {
             return None;
         }
@@ -89,15 +89,10 @@ pub fn record_exit(
         r.exit_signal = signal;
         r.ended_at = Some(at.unwrap_or_else(Utc::now));
         let (state, detail) = exit_outcome(r.stop_requested_at.is_some(), status, signal);
-        crate::session::apply_transition(r, state, &detail, Source::Exit);
         let note = if state == State::Stopped { r.stop_note.clone() } else { None };
         Some((state, detail, note))
     })?;
-    if let Some((state, detail, note)) = changed {
-        store.append_event(
-            name,
-            &crate::session::Event { at: record.state_at, state, detail, source: Source::Exit, note },
-        )?;
+    if changed {
         crate::status::push(store, &record, true);
         crate::sink::wake(&store.paths(name));
     }
@@ -276,39 +271,9 @@ mod tests {
     use super::*;
 
     fn record(pane_id: &str, state: State) -> Record {
-        let now = Utc::now();
-        Record {
-            schema: 1,
-            name: "n".into(),
-            task: "n".into(),
-            agent: "cmd".into(),
-            dir: "/".into(),
-            command: vec!["x".into()],
-            created_at: now,
-            state,
-            detail: String::new(),
-            state_source: Source::Command,
-            state_at: now,
-            tmux: crate::session::TmuxIds { pane_id: pane_id.into(), ..Default::default() },
-            socket: None,
-            width: 80,
-            height: 24,
-            checkpoint_dir: "/".into(),
-            log_settings: crate::session::LogSettings { max_size: 0, keep: 0, redact: vec![] },
-            detect: Default::default(),
-            ended_at: None,
-            exit_code: None,
-            exit_signal: None,
-            stop_requested_at: None,
-            stop_note: None,
-            worktree: None,
-            attempt: None,
-            last_message: None,
-            thread_id: None,
-            goal: None,
-            base_commit: None,
-            approved_at: None,
-        }
+        let mut r = crate::session::sample_record("n", "cmd", state);
+        r.tmux.pane_id = pane_id.into();
+        r
     }
 
     fn pane(dead: bool, status: Option<i32>, pipe: bool) -> PaneInfo {

@@ -312,14 +312,29 @@ impl Store {
         source: Source,
         note: Option<String>,
     ) -> Result<Record> {
+        let (record, _) = self.transition_with(name, source, |r| {
+            (r.state != state || r.detail != detail).then(|| (state, detail.to_string(), note))
+        })?;
+        Ok(record)
+    }
+
+    /// The one way a state changes: under the session's lock, `decide` looks at the record
+    /// (and may set other fields of it) and returns the new state, detail and note, or None to
+    /// leave it be. A change is stamped, saved and appended to the event log. Returns the
+    /// record and whether it changed.
+    pub fn transition_with(
+        &self,
+        name: &str,
+        source: Source,
+        decide: impl FnOnce(&mut Record) -> Option<(State, String, Option<String>)>,
+    ) -> Result<(Record, bool)> {
         let _guard = self.lock_session(name)?;
         let mut record = self.load(name)?;
-        if record.state != state || record.detail != detail {
-            apply_transition(&mut record, state, detail, source);
-            self.save(&record)?;
-            self.append_event(name, &Event { at: record.state_at, state, detail: detail.into(), source, note })?;
-        }
-        Ok(record)
+        let Some((state, detail, note)) = decide(&mut record) else { return Ok((record, false)) };
+        apply_transition(&mut record, state, &detail, source);
+        self.save(&record)?;
+        self.append_event(name, &Event { at: record.state_at, state, detail, source, note })?;
+        Ok((record, true))
     }
 
     pub fn append_event(&self, name: &str, event: &Event) -> Result<()> {
@@ -355,11 +370,49 @@ impl Store {
     }
 }
 
-pub fn apply_transition(record: &mut Record, state: State, detail: &str, _source: Source) {
+fn apply_transition(record: &mut Record, state: State, detail: &str, source: Source) {
     record.state = state;
     record.detail = detail.to_string();
-    record.state_source = _source;
+    record.state_source = source;
     record.state_at = Utc::now();
+}
+
+/// A plain record for unit tests.
+#[cfg(test)]
+pub fn sample_record(name: &str, agent: &str, state: State) -> Record {
+    let now = Utc::now();
+    Record {
+        schema: SCHEMA_VERSION,
+        name: name.into(),
+        task: name.rsplit('-').next().unwrap_or(name).into(),
+        agent: agent.into(),
+        dir: "/".into(),
+        command: vec![agent.into()],
+        created_at: now,
+        state,
+        detail: String::new(),
+        state_source: Source::Command,
+        state_at: now,
+        tmux: TmuxIds::default(),
+        socket: None,
+        width: 80,
+        height: 24,
+        checkpoint_dir: "/".into(),
+        log_settings: LogSettings { max_size: 0, keep: 0, redact: vec![] },
+        detect: DetectSettings::default(),
+        ended_at: None,
+        exit_code: None,
+        exit_signal: None,
+        stop_requested_at: None,
+        stop_note: None,
+        worktree: None,
+        attempt: None,
+        last_message: None,
+        thread_id: None,
+        goal: None,
+        base_commit: None,
+        approved_at: None,
+    }
 }
 
 fn lock_file(path: &Path) -> Result<File> {

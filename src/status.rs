@@ -224,15 +224,7 @@ mod tests {
     use super::*;
 
     fn rec(task: &str, state: State) -> Record {
-        let mut r: Record = serde_json::from_value(serde_json::json!({
-            "schema": 1, "name": format!("codex-{task}"), "task": task, "agent": "codex", "dir": "/",
-            "command": ["codex"], "created_at": "2026-01-01T00:00:00Z", "state": state,
-            "state_source": "command", "state_at": "2026-01-01T00:00:00Z", "width": 80, "height": 24,
-            "checkpoint_dir": "/", "log_settings": {"max_size": 0, "keep": 0, "redact": []},
-        }))
-        .unwrap();
-        r.state = state;
-        r
+        crate::session::sample_record(&format!("codex-{task}"), "codex", state)
     }
 
     #[test]

@@ -3,31 +3,20 @@
 //! sink, `minder notify`, the exit) goes through here.
 
 use crate::detect::{next_state, Evidence};
-use crate::session::{apply_transition, Event, Record, State, Store};
+use crate::session::{Record, State, Store};
 use anyhow::Result;
 
 /// Apply one piece of evidence; returns the record if the state changed.
 pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String>) -> Result<Option<Record>> {
-    let changed = {
-        let _guard = store.lock_session(name)?;
-        let mut record = store.load(name)?;
-        if record.ended_at.is_some() {
-            return Ok(None);
+    let (record, changed) = store.transition_with(name, evidence.source(), |r| {
+        if r.ended_at.is_some() {
+            return None;
         }
-        match next_state(record.state, &record.detail, evidence) {
-            None => None,
-            Some((state, detail)) => {
-                apply_transition(&mut record, state, &detail, evidence.source());
-                store.save(&record)?;
-                store.append_event(
-                    name,
-                    &Event { at: record.state_at, state, detail, source: evidence.source(), note },
-                )?;
-                Some(record)
-            }
-        }
-    };
-    let Some(record) = changed else { return Ok(None) };
+        next_state(r.state, &r.detail, evidence).map(|(state, detail)| (state, detail, note))
+    })?;
+    if !changed {
+        return Ok(None);
+    }
     // A finished turn with the risk summary written is done: review.
     if record.state == State::Waiting && record.checkpoint_dir.join("RISKS.md").exists() {
         if let Some(r) = apply(store, name, &Evidence::RisksWritten, Some("RISKS.md written".into()))? {

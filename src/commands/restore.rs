@@ -105,13 +105,8 @@ mod tests {
     use crate::config::Config;
 
     fn record(agent: &str, command: &[&str], thread: Option<&str>) -> Record {
-        let mut r: Record = serde_json::from_value(serde_json::json!({
-            "schema": 1, "name": "n", "task": "n", "agent": agent, "dir": "/", "command": command,
-            "created_at": "2026-01-01T00:00:00Z", "state": "lost", "state_source": "tmux",
-            "state_at": "2026-01-01T00:00:00Z", "width": 80, "height": 24, "checkpoint_dir": "/",
-            "log_settings": {"max_size": 0, "keep": 0, "redact": []},
-        }))
-        .unwrap();
+        let mut r = crate::session::sample_record("n", agent, State::Lost);
+        r.command = command.iter().map(|s| s.to_string()).collect();
         r.thread_id = thread.map(str::to_string);
         r
     }

@@ -5,7 +5,7 @@
 use crate::app::Ctx;
 use crate::cli::{ApproveArgs, RejectArgs, ReviewArgs};
 use crate::live::{self, Observed};
-use crate::session::{Event, Record, Source, State};
+use crate::session::{Record, Source, State};
 use crate::view::{self, paint};
 use anyhow::{anyhow, Result};
 use chrono::Utc;
@@ -276,15 +276,10 @@ fn full_diff(record: &Record) -> Result<()> {
 
 pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
-    let record = {
-        let _lock = ctx.store.lock_session(&name)?;
-        let mut r = ctx.store.load(&name)?;
+    let (record, _) = ctx.store.transition_with(&name, Source::Command, |r| {
         r.approved_at = Some(Utc::now());
-        crate::session::apply_transition(&mut r, State::Approved, "", Source::Command);
-        ctx.store.save(&r)?;
-        ctx.store.append_event(&name, &Event { at: r.state_at, state: State::Approved, detail: String::new(), source: Source::Command, note: args.note.clone() })?;
-        r
-    };
+        Some((State::Approved, String::new(), args.note.clone()))
+    })?;
     crate::status::push(&ctx.store, &record, false);
     ctx.note(&format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" }));
     let hook = ctx.config.review.on_approve.trim();
@@ -313,15 +308,10 @@ pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
 pub fn reject(ctx: &Ctx, args: RejectArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = live::observe_one(ctx, &name)?;
-    let record = {
-        let _lock = ctx.store.lock_session(&name)?;
-        let mut r = ctx.store.load(&name)?;
+    let (record, _) = ctx.store.transition_with(&name, Source::Command, |r| {
         r.approved_at = None;
-        crate::session::apply_transition(&mut r, State::Rejected, "", Source::Command);
-        ctx.store.save(&r)?;
-        ctx.store.append_event(&name, &Event { at: r.state_at, state: State::Rejected, detail: String::new(), source: Source::Command, note: args.note.clone() })?;
-        r
-    };
+        Some((State::Rejected, String::new(), args.note.clone()))
+    })?;
     crate::status::push(&ctx.store, &record, false);
     let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
     match (&args.note, alive) {
