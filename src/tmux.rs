@@ -337,6 +337,14 @@ pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
 }
 
 impl Tmux {
+    /// Whether tmux is done with `pane`: dead (kept by remain-on-exit), gone, or its server gone.
+    pub fn pane_finished(&self, pane: &str) -> bool {
+        match self.run(&tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead}"]) {
+            Ok(out) => out.trim() == "1",
+            Err(_) => true,
+        }
+    }
+
     /// Every pane of every session marked as minder's (`@minder` set). No server: empty list.
     pub fn list_minder_panes(&self) -> Result<Vec<PaneInfo>> {
         let cmd = tmux_cmd!["list-panes", "-a", "-f", "#{@minder}", "-F", PANE_FORMAT];

@@ -236,34 +236,31 @@ impl Watch {
         }
     }
 
-    /// Whether tmux has finished with the agent's pane: dead, gone, or the server gone.
-    fn pane_gone(&mut self) -> bool {
-        let Some(record) = self.record.as_ref() else { return true };
-        if record.tmux.pane_id.is_empty() {
-            return true;
-        }
-        if self.tmux.is_none() {
-            let Some(socket) = record.socket.clone() else { return true };
-            self.tmux = Tmux::discover(Server::Path(socket)).ok();
-        }
-        let Some(tmux) = self.tmux.as_ref() else { return true };
-        match tmux.run(&tmux_cmd!["display-message", "-p", "-t", record.tmux.pane_id, "#{pane_dead}"]) {
-            Ok(out) => out.trim() == "1",
-            Err(_) => true,
-        }
-    }
-
-    fn screen(&mut self) -> Option<String> {
+    /// tmux for the agent's server and its pane id, once both are recorded.
+    fn agent_pane(&mut self) -> Option<(&Tmux, String)> {
         let record = self.record.as_ref()?;
         if record.tmux.pane_id.is_empty() {
             return None;
         }
+        let pane = record.tmux.pane_id.clone();
         if self.tmux.is_none() {
-            let socket = record.socket.clone()?;
-            self.tmux = Tmux::discover(Server::Path(socket)).ok();
+            self.tmux = Tmux::discover(Server::Path(record.socket.clone()?)).ok();
         }
-        let tmux = self.tmux.as_ref()?;
-        tmux.run(&tmux_cmd!["capture-pane", "-p", "-t", record.tmux.pane_id]).ok()
+        Some((self.tmux.as_ref()?, pane))
+    }
+
+    /// Whether tmux has finished with the agent's pane: dead, gone, or the server gone. Before
+    /// `new` has recorded the pane (an agent that exits at once), the answer is "not yet".
+    fn pane_gone(&mut self) -> bool {
+        match self.agent_pane() {
+            Some((tmux, pane)) => tmux.pane_finished(&pane),
+            None => false,
+        }
+    }
+
+    fn screen(&mut self) -> Option<String> {
+        let (tmux, pane) = self.agent_pane()?;
+        tmux.run(&tmux_cmd!["capture-pane", "-p", "-t", pane]).ok()
     }
 
     fn apply(&mut self, evidence: Evidence, note: Option<&str>) {

@@ -71,7 +71,7 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
 /// the grace period; returns when the pane is dead or everything was tried.
 fn end_agent(tmux: &Tmux, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration) {
     let start = Instant::now();
-    let dead = || pane_dead(tmux, pane);
+    let dead = || tmux.pane_finished(pane);
     if !grace.is_zero() && !interrupt.is_empty() {
         let mut keys = tmux_cmd!["send-keys", "-t", pane];
         keys.extend(interrupt.iter().cloned());
@@ -89,13 +89,6 @@ fn end_agent(tmux: &Tmux, pane: &str, pid: Option<u32>, interrupt: &[String], gr
     }
     signal_group(pid, libc::SIGKILL);
     wait_until(Instant::now() + Duration::from_secs(2), &dead);
-}
-
-fn pane_dead(tmux: &Tmux, pane: &str) -> bool {
-    match tmux.run(&tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead}"]) {
-        Ok(out) => out.trim() == "1",
-        Err(_) => true, // the pane is gone
-    }
 }
 
 fn wait_until(deadline: Instant, done: &dyn Fn() -> bool) -> bool {
