@@ -85,7 +85,7 @@ pub enum Command {
     Demo(DemoArgs),
 }
 
-/// Start an agent in a new detached tmux session and print its name.
+/// Start an agent in a new detached tmux session and print its name
 ///
 /// The session runs in DIR (default: the current directory), logged from its first byte. The
 /// agent comes from --agent (default: `default_agent` in the config); `-- COMMAND...` replaces
@@ -144,7 +144,7 @@ pub struct NewArgs {
     pub command: Vec<String>,
 }
 
-/// List minder's sessions: live ones and those that need you.
+/// List minder's sessions: live ones and those that need you
 ///
 /// Ended sessions that need nothing more (stopped, approved) show with --all.
 #[derive(Args, Debug)]
@@ -157,7 +157,7 @@ pub struct LsArgs {
     pub all: bool,
 }
 
-/// Everything known of one session: metadata, state, exit, logs, events.
+/// Everything known of one session: metadata, state, exit, logs, events
 #[derive(Args, Debug)]
 pub struct ShowArgs {
     /// Session: full name, task, or a unique prefix
@@ -167,7 +167,7 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-/// Attach to a session (or switch to it, inside tmux).
+/// Attach to a session (or switch to it, inside tmux)
 ///
 /// With no NAME, the session that most needs attention: waiting, then review, then stuck, then
 /// the most recent.
@@ -177,7 +177,7 @@ pub struct AttachArgs {
     pub name: Option<String>,
 }
 
-/// Print a session's output without attaching.
+/// Print a session's output without attaching
 ///
 /// By default the clean text a person saw: colours stripped, carriage returns, backspaces and
 /// erases applied, so a progress bar ends as its final line. --raw prints the recorded bytes.
@@ -196,7 +196,7 @@ pub struct LogsArgs {
     pub raw: bool,
 }
 
-/// Type text into the agent and press Enter.
+/// Type text into the agent and press Enter
 ///
 /// The text is sent literally (no key names), long or multi-line text through a paste buffer,
 /// with the pause some agents need before Enter.
@@ -209,7 +209,7 @@ pub struct SendArgs {
     pub text: Vec<String>,
 }
 
-/// Stop a session: interrupt the agent, then end it after a grace period.
+/// Stop a session: interrupt the agent, then end it after a grace period
 ///
 /// Logs and checkpoints are kept; the state becomes `stopped`.
 #[derive(Args, Debug)]
@@ -224,7 +224,7 @@ pub struct StopArgs {
     pub note: Option<String>,
 }
 
-/// Remove a session's records, logs and worktree.
+/// Remove a session's records, logs and worktree
 ///
 /// Refuses a live session, or a worktree with uncommitted or unmerged work, without --force.
 #[derive(Args, Debug)]
@@ -239,8 +239,11 @@ pub struct RmArgs {
     pub keep_logs: bool,
 }
 
-/// The review report: goal, plan progress, latest status, risks, diff against the base, test
-/// artifacts, last output. With no NAME: the sessions that need review (attempts side by side).
+/// Show a session's review report, or the sessions that need review
+///
+/// The report: goal, plan progress, latest status, risks, diff against the base (uncommitted
+/// changes included), test artifacts, last output. With no NAME: the sessions that need review,
+/// attempts on the same brief side by side.
 #[derive(Args, Debug)]
 pub struct ReviewArgs {
     /// Session: full name, task, or a unique prefix
@@ -253,7 +256,9 @@ pub struct ReviewArgs {
     pub diff: bool,
 }
 
-/// Approve a session's work: it becomes `approved`, git push is allowed, `review.on_approve` runs.
+/// Approve a session's work: git push is allowed, `review.on_approve` runs
+///
+/// The state becomes `approved`.
 ///
 /// on_approve runs with MINDER_SESSION, MINDER_DIR, MINDER_WORKTREE, MINDER_BRANCH and
 /// MINDER_NOTE set, in the session's directory.
@@ -266,7 +271,7 @@ pub struct ApproveArgs {
     pub note: Option<String>,
 }
 
-/// Reject a session's work and send the note to the agent as its next input.
+/// Reject a session's work and send the note to the agent as its next input
 ///
 /// The state becomes `rejected`, and `working` again once the agent resumes.
 #[derive(Args, Debug)]
@@ -278,7 +283,7 @@ pub struct RejectArgs {
     pub note: Option<String>,
 }
 
-/// Entry point for agent hooks: record an event and update the state at once.
+/// Entry point for agent hooks: record an event and update the state at once
 ///
 /// The event is the last argument (Codex `notify`) or JSON on stdin (Codex and Claude Code
 /// hooks). The session is --session, else $MINDER_SESSION, else the one owning $TMUX_PANE.
@@ -293,7 +298,7 @@ pub struct NotifyArgs {
     pub session: Option<String>,
 }
 
-/// Block until every session reaches one of the states.
+/// Block until every session reaches one of the states
 ///
 /// Exit 0 when all reached one, 1 when a session failed or was lost (or is gone), 124 on
 /// timeout. `exit` means the agent ended, whatever its state.
@@ -312,7 +317,7 @@ pub struct WaitArgs {
     pub timeout: Option<String>,
 }
 
-/// Print the status-line segment (tmux style markup) for the agents on this tmux server.
+/// Print the status-line segment (tmux style markup) for the agents on this tmux server
 ///
 /// The tmux plugin shows it without running minder on each refresh: minder pushes it into the
 /// global option @minder-status whenever a state changes.
@@ -326,8 +331,11 @@ pub struct StatusLineArgs {
     pub summary: bool,
 }
 
-/// Apply log retention: remove ended sessions (records, logs, clean worktrees) whose last
-/// activity is older than `logs.retention`, and rotated logs past it. Never a live session.
+/// Remove ended sessions and old logs past `logs.retention`
+///
+/// Ended sessions (records, logs, clean worktrees) whose last activity is older than
+/// `logs.retention` are removed, and rotated logs past it. Never a live session, never a
+/// worktree with unsaved work.
 #[derive(Args, Debug)]
 pub struct GcArgs {
     /// Only say what would be removed
@@ -335,9 +343,9 @@ pub struct GcArgs {
     pub dry_run: bool,
 }
 
-/// Re-create sessions that were lost (tmux server killed, reboot) with their profile's resume
-/// command, in their directory or worktree, appending to the same log.
+/// Re-create lost sessions (tmux server killed, reboot) with their resume command
 ///
+/// Each comes back in its directory or worktree, appending to the same log.
 /// Codex resumes its own thread (`codex resume <id>`) when a hook reported it, else
 /// `codex resume --last`; a plain command runs again. With no NAME, every lost session.
 #[derive(Args, Debug)]
@@ -346,11 +354,11 @@ pub struct RestoreArgs {
     pub names: Vec<String>,
 }
 
-/// Check tmux, config, state dir, plugin and agent commands, and say what to do.
+/// Check tmux, config, state dir, plugin and agent commands, and say what to do
 #[derive(Args, Debug)]
 pub struct DoctorArgs {}
 
-/// Print shell completions.
+/// Print shell completions
 ///
 /// bash:  minder completions bash > ~/.local/share/bash-completion/completions/minder
 /// zsh:   minder completions zsh > "${fpath[1]}/_minder"
