@@ -107,9 +107,11 @@ fn risks_written_while_waiting_is_review_and_every_checkpoint_version_is_kept() 
     assert_eq!(statuses, ["status 1\n", "status 2\n", "status 3\n"]);
     assert_eq!(history.iter().filter(|(f, _)| f == "PLAN.md").count(), 2);
     assert!(history.iter().any(|(f, _)| f == "RISKS.md"));
-    // Answering it and ending cleanly keeps it in review.
+    // Answering it and ending cleanly keeps it in review, now from the exit.
     env.run(&["send", "f", "y"]);
-    let s = env.wait_state("f", "review", T);
+    wait_for("the exit", T, || env.show("f")["exit_code"] == 0);
+    let s = env.show("f");
+    assert_eq!(s["state"], "review");
     assert_eq!(s["state_source"], "exit");
 }
 
