@@ -152,3 +152,18 @@ fn racing_commands_leave_no_corrupt_record_and_no_orphan_session() {
         }
     }
 }
+
+#[test]
+fn an_agent_that_ignores_hangups_does_not_outlive_its_server() {
+    let env = Env::new();
+    let pidfile = env.path("agent.pid");
+    let script = format!("trap '' HUP INT TERM; echo $$ > '{}'; while :; do sleep 1; done", pidfile.display());
+    env.run(&["new", "deaf", "--", "sh", "-c", &script]);
+    wait_for("agent pid", T, || std::fs::read_to_string(&pidfile).map(|s| s.ends_with('\n')).unwrap_or(false));
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let server = env.server_pid().unwrap();
+    std::process::Command::new("kill").args(["-KILL", &server.to_string()]).status().unwrap();
+    // SAFETY: signal 0 only asks whether the process exists.
+    wait_for("the deaf agent to end", Duration::from_secs(15), || unsafe { libc::kill(pid, 0) } != 0);
+    assert_eq!(env.state("deaf"), "lost");
+}

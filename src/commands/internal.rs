@@ -112,6 +112,7 @@ pub fn exec(args: ExecArgs) -> Result<()> {
         }
     };
     AGENT_PID.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
+    escalate_after_hangup();
     let status = loop {
         match child.wait() {
             Ok(s) => break s,
@@ -140,11 +141,50 @@ pub fn exec(args: ExecArgs) -> Result<()> {
 }
 
 static AGENT_PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// After a hangup (the pane is gone: its server died, or it was killed), an agent that ignores
+/// SIGHUP must not run on unseen — `restore` would start a second one. A watchdog gives it
+/// `HANGUP_GRACE`, then SIGTERM, then SIGKILL, to the agent and its process group.
+const HANGUP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Write end of the pipe the SIGHUP handler pokes to wake the watchdog (no polling).
+static HANGUP_PIPE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+fn escalate_after_hangup() {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: a valid two-int array for pipe(2).
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return;
+    }
+    HANGUP_PIPE.store(fds[1], std::sync::atomic::Ordering::SeqCst);
+    let read_fd = fds[0];
+    std::thread::spawn(move || {
+        let mut byte = [0u8; 1];
+        // Blocks until the handler writes (or the process ends), unless the hangup came first.
+        if !HANGUP.load(std::sync::atomic::Ordering::SeqCst)
+        // SAFETY: reading one byte into a valid buffer.
+        {
+            while unsafe { libc::read(read_fd, byte.as_mut_ptr().cast(), 1) } < 0 {}
+        }
+        let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
+        for sig in [libc::SIGTERM, libc::SIGKILL] {
+            std::thread::sleep(HANGUP_GRACE);
+            // SAFETY: kill(2) on our own child; its process group is ours (we are the pane's
+            // session leader), so signal the child itself, not the group (that would include us).
+            unsafe { libc::kill(pid, sig) };
+        }
+    });
+}
 static HANGUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn forward(sig: libc::c_int) {
     if sig == libc::SIGHUP {
         HANGUP.store(true, std::sync::atomic::Ordering::SeqCst);
+        let fd = HANGUP_PIPE.load(std::sync::atomic::Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: write(2) is async-signal-safe; one byte from a static buffer.
+            unsafe { libc::write(fd, b"h".as_ptr().cast(), 1) };
+        }
     }
     if sig == libc::SIGHUP || sig == libc::SIGTERM {
         let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
