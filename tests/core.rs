@@ -474,3 +474,15 @@ fn state_dir_with_format_characters_still_logs_and_records_exits() {
     assert_eq!(String::from_utf8_lossy(&logs.stdout), "quoted\n");
     assert!(state.join("sessions/cmd-q/logs/output.log").exists());
 }
+
+#[test]
+fn a_failed_new_leaves_nothing_behind() {
+    let env = Env::new();
+    // A tmux session of the same name that minder did not create makes tmux refuse.
+    env.tmux_out(&["new-session", "-d", "-s", "cmd-taken", "sleep 30"]);
+    let err = env.fail(&["new", "taken", "--goal", "anything", "--", "sleep", "1"], 1);
+    assert!(err.contains("minder did not create"), "{err}");
+    assert!(!env.work().join(".minder/cmd-taken").exists(), "checkpoint folder left behind");
+    assert!(!env.state_dir().join("sessions/cmd-taken").exists(), "records left behind");
+    assert!(env.ls(true).is_empty());
+}

@@ -224,6 +224,9 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     match result {
         Ok(record) => Ok(record),
         Err(e) => {
+            // Leave nothing behind: the checkpoint folder we made, the worktree, the records.
+            let checkpoint_dir = plan.dir.join(".minder").join(&plan.name);
+            let _ = std::fs::remove_dir_all(&checkpoint_dir);
             if let Ok(r) = store.load(&plan.name) {
                 if let Some(wt) = &r.worktree {
                     let _ = crate::worktree::remove(wt, true);
