@@ -191,9 +191,14 @@ pub fn server_answers(socket: &std::path::Path) -> bool {
 pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
     let path = ctx.store.paths(name).root.join("sink.pid");
     let Ok(text) = std::fs::read_to_string(path) else { return true };
-    let Ok(pid) = text.trim().parse::<libc::pid_t>() else { return true };
+    let Ok(pid) = text.trim().parse::<u32>() else { return true };
+    pid_alive(pid)
+}
+
+/// Whether a process with this pid exists (signal 0: nothing is sent).
+pub fn pid_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only asks whether the process exists.
-    pid > 1 && unsafe { libc::kill(pid, 0) } == 0
+    pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }
 
 fn owned(ctx: &Ctx, p: &PaneInfo) -> bool {

@@ -19,6 +19,17 @@ pub enum Server {
     Path(PathBuf),
 }
 
+/// The socket of the tmux server we are inside, from `$TMUX` (`path,pid,session`; the path
+/// itself may hold commas, so the last two fields are split off from the right).
+pub fn socket_from_env() -> Option<PathBuf> {
+    socket_of_tmux_var(&std::env::var("TMUX").ok()?)
+}
+
+fn socket_of_tmux_var(value: &str) -> Option<PathBuf> {
+    let path = value.rsplitn(3, ',').last().filter(|p| !p.is_empty())?;
+    Some(PathBuf::from(path))
+}
+
 impl Server {
     /// The socket this server listens on, worked out as tmux does (`-S` path; `-L` name or
     /// `default` under `$TMUX_TMPDIR` (or /tmp) `/tmux-UID/`; inside tmux, `$TMUX`), without
@@ -35,10 +46,7 @@ impl Server {
         match self {
             Server::Path(p) => p.clone(),
             Server::Name(n) => under_tmpdir(n),
-            Server::Default => match std::env::var("TMUX").ok().and_then(|t| t.split(',').next().filter(|s| !s.is_empty()).map(PathBuf::from)) {
-                Some(p) => p,
-                None => under_tmpdir("default"),
-            },
+            Server::Default => socket_from_env().unwrap_or_else(|| under_tmpdir("default")),
         }
     }
 }
@@ -369,6 +377,13 @@ mod tests {
         assert!(parse_version("tmux 3.1c").unwrap() < Version { major: 3, minor: 2 });
         assert!(parse_version("tmux master").unwrap().at_least(3, 2));
         assert_eq!(parse_version("garbage"), None);
+    }
+
+    #[test]
+    fn socket_of_the_tmux_variable() {
+        assert_eq!(socket_of_tmux_var("/tmp/tmux-0/default,123,4"), Some(PathBuf::from("/tmp/tmux-0/default")));
+        assert_eq!(socket_of_tmux_var("/tmp/a,b/sock,123,4"), Some(PathBuf::from("/tmp/a,b/sock")));
+        assert_eq!(socket_of_tmux_var(""), None);
     }
 
     #[test]

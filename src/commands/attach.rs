@@ -7,7 +7,6 @@ use crate::session::{Record, State};
 use crate::tmux::session_target;
 use crate::tmux_cmd;
 use anyhow::{anyhow, Result};
-use std::path::PathBuf;
 
 /// Attention order for `attach` with no name: lower first.
 pub fn attention_rank(state: State) -> u8 {
@@ -41,13 +40,6 @@ fn pick(ctx: &Ctx) -> Result<Record> {
         .ok_or_else(|| anyhow!("no session to attach to (see `minder ls`, or start one with `minder new`)"))
 }
 
-/// The socket of the tmux server we are inside, from `$TMUX` (`path,pid,session`).
-fn current_server_socket() -> Option<PathBuf> {
-    let tmux = std::env::var("TMUX").ok().filter(|t| !t.is_empty())?;
-    let path = tmux.rsplitn(3, ',').last()?;
-    Some(PathBuf::from(path))
-}
-
 pub fn attach_to(ctx: &Ctx, record: &Record) -> Result<()> {
     let tmux = ctx.tmux_for(record)?;
     let target = session_target(&record.name);
@@ -57,7 +49,7 @@ pub fn attach_to(ctx: &Ctx, record: &Record) -> Result<()> {
             record.name, record.state, record.name
         ));
     }
-    let inside = current_server_socket();
+    let inside = crate::tmux::socket_from_env();
     let same_server = match (&inside, &record.socket) {
         (Some(a), Some(b)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
         _ => false,

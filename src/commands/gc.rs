@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
     let _all = ctx.store.lock_all()?;
     for obs in live::observe(ctx)? {
         let r = &obs.record;
-        let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
+        let alive = obs.alive();
         let ended = r.ended_at.is_some() || matches!(r.state, State::Lost | State::Stopped);
         if alive || !ended {
             // A live session keeps its current log; only rotated files past retention go.

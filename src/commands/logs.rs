@@ -6,7 +6,6 @@ use crate::cli::LogsArgs;
 use crate::logfile;
 use crate::render::Renderer;
 use anyhow::Result;
-use std::collections::VecDeque;
 use std::io::Write;
 
 pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
@@ -72,23 +71,22 @@ pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
             renderer.finish(&mut out)?;
         }
         (false, Some(n)) => {
-            // Render a generous raw tail (cursor moves may reach a few lines up), keep n lines.
-            let raw = logfile::tail_bytes(&dir, n + h as usize).map_err(ctx_err)?;
-            let text = crate::render::render_to_string(&raw, w, h);
-            let mut last: VecDeque<&str> = VecDeque::with_capacity(n);
-            for line in text.lines() {
-                if last.len() == n {
-                    last.pop_front();
-                }
-                last.push_back(line);
-            }
-            for line in last {
+            for line in last_lines(&dir, w, h, n).map_err(ctx_err)? {
                 writeln!(out, "{line}")?;
             }
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// The last `n` lines of clean text: a generous raw tail is rendered (cursor moves may reach a
+/// few lines up) and its last `n` lines kept.
+pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> std::io::Result<Vec<String>> {
+    let raw = logfile::tail_bytes(dir, n + height as usize)?;
+    let text = crate::render::render_to_string(&raw, width, height);
+    let lines: Vec<&str> = text.lines().collect();
+    Ok(lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect())
 }
 
 /// Adapter: bytes written to it are fed to the renderer, whose lines go to `out`.

@@ -164,25 +164,14 @@ fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf> {
     Ok(canon)
 }
 
-fn git_output(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
 fn project_name(dir: &Path) -> String {
-    let top = git_output(dir, &["rev-parse", "--show-toplevel"]).map(PathBuf::from);
+    let top = crate::worktree::toplevel(dir).ok();
     let top = top.as_deref().unwrap_or(dir);
     top.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
 }
 
 fn git_branch(dir: &Path) -> String {
-    git_output(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).unwrap_or_default()
+    crate::worktree::git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
 /// Claim the name, write the record, start the session. On any failure nothing is left behind.

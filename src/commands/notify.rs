@@ -53,7 +53,7 @@ fn session_of(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
         return Ok(names.contains(&name).then_some(name));
     }
     let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(None) };
-    let socket = std::env::var("TMUX").ok().and_then(|t| t.split(',').next().map(std::path::PathBuf::from));
+    let socket = crate::tmux::socket_from_env();
     for record in ctx.store.load_all()? {
         if record.tmux.pane_id == pane && (socket.is_none() || record.socket == socket) {
             return Ok(Some(record.name));

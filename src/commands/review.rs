@@ -81,10 +81,7 @@ fn artifacts(record: &Record) -> Vec<String> {
 
 fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
     let dir = ctx.store.paths(&record.name).logs();
-    let raw = crate::logfile::tail_bytes(&dir, n + record.height as usize).unwrap_or_default();
-    let text = crate::render::render_to_string(&raw, record.width.max(20), record.height.max(5));
-    let lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[lines.len().saturating_sub(n)..].to_vec()
+    crate::commands::logs::last_lines(&dir, record.width.max(20), record.height.max(5), n).unwrap_or_default()
 }
 
 /// The report for one session, as JSON (the text view prints the same fields).
@@ -313,7 +310,7 @@ pub fn reject(ctx: &Ctx, args: RejectArgs) -> Result<()> {
         Some((State::Rejected, String::new(), args.note.clone()))
     })?;
     crate::status::push(&ctx.store, &record, false);
-    let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
+    let alive = obs.alive();
     match (&args.note, alive) {
         (Some(note), true) => {
             let delay = crate::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();

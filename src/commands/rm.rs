@@ -20,7 +20,7 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
 /// holds the state dir's lock.
 pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> Result<()> {
     let name = obs.record.name.clone();
-    let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
+    let alive = obs.alive();
     if alive && !force {
         return Err(anyhow!(
             "session `{name}` is still running (`minder stop {name}` first, or `minder rm --force {name}`)"

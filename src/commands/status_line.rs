@@ -13,7 +13,7 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
         // No tmux call at login: a session whose pane process is gone (a reboot) is shown lost.
         let mut records = ctx.store.load_all()?;
         for r in &mut records {
-            let gone = r.tmux.pane_pid.map(|p| !pid_alive(p)).unwrap_or(false);
+            let gone = r.tmux.pane_pid.map(|p| !crate::live::pid_alive(p)).unwrap_or(false);
             if r.state.is_live() && gone {
                 r.state = crate::session::State::Lost;
             }
@@ -52,9 +52,4 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
     }
     crate::outln!("{segment}");
     Ok(())
-}
-
-fn pid_alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }

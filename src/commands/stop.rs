@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
 pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
     let record = &obs.record;
     let tmux = ctx.tmux_for(record)?;
-    let alive = obs.pane.as_ref().map(|p| !p.dead).unwrap_or(false);
+    let alive = obs.alive();
     if alive {
         ctx.store.update(&record.name, |r| {
             r.stop_requested_at = Some(Utc::now());
