@@ -205,7 +205,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
         };
         store.append_event(&record.name, &created)
     });
-    let result = saved.and_then(|()| prepare(ctx, &mut plan, record)).and_then(|record| {
+    let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
         let facts = crate::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
         launch(ctx, &record, Some(facts))
@@ -214,9 +214,8 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
         Ok(record) => Ok(record),
         Err(e) => {
             // Leave nothing behind: the checkpoint folder we made, the worktree, the records.
-            let checkpoint_dir = plan.dir.join(".minder").join(&plan.name);
-            let _ = std::fs::remove_dir_all(&checkpoint_dir);
             if let Ok(r) = store.load(&plan.name) {
+                let _ = std::fs::remove_dir_all(&r.checkpoint_dir);
                 if let Some(wt) = &r.worktree {
                     let _ = crate::worktree::remove(wt, true);
                 }
@@ -228,7 +227,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
 }
 
 /// After the name is claimed: the worktree, the brief, the final argv, the base for diffs.
-fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
+fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
     if let Some(wp) = &plan.worktree {
         let path = if ctx.config.worktree.dir.is_empty() {
             ctx.store.state_dir.join("worktrees").join(&plan.name)
@@ -251,9 +250,7 @@ fn prepare(ctx: &Ctx, plan: &mut Plan, mut record: Record) -> Result<Record> {
             command.push(crate::brief::instruction(&record.checkpoint_dir));
         }
     }
-    plan.dir = record.dir.clone();
-    plan.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
-    record.command = plan.command.clone();
+    record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
     // Not saved here: `launch` records these fields together with where the session runs.
     Ok(record)
 }
