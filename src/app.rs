@@ -1,9 +1,10 @@
 //! What every command shares: the loaded config, the store of records, how to reach tmux, and
 //! how to talk to the person (colour, quiet).
 
-use crate::config::Config;
-use crate::naming::{self, Known, ResolveError};
-use crate::session::{Record, Store};
+use crate::domain::config::Config;
+use crate::domain::naming::{self, Known, ResolveError};
+use crate::domain::record::Record;
+use crate::store::Store;
 use crate::tmux::{Server, Tmux};
 use anyhow::{anyhow, Result};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ impl Ctx {
         Ok(Ctx {
             config,
             config_path,
-            store: Store::new(crate::paths::state_dir()),
+            store: Store::new(crate::store::paths::state_dir()),
             server,
             color,
             quiet,

@@ -2,8 +2,9 @@
 
 use crate::app::Ctx;
 use crate::cli::AttachArgs;
-use crate::live;
-use crate::session::{Record, State};
+use crate::ops::reconcile;
+use crate::domain::record::Record;
+use crate::domain::state::State;
 use crate::tmux::session_target;
 use crate::tmux_cmd;
 use anyhow::{anyhow, Result};
@@ -22,7 +23,7 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<()> {
     let record = match args.name {
         Some(q) => {
             let name = ctx.resolve(&q)?;
-            live::observe_one(ctx, &name)?.record
+            reconcile::observe_one(ctx, &name)?.record
         }
         None => pick(ctx)?,
     };
@@ -31,7 +32,7 @@ pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<()> {
 
 /// The session that most needs attention among those still in tmux.
 fn pick(ctx: &Ctx) -> Result<Record> {
-    let mut candidates: Vec<_> = live::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
+    let mut candidates: Vec<_> = reconcile::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
     candidates.sort_by_key(|o| (attention_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
     candidates
         .into_iter()

@@ -2,7 +2,7 @@
 
 use crate::app::Ctx;
 use crate::cli::DoctorArgs;
-use crate::view::paint;
+use crate::ops::present::paint;
 use anyhow::{anyhow, Result};
 use std::os::unix::fs::PermissionsExt;
 
@@ -68,14 +68,14 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
         }
     }
 
-    let mut names: Vec<String> = crate::agents::builtin_names().iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = crate::domain::agents::builtin_names().iter().map(|s| s.to_string()).collect();
     names.extend(ctx.config.agents.keys().cloned());
     names.sort();
     names.dedup();
     for name in names {
-        let Ok(p) = crate::agents::profile(&ctx.config, &name) else { continue };
+        let Ok(p) = crate::domain::agents::profile(&ctx.config, &name) else { continue };
         let Some(bin) = p.command.first() else { continue };
-        if bin == crate::agents::SELF_EXE {
+        if bin == crate::domain::agents::SELF_EXE {
             continue;
         }
         match which::which(bin) {

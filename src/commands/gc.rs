@@ -4,8 +4,8 @@
 
 use crate::app::Ctx;
 use crate::cli::GcArgs;
-use crate::live;
-use crate::session::State;
+use crate::ops::reconcile;
+use crate::domain::state::State;
 use anyhow::Result;
 use chrono::Utc;
 use std::time::{Duration, SystemTime};
@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
     let verb = if args.dry_run { "would remove" } else { "removed" };
     let mut removed = 0;
     let _all = ctx.store.lock_all()?;
-    for obs in live::observe(ctx)? {
+    for obs in reconcile::observe(ctx)? {
         let r = &obs.record;
         let alive = obs.alive();
         let ended = r.ended_at.is_some() || matches!(r.state, State::Lost | State::Stopped);
@@ -25,12 +25,12 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
             removed += prune_rotated(ctx, &r.name, retention, args.dry_run, verb)?;
             continue;
         }
-        let last = crate::view::last_activity(ctx, r).max(r.ended_at.unwrap_or(r.state_at));
+        let last = crate::ops::present::last_activity(ctx, r).max(r.ended_at.unwrap_or(r.state_at));
         if last > cutoff {
             continue;
         }
         if let Some(wt) = &r.worktree {
-            if let Ok(work) = crate::worktree::unsaved_work(wt) {
+            if let Ok(work) = crate::git::worktree::unsaved_work(wt) {
                 if !work.is_empty() {
                     ctx.note(&format!("kept `{}`: its worktree has {}", r.name, work.join(" and ")));
                     continue;
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
         if !args.dry_run {
             crate::commands::rm::remove(ctx, &obs, false, false)?;
         }
-        crate::outln!("{verb} session {} (ended {}, {})", r.name, crate::view::ago(last, Utc::now()), r.state);
+        crate::outln!("{verb} session {} (ended {}, {})", r.name, crate::ops::present::ago(last, Utc::now()), r.state);
         removed += 1;
     }
     let kept = ctx.store.state_dir.join("kept-logs");
@@ -63,9 +63,9 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
 
 fn prune_rotated(ctx: &Ctx, name: &str, retention: Duration, dry_run: bool, verb: &str) -> Result<usize> {
     let logs = ctx.store.paths(name).logs();
-    let current = crate::logfile::current_path(&logs);
+    let current = crate::sink::logfile::current_path(&logs);
     let mut n = 0;
-    for seg in crate::logfile::segments(&logs).unwrap_or_default() {
+    for seg in crate::sink::logfile::segments(&logs).unwrap_or_default() {
         if seg != current && older_than(&seg, retention) {
             if !dry_run {
                 std::fs::remove_file(&seg)?;

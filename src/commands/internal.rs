@@ -2,7 +2,7 @@
 
 use crate::cli::{ExecArgs, PaneDiedArgs};
 use crate::commands::new::PANE_ENV;
-use crate::session::Store;
+use crate::store::Store;
 use anyhow::{anyhow, Result};
 use chrono::DateTime;
 use std::ffi::OsString;
@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 pub fn pane_died(args: PaneDiedArgs, socket: Option<PathBuf>) -> Result<()> {
     let result = record_pane_death(&args, socket);
     if let Err(e) = &result {
-        let paths = crate::paths::SessionPaths { root: args.session_dir.clone() };
+        let paths = crate::store::paths::SessionPaths { root: args.session_dir.clone() };
         let line = format!("{} pane-died hook: {e:#}", chrono::Utc::now().to_rfc3339());
-        let _ = crate::fsutil::append_line(&paths.sink_errors(), &line);
+        let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     result
 }
@@ -42,7 +42,7 @@ fn record_pane_death(args: &PaneDiedArgs, socket: Option<PathBuf>) -> Result<()>
         }
     }
     let at = args.time.trim().parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0));
-    crate::live::record_exit(&store, &name, status, signal, at)?;
+    crate::ops::reconcile::record_exit(&store, &name, status, signal, at)?;
     Ok(())
 }
 
@@ -217,8 +217,8 @@ fn record_own_exit(code: Option<i32>, signal: Option<i32>) {
         return;
     };
     let store = Store::new(PathBuf::from(state));
-    if let Err(e) = crate::live::record_exit(&store, &name, code, signal, None) {
+    if let Err(e) = crate::ops::reconcile::record_exit(&store, &name, code, signal, None) {
         let line = format!("{} recording the exit: {e:#}", chrono::Utc::now().to_rfc3339());
-        let _ = crate::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
+        let _ = crate::store::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
     }
 }

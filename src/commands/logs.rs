@@ -3,7 +3,7 @@
 
 use crate::app::Ctx;
 use crate::cli::LogsArgs;
-use crate::logfile;
+use crate::sink::logfile;
 use crate::render::Renderer;
 use anyhow::Result;
 use std::io::Write;

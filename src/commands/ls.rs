@@ -2,9 +2,9 @@
 
 use crate::app::Ctx;
 use crate::cli::LsArgs;
-use crate::live::{self, Observed};
-use crate::session::State;
-use crate::view;
+use crate::ops::reconcile::{self, Observed};
+use crate::domain::state::State;
+use crate::ops::present;
 use anyhow::Result;
 use chrono::Utc;
 
@@ -14,13 +14,13 @@ pub fn listed_by_default(state: State) -> bool {
 }
 
 pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
-    let mut sessions: Vec<Observed> = live::observe_listing(ctx)?;
+    let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
     if !args.all {
         sessions.retain(|o| listed_by_default(o.record.state));
     }
     sessions.sort_by_key(|o| o.record.created_at);
     if args.json {
-        let list: Vec<_> = sessions.iter().map(|o| view::session_json(ctx, o)).collect();
+        let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
         let v = serde_json::json!({"version": 1, "sessions": list});
         crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
@@ -40,7 +40,7 @@ pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
     for o in &sessions {
         let r = &o.record;
         let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
-        let progress = view::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into());
+        let progress = present::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into());
         let mut dir = r.dir.display().to_string();
         if !home.is_empty() && home != "/" {
             if let Some(rest) = dir.strip_prefix(&home) {
@@ -50,13 +50,13 @@ pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
         rows.push(vec![
             (r.name.clone(), String::new()),
             (r.agent.clone(), String::new()),
-            (state, view::state_color(r.state).to_string()),
+            (state, present::state_color(r.state).to_string()),
             (progress, String::new()),
-            (view::ago(view::last_activity(ctx, r), now), String::new()),
-            (view::ago(r.created_at, now), String::new()),
+            (present::ago(present::last_activity(ctx, r), now), String::new()),
+            (present::ago(r.created_at, now), String::new()),
             (dir, String::new()),
         ]);
     }
-    crate::out!("{}", view::table(&rows, ctx.color));
+    crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
 }

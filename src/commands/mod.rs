@@ -19,7 +19,7 @@ pub mod wait;
 
 use crate::app::Ctx;
 use crate::cli::{Cli, ColorChoice, Command};
-use crate::config::Config;
+use crate::domain::config::Config;
 use crate::tmux::Server;
 use anyhow::Result;
 use std::io::IsTerminal;
@@ -32,7 +32,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::PaneDied(a) => return internal::pane_died(a, cli.socket_path.clone()),
         Command::Exec(a) => return internal::exec(a),
         Command::Demo(a) => return crate::demo::run(a.resume, &a.rest),
-        Command::GitHook(a) => return crate::gate::run_hook(&a.hook, &a.args),
+        Command::GitHook(a) => return crate::git::gate::run_hook(&a.hook, &a.args),
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "minder", &mut std::io::stdout());

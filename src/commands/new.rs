@@ -1,15 +1,16 @@
 //! `minder new`: claim a name atomically, then create the tmux session, its exit hook and its
 //! log sink in one tmux call, so not a byte of output and no fast exit is missed.
 
-use crate::agents::{self, Profile};
+use crate::domain::agents::{self, Profile};
 use crate::app::Ctx;
 use crate::cli::NewArgs;
-use crate::brief::BriefInput;
-use crate::config::PromptMode;
-use crate::fsutil;
-use crate::naming::{self, NameParts};
-use crate::quote::{format_escape, format_time_escape, shell_join, tmux_quote};
-use crate::session::{DetectSettings, Event, LogSettings, Record, Source, State, TmuxIds, SCHEMA_VERSION};
+use crate::domain::brief::BriefInput;
+use crate::domain::config::PromptMode;
+use crate::store::fsutil;
+use crate::domain::naming::{self, NameParts};
+use crate::tmux::quote::{format_escape, format_time_escape, shell_join, tmux_quote};
+use crate::domain::record::{DetectSettings, Event, LogSettings, Record, TmuxIds, SCHEMA_VERSION};
+use crate::domain::state::{Source, State};
 use crate::tmux::{session_target, Cmd, SEP};
 use crate::{tmux_cmd, usage};
 use anyhow::{anyhow, Context, Result};
@@ -60,7 +61,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         deny: args.deny.clone(),
         stop_when: args.stop_when.clone(),
     };
-    let goal = args.goal.clone().or_else(|| brief.file_text.as_deref().and_then(crate::brief::goal_of));
+    let goal = args.goal.clone().or_else(|| brief.file_text.as_deref().and_then(crate::domain::brief::goal_of));
     let explicit_name = args.name.is_some();
     let task = match (&args.name, &goal) {
         (Some(n), _) => {
@@ -86,13 +87,13 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     let worktree = args.worktree || attempts > 1;
     let repo = if worktree {
-        Some(crate::worktree::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
+        Some(crate::git::worktree::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
     } else {
         None
     };
     let base = match (&repo, &args.base) {
         (Some(_), Some(b)) => Some(b.clone()),
-        (Some(r), None) => Some(crate::worktree::current_ref(r)?),
+        (Some(r), None) => Some(crate::git::worktree::current_ref(r)?),
         _ => None,
     };
     let mut template = ctx.config.name_template.clone();
@@ -128,8 +129,8 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
         };
         let record = start(ctx, plan)?;
         if args.json {
-            let obs = crate::live::Observed { record: record.clone(), pane: None, tmux_checked: false };
-            let v = serde_json::json!({"version": 1, "session": crate::view::session_json(ctx, &obs)});
+            let obs = crate::ops::reconcile::Observed { record: record.clone(), pane: None, tmux_checked: false };
+            let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs)});
             crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         } else {
             crate::outln!("{}", record.name);
@@ -165,13 +166,13 @@ fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn project_name(dir: &Path) -> String {
-    let top = crate::worktree::toplevel(dir).ok();
+    let top = crate::git::worktree::toplevel(dir).ok();
     let top = top.as_deref().unwrap_or(dir);
     top.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
 }
 
 fn git_branch(dir: &Path) -> String {
-    crate::worktree::git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default()
+    crate::git::worktree::git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
 /// Claim the name, write the record, start the session. On any failure nothing is left behind.
@@ -184,7 +185,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     let mut live = count_live()?;
     if live >= ctx.config.max_sessions as usize {
         // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
-        crate::live::observe(ctx)?;
+        crate::ops::reconcile::observe(ctx)?;
         live = count_live()?;
     }
     if live >= ctx.config.max_sessions as usize {
@@ -207,7 +208,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     });
     let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
-        let facts = crate::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
+        let facts = crate::domain::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
         launch(ctx, &record, Some(facts))
     });
     match result {
@@ -217,7 +218,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
             if let Ok(r) = store.load(&plan.name) {
                 let _ = std::fs::remove_dir_all(&r.checkpoint_dir);
                 if let Some(wt) = &r.worktree {
-                    let _ = crate::worktree::remove(wt, true);
+                    let _ = crate::git::worktree::remove(wt, true);
                 }
             }
             let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
@@ -234,7 +235,7 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
         } else {
             PathBuf::from(expand_home(&ctx.config.worktree.dir)).join(&plan.name)
         };
-        let wt = crate::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
+        let wt = crate::git::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
         record.dir = wt.path.clone();
         record.checkpoint_dir = wt.path.join(".minder").join(&plan.name);
         record.worktree = Some(wt);
@@ -244,10 +245,10 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
     fsutil::create_private_dir_all(&record.checkpoint_dir)?;
     let mut command = plan.command.clone();
     if let Some(brief) = &plan.brief {
-        let text = crate::brief::render_brief(&plan.task, brief, &record.checkpoint_dir);
+        let text = crate::domain::brief::render_brief(&plan.task, brief, &record.checkpoint_dir);
         fsutil::write_atomic(&record.checkpoint_dir.join("BRIEF.md"), text.as_bytes())?;
         if plan.profile.prompt == PromptMode::Argument {
-            command.push(crate::brief::instruction(&record.checkpoint_dir));
+            command.push(crate::domain::brief::instruction(&record.checkpoint_dir));
         }
     }
     record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
@@ -381,11 +382,11 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
 
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
 /// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
-pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQuery>) -> Result<Record> {
+pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::domain::brief::RepoFactsQuery>) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     let env_file = paths.root.join("env");
-    let gate = if ctx.config.review.gate_push { crate::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
+    let gate = if ctx.config.review.gate_push { crate::git::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
     write_env_file(&env_file, &gate)?;
 
     let tmux = ctx.tmux()?;
@@ -434,7 +435,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQ
     let socket = PathBuf::from(fields[3]);
     let facts = facts.map(|f| f.finish()).unwrap_or_default();
     if let Some(exclude) = &facts.exclude {
-        crate::brief::exclude_checkpoints(exclude);
+        crate::domain::brief::exclude_checkpoints(exclude);
     }
     let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
     let updated = store.update_quick(&record.name, |r| {
@@ -455,7 +456,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::brief::RepoFactsQ
     };
     // An agent that exited at once had its exit recorded before the socket was known.
     if record.ended_at.is_some() {
-        crate::status::push(store, &record, true);
+        crate::ops::status_push::push(store, &record, true);
     }
     Ok(record)
 }

@@ -5,7 +5,7 @@
 
 use crate::app::Ctx;
 use crate::cli::NotifyArgs;
-use crate::detect::parse_hook;
+use crate::domain::detect::parse_hook;
 use anyhow::{anyhow, Context, Result};
 use std::io::Read;
 
@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
         })?;
     }
     if let Some(ev) = &report.evidence {
-        crate::track::apply(store, &name, ev, Some(report.event.clone()))?;
+        crate::ops::evidence::apply(store, &name, ev, Some(report.event.clone()))?;
     }
     Ok(())
 }

@@ -2,11 +2,12 @@
 //! rebooted) in their directory or worktree, with the profile's resume command, appending to
 //! the same log.
 
-use crate::agents::{Integration, Profile};
+use crate::domain::agents::{Integration, Profile};
 use crate::app::Ctx;
 use crate::cli::RestoreArgs;
-use crate::live;
-use crate::session::{Event, Record, Source, State, TmuxIds};
+use crate::ops::reconcile;
+use crate::domain::record::{Event, Record, TmuxIds};
+use crate::domain::state::{Source, State};
 use anyhow::{anyhow, Result};
 use chrono::Utc;
 
@@ -19,7 +20,7 @@ pub fn resume_argv(profile: &Profile, record: &Record, self_exe: &str) -> Vec<St
         _ => {}
     }
     if !profile.resume.is_empty() {
-        return crate::agents::expand_self(&profile.resume, self_exe);
+        return crate::domain::agents::expand_self(&profile.resume, self_exe);
     }
     original_command(record)
 }
@@ -36,7 +37,7 @@ fn original_command(record: &Record) -> Vec<String> {
 }
 
 pub fn run(ctx: &Ctx, args: RestoreArgs) -> Result<()> {
-    let all = live::observe(ctx)?;
+    let all = reconcile::observe(ctx)?;
     let targets: Vec<Record> = if args.names.is_empty() {
         all.into_iter().filter(|o| o.record.state == State::Lost).map(|o| o.record).collect()
     } else {
@@ -75,7 +76,7 @@ fn restore_one(ctx: &Ctx, mut record: Record) -> Result<Record> {
     if !record.dir.is_dir() {
         return Err(anyhow!("its directory `{}` is gone", record.dir.display()));
     }
-    let profile = crate::agents::profile(&ctx.config, &record.agent)?;
+    let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
     let self_exe = ctx.self_exe.display().to_string();
     let argv = resume_argv(&profile, &record, &self_exe);
     record.command = profile.launch_argv(&argv, &self_exe, &record.name);
@@ -91,21 +92,21 @@ fn restore_one(ctx: &Ctx, mut record: Record) -> Result<Record> {
     {
         let _lock = ctx.store.lock_session(&record.name)?;
         ctx.store.save(&record)?;
-        let note = format!("restored: {}", crate::quote::shell_join(&argv));
+        let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
         ctx.store.append_event(&record.name, &Event { at: record.state_at, state: State::Working, detail: String::new(), source: Source::Command, note: Some(note) })?;
     }
     let record = crate::commands::new::launch(ctx, &record, None)?;
-    crate::status::push(&ctx.store, &record, false);
+    crate::ops::status_push::push(&ctx.store, &record, false);
     Ok(record)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::domain::config::Config;
 
     fn record(agent: &str, command: &[&str], thread: Option<&str>) -> Record {
-        let mut r = crate::session::sample_record("n", agent, State::Lost);
+        let mut r = crate::domain::record::sample_record("n", agent, State::Lost);
         r.command = command.iter().map(|s| s.to_string()).collect();
         r.thread_id = thread.map(str::to_string);
         r
@@ -114,12 +115,12 @@ mod tests {
     #[test]
     fn resume_commands() {
         let c = Config::default();
-        let codex = crate::agents::profile(&c, "codex").unwrap();
+        let codex = crate::domain::agents::profile(&c, "codex").unwrap();
         assert_eq!(resume_argv(&codex, &record("codex", &["codex"], Some("t-1")), "/m"), ["codex", "resume", "t-1"]);
         assert_eq!(resume_argv(&codex, &record("codex", &["codex"], None), "/m"), ["codex", "resume", "--last"]);
-        let claude = crate::agents::profile(&c, "claude").unwrap();
+        let claude = crate::domain::agents::profile(&c, "claude").unwrap();
         assert_eq!(resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"), ["claude", "--resume", "s-9"]);
-        let cmd = crate::agents::profile(&c, "cmd").unwrap();
+        let cmd = crate::domain::agents::profile(&c, "cmd").unwrap();
         assert_eq!(resume_argv(&cmd, &record("cmd", &["make", "test"], None), "/m"), ["make", "test"]);
         assert_eq!(original_command(&record("codex", &["codex", "-c", "notify=[..]", "fix it"], None)), ["codex", "fix it"]);
     }

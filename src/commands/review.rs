@@ -4,9 +4,10 @@
 
 use crate::app::Ctx;
 use crate::cli::{ApproveArgs, RejectArgs, ReviewArgs};
-use crate::live::{self, Observed};
-use crate::session::{Record, Source, State};
-use crate::view::{self, paint};
+use crate::ops::reconcile::{self, Observed};
+use crate::domain::record::Record;
+use crate::domain::state::{Source, State};
+use crate::ops::present::{self, paint};
 use anyhow::{anyhow, Result};
 use chrono::Utc;
 use serde::Serialize;
@@ -41,7 +42,7 @@ pub fn parse_shortstat(s: &str) -> (usize, usize, usize) {
 
 pub fn diff_summary(record: &Record) -> Option<DiffSummary> {
     let base = record.base_commit.clone()?;
-    let git = |args: &[&str]| crate::worktree::git(&record.dir, args).ok();
+    let git = |args: &[&str]| crate::git::worktree::git(&record.dir, args).ok();
     let short = git(&["diff", "--shortstat", &base])?;
     let (files_changed, insertions, deletions) = parse_shortstat(&short);
     let stat = git(&["diff", "--stat=100", &base]).unwrap_or_default();
@@ -88,14 +89,14 @@ fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
 pub fn report(ctx: &Ctx, obs: &Observed) -> serde_json::Value {
     let r = &obs.record;
     let brief = read(&r.checkpoint_dir.join("BRIEF.md"));
-    let goal = r.goal.clone().or_else(|| brief.as_deref().and_then(crate::brief::goal_of));
+    let goal = r.goal.clone().or_else(|| brief.as_deref().and_then(crate::domain::brief::goal_of));
     json!({
         "name": r.name,
         "agent": r.agent,
         "state": r.state,
         "detail": r.detail,
         "goal": goal,
-        "progress": view::progress(r).map(|(d, t)| json!({"done": d, "total": t})),
+        "progress": present::progress(r).map(|(d, t)| json!({"done": d, "total": t})),
         "plan": read(&r.checkpoint_dir.join("PLAN.md")),
         "status": read(&r.checkpoint_dir.join("STATUS.md")),
         "risks": read(&r.checkpoint_dir.join("RISKS.md")),
@@ -118,7 +119,7 @@ fn needs_review(state: State) -> bool {
 
 pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<()> {
     let Some(query) = &args.name else {
-        let all = live::observe(ctx)?;
+        let all = reconcile::observe(ctx)?;
         let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state)).collect();
         todo.sort_by_key(|o| o.record.state_at);
         if args.json {
@@ -146,7 +147,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<()> {
         return Ok(());
     };
     let name = ctx.resolve(query)?;
-    let obs = live::observe_one(ctx, &name)?;
+    let obs = reconcile::observe_one(ctx, &name)?;
     if obs.record.ended_at.is_some() {
         crate::sink::wait_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
     }
@@ -158,7 +159,7 @@ pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<()> {
         return Ok(());
     }
     if obs.record.attempt.is_some() {
-        let all = live::observe(ctx)?;
+        let all = reconcile::observe(ctx)?;
         print_attempts(ctx, &all, &obs.record.task)?;
         crate::outln!();
     }
@@ -182,13 +183,13 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
         rows.push(vec![
             (r.attempt.map(|n| n.to_string()).unwrap_or_default(), String::new()),
             (r.name.clone(), String::new()),
-            (r.state.to_string(), view::state_color(r.state).to_string()),
-            (view::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into()), String::new()),
+            (r.state.to_string(), present::state_color(r.state).to_string()),
+            (present::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into()), String::new()),
             (diff, String::new()),
             (risks, String::new()),
         ]);
     }
-    crate::out!("{}", view::table(&rows, ctx.color));
+    crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
 }
 
@@ -197,11 +198,11 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     let c = ctx.color;
     let r = &obs.record;
     let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
-    crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, view::state_color(r.state), &state));
+    crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, present::state_color(r.state), &state));
     if let Some(goal) = v["goal"].as_str() {
         crate::outln!("goal      {goal}");
     }
-    if let Some((d, t)) = view::progress(r) {
+    if let Some((d, t)) = present::progress(r) {
         crate::outln!("progress  {d}/{t}");
     }
     if let Some(w) = &r.worktree {
@@ -264,7 +265,7 @@ fn full_diff(record: &Record) -> Result<()> {
     if !status.success() {
         return Err(anyhow!("git diff failed in `{}`", record.dir.display()));
     }
-    let untracked = crate::worktree::git(&record.dir, &["ls-files", "--others", "--exclude-standard"]).unwrap_or_default();
+    let untracked = crate::git::worktree::git(&record.dir, &["ls-files", "--others", "--exclude-standard"]).unwrap_or_default();
     if !untracked.trim().is_empty() {
         crate::outln!("\nnew files not yet added:\n{}", untracked.trim_end());
     }
@@ -277,7 +278,7 @@ pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
         r.approved_at = Some(Utc::now());
         Some((State::Approved, String::new(), args.note.clone()))
     })?;
-    crate::status::push(&ctx.store, &record, false);
+    crate::ops::status_push::push(&ctx.store, &record, false);
     ctx.note(&format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" }));
     let hook = ctx.config.review.on_approve.trim();
     if hook.is_empty() {
@@ -304,16 +305,16 @@ pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
 
 pub fn reject(ctx: &Ctx, args: RejectArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
-    let obs = live::observe_one(ctx, &name)?;
+    let obs = reconcile::observe_one(ctx, &name)?;
     let (record, _) = ctx.store.transition_with(&name, Source::Command, |r| {
         r.approved_at = None;
         Some((State::Rejected, String::new(), args.note.clone()))
     })?;
-    crate::status::push(&ctx.store, &record, false);
+    crate::ops::status_push::push(&ctx.store, &record, false);
     let alive = obs.alive();
     match (&args.note, alive) {
         (Some(note), true) => {
-            let delay = crate::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
+            let delay = crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
             crate::commands::send::deliver(ctx, &obs, note, delay)?;
             ctx.note(&format!("rejected `{name}`; the note went to the agent"));
         }

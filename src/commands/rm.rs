@@ -2,15 +2,15 @@
 
 use crate::app::Ctx;
 use crate::cli::RmArgs;
-use crate::fsutil;
-use crate::live;
+use crate::store::fsutil;
+use crate::ops::reconcile;
 use anyhow::{anyhow, Context, Result};
 
 pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
     // Taken before looking: a `new` in progress finishes first, so what we see is whole.
     let _all = ctx.store.lock_all()?;
     let name = ctx.resolve(&args.name)?;
-    let obs = live::observe_one(ctx, &name)?;
+    let obs = reconcile::observe_one(ctx, &name)?;
     remove(ctx, &obs, args.force, args.keep_logs)?;
     ctx.note(&format!("removed `{name}`"));
     Ok(())
@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, args: RmArgs) -> Result<()> {
 
 /// Remove one session: refuse a live one or unsaved worktree work unless `force`. The caller
 /// holds the state dir's lock.
-pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> Result<()> {
+pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool) -> Result<()> {
     let name = obs.record.name.clone();
     let alive = obs.alive();
     if alive && !force {
@@ -27,7 +27,7 @@ pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> 
         ));
     }
     if let Some(wt) = &obs.record.worktree {
-        crate::worktree::check_removable(wt, force)?;
+        crate::git::worktree::check_removable(wt, force)?;
     }
     let paths = ctx.store.paths(&name);
     if obs.pane.is_some() {
@@ -47,7 +47,7 @@ pub fn remove(ctx: &Ctx, obs: &live::Observed, force: bool, keep_logs: bool) -> 
         let _ = std::fs::remove_dir_all(&obs.record.checkpoint_dir);
     }
     if let Some(wt) = &obs.record.worktree {
-        if let Some(kept) = crate::worktree::remove(wt, force)? {
+        if let Some(kept) = crate::git::worktree::remove(wt, force)? {
             ctx.note(&kept);
         }
     }

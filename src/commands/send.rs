@@ -2,8 +2,8 @@
 
 use crate::app::Ctx;
 use crate::cli::SendArgs;
-use crate::live;
-use crate::session::Record;
+use crate::ops::reconcile;
+use crate::domain::record::Record;
 use crate::tmux::Tmux;
 use crate::tmux_cmd;
 use anyhow::{anyhow, Result};
@@ -16,15 +16,15 @@ pub const PASTE_OVER: usize = 256;
 pub fn run(ctx: &Ctx, args: SendArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let text = args.text.join(" ");
-    let obs = live::observe_one(ctx, &name)?;
-    let profile = crate::agents::profile(&ctx.config, &obs.record.agent)
+    let obs = reconcile::observe_one(ctx, &name)?;
+    let profile = crate::domain::agents::profile(&ctx.config, &obs.record.agent)
         .map(|p| p.submit_delay)
         .unwrap_or(Duration::from_millis(100));
     deliver(ctx, &obs, &text, profile)
 }
 
 /// Type `text` into the session's agent pane and press Enter after `delay`.
-pub fn deliver(ctx: &Ctx, obs: &live::Observed, text: &str, delay: Duration) -> Result<()> {
+pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration) -> Result<()> {
     let record = &obs.record;
     match &obs.pane {
         Some(p) if !p.dead => {}

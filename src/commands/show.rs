@@ -2,13 +2,13 @@
 
 use crate::app::Ctx;
 use crate::cli::ShowArgs;
-use crate::live;
-use crate::view;
+use crate::ops::reconcile;
+use crate::ops::present;
 use anyhow::Result;
 
 pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
-    let obs = live::observe_one(ctx, &name)?;
+    let obs = reconcile::observe_one(ctx, &name)?;
     let paths = ctx.store.paths(&name);
     if obs.record.ended_at.is_some() {
         // The sink saves the last checkpoints and log bytes of a session that just ended.
@@ -16,10 +16,10 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     }
     let events = ctx.store.events(&name)?;
     let log_errors = sink_errors(&paths.sink_errors());
-    let segments = crate::logfile::segments(&paths.logs()).unwrap_or_default();
-    let checkpoints = crate::checkpoints::history(&ctx.store, &name).unwrap_or_default();
+    let segments = crate::sink::logfile::segments(&paths.logs()).unwrap_or_default();
+    let checkpoints = crate::store::checkpoints::history(&ctx.store, &name).unwrap_or_default();
     if args.json {
-        let mut s = view::session_json(ctx, &obs);
+        let mut s = present::session_json(ctx, &obs);
         s["events"] = serde_json::to_value(&events)?;
         s["checkpoints"] = serde_json::to_value(&checkpoints)?;
         s["log_files"] = serde_json::to_value(&segments)?;
@@ -33,27 +33,27 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let r = &obs.record;
     let c = ctx.color;
     let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
-    crate::outln!("{}", view::paint(c, "1", &r.name));
+    crate::outln!("{}", present::paint(c, "1", &r.name));
     let field = |k: &str, v: String| -> std::io::Result<()> {
         use std::io::Write as _;
         writeln!(std::io::stdout(), "  {:<12} {}", k, v)
     };
-    field("state", view::paint(c, view::state_color(r.state), &state))?;
+    field("state", present::paint(c, present::state_color(r.state), &state))?;
     field("agent", r.agent.clone())?;
     field("task", r.task.clone())?;
     if let Some(goal) = &r.goal {
         field("goal", goal.clone())?;
     }
     field("dir", r.dir.display().to_string())?;
-    field("command", crate::quote::shell_join(&r.command))?;
+    field("command", crate::tmux::quote::shell_join(&r.command))?;
     field("created", r.created_at.to_rfc3339())?;
-    field("active", view::last_activity(ctx, r).to_rfc3339())?;
-    if let Some((d, t)) = view::progress(r) {
+    field("active", present::last_activity(ctx, r).to_rfc3339())?;
+    if let Some((d, t)) = present::progress(r) {
         field("progress", format!("{d}/{t}"))?;
     }
     if let Some(t) = r.ended_at {
         let how = match (r.exit_code, r.exit_signal) {
-            (_, Some(s)) => format!("killed by {}", crate::live::signal_name(s)),
+            (_, Some(s)) => format!("killed by {}", crate::ops::reconcile::signal_name(s)),
             (Some(code), None) => format!("exit {code}"),
             _ => "exit unknown".into(),
         };
@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         field("worktree", format!("{} (branch {}, base {})", w.path.display(), w.branch, w.base))?;
     }
     field("checkpoints", r.checkpoint_dir.display().to_string())?;
-    field("log", crate::logfile::current_path(&paths.logs()).display().to_string())?;
+    field("log", crate::sink::logfile::current_path(&paths.logs()).display().to_string())?;
     if segments.len() > 1 {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }
@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         field("last reply", msg.lines().next().unwrap_or("").to_string())?;
     }
     if !log_errors.is_empty() {
-        crate::outln!("  {}", view::paint(c, "1;31", "logging errors:"));
+        crate::outln!("  {}", present::paint(c, "1;31", "logging errors:"));
         for e in log_errors.iter().rev().take(5).rev() {
             crate::outln!("    {e}");
         }

@@ -3,7 +3,7 @@
 
 use crate::app::Ctx;
 use crate::cli::StatusLineArgs;
-use crate::status;
+use crate::ops::status_push;
 use crate::tmux_cmd;
 use anyhow::Result;
 use std::path::PathBuf;
@@ -13,12 +13,12 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
         // No tmux call at login: a session whose pane process is gone (a reboot) is shown lost.
         let mut records = ctx.store.load_all()?;
         for r in &mut records {
-            let gone = r.tmux.pane_pid.map(|p| !crate::live::pid_alive(p)).unwrap_or(false);
+            let gone = r.tmux.pane_pid.map(|p| !crate::ops::reconcile::pid_alive(p)).unwrap_or(false);
             if r.state.is_live() && gone {
-                r.state = crate::session::State::Lost;
+                r.state = crate::domain::state::State::Lost;
             }
         }
-        if let Some(line) = status::summary(&records) {
+        if let Some(line) = status_push::summary(&records) {
             crate::outln!("{line}");
         }
         return Ok(());
@@ -27,14 +27,14 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
     // by the last push: then no tmux call at all.
     if !args.push {
         let socket = ctx.server.socket_path();
-        if let Some(style) = status::cached_style(&ctx.store, &socket) {
-            let records = status::records_on(&ctx.store, Some(&socket));
-            crate::outln!("{}", status::render(&records, &style));
+        if let Some(style) = status_push::cached_style(&ctx.store, &socket) {
+            let records = status_push::records_on(&ctx.store, Some(&socket));
+            crate::outln!("{}", status_push::render(&records, &style));
             return Ok(());
         }
     }
     let tmux = ctx.tmux()?;
-    let format = format!("#{{socket_path}}\u{1f}{}", status::style_format());
+    let format = format!("#{{socket_path}}\u{1f}{}", status_push::style_format());
     let out = match tmux.run(&tmux_cmd!["display-message", "-p", format]) {
         Ok(o) => o,
         Err(e) if e.no_server() => return Ok(()),
@@ -42,11 +42,11 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
     };
     let line = out.trim_end_matches('\n');
     let (socket, style_line) = line.split_once('\u{1f}').unwrap_or((line, ""));
-    let style = status::parse_style(style_line);
+    let style = status_push::parse_style(style_line);
     let socket = PathBuf::from(socket);
-    status::save_style(&ctx.store, &socket, style_line);
-    let records = status::records_on(&ctx.store, Some(&socket));
-    let segment = status::render(&records, &style);
+    status_push::save_style(&ctx.store, &socket, style_line);
+    let records = status_push::records_on(&ctx.store, Some(&socket));
+    let segment = status_push::render(&records, &style);
     if args.push {
         tmux.run(&tmux_cmd!["set-option", "-g", "@minder-status", segment])?;
     }

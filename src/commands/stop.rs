@@ -3,8 +3,8 @@
 
 use crate::app::Ctx;
 use crate::cli::StopArgs;
-use crate::live::{self, Observed};
-use crate::session::{Source, State};
+use crate::ops::reconcile::{self, Observed};
+use crate::domain::state::{Source, State};
 use crate::tmux::{session_target, Tmux};
 use crate::tmux_cmd;
 use anyhow::Result;
@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
         let _all = ctx.store.lock_all()?;
         ctx.resolve(&args.name)?
     };
-    let obs = live::observe_one(ctx, &name)?;
+    let obs = reconcile::observe_one(ctx, &name)?;
     let was = obs.record.state;
     stop(ctx, &obs, args.force, args.note)?;
     let record = ctx.store.load(&name)?;
@@ -39,7 +39,7 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
             r.stop_requested_at = Some(Utc::now());
             r.stop_note = note.clone();
         })?;
-        let profile = crate::agents::profile(&ctx.config, &record.agent)?;
+        let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
         let grace = if force { Duration::ZERO } else { profile.stop_grace };
         let pid = obs.pane.as_ref().and_then(|p| p.pane_pid).or(record.tmux.pane_pid);
         end_agent(&tmux, &record.tmux.pane_id, pid, &profile.interrupt, grace);
@@ -59,7 +59,7 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
                     r.stop_note = note.clone();
                 }
             })?;
-            live::record_exit(&ctx.store, &record.name, None, None, None)?;
+            reconcile::record_exit(&ctx.store, &record.name, None, None, None)?;
         } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
             ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
         }

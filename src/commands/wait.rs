@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::cli::WaitArgs;
 use crate::error::Exit;
-use crate::session::State;
+use crate::domain::state::State;
 use crate::usage;
 use anyhow::{anyhow, Result};
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: WaitArgs) -> Result<()> {
         return Err(usage!("--until needs at least one state"));
     }
     let timeout = match &args.timeout {
-        Some(t) => Some(crate::config::parse_duration(t).map_err(|e| usage!("--timeout: {e}"))?),
+        Some(t) => Some(crate::domain::config::parse_duration(t).map_err(|e| usage!("--timeout: {e}"))?),
         None => None,
     };
     let names = args.names.iter().map(|n| ctx.resolve(n)).collect::<Result<Vec<_>>>()?;
@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: WaitArgs) -> Result<()> {
         let mut all = true;
         for name in &names {
             let record = if look {
-                crate::live::observe_one(ctx, name).map(|o| o.record)
+                crate::ops::reconcile::observe_one(ctx, name).map(|o| o.record)
             } else {
                 ctx.store.load(name)
             };

@@ -1,8 +1,8 @@
 //! The history of checkpoint files (PLAN.md, STATUS.md, RISKS.md): every version the agent
 //! wrote is copied into the state dir with its time, so an overwrite loses nothing.
 
-use crate::fsutil;
-use crate::session::Store;
+use crate::store::fsutil;
+use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -4,8 +4,8 @@
 //! every hook (pre-push included, once allowed) then runs the repository's own hook, from its
 //! configured `core.hooksPath` or `.git/hooks`, so overriding the path disables nothing.
 
-use crate::fsutil;
-use crate::session::Store;
+use crate::store::fsutil;
+use crate::store::Store;
 use anyhow::{Context, Result};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub fn hooks_dir(store: &Store) -> PathBuf {
 /// Write the hook scripts (idempotent) and return the environment that points git at them.
 pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> {
     let dir = hooks_dir(store);
-    let exe = crate::quote::shell_quote(&self_exe.display().to_string());
+    let exe = crate::tmux::quote::shell_quote(&self_exe.display().to_string());
     // One file says the scripts are in place for this binary; `new` need not reread them all.
     let stamp = dir.join(".installed");
     let stamp_text = format!("{exe}\n{}\n", HOOKS.join(" "));

@@ -3,10 +3,14 @@
 //! before anything touches disk, rotate the log, and report write errors without ever blocking
 //! or killing the agent.
 
-use crate::logfile::LogWriter;
-use crate::paths::SessionPaths;
-use crate::redact::Redactor;
-use crate::session::load_record;
+pub mod evidence;
+pub mod logfile;
+pub mod redact;
+
+use crate::sink::logfile::LogWriter;
+use crate::store::paths::SessionPaths;
+use crate::sink::redact::Redactor;
+use crate::store::load_record;
 use anyhow::Result;
 use chrono::Utc;
 use std::io::Read;
@@ -51,9 +55,9 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         sink.write(marker.as_bytes());
     }
     let _ = std::fs::remove_file(paths.sink_done());
-    let _ = crate::fsutil::write_atomic(&paths.root.join("sink.pid"), std::process::id().to_string().as_bytes());
+    let _ = crate::store::fsutil::write_atomic(&paths.root.join("sink.pid"), std::process::id().to_string().as_bytes());
     let wake_fifo = WakeFifo::open(&paths);
-    let mut watch = crate::watch::Watch::new(&paths, record.ok());
+    let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok());
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();
@@ -67,7 +71,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
                 sink.write(&out);
                 // tmux keeps the pipe open for a dead pane left by remain-on-exit: once the
                 // exit is recorded and the input has gone quiet, everything has arrived.
-                if watch.tick() == crate::watch::Tick::AgentEnded && !input_pending(0) {
+                if watch.tick() == crate::sink::evidence::Tick::AgentEnded && !input_pending(0) {
                     break;
                 }
                 continue;
@@ -88,7 +92,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     drop(sink);
     drop(wake_fifo);
     let _ = std::fs::remove_file(paths.wake_fifo());
-    let _ = crate::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
+    let _ = crate::store::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
 }
 
@@ -151,7 +155,7 @@ impl Sink {
     fn append_error(&self, message: &str) {
         let line = format!("{} {message}", Utc::now().to_rfc3339());
         // The error file may be on the same full disk; nothing more can be done then.
-        let _ = crate::fsutil::append_line(&self.errors, &line);
+        let _ = crate::store::fsutil::append_line(&self.errors, &line);
     }
 }
 

@@ -2,7 +2,7 @@
 //! N rising from 1 and never renamed again, so a reader never sees names shift under it. The
 //! sink writes with [`LogWriter`]; `minder logs` reads with [`read_all`], [`tail_bytes`], [`follow`].
 
-use crate::fsutil;
+use crate::store::fsutil;
 use anyhow::Context;
 use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};

@@ -2,7 +2,9 @@
 //! picks the server, escapes each argument, batches commands with `;`, and turns a failure into
 //! an error that shows the argv and tmux's stderr.
 
-use crate::quote::tmux_arg;
+pub mod quote;
+
+use crate::tmux::quote::tmux_arg;
 use anyhow::{bail, Context, Result};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -243,7 +245,7 @@ impl Tmux {
             None => {
                 let v = self.version()?;
                 if let Some(k) = key {
-                    let _ = crate::fsutil::write_atomic(&cache, format!("{k}\t{v}\n").as_bytes());
+                    let _ = crate::store::fsutil::write_atomic(&cache, format!("{k}\t{v}\n").as_bytes());
                 }
                 v
             }

@@ -3,7 +3,9 @@
 //! functions; `observe` applies them.
 
 use crate::app::Ctx;
-use crate::session::{Record, Source, State, Store};
+use crate::domain::record::Record;
+use crate::domain::state::{Source, State};
+use crate::store::Store;
 use crate::tmux::{PaneInfo, Server, Tmux};
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -93,7 +95,7 @@ pub fn record_exit(
         Some((state, detail, note))
     })?;
     if changed {
-        crate::status::push(store, &record, true);
+        crate::ops::status_push::push(store, &record, true);
         crate::sink::wake(&store.paths(name));
     }
     Ok(record)
@@ -276,7 +278,7 @@ mod tests {
     use super::*;
 
     fn record(pane_id: &str, state: State) -> Record {
-        let mut r = crate::session::sample_record("n", "cmd", state);
+        let mut r = crate::domain::record::sample_record("n", "cmd", state);
         r.tmux.pane_id = pane_id.into();
         r
     }

@@ -1,7 +1,7 @@
 //! Git worktrees for sessions: each agent works on its own branch, and nothing unmerged is ever
 //! deleted without `--force`.
 
-use crate::session::Worktree;
+use crate::domain::record::Worktree;
 use anyhow::{anyhow, Context, Result};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -47,7 +47,7 @@ pub fn create(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<Work
     git(repo, &["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
         .map_err(|_| anyhow!("no commit `{base}` to start the worktree from (see --base)"))?;
     if let Some(parent) = path.parent() {
-        crate::fsutil::create_private_dir_all(parent)?;
+        crate::store::fsutil::create_private_dir_all(parent)?;
     }
     let p = path.display().to_string();
     git(repo, &["worktree", "add", "--quiet", "-b", branch, &p, base])?;

@@ -248,7 +248,7 @@ pub fn config_path(flag: Option<&Path>) -> (PathBuf, bool) {
     if let Some(p) = std::env::var_os("MINDER_CONFIG").filter(|v| !v.is_empty()) {
         return (PathBuf::from(p), true);
     }
-    (crate::paths::config_home().join("minder/config.toml"), false)
+    (crate::store::paths::config_home().join("minder/config.toml"), false)
 }
 
 impl Config {
@@ -275,13 +275,13 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        crate::naming::check_template(&self.name_template)
+        crate::domain::naming::check_template(&self.name_template)
             .map_err(|e| format!("key `name_template`: {e}"))?;
         if self.max_sessions == 0 {
             return Err("key `max_sessions`: must be at least 1".into());
         }
         for (name, agent) in &self.agents {
-            if !crate::naming::is_valid_word(name) {
+            if !crate::domain::naming::is_valid_word(name) {
                 return Err(format!("agent name `{name}` may contain only letters, digits, `-` and `_`"));
             }
             if let Some(cmd) = &agent.command {

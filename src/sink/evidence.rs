@@ -3,10 +3,12 @@
 //! stuck and idle sessions from its own clock. A quiet session costs a wake-up a second and a
 //! few stat(2) calls, never a tmux call.
 
-use crate::agents::Integration;
-use crate::detect::{self, Evidence, ScreenPatterns};
-use crate::paths::SessionPaths;
-use crate::session::{Record, State, Store};
+use crate::domain::agents::Integration;
+use crate::domain::detect::{self, Evidence, ScreenPatterns};
+use crate::store::paths::SessionPaths;
+use crate::domain::record::Record;
+use crate::domain::state::State;
+use crate::store::Store;
 use crate::tmux::{Server, Tmux};
 use crate::tmux_cmd;
 use std::path::PathBuf;
@@ -94,7 +96,7 @@ impl Watch {
             stuck_checked: false,
             idle_stopped: false,
             ended_checks: 0,
-            checkpoint_mtimes: vec![None; crate::checkpoints::FILES.len()],
+            checkpoint_mtimes: vec![None; crate::store::checkpoints::FILES.len()],
             tmux: None,
             event_line: Vec::new(),
         }
@@ -201,7 +203,7 @@ impl Watch {
         if mtime.is_some() && mtime == self.record_mtime {
             return;
         }
-        if let Ok(r) = crate::session::load_record(&self.paths.record()) {
+        if let Ok(r) = crate::store::load_record(&self.paths.record()) {
             self.record = Some(r);
             self.record_mtime = mtime;
         }
@@ -264,7 +266,7 @@ impl Watch {
     }
 
     fn apply(&mut self, evidence: Evidence, note: Option<&str>) {
-        match crate::track::apply(&self.store, &self.name, &evidence, note.map(str::to_string)) {
+        match crate::ops::evidence::apply(&self.store, &self.name, &evidence, note.map(str::to_string)) {
             Ok(Some(r)) => self.record = Some(r),
             Ok(None) => {}
             Err(e) => tracing::debug!("applying {evidence:?}: {e:#}"),
@@ -276,7 +278,7 @@ impl Watch {
     fn save_checkpoints(&mut self) {
         let Some(dir) = self.record.as_ref().map(|r| r.checkpoint_dir.clone()) else { return };
         let mut changed = false;
-        for (i, file) in crate::checkpoints::FILES.iter().enumerate() {
+        for (i, file) in crate::store::checkpoints::FILES.iter().enumerate() {
             let m = std::fs::metadata(dir.join(file)).and_then(|m| m.modified()).ok();
             if m != self.checkpoint_mtimes[i] {
                 self.checkpoint_mtimes[i] = m;
@@ -284,7 +286,7 @@ impl Watch {
             }
         }
         if changed {
-            if let Err(e) = crate::checkpoints::snapshot(&self.store, &self.name, &dir) {
+            if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir) {
                 tracing::debug!("saving checkpoints: {e:#}");
             }
             let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));

@@ -2,7 +2,7 @@
 //! resume it. Built-in profiles are data here; a user's `[agents.NAME]` table replaces the
 //! fields it names, or defines a new profile.
 
-use crate::config::{AgentConfig, Config, Pattern, PromptMode};
+use crate::domain::config::{AgentConfig, Config, Pattern, PromptMode};
 use anyhow::Result;
 use std::time::Duration;
 
@@ -234,9 +234,9 @@ pub fn profile(config: &Config, name: &str) -> Result<Profile> {
 }
 
 impl Profile {
-    pub fn screen_patterns(&self) -> crate::detect::ScreenPatterns {
+    pub fn screen_patterns(&self) -> crate::domain::detect::ScreenPatterns {
         let re = |v: &[Pattern]| v.iter().map(|p| p.regex.clone()).collect();
-        crate::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
+        crate::domain::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
     }
 
     /// The argv to start this agent with: `command` (or the user's), plus what minder adds to
@@ -268,7 +268,7 @@ pub fn claude_hook_settings(self_exe: &str, session: Option<&str>) -> String {
     if let Some(s) = session {
         words.extend(["--session".to_string(), s.to_string()]);
     }
-    let command = crate::quote::shell_join(&words);
+    let command = crate::tmux::quote::shell_join(&words);
     let hook = serde_json::json!([{ "hooks": [{ "type": "command", "command": command }] }]);
     let mut hooks = serde_json::Map::new();
     for event in ["UserPromptSubmit", "PreToolUse", "PostToolUse", "PermissionRequest", "Notification", "Stop"] {

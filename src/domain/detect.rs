@@ -2,7 +2,7 @@
 //! checkpoint file) means for a session's state. Pure functions over plain data; the sink and
 //! `minder notify` feed them and apply the result.
 
-use crate::session::{Source, State};
+use crate::domain::state::{Source, State};
 use regex::Regex;
 use serde_json::Value;
 
@@ -243,8 +243,8 @@ mod tests {
     }
 
     fn patterns(agent: &str) -> ScreenPatterns {
-        let config = crate::config::Config::default();
-        crate::agents::profile(&config, agent).unwrap().screen_patterns()
+        let config = crate::domain::config::Config::default();
+        crate::domain::agents::profile(&config, agent).unwrap().screen_patterns()
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! updated under the session's lock, and the status line hears about it. Every source (the
 //! sink, `minder notify`, the exit) goes through here.
 
-use crate::detect::{next_state, Evidence};
-use crate::session::{Record, State, Store};
+use crate::domain::detect::{next_state, Evidence};
+use crate::domain::record::Record;
+use crate::domain::state::State;
+use crate::store::Store;
 use anyhow::Result;
 
 /// Apply one piece of evidence; returns the record if the state changed.
@@ -23,6 +25,6 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
             return Ok(Some(r));
         }
     }
-    crate::status::push(store, &record, true);
+    crate::ops::status_push::push(store, &record, true);
     Ok(Some(record))
 }

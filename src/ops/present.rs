@@ -2,15 +2,16 @@
 //! function that decides colours.
 
 use crate::app::Ctx;
-use crate::live::Observed;
-use crate::session::{Record, State};
+use crate::ops::reconcile::Observed;
+use crate::domain::record::Record;
+use crate::domain::state::State;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 /// When the agent last printed something: the log's modification time (the sink touches it on
 /// every write), else when its state last changed.
 pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
-    let log = crate::logfile::current_path(&ctx.store.paths(&record.name).logs());
+    let log = crate::sink::logfile::current_path(&ctx.store.paths(&record.name).logs());
     let from_log = std::fs::metadata(log).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
     match from_log {
         Some(t) if t > record.state_at => t,
@@ -20,7 +21,7 @@ pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
 
 pub fn progress(record: &Record) -> Option<(usize, usize)> {
     let text = std::fs::read_to_string(record.checkpoint_dir.join("PLAN.md")).ok()?;
-    crate::brief::plan_progress(&text)
+    crate::domain::brief::plan_progress(&text)
 }
 
 pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
@@ -42,7 +43,7 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "exit_code": r.exit_code,
         "exit_signal": r.exit_signal,
         "progress": progress(r).map(|(done, total)| json!({"done": done, "total": total})),
-        "log": crate::logfile::current_path(&logs),
+        "log": crate::sink::logfile::current_path(&logs),
         "checkpoint_dir": r.checkpoint_dir,
         "last_message": r.last_message,
         "worktree": r.worktree,

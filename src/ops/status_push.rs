@@ -2,7 +2,9 @@
 //! `@minder-status` whenever a state changes. The status line shows `#{@minder-status}`, so a
 //! refresh costs no process; tmux redraws its clients when the option is set.
 
-use crate::session::{Record, State, Store};
+use crate::domain::record::Record;
+use crate::domain::state::State;
+use crate::store::Store;
 use crate::tmux::{Server, Tmux};
 use crate::tmux_cmd;
 use anyhow::Result;
@@ -150,9 +152,9 @@ pub fn save_style(store: &Store, socket: &std::path::Path, style_line: &str) {
         return;
     }
     if let Some(dir) = path.parent() {
-        let _ = crate::fsutil::create_private_dir_all(dir);
+        let _ = crate::store::fsutil::create_private_dir_all(dir);
     }
-    let _ = crate::fsutil::write_atomic(&path, style_line.as_bytes());
+    let _ = crate::store::fsutil::write_atomic(&path, style_line.as_bytes());
 }
 
 pub fn cached_style(store: &Store, socket: &std::path::Path) -> Option<Style> {
@@ -201,7 +203,7 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
             (State::Review, _) => "is done: review it".to_string(),
             (_, detail) => format!("failed ({detail})"),
         };
-        let text = crate::quote::format_escape(&format!("minder: {} {what}", record.name));
+        let text = crate::tmux::quote::format_escape(&format!("minder: {} {what}", record.name));
         for (client, _) in &clients {
             cmds.push(tmux_cmd!["display-message", "-c", client, "-d", "4000", text]);
         }
@@ -224,7 +226,7 @@ mod tests {
     use super::*;
 
     fn rec(task: &str, state: State) -> Record {
-        crate::session::sample_record(&format!("codex-{task}"), "codex", state)
+        crate::domain::record::sample_record(&format!("codex-{task}"), "codex", state)
     }
 
     #[test]

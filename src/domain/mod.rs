@@ -1,0 +1,10 @@
+//! The domain: plain data and the decisions made on it, with no I/O — states and their
+//! transitions, records and events, naming, agent profiles, detection rules, config types.
+
+pub mod agents;
+pub mod brief;
+pub mod config;
+pub mod detect;
+pub mod naming;
+pub mod record;
+pub mod state;

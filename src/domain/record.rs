@@ -1,0 +1,166 @@
+//! A session's record (`session.json`) and the lines of its event log, as plain data.
+
+use super::state::{Source, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+pub const SCHEMA_VERSION: u32 = 1;
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Worktree {
+    pub path: PathBuf,
+    pub branch: String,
+    pub base: String,
+    /// The repository the worktree belongs to (where `git worktree remove` runs).
+    #[serde(default)]
+    pub repo: PathBuf,
+}
+
+/// Log settings captured at creation, so the sink never depends on the config file changing.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogSettings {
+    pub max_size: u64,
+    pub keep: usize,
+    pub redact: Vec<String>,
+}
+
+/// How the session's state is detected, captured at creation for the same reason.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DetectSettings {
+    #[serde(default)]
+    pub waiting: Vec<String>,
+    #[serde(default)]
+    pub working: Vec<String>,
+    #[serde(default)]
+    pub idle: Vec<String>,
+    #[serde(default)]
+    pub integration: crate::domain::agents::Integration,
+    /// Milliseconds without output before a working agent is `stuck`.
+    pub stuck_after_ms: u64,
+    /// Milliseconds idle (not waiting) before the session is stopped; None = never.
+    #[serde(default)]
+    pub idle_ttl_ms: Option<u64>,
+}
+
+impl DetectSettings {
+    pub fn screen_patterns(&self) -> crate::domain::detect::ScreenPatterns {
+        let re = |v: &[String]| v.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
+        crate::domain::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
+    }
+}
+
+/// Where the session runs in tmux.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TmuxIds {
+    pub session_id: String,
+    pub pane_id: String,
+    pub pane_pid: Option<u32>,
+}
+
+/// One session's record: `session.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    pub schema: u32,
+    pub name: String,
+    pub task: String,
+    pub agent: String,
+    pub dir: PathBuf,
+    pub command: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub state: State,
+    #[serde(default)]
+    pub detail: String,
+    pub state_source: Source,
+    pub state_at: DateTime<Utc>,
+    #[serde(default)]
+    pub tmux: TmuxIds,
+    /// The tmux server's socket, so every later command reaches the server the session is on
+    /// whatever `-L` or `$TMUX` says then.
+    #[serde(default)]
+    pub socket: Option<PathBuf>,
+    pub width: u16,
+    pub height: u16,
+    pub checkpoint_dir: PathBuf,
+    pub log_settings: LogSettings,
+    #[serde(default)]
+    pub detect: DetectSettings,
+    #[serde(default)]
+    pub ended_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub exit_signal: Option<i32>,
+    /// Set by `stop` before it interrupts, so the exit that follows is recorded as `stopped`.
+    #[serde(default)]
+    pub stop_requested_at: Option<DateTime<Utc>>,
+    /// Why it was stopped (`idle_ttl`), recorded with the exit that follows.
+    #[serde(default)]
+    pub stop_note: Option<String>,
+    #[serde(default)]
+    pub worktree: Option<Worktree>,
+    #[serde(default)]
+    pub attempt: Option<u32>,
+    #[serde(default)]
+    pub last_message: Option<String>,
+    #[serde(default)]
+    pub thread_id: Option<String>,
+    #[serde(default)]
+    pub goal: Option<String>,
+    /// The commit diffs are taken against (the worktree's base, else HEAD at creation).
+    #[serde(default)]
+    pub base_commit: Option<String>,
+    /// Set by `approve`: the push gate opens.
+    #[serde(default)]
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+/// One line of `events.jsonl`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub state: State,
+    #[serde(default)]
+    pub detail: String,
+    pub source: Source,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A plain record for unit tests.
+#[cfg(test)]
+pub fn sample_record(name: &str, agent: &str, state: State) -> Record {
+    let now = Utc::now();
+    Record {
+        schema: SCHEMA_VERSION,
+        name: name.into(),
+        task: name.rsplit('-').next().unwrap_or(name).into(),
+        agent: agent.into(),
+        dir: "/".into(),
+        command: vec![agent.into()],
+        created_at: now,
+        state,
+        detail: String::new(),
+        state_source: Source::Command,
+        state_at: now,
+        tmux: TmuxIds::default(),
+        socket: None,
+        width: 80,
+        height: 24,
+        checkpoint_dir: "/".into(),
+        log_settings: LogSettings { max_size: 0, keep: 0, redact: vec![] },
+        detect: DetectSettings::default(),
+        ended_at: None,
+        exit_code: None,
+        exit_signal: None,
+        stop_requested_at: None,
+        stop_note: None,
+        worktree: None,
+        attempt: None,
+        last_message: None,
+        thread_id: None,
+        goal: None,
+        base_commit: None,
+        approved_at: None,
+    }
+}
+
