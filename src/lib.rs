@@ -16,4 +16,5 @@ pub mod ops;
 pub mod render;
 pub mod sink;
 pub mod store;
+pub mod supervisor;
 pub mod tmux;

@@ -1,64 +1,28 @@
 //! `minder attach`: hand the terminal to tmux (attach outside tmux, switch-client inside).
 
 use crate::app::Ctx;
-use crate::cli::AttachArgs;
 use crate::ops::reconcile;
-use crate::domain::record::Record;
-use crate::domain::state::State;
-use crate::tmux::session_target;
-use crate::tmux_cmd;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
+use clap::Args as ClapArgs;
 
-/// Attention order for `attach` with no name: lower first.
-pub fn attention_rank(state: State) -> u8 {
-    match state {
-        State::Waiting => 0,
-        State::Review => 1,
-        State::Stuck => 2,
-        _ => 3,
-    }
+/// Attach to a session (or switch to it, inside tmux)
+///
+/// With no NAME, the session that most needs attention: waiting, then review, then stuck, then
+/// the most recent.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: Option<String>,
 }
 
-pub fn run(ctx: &Ctx, args: AttachArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let record = match args.name {
         Some(q) => {
             let name = ctx.resolve(&q)?;
             reconcile::observe_one(ctx, &name)?.record
         }
-        None => pick(ctx)?,
+        None => crate::ops::attach::pick(ctx)?,
     };
-    attach_to(ctx, &record)
+    crate::ops::attach::attach_to(ctx, &record)
 }
 
-/// The session that most needs attention among those still in tmux.
-fn pick(ctx: &Ctx) -> Result<Record> {
-    let mut candidates: Vec<_> = reconcile::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
-    candidates.sort_by_key(|o| (attention_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
-    candidates
-        .into_iter()
-        .next()
-        .map(|o| o.record)
-        .ok_or_else(|| anyhow!("no session to attach to (see `minder ls`, or start one with `minder new`)"))
-}
-
-pub fn attach_to(ctx: &Ctx, record: &Record) -> Result<()> {
-    let tmux = ctx.tmux_for(record)?;
-    let target = session_target(&record.name);
-    if tmux.run(&tmux_cmd!["has-session", "-t", target]).is_err() {
-        return Err(anyhow!(
-            "session `{}` is not in tmux any more (state {}; see `minder logs {}`)",
-            record.name, record.state, record.name
-        ));
-    }
-    let inside = crate::tmux::socket_from_env();
-    let same_server = match (&inside, &record.socket) {
-        (Some(a), Some(b)) => std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok(),
-        _ => false,
-    };
-    if same_server {
-        tmux.run(&tmux_cmd!["switch-client", "-t", target])?;
-        return Ok(());
-    }
-    // Outside tmux, or inside another server: a nested client needs $TMUX unset.
-    Err(tmux.exec_interactive(&tmux_cmd!["attach-session", "-t", target], inside.is_some()))
-}

@@ -1,10 +1,14 @@
 //! `minder doctor`: check what minder depends on and say what to do about each problem.
 
 use crate::app::Ctx;
-use crate::cli::DoctorArgs;
 use crate::ops::present::paint;
 use anyhow::{anyhow, Result};
 use std::os::unix::fs::PermissionsExt;
+use clap::Args as ClapArgs;
+
+/// Check tmux, config, state dir, plugin and agent commands, and say what to do
+#[derive(ClapArgs, Debug)]
+pub struct Args {}
 
 enum Level {
     Ok,
@@ -12,7 +16,7 @@ enum Level {
     Fail,
 }
 
-pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
     let mut failures = 0;
     let mut report = |level: Level, what: &str, hint: &str| {
         let (mark, code) = match level {
@@ -94,3 +98,4 @@ pub fn run(ctx: &Ctx, _args: DoctorArgs) -> Result<()> {
     }
     Ok(())
 }
+

@@ -3,14 +3,26 @@
 //! work.
 
 use crate::app::Ctx;
-use crate::cli::GcArgs;
 use crate::ops::reconcile;
 use crate::domain::state::State;
 use anyhow::Result;
 use chrono::Utc;
 use std::time::{Duration, SystemTime};
+use clap::Args as ClapArgs;
 
-pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
+/// Remove ended sessions and old logs past `logs.retention`
+///
+/// Ended sessions (records, logs, clean worktrees) whose last activity is older than
+/// `logs.retention` are removed, and rotated logs past it. Never a live session, never a
+/// worktree with unsaved work.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Only say what would be removed
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let retention = ctx.config.logs.retention.0;
     let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(14));
     let verb = if args.dry_run { "would remove" } else { "removed" };
@@ -38,7 +50,7 @@ pub fn run(ctx: &Ctx, args: GcArgs) -> Result<()> {
             }
         }
         if !args.dry_run {
-            crate::commands::rm::remove(ctx, &obs, false, false)?;
+            crate::ops::remove::remove(ctx, &obs, false, false)?;
         }
         crate::outln!("{verb} session {} (ended {}, {})", r.name, crate::ops::present::ago(last, Utc::now()), r.state);
         removed += 1;
@@ -93,3 +105,4 @@ fn humantime(d: Duration) -> String {
         s => format!("{s}s"),
     }
 }
+

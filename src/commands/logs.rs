@@ -2,13 +2,32 @@
 //! request, following across rotation.
 
 use crate::app::Ctx;
-use crate::cli::LogsArgs;
 use crate::sink::logfile;
 use crate::render::Renderer;
 use anyhow::Result;
 use std::io::Write;
+use clap::Args as ClapArgs;
 
-pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
+/// Print a session's output without attaching
+///
+/// By default the clean text a person saw: colours stripped, carriage returns, backspaces and
+/// erases applied, so a progress bar ends as its final line. --raw prints the recorded bytes.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// Keep printing new output until the session ends
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Print only the last N lines
+    #[arg(short = 'n', long, value_name = "N")]
+    pub lines: Option<usize>,
+    /// Print the raw bytes (escape sequences included)
+    #[arg(long)]
+    pub raw: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let record = ctx.store.load(&name)?;
     let paths = ctx.store.paths(&name);
@@ -71,22 +90,13 @@ pub fn run(ctx: &Ctx, args: LogsArgs) -> Result<()> {
             renderer.finish(&mut out)?;
         }
         (false, Some(n)) => {
-            for line in last_lines(&dir, w, h, n).map_err(ctx_err)? {
+            for line in crate::ops::present::last_lines(&dir, w, h, n).map_err(ctx_err)? {
                 writeln!(out, "{line}")?;
             }
         }
     }
     out.flush()?;
     Ok(())
-}
-
-/// The last `n` lines of clean text: a generous raw tail is rendered (cursor moves may reach a
-/// few lines up) and its last `n` lines kept.
-pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> std::io::Result<Vec<String>> {
-    let raw = logfile::tail_bytes(dir, n + height as usize)?;
-    let text = crate::render::render_to_string(&raw, width, height);
-    let lines: Vec<&str> = text.lines().collect();
-    Ok(lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect())
 }
 
 /// Adapter: bytes written to it are fed to the renderer, whose lines go to `out`.
@@ -104,3 +114,4 @@ impl<W: Write> Write for Feed<'_, W> {
         self.out.flush()
     }
 }
+

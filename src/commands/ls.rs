@@ -1,22 +1,29 @@
 //! `minder ls`: one tmux call per server, then a table or JSON.
 
 use crate::app::Ctx;
-use crate::cli::LsArgs;
 use crate::ops::reconcile::{self, Observed};
-use crate::domain::state::State;
 use crate::ops::present;
 use anyhow::Result;
 use chrono::Utc;
+use clap::Args as ClapArgs;
 
-/// Sessions `ls` shows without `--all`: live ones and ended ones that still need a person.
-pub fn listed_by_default(state: State) -> bool {
-    !matches!(state, State::Stopped | State::Approved)
+/// List minder's sessions: live ones and those that need you
+///
+/// Ended sessions that need nothing more (stopped, approved) show with --all.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Print JSON: {"version":1,"sessions":[...]}
+    #[arg(long)]
+    pub json: bool,
+    /// Include ended sessions still on disk
+    #[arg(short, long)]
+    pub all: bool,
 }
 
-pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
     if !args.all {
-        sessions.retain(|o| listed_by_default(o.record.state));
+        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state));
     }
     sessions.sort_by_key(|o| o.record.created_at);
     if args.json {
@@ -60,3 +67,4 @@ pub fn run(ctx: &Ctx, args: LsArgs) -> Result<()> {
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
 }
+

@@ -1,21 +1,30 @@
-//! One module per subcommand, each with a `run`.
+//! One module per subcommand: its `Args` (the doc comment is the help) and its `run`. A command
+//! never calls another command; what two commands share lives in `ops/`.
 
+pub mod approve;
 pub mod attach;
+pub mod completions;
+pub mod demo;
 pub mod doctor;
+pub mod exec;
 pub mod gc;
-pub mod internal;
+pub mod git_hook;
 pub mod logs;
 pub mod ls;
 pub mod new;
 pub mod notify;
+pub mod pane_died;
+pub mod reject;
 pub mod restore;
 pub mod review;
 pub mod rm;
 pub mod send;
 pub mod show;
+pub mod sink;
 pub mod status_line;
 pub mod stop;
 pub mod wait;
+
 
 use crate::app::Ctx;
 use crate::cli::{Cli, ColorChoice, Command};
@@ -28,16 +37,12 @@ use std::io::IsTerminal;
 pub fn dispatch(cli: Cli) -> Result<()> {
     // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
     match cli.command {
-        Command::Sink(a) => return crate::sink::run(&a.session_dir, a.resumed),
-        Command::PaneDied(a) => return internal::pane_died(a, cli.socket_path.clone()),
-        Command::Exec(a) => return internal::exec(a),
-        Command::Demo(a) => return crate::demo::run(a.resume, &a.rest),
-        Command::GitHook(a) => return crate::git::gate::run_hook(&a.hook, &a.args),
-        Command::Completions(a) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(a.shell, &mut cmd, "minder", &mut std::io::stdout());
-            return Ok(());
-        }
+        Command::Sink(a) => return sink::run(a),
+        Command::PaneDied(a) => return pane_died::run(a, cli.socket_path.clone()),
+        Command::Exec(a) => return exec::run(a),
+        Command::Demo(a) => return demo::run(a),
+        Command::GitHook(a) => return git_hook::run(a),
+        Command::Completions(a) => return completions::run(a),
         _ => {}
     }
     let (config, config_path) = Config::load(cli.config.as_deref())?;
@@ -65,8 +70,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Stop(a) => stop::run(&ctx, a),
         Command::Rm(a) => rm::run(&ctx, a),
         Command::Review(a) => review::run(&ctx, a),
-        Command::Approve(a) => review::approve(&ctx, a),
-        Command::Reject(a) => review::reject(&ctx, a),
+        Command::Approve(a) => approve::run(&ctx, a),
+        Command::Reject(a) => reject::run(&ctx, a),
         Command::Gc(a) => gc::run(&ctx, a),
         Command::Restore(a) => restore::run(&ctx, a),
         Command::Doctor(a) => doctor::run(&ctx, a),

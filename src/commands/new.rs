@@ -1,45 +1,76 @@
 //! `minder new`: claim a name atomically, then create the tmux session, its exit hook and its
 //! log sink in one tmux call, so not a byte of output and no fast exit is missed.
 
-use crate::domain::agents::{self, Profile};
+use crate::domain::agents;
 use crate::app::Ctx;
-use crate::cli::NewArgs;
 use crate::domain::brief::BriefInput;
-use crate::domain::config::PromptMode;
-use crate::store::fsutil;
 use crate::domain::naming::{self, NameParts};
-use crate::tmux::quote::{format_escape, format_time_escape, shell_join, tmux_quote};
-use crate::domain::record::{DetectSettings, Event, LogSettings, Record, TmuxIds, SCHEMA_VERSION};
-use crate::domain::state::{Source, State};
-use crate::tmux::{session_target, Cmd, SEP};
-use crate::{tmux_cmd, usage};
+use crate::usage;
 use anyhow::{anyhow, Context, Result};
 use chrono::Utc;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use clap::Args as ClapArgs;
 
-/// Size of the detached window until a client attaches (then tmux resizes it to the client).
-pub const WIDTH: u16 = 200;
-pub const HEIGHT: u16 = 50;
-
-/// Environment variables the pane keeps from tmux rather than from the caller of `new`.
-pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR"];
-
-/// Everything `new` decided before touching tmux: one per attempt.
-pub struct Plan {
-    pub name: String,
-    pub task: String,
-    pub profile: Profile,
-    pub dir: PathBuf,
-    pub command: Vec<String>,
-    pub attempt: Option<u32>,
+/// Start an agent in a new detached tmux session and print its name
+///
+/// The session runs in DIR (default: the current directory), logged from its first byte. The
+/// agent comes from --agent (default: `default_agent` in the config); `-- COMMAND...` replaces
+/// the profile's command, and with no --agent runs a plain command (profile `cmd`).
+///
+/// Examples:
+///   minder new fix-login --goal "make the login test pass" --stop-when "tests pass"
+///   minder new -a demo hello
+///   minder new build -- cargo build --release
+#[derive(ClapArgs, Debug, Default)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Task name (default: from --goal, or the command's name); slugged to [A-Za-z0-9_-]
+    pub name: Option<String>,
+    /// Directory to run in
+    #[arg(short = 'C', long = "dir", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Agent profile (codex, claude, aider, gemini, codex-exec, cmd, demo, or your own)
+    #[arg(short, long, value_name = "PROFILE")]
+    pub agent: Option<String>,
+    /// Brief file to hand the agent (saved as BRIEF.md in its checkpoint folder)
+    #[arg(short, long, value_name = "FILE")]
+    pub brief: Option<PathBuf>,
+    /// The goal, written into the brief
+    #[arg(long, value_name = "TEXT")]
     pub goal: Option<String>,
-    pub explicit_name: bool,
-    pub brief: Option<BriefInput>,
-    pub worktree: Option<WorktreePlan>,
+    /// Something the agent may do (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub allow: Vec<String>,
+    /// Something the agent must not do (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub deny: Vec<String>,
+    /// When the agent should stop and report (repeatable)
+    #[arg(long = "stop-when", value_name = "TEXT")]
+    pub stop_when: Vec<String>,
+    /// Run in a new git worktree on its own branch
+    #[arg(short, long)]
+    pub worktree: bool,
+    /// Branch for the worktree (default: minder/<task>)
+    #[arg(long, value_name = "B")]
+    pub branch: Option<String>,
+    /// Base of the worktree branch (default: HEAD)
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Start N sessions on the same brief, each in its own worktree
+    #[arg(long, value_name = "N")]
+    pub attempts: Option<u32>,
+    /// Attach to the session once it is started
+    #[arg(long)]
+    pub attach: bool,
+    /// Print the session as JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Command to run instead of the profile's
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
-pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let agent = match &args.agent {
         Some(a) => a.clone(),
         None if !args.command.is_empty() => "cmd".to_string(),
@@ -115,7 +146,7 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             let b = args.branch.clone().unwrap_or_else(|| format!("minder/{task}"));
             if attempts > 1 { format!("{b}-{n}") } else { b }
         });
-        let plan = Plan {
+        let plan = crate::ops::start::Plan {
             name,
             task: task.clone(),
             profile: profile.clone(),
@@ -125,9 +156,9 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
             goal: goal.clone(),
             explicit_name,
             brief: (!brief.is_empty()).then(|| brief.clone()),
-            worktree: repo.as_ref().map(|r| WorktreePlan { repo: r.clone(), branch: branch.clone().unwrap(), base: base.clone().unwrap() }),
+            worktree: repo.as_ref().map(|r| crate::ops::start::WorktreePlan { repo: r.clone(), branch: branch.clone().unwrap(), base: base.clone().unwrap() }),
         };
-        let record = start(ctx, plan)?;
+        let record = crate::ops::start::start(ctx, plan)?;
         if args.json {
             let obs = crate::ops::reconcile::Observed { record: record.clone(), pane: None, tmux_checked: false };
             let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs)});
@@ -139,18 +170,10 @@ pub fn run(ctx: &Ctx, args: NewArgs) -> Result<()> {
     }
     if args.attach {
         if let Some(first) = names.first() {
-            return crate::commands::attach::attach_to(ctx, first);
+            return crate::ops::attach::attach_to(ctx, first);
         }
     }
     Ok(())
-}
-
-/// Where an attempt's worktree comes from.
-#[derive(Clone, Debug)]
-pub struct WorktreePlan {
-    pub repo: PathBuf,
-    pub branch: String,
-    pub base: String,
 }
 
 fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf> {
@@ -175,288 +198,3 @@ fn git_branch(dir: &Path) -> String {
     crate::git::worktree::git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default()
 }
 
-/// Claim the name, write the record, start the session. On any failure nothing is left behind.
-pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
-    let store = &ctx.store;
-    // Held until the tmux session exists and is recorded: `rm` and `stop` take this lock too,
-    // so they never see a session half made (and never leave an orphan tmux session).
-    let _lock = store.lock_all()?;
-    let count_live = || -> Result<usize> { Ok(store.load_all()?.iter().filter(|r| r.state.is_live()).count()) };
-    let mut live = count_live()?;
-    if live >= ctx.config.max_sessions as usize {
-        // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
-        crate::ops::reconcile::observe(ctx)?;
-        live = count_live()?;
-    }
-    if live >= ctx.config.max_sessions as usize {
-        return Err(anyhow!(
-            "max_sessions reached: {live} sessions are live (stop or rm one, or raise `max_sessions` in the config)"
-        ));
-    }
-    plan.name = claim_name(ctx, &plan)?;
-    let record = new_record(ctx, &plan);
-    // Rewritten (durably) once the session runs; this first write only has to be whole.
-    let saved = store.save_quick(&record).and_then(|()| {
-        let created = Event {
-            at: record.created_at,
-            state: State::Working,
-            detail: String::new(),
-            source: Source::Command,
-            note: Some("created".into()),
-        };
-        store.append_event(&record.name, &created)
-    });
-    let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
-        // git answers while tmux creates the session; its facts go in with the session's ids.
-        let facts = crate::domain::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
-        launch(ctx, &record, Some(facts))
-    });
-    match result {
-        Ok(record) => Ok(record),
-        Err(e) => {
-            // Leave nothing behind: the checkpoint folder we made, the worktree, the records.
-            if let Ok(r) = store.load(&plan.name) {
-                let _ = std::fs::remove_dir_all(&r.checkpoint_dir);
-                if let Some(wt) = &r.worktree {
-                    let _ = crate::git::worktree::remove(wt, true);
-                }
-            }
-            let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
-            Err(e)
-        }
-    }
-}
-
-/// After the name is claimed: the worktree, the brief, the final argv, the base for diffs.
-fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
-    if let Some(wp) = &plan.worktree {
-        let path = if ctx.config.worktree.dir.is_empty() {
-            ctx.store.state_dir.join("worktrees").join(&plan.name)
-        } else {
-            PathBuf::from(expand_home(&ctx.config.worktree.dir)).join(&plan.name)
-        };
-        let wt = crate::git::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
-        record.dir = wt.path.clone();
-        record.checkpoint_dir = wt.path.join(".minder").join(&plan.name);
-        record.worktree = Some(wt);
-        // Saved at once, so a failure below removes the worktree it made.
-        ctx.store.save(&record)?;
-    }
-    fsutil::create_private_dir_all(&record.checkpoint_dir)?;
-    let mut command = plan.command.clone();
-    if let Some(brief) = &plan.brief {
-        let text = crate::domain::brief::render_brief(&plan.task, brief, &record.checkpoint_dir);
-        fsutil::write_atomic(&record.checkpoint_dir.join("BRIEF.md"), text.as_bytes())?;
-        if plan.profile.prompt == PromptMode::Argument {
-            command.push(crate::domain::brief::instruction(&record.checkpoint_dir));
-        }
-    }
-    record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
-    // Not saved here: `launch` records these fields together with where the session runs.
-    Ok(record)
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => p.to_string(),
-    }
-}
-
-/// Create the session folder atomically; an existing one means the name is taken. An implicit
-/// name gets `-2`, `-3`... instead.
-fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
-    let sessions = ctx.store.sessions_dir();
-    for i in 1..=99 {
-        let candidate = if i == 1 { plan.name.clone() } else { format!("{}-{i}", plan.name) };
-        match fsutil::create_private_dir(&sessions.join(&candidate)) {
-            Ok(()) => return Ok(candidate),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if plan.explicit_name {
-                    return Err(anyhow!(
-                        "session `{candidate}` already exists (see `minder show {candidate}`; `minder rm {candidate}` to reuse the name)"
-                    ));
-                }
-            }
-            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", sessions.join(&candidate).display())),
-        }
-    }
-    Err(anyhow!("too many sessions named `{}-*`", plan.name))
-}
-
-fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
-    let now = Utc::now();
-    Record {
-        schema: SCHEMA_VERSION,
-        name: plan.name.clone(),
-        task: plan.task.clone(),
-        agent: plan.profile.name.clone(),
-        dir: plan.dir.clone(),
-        command: plan.command.clone(),
-        created_at: now,
-        state: State::Working,
-        detail: String::new(),
-        state_source: Source::Command,
-        state_at: now,
-        tmux: TmuxIds::default(),
-        socket: None,
-        width: WIDTH,
-        height: HEIGHT,
-        checkpoint_dir: plan.dir.join(".minder").join(&plan.name),
-        log_settings: LogSettings {
-            max_size: ctx.config.logs.max_size.0,
-            keep: ctx.config.logs.keep,
-            redact: ctx.config.logs.redact.iter().map(|p| p.source.clone()).collect(),
-        },
-        detect: DetectSettings {
-            waiting: plan.profile.waiting.iter().map(|p| p.source.clone()).collect(),
-            working: plan.profile.working.iter().map(|p| p.source.clone()).collect(),
-            idle: plan.profile.idle.iter().map(|p| p.source.clone()).collect(),
-            integration: plan.profile.integration,
-            stuck_after_ms: ctx.config.stuck_after.0.as_millis() as u64,
-            idle_ttl_ms: ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
-        },
-        ended_at: None,
-        exit_code: None,
-        exit_signal: None,
-        stop_requested_at: None,
-        stop_note: None,
-        worktree: None,
-        attempt: plan.attempt,
-        last_message: None,
-        thread_id: None,
-        goal: plan.goal.clone(),
-        base_commit: None,
-        approved_at: None,
-    }
-}
-
-/// The shell command `pipe-pane` runs: our sink, reading the pane's output on stdin.
-pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> String {
-    let mut words = vec![
-        self_exe.display().to_string(),
-        "_sink".to_string(),
-        session_root.display().to_string(),
-    ];
-    if resumed {
-        words.push("--resumed".into());
-    }
-    // pipe-pane expands formats and strftime(3) escapes in its command.
-    format_time_escape(&format!("exec {}", shell_join(&words)))
-}
-
-/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background.
-pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
-    let words = [self_exe.display().to_string(), "_pane-died".to_string(), session_root.display().to_string()];
-    let shell = format!(
-        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}'",
-        format_escape(&shell_join(&words))
-    );
-    format!("run-shell -b {}", tmux_quote(&shell))
-}
-
-/// Write the caller's environment for `_exec` (so secrets never appear in any argv), plus
-/// `extra` variables (the push gate's git config).
-fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
-    let mut data = Vec::new();
-    let mut push = |k: &[u8], v: &[u8]| {
-        data.extend_from_slice(k);
-        data.push(b'=');
-        data.extend_from_slice(v);
-        data.push(0);
-    };
-    let overridden: Vec<&str> = extra.iter().map(|(k, _)| k.as_str()).collect();
-    for (k, v) in std::env::vars_os() {
-        if PANE_ENV.iter().any(|p| k == *p) || overridden.iter().any(|o| k == *o) {
-            continue;
-        }
-        push(k.as_bytes(), v.as_bytes());
-    }
-    for (k, v) in extra {
-        push(k.as_bytes(), v.as_bytes());
-    }
-    // Read and deleted by `_exec` a moment later: private, but no need to make it durable.
-    fsutil::write_private(path, &data)
-}
-
-/// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
-/// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
-pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::domain::brief::RepoFactsQuery>) -> Result<Record> {
-    let store = &ctx.store;
-    let paths = store.paths(&record.name);
-    let env_file = paths.root.join("env");
-    let gate = if ctx.config.review.gate_push { crate::git::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
-    write_env_file(&env_file, &gate)?;
-
-    let tmux = ctx.tmux()?;
-    tmux.require_version(&ctx.store.state_dir)?;
-    let target = session_target(&record.name);
-    let mut new_session: Cmd = tmux_cmd![
-        "new-session", "-d", "-P",
-        "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}"),
-        "-s", record.name,
-        "-x", WIDTH, "-y", HEIGHT,
-        // -c is expanded as a format.
-        "-c", format_escape(&record.dir.display().to_string()),
-        "-e", format!("MINDER_SESSION={}", record.name),
-        "-e", format!("MINDER_DIR={}", record.checkpoint_dir.display()),
-        "-e", format!("MINDER_STATE_DIR={}", store.state_dir.display()),
-        "--",
-        ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--"
-    ];
-    new_session.extend(record.command.iter().cloned());
-    // One invocation: tmux runs these back to back before it handles the child's exit, so a
-    // command that exits at once is still caught by remain-on-exit and the hook, and the sink
-    // is attached before the first byte.
-    let batch = vec![
-        new_session,
-        tmux_cmd!["set-option", "-t", target, "@minder", store.state_dir.display()],
-        tmux_cmd!["set-option", "-w", "-t", target, "remain-on-exit", "on"],
-        tmux_cmd!["set-hook", "-t", target, "pane-died", hook_command(&ctx.self_exe, &paths.root)],
-        tmux_cmd!["pipe-pane", "-t", target, sink_command(&ctx.self_exe, &paths.root, false)],
-    ];
-    let out = tmux.batch(&batch).map_err(|e| {
-        if e.stderr.contains("duplicate session") {
-            anyhow!("a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)", record.name)
-        } else {
-            anyhow::Error::from(e)
-        }
-    })?;
-    let fields: Vec<&str> = out.lines().next().unwrap_or("").split(SEP).collect();
-    if fields.len() < 4 {
-        return Err(anyhow!("unexpected answer from tmux new-session: {out:?}"));
-    }
-    let ids = TmuxIds {
-        session_id: fields[0].to_string(),
-        pane_id: fields[1].to_string(),
-        pane_pid: fields[2].parse().ok(),
-    };
-    let socket = PathBuf::from(fields[3]);
-    let facts = facts.map(|f| f.finish()).unwrap_or_default();
-    if let Some(exclude) = &facts.exclude {
-        crate::domain::brief::exclude_checkpoints(exclude);
-    }
-    let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
-    let updated = store.update_quick(&record.name, |r| {
-        r.tmux = ids.clone();
-        r.socket = Some(socket.clone());
-        r.command = record.command.clone();
-        r.dir = record.dir.clone();
-        r.checkpoint_dir = record.checkpoint_dir.clone();
-        r.base_commit = base_commit.clone();
-    });
-    let (record, ()) = match updated {
-        Ok(r) => r,
-        Err(e) => {
-            // Removed while starting (`rm` raced us): leave no orphan tmux session behind.
-            let _ = tmux.run(&tmux_cmd!["kill-session", "-t", ids.session_id]);
-            return Err(e.context(format!("session `{}` was removed while it started", record.name)));
-        }
-    };
-    // An agent that exited at once had its exit recorded before the socket was known.
-    if record.ended_at.is_some() {
-        crate::ops::status_push::push(store, &record, true);
-    }
-    Ok(record)
-}

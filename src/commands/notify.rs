@@ -4,15 +4,30 @@
 //! payload is unreadable.
 
 use crate::app::Ctx;
-use crate::cli::NotifyArgs;
 use crate::domain::detect::parse_hook;
 use anyhow::{anyhow, Context, Result};
 use std::io::Read;
+use clap::Args as ClapArgs;
+
+/// Entry point for agent hooks: record an event and update the state at once
+///
+/// The event is the last argument (Codex `notify`) or JSON on stdin (Codex and Claude Code
+/// hooks). The session is --session, else $MINDER_SESSION, else the one owning $TMUX_PANE.
+/// minder wires this up itself for the agents it starts (Codex: `-c notify=[...]`, Claude
+/// Code: `--settings`); `--claude-settings` prints the settings to add to Claude Code by hand.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The event as JSON (default: read stdin)
+    pub json: Option<String>,
+    /// The session the event belongs to
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
+}
 
 /// Payloads larger than this are cut (a hook never needs more; the transcript is elsewhere).
 const MAX_PAYLOAD: u64 = 4 << 20;
 
-pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let payload = match args.json {
         Some(j) => j,
         None => {
@@ -61,3 +76,4 @@ fn session_of(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
     }
     Ok(None)
 }
+

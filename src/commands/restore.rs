@@ -2,41 +2,25 @@
 //! rebooted) in their directory or worktree, with the profile's resume command, appending to
 //! the same log.
 
-use crate::domain::agents::{Integration, Profile};
 use crate::app::Ctx;
-use crate::cli::RestoreArgs;
 use crate::ops::reconcile;
-use crate::domain::record::{Event, Record, TmuxIds};
-use crate::domain::state::{Source, State};
+use crate::domain::record::Record;
+use crate::domain::state::State;
 use anyhow::{anyhow, Result};
-use chrono::Utc;
+use clap::Args as ClapArgs;
 
-/// How to resume: the agent's own session id when a hook reported it, else the profile's
-/// `resume`, else (a plain command) the original command again.
-pub fn resume_argv(profile: &Profile, record: &Record, self_exe: &str) -> Vec<String> {
-    match (&profile.integration, &record.thread_id) {
-        (Integration::CodexNotify, Some(t)) => return vec!["codex".into(), "resume".into(), t.clone()],
-        (Integration::ClaudeHooks, Some(t)) => return vec!["claude".into(), "--resume".into(), t.clone()],
-        _ => {}
-    }
-    if !profile.resume.is_empty() {
-        return crate::domain::agents::expand_self(&profile.resume, self_exe);
-    }
-    original_command(record)
+/// Re-create lost sessions (tmux server killed, reboot) with their resume command
+///
+/// Each comes back in its directory or worktree, appending to the same log.
+/// Codex resumes its own thread (`codex resume <id>`) when a hook reported it, else
+/// `codex resume --last`; a plain command runs again. With no NAME, every lost session.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Sessions: full name, task, or a unique prefix (default: all lost ones)
+    pub names: Vec<String>,
 }
 
-/// The command as the person gave it, without what minder added to hear from the agent.
-fn original_command(record: &Record) -> Vec<String> {
-    let c = &record.command;
-    if c.len() >= 3 && (c[1] == "-c" && c[2].starts_with("notify=") || c[1] == "--settings") {
-        let mut v = vec![c[0].clone()];
-        v.extend(c[3..].iter().cloned());
-        return v;
-    }
-    c.clone()
-}
-
-pub fn run(ctx: &Ctx, args: RestoreArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let all = reconcile::observe(ctx)?;
     let targets: Vec<Record> = if args.names.is_empty() {
         all.into_iter().filter(|o| o.record.state == State::Lost).map(|o| o.record).collect()
@@ -58,7 +42,7 @@ pub fn run(ctx: &Ctx, args: RestoreArgs) -> Result<()> {
     }
     let mut failed = 0;
     for record in targets {
-        match restore_one(ctx, record.clone()) {
+        match crate::ops::restore::restore_one(ctx, record.clone()) {
             Ok(r) => crate::outln!("{}", r.name),
             Err(e) => {
                 failed += 1;
@@ -72,56 +56,3 @@ pub fn run(ctx: &Ctx, args: RestoreArgs) -> Result<()> {
     Ok(())
 }
 
-fn restore_one(ctx: &Ctx, mut record: Record) -> Result<Record> {
-    if !record.dir.is_dir() {
-        return Err(anyhow!("its directory `{}` is gone", record.dir.display()));
-    }
-    let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
-    let self_exe = ctx.self_exe.display().to_string();
-    let argv = resume_argv(&profile, &record, &self_exe);
-    record.command = profile.launch_argv(&argv, &self_exe, &record.name);
-    record.state = State::Working;
-    record.detail.clear();
-    record.state_source = Source::Command;
-    record.state_at = Utc::now();
-    record.ended_at = None;
-    record.exit_code = None;
-    record.exit_signal = None;
-    record.stop_requested_at = None;
-    record.tmux = TmuxIds::default();
-    {
-        let _lock = ctx.store.lock_session(&record.name)?;
-        ctx.store.save(&record)?;
-        let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
-        ctx.store.append_event(&record.name, &Event { at: record.state_at, state: State::Working, detail: String::new(), source: Source::Command, note: Some(note) })?;
-    }
-    let record = crate::commands::new::launch(ctx, &record, None)?;
-    crate::ops::status_push::push(&ctx.store, &record, false);
-    Ok(record)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::config::Config;
-
-    fn record(agent: &str, command: &[&str], thread: Option<&str>) -> Record {
-        let mut r = crate::domain::record::sample_record("n", agent, State::Lost);
-        r.command = command.iter().map(|s| s.to_string()).collect();
-        r.thread_id = thread.map(str::to_string);
-        r
-    }
-
-    #[test]
-    fn resume_commands() {
-        let c = Config::default();
-        let codex = crate::domain::agents::profile(&c, "codex").unwrap();
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex"], Some("t-1")), "/m"), ["codex", "resume", "t-1"]);
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex"], None), "/m"), ["codex", "resume", "--last"]);
-        let claude = crate::domain::agents::profile(&c, "claude").unwrap();
-        assert_eq!(resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"), ["claude", "--resume", "s-9"]);
-        let cmd = crate::domain::agents::profile(&c, "cmd").unwrap();
-        assert_eq!(resume_argv(&cmd, &record("cmd", &["make", "test"], None), "/m"), ["make", "test"]);
-        assert_eq!(original_command(&record("codex", &["codex", "-c", "notify=[..]", "fix it"], None)), ["codex", "fix it"]);
-    }
-}

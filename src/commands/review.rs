@@ -1,18 +1,34 @@
-//! `minder review`, `approve`, `reject`: the human gate. The report gathers what a person needs
+//! `minder review`: the report for the human gate. The report gathers what a person needs
 //! to judge an agent's work without attaching: goal, plan progress, latest status, risks, the
 //! diff against the base (uncommitted changes included), artifacts and the last lines it printed.
 
 use crate::app::Ctx;
-use crate::cli::{ApproveArgs, RejectArgs, ReviewArgs};
 use crate::ops::reconcile::{self, Observed};
 use crate::domain::record::Record;
-use crate::domain::state::{Source, State};
+use crate::domain::state::State;
 use crate::ops::present::{self, paint};
 use anyhow::{anyhow, Result};
-use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
+use clap::Args as ClapArgs;
+
+/// Show a session's review report, or the sessions that need review
+///
+/// The report: goal, plan progress, latest status, risks, diff against the base (uncommitted
+/// changes included), test artifacts, last output. With no NAME: the sessions that need review,
+/// attempts on the same brief side by side.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show the full diff against the base (uncommitted changes included) through your pager
+    #[arg(long, requires = "name")]
+    pub diff: bool,
+}
 
 #[derive(Serialize, Debug, Clone, Default)]
 pub struct DiffSummary {
@@ -82,7 +98,7 @@ fn artifacts(record: &Record) -> Vec<String> {
 
 fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
     let dir = ctx.store.paths(&record.name).logs();
-    crate::commands::logs::last_lines(&dir, record.width.max(20), record.height.max(5), n).unwrap_or_default()
+    crate::ops::present::last_lines(&dir, record.width.max(20), record.height.max(5), n).unwrap_or_default()
 }
 
 /// The report for one session, as JSON (the text view prints the same fields).
@@ -117,7 +133,7 @@ fn needs_review(state: State) -> bool {
     matches!(state, State::Review)
 }
 
-pub fn run(ctx: &Ctx, args: ReviewArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let Some(query) = &args.name else {
         let all = reconcile::observe(ctx)?;
         let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state)).collect();
@@ -272,58 +288,6 @@ fn full_diff(record: &Record) -> Result<()> {
     Ok(())
 }
 
-pub fn approve(ctx: &Ctx, args: ApproveArgs) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
-    let (record, _) = ctx.store.transition_with(&name, Source::Command, |r| {
-        r.approved_at = Some(Utc::now());
-        Some((State::Approved, String::new(), args.note.clone()))
-    })?;
-    crate::ops::status_push::push(&ctx.store, &record, false);
-    ctx.note(&format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" }));
-    let hook = ctx.config.review.on_approve.trim();
-    if hook.is_empty() {
-        return Ok(());
-    }
-    let wt = record.worktree.as_ref();
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(hook)
-        .current_dir(&record.dir)
-        .env("MINDER_SESSION", &record.name)
-        .env("MINDER_DIR", &record.checkpoint_dir)
-        .env("MINDER_WORKTREE", wt.map(|w| w.path.display().to_string()).unwrap_or_default())
-        .env("MINDER_BRANCH", wt.map(|w| w.branch.clone()).unwrap_or_default())
-        .env("MINDER_NOTE", args.note.clone().unwrap_or_default())
-        .stdin(std::process::Stdio::null())
-        .status()
-        .map_err(|e| anyhow!("cannot run on_approve: {e}"))?;
-    if !status.success() {
-        return Err(anyhow!("on_approve failed ({status}); `{name}` stays approved"));
-    }
-    Ok(())
-}
-
-pub fn reject(ctx: &Ctx, args: RejectArgs) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
-    let obs = reconcile::observe_one(ctx, &name)?;
-    let (record, _) = ctx.store.transition_with(&name, Source::Command, |r| {
-        r.approved_at = None;
-        Some((State::Rejected, String::new(), args.note.clone()))
-    })?;
-    crate::ops::status_push::push(&ctx.store, &record, false);
-    let alive = obs.alive();
-    match (&args.note, alive) {
-        (Some(note), true) => {
-            let delay = crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
-            crate::commands::send::deliver(ctx, &obs, note, delay)?;
-            ctx.note(&format!("rejected `{name}`; the note went to the agent"));
-        }
-        (Some(_), false) => ctx.note(&format!("rejected `{name}`; the agent has ended, so the note is only recorded")),
-        (None, _) => ctx.note(&format!("rejected `{name}` (no note: nothing was sent to the agent)")),
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,3 +299,4 @@ mod tests {
         assert_eq!(parse_shortstat(""), (0, 0, 0));
     }
 }
+

@@ -1,58 +1,31 @@
 //! `minder send`: type text into the agent exactly, then press Enter.
 
 use crate::app::Ctx;
-use crate::cli::SendArgs;
 use crate::ops::reconcile;
-use crate::domain::record::Record;
-use crate::tmux::Tmux;
-use crate::tmux_cmd;
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use std::time::Duration;
+use clap::Args as ClapArgs;
 
-/// Text longer than this, or with a newline, goes through a paste buffer: send-keys would type
-/// it key by key, and a newline would press Enter in the middle.
-pub const PASTE_OVER: usize = 256;
+/// Type text into the agent and press Enter
+///
+/// The text is sent literally (no key names), long or multi-line text through a paste buffer,
+/// with the pause some agents need before Enter.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// Text to type (words are joined by spaces)
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub text: Vec<String>,
+}
 
-pub fn run(ctx: &Ctx, args: SendArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let text = args.text.join(" ");
     let obs = reconcile::observe_one(ctx, &name)?;
     let profile = crate::domain::agents::profile(&ctx.config, &obs.record.agent)
         .map(|p| p.submit_delay)
         .unwrap_or(Duration::from_millis(100));
-    deliver(ctx, &obs, &text, profile)
+    crate::ops::deliver::deliver(ctx, &obs, &text, profile)
 }
 
-/// Type `text` into the session's agent pane and press Enter after `delay`.
-pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration) -> Result<()> {
-    let record = &obs.record;
-    match &obs.pane {
-        Some(p) if !p.dead => {}
-        _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to send to", record.name, record.state)),
-    }
-    let tmux = ctx.tmux_for(record)?;
-    type_text(&tmux, record, text)?;
-    std::thread::sleep(delay);
-    tmux.run(&tmux_cmd!["send-keys", "-t", record.tmux.pane_id, "Enter"])?;
-    Ok(())
-}
-
-fn type_text(tmux: &Tmux, record: &Record, text: &str) -> Result<()> {
-    let pane = &record.tmux.pane_id;
-    if text.is_empty() {
-        return Ok(());
-    }
-    if text.len() <= PASTE_OVER && !text.contains(['\n', '\r']) {
-        // -l: literal text, no key names; `--`: text may start with `-`. A trailing `;` is
-        // protected by the tmux door.
-        tmux.run(&tmux_cmd!["send-keys", "-t", pane, "-l", "--", text])?;
-        return Ok(());
-    }
-    let buffer = format!("minder-send-{}", std::process::id());
-    // -p: bracketed paste when the agent asked for it, so a newline is text, not Enter.
-    tmux.batch(&[
-        tmux_cmd!["set-buffer", "-b", buffer, "--", text],
-        tmux_cmd!["paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane],
-    ])?;
-    Ok(())
-}

@@ -1,12 +1,22 @@
 //! `minder show`: everything known of one session.
 
 use crate::app::Ctx;
-use crate::cli::ShowArgs;
 use crate::ops::reconcile;
 use crate::ops::present;
 use anyhow::Result;
+use clap::Args as ClapArgs;
 
-pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
+/// Everything known of one session: metadata, state, exit, logs, events
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// Print JSON: {"version":1,"session":{...}}
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = reconcile::observe_one(ctx, &name)?;
     let paths = ctx.store.paths(&name);
@@ -15,7 +25,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
     }
     let events = ctx.store.events(&name)?;
-    let log_errors = sink_errors(&paths.sink_errors());
+    let log_errors = crate::ops::present::sink_errors(&paths.sink_errors());
     let segments = crate::sink::logfile::segments(&paths.logs()).unwrap_or_default();
     let checkpoints = crate::store::checkpoints::history(&ctx.store, &name).unwrap_or_default();
     if args.json {
@@ -53,7 +63,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     }
     if let Some(t) = r.ended_at {
         let how = match (r.exit_code, r.exit_signal) {
-            (_, Some(s)) => format!("killed by {}", crate::ops::reconcile::signal_name(s)),
+            (_, Some(s)) => format!("killed by {}", crate::domain::state::signal_name(s)),
             (Some(code), None) => format!("exit {code}"),
             _ => "exit unknown".into(),
         };
@@ -96,9 +106,3 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     Ok(())
 }
 
-/// The sink's recorded write errors, one per line.
-pub fn sink_errors(path: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default()
-}

@@ -2,13 +2,27 @@
 //! summary. Reads records only, plus one tmux call for the server and its style options.
 
 use crate::app::Ctx;
-use crate::cli::StatusLineArgs;
 use crate::ops::status_push;
 use crate::tmux_cmd;
 use anyhow::Result;
 use std::path::PathBuf;
+use clap::Args as ClapArgs;
 
-pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
+/// Print the status-line segment (tmux style markup) for the agents on this tmux server
+///
+/// The tmux plugin shows it without running minder on each refresh: minder pushes it into the
+/// global option @minder-status whenever a state changes.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Also push the segment into @minder-status on the tmux server
+    #[arg(long)]
+    pub push: bool,
+    /// Print the one-line summary for a login shell instead (nothing when no agents)
+    #[arg(long)]
+    pub summary: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.summary {
         // No tmux call at login: a session whose pane process is gone (a reboot) is shown lost.
         let mut records = ctx.store.load_all()?;
@@ -53,3 +67,4 @@ pub fn run(ctx: &Ctx, args: StatusLineArgs) -> Result<()> {
     crate::outln!("{segment}");
     Ok(())
 }
+

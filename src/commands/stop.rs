@@ -2,16 +2,26 @@
 //! kill the session, all within the profile's grace period.
 
 use crate::app::Ctx;
-use crate::cli::StopArgs;
-use crate::ops::reconcile::{self, Observed};
-use crate::domain::state::{Source, State};
-use crate::tmux::{session_target, Tmux};
-use crate::tmux_cmd;
+use crate::ops::reconcile;
 use anyhow::Result;
-use chrono::Utc;
-use std::time::{Duration, Instant};
+use clap::Args as ClapArgs;
 
-pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
+/// Stop a session: interrupt the agent, then end it after a grace period
+///
+/// Logs and checkpoints are kept; the state becomes `stopped`.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// Do not wait: kill the agent at once
+    #[arg(long)]
+    pub force: bool,
+    /// Why, recorded in the event log
+    #[arg(long, hide = true)]
+    pub note: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = {
         // A `new` in progress finishes first (it holds this lock until the session exists).
         let _all = ctx.store.lock_all()?;
@@ -19,7 +29,7 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
     };
     let obs = reconcile::observe_one(ctx, &name)?;
     let was = obs.record.state;
-    stop(ctx, &obs, args.force, args.note)?;
+    crate::ops::stop::stop(ctx, &obs, args.force, args.note)?;
     let record = ctx.store.load(&name)?;
     if was.is_live() {
         ctx.note(&format!("stopped `{name}` (logs: `minder logs {name}`)"));
@@ -29,90 +39,3 @@ pub fn run(ctx: &Ctx, args: StopArgs) -> Result<()> {
     Ok(())
 }
 
-/// Stop a session; returns once its tmux session is gone.
-pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
-    let record = &obs.record;
-    let tmux = ctx.tmux_for(record)?;
-    let alive = obs.alive();
-    if alive {
-        ctx.store.update(&record.name, |r| {
-            r.stop_requested_at = Some(Utc::now());
-            r.stop_note = note.clone();
-        })?;
-        let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
-        let grace = if force { Duration::ZERO } else { profile.stop_grace };
-        let pid = obs.pane.as_ref().and_then(|p| p.pane_pid).or(record.tmux.pane_pid);
-        end_agent(&tmux, &record.tmux.pane_id, pid, &profile.interrupt, grace);
-    }
-    if obs.pane.is_some() {
-        if let Err(e) = tmux.run(&tmux_cmd!["kill-session", "-t", session_target(&record.name)]) {
-            tracing::debug!("kill-session: {e}");
-        }
-    }
-    if alive || record.state.is_live() {
-        // The pane was destroyed, not left dead, so no hook reports this exit: record it here.
-        let current = ctx.store.load(&record.name)?;
-        if current.ended_at.is_none() {
-            ctx.store.update(&record.name, |r| {
-                r.stop_requested_at.get_or_insert_with(Utc::now);
-                if r.stop_note.is_none() {
-                    r.stop_note = note.clone();
-                }
-            })?;
-            reconcile::record_exit(&ctx.store, &record.name, None, None, None)?;
-        } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
-            ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
-        }
-    }
-    Ok(())
-}
-
-/// Interrupt keys, then SIGTERM, then SIGKILL to the agent's process group, each given part of
-/// the grace period; returns when the pane is dead or everything was tried.
-fn end_agent(tmux: &Tmux, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration) {
-    let start = Instant::now();
-    let dead = || tmux.pane_finished(pane);
-    if !grace.is_zero() && !interrupt.is_empty() {
-        let mut keys = tmux_cmd!["send-keys", "-t", pane];
-        keys.extend(interrupt.iter().cloned());
-        let _ = tmux.run(&keys);
-        if wait_until(start + grace.mul_f32(0.6), &dead) {
-            return;
-        }
-    }
-    let Some(pid) = pid else { return };
-    if !grace.is_zero() {
-        signal_group(pid, libc::SIGTERM);
-        if wait_until(start + grace, &dead) {
-            return;
-        }
-    }
-    signal_group(pid, libc::SIGKILL);
-    wait_until(Instant::now() + Duration::from_secs(2), &dead);
-}
-
-fn wait_until(deadline: Instant, done: &dyn Fn() -> bool) -> bool {
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Signal the agent's process group (the pane's process leads its own group on the pty) and
-/// the process itself, in case it moved to another group.
-fn signal_group(pid: u32, sig: libc::c_int) {
-    let pid = pid as libc::pid_t;
-    if pid <= 1 {
-        return;
-    }
-    // SAFETY: kill(2) has no memory-safety preconditions; a stale pid fails with ESRCH.
-    unsafe {
-        libc::kill(-pid, sig);
-        libc::kill(pid, sig);
-    }
-}

@@ -2,12 +2,31 @@
 //! that start an agent, wait for it, and read `last_message`.
 
 use crate::app::Ctx;
-use crate::cli::WaitArgs;
 use crate::error::Exit;
 use crate::domain::state::State;
 use crate::usage;
 use anyhow::{anyhow, Result};
 use std::time::{Duration, Instant};
+use clap::Args as ClapArgs;
+
+/// Block until every session reaches one of the states
+///
+/// Exit 0 when all reached one, 1 when a session failed or was lost (or is gone), 124 on
+/// timeout. `exit` means the agent ended, whatever its state.
+///
+/// Example: minder wait fix-login --until waiting,review --timeout 30m && minder show fix-login --json
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Sessions: full name, task, or a unique prefix
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// States to wait for, comma-separated: working, waiting, stuck, review, approved, rejected, failed, stopped, lost, exit
+    #[arg(long, value_delimiter = ',', default_value = "waiting,review,exit")]
+    pub until: Vec<String>,
+    /// Give up after this long ("90s", "10m"); exit 124
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+}
 
 /// What the person may wait for: a state, or `exit` (the agent ended, whatever the state).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +55,7 @@ pub fn reached(targets: &[Target], state: State, ended: bool) -> bool {
     })
 }
 
-pub fn run(ctx: &Ctx, args: WaitArgs) -> Result<()> {
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let targets = parse_targets(&args.until)?;
     if targets.is_empty() {
         return Err(usage!("--until needs at least one state"));
@@ -99,3 +118,4 @@ mod tests {
         assert!(parse_targets(&["sleeping".into()]).is_err());
     }
 }
+

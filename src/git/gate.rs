@@ -132,7 +132,7 @@ fn own_hook(name: &str, base: usize) -> Option<PathBuf> {
     };
     let dir = match git(&["config", "--get", "core.hooksPath"]) {
         Some(p) => {
-            let p = PathBuf::from(crate::commands::new::expand_home(&p));
+            let p = PathBuf::from(crate::ops::start::expand_home(&p));
             if p.is_absolute() {
                 p
             } else {

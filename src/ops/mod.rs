@@ -1,7 +1,14 @@
 //! Operations the commands share: starting, stopping, removing and restoring sessions,
 //! delivering text, reconciling records with tmux, applying evidence, pushing the status segment.
 
+pub mod attach;
+pub mod decision;
+pub mod deliver;
 pub mod evidence;
 pub mod present;
 pub mod reconcile;
+pub mod remove;
+pub mod restore;
+pub mod start;
 pub mod status_push;
+pub mod stop;

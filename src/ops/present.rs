@@ -115,6 +115,22 @@ pub fn table(rows: &[Vec<(String, String)>], color: bool) -> String {
     out
 }
 
+/// The last `n` lines of clean text: a generous raw tail is rendered (cursor moves may reach a
+/// few lines up) and its last `n` lines kept.
+pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> std::io::Result<Vec<String>> {
+    let raw = crate::sink::logfile::tail_bytes(dir, n + height as usize)?;
+    let text = crate::render::render_to_string(&raw, width, height);
+    let lines: Vec<&str> = text.lines().collect();
+    Ok(lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect())
+}
+
+/// The sink's recorded write errors, one per line.
+pub fn sink_errors(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

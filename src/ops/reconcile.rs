@@ -5,40 +5,10 @@
 use crate::app::Ctx;
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use crate::store::Store;
 use crate::tmux::{PaneInfo, Server, Tmux};
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
-
-/// The state an exit means. A stop minder asked for is `stopped`; a clean exit asks for review.
-pub fn exit_outcome(stop_requested: bool, status: Option<i32>, signal: Option<i32>) -> (State, String) {
-    if stop_requested {
-        return (State::Stopped, String::new());
-    }
-    match (status, signal) {
-        (_, Some(sig)) => (State::Failed, signal_name(sig)),
-        (Some(0), None) => (State::Review, String::new()),
-        (Some(code), None) => (State::Failed, code.to_string()),
-        (None, None) => (State::Failed, "unknown exit".into()),
-    }
-}
-
-pub fn signal_name(sig: i32) -> String {
-    let name = match sig {
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        6 => "SIGABRT",
-        9 => "SIGKILL",
-        11 => "SIGSEGV",
-        13 => "SIGPIPE",
-        15 => "SIGTERM",
-        _ => return format!("signal {sig}"),
-    };
-    name.to_string()
-}
 
 /// What to do with one record given its pane (None: the session is gone).
 #[derive(Debug, PartialEq, Eq)]
@@ -73,32 +43,6 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.state.is_live() => Fix::ReattachSink,
         Some(_) => Fix::None,
     }
-}
-
-/// Record an agent's exit once (from the hook or from `observe`), and move to its outcome state.
-pub fn record_exit(
-    store: &Store,
-    name: &str,
-    status: Option<i32>,
-    signal: Option<i32>,
-    at: Option<DateTime<Utc>>,
-) -> Result<Record> {
-    let (record, changed) = store.transition_with(name, Source::Exit, |r| {
-        if r.ended_at.is_some() {
-            return None;
-        }
-        r.exit_code = status;
-        r.exit_signal = signal;
-        r.ended_at = Some(at.unwrap_or_else(Utc::now));
-        let (state, detail) = exit_outcome(r.stop_requested_at.is_some(), status, signal);
-        let note = if state == State::Stopped { r.stop_note.clone() } else { None };
-        Some((state, detail, note))
-    })?;
-    if changed {
-        crate::ops::status_push::push(store, &record, true);
-        crate::sink::wake(&store.paths(name));
-    }
-    Ok(record)
 }
 
 /// A record with what tmux says of it right now.
@@ -236,7 +180,7 @@ fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathB
 fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Result<Record> {
     match fix {
         Fix::None => Ok(record),
-        Fix::RecordExit { status, signal } => record_exit(&ctx.store, &record.name, status, signal, None),
+        Fix::RecordExit { status, signal } => crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None),
         Fix::Lost => ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None),
         Fix::ReattachSink => {
             // The sink also ends when the agent does: look again before calling it dead.
@@ -259,7 +203,7 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Re
 /// Start a new sink on a live pane whose sink died; it marks the gap in the log.
 pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> Result<()> {
     let root = ctx.store.paths(&record.name).root;
-    let cmd = crate::commands::new::sink_command(&ctx.self_exe, &root, true);
+    let cmd = crate::tmux::quote::sink_command(&ctx.self_exe, &root, true);
     tmux.run(&crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd])?;
     tracing::info!("re-attached the log sink of `{}`", record.name);
     Ok(())
@@ -312,18 +256,9 @@ mod tests {
         assert_eq!(decide(&record("", State::Working), None, true), Fix::None);
         // Ended sessions are left alone.
         let mut ended = record("%1", State::Review);
-        ended.ended_at = Some(Utc::now());
+        ended.ended_at = Some(chrono::Utc::now());
         assert_eq!(decide(&ended, None, true), Fix::None);
         assert_eq!(decide(&ended, Some(&pane(true, Some(0), false)), false), Fix::None);
     }
 
-    #[test]
-    fn exit_outcomes() {
-        assert_eq!(exit_outcome(false, Some(0), None), (State::Review, String::new()));
-        assert_eq!(exit_outcome(false, Some(3), None), (State::Failed, "3".into()));
-        assert_eq!(exit_outcome(false, None, Some(9)), (State::Failed, "SIGKILL".into()));
-        assert_eq!(exit_outcome(true, None, Some(15)), (State::Stopped, String::new()));
-        assert_eq!(exit_outcome(true, Some(0), None), (State::Stopped, String::new()));
-        assert_eq!(exit_outcome(false, None, Some(64)), (State::Failed, "signal 64".into()));
-    }
 }

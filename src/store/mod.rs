@@ -7,7 +7,7 @@ pub mod paths;
 
 use crate::domain::record::{Event, Record};
 use crate::domain::state::{Source, State};
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use chrono::Utc;
 use paths::SessionPaths;
 use std::fs::File;
@@ -201,3 +201,17 @@ pub fn load_record(path: &Path) -> Result<Record> {
     Ok(record)
 }
 
+
+/// The store and session name of a session folder `STATE/sessions/NAME`.
+pub fn store_of(root: &Path) -> Result<(Store, String)> {
+    let name = root
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?
+        .to_string();
+    let state_dir = root
+        .parent()
+        .and_then(|p| p.parent())
+        .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?;
+    Ok((Store::new(state_dir.to_path_buf()), name))
+}

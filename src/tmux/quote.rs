@@ -1,6 +1,8 @@
 //! The one place where minder builds strings that a shell or tmux will re-read. Everything a
 //! user can influence passes through these functions, each tested against hostile input.
 
+use std::path::Path;
+
 /// Quote `s` as a single POSIX shell word. Single quotes keep everything literal; a single quote
 /// itself is closed, escaped and reopened.
 pub fn shell_quote(s: &str) -> String {
@@ -66,6 +68,30 @@ pub fn tmux_arg(s: &str) -> String {
         Some(head) => format!("{head}\\;"),
         None => s.to_string(),
     }
+}
+
+/// The shell command `pipe-pane` runs: our sink, reading the pane's output on stdin.
+pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> String {
+    let mut words = vec![
+        self_exe.display().to_string(),
+        "_sink".to_string(),
+        session_root.display().to_string(),
+    ];
+    if resumed {
+        words.push("--resumed".into());
+    }
+    // pipe-pane expands formats and strftime(3) escapes in its command.
+    format_time_escape(&format!("exec {}", shell_join(&words)))
+}
+
+/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background.
+pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
+    let words = [self_exe.display().to_string(), "_pane-died".to_string(), session_root.display().to_string()];
+    let shell = format!(
+        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}'",
+        format_escape(&shell_join(&words))
+    );
+    format!("run-shell -b {}", tmux_quote(&shell))
 }
 
 #[cfg(test)]

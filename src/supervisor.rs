@@ -1,94 +1,23 @@
-//! Hidden subcommands minder runs for itself: the pane-died hook and the agent launcher.
+//! The pane's first process (`minder _exec`): it starts the agent with the caller's environment,
+//! never through a shell, records its exit itself, and ends its family after a hangup.
 
-use crate::cli::{ExecArgs, PaneDiedArgs};
-use crate::commands::new::PANE_ENV;
 use crate::store::Store;
-use anyhow::{anyhow, Result};
-use chrono::DateTime;
+use anyhow::Result;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use crate::tmux::{Server, Tmux};
-use crate::tmux_cmd;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
 
-/// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook. Nobody sees
-/// its stderr, so failures go to the session's error log.
-pub fn pane_died(args: PaneDiedArgs, socket: Option<PathBuf>) -> Result<()> {
-    let result = record_pane_death(&args, socket);
-    if let Err(e) = &result {
-        let paths = crate::store::paths::SessionPaths { root: args.session_dir.clone() };
-        let line = format!("{} pane-died hook: {e:#}", chrono::Utc::now().to_rfc3339());
-        let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
-    }
-    result
-}
-
-fn record_pane_death(args: &PaneDiedArgs, socket: Option<PathBuf>) -> Result<()> {
-    let (store, name) = store_of(&args.session_dir)?;
-    let record = store.load(&name)?;
-    // The hook fires for any pane of the session; only the agent's pane counts (its id may not
-    // be recorded yet when the agent exits at once).
-    if !record.tmux.pane_id.is_empty() && record.tmux.pane_id != args.pane_id {
-        return Ok(());
-    }
-    let mut status: Option<i32> = args.status.trim().parse().ok();
-    let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);
-    if status.is_none() && signal.is_none() {
-        // tmux runs the hook when the pty closes, which can be before it has reaped the
-        // process: ask again until the status is there.
-        if let Some(sock) = socket {
-            (status, signal) = poll_exit_status(&sock, &args.pane_id, Duration::from_secs(3));
-        }
-    }
-    let at = args.time.trim().parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0));
-    crate::ops::reconcile::record_exit(&store, &name, status, signal, at)?;
-    Ok(())
-}
-
-fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32>, Option<i32>) {
-    let Ok(tmux) = Tmux::discover(Server::Path(socket.to_path_buf())) else { return (None, None) };
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        let cmd = tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead_status}:#{pane_dead_signal}"];
-        match tmux.run(&cmd) {
-            Ok(out) => {
-                let (st, sig) = out.trim().split_once(':').unwrap_or(("", ""));
-                let st = st.parse().ok();
-                let sig = sig.parse().ok().filter(|s| *s != 0);
-                if st.is_some() || sig.is_some() {
-                    return (st, sig);
-                }
-            }
-            Err(_) => return (None, None),
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (None, None)
-}
-
-/// The store and session name of a session folder `STATE/sessions/NAME`.
-pub fn store_of(root: &Path) -> Result<(Store, String)> {
-    let name = root
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?
-        .to_string();
-    let state_dir = root
-        .parent()
-        .and_then(|p| p.parent())
-        .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?;
-    Ok((Store::new(state_dir.to_path_buf()), name))
-}
+/// Environment variables the pane keeps from tmux rather than from the caller of `new`.
+pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR"];
 
 /// `_exec [--env-file F] -- COMMAND...`: the pane's process. It starts the agent with the
 /// environment of whoever ran `minder new` (tmux would give it the server's), never through a
 /// shell, waits for it, and records its exit itself: tmux's own exit status can be missing
 /// (it may never reap a child that exits while a fresh server starts up).
-pub fn exec(args: ExecArgs) -> Result<()> {
-    let mut cmd = std::process::Command::new(&args.command[0]);
-    cmd.args(&args.command[1..]);
-    if let Some(file) = &args.env_file {
+pub fn exec(env_file: Option<&std::path::Path>, command: &[String]) -> Result<()> {
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
+    if let Some(file) = env_file {
         if let Ok(data) = std::fs::read(file) {
             let _ = std::fs::remove_file(file);
             apply_caller_env(&mut cmd, &data);
@@ -106,7 +35,7 @@ pub fn exec(args: ExecArgs) -> Result<()> {
         Ok(c) => c,
         Err(err) => {
             let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
-            eprintln!("minder: cannot run `{}`: {err}", args.command[0]);
+            eprintln!("minder: cannot run `{}`: {err}", command[0]);
             record_own_exit(Some(code), None);
             std::process::exit(code);
         }
@@ -175,6 +104,7 @@ fn escalate_after_hangup() {
         }
     });
 }
+
 static HANGUP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 extern "C" fn forward(sig: libc::c_int) {
@@ -217,7 +147,7 @@ fn record_own_exit(code: Option<i32>, signal: Option<i32>) {
         return;
     };
     let store = Store::new(PathBuf::from(state));
-    if let Err(e) = crate::ops::reconcile::record_exit(&store, &name, code, signal, None) {
+    if let Err(e) = crate::ops::evidence::record_exit(&store, &name, code, signal, None) {
         let line = format!("{} recording the exit: {e:#}", chrono::Utc::now().to_rfc3339());
         let _ = crate::store::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
     }

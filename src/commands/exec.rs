@@ -1,0 +1,19 @@
+//! `minder _exec` (internal): the pane's first process, the supervisor that starts the agent.
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use std::path::PathBuf;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// File holding the caller's environment (read, then deleted)
+    #[arg(long)]
+    pub env_file: Option<PathBuf>,
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    crate::supervisor::exec(args.env_file.as_deref(), &args.command)
+}
+

@@ -1,0 +1,75 @@
+//! `minder _pane-died` (internal): the pane-died hook records the agent's exit.
+
+use anyhow::Result;
+use chrono::DateTime;
+use crate::tmux::{Server, Tmux};
+use crate::tmux_cmd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use clap::Args as ClapArgs;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    pub session_dir: PathBuf,
+    pub pane_id: String,
+    #[arg(allow_hyphen_values = true)]
+    pub status: String,
+    pub signal: String,
+    pub time: String,
+}
+
+/// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook. Nobody sees
+/// its stderr, so failures go to the session's error log.
+pub fn run(args: Args, socket: Option<PathBuf>) -> Result<()> {
+    let result = record_pane_death(&args, socket);
+    if let Err(e) = &result {
+        let paths = crate::store::paths::SessionPaths { root: args.session_dir.clone() };
+        let line = format!("{} pane-died hook: {e:#}", chrono::Utc::now().to_rfc3339());
+        let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
+    }
+    result
+}
+
+fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
+    let (store, name) = crate::store::store_of(&args.session_dir)?;
+    let record = store.load(&name)?;
+    // The hook fires for any pane of the session; only the agent's pane counts (its id may not
+    // be recorded yet when the agent exits at once).
+    if !record.tmux.pane_id.is_empty() && record.tmux.pane_id != args.pane_id {
+        return Ok(());
+    }
+    let mut status: Option<i32> = args.status.trim().parse().ok();
+    let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);
+    if status.is_none() && signal.is_none() {
+        // tmux runs the hook when the pty closes, which can be before it has reaped the
+        // process: ask again until the status is there.
+        if let Some(sock) = socket {
+            (status, signal) = poll_exit_status(&sock, &args.pane_id, Duration::from_secs(3));
+        }
+    }
+    let at = args.time.trim().parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0));
+    crate::ops::evidence::record_exit(&store, &name, status, signal, at)?;
+    Ok(())
+}
+
+fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32>, Option<i32>) {
+    let Ok(tmux) = Tmux::discover(Server::Path(socket.to_path_buf())) else { return (None, None) };
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        let cmd = tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead_status}:#{pane_dead_signal}"];
+        match tmux.run(&cmd) {
+            Ok(out) => {
+                let (st, sig) = out.trim().split_once(':').unwrap_or(("", ""));
+                let st = st.parse().ok();
+                let sig = sig.parse().ok().filter(|s| *s != 0);
+                if st.is_some() || sig.is_some() {
+                    return (st, sig);
+                }
+            }
+            Err(_) => return (None, None),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (None, None)
+}
+

@@ -1,0 +1,25 @@
+//! `minder reject`: the person sends the agent's work back, with a note the agent is given.
+
+use crate::app::Ctx;
+use anyhow::Result;
+use clap::Args as ClapArgs;
+
+/// Reject a session's work and send the note to the agent as its next input
+///
+/// The state becomes `rejected`, and `working` again once the agent resumes.
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// Session: full name, task, or a unique prefix
+    pub name: String,
+    /// What to change: typed into the agent (safely, as `send` does) and recorded
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let name = ctx.resolve(&args.name)?;
+    let said = crate::ops::decision::reject(ctx, &name, args.note)?;
+    ctx.note(&said);
+    Ok(())
+}
+

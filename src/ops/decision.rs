@@ -1,0 +1,60 @@
+//! The human gate's decisions, shared by `approve`, `reject` and the dash: record the decision,
+//! open or close the push gate, run `on_approve`, and hand a rejection's note to the agent.
+
+use crate::app::Ctx;
+use crate::domain::state::{Source, State};
+use crate::ops::reconcile;
+use anyhow::{anyhow, Result};
+use chrono::Utc;
+
+/// Approve `name` (a resolved full name): the push gate opens and `review.on_approve` runs.
+/// Returns what to tell the person.
+pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
+    let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
+        r.approved_at = Some(Utc::now());
+        Some((State::Approved, String::new(), note.clone()))
+    })?;
+    crate::ops::status_push::push(&ctx.store, &record, false);
+    let said = format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" });
+    let hook = ctx.config.review.on_approve.trim();
+    if hook.is_empty() {
+        return Ok(said);
+    }
+    let wt = record.worktree.as_ref();
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(hook)
+        .current_dir(&record.dir)
+        .env("MINDER_SESSION", &record.name)
+        .env("MINDER_DIR", &record.checkpoint_dir)
+        .env("MINDER_WORKTREE", wt.map(|w| w.path.display().to_string()).unwrap_or_default())
+        .env("MINDER_BRANCH", wt.map(|w| w.branch.clone()).unwrap_or_default())
+        .env("MINDER_NOTE", note.clone().unwrap_or_default())
+        .stdin(std::process::Stdio::null())
+        .status()
+        .map_err(|e| anyhow!("cannot run on_approve: {e}"))?;
+    if !status.success() {
+        return Err(anyhow!("on_approve failed ({status}); `{name}` stays approved"));
+    }
+    Ok(said)
+}
+
+/// Reject `name`: the push gate closes, and a note goes to the agent if it is still running.
+/// Returns what to tell the person.
+pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
+    let obs = reconcile::observe_one(ctx, name)?;
+    let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
+        r.approved_at = None;
+        Some((State::Rejected, String::new(), note.clone()))
+    })?;
+    crate::ops::status_push::push(&ctx.store, &record, false);
+    Ok(match (&note, obs.alive()) {
+        (Some(note), true) => {
+            let delay = crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
+            crate::ops::deliver::deliver(ctx, &obs, note, delay)?;
+            format!("rejected `{name}`; the note went to the agent")
+        }
+        (Some(_), false) => format!("rejected `{name}`; the agent has ended, so the note is only recorded"),
+        (None, _) => format!("rejected `{name}` (no note: nothing was sent to the agent)"),
+    })
+}
