@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         crate::outln!("{verb} session {} (ended {}, {})", r.name, crate::ops::present::ago(last, Utc::now()), r.state);
         removed += 1;
     }
-    let kept = ctx.store.state_dir.join("kept-logs");
+    let kept = ctx.store.dirs().kept_logs();
     if let Ok(entries) = std::fs::read_dir(&kept) {
         for e in entries.flatten() {
             if older_than(&e.path(), retention) {

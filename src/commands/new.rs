@@ -118,13 +118,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let worktree = args.worktree || attempts > 1;
     let repo = if worktree {
-        Some(crate::git::worktree::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
+        Some(crate::git::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
     } else {
         None
     };
     let base = match (&repo, &args.base) {
         (Some(_), Some(b)) => Some(b.clone()),
-        (Some(r), None) => Some(crate::git::worktree::current_ref(r)?),
+        (Some(r), None) => Some(crate::git::current_ref(r)?),
         _ => None,
     };
     let mut template = ctx.config.name_template.clone();
@@ -189,12 +189,12 @@ fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn project_name(dir: &Path) -> String {
-    let top = crate::git::worktree::toplevel(dir).ok();
+    let top = crate::git::toplevel(dir).ok();
     let top = top.as_deref().unwrap_or(dir);
     top.file_name().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
 }
 
 fn git_branch(dir: &Path) -> String {
-    crate::git::worktree::git(dir, &["rev-parse", "--abbrev-ref", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default()
+    crate::git::branch(dir)
 }
 

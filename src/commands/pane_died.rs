@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use chrono::DateTime;
-use crate::tmux::{Server, Tmux};
+use crate::tmux::Tmux;
 use crate::tmux_cmd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -53,7 +53,7 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
 }
 
 fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32>, Option<i32>) {
-    let Ok(tmux) = Tmux::discover(Server::Path(socket.to_path_buf())) else { return (None, None) };
+    let Ok(tmux) = Tmux::at_socket(socket) else { return (None, None) };
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         let cmd = tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead_status}:#{pane_dead_signal}"];

@@ -7,8 +7,7 @@ use crate::ops::reconcile::{self, Observed};
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::ops::present::{self, paint};
-use anyhow::{anyhow, Result};
-use serde::Serialize;
+use anyhow::Result;
 use serde_json::json;
 use std::path::Path;
 use clap::Args as ClapArgs;
@@ -28,46 +27,6 @@ pub struct Args {
     /// Show the full diff against the base (uncommitted changes included) through your pager
     #[arg(long, requires = "name")]
     pub diff: bool,
-}
-
-#[derive(Serialize, Debug, Clone, Default)]
-pub struct DiffSummary {
-    pub base: String,
-    pub files_changed: usize,
-    pub insertions: usize,
-    pub deletions: usize,
-    pub stat: String,
-    pub untracked: Vec<String>,
-}
-
-/// Parse `git diff --shortstat`: " 3 files changed, 10 insertions(+), 2 deletions(-)".
-pub fn parse_shortstat(s: &str) -> (usize, usize, usize) {
-    let mut out = (0, 0, 0);
-    for part in s.split(',') {
-        let mut words = part.split_whitespace();
-        let n: usize = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
-        match words.next() {
-            Some(w) if w.starts_with("file") => out.0 = n,
-            Some(w) if w.starts_with("insertion") => out.1 = n,
-            Some(w) if w.starts_with("deletion") => out.2 = n,
-            _ => {}
-        }
-    }
-    out
-}
-
-pub fn diff_summary(record: &Record) -> Option<DiffSummary> {
-    let base = record.base_commit.clone()?;
-    let git = |args: &[&str]| crate::git::worktree::git(&record.dir, args).ok();
-    let short = git(&["diff", "--shortstat", &base])?;
-    let (files_changed, insertions, deletions) = parse_shortstat(&short);
-    let stat = git(&["diff", "--stat=100", &base]).unwrap_or_default();
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"])
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    Some(DiffSummary { base, files_changed, insertions, deletions, stat, untracked })
 }
 
 fn read(path: &Path) -> Option<String> {
@@ -116,7 +75,7 @@ pub fn report(ctx: &Ctx, obs: &Observed) -> serde_json::Value {
         "plan": read(&r.checkpoint_dir.join("PLAN.md")),
         "status": read(&r.checkpoint_dir.join("STATUS.md")),
         "risks": read(&r.checkpoint_dir.join("RISKS.md")),
-        "diff": diff_summary(r),
+        "diff": crate::git::diff::diff_summary(r),
         "artifacts": artifacts(r),
         "last_lines": last_lines(ctx, r, 15),
         "last_message": r.last_message,
@@ -168,7 +127,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         crate::sink::wait_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
     }
     if args.diff {
-        return full_diff(&obs.record);
+        return crate::git::diff::full_diff(&obs.record);
     }
     if args.json {
         crate::outln!("{}", serde_json::to_string_pretty(&json!({"version": 1, "review": report(ctx, &obs)}))?);
@@ -190,7 +149,7 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
     let mut rows = vec![["#", "NAME", "STATE", "PROGRESS", "DIFF", "RISKS"].iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     for o in group {
         let r = &o.record;
-        let diff = diff_summary(r)
+        let diff = crate::git::diff::diff_summary(r)
             .map(|d| format!("{} files +{} -{}{}", d.files_changed, d.insertions, d.deletions, if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }))
             .unwrap_or_else(|| "-".into());
         let risks = read(&r.checkpoint_dir.join("RISKS.md"))
@@ -240,7 +199,7 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         Some(s) => section("risks (RISKS.md)", s)?,
         None => section("risks", "no RISKS.md yet")?,
     }
-    match diff_summary(r) {
+    match crate::git::diff::diff_summary(r) {
         Some(d) => {
             let mut body = if d.stat.trim().is_empty() { "no changes to tracked files".to_string() } else { d.stat.clone() };
             if !d.untracked.is_empty() {
@@ -267,36 +226,3 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     crate::outln!("\n{}", paint(c, "2", &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)));
     Ok(())
 }
-
-/// The full diff against the base, uncommitted changes included, through git's pager (the
-/// user's `core.pager` / `$GIT_PAGER` / `$PAGER`).
-fn full_diff(record: &Record) -> Result<()> {
-    let base = record.base_commit.clone().ok_or_else(|| anyhow!("session `{}` is not in a git repository: no diff", record.name))?;
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(&record.dir)
-        .args(["--paginate", "diff", &base])
-        .status()
-        .map_err(|e| anyhow!("cannot run git: {e}"))?;
-    if !status.success() {
-        return Err(anyhow!("git diff failed in `{}`", record.dir.display()));
-    }
-    let untracked = crate::git::worktree::git(&record.dir, &["ls-files", "--others", "--exclude-standard"]).unwrap_or_default();
-    if !untracked.trim().is_empty() {
-        crate::outln!("\nnew files not yet added:\n{}", untracked.trim_end());
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shortstat() {
-        assert_eq!(parse_shortstat(" 3 files changed, 10 insertions(+), 2 deletions(-)\n"), (3, 10, 2));
-        assert_eq!(parse_shortstat(" 1 file changed, 1 insertion(+)"), (1, 1, 0));
-        assert_eq!(parse_shortstat(""), (0, 0, 0));
-    }
-}
-

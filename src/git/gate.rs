@@ -35,7 +35,7 @@ pub const HOOKS: &[&str] = &[
 const BASE_COUNT_VAR: &str = "MINDER_GIT_CONFIG_BASE";
 
 pub fn hooks_dir(store: &Store) -> PathBuf {
-    store.state_dir.join("githooks")
+    store.dirs().githooks()
 }
 
 /// Write the hook scripts (idempotent) and return the environment that points git at them.
@@ -123,8 +123,9 @@ fn restore_git_config(cmd: &mut std::process::Command, base: usize) {
 /// common git dir's `hooks/`.
 fn own_hook(name: &str, base: usize) -> Option<PathBuf> {
     let git = |args: &[&str]| -> Option<String> {
-        let mut cmd = std::process::Command::new("git");
-        cmd.args(args).stdin(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        // Hooks run at the top of the working tree.
+        let mut cmd = super::command(std::path::Path::new("."));
+        cmd.args(args).stderr(std::process::Stdio::null());
         restore_git_config(&mut cmd, base);
         let out = cmd.output().ok()?;
         let s = String::from_utf8_lossy(&out.stdout).trim().to_string();

@@ -2,42 +2,9 @@
 //! deleted without `--force`.
 
 use crate::domain::record::Worktree;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use std::path::Path;
-use std::process::{Command, Stdio};
-
-/// Run git in `dir` and return stdout; an error shows the command and git's stderr.
-pub fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run git in `{}`", dir.display()))?;
-    if !out.status.success() {
-        return Err(anyhow!(
-            "git {} failed in `{}`: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// The top level of the repository `dir` is in.
-pub fn toplevel(dir: &Path) -> Result<std::path::PathBuf> {
-    Ok(std::path::PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?.trim()))
-}
-
-/// The default base: the current branch's name, or the commit when HEAD is detached.
-pub fn current_ref(repo: &Path) -> Result<String> {
-    let name = git(repo, &["rev-parse", "--abbrev-ref", "HEAD"])?.trim().to_string();
-    if name != "HEAD" {
-        return Ok(name);
-    }
-    Ok(git(repo, &["rev-parse", "HEAD"])?.trim().to_string())
-}
+use super::run as git;
 
 /// Create a worktree at `path` on a new `branch` from `base`.
 pub fn create(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<Worktree> {

@@ -135,7 +135,7 @@ pub fn server_answers(socket: &std::path::Path) -> bool {
 /// Whether the session's log sink still runs (its pid file names a live process). Without a pid
 /// file yet (just starting) it is presumed alive.
 pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
-    let path = ctx.store.paths(name).root.join("sink.pid");
+    let path = ctx.store.paths(name).sink_pid();
     let Ok(text) = std::fs::read_to_string(path) else { return true };
     let Ok(pid) = text.trim().parse::<u32>() else { return true };
     pid_alive(pid)

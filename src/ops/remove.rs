@@ -26,7 +26,7 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
         crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
     }
     if keep_logs {
-        let kept = ctx.store.state_dir.join("kept-logs");
+        let kept = ctx.store.dirs().kept_logs();
         fsutil::create_private_dir_all(&kept)?;
         let dest = kept.join(format!("{name}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
         std::fs::rename(paths.logs(), &dest)

@@ -78,7 +78,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     });
     let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
-        let facts = crate::domain::brief::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
+        let facts = crate::git::repo::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
         launch(ctx, &record, Some(facts))
     });
     match result {
@@ -101,7 +101,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
 fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
     if let Some(wp) = &plan.worktree {
         let path = if ctx.config.worktree.dir.is_empty() {
-            ctx.store.state_dir.join("worktrees").join(&plan.name)
+            ctx.store.dirs().worktrees().join(&plan.name)
         } else {
             PathBuf::from(expand_home(&ctx.config.worktree.dir)).join(&plan.name)
         };
@@ -228,15 +228,15 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
 
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
 /// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
-pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::domain::brief::RepoFactsQuery>) -> Result<Record> {
+pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFactsQuery>) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
-    let env_file = paths.root.join("env");
+    let env_file = paths.env_file();
     let gate = if ctx.config.review.gate_push { crate::git::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
     write_env_file(&env_file, &gate)?;
 
     let tmux = ctx.tmux()?;
-    tmux.require_version(&ctx.store.state_dir)?;
+    tmux.require_version(&ctx.store.dirs().tmux_version())?;
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
         "new-session", "-d", "-P",
@@ -281,7 +281,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::domain::brief::Re
     let socket = PathBuf::from(fields[3]);
     let facts = facts.map(|f| f.finish()).unwrap_or_default();
     if let Some(exclude) = &facts.exclude {
-        crate::domain::brief::exclude_checkpoints(exclude);
+        crate::git::repo::exclude_checkpoints(exclude);
     }
     let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
     let updated = store.update_quick(&record.name, |r| {

@@ -5,7 +5,7 @@
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::store::Store;
-use crate::tmux::{Server, Tmux};
+use crate::tmux::Tmux;
 use crate::tmux_cmd;
 use anyhow::Result;
 use std::io::Write;
@@ -143,7 +143,7 @@ pub fn summary(records: &[Record]) -> Option<String> {
 /// `minder status-line` inside tmux needs no tmux call.
 fn style_cache(store: &Store, socket: &std::path::Path) -> std::path::PathBuf {
     let key: String = socket.display().to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    store.state_dir.join("status").join(key)
+    store.dirs().status(&key)
 }
 
 pub fn save_style(store: &Store, socket: &std::path::Path, style_line: &str) {
@@ -181,7 +181,7 @@ pub fn push(store: &Store, record: &Record, announce: bool) {
 
 fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     let Some(socket) = &record.socket else { return Ok(()) };
-    let tmux = Tmux::discover(Server::Path(socket.clone()))?;
+    let tmux = Tmux::at_socket(socket)?;
     let out = tmux.batch(&[
         tmux_cmd!["display-message", "-p", style_format()],
         tmux_cmd!["list-clients", "-F", "#{client_name}\u{1f}#{client_tty}"],

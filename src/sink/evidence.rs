@@ -9,7 +9,7 @@ use crate::store::paths::SessionPaths;
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::store::Store;
-use crate::tmux::{Server, Tmux};
+use crate::tmux::Tmux;
 use crate::tmux_cmd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -246,7 +246,7 @@ impl Watch {
         }
         let pane = record.tmux.pane_id.clone();
         if self.tmux.is_none() {
-            self.tmux = Tmux::discover(Server::Path(record.socket.clone()?)).ok();
+            self.tmux = Tmux::at_socket(record.socket.as_deref()?).ok();
         }
         Some((self.tmux.as_ref()?, pane))
     }

@@ -55,7 +55,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         sink.write(marker.as_bytes());
     }
     let _ = std::fs::remove_file(paths.sink_done());
-    let _ = crate::store::fsutil::write_atomic(&paths.root.join("sink.pid"), std::process::id().to_string().as_bytes());
+    let _ = crate::store::fsutil::write_atomic(&paths.sink_pid(), std::process::id().to_string().as_bytes());
     let wake_fifo = WakeFifo::open(&paths);
     let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok());
     let mut redactor = Redactor::new(&extra);

@@ -29,7 +29,12 @@ impl Store {
     }
 
     pub fn sessions_dir(&self) -> PathBuf {
-        self.state_dir.join("sessions")
+        self.dirs().sessions()
+    }
+
+    /// The state dir's own files (locks, caches, kept logs, worktrees, hooks).
+    pub fn dirs(&self) -> paths::StatePaths {
+        paths::StatePaths { root: self.state_dir.clone() }
     }
 
     /// Make sure the state dir exists (0700).
@@ -171,7 +176,7 @@ impl Store {
     /// `max_sessions` count are atomic across processes.
     pub fn lock_all(&self) -> Result<File> {
         self.ensure()?;
-        lock_file(&self.state_dir.join("lock"))
+        lock_file(&self.dirs().lock())
     }
 }
 

@@ -65,8 +65,53 @@ impl SessionPaths {
     pub fn wake_fifo(&self) -> PathBuf {
         self.root.join("wake")
     }
+    /// The sink's pid, so a dead sink is noticed without asking tmux.
+    pub fn sink_pid(&self) -> PathBuf {
+        self.root.join("sink.pid")
+    }
+    /// The caller's environment for the supervisor: written by `new`, read and deleted by
+    /// `_exec` a moment later.
+    pub fn env_file(&self) -> PathBuf {
+        self.root.join("env")
+    }
     /// Saved versions of the checkpoint files.
     pub fn checkpoint_history(&self) -> PathBuf {
         self.root.join("checkpoints")
+    }
+}
+
+/// The files of the state dir itself, beside the sessions.
+#[derive(Clone, Debug)]
+pub struct StatePaths {
+    pub root: PathBuf,
+}
+
+impl StatePaths {
+    pub fn sessions(&self) -> PathBuf {
+        self.root.join("sessions")
+    }
+    /// Locked by `new`, `stop` and `rm` so a name claim and `max_sessions` are atomic.
+    pub fn lock(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+    /// The last status segment pushed to each tmux server, by server key.
+    pub fn status(&self, key: &str) -> PathBuf {
+        self.root.join("status").join(key)
+    }
+    /// Logs `rm --keep-logs` kept.
+    pub fn kept_logs(&self) -> PathBuf {
+        self.root.join("kept-logs")
+    }
+    /// Worktrees, when `worktree.dir` is empty.
+    pub fn worktrees(&self) -> PathBuf {
+        self.root.join("worktrees")
+    }
+    /// The push gate's hook scripts.
+    pub fn githooks(&self) -> PathBuf {
+        self.root.join("githooks")
+    }
+    /// The cached `tmux -V` answer.
+    pub fn tmux_version(&self) -> PathBuf {
+        self.root.join("tmux-version")
     }
 }

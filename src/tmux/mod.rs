@@ -93,6 +93,44 @@ impl TmuxError {
     }
 }
 
+/// How long one tmux call may take. A server that is stopped (SIGSTOP) or wedged accepts the
+/// connection and never answers; minder must say so, not hang. `MINDER_TMUX_TIMEOUT_MS` sets it
+/// (tests use a short one).
+pub fn deadline() -> std::time::Duration {
+    let ms = std::env::var("MINDER_TMUX_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
+    std::time::Duration::from_millis(ms)
+}
+
+/// Run `cmd` to completion with stdout and stderr captured, or kill it once `limit` passes. The
+/// error is the message to show.
+fn run_with_deadline(cmd: &mut Command, limit: std::time::Duration) -> Result<std::process::Output, String> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The child's pipes are drained on a thread so neither can fill up and block it.
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(e)) => Err(format!("cannot run {program}: {e}")),
+        Err(_) => {
+            // SAFETY: kill(2) on the child we started; it has not been reaped (its waiter is
+            // still blocked), so the pid is still ours.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            Err(format!(
+                "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
+                limit.as_secs_f32()
+            ))
+        }
+    }
+}
+
 /// One command of a batch: its words, unescaped.
 pub type Cmd = Vec<String>;
 
@@ -117,6 +155,12 @@ impl Tmux {
         Ok(Tmux { bin, server })
     }
 
+    /// tmux for the server listening on `socket` (a session's recorded socket, a hook's
+    /// `#{socket_path}`).
+    pub fn at_socket(socket: &Path) -> Result<Tmux> {
+        Tmux::discover(Server::Path(socket.to_path_buf()))
+    }
+
     /// The same binary, another server.
     pub fn with_server(base: &Tmux, server: Server) -> Tmux {
         Tmux { bin: base.bin.clone(), server }
@@ -130,29 +174,25 @@ impl Tmux {
         &self.server
     }
 
+    /// The flags that choose the server: the one place a `Server` becomes argv.
+    fn server_args(&self) -> Vec<std::ffi::OsString> {
+        match &self.server {
+            Server::Default => Vec::new(),
+            Server::Name(n) => vec!["-L".into(), n.into()],
+            Server::Path(p) => vec!["-S".into(), p.into()],
+        }
+    }
+
     /// The base command: binary, server flags, no stdin.
     fn command(&self) -> Command {
         let mut cmd = Command::new(&self.bin);
-        match &self.server {
-            Server::Default => {}
-            Server::Name(name) => {
-                cmd.arg("-L").arg(name);
-            }
-            Server::Path(path) => {
-                cmd.arg("-S").arg(path);
-            }
-        }
-        cmd.stdin(Stdio::null());
+        cmd.args(self.server_args()).stdin(Stdio::null());
         cmd
     }
 
     fn argv_for(&self, words: &[String]) -> Vec<String> {
         let mut argv = vec![self.bin.display().to_string()];
-        match &self.server {
-            Server::Default => {}
-            Server::Name(n) => argv.extend(["-L".into(), n.clone()]),
-            Server::Path(p) => argv.extend(["-S".into(), p.display().to_string()]),
-        }
+        argv.extend(self.server_args().iter().map(|a| a.to_string_lossy().into_owned()));
         argv.extend(words.iter().cloned());
         argv
     }
@@ -174,16 +214,9 @@ impl Tmux {
             words.extend(cmd.iter().map(|w| tmux_arg(w)));
         }
         tracing::debug!(argv = ?words, "tmux");
-        let output = self.command().args(&words).output();
-        let output = match output {
+        let output = match run_with_deadline(self.command().args(&words), deadline()) {
             Ok(o) => o,
-            Err(e) => {
-                return Err(TmuxError {
-                    argv: self.argv_for(&words),
-                    stderr: format!("cannot run {}: {e}", self.bin.display()),
-                    status: None,
-                })
-            }
+            Err(stderr) => return Err(TmuxError { argv: self.argv_for(&words), stderr, status: None }),
         };
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -201,11 +234,7 @@ impl Tmux {
     pub fn exec_interactive(&self, cmd: &[String], unset_tmux: bool) -> anyhow::Error {
         use std::os::unix::process::CommandExt;
         let mut command = Command::new(&self.bin);
-        if let Server::Name(n) = &self.server {
-            command.arg("-L").arg(n);
-        } else if let Server::Path(p) = &self.server {
-            command.arg("-S").arg(p);
-        }
+        command.args(self.server_args());
         command.args(cmd.iter().map(|w| tmux_arg(w)));
         if unset_tmux {
             command.env_remove("TMUX").env_remove("TMUX_PANE");
@@ -216,25 +245,21 @@ impl Tmux {
 
     /// `tmux -V`, parsed.
     pub fn version(&self) -> Result<Version> {
-        let out = Command::new(&self.bin)
-            .arg("-V")
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("cannot run {}", self.bin.display()))?;
+        let out = run_with_deadline(Command::new(&self.bin).arg("-V").stdin(Stdio::null()), deadline())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         parse_version(text.trim())
             .with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
     }
 
-    /// Fail with a clear message unless tmux is at least 3.2. The answer is cached in
-    /// `cache_dir`, keyed by the binary's path, size and modification time, so `new` does not
+    /// Fail with a clear message unless tmux is at least 3.2. The answer is cached in the file
+    /// `cache`, keyed by the binary's path, size and modification time, so `new` does not
     /// pay for a `tmux -V` each time.
-    pub fn require_version(&self, cache_dir: &Path) -> Result<Version> {
+    pub fn require_version(&self, cache: &Path) -> Result<Version> {
         let key = std::fs::metadata(&self.bin).ok().map(|m| {
             use std::os::unix::fs::MetadataExt;
             format!("{}\t{}\t{}", self.bin.display(), m.len(), m.mtime())
         });
-        let cache = cache_dir.join("tmux-version");
         let cached = key.as_ref().and_then(|k| {
             let text = std::fs::read_to_string(&cache).ok()?;
             let (stored_key, version) = text.trim_end().rsplit_once('\t')?;
