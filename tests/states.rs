@@ -89,13 +89,16 @@ fn notify_finds_the_session_by_its_pane_and_ignores_strangers() {
 }
 
 #[test]
-fn risks_written_while_waiting_is_review_and_every_checkpoint_version_is_kept() {
+fn a_live_question_beats_risks_and_every_checkpoint_version_is_kept() {
     let env = Env::new();
     env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run\"]\n");
     env.run(&["new", "f", "-a", "scripted", "--", agent("finisher.sh").as_str()]);
-    let s = env.wait_state("f", "review", T);
-    assert_eq!(s["detail"], "risks");
-    assert_eq!(s["state_source"], "checkpoint");
+    // RISKS.md is written, then the agent asks for an approval: the question wins.
+    let s = env.wait_state("f", "waiting", T);
+    assert_eq!(s["detail"], "approval");
+    wait_for("RISKS.md saved", T, || env.show("f")["checkpoints"].as_array().unwrap().iter().any(|c| c["file"] == "RISKS.md"));
+    let s = env.show("f");
+    assert_eq!(s["state"], "waiting", "{s}");
     assert_eq!(s["progress"], serde_json::json!({"done": 2, "total": 2}));
     let history: Vec<(String, String)> = s["checkpoints"]
         .as_array()
@@ -106,13 +109,25 @@ fn risks_written_while_waiting_is_review_and_every_checkpoint_version_is_kept() 
     let statuses: Vec<&str> = history.iter().filter(|(f, _)| f == "STATUS.md").map(|(_, t)| t.as_str()).collect();
     assert_eq!(statuses, ["status 1\n", "status 2\n", "status 3\n"]);
     assert_eq!(history.iter().filter(|(f, _)| f == "PLAN.md").count(), 2);
-    assert!(history.iter().any(|(f, _)| f == "RISKS.md"));
-    // Answering it and ending cleanly keeps it in review, now from the exit.
+    // Answering it and ending cleanly is review, from the exit.
     env.run(&["send", "f", "y"]);
     wait_for("the exit", T, || env.show("f")["exit_code"] == 0);
     let s = env.show("f");
     assert_eq!(s["state"], "review");
     assert_eq!(s["state_source"], "exit");
+}
+
+#[test]
+fn risks_and_settled_output_is_review_for_a_profile_without_idle_patterns() {
+    let env = Env::new();
+    env.config("stuck_after = \"2s\"\n[agents.quiet]\ncommand = [\"x\"]\n");
+    env.run(&["new", "q", "-a", "quiet", "--", agent("risks_then_quiet.sh").as_str()]);
+    let s = env.wait_state("q", "review", T);
+    assert_eq!(s["detail"], "risks");
+    assert_eq!(s["state_source"], "checkpoint");
+    // Review, and stays so: quiet after the summary is not stuck.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(env.state("q"), "review");
 }
 
 #[test]
@@ -204,4 +219,22 @@ fn a_waiting_agent_is_announced_on_attached_clients_with_the_bell() {
     });
     env.tmux_out(&["detach-client", "-s", "=user"]);
     client.wait().unwrap();
+}
+
+#[test]
+fn after_reject_only_a_risks_written_later_is_review_again() {
+    let env = Env::new();
+    env.config("[agents.turns]\ncommand = [\"x\"]\nidle = [\"(?m)^ready>\\\\s*$\"]\n");
+    env.run(&["new", "t", "-a", "turns", "--", agent("turns.sh").as_str()]);
+    env.wait_state("t", "review", T);
+    env.run(&["reject", "t", "--note", "again"]);
+    // The agent takes the note, works, and is back at its prompt with the old RISKS.md.
+    wait_for("the note handled", T, || env.run(&["logs", "t"]).contains("got: again"));
+    let s = env.wait_state("t", "waiting", T);
+    assert_eq!(s["detail"], "input");
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(env.state("t"), "waiting", "an old RISKS.md must not count after a rejection");
+    // A new summary counts.
+    env.run(&["send", "t", "rewrite"]);
+    env.wait_state("t", "review", T);
 }

@@ -4,7 +4,6 @@
 
 use crate::app::Ctx;
 use crate::ops::reconcile;
-use crate::domain::state::State;
 use anyhow::Result;
 use chrono::Utc;
 use std::time::{Duration, SystemTime};
@@ -31,7 +30,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     for obs in reconcile::observe(ctx)? {
         let r = &obs.record;
         let alive = obs.alive();
-        let ended = r.ended_at.is_some() || matches!(r.state, State::Lost | State::Stopped);
+        let ended = r.ended();
         if alive || !ended {
             // A live session keeps its current log; only rotated files past retention go.
             removed += prune_rotated(ctx, &r.name, retention, args.dry_run, verb)?;

@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         // Follow until the session ended and its sink wrote everything (a sink that died
         // without saying so is given a few seconds).
         let mut ended = move || {
-            let ended = store.load(&name).map(|r| r.ended_at.is_some() || !r.state.is_live()).unwrap_or(true);
+            let ended = store.load(&name).map(|r| r.ended()).unwrap_or(true);
             if !ended {
                 return false;
             }

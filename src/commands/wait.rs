@@ -81,7 +81,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 ctx.store.load(name)
             };
             let record = record.map_err(|_| anyhow!("session `{name}` is gone (removed while waiting)"))?;
-            let ended = record.ended_at.is_some() || matches!(record.state, State::Stopped | State::Lost | State::Failed);
+            let ended = record.ended();
             if reached(&targets, record.state, ended) {
                 continue;
             }

@@ -3,6 +3,11 @@
 
 use std::path::Path;
 
+/// The risk summary in a checkpoint folder: its presence means "done".
+pub fn risks_path(checkpoint_dir: &Path) -> std::path::PathBuf {
+    checkpoint_dir.join("RISKS.md")
+}
+
 /// `progress` from PLAN.md: counts of `- [x]` and all checkboxes.
 pub fn plan_progress(text: &str) -> Option<(usize, usize)> {
     let mut done = 0;

@@ -1,120 +1,9 @@
-//! State detection: what each piece of evidence (an agent hook, the screen, output activity, a
-//! checkpoint file) means for a session's state. Pure functions over plain data; the sink and
-//! `minder notify` feed them and apply the result.
+//! Reading evidence: what an agent's screen and its hook payloads say (approval, busy, idle),
+//! as pure functions over captured text. What evidence does to a state is `domain::state`.
 
-use crate::domain::state::{Source, State};
+use crate::domain::state::Evidence;
 use regex::Regex;
 use serde_json::Value;
-
-/// Something minder learned about a live agent.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Evidence {
-    /// A hook says the agent waits for an approval.
-    HookApproval,
-    /// A hook says the agent's turn is over: it waits for input.
-    HookTurnDone,
-    /// A hook says the agent is working (a prompt was submitted, a tool runs).
-    HookWorking,
-    /// The screen shows an approval prompt.
-    ScreenApproval,
-    /// The screen shows the agent busy.
-    ScreenWorking,
-    /// The screen shows the agent idle at its prompt.
-    ScreenIdle,
-    /// Output arrived and the screen says nothing either way.
-    Output,
-    /// No output for `stuck_after`.
-    Quiet,
-    /// RISKS.md exists in the checkpoint folder.
-    RisksWritten,
-}
-
-impl Evidence {
-    pub fn source(&self) -> Source {
-        match self {
-            Evidence::HookApproval | Evidence::HookTurnDone | Evidence::HookWorking => Source::Hook,
-            Evidence::ScreenApproval | Evidence::ScreenWorking | Evidence::ScreenIdle => Source::Screen,
-            Evidence::Output | Evidence::Quiet => Source::Activity,
-            Evidence::RisksWritten => Source::Checkpoint,
-        }
-    }
-}
-
-/// What a rule moves the session to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum To {
-    Working,
-    Waiting(&'static str),
-    Stuck,
-    Review,
-}
-
-/// A state a rule applies in; `Waiting` may be narrowed to one detail.
-#[derive(Clone, Copy, Debug)]
-pub enum In {
-    Any,
-    Is(State),
-    WaitingFor(&'static str),
-}
-
-struct Rule {
-    on: Evidence,
-    from: &'static [In],
-    to: To,
-}
-
-use In::{Any, Is, WaitingFor};
-
-/// The precedence of sources, written down: hooks win everywhere; the screen corrects a stale
-/// hook state (an approval granted without an event, an Esc that no hook reports); output means
-/// work has resumed only where the screen has no opinion; quiet means stuck only while working;
-/// RISKS.md means done only while the agent waits. Ended states (exit, stop, lost) never reach
-/// these rules: the caller guards them.
-const RULES: &[Rule] = &[
-    Rule { on: Evidence::HookApproval, from: &[Any], to: To::Waiting("approval") },
-    Rule { on: Evidence::HookTurnDone, from: &[Any], to: To::Waiting("input") },
-    Rule { on: Evidence::HookWorking, from: &[Any], to: To::Working },
-    Rule { on: Evidence::ScreenApproval, from: &[Any], to: To::Waiting("approval") },
-    Rule {
-        on: Evidence::ScreenWorking,
-        from: &[Is(State::Waiting), Is(State::Stuck), Is(State::Review), Is(State::Rejected), Is(State::Approved)],
-        to: To::Working,
-    },
-    Rule {
-        on: Evidence::ScreenIdle,
-        from: &[Is(State::Working), Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
-        to: To::Waiting("input"),
-    },
-    Rule {
-        on: Evidence::Output,
-        from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
-        to: To::Working,
-    },
-    Rule { on: Evidence::Quiet, from: &[Is(State::Working)], to: To::Stuck },
-    Rule { on: Evidence::RisksWritten, from: &[Is(State::Waiting)], to: To::Review },
-];
-
-fn applies(from: &In, state: State, detail: &str) -> bool {
-    match from {
-        Any => true,
-        Is(s) => *s == state,
-        WaitingFor(d) => state == State::Waiting && detail == *d,
-    }
-}
-
-/// The state `evidence` moves a live session in (`state`, `detail`) to, if it changes anything.
-pub fn next_state(state: State, detail: &str, evidence: &Evidence) -> Option<(State, String)> {
-    let rule = RULES
-        .iter()
-        .find(|r| r.on == *evidence && r.from.iter().any(|f| applies(f, state, detail)))?;
-    let (to, to_detail) = match rule.to {
-        To::Working => (State::Working, ""),
-        To::Waiting(d) => (State::Waiting, d),
-        To::Stuck => (State::Stuck, ""),
-        To::Review => (State::Review, "risks"),
-    };
-    (to != state || to_detail != detail).then(|| (to, to_detail.to_string()))
-}
 
 // ---- The screen ---------------------------------------------------------------------------
 
@@ -235,6 +124,7 @@ pub fn codex_exec_event(line: &str) -> Option<Evidence> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::state::{next_state, State};
     use std::path::Path;
 
     fn capture(name: &str) -> String {
@@ -244,7 +134,7 @@ mod tests {
 
     fn patterns(agent: &str) -> ScreenPatterns {
         let config = crate::domain::config::Config::default();
-        crate::domain::agents::profile(&config, agent).unwrap().screen_patterns()
+        crate::domain::agents::profile(&config, agent).unwrap().detect_settings(0, None).screen_patterns()
     }
 
     #[test]

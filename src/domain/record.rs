@@ -112,6 +112,74 @@ pub struct Record {
     /// Set by `approve`: the push gate opens.
     #[serde(default)]
     pub approved_at: Option<DateTime<Utc>>,
+    /// Set by `reject`: only a RISKS.md written after it means `review` again.
+    #[serde(default)]
+    pub rejected_at: Option<DateTime<Utc>>,
+}
+
+impl Record {
+    /// The one constructor: a record for a session that starts now, `working`, with nothing
+    /// known yet of tmux, its exit or its review.
+    pub fn new(
+        name: &str,
+        task: &str,
+        agent: &str,
+        dir: &std::path::Path,
+        command: Vec<String>,
+        log_settings: LogSettings,
+        detect: DetectSettings,
+    ) -> Record {
+        let now = Utc::now();
+        Record {
+            schema: SCHEMA_VERSION,
+            name: name.into(),
+            task: task.into(),
+            agent: agent.into(),
+            dir: dir.to_path_buf(),
+            command,
+            created_at: now,
+            state: State::Working,
+            detail: String::new(),
+            state_source: Source::Command,
+            state_at: now,
+            tmux: TmuxIds::default(),
+            socket: None,
+            width: 200,
+            height: 50,
+            checkpoint_dir: dir.join(".minder").join(name),
+            log_settings,
+            detect,
+            ended_at: None,
+            exit_code: None,
+            exit_signal: None,
+            stop_requested_at: None,
+            stop_note: None,
+            worktree: None,
+            attempt: None,
+            last_message: None,
+            thread_id: None,
+            goal: None,
+            base_commit: None,
+            approved_at: None,
+            rejected_at: None,
+        }
+    }
+
+    /// Forget the last run's end and tmux ids, for a session that starts again (`restore`).
+    pub fn clear_run(&mut self) {
+        self.ended_at = None;
+        self.exit_code = None;
+        self.exit_signal = None;
+        self.stop_requested_at = None;
+        self.stop_note = None;
+        self.tmux = TmuxIds::default();
+    }
+
+    /// Whether the agent has ended: its exit is recorded, or it cannot be running any more
+    /// (stopped, lost). The one spelling of "ended".
+    pub fn ended(&self) -> bool {
+        self.ended_at.is_some() || matches!(self.state, State::Stopped | State::Lost)
+    }
 }
 
 /// One line of `events.jsonl`.
@@ -129,38 +197,12 @@ pub struct Event {
 /// A plain record for unit tests.
 #[cfg(test)]
 pub fn sample_record(name: &str, agent: &str, state: State) -> Record {
-    let now = Utc::now();
-    Record {
-        schema: SCHEMA_VERSION,
-        name: name.into(),
-        task: name.rsplit('-').next().unwrap_or(name).into(),
-        agent: agent.into(),
-        dir: "/".into(),
-        command: vec![agent.into()],
-        created_at: now,
-        state,
-        detail: String::new(),
-        state_source: Source::Command,
-        state_at: now,
-        tmux: TmuxIds::default(),
-        socket: None,
-        width: 80,
-        height: 24,
-        checkpoint_dir: "/".into(),
-        log_settings: LogSettings { max_size: 0, keep: 0, redact: vec![] },
-        detect: DetectSettings::default(),
-        ended_at: None,
-        exit_code: None,
-        exit_signal: None,
-        stop_requested_at: None,
-        stop_note: None,
-        worktree: None,
-        attempt: None,
-        last_message: None,
-        thread_id: None,
-        goal: None,
-        base_commit: None,
-        approved_at: None,
-    }
+    let logs = LogSettings { max_size: 0, keep: 0, redact: vec![] };
+    let mut r = Record::new(name, name.rsplit('-').next().unwrap_or(name), agent, std::path::Path::new("/"), vec![agent.into()], logs, DetectSettings::default());
+    r.state = state;
+    r.checkpoint_dir = "/".into();
+    r.width = 80;
+    r.height = 24;
+    r
 }
 

@@ -1,5 +1,8 @@
-//! A session's state and what changed it: the states of DESIGN.md and their sources.
+//! Where a state changes: the states of DESIGN.md, their sources, and every rule that moves a
+//! session from one to another — evidence precedence, exits and signals, the risk summary, the
+//! attention order. Pure; `store::Store::transition_with` writes what these decide.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -121,6 +124,132 @@ pub fn attention_rank(state: State) -> u8 {
 /// Sessions `ls` shows without `--all`: live ones and ended ones that still need a person.
 pub fn listed_by_default(state: State) -> bool {
     !matches!(state, State::Stopped | State::Approved)
+}
+
+/// Something minder learned about a live agent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// A hook says the agent waits for an approval.
+    HookApproval,
+    /// A hook says the agent's turn is over: it waits for input.
+    HookTurnDone,
+    /// A hook says the agent is working (a prompt was submitted, a tool runs).
+    HookWorking,
+    /// The screen shows an approval prompt.
+    ScreenApproval,
+    /// The screen shows the agent busy.
+    ScreenWorking,
+    /// The screen shows the agent idle at its prompt.
+    ScreenIdle,
+    /// Output arrived and the screen says nothing either way.
+    Output,
+    /// No output for `stuck_after`.
+    Quiet,
+    /// RISKS.md exists in the checkpoint folder.
+    RisksWritten,
+    /// RISKS.md exists and output has settled, for a profile with no idle patterns (nothing else
+    /// can tell that its turn is over).
+    RisksSettled,
+}
+
+impl Evidence {
+    pub fn source(&self) -> Source {
+        match self {
+            Evidence::HookApproval | Evidence::HookTurnDone | Evidence::HookWorking => Source::Hook,
+            Evidence::ScreenApproval | Evidence::ScreenWorking | Evidence::ScreenIdle => Source::Screen,
+            Evidence::Output | Evidence::Quiet => Source::Activity,
+            Evidence::RisksWritten | Evidence::RisksSettled => Source::Checkpoint,
+        }
+    }
+}
+
+/// What a rule moves the session to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum To {
+    Working,
+    Waiting(&'static str),
+    Stuck,
+    Review,
+}
+
+/// A state a rule applies in; `Waiting` may be narrowed to one detail.
+#[derive(Clone, Copy, Debug)]
+pub enum In {
+    Any,
+    Is(State),
+    WaitingFor(&'static str),
+}
+
+struct Rule {
+    on: Evidence,
+    from: &'static [In],
+    to: To,
+}
+
+use In::{Any, Is, WaitingFor};
+
+/// The precedence of sources, written down: hooks win everywhere; the screen corrects a stale
+/// hook state (an approval granted without an event, an Esc that no hook reports); output means
+/// work has resumed only where the screen has no opinion; quiet means stuck only while working;
+/// RISKS.md means done only while the agent waits. Ended states (exit, stop, lost) never reach
+/// these rules: the caller guards them.
+const RULES: &[Rule] = &[
+    Rule { on: Evidence::HookApproval, from: &[Any], to: To::Waiting("approval") },
+    Rule { on: Evidence::HookTurnDone, from: &[Any], to: To::Waiting("input") },
+    Rule { on: Evidence::HookWorking, from: &[Any], to: To::Working },
+    Rule { on: Evidence::ScreenApproval, from: &[Any], to: To::Waiting("approval") },
+    Rule {
+        on: Evidence::ScreenWorking,
+        from: &[Is(State::Waiting), Is(State::Stuck), Is(State::Review), Is(State::Rejected), Is(State::Approved)],
+        to: To::Working,
+    },
+    Rule {
+        on: Evidence::ScreenIdle,
+        from: &[Is(State::Working), Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
+        to: To::Waiting("input"),
+    },
+    Rule {
+        on: Evidence::Output,
+        from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
+        to: To::Working,
+    },
+    Rule { on: Evidence::Quiet, from: &[Is(State::Working)], to: To::Stuck },
+    // A live question (an approval, a trust prompt) beats a risk summary: only a turn that is
+    // over counts.
+    Rule { on: Evidence::RisksWritten, from: &[WaitingFor("input")], to: To::Review },
+    Rule { on: Evidence::RisksSettled, from: &[Is(State::Working), WaitingFor("input")], to: To::Review },
+];
+
+fn applies(from: &In, state: State, detail: &str) -> bool {
+    match from {
+        Any => true,
+        Is(s) => *s == state,
+        WaitingFor(d) => state == State::Waiting && detail == *d,
+    }
+}
+
+/// The state `evidence` moves a live session in (`state`, `detail`) to, if it changes anything.
+pub fn next_state(state: State, detail: &str, evidence: &Evidence) -> Option<(State, String)> {
+    let rule = RULES
+        .iter()
+        .find(|r| r.on == *evidence && r.from.iter().any(|f| applies(f, state, detail)))?;
+    let (to, to_detail) = match rule.to {
+        To::Working => (State::Working, ""),
+        To::Waiting(d) => (State::Waiting, d),
+        To::Stuck => (State::Stuck, ""),
+        To::Review => (State::Review, "risks"),
+    };
+    (to != state || to_detail != detail).then(|| (to, to_detail.to_string()))
+}
+
+/// Whether a RISKS.md last written at `written` means "done": after a rejection, only one
+/// written after it does (the old summary is what the person rejected).
+pub fn risks_count(written: Option<DateTime<Utc>>, rejected_at: Option<DateTime<Utc>>) -> bool {
+    match (written, rejected_at) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(w), Some(r)) => w > r,
+    }
 }
 
 #[cfg(test)]

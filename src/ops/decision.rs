@@ -45,6 +45,7 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     let obs = reconcile::observe_one(ctx, name)?;
     let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
         r.approved_at = None;
+        r.rejected_at = Some(Utc::now());
         Some((State::Rejected, String::new(), note.clone()))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);

@@ -2,7 +2,7 @@
 //! updated under the session's lock, and the status line hears about it. Every source (the
 //! sink, `minder notify`, the exit) goes through here.
 
-use crate::domain::detect::{next_state, Evidence};
+use crate::domain::state::{next_state, risks_count, Evidence};
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::store::Store;
@@ -21,11 +21,34 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
     if !changed {
         return Ok(None);
     }
-    // A finished turn with the risk summary written is done: review.
-    if record.state == State::Waiting && record.checkpoint_dir.join("RISKS.md").exists() {
-        if let Some(r) = apply(store, name, &Evidence::RisksWritten, Some("RISKS.md written".into()))? {
-            return Ok(Some(r));
+    if let Some(r) = apply_risks(store, &record, false)? {
+        return Ok(Some(r));
+    }
+    crate::ops::status_push::push(store, &record, true);
+    Ok(Some(record))
+}
+
+/// A turn that is over (waiting for input, not for an approval) with a risk summary that counts
+/// means done: review; so does settled output with one, for a profile that has no idle patterns
+/// (`settled_without_idle`). The one place RISKS.md is looked at for the state, decided on the
+/// record as it is under the lock (a rejection a moment ago counts).
+pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -> Result<Option<Record>> {
+    let evidence = if settled_without_idle { Evidence::RisksSettled } else { Evidence::RisksWritten };
+    if next_state(record.state, &record.detail, &evidence).is_none() || record.ended_at.is_some() {
+        return Ok(None);
+    }
+    let written = std::fs::metadata(crate::domain::brief::risks_path(&record.checkpoint_dir))
+        .and_then(|m| m.modified())
+        .ok()
+        .map(DateTime::<Utc>::from);
+    let (record, changed) = store.transition_with(&record.name, Source::Checkpoint, |r| {
+        if r.ended_at.is_some() || !risks_count(written, r.rejected_at) {
+            return None;
         }
+        next_state(r.state, &r.detail, &evidence).map(|(state, detail)| (state, detail, Some("RISKS.md written".into())))
+    })?;
+    if !changed {
+        return Ok(None);
     }
     crate::ops::status_push::push(store, &record, true);
     Ok(Some(record))

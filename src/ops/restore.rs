@@ -4,9 +4,8 @@
 use crate::app::Ctx;
 use anyhow::{anyhow, Result};
 use crate::domain::agents::{Integration, Profile};
-use crate::domain::record::{Event, Record, TmuxIds};
+use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use chrono::Utc;
 
 /// How to resume: the agent's own session id when a hook reported it, else the profile's
 /// `resume`, else (a plain command) the original command again.
@@ -33,29 +32,20 @@ fn original_command(record: &Record) -> Vec<String> {
     c.clone()
 }
 
-pub fn restore_one(ctx: &Ctx, mut record: Record) -> Result<Record> {
+pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
     if !record.dir.is_dir() {
         return Err(anyhow!("its directory `{}` is gone", record.dir.display()));
     }
     let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
     let self_exe = ctx.self_exe.display().to_string();
     let argv = resume_argv(&profile, &record, &self_exe);
-    record.command = profile.launch_argv(&argv, &self_exe, &record.name);
-    record.state = State::Working;
-    record.detail.clear();
-    record.state_source = Source::Command;
-    record.state_at = Utc::now();
-    record.ended_at = None;
-    record.exit_code = None;
-    record.exit_signal = None;
-    record.stop_requested_at = None;
-    record.tmux = TmuxIds::default();
-    {
-        let _lock = ctx.store.lock_session(&record.name)?;
-        ctx.store.save(&record)?;
-        let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
-        ctx.store.append_event(&record.name, &Event { at: record.state_at, state: State::Working, detail: String::new(), source: Source::Command, note: Some(note) })?;
-    }
+    let command = profile.launch_argv(&argv, &self_exe, &record.name);
+    let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
+    let (record, _) = ctx.store.transition_with(&record.name, Source::Command, |r| {
+        r.clear_run();
+        r.command = command.clone();
+        Some((State::Working, String::new(), Some(note)))
+    })?;
     let record = crate::ops::start::launch(ctx, &record, None)?;
     crate::ops::status_push::push(&ctx.store, &record, false);
     Ok(record)

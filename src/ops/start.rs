@@ -7,14 +7,13 @@ use anyhow::{anyhow, Context, Result};
 use crate::domain::agents::Profile;
 use crate::domain::brief::BriefInput;
 use crate::domain::config::PromptMode;
-use crate::domain::record::{DetectSettings, Event, LogSettings, Record, TmuxIds, SCHEMA_VERSION};
+use crate::domain::record::{Event, LogSettings, Record, TmuxIds};
 use crate::domain::state::{Source, State};
 use crate::store::fsutil;
 use crate::supervisor::PANE_ENV;
 use crate::tmux::quote::{format_escape, hook_command, sink_command};
 use crate::tmux::{session_target, Cmd, SEP};
 use crate::tmux_cmd;
-use chrono::Utc;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -156,50 +155,21 @@ fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
 }
 
 fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
-    let now = Utc::now();
-    Record {
-        schema: SCHEMA_VERSION,
-        name: plan.name.clone(),
-        task: plan.task.clone(),
-        agent: plan.profile.name.clone(),
-        dir: plan.dir.clone(),
-        command: plan.command.clone(),
-        created_at: now,
-        state: State::Working,
-        detail: String::new(),
-        state_source: Source::Command,
-        state_at: now,
-        tmux: TmuxIds::default(),
-        socket: None,
-        width: WIDTH,
-        height: HEIGHT,
-        checkpoint_dir: plan.dir.join(".minder").join(&plan.name),
-        log_settings: LogSettings {
-            max_size: ctx.config.logs.max_size.0,
-            keep: ctx.config.logs.keep,
-            redact: ctx.config.logs.redact.iter().map(|p| p.source.clone()).collect(),
-        },
-        detect: DetectSettings {
-            waiting: plan.profile.waiting.iter().map(|p| p.source.clone()).collect(),
-            working: plan.profile.working.iter().map(|p| p.source.clone()).collect(),
-            idle: plan.profile.idle.iter().map(|p| p.source.clone()).collect(),
-            integration: plan.profile.integration,
-            stuck_after_ms: ctx.config.stuck_after.0.as_millis() as u64,
-            idle_ttl_ms: ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
-        },
-        ended_at: None,
-        exit_code: None,
-        exit_signal: None,
-        stop_requested_at: None,
-        stop_note: None,
-        worktree: None,
-        attempt: plan.attempt,
-        last_message: None,
-        thread_id: None,
-        goal: plan.goal.clone(),
-        base_commit: None,
-        approved_at: None,
-    }
+    let logs = LogSettings {
+        max_size: ctx.config.logs.max_size.0,
+        keep: ctx.config.logs.keep,
+        redact: ctx.config.logs.redact.iter().map(|p| p.source.clone()).collect(),
+    };
+    let detect = plan.profile.detect_settings(
+        ctx.config.stuck_after.0.as_millis() as u64,
+        ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
+    );
+    let mut record = Record::new(&plan.name, &plan.task, &plan.profile.name, &plan.dir, plan.command.clone(), logs, detect);
+    record.width = WIDTH;
+    record.height = HEIGHT;
+    record.attempt = plan.attempt;
+    record.goal = plan.goal.clone();
+    record
 }
 
 /// Write the caller's environment for `_exec` (so secrets never appear in any argv), plus

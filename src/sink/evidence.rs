@@ -4,7 +4,8 @@
 //! few stat(2) calls, never a tmux call.
 
 use crate::domain::agents::Integration;
-use crate::domain::detect::{self, Evidence, ScreenPatterns};
+use crate::domain::detect::{self, ScreenPatterns};
+use crate::domain::state::Evidence;
 use crate::store::paths::SessionPaths;
 use crate::domain::record::Record;
 use crate::domain::state::State;
@@ -215,6 +216,9 @@ impl Watch {
         let verdict = if self.patterns.is_empty() { None } else { self.screen().and_then(|s| detect::classify_screen(&s, &self.patterns)) };
         let hooked = matches!(self.integration, Integration::CodexNotify | Integration::ClaudeHooks);
         let working = matches!(self.record.as_ref().map(|r| r.state), Some(State::Working));
+        // Only output that has stopped says a turn may be over (settle also runs once a second
+        // while output streams).
+        let quiet_no_opinion = verdict.is_none() && self.last_output.elapsed() >= SETTLE;
         match verdict {
             Some(Evidence::ScreenIdle) if hooked && working => {
                 let seen = *self.idle_seen.get_or_insert_with(Instant::now);
@@ -232,10 +236,7 @@ impl Watch {
                 self.apply(Evidence::Output, None)
             }
         }
-        let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
-        if waiting && self.record.as_ref().map(|r| r.checkpoint_dir.join("RISKS.md").exists()).unwrap_or(false) {
-            self.apply(Evidence::RisksWritten, Some("RISKS.md written"));
-        }
+        self.apply_risks(quiet_no_opinion && self.patterns.idle.is_empty());
     }
 
     /// tmux for the agent's server and its pane id, once both are recorded.
@@ -265,6 +266,15 @@ impl Watch {
         tmux.run(&tmux_cmd!["capture-pane", "-p", "-t", pane]).ok()
     }
 
+    fn apply_risks(&mut self, settled_without_idle: bool) {
+        let Some(record) = self.record.as_ref() else { return };
+        match crate::ops::evidence::apply_risks(&self.store, record, settled_without_idle) {
+            Ok(Some(r)) => self.record = Some(r),
+            Ok(None) => {}
+            Err(e) => tracing::debug!("applying RISKS.md: {e:#}"),
+        }
+    }
+
     fn apply(&mut self, evidence: Evidence, note: Option<&str>) {
         match crate::ops::evidence::apply(&self.store, &self.name, &evidence, note.map(str::to_string)) {
             Ok(Some(r)) => self.record = Some(r),
@@ -289,10 +299,7 @@ impl Watch {
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir) {
                 tracing::debug!("saving checkpoints: {e:#}");
             }
-            let waiting = matches!(self.record.as_ref().map(|r| r.state), Some(State::Waiting));
-            if waiting && dir.join("RISKS.md").exists() {
-                self.apply(Evidence::RisksWritten, Some("RISKS.md written"));
-            }
+            self.apply_risks(false);
         }
     }
 
