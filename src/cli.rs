@@ -36,8 +36,9 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// With no command on a terminal: the dash
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -66,6 +67,7 @@ pub enum Command {
     Notify(NotifyArgs),
     Wait(WaitArgs),
     StatusLine(StatusLineArgs),
+    Dash(crate::commands::dash::DashArgs),
     Completions(CompletionsArgs),
 
     /// (internal) the log sink that tmux pipe-pane feeds

@@ -10,6 +10,7 @@ pub mod checkpoints;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod dash;
 pub mod demo;
 pub mod detect;
 pub mod error;

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with a `run`.
 
 pub mod attach;
+pub mod dash;
 pub mod doctor;
 pub mod gc;
 pub mod internal;
@@ -26,8 +27,17 @@ use std::io::IsTerminal;
 
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
+    // Bare `minder`: the dash for a person at a terminal, else the help (exit 2) as before.
+    let Some(command) = cli.command else {
+        if !dash::on_a_terminal() {
+            let help = <Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            return Err(crate::error::Exit { code: 2, message: None }.into());
+        }
+        return dispatch(Cli { command: Some(Command::Dash(dash::DashArgs::default())), ..cli });
+    };
     // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
-    match cli.command {
+    match command {
         Command::Sink(a) => return crate::sink::run(&a.session_dir, a.resumed),
         Command::PaneDied(a) => return internal::pane_died(a, cli.socket_path.clone()),
         Command::Exec(a) => return internal::exec(a),
@@ -55,7 +65,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
     };
     let ctx = Ctx::new(config, config_path, server, color, cli.quiet)?;
-    match cli.command {
+    match command {
         Command::New(a) => new::run(&ctx, a),
         Command::Ls(a) => ls::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
@@ -73,6 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Notify(a) => notify::run(&ctx, a),
         Command::Wait(a) => wait::run(&ctx, a),
         Command::StatusLine(a) => status_line::run(&ctx, a),
+        Command::Dash(a) => dash::run(&ctx, a),
         Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
