@@ -120,6 +120,9 @@ struct App<'a> {
     mode: Mode,
     status: Option<Status>,
     busy: Option<String>,
+    /// A command's own words (captured from its stderr) arrived since the job started: they
+    /// say more than the dash's summary, so they stay.
+    heard_since_job: bool,
     jobs: (Sender<Done>, Receiver<Done>),
     offset: usize,
     dirty: bool,
@@ -155,6 +158,7 @@ impl<'a> App<'a> {
             mode: Mode::Normal,
             status: None,
             busy: None,
+            heard_since_job: false,
             jobs: channel(),
             offset: 0,
             dirty: true,
@@ -175,6 +179,11 @@ impl<'a> App<'a> {
                 self.draw(term)?;
                 self.dirty = false;
                 drawn_second = second;
+                // Test builds only: lets the integration tests prove a panic gives the terminal back.
+                #[cfg(debug_assertions)]
+                if std::env::var_os("MINDER_DASH_TEST_PANIC").is_some() {
+                    panic!("MINDER_DASH_TEST_PANIC is set");
+                }
             }
             // Sleep until a key, the next tick, or the next second (the ages in the table).
             let to_second = Duration::from_millis(1000 - Utc::now().timestamp_subsec_millis().min(999) as u64);
@@ -201,6 +210,7 @@ impl<'a> App<'a> {
             while let Ok(line) = term.captured.try_recv() {
                 let error = line.starts_with("error") || line.starts_with("warning");
                 self.status = Some(Status { text: line, error });
+                self.heard_since_job = true;
                 self.dirty = true;
             }
             let now = Instant::now();
@@ -221,11 +231,14 @@ impl<'a> App<'a> {
 
     fn draw(&mut self, term: &mut term::Term) -> Result<()> {
         let message = self.status.as_ref().map(|s| Bottom::Message { text: &s.text, error: s.error });
-        let (bottom, overlay) = match &mut self.mode {
-            Mode::Input { ask, text, target } => (Some(Bottom::Prompt { label: prompt_label(*ask, target), text }), None),
-            Mode::ConfirmStop { target } => (Some(Bottom::Question(format!("stop {target}? y stops it, any other key cancels"))), None),
-            Mode::Overlay(o) => (message, Some(o)),
-            Mode::Normal => (message, None),
+        let (bottom, hint, overlay) = match &mut self.mode {
+            Mode::Input { ask, text, target } => {
+                let hint = message.or(Some(Bottom::Message { text: "Enter: done · Esc: cancel", error: false }));
+                (Some(Bottom::Prompt { label: prompt_label(*ask, target), text }), hint, None)
+            }
+            Mode::ConfirmStop { target } => (Some(Bottom::Question(format!("stop {target}? y stops it, any other key cancels"))), None, None),
+            Mode::Overlay(o) => (message, None, Some(o)),
+            Mode::Normal => (message, None, None),
         };
         let view = ui::View {
             model: &self.model,
@@ -233,6 +246,7 @@ impl<'a> App<'a> {
             color: self.ctx.color,
             preview: self.data.preview(),
             bottom,
+            hint,
             busy: self.busy.as_deref(),
             overlay,
             offset: &mut self.offset,
@@ -254,6 +268,7 @@ impl<'a> App<'a> {
         }
         self.busy = Some(job.describe());
         self.status = None;
+        self.heard_since_job = false;
         self.dirty = true;
         let tx = self.jobs.0.clone();
         let ctx = self.ctx;
@@ -267,9 +282,11 @@ impl<'a> App<'a> {
         self.dirty = true;
         match done {
             Done::Message(text) => {
-                // The command's own note (captured from stderr) usually says more; it arrives
-                // on its own and replaces this.
-                self.message(text, false);
+                // The command's own note (captured from stderr) says more; when it comes after
+                // this, it replaces it.
+                if !self.heard_since_job {
+                    self.message(text, false);
+                }
                 if self.data.refresh(Instant::now()) {
                     self.model.set_agents(self.data.agents());
                 }
@@ -339,13 +356,17 @@ impl<'a> App<'a> {
                     KeyCode::Enter => return Ok(self.submit(ask, target, text, scope)),
                     KeyCode::Backspace => {
                         text.pop();
+                        self.status = None;
                     }
                     KeyCode::Char('u') if ctrl => text.clear(),
                     KeyCode::Char('w') if ctrl => {
                         let trimmed = text.trim_end().len();
                         text.truncate(text[..trimmed].rfind(' ').map(|i| i + 1).unwrap_or(0));
                     }
-                    KeyCode::Char(c) if !ctrl => text.push(c),
+                    KeyCode::Char(c) if !ctrl => {
+                        text.push(c);
+                        self.status = None;
+                    }
                     _ => {}
                 }
                 if ask == Ask::Filter {
@@ -390,6 +411,7 @@ impl<'a> App<'a> {
             KeyCode::Home | KeyCode::Char('g') => self.model.select_first(),
             KeyCode::End | KeyCode::Char('G') => self.model.select_last(),
             KeyCode::Char('/') => {
+                self.status = None;
                 self.mode = Mode::Input { ask: Ask::Filter, target: String::new(), text: self.model.filter().to_string() };
             }
             _ => {
@@ -404,16 +426,21 @@ impl<'a> App<'a> {
                     KeyCode::Enter => return self.attach(&agent, term),
                     KeyCode::Char('r') => self.start(Job::Review(name), scope),
                     KeyCode::Char('d') => self.start(Job::Diff(name), scope),
-                    KeyCode::Char('a') => self.mode = Mode::Input { ask: Ask::Approve, target: name, text: String::new() },
-                    KeyCode::Char('x') => self.mode = Mode::Input { ask: Ask::Reject, target: name, text: String::new() },
+                    KeyCode::Char('a') => self.ask(Ask::Approve, name),
+                    KeyCode::Char('x') => self.ask(Ask::Reject, name),
                     KeyCode::Char('s') if !agent.alive => self.message(format!("{name} has ended: nothing to send to"), true),
-                    KeyCode::Char('s') => self.mode = Mode::Input { ask: Ask::Send, target: name, text: String::new() },
+                    KeyCode::Char('s') => self.ask(Ask::Send, name),
                     KeyCode::Char('K') => self.mode = Mode::ConfirmStop { target: name },
                     _ => {}
                 }
             }
         }
         Ok(None)
+    }
+
+    fn ask(&mut self, ask: Ask, target: String) {
+        self.status = None;
+        self.mode = Mode::Input { ask, target, text: String::new() };
     }
 
     /// Enter: inside tmux switch the client (through `minder attach`'s own code, with the

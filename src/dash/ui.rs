@@ -51,6 +51,8 @@ pub struct View<'a> {
     pub color: bool,
     pub preview: Option<&'a PreviewText>,
     pub bottom: Option<Bottom<'a>>,
+    /// Replaces the keys line (while a prompt is open: what went wrong, or how to finish).
+    pub hint: Option<Bottom<'a>>,
     /// Shown at the right of the title: a running action.
     pub busy: Option<&'a str>,
     pub overlay: Option<&'a mut Overlay>,
@@ -132,7 +134,10 @@ pub fn draw(frame: &mut Frame, view: View) {
     draw_list(frame, a.list, view.model, view.now, view.color, view.offset);
     draw_preview(frame, a.preview, view.preview, view.model.selected().is_some(), view.color);
     draw_bottom(frame, a.status, view.bottom.as_ref(), view.color);
-    draw_keys(frame, a.keys);
+    match view.hint.as_ref() {
+        Some(hint) => draw_bottom(frame, a.keys, Some(hint), view.color),
+        None => draw_keys(frame, a.keys),
+    }
     if let Some(overlay) = view.overlay {
         draw_overlay(frame, area, overlay);
     }
@@ -362,7 +367,7 @@ mod tests {
             .draw(|f| {
                 draw(
                     f,
-                    View { model, now: Utc::now(), color: false, preview, bottom: None, busy: None, overlay, offset: &mut offset },
+                    View { model, now: Utc::now(), color: false, preview, bottom: None, hint: None, busy: None, overlay, offset: &mut offset },
                 )
             })
             .unwrap();
