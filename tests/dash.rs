@@ -182,10 +182,19 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
     new(&env, "planner", &[&agent("finisher.sh")]);
     env.wait_state("done", "review", T);
     env.wait_state("broke", "failed", T);
+    // A record that cannot be read is shown as such, first, never skipped.
+    let broken = env.state_dir().join("sessions/cmd-broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("session.json"), "{ not json").unwrap();
     let dash = start(&env, 80, 24, How::default());
     let s = dash.wait("every row", |s| {
         row_text(s, "cmd-planner").contains("2/2") && row_text(s, "cmd-sleeper").contains("sleeping now")
     });
+    let row = row_text(&s, "cmd-broken");
+    assert!(row.starts_with("‽ cmd-broken") && row.contains("unreadable") && row.contains("corrupt session"), "{s}");
+    assert_eq!(row_of(&s, "cmd-broken"), Some(2), "{s}");
+    std::fs::remove_dir_all(&broken).unwrap();
+    let s = dash.wait("the broken row gone", |s| row_of(s, "cmd-broken").is_none());
     let (done, broke, sleeper) = (row_of(&s, "cmd-done").unwrap(), row_of(&s, "cmd-broke").unwrap(), row_of(&s, "cmd-sleeper").unwrap());
     assert!(done < broke && broke < sleeper, "review, then failed, then working:\n{s}");
     assert!(s.lines().next().unwrap().contains("4 agents: 1 review, 1 failed, 2 working"), "{s}");
@@ -197,7 +206,7 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
     assert!(row.contains("work") && row.contains("broken pipe dream"), "{row}");
     assert!(row_text(&s, "cmd-done").starts_with("✓ cmd-done") && row_text(&s, "cmd-sleeper").starts_with("● cmd-sleeper"), "{s}");
     // The first row is selected: the preview shows its log, the agent having ended.
-    assert_eq!(previewed(&s).as_deref(), Some("cmd-done"), "{s}");
+    let s = dash.wait("the preview", |s| previewed(s).as_deref() == Some("cmd-done"));
     assert!(s.contains("cmd-done · log (ended)") && s.contains("all finished"), "{s}");
     assert!(s.lines().last().unwrap().contains("q quit"), "{s}");
     for l in s.lines() {

@@ -40,13 +40,28 @@ fn stamp(path: &Path) -> Option<Stamp> {
 
 /// One session as last read.
 struct Entry {
-    record_stamp: Stamp,
+    /// None: not read yet.
+    record_stamp: Option<Stamp>,
     record: Result<Record, String>,
     plan_stamp: Option<Stamp>,
     progress: Option<(usize, usize)>,
     log_stamp: Option<Stamp>,
     last_line: String,
     last_line_at: Option<Instant>,
+}
+
+impl Default for Entry {
+    fn default() -> Entry {
+        Entry {
+            record_stamp: None,
+            record: Err(String::new()),
+            plan_stamp: None,
+            progress: None,
+            log_stamp: None,
+            last_line: String::new(),
+            last_line_at: None,
+        }
+    }
 }
 
 /// The selected agent's preview and what it was made from.
@@ -108,30 +123,12 @@ impl<'a> Data<'a> {
             return self.entries.remove(name).is_some();
         };
         let mut changed = false;
-        let entry = match self.entries.get_mut(name) {
-            Some(e) if e.record_stamp == record_stamp => e,
-            _ => {
-                let record = crate::session::load_record(&paths.record()).map_err(|e| format!("{e:#}"));
-                changed = true;
-                let entry = Entry {
-                    record_stamp,
-                    record,
-                    plan_stamp: None,
-                    progress: None,
-                    log_stamp: None,
-                    last_line: String::new(),
-                    last_line_at: None,
-                };
-                match self.entries.get_mut(name) {
-                    Some(old) => {
-                        old.record_stamp = entry.record_stamp;
-                        old.record = entry.record;
-                        old
-                    }
-                    None => self.entries.entry(name.to_string()).or_insert(entry),
-                }
-            }
-        };
+        let entry = self.entries.entry(name.to_string()).or_default();
+        if entry.record_stamp != Some(record_stamp) {
+            entry.record_stamp = Some(record_stamp);
+            entry.record = crate::session::load_record(&paths.record()).map_err(|e| format!("{e:#}"));
+            changed = true;
+        }
         let Ok(record) = &entry.record else { return changed };
         let plan = stamp(&record.checkpoint_dir.join("PLAN.md"));
         if plan != entry.plan_stamp {

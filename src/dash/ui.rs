@@ -450,6 +450,16 @@ mod tests {
     }
 
     #[test]
+    fn says_how_to_start_when_there_is_no_agent() {
+        let s = screen(80, 24, &Model::default(), None, None);
+        assert!(s.contains("minder dash · 0 agents") && s.contains("no agents yet: start one with `minder new NAME -- COMMAND`"), "{s}");
+        let mut m = agents(2);
+        m.set_filter("nothing like it");
+        let s = screen(80, 24, &m, None, None);
+        assert!(s.contains("no agent matches `nothing like it` (Esc clears the filter)"), "{s}");
+    }
+
+    #[test]
     fn tiny_terminals_do_not_panic() {
         let m = agents(3);
         for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8), (0, 0)] {
