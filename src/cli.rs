@@ -37,8 +37,9 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// With no command on a terminal: the dash
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,6 +68,7 @@ pub enum Command {
     Notify(commands::notify::Args),
     Wait(commands::wait::Args),
     StatusLine(commands::status_line::Args),
+    Dash(commands::dash::Args),
     Completions(commands::completions::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds

@@ -4,6 +4,7 @@
 pub mod approve;
 pub mod attach;
 pub mod completions;
+pub mod dash;
 pub mod demo;
 pub mod doctor;
 pub mod exec;
@@ -35,8 +36,17 @@ use std::io::IsTerminal;
 
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
+    // Bare `minder`: the dash for a person at a terminal, else the help (exit 2) as before.
+    let Some(command) = cli.command else {
+        if !dash::on_a_terminal() {
+            let help = <Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            return Err(crate::error::Exit { code: 2, message: None }.into());
+        }
+        return dispatch(Cli { command: Some(Command::Dash(dash::Args::default())), ..cli });
+    };
     // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
-    match cli.command {
+    match command {
         Command::Sink(a) => return sink::run(a),
         Command::PaneDied(a) => return pane_died::run(a, cli.socket_path.clone()),
         Command::Exec(a) => return exec::run(a),
@@ -60,7 +70,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
     };
     let ctx = Ctx::new(config, config_path, server, color, cli.quiet)?;
-    match cli.command {
+    match command {
         Command::New(a) => new::run(&ctx, a),
         Command::Ls(a) => ls::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
@@ -78,6 +88,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Notify(a) => notify::run(&ctx, a),
         Command::Wait(a) => wait::run(&ctx, a),
         Command::StatusLine(a) => status_line::run(&ctx, a),
+        Command::Dash(a) => dash::run(&ctx, a),
         Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
