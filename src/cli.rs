@@ -1,8 +1,14 @@
 //! The command line: global flags and the list of subcommands. Each subcommand's flags are the
-//! `Args` struct of its file in `commands/`, whose doc comment is its help text.
+//! `Args` struct of its file in `commands/`, whose doc comment is its help text; `dispatch`
+//! hands each to its `run`.
 
+use crate::app::Ctx;
 use crate::commands;
+use crate::domain::config::Config;
+use crate::tmux::Server;
+use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Keep coding agents running in named tmux sessions, and see which one needs you.
@@ -86,4 +92,66 @@ pub enum Command {
     /// (internal) the built-in demo agent
     #[command(name = "_demo", hide = true)]
     Demo(commands::demo::Args),
+}
+
+
+/// Run the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    // Bare `minder`: the dash for a person at a terminal, else the help (exit 2) as before.
+    let Some(command) = cli.command else {
+        if !commands::dash::on_a_terminal() {
+            let help = <Cli as clap::CommandFactory>::command().render_help();
+            eprint!("{help}");
+            return Err(crate::error::Exit { code: 2, message: None }.into());
+        }
+        return dispatch(Cli { command: Some(Command::Dash(commands::dash::Args::default())), ..cli });
+    };
+    // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
+    match command {
+        Command::Sink(a) => return commands::sink::run(a),
+        Command::PaneDied(a) => return commands::pane_died::run(a, cli.socket_path.clone()),
+        Command::Exec(a) => return commands::exec::run(a),
+        Command::Demo(a) => return commands::demo::run(a),
+        Command::GitHook(a) => return commands::git_hook::run(a),
+        Command::Completions(a) => return commands::completions::run(a, <Cli as clap::CommandFactory>::command()),
+        _ => {}
+    }
+    let (config, config_path) = Config::load(cli.config.as_deref())?;
+    let server = match (&cli.socket_name, &cli.socket_path) {
+        (Some(name), _) => Server::Name(name.clone()),
+        (None, Some(path)) => Server::Path(path.clone()),
+        (None, None) => match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
+            Some(name) => Server::Name(name),
+            None => Server::Default,
+        },
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
+    };
+    let ctx = Ctx::new(config, config_path, server, color, cli.quiet)?;
+    match command {
+        Command::New(a) => commands::new::run(&ctx, a),
+        Command::Ls(a) => commands::ls::run(&ctx, a),
+        Command::Show(a) => commands::show::run(&ctx, a),
+        Command::Attach(a) => commands::attach::run(&ctx, a),
+        Command::Logs(a) => commands::logs::run(&ctx, a),
+        Command::Send(a) => commands::send::run(&ctx, a),
+        Command::Stop(a) => commands::stop::run(&ctx, a),
+        Command::Rm(a) => commands::rm::run(&ctx, a),
+        Command::Review(a) => commands::review::run(&ctx, a),
+        Command::Approve(a) => commands::approve::run(&ctx, a),
+        Command::Reject(a) => commands::reject::run(&ctx, a),
+        Command::Gc(a) => commands::gc::run(&ctx, a),
+        Command::Restore(a) => commands::restore::run(&ctx, a),
+        Command::Doctor(a) => commands::doctor::run(&ctx, a),
+        Command::Notify(a) => commands::notify::run(&ctx, a),
+        Command::Wait(a) => commands::wait::run(&ctx, a),
+        Command::StatusLine(a) => commands::status_line::run(&ctx, a),
+        Command::Dash(a) => commands::dash::run(&ctx, a),
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Completions(_) => {
+            unreachable!("handled above")
+        }
+    }
 }

@@ -65,3 +65,16 @@ macro_rules! outln {
 macro_rules! out {
     ($($arg:tt)*) => { { use std::io::Write as _; write!(std::io::stdout(), $($arg)*)?; } };
 }
+
+/// An error as one line, as minder prints it: the outermost message, then the causes that add
+/// something.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}

@@ -11,7 +11,7 @@ fn main() {
         }
     };
     init_tracing(cli.verbose);
-    if let Err(err) = minder::commands::dispatch(cli) {
+    if let Err(err) = minder::cli::dispatch(cli) {
         // `minder logs x | head`: a closed pipe is not an error.
         if err.chain().any(|c| c.downcast_ref::<std::io::Error>().map(|e| e.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)) {
             std::process::exit(0);
@@ -22,21 +22,9 @@ fn main() {
                 std::process::exit(code);
             }
         }
-        let _ = writeln!(std::io::stderr(), "error: {}", render_error(&err));
+        let _ = writeln!(std::io::stderr(), "error: {}", minder::error::one_line(&err));
         std::process::exit(code);
     }
-}
-
-/// One line: the outermost message, then the causes that add something.
-fn render_error(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    parts.join(": ")
 }
 
 fn init_tracing(verbose: u8) {

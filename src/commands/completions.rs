@@ -1,6 +1,5 @@
 //! `minder completions`: shell completions generated from the command line's own definition.
 
-use crate::cli::Cli;
 use anyhow::Result;
 use clap::Args as ClapArgs;
 
@@ -17,8 +16,7 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let mut cmd = <Cli as clap::CommandFactory>::command();
+pub fn run(args: Args, mut cmd: clap::Command) -> Result<()> {
     clap_complete::generate(args.shell, &mut cmd, "minder", &mut std::io::stdout());
     Ok(())
 }

@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let dir = paths.logs();
     if record.ended_at.is_some() && !args.follow {
         // The sink may still be writing the last bytes of a session that just ended.
-        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
+        crate::store::wait_sink_drained(&paths, std::time::Duration::from_secs(3));
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

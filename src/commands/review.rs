@@ -124,7 +124,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(query)?;
     let obs = reconcile::observe_one(ctx, &name)?;
     if obs.record.ended_at.is_some() {
-        crate::sink::wait_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
+        crate::store::wait_sink_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
     }
     if args.diff {
         return crate::git::diff::full_diff(&obs.record);

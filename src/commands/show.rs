@@ -22,7 +22,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let paths = ctx.store.paths(&name);
     if obs.record.ended_at.is_some() {
         // The sink saves the last checkpoints and log bytes of a session that just ended.
-        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
+        crate::store::wait_sink_drained(&paths, std::time::Duration::from_secs(3));
     }
     let events = ctx.store.events(&name)?;
     let log_errors = crate::ops::present::sink_errors(&paths.sink_errors());

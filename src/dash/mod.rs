@@ -63,7 +63,7 @@ impl Job {
         };
         match result {
             Ok(text) => Done::Message(text),
-            Err(e) => Done::Error(error_line(&e)),
+            Err(e) => Done::Error(format!("error: {}", crate::error::one_line(&e))),
         }
     }
 }
@@ -71,7 +71,7 @@ impl Job {
 fn overlay(title: String, text: Result<String>) -> Done {
     match text {
         Ok(text) => Done::Overlay(title, text),
-        Err(e) => Done::Error(error_line(&e)),
+        Err(e) => Done::Error(format!("error: {}", crate::error::one_line(&e))),
     }
 }
 
@@ -81,17 +81,6 @@ enum Done {
     Overlay(String, String),
 }
 
-/// One line, as `main` prints errors: the message, then the causes that add something.
-fn error_line(err: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    format!("error: {}", parts.join(": "))
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ask {
@@ -465,7 +454,7 @@ impl<'a> App<'a> {
                 Ok(None)
             }
             Err(e) => {
-                self.message(error_line(&e), true);
+                self.message(format!("error: {}", crate::error::one_line(&e)), true);
                 Ok(None)
             }
         }

@@ -234,20 +234,6 @@ pub fn profile(config: &Config, name: &str) -> Result<Profile> {
 }
 
 impl Profile {
-    /// How this profile's state is detected, as a record keeps it (patterns as their sources, so
-    /// a record never depends on the config file changing).
-    pub fn detect_settings(&self, stuck_after_ms: u64, idle_ttl_ms: Option<u64>) -> crate::domain::record::DetectSettings {
-        let sources = |v: &[Pattern]| v.iter().map(|p| p.source.clone()).collect();
-        crate::domain::record::DetectSettings {
-            waiting: sources(&self.waiting),
-            working: sources(&self.working),
-            idle: sources(&self.idle),
-            integration: self.integration,
-            stuck_after_ms,
-            idle_ttl_ms,
-        }
-    }
-
     /// The argv to start this agent with: `command` (or the user's), plus what minder adds to
     /// hear from it (Codex's notify override).
     pub fn launch_argv(&self, command: &[String], self_exe: &str, session: &str) -> Vec<String> {

@@ -459,3 +459,11 @@ waiting = ["\\? $"]
         assert!(parse_size("3 parsecs").is_err());
     }
 }
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}

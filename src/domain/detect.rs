@@ -134,7 +134,7 @@ mod tests {
 
     fn patterns(agent: &str) -> ScreenPatterns {
         let config = crate::domain::config::Config::default();
-        crate::domain::agents::profile(&config, agent).unwrap().detect_settings(0, None).screen_patterns()
+        crate::domain::record::DetectSettings::for_profile(&crate::domain::agents::profile(&config, agent).unwrap(), 0, None).screen_patterns()
     }
 
     #[test]

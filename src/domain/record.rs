@@ -43,6 +43,20 @@ pub struct DetectSettings {
 }
 
 impl DetectSettings {
+    /// How `profile`'s state is detected, as a record keeps it (patterns as their sources, so a
+    /// record never depends on the config file changing).
+    pub fn for_profile(profile: &crate::domain::agents::Profile, stuck_after_ms: u64, idle_ttl_ms: Option<u64>) -> DetectSettings {
+        let sources = |v: &[crate::domain::config::Pattern]| v.iter().map(|p| p.source.clone()).collect();
+        DetectSettings {
+            waiting: sources(&profile.waiting),
+            working: sources(&profile.working),
+            idle: sources(&profile.idle),
+            integration: profile.integration,
+            stuck_after_ms,
+            idle_ttl_ms,
+        }
+    }
+
     pub fn screen_patterns(&self) -> crate::domain::detect::ScreenPatterns {
         let re = |v: &[String]| v.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
         crate::domain::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }

@@ -75,7 +75,7 @@ pub fn record_exit(
     })?;
     if changed {
         crate::ops::status_push::push(store, &record, true);
-        crate::sink::wake(&store.paths(name));
+        crate::store::wake_sink(&store.paths(name));
     }
     Ok(record)
 }

@@ -23,7 +23,7 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
     if obs.pane.is_some() {
         crate::ops::stop::stop(ctx, obs, true, None)?;
         // With the session gone the sink gets EOF and writes its last bytes: let it finish.
-        crate::sink::wait_drained(&paths, std::time::Duration::from_secs(3));
+        crate::store::wait_sink_drained(&paths, std::time::Duration::from_secs(3));
     }
     if keep_logs {
         let kept = ctx.store.dirs().kept_logs();

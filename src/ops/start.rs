@@ -7,7 +7,7 @@ use anyhow::{anyhow, Context, Result};
 use crate::domain::agents::Profile;
 use crate::domain::brief::BriefInput;
 use crate::domain::config::PromptMode;
-use crate::domain::record::{Event, LogSettings, Record, TmuxIds};
+use crate::domain::record::{DetectSettings, Event, LogSettings, Record, TmuxIds};
 use crate::domain::state::{Source, State};
 use crate::store::fsutil;
 use crate::supervisor::PANE_ENV;
@@ -102,7 +102,7 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
         let path = if ctx.config.worktree.dir.is_empty() {
             ctx.store.dirs().worktrees().join(&plan.name)
         } else {
-            PathBuf::from(expand_home(&ctx.config.worktree.dir)).join(&plan.name)
+            PathBuf::from(crate::domain::config::expand_home(&ctx.config.worktree.dir)).join(&plan.name)
         };
         let wt = crate::git::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
         record.dir = wt.path.clone();
@@ -123,14 +123,6 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
     record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
     // Not saved here: `launch` records these fields together with where the session runs.
     Ok(record)
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => p.to_string(),
-    }
 }
 
 /// Create the session folder atomically; an existing one means the name is taken. An implicit
@@ -160,7 +152,8 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
         keep: ctx.config.logs.keep,
         redact: ctx.config.logs.redact.iter().map(|p| p.source.clone()).collect(),
     };
-    let detect = plan.profile.detect_settings(
+    let detect = DetectSettings::for_profile(
+        &plan.profile,
         ctx.config.stuck_after.0.as_millis() as u64,
         ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
     );

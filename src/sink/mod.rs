@@ -103,14 +103,6 @@ fn input_pending(fd: libc::c_int) -> bool {
     unsafe { libc::poll(&mut pfd, 1, 0) > 0 }
 }
 
-/// Wait (up to `timeout`) until the sink of an ended session has written everything.
-pub fn wait_drained(paths: &SessionPaths, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while !paths.sink_done().exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(25));
-    }
-}
-
 struct Sink {
     writer: Option<LogWriter>,
     logs: std::path::PathBuf,
@@ -221,21 +213,5 @@ impl WakeFifo {
     fn drain(&self) {
         let mut buf = [0u8; 64];
         while (&self.read).read(&mut buf).map(|n| n > 0).unwrap_or(false) {}
-    }
-}
-
-/// Wake the session's sink (see `WakeFifo`); nothing happens when no sink runs.
-pub fn wake(paths: &SessionPaths) {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = paths.wake_fifo();
-    let Ok(meta) = std::fs::symlink_metadata(&path) else { return };
-    use std::os::unix::fs::FileTypeExt;
-    if !meta.file_type().is_fifo() {
-        return;
-    }
-    // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
-    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
-        let _ = f.write_all(b"!");
     }
 }

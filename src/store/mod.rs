@@ -220,3 +220,28 @@ pub fn store_of(root: &Path) -> Result<(Store, String)> {
         .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?;
     Ok((Store::new(state_dir.to_path_buf()), name))
 }
+
+/// Wait (up to `timeout`) until the sink of an ended session has written everything (it
+/// writes `sink-done` last).
+pub fn wait_sink_drained(paths: &SessionPaths, timeout: std::time::Duration) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !paths.sink_done().exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+/// Wake the session's sink (see `WakeFifo`); nothing happens when no sink runs.
+pub fn wake_sink(paths: &SessionPaths) {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = paths.wake_fifo();
+    let Ok(meta) = std::fs::symlink_metadata(&path) else { return };
+    use std::os::unix::fs::FileTypeExt;
+    if !meta.file_type().is_fifo() {
+        return;
+    }
+    // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
+        let _ = f.write_all(b"!");
+    }
+}
