@@ -808,3 +808,62 @@ fn renders_what_tmux_shows() {
         assert_eq!(lines_of(&ours), expected, "{name}: recorded bytes");
     }
 }
+
+/// Rendering speed over a few MB of text, to compare changes by; not a check. Run with
+/// `cargo test --release --lib render::tests::render_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn render_speed() {
+    const SIZE: usize = 4 << 20;
+    let fill = |line: &dyn Fn(usize) -> String| {
+        let mut text = String::with_capacity(SIZE + 200);
+        let mut i = 0;
+        while text.len() < SIZE {
+            text += &line(i);
+            i += 1;
+        }
+        text.into_bytes()
+    };
+    let ascii = fill(&|i| match i % 4 {
+        0 => format!("\x1b[1m\x1b[32m   Compiling\x1b[0m crate-{i} v0.1.0 (/work/crate-{i})\n"),
+        1 => format!("\rDownloading crate-{i}: 50%\rDownloading crate-{i}: 100%, done.\n"),
+        2 => format!("test tests::case_{i} ... ok\ttook {i}ms\n"),
+        _ => format!(
+            "warning: unused variable `x{i}` in a message long enough to wrap {}\n",
+            "on and ".repeat(i % 9)
+        ),
+    });
+    let mixed = fill(&|i| match i % 6 {
+        0 => format!("  \x1b[32m✓\x1b[0m café_{i} — passed 日本語のテスト {i}\n"),
+        1 => format!("한국어 텍스트 {i} 中文字符 ｆｕｌｌｗｉｄｔｈ {i}\n"),
+        2 => format!("emoji {i}: ✅ 🚀 👍🏽 ❤\u{fe0f} 👨\u{200d}👩\u{200d}👧 🇫🇷 done\n"),
+        3 => format!("combining {i}: e\u{301} a\u{308} n\u{303} สวัสดี Привет мир\n"),
+        4 => format!("\x1b[2K\r[{:=>w$}] {i} مرحبا שלום\n", ">", w = i % 30 + 1),
+        _ => format!("plain ascii line {i} with some words in it\n"),
+    });
+    // CPU time of this thread, which other work on a busy machine disturbs less than the clock.
+    let cpu_time = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime only writes the timespec it is given.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    };
+    for (name, bytes) in [("ascii", &ascii), ("mixed", &mixed)] {
+        let best = (0..7)
+            .map(|_| {
+                let start = cpu_time();
+                std::hint::black_box(render_to_string(bytes, 80, 24));
+                cpu_time() - start
+            })
+            .min()
+            .unwrap();
+        let mb = bytes.len() as f64 / (1 << 20) as f64;
+        eprintln!(
+            "{name}: {mb:.1} MiB in {best:.1?} of CPU (best of 7): {:.1} MiB/s",
+            mb / best.as_secs_f64()
+        );
+    }
+}
