@@ -1,5 +1,4 @@
 use super::row::{Cell, Row};
-use super::width::char_width;
 use super::*;
 
 fn render(s: &str) -> String {
@@ -375,12 +374,6 @@ fn wide_and_combining_characters() {
     // Combining marks stay with their base character.
     assert_eq!(render("e\u{301}x \u{2705}!\n"), "e\u{301}x \u{2705}!\n");
     assert_eq!(render("日\u{302}x\n"), "日\u{302}x\n");
-    assert_eq!(char_width('a'), 1);
-    assert_eq!(char_width('é'), 1);
-    assert_eq!(char_width('\u{301}'), 0);
-    assert_eq!(char_width('가'), 2);
-    assert_eq!(char_width('🚀'), 2);
-    assert_eq!(char_width('✓'), 1);
 }
 
 #[test]

@@ -1,144 +1,94 @@
-//! How many columns a character takes on the screen.
+//! How many columns a character takes on the screen: the `unicode-width` crate, except where
+//! tmux shows a character otherwise (see [`tmux_width`]).
 
+use unicode_width::UnicodeWidthChar;
+
+/// The width tmux gives `c` where it differs from the crate's, for text an agent may well print.
+///
+/// tmux 3.3a takes widths from the C library's `wcwidth`, and the crate (Unicode 16 and later
+/// rules) differs from it in a few places: it hides spacing marks that extend a grapheme,
+/// soft hyphens and Hangul fillers, and widens the I Ching trigrams and their kin. Known
+/// differences left to the crate, as text in those scripts or symbols is rare in logs: other
+/// spacing marks and prepended letters in minor scripts (Balinese, Javanese, Sharada, musical
+/// symbols…), format joiners (U+2D7F, U+FFF9–FFFB, Egyptian hieroglyph joiners), U+302E–302F,
+/// U+3248–324F and U+16FF0–16FF1. Characters newer than the C library's Unicode tables, such
+/// as recent emoji, are dropped by tmux but keep the crate's width here.
+fn tmux_width(c: char) -> Option<usize> {
+    match c {
+        // Soft hyphen: default-ignorable for the crate, a column in wcwidth.
+        '\u{ad}' => Some(1),
+        // Spacing vowel signs and length marks of Bengali, Oriya, Tamil, Kannada, Malayalam
+        // and Sinhala (Mc, and Grapheme_Extend, which the crate counts as zero width), and the
+        // Malayalam dot reph (a prepended letter).
+        '\u{9be}'
+        | '\u{9d7}'
+        | '\u{b3e}'
+        | '\u{b57}'
+        | '\u{bbe}'
+        | '\u{bd7}'
+        | '\u{cc0}'
+        | '\u{cc2}'
+        | '\u{cc7}'..='\u{cc8}'
+        | '\u{cca}'..='\u{ccb}'
+        | '\u{cd5}'..='\u{cd6}'
+        | '\u{d3e}'
+        | '\u{d4e}'
+        | '\u{d57}'
+        | '\u{dcf}'
+        | '\u{ddf}' => Some(1),
+        // Khmer independent vowel QAA and sign BEYYAL: 2 and 3 columns for the crate (a cell
+        // holds at most 2), 1 in wcwidth.
+        '\u{17a4}' | '\u{17d8}' => Some(1),
+        // Trigrams (☰, a common menu icon), monograms and digrams, Tai Xuan Jing symbols and
+        // counting rods: wide since Unicode 16, narrow in wcwidth.
+        '\u{2630}'..='\u{2637}'
+        | '\u{268a}'..='\u{268f}'
+        | '\u{1d300}'..='\u{1d356}'
+        | '\u{1d360}'..='\u{1d376}' => Some(1),
+        // Hangul fillers: default-ignorable for the crate, a wide and a narrow column in wcwidth.
+        '\u{3164}' => Some(2),
+        '\u{ffa0}' => Some(1),
+        _ => None,
+    }
+}
+
+/// A character that takes two columns. No character below U+1100 does, which spares the
+/// lookup for most text.
 pub(super) fn is_wide(c: char) -> bool {
     c >= '\u{1100}' && char_width(c) == 2
 }
 
-/// Columns `c` takes: 0 for combining marks and other zero-width characters, 2 for East Asian
-/// wide characters and emoji, else 1. A compact approximation of `wcwidth` covering what
-/// programs commonly print; tmux uses fuller tables, so rare characters may differ.
+/// Columns `c` takes: 0 for combining marks and other zero-width characters (they join the
+/// character before), 2 for East Asian wide characters and emoji, else 1. Controls, which
+/// print nothing, are 0 too.
 pub(super) fn char_width(c: char) -> usize {
-    const ZERO: &[(u32, u32)] = &[
-        (0x0300, 0x036F),
-        (0x0483, 0x0489),
-        (0x0591, 0x05BD),
-        (0x0610, 0x061A),
-        (0x064B, 0x065F),
-        (0x0E31, 0x0E31),
-        (0x0E34, 0x0E3A),
-        (0x0E47, 0x0E4E),
-        (0x1AB0, 0x1AFF),
-        (0x1DC0, 0x1DFF),
-        (0x200B, 0x200F),
-        (0x202A, 0x202E),
-        (0x2060, 0x2064),
-        (0x20D0, 0x20FF),
-        (0xFE00, 0xFE0F),
-        (0xFE20, 0xFE2F),
-        (0xFEFF, 0xFEFF),
-        (0xE0100, 0xE01EF),
-    ];
-    const WIDE: &[(u32, u32)] = &[
-        (0x1100, 0x115F),
-        (0x231A, 0x231B),
-        (0x2329, 0x232A),
-        (0x23E9, 0x23EC),
-        (0x23F0, 0x23F0),
-        (0x23F3, 0x23F3),
-        (0x25FD, 0x25FE),
-        (0x2614, 0x2615),
-        (0x2648, 0x2653),
-        (0x267F, 0x267F),
-        (0x2693, 0x2693),
-        (0x26A1, 0x26A1),
-        (0x26AA, 0x26AB),
-        (0x26BD, 0x26BE),
-        (0x26C4, 0x26C5),
-        (0x26CE, 0x26CE),
-        (0x26D4, 0x26D4),
-        (0x26EA, 0x26EA),
-        (0x26F2, 0x26F3),
-        (0x26F5, 0x26F5),
-        (0x26FA, 0x26FA),
-        (0x26FD, 0x26FD),
-        (0x2705, 0x2705),
-        (0x270A, 0x270B),
-        (0x2728, 0x2728),
-        (0x274C, 0x274C),
-        (0x274E, 0x274E),
-        (0x2753, 0x2755),
-        (0x2757, 0x2757),
-        (0x2795, 0x2797),
-        (0x27B0, 0x27B0),
-        (0x27BF, 0x27BF),
-        (0x2B1B, 0x2B1C),
-        (0x2B50, 0x2B50),
-        (0x2B55, 0x2B55),
-        (0x2E80, 0x303E),
-        (0x3041, 0x33FF),
-        (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF),
-        (0xA000, 0xA4CF),
-        (0xA960, 0xA97F),
-        (0xAC00, 0xD7A3),
-        (0xF900, 0xFAFF),
-        (0xFE10, 0xFE19),
-        (0xFE30, 0xFE6F),
-        (0xFF00, 0xFF60),
-        (0xFFE0, 0xFFE6),
-        (0x16FE0, 0x16FE4),
-        (0x17000, 0x18CFF),
-        (0x1B000, 0x1B2FF),
-        (0x1F004, 0x1F004),
-        (0x1F0CF, 0x1F0CF),
-        (0x1F18E, 0x1F18E),
-        (0x1F191, 0x1F19A),
-        (0x1F200, 0x1F251),
-        (0x1F300, 0x1F320),
-        (0x1F32D, 0x1F335),
-        (0x1F337, 0x1F37C),
-        (0x1F37E, 0x1F393),
-        (0x1F3A0, 0x1F3CA),
-        (0x1F3CF, 0x1F3D3),
-        (0x1F3E0, 0x1F3F0),
-        (0x1F3F4, 0x1F3F4),
-        (0x1F3F8, 0x1F43E),
-        (0x1F440, 0x1F440),
-        (0x1F442, 0x1F4FC),
-        (0x1F4FF, 0x1F53D),
-        (0x1F54B, 0x1F54E),
-        (0x1F550, 0x1F567),
-        (0x1F57A, 0x1F57A),
-        (0x1F595, 0x1F596),
-        (0x1F5A4, 0x1F5A4),
-        (0x1F5FB, 0x1F64F),
-        (0x1F680, 0x1F6C5),
-        (0x1F6CC, 0x1F6CC),
-        (0x1F6D0, 0x1F6D2),
-        (0x1F6D5, 0x1F6D7),
-        (0x1F6DC, 0x1F6DF),
-        (0x1F6EB, 0x1F6EC),
-        (0x1F6F4, 0x1F6FC),
-        (0x1F7E0, 0x1F7EB),
-        (0x1F7F0, 0x1F7F0),
-        (0x1F90C, 0x1F93A),
-        (0x1F93C, 0x1F945),
-        (0x1F947, 0x1F9FF),
-        (0x1FA70, 0x1FAFF),
-        (0x20000, 0x2FFFD),
-        (0x30000, 0x3FFFD),
-    ];
-    let u = c as u32;
-    let within = |table: &[(u32, u32)]| {
-        table
-            .binary_search_by(|&(lo, hi)| {
-                if hi < u {
-                    std::cmp::Ordering::Less
-                } else if lo > u {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .is_ok()
-    };
-    if u < 0x300 {
-        1
-    } else if within(ZERO) {
-        0
-    } else if within(WIDE) {
-        2
-    } else {
-        1
+    if c.is_ascii() {
+        return usize::from(!c.is_ascii_control());
+    }
+    tmux_width(c).unwrap_or_else(|| c.width().unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_of_common_characters() {
+        assert_eq!(char_width('a'), 1);
+        assert_eq!(char_width('é'), 1);
+        assert_eq!(char_width('\u{301}'), 0);
+        assert_eq!(char_width('가'), 2);
+        assert_eq!(char_width('🚀'), 2);
+        assert_eq!(char_width('✓'), 1);
+    }
+
+    #[test]
+    fn each_tmux_width_is_needed_and_no_cell_is_wider_than_two() {
+        for c in '\0'..=char::MAX {
+            if let Some(width) = tmux_width(c) {
+                assert_ne!(c.width(), Some(width), "{c:?} needs no override");
+            }
+            assert!(char_width(c) <= 2, "{c:?}");
+        }
     }
 }
