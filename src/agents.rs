@@ -78,7 +78,11 @@ const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){1,3}\\s*\
 const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "codex",
-        command: &["codex"],
+        // Without --no-daemon each Codex starts (or joins) a shared app-server daemon that
+        // outlives its tmux session and runs every session's turns, hooks and notify with the
+        // environment of the first one: `stop` could not end it and notify would name the
+        // wrong session (README, "Real agents").
+        command: &["codex", "--no-daemon"],
         prompt: PromptMode::Argument,
         waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
