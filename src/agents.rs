@@ -166,7 +166,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::None,
         resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],
-        submit_delay_ms: 150,
+        // Like Codex, an Enter right after a burst of typed text is taken as part of a paste.
+        submit_delay_ms: 500,
     },
     Builtin {
         name: "cmd",

