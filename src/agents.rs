@@ -70,10 +70,13 @@ const CODEX_WAITING: &[&str] = &[
 ];
 
 /// Codex at its prompt, whatever the composer's placeholder (it rotates, and differs across
-/// versions) or the footer says: the composer line `› …` followed only by up to three indented
-/// footer lines to the bottom of the screen. An approval overlay, a question or a picker ends
-/// in lines of its own instead; the busy line (a working pattern) outranks this.
-const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){1,3}\\s*\\z";
+/// versions) or the footer says: the composer line `› …` followed only by two or three indented
+/// footer lines (the status line `GPT-5.5 default · <dir>`, then the hints) to the bottom of
+/// the screen. An approval overlay, a question or a picker ends in lines of its own instead; the
+/// busy line (a working pattern) outranks this. While Codex is still starting, its composer has
+/// the hints alone (`? for shortcuts`) for a few seconds, and a prompt given as an argument is
+/// not submitted yet: that is not idle.
+const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,3}\\s*\\z";
 
 const BUILTINS: &[Builtin] = &[
     Builtin {

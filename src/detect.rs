@@ -352,7 +352,8 @@ mod tests {
                 ("codex-busy.txt", WORKING),
                 ("codex-busy-slow.txt", WORKING),
                 ("codex-after-approval.txt", WORKING),
-                ("codex-idle-start.txt", IDLE),
+                // Still starting: the footer has no status line yet.
+                ("codex-idle-start.txt", None),
                 ("codex-idle.txt", IDLE),
                 // Caught while the Stop hook still ran: `Working (6s • esc to interrupt) · Running hook`.
                 ("codex-turn-complete.txt", WORKING),
@@ -376,7 +377,7 @@ mod tests {
     }
 
     /// The idle composer is known by its shape, not its placeholder: the rotating suggestions
-    /// and a typed draft are all idle, with any footer of one to three lines.
+    /// and a typed draft are all idle, under a status line and hints of any wording.
     #[test]
     fn codex_idle_prompt_by_structure() {
         let p = patterns("codex");
@@ -386,10 +387,17 @@ mod tests {
             let screen = format!("{above}› {text}{composer}");
             assert_eq!(classify_screen(&screen, &p), IDLE, "{screen}");
         }
-        for footer in ["\n  ? for shortcuts\n", "\n  ⏎ send   ⇧⏎ newline   ⌃C quit\n", "\n  100% context left · ? for shortcuts\n\n\n"] {
+        for footer in [
+            "\n  gpt-5.6 high · ~/src/app\n  ? for shortcuts\n",
+            "\n  o4 · 100% context left\n  ⏎ send   ⇧⏎ newline   ⌃C quit\n",
+            "\n  GPT-5.5 default · /x · fix it\n  ← for agents · ? for shortcuts\n  ⚠ 1 warning\n\n\n",
+        ] {
             let screen = format!("{above}› Run /review on my current changes\n{footer}");
             assert_eq!(classify_screen(&screen, &p), IDLE, "{screen:?}");
         }
+        // Starting: hints alone, no status line yet (a prompt given as argument still pending).
+        let starting = format!("{above}› Ask Codex to do anything\n\n  ? for shortcuts\n");
+        assert_eq!(classify_screen(&starting, &p), None);
         // An old prompt in the transcript is not the composer.
         let busy = "› hello there\n\n• Working (3s • esc to interrupt)\n";
         assert_eq!(classify_screen(busy, &p), WORKING);
