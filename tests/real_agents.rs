@@ -1,8 +1,9 @@
-//! minder with the real agents: the Codex CLI and Claude Code run under minder, offline, against
-//! the stand-in model servers of `tests/standin/` (see its README), and minder's states are
-//! checked as a person would see them. Each test is skipped (it returns early and says so) when
-//! `codex` / `claude` / `python3` is not on PATH (or `MINDER_SKIP_REAL_AGENTS` is set), so CI
-//! without them stays green.
+//! minder with the real agents: the Codex CLI, Claude Code, gemini-cli and aider run under
+//! minder, offline, against the stand-in model servers of `tests/standin/` (see its README), and
+//! minder's states are checked as a person would see them. Each test is skipped (it returns
+//! early and says so on stderr) when its agent or `python3` is not on PATH (or
+//! `MINDER_SKIP_REAL_AGENTS` is set), so CI without them stays green; `.ci/run` installs the
+//! pinned versions (tests/standin/install_agents.sh).
 //!
 //! Every test has its own tmux server, HOME, CODEX_HOME and stand-in server; a guard kills the
 //! stand-in and, after the tmux server, any process still referring to the test's temp dir (by
@@ -25,6 +26,10 @@ const SOON: Duration = Duration::from_secs(10);
 const REPLY: &str = "Hello from the stand-in. Turn complete.";
 const DONE: &str = "Done: created standin-marker.txt.";
 const CLAUDE_KEY: &str = "sk-ant-standin-0123456789abcdefghij";
+/// Claude Code's input box: `❯` and a no-break space, in every version and permission mode.
+const CLAUDE_PROMPT: &str = "❯\u{a0}";
+/// aider imports for a long while (half a minute on a loaded 2-core machine).
+const SLOW_START: Duration = Duration::from_secs(120);
 
 // ---- Set-up ----------------------------------------------------------------------------------
 
@@ -185,7 +190,17 @@ impl Drop for Reaper {
     }
 }
 
-/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env.
+/// One real agent at a time: two of them starting at once on a loaded 2-core machine lose
+/// keystrokes (an Enter read as part of a paste) and stretch first-turn timings past the
+/// detection thresholds, which is the machine, not minder.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env, then
+/// the turn of the next test.
 struct Agent {
     server: StandIn,
     _reaper: Reaper,
@@ -194,6 +209,7 @@ struct Agent {
     proj: PathBuf,
     /// CODEX_HOME (Codex only).
     home: PathBuf,
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 /// No configuration: the built-in profiles are what is tested. (`minder send` types the text,
@@ -205,14 +221,42 @@ const CONFIG: &str = "";
 fn project(env: &Env) -> PathBuf {
     env.config(CONFIG);
     let proj = env.work().canonicalize().unwrap();
-    let _ = Command::new("git").args(["init", "-q"]).current_dir(&proj).env_clear().envs(env.vars()).output();
+    let git = |args: &[&str]| Command::new("git").args(args).current_dir(&proj).env_clear().envs(env.vars()).output();
+    let _ = git(&["init", "-q"]);
+    // aider commits its edits.
+    let _ = git(&["config", "user.name", "Stand In"]);
+    let _ = git(&["config", "user.email", "standin@example.invalid"]);
     proj
 }
 
+/// Where a world's agent counts the project as trusted: the project itself, or (to see the
+/// first-run trust dialog) somewhere else.
+#[derive(Clone, Copy, PartialEq)]
+enum Trust {
+    Project,
+    Elsewhere,
+}
+
+fn trusted_dir(env: &Env, proj: &Path, trust: Trust) -> PathBuf {
+    match trust {
+        Trust::Project => proj.to_path_buf(),
+        Trust::Elsewhere => {
+            let d = env.path("elsewhere");
+            std::fs::create_dir_all(&d).unwrap();
+            d.canonicalize().unwrap()
+        }
+    }
+}
+
 fn codex_world() -> Option<Agent> {
+    codex_world_trusting(Trust::Project)
+}
+
+fn codex_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["codex", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -222,19 +266,24 @@ fn codex_world() -> Option<Agent> {
         .arg(standin("codex_home.sh"))
         .arg(&home)
         .arg(server.port.to_string())
-        .arg(&proj)
+        .arg(trusted_dir(&env, &proj, trust))
         .env_clear()
         .envs(env.vars())
         .output()
         .unwrap();
     assert!(out.status.success(), "codex_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 fn claude_world() -> Option<Agent> {
+    claude_world_trusting(Trust::Project)
+}
+
+fn claude_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["claude", "python3"]) {
         return None;
     }
+    let turn = serial();
     let env = Env::new();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
@@ -242,7 +291,7 @@ fn claude_world() -> Option<Agent> {
     let out = Command::new("bash")
         .arg(standin("claude_home.sh"))
         .arg(env.path("home"))
-        .arg(&proj)
+        .arg(trusted_dir(&env, &proj, trust))
         .arg(CLAUDE_KEY)
         .env_clear()
         .envs(env.vars())
@@ -250,10 +299,107 @@ fn claude_world() -> Option<Agent> {
         .unwrap();
     assert!(out.status.success(), "claude_home.sh: {}", String::from_utf8_lossy(&out.stderr));
     let home = env.path("home");
-    Some(Agent { server, _reaper: reaper, env, proj, home })
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+}
+
+fn gemini_world(trust: Trust) -> Option<Agent> {
+    if missing(&["gemini", "python3"]) {
+        return None;
+    }
+    let turn = serial();
+    let env = Env::new();
+    let reaper = Reaper::new(&env);
+    let proj = project(&env);
+    let server = StandIn::start(&env, "gemini_server.py", "gemini-script.json");
+    let home = env.path("home");
+    let mut cmd = Command::new("bash");
+    cmd.arg(standin("gemini_home.sh")).arg(&home);
+    if trust == Trust::Project {
+        cmd.arg(&proj);
+    }
+    let out = cmd.env_clear().envs(env.vars()).output().unwrap();
+    assert!(out.status.success(), "gemini_home.sh: {}", String::from_utf8_lossy(&out.stderr));
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+}
+
+fn aider_world() -> Option<Agent> {
+    if missing(&["aider", "python3"]) {
+        return None;
+    }
+    let turn = serial();
+    let env = Env::new();
+    let reaper = Reaper::new(&env);
+    let proj = project(&env);
+    let server = StandIn::start(&env, "chat_server.py", "aider-script.json");
+    let home = env.path("home");
+    let out = Command::new("bash")
+        .arg(standin("aider_home.sh"))
+        .arg(&home)
+        .arg(server.port.to_string())
+        .env_clear()
+        .envs(env.vars())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "aider_home.sh: {}", String::from_utf8_lossy(&out.stderr));
+    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
 }
 
 impl Agent {
+    /// aider's first start in a HOME asks "Would you like to see what's new in this version?
+    /// (Y)es/(N)o [Yes]:" — `waiting approval`; answered, the question stays on screen above the
+    /// prompt, and the session is `waiting input`.
+    fn aider_started(&self, name: &str) {
+        self.wait_screen(name, "what's new", SLOW_START);
+        self.wait_event(name, 0, "waiting", "approval", "screen", SOON);
+        let asked = self.n_events(name);
+        self.env.run(&["send", name, "n"]);
+        self.wait_event(name, asked, "waiting", "input", "screen", T);
+        assert!(self.env.capture(name).contains("[Yes]: n"), "{}", self.env.capture(name));
+    }
+
+    /// `minder new ARGS...` with `vars` added to the environment; the session's name.
+    fn new_session(&self, vars: &[(&str, String)], args: &[&str]) -> String {
+        let mut cmd = self.env.minder();
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        let out = cmd.arg("new").args(args).output().unwrap();
+        assert!(out.status.success(), "minder new {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// `minder send` a prompt to gemini-cli, which, just after it shows its prompt, can take the
+    /// Enter as part of the typing: press Enter again until the turn has started (the session
+    /// leaves `waiting input`).
+    fn gemini_send(&self, name: &str, text: &str) {
+        let before = self.n_events(name);
+        self.env.run(&["send", name, text]);
+        for _ in 0..4 {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(3) {
+                if self.events_from(name, before).iter().any(|e| e["detail"] != "input") {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            eprintln!("{name}: the prompt is still in the input box; pressing Enter again");
+            self.keys(name, &["Enter"]);
+        }
+    }
+
+    fn gemini_vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("GEMINI_API_KEY", "standin-key".to_string()),
+            ("GOOGLE_GEMINI_BASE_URL", format!("http://127.0.0.1:{}", self.server.port)),
+        ]
+    }
+
+    /// The session's record on disk (fields `show` does not print, such as `thread_id`).
+    fn record(&self, name: &str) -> Value {
+        let path = self.env.state_dir().join("sessions").join(name).join("session.json");
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
     /// `minder new -a codex NAME -- codex --no-daemon EXTRA...`, with the caller's environment
     /// pointing Codex at the stand-in.
     fn new_codex(&self, task: &str, extra: &[&str]) -> String {
@@ -346,8 +492,12 @@ impl Agent {
 
     /// The session and the pane: idle at the prompt, state `waiting input`.
     fn wait_ready(&self, name: &str, prompt_text: &str) {
-        self.wait_screen(name, prompt_text, T);
-        let s = self.env.wait_state(name, "waiting", T);
+        self.wait_ready_within(name, prompt_text, T);
+    }
+
+    fn wait_ready_within(&self, name: &str, prompt_text: &str, timeout: Duration) {
+        self.wait_screen(name, prompt_text, timeout);
+        let s = self.env.wait_state(name, "waiting", timeout);
         assert_eq!(s["detail"], "input", "{s:#}");
     }
 
@@ -583,7 +733,7 @@ fn claude_prompt_is_working_until_the_stop_hook() {
     assert_eq!(s["command"][1], "--settings");
     let settings: Value = serde_json::from_str(s["command"][2].as_str().unwrap()).unwrap();
     assert!(settings["hooks"]["Stop"][0]["hooks"][0]["command"].as_str().unwrap().ends_with(&format!("notify --session {name}")));
-    a.wait_ready(&name, "? for shortcuts");
+    a.wait_ready(&name, CLAUDE_PROMPT);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);
     let e = a.wait_event(&name, before, "working", "", "hook", SOON);
@@ -599,7 +749,7 @@ fn claude_prompt_is_working_until_the_stop_hook() {
 fn claude_approval(strict: bool) {
     let Some(a) = claude_world() else { return };
     let name = a.new_claude("c1");
-    a.wait_ready(&name, "? for shortcuts");
+    a.wait_ready(&name, CLAUDE_PROMPT);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "STANDIN_APPROVAL please create the marker file"]);
     a.wait_screen(&name, "Do you want to proceed?", T);
@@ -615,9 +765,11 @@ fn claude_approval(strict: bool) {
     let s = a.wait_last_message(&name, DONE);
     assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("input")), "{s:#}");
     if strict {
-        let last = events(&s).last().cloned().unwrap();
-        assert!(is(&last, "waiting", "input", "hook"), "{s:#}");
-        assert_eq!(last["note"], "Stop");
+        // The turn's end is the Stop hook's. (Claude Code fires it a moment before its footer
+        // drops `esc to interrupt`, so the screen may say working once more, briefly, before
+        // its idle prompt agrees.)
+        let after = a.events_from(&name, granted);
+        assert!(after.iter().any(|e| is(e, "waiting", "input", "hook") && e["note"] == "Stop"), "{s:#}");
     }
     assert!(a.proj.join("standin-marker.txt").exists(), "the approved command ran");
 }
@@ -636,13 +788,218 @@ fn claude_permission_granted_is_working_again() {
 fn claude_interrupted_turn_is_waiting_input() {
     let Some(a) = claude_world() else { return };
     let name = a.new_claude("c1");
-    a.wait_ready(&name, "? for shortcuts");
+    a.wait_ready(&name, CLAUDE_PROMPT);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "STANDIN_SLOW take your time"]);
-    a.wait_event(&name, before, "working", "", "hook", SOON);
+    // The UserPromptSubmit hook or the spinner on screen, whichever minder hears first.
+    a.wait_event(&name, before, "working", "", "", SOON);
     a.wait_screen(&name, "esc to interrupt", T);
     std::thread::sleep(Duration::from_millis(500));
     let busy = a.n_events(&name);
     a.keys(&name, &["Escape"]);
     a.wait_event(&name, busy, "waiting", "input", "screen", SOON);
+}
+
+// ---- Codex: questions, trust, the built-in command, exec ------------------------------------
+
+/// Plan mode's request_user_input: `Question 1/1 (1 unanswered)` … `enter to submit answer | esc
+/// to interrupt` is a question for the person, not work (its hint holds the busy marker).
+#[test]
+fn codex_question_is_waiting_question_until_answered() {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_codex("t1", &[]);
+    a.wait_ready(&name, "Ask Codex to do anything");
+    // Shift+Tab cycles the mode: Plan mode's footer says so.
+    a.keys(&name, &["BTab"]);
+    a.wait_screen(&name, "Plan mode (shift+tab to cycle)", SOON);
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_QUESTION which format"]);
+    a.wait_screen(&name, "unanswered", T);
+    a.wait_event(&name, before, "waiting", "question", "screen", SOON);
+    let asked = a.n_events(&name);
+    // It stays a question while it is on screen (the sink looks again at least once a second).
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = a.env.show(&name);
+    assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("question")), "{s:#}");
+    assert_eq!(a.n_events(&name), asked, "{s:#}");
+    a.keys(&name, &["Enter"]);
+    let s = a.wait_last_message(&name, "Thanks: the answer is recorded.");
+    assert_eq!(s["detail"], "input", "{s:#}");
+    a.assert_no_daemon();
+}
+
+/// A project Codex has not been told to trust: its "Trust this folder?" dialog waits for the
+/// person (`waiting trust`), and once trusted Codex is at its prompt.
+#[test]
+fn codex_untrusted_folder_is_waiting_trust() {
+    let Some(a) = codex_world_trusting(Trust::Elsewhere) else { return };
+    let name = a.new_codex("t1", &[]);
+    a.wait_screen(&name, "Trust and continue", T);
+    a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
+    assert_eq!(a.env.show(&name)["detail"], "trust");
+    let asked = a.n_events(&name);
+    a.keys(&name, &["Enter"]);
+    a.wait_event(&name, asked, "waiting", "input", "screen", T);
+    assert!(a.env.capture(&name).contains("Ask Codex to do anything"));
+    a.assert_no_daemon();
+}
+
+/// The built-in `codex` profile runs `codex --no-daemon` (no shared app-server left behind,
+/// hooks and notify in the session's own process), and a brief given with `--goal` is its
+/// first prompt.
+#[test]
+fn codex_builtin_command_leaves_no_daemon() {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_session(
+        &[("CODEX_HOME", a.home.display().to_string()), ("STANDIN_API_KEY", "dummy".into())],
+        &["-a", "codex", "t1", "--goal", "say hello"],
+    );
+    let s = a.env.show(&name);
+    assert_codex_command(&s, &name);
+    let s = a.wait_last_message(&name, REPLY);
+    assert!(s["ended_at"].is_null(), "{s:#}");
+    a.assert_no_daemon();
+}
+
+/// `codex exec --json`: the JSONL events drive the state, the final agent message becomes
+/// `last_message` and the thread id is kept for `restore`.
+#[test]
+fn codex_exec_records_the_reply_and_the_thread() {
+    let Some(a) = codex_world() else { return };
+    let name = a.new_session(
+        &[("CODEX_HOME", a.home.display().to_string()), ("STANDIN_API_KEY", "dummy".into())],
+        &["-a", "codex-exec", "x1", "--", "codex", "exec", "--json", "hello there"],
+    );
+    let s = a.env.wait_state(&name, "review", T);
+    assert_eq!(s["last_message"], REPLY, "{s:#}");
+    assert_eq!(s["exit_code"], 0, "{s:#}");
+    let log = a.env.run(&["logs", &name]);
+    let thread = log.split("\"thread_id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("thread.started in the log");
+    assert_eq!(a.record(&name)["thread_id"], thread, "{log}");
+}
+
+// ---- Claude Code: trust ----------------------------------------------------------------------
+
+#[test]
+fn claude_untrusted_folder_is_waiting_trust() {
+    let Some(a) = claude_world_trusting(Trust::Elsewhere) else { return };
+    let name = a.new_claude("c1");
+    a.wait_screen(&name, "Yes, I trust this folder", T);
+    a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
+    let asked = a.n_events(&name);
+    // `❯ No, exit` is selected first.
+    a.keys(&name, &["Down"]);
+    std::thread::sleep(Duration::from_millis(500));
+    a.keys(&name, &["Enter"]);
+    a.wait_event(&name, asked, "waiting", "input", "screen", T);
+    a.wait_screen(&name, CLAUDE_PROMPT, SOON);
+}
+
+// ---- gemini-cli ------------------------------------------------------------------------------
+
+/// "Do you trust the files in this folder?" waits for the person; trusted, gemini restarts at
+/// its prompt, and an ordinary turn is working, then waiting for input.
+#[test]
+fn gemini_trust_dialog_then_a_turn() {
+    let Some(a) = gemini_world(Trust::Elsewhere) else { return };
+    let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
+    a.wait_screen(&name, "Do you trust the files in this folder?", T);
+    a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
+    // Trusted (Enter; again if the dialog took the first one too early), gemini restarts itself
+    // and comes back at its prompt.
+    for _ in 0..5 {
+        a.keys(&name, &["Enter"]);
+        std::thread::sleep(Duration::from_secs(2));
+        if !a.env.capture(&name).contains("Do you trust") {
+            break;
+        }
+    }
+    a.wait_screen(&name, "Type your message", T);
+    a.wait_ready(&name, "Type your message");
+    let before = a.n_events(&name);
+    a.gemini_send(&name, "hello there");
+    a.wait_event(&name, before, "working", "", "screen", SOON);
+    let worked = a.n_events(&name);
+    a.wait_event(&name, worked, "waiting", "input", "screen", T);
+    assert!(a.env.capture(&name).contains(REPLY));
+}
+
+/// A shell command's confirmation and a web fetch's are `waiting approval`; once answered the
+/// turn goes on and ends `waiting input`.
+#[test]
+fn gemini_confirmations_are_waiting_approval() {
+    let Some(a) = gemini_world(Trust::Project) else { return };
+    let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
+    a.wait_ready(&name, "Type your message");
+    let before = a.n_events(&name);
+    a.gemini_send(&name, "STANDIN_APPROVAL please create the marker file");
+    a.wait_screen(&name, "Allow execution of", T);
+    a.wait_event(&name, before, "waiting", "approval", "screen", SOON);
+    assert!(!a.proj.join("standin-marker.txt").exists());
+    let granted = a.n_events(&name);
+    a.keys(&name, &["Enter"]);
+    a.wait_event(&name, granted, "waiting", "input", "screen", T);
+    assert!(a.events_from(&name, granted).iter().any(|e| e["state"] == "working"), "{:#}", a.env.show(&name));
+    assert!(a.proj.join("standin-marker.txt").exists(), "the approved command ran");
+    a.wait_screen(&name, DONE, SOON);
+    let fetch = a.n_events(&name);
+    a.gemini_send(&name, "STANDIN_FETCH look at the page");
+    a.wait_screen(&name, "Do you want to proceed?", T);
+    a.wait_event(&name, fetch, "waiting", "approval", "screen", SOON);
+    let declined = a.n_events(&name);
+    a.keys(&name, &["Escape"]);
+    a.wait_event(&name, declined, "waiting", "input", "screen", SOON);
+}
+
+// ---- aider -----------------------------------------------------------------------------------
+
+/// One ordinary aider turn, step by step: at its prompt `waiting input`; while the model
+/// answers `working`; the reply in, `waiting input`; a `(Y)es/(N)o` question `waiting approval`
+/// until answered; the `ask>` prompt of ask mode is a prompt too.
+#[test]
+fn aider_turns_step_by_step() {
+    let Some(a) = aider_world() else { return };
+    let name = a.new_session(&[("OPENAI_API_KEY", "sk-standin".into())], &["-a", "aider", "a1"]);
+    a.aider_started(&name);
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "hello there"]);
+    a.wait_event(&name, before, "working", "", "screen", SOON);
+    let worked = a.n_events(&name);
+    a.wait_event(&name, worked, "waiting", "input", "screen", T);
+    a.wait_screen(&name, REPLY, SOON);
+
+    let asked = a.n_events(&name);
+    a.env.run(&["send", &name, "STANDIN_APPROVAL please create the marker file"]);
+    a.wait_screen(&name, "Create new file?", T);
+    a.wait_event(&name, asked, "waiting", "approval", "screen", SOON);
+    let answered = a.n_events(&name);
+    a.env.run(&["send", &name, "y"]);
+    a.wait_event(&name, answered, "waiting", "input", "screen", T);
+    assert!(a.proj.join("standin-marker.txt").exists(), "the approved edit was applied");
+
+    let mode = a.n_events(&name);
+    a.env.run(&["send", &name, "/chat-mode ask"]);
+    a.wait_screen(&name, "ask>", T);
+    let s = a.env.wait_state(&name, "waiting", SOON);
+    assert_eq!(s["detail"], "input", "{s:#}");
+    a.env.run(&["send", &name, "hello in ask mode"]);
+    a.wait_event(&name, mode, "working", "", "screen", SOON);
+    let worked = a.n_events(&name);
+    a.wait_event(&name, worked, "waiting", "input", "screen", T);
+}
+
+/// Under NO_COLOR aider draws no busy spinner; the submitted prompt on the last line still says
+/// a request is under way.
+#[test]
+fn aider_without_colour_is_working_while_the_model_answers() {
+    let Some(a) = aider_world() else { return };
+    let name = a.new_session(&[("OPENAI_API_KEY", "sk-standin".into()), ("NO_COLOR", "1".into())], &["-a", "aider", "a1"]);
+    a.aider_started(&name);
+    let before = a.n_events(&name);
+    a.env.run(&["send", &name, "hello there"]);
+    a.wait_event(&name, before, "working", "", "screen", SOON);
+    assert!(!a.env.capture(&name).contains("Waiting for"), "no spinner under NO_COLOR");
+    let worked = a.n_events(&name);
+    a.wait_event(&name, worked, "waiting", "input", "screen", T);
+    a.wait_screen(&name, REPLY, SOON);
 }

@@ -54,21 +54,42 @@ struct Builtin {
     submit_delay_ms: u64,
 }
 
-// Screen patterns come from the agents' real screens (tests/captures/): Codex 0.169 and
-// Claude Code 2.1 were run offline against stand-in servers to capture them.
+// Screen patterns come from the agents' real screens (tests/captures/), captured by running each
+// CLI offline against the stand-in servers of tests/standin/: Codex 0.169 and 0.171, Claude
+// Code 2.1.329 and 2.1.332, gemini-cli 0.61, aider 0.86. A waiting pattern names its detail
+// with a capture group (`(?P<trust>…)`, `(?P<question>…)`); without one it is `approval`.
 const CODEX_WAITING: &[&str] = &[
-    "Would you like to (run|make) the following",
+    "Would you like to (run the following|make the following|grant these|send input)",
     "Press enter to confirm or esc to cancel",
+    // request_user_input (plan mode): `Question 1/1 (1 unanswered)` … `enter to submit answer |
+    // esc to interrupt` — its hint line also holds the busy marker.
+    "(?P<question>Question \\d+/\\d+ \\(\\d+ (required )?unanswered\\)|enter to submit (answer|all)|Submit with unanswered questions\\?)",
+    // First-run dialogs: an untrusted project folder (0.171: "Trust this folder?"; before:
+    // "Do you trust the contents of this directory?"), hooks not yet trusted.
+    "(?P<trust>Trust this folder\\?|Do you trust the contents of this directory\\?|Hooks need review)",
 ];
+
+/// Codex at its prompt, whatever the composer's placeholder (it rotates, and differs across
+/// versions) or the footer says: the composer line `› …` followed only by two or three indented
+/// footer lines (the status line `GPT-5.5 default · <dir>`, then the hints) to the bottom of
+/// the screen. An approval overlay, a question or a picker ends in lines of its own instead; the
+/// busy line (a working pattern) outranks this. While Codex is still starting, its composer has
+/// the hints alone (`? for shortcuts`) for a few seconds, and a prompt given as an argument is
+/// not submitted yet: that is not idle.
+const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,3}\\s*\\z";
 
 const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "codex",
-        command: &["codex"],
+        // Without --no-daemon each Codex starts (or joins) a shared app-server daemon that
+        // outlives its tmux session and runs every session's turns, hooks and notify with the
+        // environment of the first one: `stop` could not end it and notify would name the
+        // wrong session (README, "Real agents").
+        command: &["codex", "--no-daemon"],
         prompt: PromptMode::Argument,
         waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
-        idle: &["Ask Codex to do anything", "\\? for shortcuts"],
+        idle: &[CODEX_IDLE],
         integration: Integration::CodexNotify,
         resume: &["codex", "resume", "--last"],
         interrupt: &["Escape", "C-c"],
@@ -91,14 +112,22 @@ const BUILTINS: &[Builtin] = &[
         name: "claude",
         command: &["claude"],
         prompt: PromptMode::Argument,
-        waiting: &["Do you want to (proceed|make this edit|create)", "Esc to cancel · Tab to amend"],
+        waiting: &[
+            "Do you want to (proceed|make this edit|create)",
+            "Esc to cancel · Tab to amend",
+            // The folder-trust dialog of a project not yet trusted (2.1.3xx), and its older text.
+            "(?P<trust>Is this a project you created or one you trust\\?|Yes, I trust this folder|Do you trust the files in this folder\\?)",
+            // With manual permissions as the default (2.1.332), each start first offers auto mode.
+            "(?P<question>Make auto mode your default permission mode\\?)",
+        ],
         // The spinner line above the input box (`✽ Ideating…`, a random verb) shows work even
         // when the footer hides its hints (text typed into the box while busy).
         working: &["esc to interrupt", "(?m)^\\S \\p{L}+…"],
-        // After Esc during a turn the prompt goes back into the input box and the footer hints
-        // hide: only the box remains. Its prompt is `❯` and a no-break space (U+00A0); the
-        // transcript's old prompts have a plain space.
-        idle: &["\\? for shortcuts", "(?m)^❯\\x{a0}"],
+        // The input box's prompt is `❯` and a no-break space (U+00A0); the transcript's old
+        // prompts have a plain space. It is what says idle in every version: the footer reads
+        // `? for shortcuts` (2.1.329, or 2.1.332 in manual mode), `⏵⏵ auto mode on (shift+tab
+        // to cycle)` (2.1.332's default), or nothing after Esc put a prompt back into the box.
+        idle: &["(?m)^❯\\x{a0}", "\\? for shortcuts"],
         integration: Integration::ClaudeHooks,
         resume: &["claude", "--continue"],
         interrupt: &["Escape", "C-c", "C-c"],
@@ -108,9 +137,15 @@ const BUILTINS: &[Builtin] = &[
         name: "aider",
         command: &["aider"],
         prompt: PromptMode::None,
-        waiting: &["\\(Y\\)es/\\(N\\)o"],
-        working: &["Waiting for .*\\.\\.\\."],
-        idle: &["(?m)^(\\w+ )?> ?$"],
+        // A question still unanswered ends its line with the default: `Create new file?
+        // (Y)es/(N)o [Yes]: `; once answered (`[Yes]: y`) it is history.
+        waiting: &["(?m)\\(Y\\)es/\\(N\\)o.*\\[[^\\]\\n]*\\]: ?$"],
+        // The spinner `░█  Waiting for openai/NAME` while the model answers. Under NO_COLOR
+        // aider draws no spinner: a prompt line with text as the last thing on the screen is
+        // then the only sign that a request is under way.
+        working: &["(?m)Waiting for \\S+[ \\t]*$", "(?m)^(?:\\w+ )?\\w*> \\S.*\\n\\s*\\z"],
+        // `> `, or `ask> `, `architect> `, `multi> `, `ask multi> ` in the other chat modes.
+        idle: &["(?m)^(?:\\w+ )?\\w*> ?$"],
         integration: Integration::None,
         resume: &["aider", "--restore-chat-history"],
         interrupt: &["C-c"],
@@ -119,14 +154,23 @@ const BUILTINS: &[Builtin] = &[
     Builtin {
         name: "gemini",
         command: &["gemini"],
-        prompt: PromptMode::None,
-        waiting: &["Allow execution", "Waiting for user confirmation", "Apply this change\\?"],
+        // `gemini QUERY` runs the query and stays interactive.
+        prompt: PromptMode::Argument,
+        waiting: &[
+            "Allow execution of",
+            "Do you want to proceed\\?",
+            "Apply this change\\?",
+            "Waiting for user confirmation",
+            "(?P<trust>Do you trust the files in this folder\\?)",
+        ],
+        // `⠙ Thinking... (esc to cancel, 3s)`.
         working: &["esc to cancel"],
         idle: &["Type your message"],
         integration: Integration::None,
         resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],
-        submit_delay_ms: 150,
+        // Like Codex, an Enter right after a burst of typed text is taken as part of a paste.
+        submit_delay_ms: 500,
     },
     Builtin {
         name: "cmd",

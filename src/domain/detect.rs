@@ -21,17 +21,47 @@ impl ScreenPatterns {
     }
 }
 
-/// What the visible screen says. Between an approval prompt and a busy marker, the one lower on
-/// the screen is the more recent (a line-oriented agent leaves an answered question on screen
-/// above its new work); either outranks the idle prompt, which some agents show while busy.
+/// The details a waiting pattern can name with a capture group, `(?P<trust>…)`; a pattern
+/// without one (or with another name) means `approval`.
+const SCREEN_DETAILS: &[&str] = &["question", "trust", "approval"];
+
+/// The lowest match on `screen` of any of `pats`: (its line, where it starts, the regex).
+fn lowest_match<'a>(screen: &str, pats: &'a [Regex]) -> Option<(usize, usize, &'a Regex)> {
+    let line_of = |at: usize| screen[..at].bytes().filter(|&b| b == b'\n').count();
+    pats.iter()
+        .filter_map(|r| r.find_iter(screen).last().map(|m| (line_of(m.start()), m.start(), r)))
+        .max_by_key(|(line, start, _)| (*line, *start))
+}
+
+/// What the visible screen says. Between a question for the person and a busy marker, the one
+/// lower on the screen is the more recent (a line-oriented agent leaves an answered question on
+/// screen above its new work); on the same line the question wins (Codex's question hint reads
+/// `enter to submit answer | esc to interrupt`). The idle prompt counts when nothing is busy
+/// and no question is at or below it: a full-screen agent hides its prompt under a question,
+/// and aider's prompt below an old `(Y)es/(N)o` means the question was answered. A busy marker
+/// outranks the idle prompt wherever it is (Codex shows its composer while busy).
 pub fn classify_screen(screen: &str, p: &ScreenPatterns) -> Option<Evidence> {
-    let last = |pats: &[Regex]| pats.iter().filter_map(|r| r.find_iter(screen).last().map(|m| m.start())).max();
-    match (last(&p.waiting), last(&p.working)) {
-        (Some(w), Some(b)) if w >= b => Some(Evidence::ScreenApproval),
-        (Some(_), None) => Some(Evidence::ScreenApproval),
-        (_, Some(_)) => Some(Evidence::ScreenWorking),
-        (None, None) if p.idle.iter().any(|r| r.is_match(screen)) => Some(Evidence::ScreenIdle),
-        (None, None) => None,
+    let detail_of = |r: &Regex, start: usize| -> &'static str {
+        let Some(caps) = r.captures_at(screen, start) else { return "approval" };
+        SCREEN_DETAILS.iter().copied().find(|d| caps.name(d).is_some()).unwrap_or("approval")
+    };
+    let waiting = lowest_match(screen, &p.waiting);
+    let working = lowest_match(screen, &p.working).map(|(line, _, _)| line);
+    let idle = lowest_match(screen, &p.idle).map(|(line, _, _)| line);
+    if let Some((w, at, r)) = waiting {
+        let busy_below = working.is_some_and(|b| b > w);
+        let idle_below = idle.is_some_and(|i| i > w);
+        if !busy_below && !idle_below {
+            return Some(Evidence::ScreenWaiting(detail_of(r, at)));
+        }
+        if busy_below {
+            return Some(Evidence::ScreenWorking);
+        }
+    }
+    match (working, idle) {
+        (Some(_), _) if waiting.is_none() => Some(Evidence::ScreenWorking),
+        (_, Some(_)) => Some(Evidence::ScreenIdle),
+        _ => None,
     }
 }
 
@@ -106,19 +136,54 @@ pub fn parse_hook(json: &str) -> Result<HookReport, String> {
     Ok(r)
 }
 
-/// `codex exec --json` prints one JSON event per line; they drive the state exactly.
-pub fn codex_exec_event(line: &str) -> Option<Evidence> {
+/// One line of a non-interactive agent's JSON event stream: `codex exec --json`
+/// (`thread.started`, `turn.started`, `item.*`, `turn.completed`) or Claude Code's
+/// `-p --output-format stream-json` (`system`, `assistant`, `user`, `result`). Work in progress
+/// means working; the agent's replies become `last_message` (the last one wins) and the thread
+/// or session id is kept for `restore`. The end of the run is its exit, not an event.
+pub fn exec_event(line: &str) -> Option<HookReport> {
     let line = line.trim();
     if !line.starts_with('{') {
         return None;
     }
     let v: Value = serde_json::from_str(line).ok()?;
     let kind = v.get("type")?.as_str()?;
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let mut r = HookReport { event: kind.to_string(), ..Default::default() };
     match kind {
-        "turn.started" => Some(Evidence::HookWorking),
-        k if k.starts_with("item.") => Some(Evidence::HookWorking),
-        _ => None,
+        // Codex.
+        "thread.started" => r.thread_id = text(&v, "thread_id"),
+        "turn.started" => r.evidence = Some(Evidence::HookWorking),
+        k if k.starts_with("item.") => {
+            r.evidence = Some(Evidence::HookWorking);
+            let item = v.get("item").unwrap_or(&Value::Null);
+            if k == "item.completed" && item.get("type").and_then(Value::as_str) == Some("agent_message") {
+                r.last_message = text(item, "text");
+            }
+        }
+        // Claude Code.
+        "system" => r.thread_id = text(&v, "session_id"),
+        "assistant" => {
+            r.evidence = Some(Evidence::HookWorking);
+            let content = v.pointer("/message/content").and_then(Value::as_array);
+            let said: Vec<&str> = content
+                .into_iter()
+                .flatten()
+                .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+                .filter_map(|b| b.get("text").and_then(Value::as_str))
+                .collect();
+            if !said.is_empty() {
+                r.last_message = Some(said.join("\n"));
+            }
+        }
+        "user" => r.evidence = Some(Evidence::HookWorking),
+        "result" => {
+            r.last_message = text(&v, "result");
+            r.thread_id = text(&v, "session_id");
+        }
+        _ => return None,
     }
+    Some(r)
 }
 
 #[cfg(test)]
@@ -137,25 +202,142 @@ mod tests {
         crate::domain::record::DetectSettings::for_profile(&crate::domain::agents::profile(&config, agent).unwrap(), 0, None).screen_patterns()
     }
 
+    const APPROVAL: Option<Evidence> = Some(Evidence::ScreenWaiting("approval"));
+    const QUESTION: Option<Evidence> = Some(Evidence::ScreenWaiting("question"));
+    const TRUST: Option<Evidence> = Some(Evidence::ScreenWaiting("trust"));
+    const WORKING: Option<Evidence> = Some(Evidence::ScreenWorking);
+    const IDLE: Option<Evidence> = Some(Evidence::ScreenIdle);
+
+    fn check(agent: &str, cases: &[(&str, Option<Evidence>)]) {
+        let p = patterns(agent);
+        for (file, want) in cases {
+            assert_eq!(classify_screen(&capture(file), &p), *want, "{agent}: {file}");
+        }
+    }
+
     #[test]
     fn codex_screens() {
+        check(
+            "codex",
+            &[
+                // 0.171
+                ("codex-approval.txt", APPROVAL),
+                ("codex-busy.txt", WORKING),
+                ("codex-busy-slow.txt", WORKING),
+                ("codex-after-approval.txt", WORKING),
+                // Still starting: the footer has no status line yet.
+                ("codex-idle-start.txt", None),
+                ("codex-idle.txt", IDLE),
+                // Caught while the Stop hook still ran: `Working (6s • esc to interrupt) · Running hook`.
+                ("codex-turn-complete.txt", WORKING),
+                ("codex-interrupted.txt", IDLE),
+                ("codex-approval-declined.txt", IDLE),
+                ("codex-resumed.txt", IDLE),
+                ("codex-question.txt", QUESTION),
+                ("codex-question-answered.txt", WORKING),
+                ("codex-trust.txt", TRUST),
+                ("codex-hooks-review.txt", TRUST),
+                // 0.169
+                ("codex-0.169-approval.txt", APPROVAL),
+                ("codex-0.169-busy.txt", WORKING),
+                ("codex-0.169-idle-start.txt", IDLE),
+                ("codex-0.169-idle.txt", IDLE),
+                ("codex-0.169-turn-complete.txt", IDLE),
+                ("codex-0.169-interrupted.txt", IDLE),
+                ("codex-0.169-hooks-review.txt", TRUST),
+            ],
+        );
+    }
+
+    /// The idle composer is known by its shape, not its placeholder: the rotating suggestions
+    /// and a typed draft are all idle, under a status line and hints of any wording.
+    #[test]
+    fn codex_idle_prompt_by_structure() {
         let p = patterns("codex");
-        assert_eq!(classify_screen(&capture("codex-approval.txt"), &p), Some(Evidence::ScreenApproval));
-        assert_eq!(classify_screen(&capture("codex-busy.txt"), &p), Some(Evidence::ScreenWorking));
-        assert_eq!(classify_screen(&capture("codex-busy-slow.txt"), &p), Some(Evidence::ScreenWorking));
-        assert_eq!(classify_screen(&capture("codex-after-approval.txt"), &p), Some(Evidence::ScreenWorking));
-        assert_eq!(classify_screen(&capture("codex-idle.txt"), &p), Some(Evidence::ScreenIdle));
-        assert_eq!(classify_screen(&capture("codex-turn-complete.txt"), &p), Some(Evidence::ScreenIdle));
-        assert_eq!(classify_screen(&capture("codex-interrupted.txt"), &p), Some(Evidence::ScreenIdle));
+        let idle = capture("codex-interrupted.txt");
+        let (above, composer) = idle.rsplit_once("› Ask Codex to do anything").unwrap();
+        for text in ["Write tests for @filename", "Find and fix a bug in @filename", "Ask a follow-up question", "fix the date parser"] {
+            let screen = format!("{above}› {text}{composer}");
+            assert_eq!(classify_screen(&screen, &p), IDLE, "{screen}");
+        }
+        for footer in [
+            "\n  gpt-5.6 high · ~/src/app\n  ? for shortcuts\n",
+            "\n  o4 · 100% context left\n  ⏎ send   ⇧⏎ newline   ⌃C quit\n",
+            "\n  GPT-5.5 default · /x · fix it\n  ← for agents · ? for shortcuts\n  ⚠ 1 warning\n\n\n",
+        ] {
+            let screen = format!("{above}› Run /review on my current changes\n{footer}");
+            assert_eq!(classify_screen(&screen, &p), IDLE, "{screen:?}");
+        }
+        // Starting: hints alone, no status line yet (a prompt given as argument still pending).
+        let starting = format!("{above}› Ask Codex to do anything\n\n  ? for shortcuts\n");
+        assert_eq!(classify_screen(&starting, &p), None);
+        // An old prompt in the transcript is not the composer.
+        let busy = "› hello there\n\n• Working (3s • esc to interrupt)\n";
+        assert_eq!(classify_screen(busy, &p), WORKING);
+        assert_eq!(classify_screen("› hello there\n\n• The reply.\n", &p), None);
     }
 
     #[test]
     fn claude_screens() {
-        let p = patterns("claude");
-        assert_eq!(classify_screen(&capture("claude-approval.txt"), &p), Some(Evidence::ScreenApproval));
-        assert_eq!(classify_screen(&capture("claude-busy.txt"), &p), Some(Evidence::ScreenWorking));
-        assert_eq!(classify_screen(&capture("claude-idle.txt"), &p), Some(Evidence::ScreenIdle));
-        assert_eq!(classify_screen(&capture("claude-turn-complete.txt"), &p), Some(Evidence::ScreenIdle));
+        check(
+            "claude",
+            &[
+                ("claude-approval.txt", APPROVAL),
+                ("claude-busy.txt", WORKING),
+                ("claude-idle.txt", IDLE),
+                ("claude-turn-complete.txt", IDLE),
+                ("claude-interrupted.txt", IDLE),
+                ("claude-trust.txt", TRUST),
+            ],
+        );
+    }
+
+    #[test]
+    fn gemini_screens() {
+        check(
+            "gemini",
+            &[
+                ("gemini-trust.txt", TRUST),
+                ("gemini-idle-start.txt", IDLE),
+                ("gemini-reply.txt", IDLE),
+                ("gemini-idle.txt", IDLE),
+                ("gemini-approval.txt", APPROVAL),
+                ("gemini-turn-complete.txt", IDLE),
+                ("gemini-fetch.txt", APPROVAL),
+                ("gemini-fetch-declined.txt", IDLE),
+                ("gemini-busy-slow.txt", WORKING),
+                ("gemini-interrupted.txt", IDLE),
+            ],
+        );
+    }
+
+    /// One ordinary aider turn, step by step: its answered first-run question stays on screen,
+    /// the model's wait shows a spinner (none under NO_COLOR), other chat modes have their own
+    /// prompt.
+    #[test]
+    fn aider_screens() {
+        check(
+            "aider",
+            &[
+                ("aider-busy.txt", WORKING),
+                ("aider-idle.txt", IDLE),
+                ("aider-approval.txt", APPROVAL),
+                ("aider-turn-complete.txt", IDLE),
+                ("aider-ask-prompt.txt", IDLE),
+                ("aider-nocolor-busy.txt", WORKING),
+                ("aider-nocolor-idle.txt", IDLE),
+            ],
+        );
+        let p = patterns("aider");
+        let asked = "Add .aider* to .gitignore (recommended)? (Y)es/(N)o [Yes]:\n";
+        assert_eq!(classify_screen(asked, &p), APPROVAL);
+        let answered = "Add .aider* to .gitignore (recommended)? (Y)es/(N)o [Yes]: n\nAider v0.86.2\n> hello\n   ░█  Waiting for openai/standin\n";
+        assert_eq!(classify_screen(answered, &p), WORKING);
+        // The spinner erases itself when the reply comes.
+        let replied = answered.replace("   ░█  Waiting for openai/standin\n", "Hello.\nTokens: 593 sent, 9 received.\n");
+        for prompt in [">", "ask>", "architect>", "multi>", "ask multi>"] {
+            assert_eq!(classify_screen(&format!("{replied}{prompt}\n\n"), &p), IDLE, "{prompt}");
+        }
     }
 
     #[test]
@@ -168,7 +350,7 @@ mod tests {
         let answered = "Would you like to run the following command?\n$ make\ny\nrunning (esc to interrupt)\n";
         assert_eq!(classify_screen(answered, &p), Some(Evidence::ScreenWorking));
         let asked = "thinking (esc to interrupt)\nWould you like to run the following command?\n";
-        assert_eq!(classify_screen(asked, &p), Some(Evidence::ScreenApproval));
+        assert_eq!(classify_screen(asked, &p), Some(Evidence::ScreenWaiting("approval")));
     }
 
     #[test]
@@ -189,7 +371,7 @@ mod tests {
         assert_eq!(w(State::Working, "", HookTurnDone), Some((State::Waiting, "input".into())));
         assert_eq!(w(State::Waiting, "input", HookWorking), Some((State::Working, String::new())));
         // No change is no transition.
-        assert_eq!(w(State::Waiting, "approval", ScreenApproval), None);
+        assert_eq!(w(State::Waiting, "approval", ScreenWaiting("approval")), None);
         // Output while approval was asked: resumed (the screen had no opinion).
         assert_eq!(w(State::Waiting, "approval", Output), Some((State::Working, String::new())));
         // Output after a finished turn: a TUI redrawing, not work.
@@ -215,7 +397,7 @@ mod tests {
         let r = parse_hook(&capture("codex-notify.json")).unwrap();
         assert_eq!(r.evidence, Some(Evidence::HookTurnDone));
         assert_eq!(r.last_message.as_deref(), Some("Hello from the stand-in. Turn complete."));
-        assert_eq!(r.thread_id.as_deref(), Some("01a1fcbb-be30-7a31-b2a1-89f91c665438"));
+        assert_eq!(r.thread_id.as_deref(), Some("01a23357-46c8-7383-852a-a87a60888db4"));
         let title = r#"{"type":"agent-turn-complete","thread-id":"x","input-messages":["Generate a concise, single-line task title for: fix it"],"last-assistant-message":"Fix it"}"#;
         assert_eq!(parse_hook(title).unwrap().evidence, None);
     }
@@ -247,10 +429,39 @@ mod tests {
 
     #[test]
     fn codex_exec_events() {
-        let text = capture("codex-exec.jsonl");
-        let ev: Vec<_> = text.lines().filter_map(codex_exec_event).collect();
-        assert!(ev.contains(&Evidence::HookWorking), "{text}");
-        assert_eq!(codex_exec_event("plain text"), None);
-        assert_eq!(codex_exec_event(r#"{"type":"turn.started"}"#), Some(Evidence::HookWorking));
+        let reports: Vec<HookReport> = capture("codex-exec.jsonl").lines().filter_map(exec_event).collect();
+        assert!(reports.iter().any(|r| r.evidence == Some(Evidence::HookWorking)));
+        let thread = reports.iter().find_map(|r| r.thread_id.clone());
+        assert_eq!(thread.as_deref(), Some("01a23357-dc07-79d2-b5fd-44561159e7e9"));
+        let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
+        assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
+        // A run with a command: the last agent message is the reply, not the command's output.
+        let said = capture("codex-exec-command.jsonl").lines().filter_map(exec_event).filter_map(|r| r.last_message).last();
+        assert_eq!(said.as_deref(), Some("The command printed standin-safe."));
+        assert_eq!(exec_event("plain text"), None);
+        assert_eq!(exec_event(r#"{"type":"turn.started"}"#).unwrap().evidence, Some(Evidence::HookWorking));
+        assert_eq!(exec_event(r#"{"type":"turn.completed","usage":{}}"#), None);
+    }
+
+    #[test]
+    fn claude_stream_json_events() {
+        let reports: Vec<HookReport> = capture("claude-print.jsonl").lines().filter_map(exec_event).collect();
+        assert_eq!(reports.iter().find_map(|r| r.thread_id.clone()).as_deref(), Some("9fc00a2b-67e1-4d69-9d12-a0df9f0d6a94"));
+        let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
+        assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
+        assert!(reports.iter().any(|r| r.evidence == Some(Evidence::HookWorking)));
+    }
+
+    #[test]
+    fn screen_waits_end_when_the_screen_moves_on() {
+        use Evidence::*;
+        for detail in ["approval", "question", "trust"] {
+            assert_eq!(next_state(State::Working, "", &ScreenWaiting(detail)), Some((State::Waiting, detail.into())));
+            assert_eq!(next_state(State::Waiting, detail, &ScreenIdle), Some((State::Waiting, "input".into())));
+            assert_eq!(next_state(State::Waiting, detail, &Output), Some((State::Working, String::new())));
+            assert_eq!(next_state(State::Waiting, detail, &ScreenWorking), Some((State::Working, String::new())));
+        }
+        // From one question to another.
+        assert_eq!(next_state(State::Waiting, "trust", &ScreenWaiting("approval")), Some((State::Waiting, "approval".into())));
     }
 }

@@ -135,8 +135,10 @@ pub enum Evidence {
     HookTurnDone,
     /// A hook says the agent is working (a prompt was submitted, a tool runs).
     HookWorking,
-    /// The screen shows an approval prompt.
-    ScreenApproval,
+    /// The screen shows a question for the person: an approval prompt (`approval`), a question
+    /// the agent asks (`question`), a folder-trust dialog (`trust`); the detail comes from the
+    /// named group of the waiting pattern that matched (see [`classify_screen`]).
+    ScreenWaiting(&'static str),
     /// The screen shows the agent busy.
     ScreenWorking,
     /// The screen shows the agent idle at its prompt.
@@ -156,7 +158,7 @@ impl Evidence {
     pub fn source(&self) -> Source {
         match self {
             Evidence::HookApproval | Evidence::HookTurnDone | Evidence::HookWorking => Source::Hook,
-            Evidence::ScreenApproval | Evidence::ScreenWorking | Evidence::ScreenIdle => Source::Screen,
+            Evidence::ScreenWaiting(_) | Evidence::ScreenWorking | Evidence::ScreenIdle => Source::Screen,
             Evidence::Output | Evidence::Quiet => Source::Activity,
             Evidence::RisksWritten | Evidence::RisksSettled => Source::Checkpoint,
         }
@@ -168,6 +170,8 @@ impl Evidence {
 pub enum To {
     Working,
     Waiting(&'static str),
+    /// Waiting, with the detail the evidence carries.
+    WaitingAsShown,
     Stuck,
     Review,
 }
@@ -177,8 +181,12 @@ pub enum To {
 pub enum In {
     Any,
     Is(State),
-    WaitingFor(&'static str),
+    WaitingFor(&'static [&'static str]),
 }
+
+/// The details of a wait for the person that only the screen can see end: nothing reports an
+/// approval granted, a question answered or a folder trusted.
+const ASKED: &[&str] = &["approval", "question", "trust"];
 
 struct Rule {
     on: Evidence,
@@ -191,13 +199,13 @@ use In::{Any, Is, WaitingFor};
 /// The precedence of sources, written down: hooks win everywhere; the screen corrects a stale
 /// hook state (an approval granted without an event, an Esc that no hook reports); output means
 /// work has resumed only where the screen has no opinion; quiet means stuck only while working;
-/// RISKS.md means done only while the agent waits. Ended states (exit, stop, lost) never reach
+/// RISKS.md means done only once a turn is over. Ended states (exit, stop, lost) never reach
 /// these rules: the caller guards them.
 const RULES: &[Rule] = &[
     Rule { on: Evidence::HookApproval, from: &[Any], to: To::Waiting("approval") },
     Rule { on: Evidence::HookTurnDone, from: &[Any], to: To::Waiting("input") },
     Rule { on: Evidence::HookWorking, from: &[Any], to: To::Working },
-    Rule { on: Evidence::ScreenApproval, from: &[Any], to: To::Waiting("approval") },
+    Rule { on: Evidence::ScreenWaiting(""), from: &[Any], to: To::WaitingAsShown },
     Rule {
         on: Evidence::ScreenWorking,
         from: &[Is(State::Waiting), Is(State::Stuck), Is(State::Review), Is(State::Rejected), Is(State::Approved)],
@@ -205,37 +213,46 @@ const RULES: &[Rule] = &[
     },
     Rule {
         on: Evidence::ScreenIdle,
-        from: &[Is(State::Working), Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
+        from: &[Is(State::Working), Is(State::Stuck), Is(State::Rejected), WaitingFor(ASKED)],
         to: To::Waiting("input"),
     },
     Rule {
         on: Evidence::Output,
-        from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor("approval")],
+        from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor(ASKED)],
         to: To::Working,
     },
     Rule { on: Evidence::Quiet, from: &[Is(State::Working)], to: To::Stuck },
-    // A live question (an approval, a trust prompt) beats a risk summary: only a turn that is
-    // over counts.
-    Rule { on: Evidence::RisksWritten, from: &[WaitingFor("input")], to: To::Review },
-    Rule { on: Evidence::RisksSettled, from: &[Is(State::Working), WaitingFor("input")], to: To::Review },
+    // A live question (an approval, a question, a trust prompt) beats a risk summary: only a
+    // turn that is over counts.
+    Rule { on: Evidence::RisksWritten, from: &[WaitingFor(&["input"])], to: To::Review },
+    Rule { on: Evidence::RisksSettled, from: &[Is(State::Working), WaitingFor(&["input"])], to: To::Review },
 ];
 
 fn applies(from: &In, state: State, detail: &str) -> bool {
     match from {
         Any => true,
         Is(s) => *s == state,
-        WaitingFor(d) => state == State::Waiting && detail == *d,
+        WaitingFor(details) => state == State::Waiting && details.contains(&detail),
     }
+}
+
+/// Rules are keyed on the kind of evidence; the detail a screen wait carries is not part of it.
+fn same_kind(a: &Evidence, b: &Evidence) -> bool {
+    std::mem::discriminant(a) == std::mem::discriminant(b)
 }
 
 /// The state `evidence` moves a live session in (`state`, `detail`) to, if it changes anything.
 pub fn next_state(state: State, detail: &str, evidence: &Evidence) -> Option<(State, String)> {
     let rule = RULES
         .iter()
-        .find(|r| r.on == *evidence && r.from.iter().any(|f| applies(f, state, detail)))?;
+        .find(|r| same_kind(&r.on, evidence) && r.from.iter().any(|f| applies(f, state, detail)))?;
     let (to, to_detail) = match rule.to {
         To::Working => (State::Working, ""),
         To::Waiting(d) => (State::Waiting, d),
+        To::WaitingAsShown => match evidence {
+            Evidence::ScreenWaiting(d) if !d.is_empty() => (State::Waiting, *d),
+            _ => (State::Waiting, "approval"),
+        },
         To::Stuck => (State::Stuck, ""),
         To::Review => (State::Review, "risks"),
     };

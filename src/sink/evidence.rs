@@ -303,15 +303,31 @@ impl Watch {
         }
     }
 
+    /// `codex exec --json` (or Claude Code's stream-json): each complete line is an event; what
+    /// it says of the reply and the thread is recorded as `notify` records a hook's, and its
+    /// evidence applied.
     fn read_events(&mut self, data: &[u8]) {
         for &b in data {
             if b == b'\n' {
                 let line = String::from_utf8_lossy(&self.event_line).to_string();
                 self.event_line.clear();
-                if let Some(ev) = detect::codex_exec_event(&line) {
-                    let note = line.split("\"type\":\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+                let Some(report) = detect::exec_event(&line) else { continue };
+                if report.last_message.is_some() || report.thread_id.is_some() {
+                    let updated = self.store.update(&self.name, |r| {
+                        if let Some(m) = &report.last_message {
+                            r.last_message = Some(m.clone());
+                        }
+                        if let Some(t) = &report.thread_id {
+                            r.thread_id = Some(t.clone());
+                        }
+                    });
+                    if let Err(e) = updated {
+                        tracing::debug!("recording {}: {e:#}", report.event);
+                    }
+                }
+                if let Some(ev) = report.evidence {
                     self.refresh_record();
-                    self.apply(ev, note.as_deref());
+                    self.apply(ev, Some(&report.event));
                 }
             } else if self.event_line.len() < MAX_EVENT_LINE {
                 self.event_line.push(b);

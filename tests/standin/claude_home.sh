@@ -6,7 +6,7 @@
 #   - ~/.claude.json: onboarding done, theme chosen, the custom API key's last
 #     20 characters pre-approved ("Detected a custom API key" prompt), and
 #     PROJECT_DIR's trust dialog accepted
-#   - ~/.claude/settings.json: no permission pre-grants (so Bash asks), and with
+#   - ~/.claude/settings.json: manual permission mode and no pre-grants (so Bash asks), and with
 #     HOOK_LOG, hooks for SessionStart, UserPromptSubmit, PreToolUse,
 #     PermissionRequest, PostToolUse, Notification, Stop, SessionEnd that append
 #     their stdin JSON to HOOK_LOG via record_hook.py
@@ -27,6 +27,9 @@ state = {
     "theme": "dark",
     "autoUpdates": False,
     "customApiKeyResponses": {"approved": [key[-20:]], "rejected": []},
+    # 2.1.332 announces auto mode once, and offers it at every start in manual mode.
+    "hasSeenAutoDefaultNotice": True,
+    "hasSeenAutoDefaultNudge": True,
     "projects": {
         proj: {
             "hasTrustDialogAccepted": True,
@@ -37,7 +40,8 @@ state = {
 }
 with open(f"{home}/.claude.json", "w") as f:
     json.dump(state, f, indent=2)
-settings = {}
+# Manual permissions (2.1.332 defaults to auto mode, which asks nothing): Bash asks.
+settings = {"permissions": {"defaultMode": "default"}}
 if hooklog:
     events = ["SessionStart", "UserPromptSubmit", "PreToolUse", "PermissionRequest",
               "PostToolUse", "Notification", "Stop", "SessionEnd"]
