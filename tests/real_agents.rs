@@ -28,7 +28,8 @@ const DONE: &str = "Done: created standin-marker.txt.";
 const CLAUDE_KEY: &str = "sk-ant-standin-0123456789abcdefghij";
 /// Claude Code's input box: `❯` and a no-break space, in every version and permission mode.
 const CLAUDE_PROMPT: &str = "❯\u{a0}";
-/// aider imports for a long while (half a minute on a loaded 2-core machine).
+/// aider imports for a long while (half a minute on a loaded 2-core machine); gemini-cli's
+/// bundle loads slowly too.
 const SLOW_START: Duration = Duration::from_secs(120);
 
 // ---- Set-up ----------------------------------------------------------------------------------
@@ -903,19 +904,39 @@ fn claude_untrusted_folder_is_waiting_trust() {
 fn gemini_trust_dialog_then_a_turn() {
     let Some(a) = gemini_world(Trust::Elsewhere) else { return };
     let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
-    a.wait_screen(&name, "Do you trust the files in this folder?", T);
+    a.wait_screen(&name, "Do you trust the files in this folder?", SLOW_START);
     a.wait_event(&name, 0, "waiting", "trust", "screen", SOON);
-    // Trusted (Enter; again if the dialog took the first one too early), gemini restarts itself
-    // and comes back at its prompt.
+    // Trusted (Enter; again if the dialog took the first one too early), gemini says it restarts
+    // itself, and later comes back at its prompt, below the old dialog: the idle prompt below the
+    // answered question is what makes it `waiting input` again.
     for _ in 0..5 {
         a.keys(&name, &["Enter"]);
-        std::thread::sleep(Duration::from_secs(2));
-        if !a.env.capture(&name).contains("Do you trust") {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) && !a.env.capture(&name).contains("restarting") {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if a.env.capture(&name).contains("restarting") {
             break;
         }
     }
-    a.wait_screen(&name, "Type your message", T);
-    a.wait_ready(&name, "Type your message");
+    let restarted = Instant::now();
+    loop {
+        let screen = a.env.capture(&name);
+        // The new process draws below the old one's last screen (the dialog stays visible above).
+        let prompt_after_restart = match (screen.rfind("restarting"), screen.rfind("Type your message")) {
+            (Some(r), Some(p)) => p > r,
+            _ => false,
+        };
+        if prompt_after_restart {
+            break;
+        }
+        assert!(restarted.elapsed() < T, "gemini never came back from its restart:\n{screen}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    common::wait_for("gemini-g1 waiting for input after the restart", T, || {
+        let s = a.env.show(&name);
+        s["state"] == "waiting" && s["detail"] == "input"
+    });
     let before = a.n_events(&name);
     a.gemini_send(&name, "hello there");
     a.wait_event(&name, before, "working", "", "screen", SOON);
@@ -930,7 +951,7 @@ fn gemini_trust_dialog_then_a_turn() {
 fn gemini_confirmations_are_waiting_approval() {
     let Some(a) = gemini_world(Trust::Project) else { return };
     let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
-    a.wait_ready(&name, "Type your message");
+    a.wait_ready_within(&name, "Type your message", SLOW_START);
     let before = a.n_events(&name);
     a.gemini_send(&name, "STANDIN_APPROVAL please create the marker file");
     a.wait_screen(&name, "Allow execution of", T);

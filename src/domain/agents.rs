@@ -165,7 +165,10 @@ const BUILTINS: &[Builtin] = &[
         ],
         // `⠙ Thinking... (esc to cancel, 3s)`.
         working: &["esc to cancel"],
-        idle: &["Type your message"],
+        // The input box: its placeholder, or (text typed into it) the footer under it, which a
+        // confirmation or the trust dialog hides. After the trust dialog gemini restarts below
+        // the old screen, so the answered dialog stays in view above the new box.
+        idle: &["Type your message", "(?m)^ workspace \\(/directory\\)"],
         integration: Integration::None,
         resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],

@@ -309,6 +309,12 @@ mod tests {
                 ("gemini-interrupted.txt", IDLE),
             ],
         );
+        // Restarted after the trust dialog, below it, with a prompt typed into the box.
+        let p = patterns("gemini");
+        let trust = capture("gemini-trust.txt");
+        let idle = capture("gemini-idle.txt").replace("Type your message or @path/to/file", "hello there");
+        let screen = format!("{trust} Gemini CLI is restarting to apply the trust changes...\n{idle}");
+        assert_eq!(classify_screen(&screen, &p), IDLE);
     }
 
     /// One ordinary aider turn, step by step: its answered first-run question stays on screen,
