@@ -170,7 +170,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if args.attach {
         if let Some(first) = names.first() {
-            return crate::ops::attach::attach_to(ctx, first);
+            return crate::ops::attach::attach_to(ctx, &crate::ops::reconcile::observe_one(ctx, &first.name)?);
         }
     }
     Ok(())

@@ -51,6 +51,10 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
+            // The tmux session's name now (a person may have renamed it; it is still ours: it
+            // carries `minder_id`), null when it is not in tmux.
+            "session_name": obs.pane.as_ref().map(|p| p.session_name.clone()),
+            "minder_id": r.tmux.minder_id,
             "socket": r.socket,
             "alive": obs.alive(),
             "attached": obs.pane.as_ref().map(|p| p.attached),

@@ -16,6 +16,13 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
             "session `{name}` is still running (`minder stop {name}` first, or `minder rm --force {name}`)"
         ));
     }
+    if alive && obs.pane.is_none() {
+        // Removing the records of a session tmux could not be asked about could leave it
+        // running with nothing to find it by.
+        return Err(anyhow!(
+            "cannot find session `{name}` in tmux: its server did not answer (nothing was removed; see `minder doctor`)"
+        ));
+    }
     if let Some(wt) = &obs.record.worktree {
         crate::git::worktree::check_removable(wt, force)?;
     }
