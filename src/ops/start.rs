@@ -10,6 +10,7 @@ use crate::domain::config::PromptMode;
 use crate::domain::record::{Event, LogSettings, Record, TmuxIds};
 use crate::domain::state::{Source, State};
 use crate::store::fsutil;
+use crate::store::paths::SessionPaths;
 use crate::supervisor::PANE_ENV;
 use crate::tmux::quote::{format_escape, hook_command, sink_command};
 use crate::tmux::{session_target, Cmd, SEP};
@@ -288,8 +289,8 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
                 "a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)",
                 record.name
             ),
-            Err(e) => abandon(tmux, &record.name, &minder_id, e.into()),
-            Ok(out) => abandon(tmux, &record.name, &minder_id, anyhow!("unexpected answer from tmux new-session: {out:?}")),
+            Err(e) => abandon(tmux, &paths, &record.name, &minder_id, e.into()),
+            Ok(out) => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("unexpected answer from tmux new-session: {out:?}")),
         });
     };
     let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
@@ -339,7 +340,7 @@ fn parse_new_session(out: &str) -> Option<(TmuxIds, PathBuf)> {
 /// The batch failed after tmux may have made the session (a later command of it failed, or
 /// tmux did not answer in time): end whatever carries this run's id. If tmux cannot even be
 /// asked that, the error says so and is marked `StartUncertain`, so the record is kept.
-fn abandon(tmux: &crate::tmux::Tmux, name: &str, minder_id: &str, failure: anyhow::Error) -> anyhow::Error {
+fn abandon(tmux: &crate::tmux::Tmux, paths: &SessionPaths, name: &str, minder_id: &str, failure: anyhow::Error) -> anyhow::Error {
     let who = crate::tmux::Identity::Id(minder_id.to_string());
     let listed = tmux.list_minder_panes();
     let ours: Vec<String> = match &listed {
@@ -347,8 +348,13 @@ fn abandon(tmux: &crate::tmux::Tmux, name: &str, minder_id: &str, failure: anyho
         Err(_) => Vec::new(),
     };
     let mut cleaned = listed.is_ok();
+    let killed = !ours.is_empty();
     for session in ours {
         cleaned &= matches!(tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]), Ok(_));
+    }
+    if killed && paths.sink_pid().exists() {
+        // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.
+        crate::sink::wait_drained(paths, std::time::Duration::from_secs(3));
     }
     if cleaned {
         return failure;
