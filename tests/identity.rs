@@ -309,3 +309,61 @@ fn an_exit_hook_of_another_run_changes_nothing() {
     let s = env.show("h");
     assert_eq!((s["state"].as_str().unwrap(), s["exit_code"].as_i64()), ("failed", Some(3)));
 }
+
+// ---- A server that stops answering ----------------------------------------------------------------
+
+/// Sends SIGCONT to the stopped server when dropped, so a failing test never leaves it stopped
+/// (the Env then kills it as usual).
+struct Resume(i32);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the tmux server this test started and stopped, by its pid.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+#[test]
+fn a_stopped_server_gives_clear_errors_within_a_bound() {
+    let env = Env::new();
+    new_echoer(&env, "st");
+    let pid = env.server_pid().unwrap() as i32;
+    // SAFETY: kill(2) on the tmux server this test started, by its pid.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let resume = Resume(pid);
+    let run = |args: &[&str]| {
+        let start = Instant::now();
+        let out = env.minder().env("MINDER_TMUX_TIMEOUT_MS", "500").args(args).output().unwrap();
+        let elapsed = start.elapsed();
+        assert!(elapsed < Duration::from_secs(15), "minder {args:?} took {elapsed:?}");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let said = |text: &str| text.contains("did not answer within 0.5s");
+    let (code, text) = run(&["wait", "st", "--until", "review", "--timeout", "2s"]);
+    assert!(code == Some(124) && said(&text), "{code:?} {text}");
+    let (code, text) = run(&["show", "st"]);
+    assert!(code == Some(0) && said(&text) && text.contains("last recorded"), "{code:?} {text}");
+    let (code, text) = run(&["send", "st", "hi"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was sent"), "{code:?} {text}");
+    let (code, text) = run(&["stop", "st"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was stopped"), "{code:?} {text}");
+    let (code, text) = run(&["rm", "--force", "st"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was removed"), "{code:?} {text}");
+    let (code, text) = run(&["review", "st"]);
+    assert!(code == Some(0) && said(&text), "{code:?} {text}");
+    let (code, _) = run(&["gc"]);
+    assert_eq!(code, Some(0));
+    let (_, text) = run(&["doctor"]);
+    assert!(said(&text), "{text}");
+    let (code, text) = run(&["new", "while-stopped", "--", "sleep", "30"]);
+    assert!(code == Some(1) && said(&text) && text.contains("minder ls"), "{code:?} {text}");
+    let (code, _) = run(&["ls"]);
+    assert_eq!(code, Some(0));
+
+    drop(resume);
+    // Answering again: nothing was harmed.
+    assert_eq!(env.state("st"), "working");
+    env.run(&["send", "st", "after"]);
+    wait_for("the line logged", T, || env.run(&["logs", "st"]).contains("st got: after"));
+}

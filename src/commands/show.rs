@@ -19,6 +19,7 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = reconcile::observe_one(ctx, &name)?;
+    present::note_tmux_errors(ctx, [&obs]);
     let paths = ctx.store.paths(&name);
     if obs.record.ended_at.is_some() {
         // The sink saves the last checkpoints and log bytes of a session that just ended.

@@ -18,9 +18,7 @@ pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration
     let record = &obs.record;
     let pane = match &obs.pane {
         Some(p) if !p.dead => p.pane_id.clone(),
-        None if !obs.tmux_checked && obs.alive() => {
-            return Err(anyhow!("cannot find session `{}` in tmux: its server did not answer (nothing was sent; see `minder doctor`)", record.name))
-        }
+        None if obs.unreachable("").is_some() => return Err(obs.unreachable("nothing was sent").expect("checked")),
         _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to send to", record.name, record.state)),
     };
     let tmux = ctx.tmux_for(record)?;

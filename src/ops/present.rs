@@ -62,6 +62,18 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
     })
 }
 
+/// Say once, on stderr, for each tmux server that did not answer, that the states shown are
+/// the last ones recorded (the command itself goes on without it).
+pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Observed>) {
+    let mut said: Vec<&str> = Vec::new();
+    for o in observed {
+        if let Some(e) = o.tmux_error.as_deref().filter(|e| !said.contains(e)) {
+            said.push(e);
+            ctx.note(&format!("warning: tmux was not asked about `{}` and others on its server: {e}; showing what was last recorded", o.record.name));
+        }
+    }
+}
+
 /// ANSI colour for a state (None: plain).
 pub fn state_color(state: State) -> &'static str {
     match state {

@@ -124,11 +124,23 @@ pub fn env_file_stale(record: &Record, pane: Option<&PaneInfo>, age: Duration) -
 pub struct Observed {
     pub record: Record,
     pub pane: Option<PaneInfo>,
-    /// False when tmux was not asked (see `observe_listing`): `pane` is then unknown.
+    /// False when tmux was not asked (see `observe_listing`) or did not answer: `pane` is then
+    /// unknown.
     pub tmux_checked: bool,
+    /// Why tmux could not be asked (a stopped or wedged server), when it was tried.
+    pub tmux_error: Option<String>,
 }
 
 impl Observed {
+    /// The error for a command that must act on the session in tmux and cannot, because its
+    /// server did not answer (None when tmux answered, or the session has ended anyway).
+    pub fn unreachable(&self, nothing_done: &str) -> Option<anyhow::Error> {
+        let why = self.tmux_error.as_deref()?;
+        (self.pane.is_none() && self.alive()).then(|| {
+            anyhow::anyhow!("cannot find session `{}` in tmux: {why}; {nothing_done}", self.record.name)
+        })
+    }
+
     /// Whether the agent's pane is alive: from tmux when it was asked, else from the record.
     pub fn alive(&self) -> bool {
         match (&self.pane, self.tmux_checked) {
@@ -156,7 +168,7 @@ pub fn observe_listing(ctx: &Ctx) -> Result<Vec<Observed>> {
     if !quiet {
         return observe_records(ctx, records);
     }
-    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false }).collect())
+    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None }).collect())
 }
 
 /// Load every record, ask each server once for its panes, and apply the fixes.
@@ -169,9 +181,10 @@ fn observe_records(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
     let mut out = Vec::with_capacity(records.len());
     for record in records {
         // A server we could not ask tells us nothing: never call its sessions lost.
-        let server = panes.get(&record.socket).and_then(|m| m.as_ref());
-        let pane = server.and_then(|s| s.agent_pane(&record)).cloned();
-        out.push(settle(ctx, record, pane, server.is_some())?);
+        let server = panes.get(&record.socket).expect("every record's server was asked");
+        let pane = server.as_ref().ok().and_then(|s| s.agent_pane(&record)).cloned();
+        let error = server.as_ref().err().cloned();
+        out.push(settle(ctx, record, pane, error)?);
     }
     Ok(out)
 }
@@ -180,19 +193,26 @@ fn observe_records(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
 pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
     let record = ctx.store.load(name)?;
     let tmux = ctx.tmux_for(&record)?;
-    let server = match tmux.list_minder_panes() {
-        Ok(list) => Some(ServerPanes::new(list, &owner(ctx))),
+    let server = list_server(ctx, &tmux);
+    let pane = server.as_ref().ok().and_then(|s| s.agent_pane(&record)).cloned();
+    settle(ctx, record, pane, server.err())
+}
+
+/// One server's panes, or why it could not be asked (short: what tmux or the deadline said).
+fn list_server(ctx: &Ctx, tmux: &Tmux) -> Result<ServerPanes, String> {
+    match tmux.list_minder_panes() {
+        Ok(list) => Ok(ServerPanes::new(list, &owner(ctx))),
         Err(e) => {
             tracing::warn!("cannot list tmux panes: {e:#}");
-            None
+            let short = e.downcast_ref::<crate::tmux::TmuxError>().map(|t| t.stderr.trim().to_string()).filter(|s| !s.is_empty());
+            Err(short.unwrap_or_else(|| format!("{e:#}")))
         }
-    };
-    let pane = server.as_ref().and_then(|s| s.agent_pane(&record)).cloned();
-    settle(ctx, record, pane, server.is_some())
+    }
 }
 
 /// Apply what tmux says of one record (when it could be asked) and sweep a stale env file.
-fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_checked: bool) -> Result<Observed> {
+fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_error: Option<String>) -> Result<Observed> {
+    let tmux_checked = tmux_error.is_none();
     let record = if tmux_checked {
         let sink_ok = !record.state.is_live() || sink_alive(ctx, &record.name);
         let fix = decide(&record, pane.as_ref(), sink_ok);
@@ -201,7 +221,7 @@ fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_checked: bool)
         record
     };
     sweep_env_file(ctx, &record, pane.as_ref());
-    Ok(Observed { record, pane, tmux_checked })
+    Ok(Observed { record, pane, tmux_checked, tmux_error })
 }
 
 /// Remove the caller's environment (it holds whatever secrets the caller had) once nobody can
@@ -240,22 +260,14 @@ fn owner(ctx: &Ctx) -> String {
     ctx.store.state_dir.display().to_string()
 }
 
-fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathBuf>, Option<ServerPanes>>> {
-    let mut out: HashMap<Option<PathBuf>, Option<ServerPanes>> = HashMap::new();
-    let owner = owner(ctx);
+fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathBuf>, Result<ServerPanes, String>>> {
+    let mut out = HashMap::new();
     for r in records {
         if out.contains_key(&r.socket) {
             continue;
         }
         let tmux = ctx.tmux_for(r)?;
-        let panes = match tmux.list_minder_panes() {
-            Ok(list) => Some(ServerPanes::new(list, &owner)),
-            Err(e) => {
-                tracing::warn!("cannot list tmux panes: {e:#}");
-                None
-            }
-        };
-        out.insert(r.socket.clone(), panes);
+        out.insert(r.socket.clone(), list_server(ctx, &tmux));
     }
     Ok(out)
 }

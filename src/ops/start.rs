@@ -289,6 +289,8 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
                 "a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)",
                 record.name
             ),
+            // A deadline says all there is to say; the long argv would only bury it.
+            Err(e) if e.status.is_none() => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("{}", e.stderr)),
             Err(e) => abandon(tmux, &paths, &record.name, &minder_id, e.into()),
             Ok(out) => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("unexpected answer from tmux new-session: {out:?}")),
         });

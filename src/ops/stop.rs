@@ -19,11 +19,11 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
     let tmux = ctx.tmux_for(record)?;
     let who = crate::ops::reconcile::identity(record);
     let alive = obs.alive();
+    if let Some(e) = obs.unreachable("nothing was stopped") {
+        return Err(e);
+    }
     if alive && obs.pane.is_none() {
-        return Err(anyhow!(
-            "cannot find session `{}` in tmux: its server did not answer (nothing was stopped; see `minder doctor`)",
-            record.name
-        ));
+        return Err(anyhow!("cannot find session `{}` in tmux (nothing was stopped)", record.name));
     }
     if let Some(pane) = obs.pane.as_ref().filter(|_| alive) {
         ctx.store.update(&record.name, |r| {
