@@ -47,6 +47,12 @@ fn real_tmux() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
+/// A tmux (for MINDER_TMUX) that runs the real one, then, after a `new-session`, runs `then`.
+fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
+    let body = format!("\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && {then}; done\nexit $rc");
+    tmux_wrapper(env, name, &body)
+}
+
 /// A stand-in for tmux (given to minder as MINDER_TMUX): a shell script whose `$TMUX_REAL` is
 /// the real one.
 fn tmux_wrapper(env: &Env, name: &str, body: &str) -> PathBuf {
@@ -126,13 +132,20 @@ fn records_from_before_ids_still_need_their_name() {
 
 // ---- 2. A session the person renamed, and a namesake of theirs ---------------------------------
 
+/// The person renames minder's session `cmd-TASK` to `renamed` and makes one of their own
+/// called `cmd-TASK`; returns that one's session id and pane pid.
+fn rename_and_take_the_name(env: &Env, task: &str, renamed: &str) -> String {
+    new_echoer(env, task);
+    let name = format!("cmd-{task}");
+    env.tmux_out(&["rename-session", "-t", &format!("={name}"), renamed]);
+    env.tmux_out(&["new-session", "-d", "-s", &name, "sleep", "80"]);
+    env.tmux_out(&["display-message", "-p", "-t", &format!("={name}:"), "#{session_id} #{pane_pid}"])
+}
+
 #[test]
 fn a_renamed_session_is_still_ours_and_a_namesake_is_never_touched() {
     let env = Env::new();
-    new_echoer(&env, "y");
-    env.tmux_out(&["rename-session", "-t", "=cmd-y", "r"]);
-    env.tmux_out(&["new-session", "-d", "-s", "cmd-y", "sleep", "80"]);
-    let theirs = env.tmux_out(&["display-message", "-p", "-t", "=cmd-y:", "#{session_id} #{pane_pid}"]);
+    let theirs = rename_and_take_the_name(&env, "y", "r");
 
     let s = env.show("y");
     assert_eq!(s["state"], "working");
@@ -162,20 +175,8 @@ fn a_renamed_session_is_still_ours_and_a_namesake_is_never_touched() {
 #[test]
 fn rm_and_attach_reach_a_renamed_session_by_its_id() {
     let env = Env::new();
-    new_echoer(&env, "z");
-    env.tmux_out(&["rename-session", "-t", "=cmd-z", "mine-now"]);
-    env.tmux_out(&["new-session", "-d", "-s", "cmd-z", "sleep", "80"]);
-    if std::process::Command::new("script").arg("--version").output().is_ok() {
-        let bin = assert_cmd::cargo::cargo_bin("minder");
-        let mut client = std::process::Command::new("script")
-            .env_clear()
-            .envs(env.vars())
-            .current_dir(env.work())
-            .args(["-qfc", &format!("'{}' attach z", bin.display()), "/dev/null"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+    let theirs = rename_and_take_the_name(&env, "z", "mine-now");
+    if let Some(mut client) = env.minder_on_a_terminal("attach z") {
         wait_for("a client on our session", T, || {
             env.tmux_out(&["display-message", "-p", "-t", "=mine-now:", "#{session_attached}"]).trim() == "1"
         });
@@ -188,7 +189,7 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
     env.fail(&["rm", "z"], 1);
     env.run(&["rm", "--force", "z"]);
     assert!(!has_session(&env, "=mine-now"));
-    assert!(has_session(&env, "=cmd-z"), "the person's own session was killed");
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-z:", "#{session_id} #{pane_pid}"]), theirs, "the person's own session was touched");
     assert!(env.ls(true).is_empty());
 }
 
@@ -198,11 +199,7 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
 fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     let env = Env::new();
     // tmux makes the session, then `new` dies before it records where the session runs.
-    let wrapper = tmux_wrapper(
-        &env,
-        "tmux-then-die",
-        "\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && kill -9 $PPID; done\nexit $rc",
-    );
+    let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
     let out = env.minder().env("MINDER_TMUX", &wrapper).args(["new", "half", "--", "bash", "-c", &echoer("half")]).output().unwrap();
     assert!(!out.status.success(), "new was not cut short");
     let r = record(&env, "cmd-half");
@@ -235,11 +232,7 @@ fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
 fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
     let env = Env::new();
     // tmux makes the session but answers only after minder's deadline.
-    let wrapper = tmux_wrapper(
-        &env,
-        "tmux-slow",
-        "\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && exec sleep 5; done\nexit $rc",
-    );
+    let wrapper = tmux_then(&env, "tmux-slow", "exec sleep 5");
     let start = Instant::now();
     let out = env
         .minder()
