@@ -14,13 +14,24 @@ pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "
 /// environment of whoever ran `minder new` (tmux would give it the server's), never through a
 /// shell, waits for it, and records its exit itself: tmux's own exit status can be missing
 /// (it may never reap a child that exits while a fresh server starts up).
-pub fn exec(env_file: Option<&std::path::Path>, command: &[String]) -> Result<()> {
+pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command: &[String]) -> Result<()> {
+    let _ = RUN_ID.set(minder_id.unwrap_or_default().to_string());
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
     if let Some(file) = env_file {
-        if let Ok(data) = std::fs::read(file) {
-            let _ = std::fs::remove_file(file);
-            apply_caller_env(&mut cmd, &data);
+        match std::fs::read(file) {
+            Ok(data) => {
+                let _ = std::fs::remove_file(file);
+                apply_caller_env(&mut cmd, &data);
+            }
+            Err(err) => {
+                // Gone means the start was given up (`new` failed or tmux was too slow, and
+                // the file was removed): run nothing rather than an agent in the wrong
+                // environment that nobody expects.
+                eprintln!("minder: the environment for `{}` is gone ({err}): its start was given up; not starting it", command[0]);
+                record_own_exit(Some(126), None);
+                std::process::exit(126);
+            }
         }
     }
     // Interrupts typed into the pane reach the whole process group; this supervisor must
@@ -141,12 +152,21 @@ fn apply_caller_env(cmd: &mut std::process::Command, data: &[u8]) {
     }
 }
 
-/// Record the agent's exit in its session (named by the pane's environment).
+/// This run's `@minder-id` (`--minder-id`; empty from an older `new`).
+static RUN_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Record the agent's exit in its session (named by the pane's environment), if the record is
+/// still this run's: a record removed and made again under the same name, or restored
+/// elsewhere, has another id.
 fn record_own_exit(code: Option<i32>, signal: Option<i32>) {
     let (Some(state), Some(name)) = (std::env::var_os("MINDER_STATE_DIR"), std::env::var("MINDER_SESSION").ok()) else {
         return;
     };
     let store = Store::new(PathBuf::from(state));
+    let run = RUN_ID.get().map(String::as_str).unwrap_or_default();
+    if !run.is_empty() && store.load(&name).map(|r| r.tmux.minder_id != run).unwrap_or(true) {
+        return;
+    }
     if let Err(e) = crate::ops::evidence::record_exit(&store, &name, code, signal, None) {
         let line = format!("{} recording the exit: {e:#}", chrono::Utc::now().to_rfc3339());
         let _ = crate::store::fsutil::append_line(&store.paths(&name).sink_errors(), &line);

@@ -397,31 +397,17 @@ fn logs_follow_prints_output_until_the_session_ends() {
 #[test]
 fn attach_outside_tmux_attaches_a_client() {
     let env = Env::new();
-    if which_script().is_none() {
+    env.run(&["new", "att", "--", "sleep", "30"]);
+    let Some(mut child) = env.minder_on_a_terminal("attach att") else {
         eprintln!("skipped: `script` not available");
         return;
-    }
-    env.run(&["new", "att", "--", "sleep", "30"]);
-    let bin = assert_cmd::cargo::cargo_bin("minder");
-    let mut child = std::process::Command::new("script")
-        .env_clear()
-        .envs(env.vars())
-        .current_dir(env.work())
-        .args(["-qfc", &format!("'{}' attach att", bin.display()), "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    };
     wait_for("client attached", T, || {
         env.tmux_out(&["display-message", "-p", "-t", "=cmd-att:", "#{session_attached}"]).trim() == "1"
     });
     env.tmux_out(&["detach-client", "-s", "=cmd-att"]);
     let status = child.wait().unwrap();
     assert!(status.success());
-}
-
-fn which_script() -> Option<()> {
-    std::process::Command::new("script").arg("--version").output().ok().map(|_| ())
 }
 
 #[test]

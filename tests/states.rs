@@ -74,7 +74,7 @@ fn notify_finds_the_session_by_its_pane_and_ignores_strangers() {
     let payload = r#"{"hook_event_name":"Notification","notification_type":"idle_prompt"}"#;
     env.minder()
         .env("TMUX_PANE", &pane)
-        .env("TMUX", format!("{socket},1,0"))
+        .env("TMUX", format!("{socket},{},0", env.server_pid().unwrap()))
         .args(["notify"])
         .write_stdin(payload)
         .assert()
@@ -175,16 +175,10 @@ fn attach_without_a_name_picks_the_session_that_needs_attention() {
     env.run(&["new", "asks", "-a", "scripted", "--", agent("approver.sh").as_str()]);
     env.run(&["new", "busy2", "--", "sleep", "30"]);
     env.wait_state("asks", "waiting", T);
-    let bin = assert_cmd::cargo::cargo_bin("minder");
-    let mut child = std::process::Command::new("script")
-        .env_clear()
-        .envs(env.vars())
-        .current_dir(env.work())
-        .args(["-qfc", &format!("'{}' attach", bin.display()), "/dev/null"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let Some(mut child) = env.minder_on_a_terminal("attach") else {
+        eprintln!("skipped: `script` not available");
+        return;
+    };
     wait_for("client attached to the waiting session", T, || {
         env.tmux_out(&["display-message", "-p", "-t", "=scripted-asks:", "#{session_attached}"]).trim() == "1"
     });

@@ -241,13 +241,17 @@ _minder() {
             return 0
             ;;
         minder__subcmd___exec)
-            opts="-L -q -v -h -V --env-file --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --env-file --minder-id --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --minder-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -313,12 +317,16 @@ _minder() {
             return 0
             ;;
         minder__subcmd___pane__subcmd__died)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --minder-id --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --minder-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -293,6 +293,7 @@ complete -c minder -n "__fish_minder_using_subcommand _sink" -s q -l quiet -d 'P
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l minder-id -d 'The `@minder-id` of the session the pane died in (absent from hooks set by an older minder)' -r
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
@@ -304,6 +305,7 @@ complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s v -l verbos
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_using_subcommand _exec" -l env-file -d 'File holding the caller\'s environment (read, then deleted)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _exec" -l minder-id -d 'The `@minder-id` of this run: its exit is recorded only while the record has it' -r
 complete -c minder -n "__fish_minder_using_subcommand _exec" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand _exec" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand _exec" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F

@@ -16,13 +16,13 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let record = match args.name {
+    let obs = match args.name {
         Some(q) => {
             let name = ctx.resolve(&q)?;
-            reconcile::observe_one(ctx, &name)?.record
+            reconcile::observe_one(ctx, &name)?
         }
         None => crate::ops::attach::pick(ctx)?,
     };
-    crate::ops::attach::attach_to(ctx, &record)
+    crate::ops::attach::attach_to(ctx, &obs)
 }
 

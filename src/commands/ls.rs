@@ -22,6 +22,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
+    present::note_tmux_errors(ctx, &sessions);
     if !args.all {
         sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state));
     }

@@ -160,7 +160,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         };
         let record = crate::ops::start::start(ctx, plan)?;
         if args.json {
-            let obs = crate::ops::reconcile::Observed { record: record.clone(), pane: None, tmux_checked: false };
+            let obs = crate::ops::reconcile::Observed { record: record.clone(), pane: None, tmux_checked: false, tmux_error: None };
             let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs)});
             crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         } else {
@@ -170,7 +170,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if args.attach {
         if let Some(first) = names.first() {
-            return crate::ops::attach::attach_to(ctx, first);
+            return crate::ops::attach::attach_to(ctx, &crate::ops::reconcile::observe_one(ctx, &first.name)?);
         }
     }
     Ok(())

@@ -69,8 +69,15 @@ fn session_of(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
     }
     let Some(pane) = std::env::var("TMUX_PANE").ok().filter(|p| !p.is_empty()) else { return Ok(None) };
     let socket = crate::tmux::socket_from_env();
+    // A restarted server hands out the same pane ids: the pane must be on the server the
+    // session was made on (`$TMUX` names its pid).
+    let server_pid = crate::tmux::server_pid_from_env();
     for record in ctx.store.load_all()? {
-        if record.tmux.pane_id == pane && (socket.is_none() || record.socket == socket) {
+        let same_server = match (server_pid, record.tmux.server_pid) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        if record.tmux.pane_id == pane && (socket.is_none() || record.socket == socket) && same_server {
             return Ok(Some(record.name));
         }
     }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use chrono::DateTime;
-use crate::tmux::Tmux;
+use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,6 +16,10 @@ pub struct Args {
     pub status: String,
     pub signal: String,
     pub time: String,
+    /// The `@minder-id` of the session the pane died in (absent from hooks set by an older
+    /// minder)
+    #[arg(long, allow_hyphen_values = true)]
+    pub minder_id: Option<String>,
 }
 
 /// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook. Nobody sees
@@ -33,18 +37,29 @@ pub fn run(args: Args, socket: Option<PathBuf>) -> Result<()> {
 fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let record = store.load(&name)?;
+    // Only this run's session counts: the hook of another run (an old session left on another
+    // server, a record removed and made again) has another id. A hook set by an older minder
+    // passes none; then the record has none either.
+    let hook_id = args.minder_id.as_deref().unwrap_or_default();
+    if hook_id != record.tmux.minder_id {
+        tracing::debug!("pane-died of {} in a session that is not `{name}`'s ({hook_id:?}): ignored", args.pane_id);
+        return Ok(());
+    }
     // The hook fires for any pane of the session; only the agent's pane counts (its id may not
     // be recorded yet when the agent exits at once).
     if !record.tmux.pane_id.is_empty() && record.tmux.pane_id != args.pane_id {
         return Ok(());
     }
+    // The supervisor has read the caller's environment, or never will.
+    let _ = std::fs::remove_file(store.paths(&name).env_file());
+    let who = crate::ops::reconcile::identity(&record);
     let mut status: Option<i32> = args.status.trim().parse().ok();
     let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);
     if status.is_none() && signal.is_none() {
         // tmux runs the hook when the pty closes, which can be before it has reaped the
         // process: ask again until the status is there.
         if let Some(sock) = socket {
-            (status, signal) = poll_exit_status(&sock, &args.pane_id, Duration::from_secs(3));
+            (status, signal) = poll_exit_status(&sock, &args.pane_id, &who, Duration::from_secs(3));
         }
     }
     let at = args.time.trim().parse::<i64>().ok().and_then(|t| DateTime::from_timestamp(t, 0));
@@ -52,13 +67,13 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32>, Option<i32>) {
+fn poll_exit_status(socket: &Path, pane: &str, who: &Identity, timeout: Duration) -> (Option<i32>, Option<i32>) {
     let Ok(tmux) = Tmux::at_socket(socket) else { return (None, None) };
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         let cmd = tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead_status}:#{pane_dead_signal}"];
-        match tmux.run(&cmd) {
-            Ok(out) => {
+        match tmux.batch_if(pane, who, &[cmd]) {
+            Ok(Some(out)) => {
                 let (st, sig) = out.trim().split_once(':').unwrap_or(("", ""));
                 let st = st.parse().ok();
                 let sig = sig.parse().ok().filter(|s| *s != 0);
@@ -66,10 +81,9 @@ fn poll_exit_status(socket: &Path, pane: &str, timeout: Duration) -> (Option<i32
                     return (st, sig);
                 }
             }
-            Err(_) => return (None, None),
+            Ok(None) | Err(_) => return (None, None),
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     (None, None)
 }
-

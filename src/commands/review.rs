@@ -95,6 +95,7 @@ fn needs_review(state: State) -> bool {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let Some(query) = &args.name else {
         let all = reconcile::observe(ctx)?;
+        crate::ops::present::note_tmux_errors(ctx, &all);
         let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state)).collect();
         todo.sort_by_key(|o| o.record.state_at);
         if args.json {
@@ -123,6 +124,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     let name = ctx.resolve(query)?;
     let obs = reconcile::observe_one(ctx, &name)?;
+    crate::ops::present::note_tmux_errors(ctx, [&obs]);
     if obs.record.ended_at.is_some() {
         crate::store::wait_sink_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
     }

@@ -19,6 +19,7 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let obs = reconcile::observe_one(ctx, &name)?;
+    present::note_tmux_errors(ctx, [&obs]);
     let paths = ctx.store.paths(&name);
     if obs.record.ended_at.is_some() {
         // The sink saves the last checkpoints and log bytes of a session that just ended.
@@ -78,7 +79,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }
     if let Some(p) = &obs.pane {
-        field("tmux", format!("{} {}{}", r.tmux.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }))?;
+        let renamed = if p.session_name != r.name { format!(" (tmux session renamed `{}`)", crate::dash::model::sanitize(&p.session_name)) } else { String::new() };
+        field("tmux", format!("{} {}{}{renamed}", p.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }))?;
     }
     if let Some(msg) = &r.last_message {
         field("last reply", msg.lines().next().unwrap_or("").to_string())?;

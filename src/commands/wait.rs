@@ -67,6 +67,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let names = args.names.iter().map(|n| ctx.resolve(n)).collect::<Result<Vec<_>>>()?;
     let start = Instant::now();
     let mut last_tmux_look = None::<Instant>;
+    let mut warned = false;
     loop {
         // Records change as states change; tmux is asked once a second (for lost sessions).
         let look = last_tmux_look.map(|t| t.elapsed() >= Duration::from_secs(1)).unwrap_or(true);
@@ -76,7 +77,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let mut all = true;
         for name in &names {
             let record = if look {
-                crate::ops::reconcile::observe_one(ctx, name).map(|o| o.record)
+                crate::ops::reconcile::observe_one(ctx, name).map(|o| {
+                    if !warned {
+                        warned = o.tmux_error.is_some();
+                        crate::ops::present::note_tmux_errors(ctx, [&o]);
+                    }
+                    o.record
+                })
             } else {
                 ctx.store.load(name)
             };

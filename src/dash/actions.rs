@@ -267,19 +267,14 @@ fn log_tail(record: &Record, logs: &Path, n: usize) -> String {
     crate::ops::present::last_lines(logs, record.width.max(20), record.height.max(5), n.max(1)).unwrap_or_default().join("\n")
 }
 
-/// The agent's screen, in one tmux call that also checks the pane still belongs to it.
+/// The agent's screen, in one tmux call that also checks the pane is still in its session
+/// (the one carrying its `@minder-id`).
 fn capture(ctx: &Ctx, record: &Record) -> Result<String> {
     let tmux = ctx.tmux_for(record)?;
     let pane = &record.tmux.pane_id;
-    let out = tmux.batch(&[
-        tmux_cmd!["display-message", "-p", "-t", pane, "#{session_name}"],
-        tmux_cmd!["capture-pane", "-p", "-t", pane],
-    ])?;
-    let (owner, screen) = out.split_once('\n').unwrap_or((out.as_str(), ""));
-    if owner != record.name {
-        return Err(anyhow!("pane {pane} is no longer `{}`'s", record.name));
-    }
-    Ok(screen.to_string())
+    let who = crate::ops::reconcile::identity(record);
+    tmux.batch_if(pane, &who, &[tmux_cmd!["capture-pane", "-p", "-t", pane]])?
+        .ok_or_else(|| anyhow!("pane {pane} is no longer `{}`'s", record.name))
 }
 
 // ---- Actions: the commands' own code ---------------------------------------------------------
@@ -287,8 +282,8 @@ fn capture(ctx: &Ctx, record: &Record) -> Result<String> {
 /// `minder attach NAME`: switches the client inside tmux; outside, replaces this process with
 /// a tmux client (so the dash must have given the terminal back first).
 pub fn attach(ctx: &Ctx, name: &str) -> Result<()> {
-    let record = crate::ops::reconcile::observe_one(ctx, name)?.record;
-    crate::ops::attach::attach_to(ctx, &record)
+    let obs = crate::ops::reconcile::observe_one(ctx, name)?;
+    crate::ops::attach::attach_to(ctx, &obs)
 }
 
 pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<()> {

@@ -63,12 +63,22 @@ impl DetectSettings {
     }
 }
 
-/// Where the session runs in tmux.
+/// Where the session runs in tmux. The ids are hints (a restarted server hands out `$0` and `%0`
+/// again); `minder_id` is the proof: the `@minder-id` this run's tmux session carries.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TmuxIds {
     pub session_id: String,
     pub pane_id: String,
     pub pane_pid: Option<u32>,
+    /// Random, one per run (`new`, each `restore`), recorded before the tmux session is made.
+    /// Empty in records written before ids existed.
+    #[serde(default)]
+    pub minder_id: String,
+    /// The server the session was made on: its `#{pid}` and `#{start_time}`.
+    #[serde(default)]
+    pub server_pid: Option<u32>,
+    #[serde(default)]
+    pub server_started: Option<i64>,
 }
 
 /// One session's record: `session.json`.

@@ -3,9 +3,8 @@
 
 use crate::app::Ctx;
 use anyhow::{anyhow, Result};
-use crate::domain::record::Record;
 use crate::ops::reconcile;
-use crate::tmux::Tmux;
+use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
 use std::time::Duration;
 
@@ -13,36 +12,36 @@ use std::time::Duration;
 /// it key by key, and a newline would press Enter in the middle.
 pub const PASTE_OVER: usize = 256;
 
-/// Type `text` into the session's agent pane and press Enter after `delay`.
+/// Type `text` into the session's agent pane and press Enter after `delay`. Each tmux call
+/// checks, as it acts, that the pane is still in the session carrying the record's id.
 pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration) -> Result<()> {
     let record = &obs.record;
-    match &obs.pane {
-        Some(p) if !p.dead => {}
+    let pane = match &obs.pane {
+        Some(p) if !p.dead => p.pane_id.clone(),
+        None if obs.unreachable("").is_some() => return Err(obs.unreachable("nothing was sent").expect("checked")),
         _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to send to", record.name, record.state)),
-    }
+    };
     let tmux = ctx.tmux_for(record)?;
-    type_text(&tmux, record, text)?;
+    let who = reconcile::identity(record);
+    let gone = || anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); nothing was sent", record.name);
+    type_text(&tmux, &who, &pane, text)?.ok_or_else(gone)?;
     std::thread::sleep(delay);
-    tmux.run(&tmux_cmd!["send-keys", "-t", record.tmux.pane_id, "Enter"])?;
+    tmux.batch_if(&pane, &who, &[tmux_cmd!["send-keys", "-t", pane, "Enter"]])?.ok_or_else(gone)?;
     Ok(())
 }
 
-fn type_text(tmux: &Tmux, record: &Record, text: &str) -> Result<()> {
-    let pane = &record.tmux.pane_id;
+fn type_text(tmux: &Tmux, who: &Identity, pane: &str, text: &str) -> Result<Option<String>> {
     if text.is_empty() {
-        return Ok(());
+        return Ok(Some(String::new()));
     }
     if text.len() <= PASTE_OVER && !text.contains(['\n', '\r']) {
-        // -l: literal text, no key names; `--`: text may start with `-`. A trailing `;` is
-        // protected by the tmux door.
-        tmux.run(&tmux_cmd!["send-keys", "-t", pane, "-l", "--", text])?;
-        return Ok(());
+        // -l: literal text, no key names; `--`: text may start with `-`.
+        return Ok(tmux.batch_if(pane, who, &[tmux_cmd!["send-keys", "-t", pane, "-l", "--", text]])?);
     }
     let buffer = format!("minder-send-{}", std::process::id());
     // -p: bracketed paste when the agent asked for it, so a newline is text, not Enter.
-    tmux.batch(&[
+    Ok(tmux.batch_if(pane, who, &[
         tmux_cmd!["set-buffer", "-b", buffer, "--", text],
         tmux_cmd!["paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane],
-    ])?;
-    Ok(())
+    ])?)
 }

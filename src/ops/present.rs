@@ -51,11 +51,27 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
+            // The tmux session's name now (a person may have renamed it; it is still ours: it
+            // carries `minder_id`), null when it is not in tmux.
+            "session_name": obs.pane.as_ref().map(|p| p.session_name.clone()),
+            "minder_id": r.tmux.minder_id,
             "socket": r.socket,
             "alive": obs.alive(),
             "attached": obs.pane.as_ref().map(|p| p.attached),
         },
     })
+}
+
+/// Say once, on stderr, for each tmux server that did not answer, that the states shown are
+/// the last ones recorded (the command itself goes on without it).
+pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Observed>) {
+    let mut said: Vec<&str> = Vec::new();
+    for o in observed {
+        if let Some(e) = o.tmux_error.as_deref().filter(|e| !said.contains(e)) {
+            said.push(e);
+            ctx.note(&format!("warning: tmux was not asked about `{}` and others on its server: {e}; showing what was last recorded", o.record.name));
+        }
+    }
 }
 
 /// ANSI colour for a state (None: plain).

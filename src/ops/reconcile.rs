@@ -1,20 +1,27 @@
 //! Bringing records in line with what tmux shows: a dead pane whose exit the hook has not yet
-//! recorded, a session that vanished (lost), a log sink that died. The decisions are pure
-//! functions; `observe` applies them.
+//! recorded, a session that vanished (lost), a log sink that died, a session `new` made but did
+//! not live to record. A record's pane is found by the `@minder-id` its session carries, never by
+//! a tmux id alone. The decisions are pure functions; `observe` applies them.
 
 use crate::app::Ctx;
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use crate::tmux::{PaneInfo, Server, Tmux};
+use crate::tmux::{Identity, PaneInfo, Server, Tmux};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// What to do with one record given its pane (None: the session is gone).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Fix {
     /// Nothing to change.
     None,
+    /// The session carries the record's id but its ids were never recorded (`new` or `restore`
+    /// died between making the session and writing the record): record them.
+    Adopt,
+    /// Recorded as lost, yet its session (proved by its id) is alive: it is working.
+    Found,
     /// The pane is dead but the exit is not recorded yet (the hook is late or was lost).
     RecordExit { status: Option<i32>, signal: Option<i32> },
     /// The tmux session vanished with no recorded exit.
@@ -25,16 +32,19 @@ pub enum Fix {
 
 /// How long a session may sit between claiming its name and getting its tmux pane before a
 /// missing pane means the start crashed rather than is in progress.
-const START_GRACE_SECS: i64 = 30;
+pub const START_GRACE: Duration = Duration::from_secs(30);
 
 pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix {
     let ended = record.ended_at.is_some();
+    // `state_at`, not `created_at`: a restore starts the session again long after it was made.
     let starting = record.tmux.pane_id.is_empty()
-        && (chrono::Utc::now() - record.created_at).num_seconds() < START_GRACE_SECS;
+        && (chrono::Utc::now() - record.state_at).num_seconds() < START_GRACE.as_secs() as i64;
     match pane {
         None if starting => Fix::None,
         None if !ended && record.state.is_live() => Fix::Lost,
         None => Fix::None,
+        Some(_) if record.tmux.pane_id.is_empty() => Fix::Adopt,
+        Some(p) if !p.dead && record.state == State::Lost && !ended => Fix::Found,
         // tmux marks a pane dead when its pty closes, a moment before the exit status is
         // known; until then the hook (or the next look) records the exit.
         Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => Fix::None,
@@ -45,15 +55,92 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
     }
 }
 
+/// What proves a tmux session is this record's: its `@minder-id`, or for a record written
+/// before ids existed, its name.
+pub fn identity(record: &Record) -> Identity {
+    if record.tmux.minder_id.is_empty() {
+        Identity::Name(record.name.clone())
+    } else {
+        Identity::Id(record.tmux.minder_id.clone())
+    }
+}
+
+/// One server's panes of sessions this state dir owns, keyed by the `@minder-id` their session
+/// carries; sessions without one (made before ids existed) by pane id.
+#[derive(Default)]
+pub struct ServerPanes {
+    by_minder_id: HashMap<String, Vec<PaneInfo>>,
+    legacy_by_pane: HashMap<String, PaneInfo>,
+}
+
+impl ServerPanes {
+    pub fn new(list: Vec<PaneInfo>, owner: &str) -> ServerPanes {
+        let mut out = ServerPanes::default();
+        for p in list.into_iter().filter(|p| p.owner == owner) {
+            if p.minder_id.is_empty() {
+                out.legacy_by_pane.insert(p.pane_id.clone(), p);
+            } else {
+                out.by_minder_id.entry(p.minder_id.clone()).or_default().push(p);
+            }
+        }
+        out
+    }
+
+    /// The record's agent pane, if tmux still has it: in the session carrying the record's id,
+    /// the recorded pane (before it is recorded, the session's first pane). A record without an
+    /// id keeps the old rule, its recorded pane, but only while the session has the record's name.
+    pub fn agent_pane(&self, record: &Record) -> Option<&PaneInfo> {
+        let t = &record.tmux;
+        if t.minder_id.is_empty() {
+            return self.legacy_by_pane.get(&t.pane_id).filter(|p| p.session_name == record.name);
+        }
+        let panes = self.by_minder_id.get(&t.minder_id)?;
+        let pane = if t.pane_id.is_empty() {
+            panes.iter().min_by_key(|p| pane_number(&p.pane_id))
+        } else {
+            panes.iter().find(|p| p.pane_id == t.pane_id)
+        }?;
+        // The id already proves it; a recorded server that differs would mean a forged one.
+        let same_server = match (t.server_pid, t.server_started) {
+            (Some(pid), Some(started)) => pane.server.pid == pid && pane.server.started == started,
+            _ => true,
+        };
+        same_server.then_some(pane)
+    }
+}
+
+/// `%12` → 12: panes are numbered in the order tmux made them.
+fn pane_number(id: &str) -> u64 {
+    id.trim_start_matches('%').parse().unwrap_or(u64::MAX)
+}
+
+/// Whether the caller's environment, written for the supervisor, can go: the supervisor took
+/// it (or never will) once the pane is dead, the session has ended, or the start is long past.
+pub fn env_file_stale(record: &Record, pane: Option<&PaneInfo>, age: Duration) -> bool {
+    pane.is_some_and(|p| p.dead) || record.ended() || age >= START_GRACE
+}
+
 /// A record with what tmux says of it right now.
 pub struct Observed {
     pub record: Record,
     pub pane: Option<PaneInfo>,
-    /// False when tmux was not asked (see `observe_listing`): `pane` is then unknown.
+    /// False when tmux was not asked (see `observe_listing`) or did not answer: `pane` is then
+    /// unknown.
     pub tmux_checked: bool,
+    /// Why tmux could not be asked (a stopped or wedged server), when it was tried.
+    pub tmux_error: Option<String>,
 }
 
 impl Observed {
+    /// The error for a command that must act on the session in tmux and cannot, because its
+    /// server did not answer (None when tmux answered, or the session has ended anyway).
+    pub fn unreachable(&self, nothing_done: &str) -> Option<anyhow::Error> {
+        let why = self.tmux_error.as_deref()?;
+        (self.pane.is_none() && self.alive()).then(|| {
+            anyhow::anyhow!("cannot find session `{}` in tmux: {why}; {nothing_done}", self.record.name)
+        })
+    }
+
     /// Whether the agent's pane is alive: from tmux when it was asked, else from the record.
     pub fn alive(&self) -> bool {
         match (&self.pane, self.tmux_checked) {
@@ -81,7 +168,7 @@ pub fn observe_listing(ctx: &Ctx) -> Result<Vec<Observed>> {
     if !quiet {
         return observe_records(ctx, records);
     }
-    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false }).collect())
+    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None }).collect())
 }
 
 /// Load every record, ask each server once for its panes, and apply the fixes.
@@ -93,17 +180,11 @@ fn observe_records(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
     let panes = panes_by_server(ctx, &records)?;
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        let pane = panes
-            .get(&record.socket)
-            .and_then(|m| m.as_ref())
-            .and_then(|m| m.get(&record.tmux.pane_id))
-            .cloned();
         // A server we could not ask tells us nothing: never call its sessions lost.
-        let server_known = panes.get(&record.socket).map(|m| m.is_some()).unwrap_or(false);
-        let sink_ok = !record.state.is_live() || sink_alive(ctx, &record.name);
-        let fix = if server_known { decide(&record, pane.as_ref(), sink_ok) } else { Fix::None };
-        let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
-        out.push(Observed { record, pane, tmux_checked: server_known });
+        let server = panes.get(&record.socket).expect("every record's server was asked");
+        let pane = server.as_ref().ok().and_then(|s| s.agent_pane(&record)).cloned();
+        let error = server.as_ref().err().cloned();
+        out.push(settle(ctx, record, pane, error)?);
     }
     Ok(out)
 }
@@ -112,19 +193,46 @@ fn observe_records(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
 pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
     let record = ctx.store.load(name)?;
     let tmux = ctx.tmux_for(&record)?;
-    let panes = match tmux.list_minder_panes() {
-        Ok(p) => Some(p),
+    let server = list_server(ctx, &tmux);
+    let pane = server.as_ref().ok().and_then(|s| s.agent_pane(&record)).cloned();
+    settle(ctx, record, pane, server.err())
+}
+
+/// One server's panes, or why it could not be asked (short: what tmux or the deadline said).
+fn list_server(ctx: &Ctx, tmux: &Tmux) -> Result<ServerPanes, String> {
+    match tmux.list_minder_panes() {
+        Ok(list) => Ok(ServerPanes::new(list, &owner(ctx))),
         Err(e) => {
             tracing::warn!("cannot list tmux panes: {e:#}");
-            None
+            let short = e.downcast_ref::<crate::tmux::TmuxError>().map(|t| t.stderr.trim().to_string()).filter(|s| !s.is_empty());
+            Err(short.unwrap_or_else(|| format!("{e:#}")))
         }
+    }
+}
+
+/// Apply what tmux says of one record (when it could be asked) and sweep a stale env file.
+fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_error: Option<String>) -> Result<Observed> {
+    let tmux_checked = tmux_error.is_none();
+    let record = if tmux_checked {
+        let sink_ok = !record.state.is_live() || sink_alive(ctx, &record.name);
+        let fix = decide(&record, pane.as_ref(), sink_ok);
+        apply_fix(ctx, record, pane.as_ref(), fix, sink_ok)?
+    } else {
+        record
     };
-    let pane = panes
-        .as_ref()
-        .and_then(|ps| ps.iter().find(|p| p.pane_id == record.tmux.pane_id && owned(ctx, p)).cloned());
-    let fix = if panes.is_some() { decide(&record, pane.as_ref(), sink_alive(ctx, &record.name)) } else { Fix::None };
-    let record = apply_fix(ctx, record, pane.as_ref(), fix)?;
-    Ok(Observed { record, pane, tmux_checked: panes.is_some() })
+    sweep_env_file(ctx, &record, pane.as_ref());
+    Ok(Observed { record, pane, tmux_checked, tmux_error })
+}
+
+/// Remove the caller's environment (it holds whatever secrets the caller had) once nobody can
+/// read it any more: see `env_file_stale`.
+fn sweep_env_file(ctx: &Ctx, record: &Record, pane: Option<&PaneInfo>) {
+    let path = ctx.store.paths(&record.name).env_file();
+    let Ok(meta) = std::fs::metadata(&path) else { return };
+    let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
+    if env_file_stale(record, pane, age) {
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 /// Whether a tmux server listens on `socket`: a connect(2), no process.
@@ -147,39 +255,46 @@ pub fn pid_alive(pid: u32) -> bool {
     pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }
 
-fn owned(ctx: &Ctx, p: &PaneInfo) -> bool {
-    p.owner == ctx.store.state_dir.display().to_string()
+/// The `@minder` value of the sessions this state dir owns.
+fn owner(ctx: &Ctx) -> String {
+    ctx.store.state_dir.display().to_string()
 }
 
-type PaneMap = HashMap<String, PaneInfo>;
-
-fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathBuf>, Option<PaneMap>>> {
-    let mut out: HashMap<Option<PathBuf>, Option<PaneMap>> = HashMap::new();
+fn panes_by_server(ctx: &Ctx, records: &[Record]) -> Result<HashMap<Option<PathBuf>, Result<ServerPanes, String>>> {
+    let mut out = HashMap::new();
     for r in records {
         if out.contains_key(&r.socket) {
             continue;
         }
         let tmux = ctx.tmux_for(r)?;
-        let panes = match tmux.list_minder_panes() {
-            Ok(list) => Some(
-                list.into_iter()
-                    .filter(|p| owned(ctx, p))
-                    .map(|p| (p.pane_id.clone(), p))
-                    .collect(),
-            ),
-            Err(e) => {
-                tracing::warn!("cannot list tmux panes: {e:#}");
-                None
-            }
-        };
-        out.insert(r.socket.clone(), panes);
+        out.insert(r.socket.clone(), list_server(ctx, &tmux));
     }
     Ok(out)
 }
 
-fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Result<Record> {
+fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_ok: bool) -> Result<Record> {
     match fix {
         Fix::None => Ok(record),
+        Fix::Adopt => {
+            let p = pane.expect("adopt has a pane");
+            let (record, ()) = ctx.store.update(&record.name, |r| {
+                if r.tmux.pane_id.is_empty() && r.tmux.minder_id == p.minder_id {
+                    r.tmux.session_id = p.session_id.clone();
+                    r.tmux.pane_id = p.pane_id.clone();
+                    r.tmux.pane_pid = p.pane_pid;
+                    r.tmux.server_pid = Some(p.server.pid);
+                    r.tmux.server_started = Some(p.server.started);
+                }
+            })?;
+            tracing::info!("recorded the tmux session of `{}` (its start was interrupted)", record.name);
+            // Now it is a session like any other: dead, sink-less or fine.
+            let fix = decide(&record, pane, sink_ok);
+            if fix == Fix::Adopt {
+                return Ok(record);
+            }
+            apply_fix(ctx, record, pane, fix, sink_ok)
+        }
+        Fix::Found => ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into())),
         Fix::RecordExit { status, signal } => crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None),
         Fix::Lost => ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None),
         Fix::ReattachSink => {
@@ -200,12 +315,15 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix) -> Re
     }
 }
 
-/// Start a new sink on a live pane whose sink died; it marks the gap in the log.
+/// Start a new sink on a live pane whose sink died; it marks the gap in the log. tmux attaches
+/// it only if the pane is still in the record's session (checked in the same call).
 pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> Result<()> {
     let root = ctx.store.paths(&record.name).root;
     let cmd = crate::tmux::quote::sink_command(&ctx.self_exe, &root, true);
-    tmux.run(&crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd])?;
-    tracing::info!("re-attached the log sink of `{}`", record.name);
+    match tmux.batch_if(pane_id, &identity(record), &[crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd]])? {
+        Some(_) => tracing::info!("re-attached the log sink of `{}`", record.name),
+        None => anyhow::bail!("pane {pane_id} is no longer in the tmux session of `{}`", record.name),
+    }
     Ok(())
 }
 
@@ -220,6 +338,7 @@ pub fn server_of(record: &Record) -> Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tmux::ServerIdentity;
 
     fn record(pane_id: &str, state: State) -> Record {
         let mut r = crate::domain::record::sample_record("n", "cmd", state);
@@ -238,8 +357,14 @@ mod tests {
             dead_signal: None,
             pipe,
             attached: 0,
+            minder_id: String::new(),
+            server: ServerIdentity { pid: 100, started: 1000 },
             owner: "/s".into(),
         }
+    }
+
+    fn in_session(name: &str, minder_id: &str, pane_id: &str) -> PaneInfo {
+        PaneInfo { session_name: name.into(), minder_id: minder_id.into(), pane_id: pane_id.into(), ..pane(false, None, true) }
     }
 
     #[test]
@@ -254,6 +379,10 @@ mod tests {
         assert_eq!(decide(&working, Some(&pane(true, None, false)), true), Fix::None);
         // Still starting: no pane yet is not lost.
         assert_eq!(decide(&record("", State::Working), None, true), Fix::None);
+        // Its session found before its ids were recorded (the start was cut short): record them.
+        assert_eq!(decide(&record("", State::Working), Some(&pane(false, None, true)), true), Fix::Adopt);
+        // Called lost, yet alive in a session proved its own.
+        assert_eq!(decide(&record("%1", State::Lost), Some(&pane(false, None, true)), true), Fix::Found);
         // Ended sessions are left alone.
         let mut ended = record("%1", State::Review);
         ended.ended_at = Some(chrono::Utc::now());
@@ -261,4 +390,65 @@ mod tests {
         assert_eq!(decide(&ended, Some(&pane(true, Some(0), false)), false), Fix::None);
     }
 
+    #[test]
+    fn a_restore_in_progress_is_not_lost() {
+        let mut r = record("", State::Working);
+        r.created_at = chrono::Utc::now() - chrono::Duration::days(3);
+        assert_eq!(decide(&r, None, true), Fix::None);
+        r.state_at = r.created_at;
+        assert_eq!(decide(&r, None, true), Fix::Lost);
+    }
+
+    #[test]
+    fn panes_are_found_by_the_id_their_session_carries() {
+        let mut r = record("%0", State::Working);
+        r.name = "cmd-old".into();
+        r.tmux.minder_id = "m-old".into();
+        // A restarted server numbers from %0 again: another session's %0 is not ours.
+        let fresh = ServerPanes::new(vec![in_session("cmd-fresh", "m-fresh", "%0")], "/s");
+        assert_eq!(fresh.agent_pane(&r), None);
+        // Renamed by the person: still ours, found by its id.
+        let renamed = ServerPanes::new(vec![in_session("r", "m-old", "%0"), in_session("cmd-old", "", "%5")], "/s");
+        assert_eq!(renamed.agent_pane(&r).unwrap().session_name, "r");
+        // Another state dir's session with our id is not ours either.
+        assert_eq!(ServerPanes::new(vec![in_session("cmd-old", "m-old", "%0")], "/elsewhere").agent_pane(&r), None);
+        // A split window: the recorded pane, not the person's.
+        let split = ServerPanes::new(vec![in_session("cmd-old", "m-old", "%3"), in_session("cmd-old", "m-old", "%0")], "/s");
+        assert_eq!(split.agent_pane(&r).unwrap().pane_id, "%0");
+        // Not recorded yet: the session's first pane.
+        r.tmux.pane_id.clear();
+        assert_eq!(split.agent_pane(&r).unwrap().pane_id, "%0");
+        // A recorded server must be the one that answers.
+        r.tmux.pane_id = "%0".into();
+        r.tmux.server_pid = Some(100);
+        r.tmux.server_started = Some(999);
+        assert_eq!(split.agent_pane(&r), None);
+        r.tmux.server_started = Some(1000);
+        assert!(split.agent_pane(&r).is_some());
+    }
+
+    #[test]
+    fn records_without_an_id_need_their_pane_and_their_name() {
+        let mut r = record("%0", State::Working);
+        r.name = "cmd-old".into();
+        let panes = ServerPanes::new(vec![in_session("cmd-fresh", "", "%0")], "/s");
+        assert_eq!(panes.agent_pane(&r), None);
+        let panes = ServerPanes::new(vec![in_session("cmd-old", "", "%0")], "/s");
+        assert!(panes.agent_pane(&r).is_some());
+        // A session with an id belongs to the record that has it.
+        let panes = ServerPanes::new(vec![in_session("cmd-old", "m-x", "%0")], "/s");
+        assert_eq!(panes.agent_pane(&r), None);
+        assert_eq!(identity(&r), Identity::Name("cmd-old".into()));
+    }
+
+    #[test]
+    fn env_files_go_once_nobody_can_read_them() {
+        let live = record("%1", State::Working);
+        let young = Duration::from_secs(1);
+        assert!(!env_file_stale(&live, Some(&pane(false, None, true)), young));
+        assert!(!env_file_stale(&live, None, young));
+        assert!(env_file_stale(&live, Some(&pane(true, Some(0), true)), young));
+        assert!(env_file_stale(&live, None, START_GRACE));
+        assert!(env_file_stale(&record("%1", State::Lost), None, young));
+    }
 }

@@ -11,6 +11,11 @@ use crate::store::fsutil;
 pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool) -> Result<()> {
     let name = obs.record.name.clone();
     let alive = obs.alive();
+    // Removing the records of a session tmux could not be asked about could leave it running
+    // with nothing to find it by.
+    if let Some(e) = obs.unreachable("nothing was removed") {
+        return Err(e);
+    }
     if alive && !force {
         return Err(anyhow!(
             "session `{name}` is still running (`minder stop {name}` first, or `minder rm --force {name}`)"

@@ -46,7 +46,18 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
         r.command = command.clone();
         Some((State::Working, String::new(), Some(note)))
     })?;
-    let record = crate::ops::start::launch(ctx, &record, None)?;
+    let record = match crate::ops::start::launch(ctx, &record, None) {
+        Ok(r) => r,
+        Err(e) => {
+            // Not started after all: it is as lost as before (unless tmux could not say; then
+            // the next look finds the session by its id, or calls it lost).
+            if e.downcast_ref::<crate::ops::start::StartUncertain>().is_none() {
+                let note = format!("restore failed: {e:#}");
+                ctx.store.transition(&record.name, State::Lost, "", Source::Command, Some(note))?;
+            }
+            return Err(e);
+        }
+    };
     crate::ops::status_push::push(&ctx.store, &record, false);
     Ok(record)
 }

@@ -10,6 +10,7 @@ use crate::domain::config::PromptMode;
 use crate::domain::record::{DetectSettings, Event, LogSettings, Record, TmuxIds};
 use crate::domain::state::{Source, State};
 use crate::store::fsutil;
+use crate::store::paths::SessionPaths;
 use crate::supervisor::PANE_ENV;
 use crate::tmux::quote::{format_escape, hook_command, sink_command};
 use crate::tmux::{session_target, Cmd, SEP};
@@ -82,6 +83,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     });
     match result {
         Ok(record) => Ok(record),
+        Err(e) if e.downcast_ref::<StartUncertain>().is_some() => Err(e),
         Err(e) => {
             // Leave nothing behind: the checkpoint folder we made, the worktree, the records.
             if let Ok(r) = store.load(&plan.name) {
@@ -189,21 +191,65 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     fsutil::write_private(path, &data)
 }
 
+/// A fresh `@minder-id`: 128 random bits, so no two runs, on any server, share one.
+pub fn new_minder_id() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
+        // No /dev/urandom: time and pid still make a clash between two runs unlikely.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("m-{hex}")
+}
+
+/// `launch` could not tell whether tmux made the session (tmux did not answer, even to the
+/// clean-up): the record stays, so the next look finds the session by its id, or calls it lost.
+#[derive(Debug)]
+pub struct StartUncertain {
+    pub name: String,
+}
+
+impl std::fmt::Display for StartUncertain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = &self.name;
+        write!(f, "tmux did not confirm whether `{n}` started: `minder ls` shows it if it did, and `minder rm --force {n}` removes it")
+    }
+}
+
+impl std::error::Error for StartUncertain {}
+
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
 /// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
+///
+/// The run's `@minder-id` is recorded before tmux is asked, and the session gets it in the same
+/// call that makes it: whatever happens after (this process killed, tmux too slow), the session
+/// can be found by it. The caller's environment, written for the supervisor, never outlives a
+/// failure here.
 pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFactsQuery>) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     let env_file = paths.env_file();
     let gate = if ctx.config.review.gate_push { crate::git::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
-    write_env_file(&env_file, &gate)?;
-
     let tmux = ctx.tmux()?;
     tmux.require_version(&ctx.store.dirs().tmux_version())?;
+    let minder_id = new_minder_id();
+    store.update_quick(&record.name, |r| {
+        r.tmux = TmuxIds { minder_id: minder_id.clone(), ..TmuxIds::default() };
+        // Where tmux will put it, until tmux says.
+        r.socket = Some(tmux.server().socket_path());
+        r.command = record.command.clone();
+        r.dir = record.dir.clone();
+        r.checkpoint_dir = record.checkpoint_dir.clone();
+    })?;
+    write_env_file(&env_file, &gate)?;
+
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
         "new-session", "-d", "-P",
-        "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}"),
+        "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}{SEP}#{{pid}}{SEP}#{{start_time}}"),
         "-s", record.name,
         "-x", WIDTH, "-y", HEIGHT,
         // -c is expanded as a format.
@@ -212,7 +258,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         "-e", format!("MINDER_DIR={}", record.checkpoint_dir.display()),
         "-e", format!("MINDER_STATE_DIR={}", store.state_dir.display()),
         "--",
-        ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--"
+        ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--minder-id", minder_id, "--"
     ];
     new_session.extend(record.command.iter().cloned());
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
@@ -220,28 +266,29 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     // is attached before the first byte.
     let batch = vec![
         new_session,
+        tmux_cmd!["set-option", "-t", target, "@minder-id", minder_id],
         tmux_cmd!["set-option", "-t", target, "@minder", store.state_dir.display()],
         tmux_cmd!["set-option", "-w", "-t", target, "remain-on-exit", "on"],
         tmux_cmd!["set-hook", "-t", target, "pane-died", hook_command(&ctx.self_exe, &paths.root)],
         tmux_cmd!["pipe-pane", "-t", target, sink_command(&ctx.self_exe, &paths.root, false)],
     ];
-    let out = tmux.batch(&batch).map_err(|e| {
-        if e.stderr.contains("duplicate session") {
-            anyhow!("a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)", record.name)
-        } else {
-            anyhow::Error::from(e)
-        }
-    })?;
-    let fields: Vec<&str> = out.lines().next().unwrap_or("").split(SEP).collect();
-    if fields.len() < 4 {
-        return Err(anyhow!("unexpected answer from tmux new-session: {out:?}"));
-    }
-    let ids = TmuxIds {
-        session_id: fields[0].to_string(),
-        pane_id: fields[1].to_string(),
-        pane_pid: fields[2].parse().ok(),
+    let answer = tmux.batch(&batch);
+    let made = answer.as_ref().ok().and_then(|out| parse_new_session(out));
+    let Some((ids, socket)) = made else {
+        // The supervisor never got (or never will get) the environment: it goes now.
+        let _ = std::fs::remove_file(&env_file);
+        return Err(match answer {
+            Err(e) if e.stderr.contains("duplicate session") => anyhow!(
+                "a tmux session named `{}` already exists that minder did not create (rename it, or pick another name)",
+                record.name
+            ),
+            // A deadline says all there is to say; the long argv would only bury it.
+            Err(e) if e.status.is_none() => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("{}", e.stderr)),
+            Err(e) => abandon(tmux, &paths, &record.name, &minder_id, e.into()),
+            Ok(out) => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("unexpected answer from tmux new-session: {out:?}")),
+        });
     };
-    let socket = PathBuf::from(fields[3]);
+    let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
     let facts = facts.map(|f| f.finish()).unwrap_or_default();
     if let Some(exclude) = &facts.exclude {
         crate::git::repo::exclude_checkpoints(exclude);
@@ -250,16 +297,14 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     let updated = store.update_quick(&record.name, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
-        r.command = record.command.clone();
-        r.dir = record.dir.clone();
-        r.checkpoint_dir = record.checkpoint_dir.clone();
         r.base_commit = base_commit.clone();
     });
     let (record, ()) = match updated {
         Ok(r) => r,
         Err(e) => {
             // Removed while starting (`rm` raced us): leave no orphan tmux session behind.
-            let _ = tmux.run(&tmux_cmd!["kill-session", "-t", ids.session_id]);
+            let who = crate::tmux::Identity::Id(minder_id.clone());
+            let _ = tmux.batch_if(&ids.session_id, &who, &[tmux_cmd!["kill-session", "-t", ids.session_id]]);
             return Err(e.context(format!("session `{}` was removed while it started", record.name)));
         }
     };
@@ -268,4 +313,46 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         crate::ops::status_push::push(store, &record, true);
     }
     Ok(record)
+}
+
+/// The ids and socket `new-session -P -F` printed (first line of the batch's answer).
+fn parse_new_session(out: &str) -> Option<(TmuxIds, PathBuf)> {
+    let fields: Vec<&str> = out.lines().next()?.split(SEP).collect();
+    if fields.len() < 6 || fields[1].is_empty() {
+        return None;
+    }
+    let ids = TmuxIds {
+        session_id: fields[0].to_string(),
+        pane_id: fields[1].to_string(),
+        pane_pid: fields[2].parse().ok(),
+        minder_id: String::new(),
+        server_pid: fields[4].parse().ok(),
+        server_started: fields[5].parse().ok(),
+    };
+    Some((ids, PathBuf::from(fields[3])))
+}
+
+/// The batch failed after tmux may have made the session (a later command of it failed, or
+/// tmux did not answer in time): end whatever carries this run's id. If tmux cannot even be
+/// asked that, the error says so and is marked `StartUncertain`, so the record is kept.
+fn abandon(tmux: &crate::tmux::Tmux, paths: &SessionPaths, name: &str, minder_id: &str, failure: anyhow::Error) -> anyhow::Error {
+    let who = crate::tmux::Identity::Id(minder_id.to_string());
+    let listed = tmux.list_minder_panes();
+    let ours: Vec<String> = match &listed {
+        Ok(panes) => panes.iter().filter(|p| p.minder_id == minder_id).map(|p| p.session_id.clone()).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut cleaned = listed.is_ok();
+    let killed = !ours.is_empty();
+    for session in ours {
+        cleaned &= matches!(tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]), Ok(_));
+    }
+    if killed && paths.sink_pid().exists() {
+        // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.
+        crate::sink::wait_drained(paths, std::time::Duration::from_secs(3));
+    }
+    if cleaned {
+        return failure;
+    }
+    failure.context(StartUncertain { name: name.to_string() })
 }

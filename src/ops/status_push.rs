@@ -208,8 +208,14 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
             cmds.push(tmux_cmd!["display-message", "-c", client, "-d", "4000", text]);
         }
     }
-    // Last: it fails when the session is already gone, and a batch stops at a failure.
-    cmds.push(tmux_cmd!["set-option", "-t", crate::tmux::session_target(&record.name), "@minder-state", record.state]);
+    // The session's own option, by its id and only while it carries the record's `@minder-id`
+    // (a renamed session is still ours; a restarted server's `$0` is not). Last: it fails when
+    // the session is already gone, and a batch stops at a failure.
+    let session = &record.tmux.session_id;
+    if !session.is_empty() {
+        let set = tmux_cmd!["set-option", "-t", session, "@minder-state", record.state];
+        cmds.push(crate::tmux::guarded(session, &crate::ops::reconcile::identity(record), &[set], &[]));
+    }
     let _ = tmux.batch(&cmds);
     if announce && style.bell {
         for (_, tty) in &clients {

@@ -3,32 +3,43 @@
 //! the tmux session and record the exit.
 
 use crate::app::Ctx;
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use crate::domain::state::{Source, State};
 use crate::ops::reconcile::Observed;
-use crate::tmux::{session_target, Tmux};
+use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
 use chrono::Utc;
 use std::time::{Duration, Instant};
 
-/// Stop a session; returns once its tmux session is gone.
+/// Stop a session; returns once its tmux session is gone. Only the session found by its
+/// `@minder-id` is touched (by its ids, checked again by tmux in the call that acts); a session
+/// that tmux could not be asked about is refused, never signalled on the record's word.
 pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
     let record = &obs.record;
     let tmux = ctx.tmux_for(record)?;
+    let who = crate::ops::reconcile::identity(record);
     let alive = obs.alive();
-    if alive {
+    if let Some(e) = obs.unreachable("nothing was stopped") {
+        return Err(e);
+    }
+    if alive && obs.pane.is_none() {
+        return Err(anyhow!("cannot find session `{}` in tmux (nothing was stopped)", record.name));
+    }
+    if let Some(pane) = obs.pane.as_ref().filter(|_| alive) {
         ctx.store.update(&record.name, |r| {
             r.stop_requested_at = Some(Utc::now());
             r.stop_note = note.clone();
         })?;
         let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
         let grace = if force { Duration::ZERO } else { profile.stop_grace };
-        let pid = obs.pane.as_ref().and_then(|p| p.pane_pid).or(record.tmux.pane_pid);
-        end_agent(&tmux, &record.tmux.pane_id, pid, &profile.interrupt, grace);
+        end_agent(&tmux, &who, &pane.pane_id, pane.pane_pid, &profile.interrupt, grace);
     }
-    if obs.pane.is_some() {
-        if let Err(e) = tmux.run(&tmux_cmd!["kill-session", "-t", session_target(&record.name)]) {
-            tracing::debug!("kill-session: {e}");
+    if let Some(pane) = &obs.pane {
+        let kill = tmux_cmd!["kill-session", "-t", pane.session_id];
+        match tmux.batch_if(&pane.session_id, &who, &[kill]) {
+            Ok(Some(_)) => {}
+            Ok(None) => tracing::debug!("kill-session: {} is no longer `{}`'s", pane.session_id, record.name),
+            Err(e) => tracing::debug!("kill-session: {e}"),
         }
     }
     if alive || record.state.is_live() {
@@ -50,14 +61,15 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
 }
 
 /// Interrupt keys, then SIGTERM, then SIGKILL to the agent's process group, each given part of
-/// the grace period; returns when the pane is dead or everything was tried.
-fn end_agent(tmux: &Tmux, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration) {
+/// the grace period; returns when the pane is dead or everything was tried. `pid` is the
+/// pane's, as tmux listed it a moment ago, not the record's.
+fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration) {
     let start = Instant::now();
-    let dead = || tmux.pane_finished(pane);
+    let dead = || tmux.pane_finished(pane, who);
     if !grace.is_zero() && !interrupt.is_empty() {
         let mut keys = tmux_cmd!["send-keys", "-t", pane];
         keys.extend(interrupt.iter().cloned());
-        let _ = tmux.run(&keys);
+        let _ = tmux.batch_if(pane, who, &[keys]);
         if wait_until(start + grace.mul_f32(0.6), &dead) {
             return;
         }

@@ -10,7 +10,7 @@ use crate::store::paths::SessionPaths;
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::store::Store;
-use crate::tmux::Tmux;
+use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
@@ -239,31 +239,34 @@ impl Watch {
         self.apply_risks(quiet_no_opinion && self.patterns.idle.is_empty());
     }
 
-    /// tmux for the agent's server and its pane id, once both are recorded.
-    fn agent_pane(&mut self) -> Option<(&Tmux, String)> {
+    /// tmux for the agent's server, its pane id and what proves the pane is still its own,
+    /// once they are recorded.
+    fn agent_pane(&mut self) -> Option<(&Tmux, String, Identity)> {
         let record = self.record.as_ref()?;
         if record.tmux.pane_id.is_empty() {
             return None;
         }
         let pane = record.tmux.pane_id.clone();
+        let who = crate::ops::reconcile::identity(record);
         if self.tmux.is_none() {
             self.tmux = Tmux::at_socket(record.socket.as_deref()?).ok();
         }
-        Some((self.tmux.as_ref()?, pane))
+        Some((self.tmux.as_ref()?, pane, who))
     }
 
     /// Whether tmux has finished with the agent's pane: dead, gone, or the server gone. Before
     /// `new` has recorded the pane (an agent that exits at once), the answer is "not yet".
     fn pane_gone(&mut self) -> bool {
         match self.agent_pane() {
-            Some((tmux, pane)) => tmux.pane_finished(&pane),
+            Some((tmux, pane, who)) => tmux.pane_finished(&pane, &who),
             None => false,
         }
     }
 
+    /// The agent's screen, from the pane only while it is in the agent's own session.
     fn screen(&mut self) -> Option<String> {
-        let (tmux, pane) = self.agent_pane()?;
-        tmux.run(&tmux_cmd!["capture-pane", "-p", "-t", pane]).ok()
+        let (tmux, pane, who) = self.agent_pane()?;
+        tmux.batch_if(&pane, &who, &[tmux_cmd!["capture-pane", "-p", "-t", pane]]).ok().flatten()
     }
 
     fn apply_risks(&mut self, settled_without_idle: bool) {

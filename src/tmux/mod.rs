@@ -27,6 +27,11 @@ pub fn socket_from_env() -> Option<PathBuf> {
     socket_of_tmux_var(&std::env::var("TMUX").ok()?)
 }
 
+/// The pid of the tmux server we are inside, from `$TMUX`.
+pub fn server_pid_from_env() -> Option<u32> {
+    std::env::var("TMUX").ok()?.rsplitn(3, ',').nth(1)?.parse().ok()
+}
+
 fn socket_of_tmux_var(value: &str) -> Option<PathBuf> {
     let path = value.rsplitn(3, ',').last().filter(|p| !p.is_empty())?;
     Some(PathBuf::from(path))
@@ -333,8 +338,9 @@ pub fn session_target(name: &str) -> String {
 /// Field separator for list formats: a control character that cannot occur in a session name.
 pub const SEP: char = '\u{1f}';
 
-/// The format `list_panes` asks for; `parse_pane_line` reads it back.
-pub const PANE_FORMAT: &str = "#{session_name}\u{1f}#{session_id}\u{1f}#{pane_id}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_pipe}\u{1f}#{session_attached}\u{1f}#{@minder}";
+/// The format `list_panes` asks for; `parse_pane_line` reads it back. The owner comes last: it
+/// is a path, and the only field that could hold anything.
+pub const PANE_FORMAT: &str = "#{session_name}\u{1f}#{session_id}\u{1f}#{pane_id}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_pipe}\u{1f}#{session_attached}\u{1f}#{@minder-id}\u{1f}#{pid}\u{1f}#{start_time}\u{1f}#{@minder}";
 
 /// What minder needs to know of one agent pane, from one `list-panes` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -348,13 +354,25 @@ pub struct PaneInfo {
     pub dead_signal: Option<i32>,
     pub pipe: bool,
     pub attached: u32,
+    /// The session's `@minder-id`: which minder session (and which run of it) this is.
+    pub minder_id: String,
+    /// The server's pid and start time (`#{pid}`, `#{start_time}`): which server this is.
+    pub server: ServerIdentity,
     /// The `@minder` session option: the state dir of the minder that owns the session.
     pub owner: String,
 }
 
+/// Which tmux server answered: its pid and start time. A server that was restarted on the same
+/// socket differs in both, and numbers its sessions and panes from `$0`/`%0` again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServerIdentity {
+    pub pid: u32,
+    pub started: i64,
+}
+
 pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
     let f: Vec<&str> = line.split(SEP).collect();
-    if f.len() < 10 {
+    if f.len() < 13 {
         return None;
     }
     Some(PaneInfo {
@@ -367,15 +385,92 @@ pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
         dead_signal: f[6].parse().ok(),
         pipe: f[7] == "1",
         attached: f[8].parse().unwrap_or(0),
-        owner: f[9..].join(&SEP.to_string()),
+        minder_id: f[9].to_string(),
+        server: ServerIdentity { pid: f[10].parse().unwrap_or(0), started: f[11].parse().unwrap_or(0) },
+        owner: f[12..].join(&SEP.to_string()),
     })
 }
 
+// ---- Identity: acting only on a session that is provably ours --------------------------------
+
+/// What proves that a tmux session is a given minder session: the `@minder-id` it carries, or,
+/// for a record made before ids existed, its name. tmux ids (`$3`, `%7`) are only hints: a
+/// restarted server hands them out again, and a person may rename a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Identity {
+    Id(String),
+    Name(String),
+}
+
+impl Identity {
+    /// The format that prints what identifies a session.
+    fn format(&self) -> &'static str {
+        match self {
+            Identity::Id(_) => "#{@minder-id}",
+            Identity::Name(_) => "#{session_name}",
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            Identity::Id(v) | Identity::Name(v) => v,
+        }
+    }
+
+    /// Whether `shown` (what `format` printed) is this session.
+    fn is(&self, shown: &str) -> bool {
+        !self.value().is_empty() && shown == self.value()
+    }
+
+    /// A format that is `1` exactly when the target is this session. Only `[A-Za-z0-9_-]` may
+    /// reach the format (ids and session names are made of those); anything else matches nothing.
+    fn condition(&self) -> String {
+        let v = self.value();
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return "0".into();
+        }
+        format!("#{{==:{},{v}}}", self.format())
+    }
+}
+
+/// The first line a guarded batch prints when the target is ours (`NOT_OURS` otherwise).
+const OURS: &str = "minder:ours";
+const NOT_OURS: &str = "minder:not-ours";
+
+/// One tmux command that runs `then` only if `target` (a pane or session id) is in the session
+/// `who` identifies, and `otherwise` if not: tmux checks and acts in one step, nothing between.
+pub fn guarded(target: &str, who: &Identity, then: &[Cmd], otherwise: &[Cmd]) -> Cmd {
+    let mut cmd = tmux_cmd!["if-shell", "-F", "-t", target, who.condition(), quote::tmux_commands(then)];
+    if !otherwise.is_empty() {
+        cmd.push(quote::tmux_commands(otherwise));
+    }
+    cmd
+}
+
 impl Tmux {
-    /// Whether tmux is done with `pane`: dead (kept by remain-on-exit), gone, or its server gone.
-    pub fn pane_finished(&self, pane: &str) -> bool {
-        match self.run(&tmux_cmd!["display-message", "-p", "-t", pane, "#{pane_dead}"]) {
-            Ok(out) => out.trim() == "1",
+    /// Run `cmds` only if `target` (a pane or session id) is in the session `who` identifies,
+    /// in one tmux invocation. `Ok(None)`: it is not (gone, or someone else's).
+    pub fn batch_if(&self, target: &str, who: &Identity, cmds: &[Cmd]) -> Result<Option<String>, TmuxError> {
+        if target.is_empty() {
+            return Ok(None);
+        }
+        let mut then = vec![tmux_cmd!["display-message", "-p", OURS]];
+        then.extend(cmds.iter().cloned());
+        let out = self.run(&guarded(target, who, &then, &[tmux_cmd!["display-message", "-p", NOT_OURS]]))?;
+        Ok(out.strip_prefix(OURS).and_then(|rest| rest.strip_prefix('\n')).map(str::to_string))
+    }
+}
+
+impl Tmux {
+    /// Whether tmux is done with the agent's `pane`: dead (kept by remain-on-exit), gone, no
+    /// longer in the session `who` identifies, or its server gone.
+    pub fn pane_finished(&self, pane: &str, who: &Identity) -> bool {
+        let format = format!("#{{pane_dead}}{SEP}{}", who.format());
+        match self.run(&tmux_cmd!["display-message", "-p", "-t", pane, format]) {
+            Ok(out) => {
+                let (dead, shown) = out.trim_end_matches('\n').split_once(SEP).unwrap_or(("1", ""));
+                dead == "1" || !who.is(shown)
+            }
             Err(_) => true,
         }
     }
@@ -414,8 +509,18 @@ mod tests {
     }
 
     #[test]
+    fn identity_conditions_admit_only_plain_words() {
+        assert_eq!(Identity::Id("m-0a1b".into()).condition(), "#{==:#{@minder-id},m-0a1b}");
+        assert_eq!(Identity::Name("cmd-x".into()).condition(), "#{==:#{session_name},cmd-x}");
+        assert_eq!(Identity::Id("".into()).condition(), "0");
+        assert_eq!(Identity::Id("a},1}#{".into()).condition(), "0");
+        assert!(Identity::Id("m-1".into()).is("m-1"));
+        assert!(!Identity::Id("".into()).is(""));
+    }
+
+    #[test]
     fn pane_lines() {
-        let line = "codex-a\u{1f}$3\u{1f}%7\u{1f}4242\u{1f}1\u{1f}3\u{1f}\u{1f}1\u{1f}0\u{1f}/home/u/.local/state/minder";
+        let line = "codex-a\u{1f}$3\u{1f}%7\u{1f}4242\u{1f}1\u{1f}3\u{1f}\u{1f}1\u{1f}0\u{1f}m-1f\u{1f}99\u{1f}1700000000\u{1f}/home/u/.local/state/minder";
         let p = parse_pane_line(line).unwrap();
         assert_eq!(p.session_name, "codex-a");
         assert_eq!(p.pane_id, "%7");
@@ -424,6 +529,8 @@ mod tests {
         assert_eq!(p.dead_status, Some(3));
         assert_eq!(p.dead_signal, None);
         assert_eq!(p.owner, "/home/u/.local/state/minder");
+        assert_eq!(p.minder_id, "m-1f");
+        assert_eq!(p.server, ServerIdentity { pid: 99, started: 1_700_000_000 });
         assert_eq!(parse_pane_line("short\u{1f}line"), None);
     }
 }

@@ -60,6 +60,15 @@ pub fn tmux_quote(s: &str) -> String {
     out
 }
 
+/// Commands for tmux's own parser (the branches of an `if-shell`): every word quoted with
+/// `tmux_quote`, commands separated by ` ; `. A `;` inside a quoted word stays text.
+pub fn tmux_commands(cmds: &[Vec<String>]) -> String {
+    cmds.iter()
+        .map(|cmd| cmd.iter().map(|w| tmux_quote(w)).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" ; ")
+}
+
 /// Prepare one argv element for the tmux client. tmux treats any argument that ends in `;` as
 /// a command separator (dropping the `;`) unless it ends in `\;`, which becomes `;`. So a
 /// trailing `;` is sent as `\;`, and text already ending in `\;` round-trips as well.
@@ -84,11 +93,12 @@ pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> Stri
     format_time_escape(&format!("exec {}", shell_join(&words)))
 }
 
-/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background.
+/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background, with the
+/// `@minder-id` of the session the pane died in (so an exit is recorded only for its own run).
 pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
     let words = [self_exe.display().to_string(), "_pane-died".to_string(), session_root.display().to_string()];
     let shell = format!(
-        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}'",
+        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}' --minder-id '#{{@minder-id}}'",
         format_escape(&shell_join(&words))
     );
     format!("run-shell -b {}", tmux_quote(&shell))
@@ -155,6 +165,12 @@ mod tests {
     #[test]
     fn tmux_quote_escapes_parser_specials() {
         assert_eq!(tmux_quote(r#"a "b" $X \ c"#), r#""a \"b\" \$X \\ c""#);
+    }
+
+    #[test]
+    fn tmux_commands_quote_every_word() {
+        let cmds = vec![vec!["send-keys".to_string(), "-t".into(), "%1".into(), "a;b $X".into()], vec!["display-message".into(), "-p".into(), "ok".into()]];
+        assert_eq!(tmux_commands(&cmds), r#""send-keys" "-t" "%1" "a;b \$X" ; "display-message" "-p" "ok""#);
     }
 
     #[test]

@@ -156,6 +156,23 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
     }
 
+    /// `minder ARGS` as a client on a terminal of its own (`script` gives it a pty), outside
+    /// tmux; None when `script` is not installed.
+    pub fn minder_on_a_terminal(&self, args: &str) -> Option<std::process::Child> {
+        std::process::Command::new("script").arg("--version").output().ok()?;
+        let bin = assert_cmd::cargo::cargo_bin("minder");
+        let child = std::process::Command::new("script")
+            .env_clear()
+            .envs(self.vars())
+            .current_dir(self.work())
+            .args(["-qfc", &format!("'{}' {args}", bin.display()), "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Some(child)
+    }
+
     /// What the agent pane shows right now.
     pub fn capture(&self, name: &str) -> String {
         self.tmux_out(&["capture-pane", "-p", "-J", "-t", &format!("={name}:")])

@@ -1,0 +1,362 @@
+//! Acting on the right session (issue 9): tmux ids are hints, the `@minder-id` a session carries
+//! is the proof. A restarted server that hands out `$0`/`%0` again, a session the person renamed
+//! (and a namesake of their own), a `new` cut short, an exit hook of another run: minder never
+//! touches a session that is not the one it means.
+
+mod common;
+
+use common::{wait_for, Env};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const T: Duration = Duration::from_secs(20);
+
+/// A shell agent that echoes every line it reads, prefixed with `who`.
+fn echoer(who: &str) -> String {
+    format!("echo {who} ready; while read l; do echo \"{who} got: $l\"; done")
+}
+
+fn new_echoer(env: &Env, task: &str) -> Value {
+    env.run(&["new", task, "--", "bash", "-c", &echoer(task)]);
+    wait_for("the agent's first words", T, || env.run(&["logs", task]).contains(&format!("{task} ready")));
+    env.show(task)
+}
+
+fn kill_server(env: &Env) {
+    let pid = env.server_pid().expect("the test's own server");
+    // SAFETY: kill(2) on the tmux server this test started, by its pid.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    wait_for("server gone", T, || env.server_pid().is_none());
+}
+
+fn has_session(env: &Env, target: &str) -> bool {
+    env.tmux(&["has-session", "-t", target]).status.success()
+}
+
+fn session_dir(env: &Env, name: &str) -> PathBuf {
+    env.state_dir().join("sessions").join(name)
+}
+
+/// The tmux this test's minder would run.
+fn real_tmux() -> String {
+    if let Ok(t) = std::env::var("MINDER_TMUX") {
+        return t;
+    }
+    let out = std::process::Command::new("sh").args(["-c", "command -v tmux"]).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A tmux (for MINDER_TMUX) that runs the real one, then, after a `new-session`, runs `then`.
+fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
+    let body = format!("\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && {then}; done\nexit $rc");
+    tmux_wrapper(env, name, &body)
+}
+
+/// A stand-in for tmux (given to minder as MINDER_TMUX): a shell script whose `$TMUX_REAL` is
+/// the real one.
+fn tmux_wrapper(env: &Env, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = env.path(name);
+    std::fs::write(&path, format!("#!/bin/sh\nTMUX_REAL='{}'\n{body}\n", real_tmux())).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+fn record(env: &Env, name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(session_dir(env, name).join("session.json")).unwrap()).unwrap()
+}
+
+fn edit_record(env: &Env, name: &str, edit: impl FnOnce(&mut Value)) {
+    let mut r = record(env, name);
+    edit(&mut r);
+    std::fs::write(session_dir(env, name).join("session.json"), serde_json::to_vec_pretty(&r).unwrap()).unwrap();
+}
+
+// ---- 1. A restarted server hands out the same ids ---------------------------------------------
+
+#[test]
+fn after_a_server_restart_the_old_sessions_ids_reach_nobody() {
+    let env = Env::new();
+    let old = new_echoer(&env, "old");
+    assert!(!old["tmux"]["minder_id"].as_str().unwrap().is_empty());
+    kill_server(&env);
+    let fresh = new_echoer(&env, "fresh");
+    // The premise: the new server numbers from the start again, so the old record's ids are
+    // now the fresh session's.
+    assert_eq!(fresh["tmux"]["pane_id"], old["tmux"]["pane_id"], "tmux did not reuse the pane id; the test proves less");
+    let fresh_pid = env.tmux_out(&["display-message", "-p", "-t", "=cmd-fresh:", "#{pane_pid}"]);
+
+    let err = env.fail(&["send", "old", "hi"], 1);
+    assert!(err.contains("`cmd-old` has ended (state lost)"), "{err}");
+    let s = env.show("old");
+    assert_eq!(s["state"], "lost");
+    assert_eq!(s["tmux"]["alive"], false);
+    assert_eq!(s["tmux"]["session_name"], Value::Null);
+    env.run(&["stop", "old"]);
+    env.run(&["rm", "old"]);
+
+    // The fresh session kept its agent, its log sink and its log.
+    assert_eq!(env.state("fresh"), "working");
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-fresh:", "#{pane_pid}"]), fresh_pid);
+    env.run(&["send", "fresh", "still mine"]);
+    wait_for("fresh's own line", T, || env.run(&["logs", "fresh"]).contains("fresh got: still mine"));
+    assert!(!env.run(&["logs", "fresh"]).contains("hi"), "the old session's text reached the fresh one");
+    assert!(!env.run(&["logs", "fresh"]).contains("log sink was restarted"), "a sink was re-attached to the fresh pane");
+}
+
+#[test]
+fn records_from_before_ids_still_need_their_name() {
+    let env = Env::new();
+    new_echoer(&env, "old");
+    // What an older minder left: no id in the record, none on the session.
+    edit_record(&env, "cmd-old", |r| {
+        let t = r["tmux"].as_object_mut().unwrap();
+        for k in ["minder_id", "server_pid", "server_started"] {
+            t.remove(k);
+        }
+    });
+    env.tmux_out(&["set-option", "-u", "-t", "=cmd-old:", "@minder-id"]);
+    env.run(&["send", "old", "by name"]);
+    wait_for("the old session's line", T, || env.run(&["logs", "old"]).contains("old got: by name"));
+
+    kill_server(&env);
+    new_echoer(&env, "fresh");
+    env.fail(&["send", "old", "hi"], 1);
+    assert_eq!(env.state("old"), "lost");
+    env.run(&["stop", "old"]);
+    assert_eq!(env.state("fresh"), "working");
+    env.run(&["send", "fresh", "ok"]);
+    wait_for("fresh's own line", T, || env.run(&["logs", "fresh"]).contains("fresh got: ok"));
+}
+
+// ---- 2. A session the person renamed, and a namesake of theirs ---------------------------------
+
+/// The person renames minder's session `cmd-TASK` to `renamed` and makes one of their own
+/// called `cmd-TASK`; returns that one's session id and pane pid.
+fn rename_and_take_the_name(env: &Env, task: &str, renamed: &str) -> String {
+    new_echoer(env, task);
+    let name = format!("cmd-{task}");
+    env.tmux_out(&["rename-session", "-t", &format!("={name}"), renamed]);
+    env.tmux_out(&["new-session", "-d", "-s", &name, "sleep", "80"]);
+    env.tmux_out(&["display-message", "-p", "-t", &format!("={name}:"), "#{session_id} #{pane_pid}"])
+}
+
+#[test]
+fn a_renamed_session_is_still_ours_and_a_namesake_is_never_touched() {
+    let env = Env::new();
+    let theirs = rename_and_take_the_name(&env, "y", "r");
+
+    let s = env.show("y");
+    assert_eq!(s["state"], "working");
+    assert_eq!(s["tmux"]["alive"], true);
+    assert_eq!(s["tmux"]["session_name"], "r");
+    assert!(env.run(&["show", "y"]).contains("renamed `r`"));
+    env.run(&["send", "y", "to the renamed one"]);
+    wait_for("the line in our session", T, || env.run(&["logs", "y"]).contains("y got: to the renamed one"));
+
+    // Its log sink dies: the new one goes on our pane, not on the namesake's.
+    let sink = std::fs::read_to_string(session_dir(&env, "cmd-y").join("sink.pid")).unwrap();
+    let sink: i32 = sink.trim().parse().unwrap();
+    // SAFETY: the sink this test's minder started, by its pid.
+    unsafe { libc::kill(sink, libc::SIGKILL) };
+    wait_for("the sink gone", T, || unsafe { libc::kill(sink, 0) } != 0);
+    env.run(&["ls"]);
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=r:", "#{pane_pipe}"]).trim(), "1");
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-y:", "#{pane_pipe}"]).trim(), "0");
+
+    env.run(&["stop", "y"]);
+    assert_eq!(env.state("y"), "stopped");
+    assert!(!has_session(&env, "=r"), "our renamed session is still there");
+    assert!(has_session(&env, "=cmd-y"), "the person's own session was killed");
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-y:", "#{session_id} #{pane_pid}"]), theirs);
+}
+
+#[test]
+fn rm_and_attach_reach_a_renamed_session_by_its_id() {
+    let env = Env::new();
+    let theirs = rename_and_take_the_name(&env, "z", "mine-now");
+    if let Some(mut client) = env.minder_on_a_terminal("attach z") {
+        wait_for("a client on our session", T, || {
+            env.tmux_out(&["display-message", "-p", "-t", "=mine-now:", "#{session_attached}"]).trim() == "1"
+        });
+        assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-z:", "#{session_attached}"]).trim(), "0");
+        env.tmux_out(&["detach-client", "-s", "=mine-now"]);
+        assert!(client.wait().unwrap().success());
+    } else {
+        eprintln!("attach skipped: `script` not available");
+    }
+    env.fail(&["rm", "z"], 1);
+    env.run(&["rm", "--force", "z"]);
+    assert!(!has_session(&env, "=mine-now"));
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-z:", "#{session_id} #{pane_pid}"]), theirs, "the person's own session was touched");
+    assert!(env.ls(true).is_empty());
+}
+
+// ---- 3. A `new` cut short ----------------------------------------------------------------------
+
+#[test]
+fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
+    let env = Env::new();
+    // tmux makes the session, then `new` dies before it records where the session runs.
+    let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
+    let out = env.minder().env("MINDER_TMUX", &wrapper).args(["new", "half", "--", "bash", "-c", &echoer("half")]).output().unwrap();
+    assert!(!out.status.success(), "new was not cut short");
+    let r = record(&env, "cmd-half");
+    assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
+    assert!(has_session(&env, "=cmd-half"));
+
+    // The next look finds the session by its id and completes the record.
+    let s = env.show("half");
+    assert_eq!(s["state"], "working");
+    assert_eq!(s["tmux"]["alive"], true);
+    assert!(s["tmux"]["pane_id"].as_str().unwrap().starts_with('%'));
+    assert_eq!(s["tmux"]["minder_id"], r["tmux"]["minder_id"]);
+    env.run(&["send", "half", "completed"]);
+    wait_for("the line logged", T, || env.run(&["logs", "half"]).contains("half got: completed"));
+    let err = env.fail(&["restore", "half"], 1);
+    assert!(err.contains("not lost"), "{err}");
+    wait_for("the environment taken", T, || !session_dir(&env, "cmd-half").join("env").exists());
+
+    let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-half:", "#{pane_pid}"]).trim().parse().unwrap();
+    let err = env.fail(&["rm", "half"], 1);
+    assert!(err.contains("still running"), "{err}");
+    env.run(&["rm", "--force", "half"]);
+    assert!(!has_session(&env, "=cmd-half"), "rm left the tmux session");
+    // SAFETY: signal 0 only asks whether the agent's supervisor still exists.
+    wait_for("the agent gone", T, || unsafe { libc::kill(pane_pid, 0) } != 0);
+    assert!(env.ls(true).is_empty());
+}
+
+#[test]
+fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
+    let env = Env::new();
+    // tmux makes the session but answers only after minder's deadline.
+    let wrapper = tmux_then(&env, "tmux-slow", "exec sleep 5");
+    let start = Instant::now();
+    let out = env
+        .minder()
+        .env("MINDER_TMUX", &wrapper)
+        .env("MINDER_TMUX_TIMEOUT_MS", "500")
+        .args(["new", "slow", "--", "bash", "-c", &echoer("slow")])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("did not answer within 0.5s"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(4), "new took {:?}", start.elapsed());
+    assert!(!has_session(&env, "=cmd-slow"), "the half-made session was left running");
+    assert!(!session_dir(&env, "cmd-slow").exists(), "records (or the environment) left behind");
+    assert!(env.ls(true).is_empty());
+}
+
+#[test]
+fn the_callers_environment_never_outlives_a_failed_start() {
+    let env = Env::new();
+    // The supervisor never starts: the pane runs a minder command that does not exist.
+    let wrapper = tmux_wrapper(
+        &env,
+        "tmux-no-supervisor",
+        "for a in \"$@\"; do shift; if [ \"$a\" = _exec ]; then set -- \"$@\" _no-such-command; else set -- \"$@\" \"$a\"; fi; done\nexec \"$TMUX_REAL\" \"$@\"",
+    );
+    env.minder().env("MINDER_TMUX", &wrapper).args(["new", "nosup", "--", "sleep", "30"]).assert().success();
+    let s = env.wait_state("nosup", "failed", T);
+    assert_eq!(s["exit_code"], 2);
+    assert!(!session_dir(&env, "cmd-nosup").join("env").exists(), "the environment was left behind");
+
+    // A restore that tmux refuses (the name was taken meanwhile) leaves none either.
+    env.run(&["new", "again", "--", "sleep", "60"]);
+    kill_server(&env);
+    assert_eq!(env.state("again"), "lost");
+    env.tmux_out(&["new-session", "-d", "-s", "cmd-again", "sleep", "80"]);
+    let err = env.fail(&["restore", "again"], 1);
+    assert!(err.contains("minder did not create"), "{err}");
+    assert!(!session_dir(&env, "cmd-again").join("env").exists(), "the environment was left behind");
+    assert_eq!(env.state("again"), "lost");
+    assert!(has_session(&env, "=cmd-again"));
+}
+
+// ---- 4. The exit hook ----------------------------------------------------------------------------
+
+#[test]
+fn an_exit_hook_of_another_run_changes_nothing() {
+    let env = Env::new();
+    let s = new_echoer(&env, "h");
+    let root = session_dir(&env, "cmd-h");
+    let pane = s["tmux"]["pane_id"].as_str().unwrap().to_string();
+    let id = s["tmux"]["minder_id"].as_str().unwrap().to_string();
+    let hook = |pane: &str, minder_id: Option<&str>| {
+        let mut args = vec!["_pane-died".to_string(), root.display().to_string(), pane.into(), "3".into(), "".into(), "1700000000".into()];
+        if let Some(m) = minder_id {
+            args.extend(["--minder-id".into(), m.into()]);
+        }
+        env.minder().args(&args).assert().success();
+    };
+    hook(&pane, Some("m-0123456789abcdef0123456789abcdef"));
+    hook(&pane, Some(""));
+    hook(&pane, None);
+    hook("%999", Some(&id));
+    assert_eq!(env.state("h"), "working");
+    // Its own run's hook is believed.
+    hook(&pane, Some(&id));
+    let s = env.show("h");
+    assert_eq!((s["state"].as_str().unwrap(), s["exit_code"].as_i64()), ("failed", Some(3)));
+}
+
+// ---- A server that stops answering ----------------------------------------------------------------
+
+/// Sends SIGCONT to the stopped server when dropped, so a failing test never leaves it stopped
+/// (the Env then kills it as usual).
+struct Resume(i32);
+
+impl Drop for Resume {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the tmux server this test started and stopped, by its pid.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
+
+#[test]
+fn a_stopped_server_gives_clear_errors_within_a_bound() {
+    let env = Env::new();
+    new_echoer(&env, "st");
+    let pid = env.server_pid().unwrap() as i32;
+    // SAFETY: kill(2) on the tmux server this test started, by its pid.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let resume = Resume(pid);
+    let run = |args: &[&str]| {
+        let start = Instant::now();
+        let out = env.minder().env("MINDER_TMUX_TIMEOUT_MS", "500").args(args).output().unwrap();
+        let elapsed = start.elapsed();
+        assert!(elapsed < Duration::from_secs(15), "minder {args:?} took {elapsed:?}");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let said = |text: &str| text.contains("did not answer within 0.5s");
+    let (code, text) = run(&["wait", "st", "--until", "review", "--timeout", "2s"]);
+    assert!(code == Some(124) && said(&text), "{code:?} {text}");
+    let (code, text) = run(&["show", "st"]);
+    assert!(code == Some(0) && said(&text) && text.contains("last recorded"), "{code:?} {text}");
+    let (code, text) = run(&["send", "st", "hi"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was sent"), "{code:?} {text}");
+    let (code, text) = run(&["stop", "st"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was stopped"), "{code:?} {text}");
+    let (code, text) = run(&["rm", "--force", "st"]);
+    assert!(code == Some(1) && said(&text) && text.contains("nothing was removed"), "{code:?} {text}");
+    let (code, text) = run(&["review", "st"]);
+    assert!(code == Some(0) && said(&text), "{code:?} {text}");
+    let (code, _) = run(&["gc"]);
+    assert_eq!(code, Some(0));
+    let (_, text) = run(&["doctor"]);
+    assert!(said(&text), "{text}");
+    let (code, text) = run(&["new", "while-stopped", "--", "sleep", "30"]);
+    assert!(code == Some(1) && said(&text) && text.contains("minder ls"), "{code:?} {text}");
+    let (code, _) = run(&["ls"]);
+    assert_eq!(code, Some(0));
+
+    drop(resume);
+    // Answering again: nothing was harmed.
+    assert_eq!(env.state("st"), "working");
+    env.run(&["send", "st", "after"]);
+    wait_for("the line logged", T, || env.run(&["logs", "st"]).contains("st got: after"));
+}
