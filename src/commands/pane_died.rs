@@ -52,7 +52,7 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
     }
     // The supervisor has read the caller's environment, or never will.
     let _ = std::fs::remove_file(store.paths(&name).env_file());
-    let who = crate::ops::reconcile::identity(&record);
+    let who = record.identity();
     let mut status: Option<i32> = args.status.trim().parse().ok();
     let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);
     if status.is_none() && signal.is_none() {

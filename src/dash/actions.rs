@@ -272,7 +272,7 @@ fn log_tail(record: &Record, logs: &Path, n: usize) -> String {
 fn capture(ctx: &Ctx, record: &Record) -> Result<String> {
     let tmux = ctx.tmux_for(record)?;
     let pane = &record.tmux.pane_id;
-    let who = crate::ops::reconcile::identity(record);
+    let who = record.identity();
     tmux.batch_if(pane, &who, &[tmux_cmd!["capture-pane", "-p", "-t", pane]])?
         .ok_or_else(|| anyhow!("pane {pane} is no longer `{}`'s", record.name))
 }

@@ -142,6 +142,16 @@ pub struct Record {
 }
 
 impl Record {
+    /// What proves a tmux session is this record's: its `@minder-id`, or for a record written
+    /// before ids existed, its name.
+    pub fn identity(&self) -> crate::tmux::Identity {
+        if self.tmux.minder_id.is_empty() {
+            crate::tmux::Identity::Name(self.name.clone())
+        } else {
+            crate::tmux::Identity::Id(self.tmux.minder_id.clone())
+        }
+    }
+
     /// The one constructor: a record for a session that starts now, `working`, with nothing
     /// known yet of tmux, its exit or its review.
     pub fn new(

@@ -27,7 +27,7 @@ pub fn attach_to(ctx: &Ctx, obs: &Observed) -> Result<()> {
         ));
     };
     let tmux = ctx.tmux_for(record)?;
-    let who = reconcile::identity(record);
+    let who = record.identity();
     let session = &pane.session_id;
     let inside = crate::tmux::socket_from_env();
     let same_server = match (&inside, &record.socket) {

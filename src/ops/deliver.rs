@@ -22,7 +22,7 @@ pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration
         _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to send to", record.name, record.state)),
     };
     let tmux = ctx.tmux_for(record)?;
-    let who = reconcile::identity(record);
+    let who = record.identity();
     let gone = || anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); nothing was sent", record.name);
     type_text(&tmux, &who, &pane, text)?.ok_or_else(gone)?;
     std::thread::sleep(delay);

@@ -6,7 +6,7 @@
 use crate::app::Ctx;
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use crate::tmux::{Identity, PaneInfo, Server, Tmux};
+use crate::tmux::{PaneInfo, Server, Tmux};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -52,16 +52,6 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         // tmux notices a dead sink only when it next writes to it; its pid tells at once.
         Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.state.is_live() => Fix::ReattachSink,
         Some(_) => Fix::None,
-    }
-}
-
-/// What proves a tmux session is this record's: its `@minder-id`, or for a record written
-/// before ids existed, its name.
-pub fn identity(record: &Record) -> Identity {
-    if record.tmux.minder_id.is_empty() {
-        Identity::Name(record.name.clone())
-    } else {
-        Identity::Id(record.tmux.minder_id.clone())
     }
 }
 
@@ -320,7 +310,7 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
 pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> Result<()> {
     let root = ctx.store.paths(&record.name).root;
     let cmd = crate::tmux::quote::sink_command(&ctx.self_exe, &root, true);
-    match tmux.batch_if(pane_id, &identity(record), &[crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd]])? {
+    match tmux.batch_if(pane_id, &record.identity(), &[crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd]])? {
         Some(_) => tracing::info!("re-attached the log sink of `{}`", record.name),
         None => anyhow::bail!("pane {pane_id} is no longer in the tmux session of `{}`", record.name),
     }
@@ -438,7 +428,7 @@ mod tests {
         // A session with an id belongs to the record that has it.
         let panes = ServerPanes::new(vec![in_session("cmd-old", "m-x", "%0")], "/s");
         assert_eq!(panes.agent_pane(&r), None);
-        assert_eq!(identity(&r), Identity::Name("cmd-old".into()));
+        assert_eq!(r.identity(), Identity::Name("cmd-old".into()));
     }
 
     #[test]

@@ -349,7 +349,7 @@ fn abandon(tmux: &crate::tmux::Tmux, paths: &SessionPaths, name: &str, minder_id
     }
     if killed && paths.sink_pid().exists() {
         // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.
-        crate::sink::wait_drained(paths, std::time::Duration::from_secs(3));
+        crate::store::wait_sink_drained(paths, std::time::Duration::from_secs(3));
     }
     if cleaned {
         return failure;

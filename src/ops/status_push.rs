@@ -214,7 +214,7 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     let session = &record.tmux.session_id;
     if !session.is_empty() {
         let set = tmux_cmd!["set-option", "-t", session, "@minder-state", record.state];
-        cmds.push(crate::tmux::guarded(session, &crate::ops::reconcile::identity(record), &[set], &[]));
+        cmds.push(crate::tmux::guarded(session, &record.identity(), &[set], &[]));
     }
     let _ = tmux.batch(&cmds);
     if announce && style.bell {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
     let record = &obs.record;
     let tmux = ctx.tmux_for(record)?;
-    let who = crate::ops::reconcile::identity(record);
+    let who = record.identity();
     let alive = obs.alive();
     if let Some(e) = obs.unreachable("nothing was stopped") {
         return Err(e);

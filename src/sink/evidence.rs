@@ -247,7 +247,7 @@ impl Watch {
             return None;
         }
         let pane = record.tmux.pane_id.clone();
-        let who = crate::ops::reconcile::identity(record);
+        let who = record.identity();
         if self.tmux.is_none() {
             self.tmux = Tmux::at_socket(record.socket.as_deref()?).ok();
         }
