@@ -428,7 +428,7 @@ mod tests {
         // A session with an id belongs to the record that has it.
         let panes = ServerPanes::new(vec![in_session("cmd-old", "m-x", "%0")], "/s");
         assert_eq!(panes.agent_pane(&r), None);
-        assert_eq!(r.identity(), Identity::Name("cmd-old".into()));
+        assert_eq!(r.identity(), crate::tmux::Identity::Name("cmd-old".into()));
     }
 
     #[test]
