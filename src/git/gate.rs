@@ -67,12 +67,16 @@ pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> 
     Ok(env)
 }
 
-/// Put `pre-push` back if the agent made it unrunnable (`chmod -x`) or changed it: the shim calls
-/// this before each push it lets through, so the second line stands for the next push.
+/// Put `pre-push` back if the agent made it unrunnable (`chmod -x`) or replaced it: the shim
+/// calls this on every git command, so the second line stands again for the next push. (Any
+/// minder's hook body will do: two minder binaries sharing a state dir must not fight.)
 pub fn repair_pre_push(store: &Store, self_exe: &Path) {
     let dir = hooks_dir(store);
-    let exe = crate::tmux::quote::shell_quote(&self_exe.display().to_string());
-    if !pre_push_in_place(&dir, &exe) {
+    let path = dir.join("pre-push");
+    let runnable = std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o700 == 0o700).unwrap_or(false);
+    let ours = std::fs::read_to_string(&path).map(|b| b.starts_with("#!/bin/sh\n# Installed by minder") && b.ends_with(" _git-hook pre-push \"$@\"\n")).unwrap_or(false);
+    if !(runnable && ours) {
+        let exe = crate::tmux::quote::shell_quote(&self_exe.display().to_string());
         let _ = write_hooks(&dir, &exe);
     }
 }

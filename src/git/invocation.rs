@@ -293,9 +293,9 @@ fn parse_options(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<Stri
 /// The option a long name means: exact, else its unique abbreviation; `--no-X` negates X.
 fn find_long(opts: &[Opt], name: &str) -> Result<(Opt, bool), String> {
     // Every spelling git accepts: the name, and `no-NAME` for those that can be negated
-    // (`no-verify` is its own option with `verify` as its opposite).
+    // (`no-verify` and `verify` are two options, neither negatable; so are `ipv4`, `ipv6`).
     let spellings = opts.iter().flat_map(|o| {
-        let neg = (!o.long.starts_with("no-") && o.short != Some('4') && o.short != Some('6')).then_some((*o, true));
+        let neg = (!["no-verify", "verify", "ipv4", "ipv6"].contains(&o.long)).then_some((*o, true));
         [Some((*o, false)), neg].into_iter().flatten()
     });
     let spelled = |(o, neg): &(Opt, bool)| if *neg { format!("no-{}", o.long) } else { o.long.to_string() };
@@ -452,7 +452,7 @@ mod tests {
         let argv = words("-C /x -c core.hooksPath=/dev/null --git-dir=/g --work-tree /w -P push --no-verify origin");
         let s = split(&argv);
         assert_eq!(s.command, Some("push"));
-        assert_eq!(s.globals.len(), 9);
+        assert_eq!(s.globals.len(), 8);
         assert_eq!(s.args, &words("--no-verify origin")[..]);
         assert!(!s.terminal && s.unknown.is_none());
 

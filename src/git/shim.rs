@@ -80,6 +80,10 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
             return 127;
         }
     };
+    // The second line first: a hook the agent disabled is put back before any git runs.
+    if let (Some(state), Ok(me)) = (std::env::var_os("MINDER_STATE_DIR").filter(|s| !s.is_empty()), std::env::current_exe()) {
+        super::gate::repair_pre_push(&Store::new(PathBuf::from(state)), &me);
+    }
     let text: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     match decide(&real, &text) {
         Decision::Pass => {}
@@ -210,11 +214,6 @@ fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result
     let request = request.map_err(|why| {
         format!("minder: push refused: cannot tell what this `{what}` would send ({why}); the gate fails closed.")
     })?;
-    if kind == Kind::Push {
-        if let Ok(me) = std::env::current_exe() {
-            super::gate::repair_pre_push(&store, &me);
-        }
-    }
     if request.deletes {
         return Err(super::gate::deletion_refused(&session));
     }
