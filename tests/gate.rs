@@ -151,13 +151,15 @@ struct Outcome {
     output: String,
 }
 
-/// What the README says the gate cannot stop: git by absolute path with its hooks skipped or
-/// disabled, or a PATH without the shim.
+/// What the README says the gate cannot stop: git past the shim with its hook skipped or
+/// disabled, a scrubbed environment, a remote the agent can write to itself.
 const LIMITS: &[(&str, &str)] = &[
     ("limit: absolute path", "\"$MINDER_GIT\" push --no-verify origin HEAD:{dst}"),
     ("limit: absolute path", "\"$MINDER_GIT\" -c core.hooksPath=/nowhere push origin HEAD:{dst}"),
     ("limit: absolute path", "chmod -x \"$MINDER_STATE_DIR/githooks/pre-push\"; \"$MINDER_GIT\" push origin HEAD:{dst}"),
     ("limit: PATH scrubbed", "PATH=$(dirname \"$MINDER_GIT\"):$PATH git push --no-verify origin HEAD:{dst}"),
+    ("limit: environment scrubbed", "env -i PATH=\"$(dirname \"$MINDER_GIT\")\" git push origin HEAD:{dst}"),
+    ("limit: local remote", "git --git-dir={remote} fetch -q \"$(pwd)\" HEAD:{dst}"),
 ];
 
 /// Run each attack of `list` in `agent` (after `prefix`); each holds when the remote's refs did
@@ -207,10 +209,18 @@ fn print_tally(title: &str, outcomes: &[Outcome]) {
     eprint!("{text}");
 }
 
+/// Every attack held, and because of the gate: its output carries minder's refusal (or, for a
+/// misspelt command, git's refusal to guess it once the shim turned autocorrection off).
 fn assert_all_held(outcomes: &[Outcome]) {
     let broke: Vec<String> =
         outcomes.iter().filter(|o| !o.held).map(|o| format!("[{}] {}\n{}", o.category, o.script, o.output)).collect();
     assert!(broke.is_empty(), "{} attacks got through:\n{}", broke.len(), broke.join("\n---\n"));
+    let unexplained: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.output.contains("minder: push refused") && !o.output.contains("is not a git command"))
+        .map(|o| format!("[{}] {}\n{}", o.category, o.script, o.output))
+        .collect();
+    assert!(unexplained.is_empty(), "held, but not by the gate:\n{}", unexplained.join("\n---\n"));
 }
 
 #[test]

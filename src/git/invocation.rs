@@ -321,7 +321,8 @@ fn refspec_source(spec: &str) -> Result<Option<Source>, String> {
     if spec == ":" {
         return Ok(Some(Source::Branches));
     }
-    let src = spec.split_once(':').map(|(s, _)| s).unwrap_or(spec);
+    // git splits at the last colon: in `HEAD:file:refs/heads/x` the source is the blob `HEAD:file`.
+    let src = spec.rsplit_once(':').map(|(s, _)| s).unwrap_or(spec);
     if src.is_empty() {
         return Err(format!("`{spec}` deletes a remote ref"));
     }
@@ -503,6 +504,7 @@ mod tests {
         assert_eq!(push("origin :").sources, vec![Source::Branches]);
         assert_eq!(push("origin -- --weird").sources, vec![Source::Rev("--weird".into())]);
         assert_eq!(push("origin ^refs/heads/x HEAD").sources, vec![Source::Rev("HEAD".into())]);
+        assert_eq!(push("origin HEAD:file.txt:refs/heads/x").sources, vec![Source::Rev("HEAD:file.txt".into())]);
         // `--dry-run` undone is a real push: nothing about it is taken on trust.
         assert_eq!(push("--dry-run --no-dry-run origin HEAD").sources, vec![Source::Rev("HEAD".into())]);
     }
