@@ -158,7 +158,7 @@ const LIMITS: &[(&str, &str)] = &[
     ("limit: absolute path", "\"$MINDER_GIT\" -c core.hooksPath=/nowhere push origin HEAD:{dst}"),
     ("limit: absolute path", "chmod -x \"$MINDER_STATE_DIR/githooks/pre-push\"; \"$MINDER_GIT\" push origin HEAD:{dst}"),
     ("limit: PATH scrubbed", "PATH=$(dirname \"$MINDER_GIT\"):$PATH git push --no-verify origin HEAD:{dst}"),
-    ("limit: environment scrubbed", "env -i PATH=\"$(dirname \"$MINDER_GIT\")\" git push origin HEAD:{dst}"),
+    ("limit: environment scrubbed", "env -i PATH=\"$(dirname \"$MINDER_GIT\"):/usr/bin:/bin\" git push origin HEAD:{dst}"),
     ("limit: local remote", "git --git-dir={remote} fetch -q \"$(pwd)\" HEAD:{dst}"),
 ];
 

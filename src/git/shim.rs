@@ -23,19 +23,28 @@ pub const REAL_GIT_VAR: &str = "MINDER_GIT";
 /// a hook, `rebase -x`, an editor), so a git started from there meets the gate too.
 pub const EXEC_PATH_VAR: &str = "MINDER_GIT_EXEC_PATH";
 
-/// Subcommands git always runs itself (an alias cannot shadow them), none of which sends
-/// commits: no need to ask git whether they are aliases. Long-standing ones only.
+/// Subcommands git always runs itself (an alias cannot shadow a builtin), none of which sends
+/// commits: no need to ask git whether they are aliases. git 2.47's builtins but `push` and
+/// `send-pack`; git starts many of them itself (through the exec path mirror, so through here).
 const BUILTINS: &[&str] = &[
-    "add", "am", "annotate", "apply", "archive", "bisect", "blame", "branch", "bundle", "cat-file", "check-attr",
-    "check-ignore", "check-mailmap", "check-ref-format", "checkout", "checkout-index", "cherry", "cherry-pick", "clean",
-    "clone", "column", "commit", "commit-graph", "commit-tree", "config", "count-objects", "credential", "describe",
-    "diff", "diff-files", "diff-index", "diff-tree", "difftool", "fast-export", "fast-import", "fetch", "fetch-pack",
-    "for-each-ref", "format-patch", "fsck", "gc", "grep", "hash-object", "help", "index-pack", "init", "interpret-trailers",
-    "log", "ls-files", "ls-remote", "ls-tree", "merge", "merge-base", "merge-file", "mktag", "mktree", "mv", "name-rev",
-    "notes", "pack-objects", "pack-refs", "prune", "pull", "range-diff", "read-tree", "rebase", "reflog", "remote",
-    "repack", "replace", "rerere", "reset", "restore", "rev-list", "rev-parse", "revert", "rm", "shortlog", "show",
-    "show-branch", "show-ref", "sparse-checkout", "stash", "status", "stripspace", "switch", "symbolic-ref", "tag",
-    "update-index", "update-ref", "var", "verify-commit", "verify-tag", "version", "worktree", "write-tree",
+    "add", "am", "annotate", "apply", "archive", "bisect", "blame", "branch", "bugreport", "bundle", "cat-file",
+    "check-attr", "check-ignore", "check-mailmap", "check-ref-format", "checkout", "checkout--worker",
+    "checkout-index", "cherry", "cherry-pick", "clean", "clone", "column", "commit", "commit-graph", "commit-tree",
+    "config", "count-objects", "credential", "credential-cache", "credential-cache--daemon", "credential-store",
+    "describe", "diagnose", "diff", "diff-files", "diff-index", "diff-tree", "difftool", "fast-export",
+    "fast-import", "fetch", "fetch-pack", "fmt-merge-msg", "for-each-ref", "for-each-repo", "format-patch", "fsck",
+    "fsck-objects", "fsmonitor--daemon", "gc", "get-tar-commit-id", "grep", "hash-object", "help", "hook",
+    "index-pack", "init", "init-db", "interpret-trailers", "log", "ls-files", "ls-remote", "ls-tree", "mailinfo",
+    "mailsplit", "maintenance", "merge", "merge-base", "merge-file", "merge-index", "merge-ours", "merge-recursive",
+    "merge-recursive-ours", "merge-recursive-theirs", "merge-subtree", "merge-tree", "mktag", "mktree",
+    "multi-pack-index", "mv", "name-rev", "notes", "pack-objects", "pack-redundant", "pack-refs", "patch-id",
+    "pickaxe", "prune", "prune-packed", "pull", "range-diff", "read-tree", "rebase", "receive-pack", "reflog",
+    "refs", "remote", "remote-ext", "remote-fd", "repack", "replace", "replay", "rerere", "reset", "restore",
+    "rev-list", "rev-parse", "revert", "rm", "shortlog", "show", "show-branch", "show-index", "show-ref",
+    "sparse-checkout", "stage", "stash", "status", "stripspace", "submodule--helper", "switch", "symbolic-ref",
+    "tag", "unpack-file", "unpack-objects", "update-index", "update-ref", "update-server-info", "upload-archive",
+    "upload-archive--writer", "upload-pack", "var", "verify-commit", "verify-pack", "verify-tag", "version",
+    "whatchanged", "worktree", "write-tree",
 ];
 
 /// Deeper alias chains than this are refused (git itself stops at a loop).
