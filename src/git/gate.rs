@@ -73,9 +73,10 @@ pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> 
 pub fn repair_pre_push(store: &Store, self_exe: &Path) {
     let dir = hooks_dir(store);
     let path = dir.join("pre-push");
-    let runnable = std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o700 == 0o700).unwrap_or(false);
-    let ours = std::fs::read_to_string(&path).map(|b| b.starts_with("#!/bin/sh\n# Installed by minder") && b.ends_with(" _git-hook pre-push \"$@\"\n")).unwrap_or(false);
-    if !(runnable && ours) {
+    let ours = std::fs::read_to_string(&path)
+        .map(|b| b.starts_with("#!/bin/sh\n# Installed by minder") && b.ends_with(" _git-hook pre-push \"$@\"\n"))
+        .unwrap_or(false);
+    if !(runnable(&path) && ours) {
         let exe = crate::tmux::quote::shell_quote(&self_exe.display().to_string());
         let _ = write_hooks(&dir, &exe);
     }
@@ -87,8 +88,12 @@ fn hook_body(exe: &str, hook: &str) -> String {
 
 fn pre_push_in_place(dir: &Path, exe: &str) -> bool {
     let path = dir.join("pre-push");
-    let runnable = std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o700 == 0o700).unwrap_or(false);
-    runnable && std::fs::read_to_string(&path).map(|b| b == hook_body(exe, "pre-push")).unwrap_or(false)
+    runnable(&path) && std::fs::read_to_string(&path).map(|b| b == hook_body(exe, "pre-push")).unwrap_or(false)
+}
+
+/// A file its owner can run (what git needs of a hook).
+fn runnable(path: &Path) -> bool {
+    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o700 == 0o700).unwrap_or(false)
 }
 
 fn write_hooks(dir: &Path, exe: &str) -> Result<()> {
@@ -96,8 +101,7 @@ fn write_hooks(dir: &Path, exe: &str) -> Result<()> {
     for hook in HOOKS {
         let path = dir.join(hook);
         let body = hook_body(exe, hook);
-        let executable = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o700 == 0o700).unwrap_or(false);
-        if executable && std::fs::read_to_string(&path).map(|b| b == body).unwrap_or(false) {
+        if runnable(&path) && std::fs::read_to_string(&path).map(|b| b == body).unwrap_or(false) {
             continue;
         }
         fsutil::write_atomic(&path, body.as_bytes())?;
