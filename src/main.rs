@@ -2,6 +2,10 @@ use clap::Parser;
 use std::io::Write;
 
 fn main() {
+    // Started as the agent's `git` (a symlink under the state dir): the push gate's shim.
+    if let Some(code) = minder::git::shim::dispatch() {
+        std::process::exit(code);
+    }
     let cli = match minder::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

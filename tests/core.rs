@@ -339,6 +339,11 @@ fn files_are_private_whatever_the_umask() {
     while let Some(p) = stack.pop() {
         let meta = std::fs::symlink_metadata(&p).unwrap();
         let mode = meta.permissions().mode() & 0o777;
+        if meta.file_type().is_symlink() {
+            // The push gate's git shim and its exec path mirror: a symlink has no mode of its own.
+            assert!(p.starts_with(env.state_dir().join("gitshim")), "{}", p.display());
+            continue;
+        }
         if meta.is_dir() {
             assert_eq!(mode, 0o700, "{}", p.display());
             stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));

@@ -84,6 +84,7 @@ pub fn report(ctx: &Ctx, obs: &Observed) -> serde_json::Value {
         "dir": r.dir,
         "checkpoint_dir": r.checkpoint_dir,
         "exit_code": r.exit_code,
+        "approved_commit": r.approved_commit,
     })
 }
 
@@ -186,6 +187,10 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         crate::outln!("worktree  {} (branch {}, base {})", w.path.display(), w.branch, w.base);
     } else {
         crate::outln!("dir       {}", r.dir.display());
+    }
+    if let Some(commit) = &r.approved_commit {
+        // What the push gate lets through: this commit and its ancestors.
+        crate::outln!("approved  {commit} (git push of it and its ancestors is allowed)");
     }
     let section = |title: &str, body: &str| -> Result<()> {
         crate::outln!("\n{}", paint(c, "1", title));

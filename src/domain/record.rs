@@ -136,6 +136,10 @@ pub struct Record {
     /// Set by `approve`: the push gate opens.
     #[serde(default)]
     pub approved_at: Option<DateTime<Utc>>,
+    /// Set by `approve`: the worktree's HEAD the person reviewed. The push gate lets through
+    /// this commit and its ancestors only; a later commit needs a new approval.
+    #[serde(default)]
+    pub approved_commit: Option<String>,
     /// Set by `reject`: only a RISKS.md written after it means `review` again.
     #[serde(default)]
     pub rejected_at: Option<DateTime<Utc>>,
@@ -195,6 +199,7 @@ impl Record {
             goal: None,
             base_commit: None,
             approved_at: None,
+            approved_commit: None,
             rejected_at: None,
         }
     }

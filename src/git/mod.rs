@@ -4,7 +4,9 @@
 
 pub mod diff;
 pub mod gate;
+pub mod invocation;
 pub mod repo;
+pub mod shim;
 pub mod worktree;
 
 use anyhow::{anyhow, Context, Result};
@@ -14,13 +16,26 @@ use std::process::{Command, Stdio};
 /// A git process in `dir`: stdin null, no credential or terminal prompts, messages in English
 /// (callers parse some of them), no optional locks (a `git status` never blocks the agent's git).
 pub fn command(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .stdin(Stdio::null())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("LC_ALL", "C");
+    let mut cmd = command_of(&program());
+    cmd.current_dir(dir);
     cmd
+}
+
+/// `command` for a given git binary, in the current directory (the push gate's shim asks the
+/// real git about the agent's own repository).
+pub fn command_of(git: &std::ffi::OsStr) -> Command {
+    let mut cmd = Command::new(git);
+    cmd.stdin(Stdio::null()).env("GIT_TERMINAL_PROMPT", "0").env("GIT_OPTIONAL_LOCKS", "0").env("LC_ALL", "C");
+    cmd
+}
+
+/// The git minder runs: inside an agent's session the real one the push gate recorded (so
+/// minder's own git never goes through the agent's shim), else `git` on PATH.
+fn program() -> std::ffi::OsString {
+    match std::env::var_os(shim::REAL_GIT_VAR) {
+        Some(p) if Path::new(&p).is_absolute() => p,
+        _ => "git".into(),
+    }
 }
 
 /// Run git in `dir` and return stdout; an error shows the command and git's stderr.

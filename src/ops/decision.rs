@@ -10,12 +10,21 @@ use chrono::Utc;
 /// Approve `name` (a resolved full name): the push gate opens and `review.on_approve` runs.
 /// Returns what to tell the person.
 pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
+    // What the person reviewed: the worktree's HEAD now. The push gate lets through this commit
+    // and its ancestors only, so work the agent commits later needs a new approval.
+    let before = ctx.store.load(name)?;
+    let head = crate::git::gate::head_commit(before.worktree.as_ref().map(|w| w.path.as_path()).unwrap_or(&before.dir));
     let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
         r.approved_at = Some(Utc::now());
+        r.approved_commit = head.clone();
         Some((State::Approved, String::new(), note.clone()))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);
-    let said = format!("approved `{name}`{}", if ctx.config.review.gate_push { " (git push is allowed now)" } else { "" });
+    let said = match (&head, ctx.config.review.gate_push) {
+        (Some(c), true) => format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c)),
+        (Some(c), false) => format!("approved `{name}` at {}", short(c)),
+        (None, _) => format!("approved `{name}`"),
+    };
     let hook = ctx.config.review.on_approve.trim();
     if hook.is_empty() {
         return Ok(said);
@@ -45,6 +54,7 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     let obs = reconcile::observe_one(ctx, name)?;
     let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
         r.approved_at = None;
+        r.approved_commit = None;
         r.rejected_at = Some(Utc::now());
         Some((State::Rejected, String::new(), note.clone()))
     })?;
@@ -58,4 +68,8 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
         (Some(_), false) => format!("rejected `{name}`; the agent has ended, so the note is only recorded"),
         (None, _) => format!("rejected `{name}` (no note: nothing was sent to the agent)"),
     })
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
 }

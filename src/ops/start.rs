@@ -168,7 +168,8 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
 }
 
 /// Write the caller's environment for `_exec` (so secrets never appear in any argv), plus
-/// `extra` variables (the push gate's git config).
+/// `extra` variables (the push gate's: git config for its hooks, and PATH with its git shim
+/// first).
 fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     let mut data = Vec::new();
     let mut push = |k: &[u8], v: &[u8]| {

@@ -110,6 +110,10 @@ impl StatePaths {
     pub fn githooks(&self) -> PathBuf {
         self.root.join("githooks")
     }
+    /// The push gate's `git` shim (`bin/`) and its mirrors of git's exec path.
+    pub fn gitshim(&self) -> PathBuf {
+        self.root.join("gitshim")
+    }
     /// The cached `tmux -V` answer.
     pub fn tmux_version(&self) -> PathBuf {
         self.root.join("tmux-version")

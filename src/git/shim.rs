@@ -1,0 +1,489 @@
+//! The agent's `git`: the first `git` on its PATH is a symlink to minder (`gitshim/bin/git`
+//! under the state dir), and minder started under that name reads the command line the way git
+//! will. `push` and `send-pack`, however they are spelled (any flags, `--no-verify` too, `-c`,
+//! `-C`, an alias), go on only when the session is approved and every commit that could leave is
+//! the approved commit or one of its ancestors; everything else goes straight to the real git.
+//! Hooks cannot do this alone: `--no-verify` and `-c core.hooksPath=...` skip them.
+
+use super::invocation::{self, PushRequest, Source};
+use crate::store::{fsutil, Store};
+use anyhow::{anyhow, Context, Result};
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+
+/// Names minder answers to as the agent's git (its argv[0]): `git`, and the dashed forms a
+/// script may find in git's exec path.
+pub const NAMES: &[&str] = &["git", "git-push", "git-send-pack"];
+
+/// The real git, found by absolute path when the session started (skipping the shim).
+pub const REAL_GIT_VAR: &str = "MINDER_GIT";
+
+/// A mirror of the real git's exec path in which `git`, `git-push` and `git-send-pack` are the
+/// shim again. git puts its exec path first on the PATH of everything it starts (a shell alias,
+/// a hook, `rebase -x`, an editor), so a git started from there meets the gate too.
+pub const EXEC_PATH_VAR: &str = "MINDER_GIT_EXEC_PATH";
+
+/// Subcommands git always runs itself (an alias cannot shadow a builtin), none of which sends
+/// commits: no need to ask git whether they are aliases. git 2.47's builtins but `push` and
+/// `send-pack`; git starts many of them itself (through the exec path mirror, so through here).
+const BUILTINS: &[&str] = &[
+    "add", "am", "annotate", "apply", "archive", "bisect", "blame", "branch", "bugreport", "bundle", "cat-file",
+    "check-attr", "check-ignore", "check-mailmap", "check-ref-format", "checkout", "checkout--worker",
+    "checkout-index", "cherry", "cherry-pick", "clean", "clone", "column", "commit", "commit-graph", "commit-tree",
+    "config", "count-objects", "credential", "credential-cache", "credential-cache--daemon", "credential-store",
+    "describe", "diagnose", "diff", "diff-files", "diff-index", "diff-tree", "difftool", "fast-export",
+    "fast-import", "fetch", "fetch-pack", "fmt-merge-msg", "for-each-ref", "for-each-repo", "format-patch", "fsck",
+    "fsck-objects", "fsmonitor--daemon", "gc", "get-tar-commit-id", "grep", "hash-object", "help", "hook",
+    "index-pack", "init", "init-db", "interpret-trailers", "log", "ls-files", "ls-remote", "ls-tree", "mailinfo",
+    "mailsplit", "maintenance", "merge", "merge-base", "merge-file", "merge-index", "merge-ours", "merge-recursive",
+    "merge-recursive-ours", "merge-recursive-theirs", "merge-subtree", "merge-tree", "mktag", "mktree",
+    "multi-pack-index", "mv", "name-rev", "notes", "pack-objects", "pack-redundant", "pack-refs", "patch-id",
+    "pickaxe", "prune", "prune-packed", "pull", "range-diff", "read-tree", "rebase", "receive-pack", "reflog",
+    "refs", "remote", "remote-ext", "remote-fd", "repack", "replace", "replay", "rerere", "reset", "restore",
+    "rev-list", "rev-parse", "revert", "rm", "shortlog", "show", "show-branch", "show-index", "show-ref",
+    "sparse-checkout", "stage", "stash", "status", "stripspace", "submodule--helper", "switch", "symbolic-ref",
+    "tag", "unpack-file", "unpack-objects", "update-index", "update-ref", "update-server-info", "upload-archive",
+    "upload-archive--writer", "upload-pack", "var", "verify-commit", "verify-pack", "verify-tag", "version",
+    "whatchanged", "worktree", "write-tree",
+];
+
+/// Deeper alias chains than this are refused (git itself stops at a loop).
+const MAX_ALIASES: usize = 16;
+
+/// When minder was started as the agent's git: run as the shim and return the exit code (on
+/// success the real git has replaced this process and nothing returns).
+pub fn dispatch() -> Option<i32> {
+    let mut args = std::env::args_os();
+    let argv0 = args.next()?;
+    let name = Path::new(&argv0).file_name()?.to_str()?;
+    let name = NAMES.iter().find(|n| **n == name)?;
+    Some(run(name, args.collect()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Push,
+    SendPack,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    /// Not a push: run it as given.
+    Pass,
+    /// Not a push, and not a command git knows: run it with autocorrection off, inserted at
+    /// this word (`help.autocorrect` would otherwise run `git psuh` as `git push`).
+    PassWithoutAutocorrect(usize),
+    /// A push: judged on these global options and arguments (after alias expansion).
+    Gate { kind: Kind, globals: Vec<String>, args: Vec<String> },
+    Refuse(String),
+}
+
+fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
+    if let Some(sub) = name.strip_prefix("git-") {
+        argv.insert(0, sub.into());
+    }
+    let real = match real_git() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("minder: {e}");
+            return 127;
+        }
+    };
+    // The second line first: a hook the agent disabled is put back before any git runs.
+    if let (Some(state), Ok(me)) = (std::env::var_os("MINDER_STATE_DIR").filter(|s| !s.is_empty()), std::env::current_exe()) {
+        super::gate::repair_pre_push(&Store::new(PathBuf::from(state)), &me);
+    }
+    let text: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    match decide(&real, &text) {
+        Decision::Pass => {}
+        Decision::PassWithoutAutocorrect(at) => {
+            argv.splice(at..at, ["-c".into(), "help.autocorrect=0".into()]);
+        }
+        Decision::Gate { kind, globals, args } => {
+            let verdict = if argv.iter().any(|a| a.to_str().is_none()) {
+                Err("minder: push refused: an argument is not UTF-8; the gate fails closed.".to_string())
+            } else {
+                check(&real, kind, &globals, &args)
+            };
+            if let Err(why) = verdict {
+                eprintln!("{why}");
+                return 1;
+            }
+        }
+        Decision::Refuse(why) => {
+            eprintln!("{why}");
+            return 1;
+        }
+    }
+    exec(&real, argv)
+}
+
+fn exec(real: &Path, argv: Vec<OsString>) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new(real);
+    cmd.args(argv);
+    if let Some(mirror) = std::env::var_os(EXEC_PATH_VAR).filter(|m| Path::new(m).is_dir()) {
+        cmd.env("GIT_EXEC_PATH", mirror);
+    }
+    let err = cmd.exec();
+    eprintln!("minder: cannot run git `{}`: {err}", real.display());
+    126
+}
+
+/// What git will make of `argv`: follows aliases (asking the real git, with the same global
+/// options, so `-c alias.x=push` counts) until it reaches a subcommand.
+fn decide(real: &Path, argv: &[String]) -> Decision {
+    let first = invocation::split(argv).globals.len();
+    let mut words = argv.to_vec();
+    for _ in 0..MAX_ALIASES {
+        let s = invocation::split(&words);
+        if s.terminal {
+            return Decision::Pass;
+        }
+        if let Some(option) = s.unknown {
+            // git stops there with an error, unless it is newer than this reading and the option
+            // takes a value: a push behind it is refused rather than guessed at.
+            let rest = &words[s.globals.len()..];
+            if rest.iter().any(|w| w == "push" || w == "send-pack") {
+                return Decision::Refuse(format!(
+                    "minder: push refused: minder's push gate does not know the git option `{option}`; the gate fails closed."
+                ));
+            }
+            return Decision::Pass;
+        }
+        let Some(command) = s.command else { return Decision::Pass };
+        let gate = |kind| Decision::Gate { kind, globals: s.globals.to_vec(), args: s.args.to_vec() };
+        match command {
+            "push" => return gate(Kind::Push),
+            "send-pack" => return gate(Kind::SendPack),
+            c if BUILTINS.contains(&c) => return Decision::Pass,
+            c => match alias(real, s.globals, c) {
+                Err(e) => return Decision::Refuse(format!("minder: git refused: cannot read alias `{c}`: {e:#}")),
+                Ok(None) => return Decision::PassWithoutAutocorrect(first),
+                // A shell alias: the git it runs is found on a PATH that starts with the exec
+                // path mirror, so it meets this shim again.
+                Ok(Some(value)) if value.trim_start().starts_with('!') => return Decision::Pass,
+                Ok(Some(value)) => {
+                    // git refuses an alias it cannot split, so nothing runs.
+                    let Some(expansion) = invocation::split_alias(&value) else { return Decision::Pass };
+                    let mut next = s.globals.to_vec();
+                    next.extend(expansion);
+                    next.extend(s.args.iter().cloned());
+                    words = next;
+                }
+            },
+        }
+    }
+    Decision::Refuse("minder: git refused: aliases nest too deep for minder's push gate to follow".into())
+}
+
+/// `alias.NAME`, as git will see it with these global options.
+fn alias(real: &Path, globals: &[String], name: &str) -> Result<Option<String>> {
+    let key = format!("alias.{name}");
+    let out = git_with(real, globals)
+        .args(["config", "--get", &key])
+        .output()
+        .with_context(|| format!("cannot run `{}`", real.display()))?;
+    // 1: no such key (other failures: git will not find the alias either).
+    if !out.status.success() {
+        return Ok(None);
+    }
+    let value = String::from_utf8_lossy(&out.stdout);
+    Ok(Some(value.strip_suffix('\n').unwrap_or(&value).to_string()))
+}
+
+fn git_with(real: &Path, globals: &[String]) -> std::process::Command {
+    let mut cmd = super::command_of(real.as_os_str());
+    cmd.args(globals);
+    cmd
+}
+
+/// Ask the real git, with the command's own global options (`-C`, `--git-dir`, `-c`, ...), so
+/// the answers are about the repository and config the push would use.
+fn query(real: &Path, globals: &[String], args: &[&str]) -> Result<String> {
+    let out = git_with(real, globals).args(args).output().with_context(|| format!("cannot run `{}`", real.display()))?;
+    if !out.status.success() {
+        return Err(anyhow!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The gate's verdict on one push or send-pack.
+fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result<(), String> {
+    let request = match kind {
+        Kind::Push => invocation::parse_push(args),
+        Kind::SendPack => invocation::parse_send_pack(args),
+    };
+    if matches!(&request, Ok(r) if r.stateless) {
+        return Ok(());
+    }
+    let (store, session) = super::gate::session_from_env()?;
+    let approved = super::gate::approved_commit(&store, &session)?;
+    let what = if kind == Kind::Push { "git push" } else { "git send-pack" };
+    let request = request.map_err(|why| {
+        format!("minder: push refused: cannot tell what this `{what}` would send ({why}); the gate fails closed.")
+    })?;
+    if request.deletes {
+        return Err(super::gate::deletion_refused(&session));
+    }
+    if request.stdin {
+        return Err(format!("minder: push refused: `{what} --stdin` reads its refs where the gate cannot check them."));
+    }
+    let run = |a: &[&str]| query(real, globals, a);
+    let objects = objects_to_send(&run, &request)
+        .map_err(|e| format!("minder: push refused: cannot tell what this `{what}` would send ({e:#}); the gate fails closed."))?;
+    super::gate::check_commits(&run, &session, &approved, &objects)
+}
+
+/// The objects a request could send, by asking git (refs, revisions, config).
+fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushRequest) -> Result<Vec<String>> {
+    let mut sources = request.sources.clone();
+    if sources.contains(&Source::Default) {
+        sources.retain(|s| *s != Source::Default);
+        // Exit 1: none of these keys is set.
+        let config = run(&["config", "--get-regexp", r"^(remote\..*\.(push|mirror)|push\.default)$"]).unwrap_or_default();
+        let configured = invocation::default_sources(&config).map_err(|e| anyhow!(e))?;
+        if configured.deletes {
+            return Err(anyhow!("the configured push refspecs delete or mirror remote refs"));
+        }
+        sources.extend(configured.sources);
+    }
+    let mut refs: Option<Vec<(String, String)>> = None;
+    let mut all_refs = || -> Result<Vec<(String, String)>> {
+        if refs.is_none() {
+            let out = run(&["for-each-ref", "--format=%(refname) %(objectname)"])?;
+            refs = Some(
+                out.lines().filter_map(|l| l.split_once(' ')).map(|(r, o)| (r.to_string(), o.to_string())).collect(),
+            );
+        }
+        Ok(refs.clone().unwrap_or_default())
+    };
+    let mut objects = Vec::new();
+    for source in &sources {
+        match source {
+            Source::Rev(rev) => {
+                if rev.starts_with('-') {
+                    return Err(anyhow!("`{rev}` is not a revision"));
+                }
+                let out = run(&["rev-parse", "--verify", "--quiet", rev]).map_err(|_| anyhow!("`{rev}` names nothing here"))?;
+                objects.push(out.trim().to_string());
+            }
+            Source::Branches => objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/heads/")).map(|(_, o)| o)),
+            Source::Tags => objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/tags/")).map(|(_, o)| o)),
+            Source::Pattern(p) => {
+                objects.extend(all_refs()?.into_iter().filter(|(r, _)| invocation::pattern_matches(p, r)).map(|(_, o)| o))
+            }
+            Source::Default => {}
+        }
+    }
+    objects.sort();
+    objects.dedup();
+    Ok(objects)
+}
+
+/// The real git: the one recorded when the session started, else the first `git` on PATH that
+/// is not minder itself.
+pub fn real_git() -> Result<PathBuf> {
+    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
+    if let Some(recorded) = std::env::var_os(REAL_GIT_VAR).map(PathBuf::from) {
+        if recorded.is_absolute() && is_executable(&recorded) && std::fs::canonicalize(&recorded).ok() != me {
+            return Ok(recorded);
+        }
+    }
+    find_on_path(std::env::var_os("PATH").as_deref(), me.as_deref())
+        .ok_or_else(|| anyhow!("cannot find the real git on PATH (minder's push gate runs it)"))
+}
+
+/// The first executable `git` in an absolute PATH entry that is not `skip` (minder itself).
+pub fn find_on_path(path: Option<&OsStr>, skip: Option<&Path>) -> Option<PathBuf> {
+    std::env::split_paths(path?).filter(|d| d.is_absolute()).map(|d| d.join("git")).find(|candidate| {
+        is_executable(candidate) && (skip.is_none() || std::fs::canonicalize(candidate).ok().as_deref() != skip)
+    })
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+}
+
+/// Put the shim in place for `self_exe` and return the agent's environment for it: PATH with
+/// the shim first, the real git, and the exec path mirror.
+pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> {
+    let root = store.dirs().gitshim();
+    let bin = root.join("bin");
+    fsutil::create_private_dir_all(&bin)?;
+    for name in NAMES {
+        ensure_symlink(&bin.join(name), self_exe)?;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let rest: Vec<PathBuf> = std::env::split_paths(&path).filter(|d| d != &bin).collect();
+    let agent_path = std::env::join_paths(std::iter::once(bin.clone()).chain(rest))
+        .map_err(|e| anyhow!("cannot put the git shim on PATH: {e}"))?;
+    let mut env = vec![("PATH".to_string(), agent_path.to_string_lossy().into_owned())];
+    let me = std::fs::canonicalize(self_exe).ok();
+    // No git yet: the shim looks on PATH when the agent runs one, and refuses pushes either way.
+    if let Some(real) = find_on_path(Some(&path), me.as_deref()) {
+        let mirror = exec_path_mirror(&root, &real, self_exe)?;
+        env.push((REAL_GIT_VAR.to_string(), real.display().to_string()));
+        env.push((EXEC_PATH_VAR.to_string(), mirror.display().to_string()));
+    }
+    Ok(env)
+}
+
+/// `link` → `target`, replaced atomically when it points elsewhere.
+fn ensure_symlink(link: &Path, target: &Path) -> Result<()> {
+    if std::fs::read_link(link).map(|t| t == target).unwrap_or(false) {
+        return Ok(());
+    }
+    let tmp = link.with_file_name(format!(".{}.{}", link.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(target, &tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, link).with_context(|| format!("cannot create `{}`", link.display()))
+}
+
+/// A folder mirroring the real git's exec path (a symlink per entry), with the shim as `git`,
+/// `git-push` and `git-send-pack`. Built once per git and minder binary; a stamp keyed on
+/// both spares `new` the `git --exec-path` call after that.
+fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(real).with_context(|| format!("cannot read `{}`", real.display()))?;
+    let key = format!(
+        "{}\n{}:{}:{}\n{}\n{}\n",
+        real.display(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        self_exe.display(),
+        std::env::var("GIT_EXEC_PATH").unwrap_or_default()
+    );
+    let stamp = root.join(".exec-path");
+    if let Ok(text) = std::fs::read_to_string(&stamp) {
+        if let Some(dir) = text.strip_prefix(&key).map(|d| PathBuf::from(d.trim_end())) {
+            if dir.is_dir() {
+                return Ok(dir);
+            }
+        }
+    }
+    let out = std::process::Command::new(real)
+        .arg("--exec-path")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run `{} --exec-path`", real.display()))?;
+    let source = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    if !out.status.success() || !source.is_dir() {
+        return Err(anyhow!("`{} --exec-path` gave no folder", real.display()));
+    }
+    let mut names: Vec<OsString> = std::fs::read_dir(&source)
+        .with_context(|| format!("cannot read `{}`", source.display()))?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    let id = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&source, self_exe, &names).hash(&mut h);
+        h.finish()
+    };
+    let dir = root.join(format!("exec-{id:016x}"));
+    if !dir.is_dir() {
+        let tmp = root.join(format!(".exec-{id:016x}.{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&tmp);
+        fsutil::create_private_dir_all(&tmp)?;
+        for name in &names {
+            let target = if NAMES.iter().any(|n| OsStr::new(n) == name) { self_exe.to_path_buf() } else { source.join(name) };
+            std::os::unix::fs::symlink(&target, tmp.join(name)).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+        }
+        if let Err(e) = std::fs::rename(&tmp, &dir) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            // Another `new` built the same mirror a moment ago.
+            if !dir.is_dir() {
+                return Err(e).with_context(|| format!("cannot create `{}`", dir.display()));
+            }
+        }
+    }
+    fsutil::write_atomic(&stamp, format!("{key}{}\n", dir.display()).as_bytes())?;
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Shell-like words (git's alias quoting).
+    fn words(s: &str) -> Vec<String> {
+        invocation::split_alias(s).unwrap()
+    }
+
+    /// `decide` with the real git, away from any repository or user config.
+    fn decide_plain(s: &str) -> Decision {
+        let real = find_on_path(std::env::var_os("PATH").as_deref(), None).expect("git on PATH");
+        let mut argv = words("-c include.path=/dev/null");
+        argv.extend(words(s));
+        // The `-c` prefix is two global words: shift what the expected decisions count.
+        match decide(&real, &argv) {
+            Decision::PassWithoutAutocorrect(at) => Decision::PassWithoutAutocorrect(at - 2),
+            Decision::Gate { kind, globals, args } => Decision::Gate { kind, globals: globals[2..].to_vec(), args },
+            d => d,
+        }
+    }
+
+    #[test]
+    fn pushes_are_gated_however_spelled() {
+        let gated = |s: &str| matches!(decide_plain(s), Decision::Gate { .. });
+        for s in [
+            "push",
+            "push --no-verify origin HEAD",
+            "-c core.hooksPath=/dev/null push origin",
+            "-C /elsewhere push",
+            "--git-dir=/x/.git --work-tree /x push",
+            "send-pack /remote.git HEAD:refs/heads/x",
+            "-c alias.p=push p origin",
+            "-c alias.p=push -c alias.q=p q --no-verify",
+            "-c 'alias.p=-P push' p",
+            "-c alias.sp=send-pack sp /r.git HEAD",
+        ] {
+            assert!(gated(s), "{s}: {:?}", decide_plain(s));
+        }
+        match decide_plain("-C / -c a.b=c -c 'alias.p=push --no-verify' p -f origin") {
+            Decision::Gate { kind, globals, args } => {
+                assert_eq!(kind, Kind::Push);
+                assert_eq!(globals, words("-C / -c a.b=c -c 'alias.p=push --no-verify'"));
+                assert_eq!(args, words("--no-verify -f origin"));
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn other_commands_pass() {
+        for s in ["status", "commit -m push", "-C / log push", "--version", "", "--exec-path", "help push", "--help push", "-c 'alias.x=!true' x"] {
+            assert_eq!(decide_plain(s), Decision::Pass, "{s}");
+        }
+        // Not a command git knows: autocorrection off, before the subcommand.
+        assert_eq!(decide_plain("-C / psuh origin"), Decision::PassWithoutAutocorrect(2));
+        assert!(matches!(decide_plain("--frobnicate push"), Decision::Refuse(_)));
+        assert_eq!(decide_plain("--frobnicate status"), Decision::Pass);
+        assert!(matches!(decide_plain("-c alias.a=b -c alias.b=a a"), Decision::Refuse(_)));
+    }
+
+    #[test]
+    fn real_git_is_found_past_the_shim() {
+        let tmp = tempfile::tempdir().unwrap();
+        let shim = tmp.path().join("shim");
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(&shim).unwrap();
+        std::fs::create_dir_all(&real).unwrap();
+        let me = tmp.path().join("minder");
+        std::fs::write(&me, "#!/bin/sh\n").unwrap();
+        std::fs::write(real.join("git"), "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        for p in [&me, &real.join("git")] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::os::unix::fs::symlink(&me, shim.join("git")).unwrap();
+        let path = std::env::join_paths([Path::new("relative"), &shim, &real]).unwrap();
+        let me = std::fs::canonicalize(&me).unwrap();
+        assert_eq!(find_on_path(Some(&path), Some(&me)), Some(real.join("git")));
+        assert_eq!(find_on_path(Some(&path), None), Some(shim.join("git")));
+    }
+}
