@@ -63,7 +63,6 @@ pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> 
         ("GIT_CONFIG_COUNT".into(), (base + 1).to_string()),
         (BASE_COUNT_VAR.into(), base.to_string()),
     ];
-    env.extend(super::shim::install(store, self_exe)?);
     Ok(env)
 }
 

@@ -233,7 +233,15 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     let env_file = paths.env_file();
-    let gate = if ctx.config.review.gate_push { crate::git::gate::install(&ctx.store, &ctx.self_exe)? } else { Vec::new() };
+    // The push gate's two lines: the pre-push hook (through git config) and the git shim first
+    // on the agent's PATH.
+    let gate = if ctx.config.review.gate_push {
+        let mut env = crate::git::gate::install(&ctx.store, &ctx.self_exe)?;
+        env.extend(crate::git::shim::install(&ctx.store, &ctx.self_exe)?);
+        env
+    } else {
+        Vec::new()
+    };
     let tmux = ctx.tmux()?;
     tmux.require_version(&ctx.store.dirs().tmux_version())?;
     let minder_id = new_minder_id();
