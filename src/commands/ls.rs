@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
     present::note_tmux_errors(ctx, &sessions);
     if !args.all {
-        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state));
+        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state, o.record.running()));
     }
     sessions.sort_by_key(|o| o.record.created_at);
     if args.json {

@@ -28,7 +28,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let mut records = ctx.store.load_all()?;
         for r in &mut records {
             let gone = r.tmux.pane_pid.map(|p| !crate::ops::reconcile::pid_alive(p)).unwrap_or(false);
-            if r.state.is_live() && gone {
+            if r.running() && gone {
                 r.state = crate::domain::state::State::Lost;
             }
         }

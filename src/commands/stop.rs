@@ -28,10 +28,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ctx.resolve(&args.name)?
     };
     let obs = reconcile::observe_one(ctx, &name)?;
-    let was = obs.record.state;
+    let was_alive = obs.alive();
     crate::ops::stop::stop(ctx, &obs, args.force, args.note)?;
     let record = ctx.store.load(&name)?;
-    if was.is_live() {
+    if was_alive {
         ctx.note(&format!("stopped `{name}` (logs: `minder logs {name}`)"));
     } else {
         ctx.note(&format!("`{name}` had already ended ({}); its tmux session is closed", record.state));

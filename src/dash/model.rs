@@ -459,7 +459,7 @@ mod tests {
             agent: "cmd".into(),
             state: Some(state),
             state_at: Some(now - Duration::seconds(secs_ago)),
-            alive: state.is_live(),
+            alive: matches!(state, State::Working | State::Waiting | State::Stuck),
             ..Agent::default()
         }
     }

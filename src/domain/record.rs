@@ -219,6 +219,12 @@ impl Record {
     pub fn ended(&self) -> bool {
         self.ended_at.is_some() || matches!(self.state, State::Stopped | State::Lost)
     }
+
+    /// Whether the agent is (believed) running, whatever its state says of the person's view:
+    /// an agent in `review`, `approved` or `rejected` may still be at its prompt.
+    pub fn running(&self) -> bool {
+        !self.ended()
+    }
 }
 
 /// One line of `events.jsonl`.

@@ -38,11 +38,6 @@ impl State {
         ALL_STATES.iter().copied().find(|st| st.as_str() == s)
     }
 
-    /// The agent process is (believed) alive in these states.
-    pub fn is_live(self) -> bool {
-        matches!(self, State::Working | State::Waiting | State::Stuck)
-    }
-
     /// States that mean the session asks for a person.
     pub fn needs_person(self) -> bool {
         matches!(self, State::Waiting | State::Review | State::Failed | State::Lost | State::Stuck)
@@ -122,8 +117,8 @@ pub fn attention_rank(state: State) -> u8 {
 }
 
 /// Sessions `ls` shows without `--all`: live ones and ended ones that still need a person.
-pub fn listed_by_default(state: State) -> bool {
-    !matches!(state, State::Stopped | State::Approved)
+pub fn listed_by_default(state: State, running: bool) -> bool {
+    running || !matches!(state, State::Stopped | State::Approved | State::Rejected)
 }
 
 /// Something minder learned about a live agent.

@@ -41,7 +41,7 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         && (chrono::Utc::now() - record.state_at).num_seconds() < START_GRACE.as_secs() as i64;
     match pane {
         None if starting => Fix::None,
-        None if !ended && record.state.is_live() => Fix::Lost,
+        None if !ended && record.running() => Fix::Lost,
         None => Fix::None,
         Some(_) if record.tmux.pane_id.is_empty() => Fix::Adopt,
         Some(p) if !p.dead && record.state == State::Lost && !ended => Fix::Found,
@@ -50,7 +50,7 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => Fix::None,
         Some(p) if p.dead && !ended => Fix::RecordExit { status: p.dead_status, signal: p.dead_signal },
         // tmux notices a dead sink only when it next writes to it; its pid tells at once.
-        Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.state.is_live() => Fix::ReattachSink,
+        Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.running() => Fix::ReattachSink,
         Some(_) => Fix::None,
     }
 }
@@ -136,7 +136,7 @@ impl Observed {
         match (&self.pane, self.tmux_checked) {
             (Some(p), _) => !p.dead,
             (None, true) => false,
-            (None, false) => self.record.state.is_live() && self.record.ended_at.is_none(),
+            (None, false) => self.record.running(),
         }
     }
 }
@@ -153,7 +153,7 @@ pub fn observe_listing(ctx: &Ctx) -> Result<Vec<Observed>> {
     };
     let quiet = records
         .iter()
-        .filter(|r| r.state.is_live() && r.ended_at.is_none())
+        .filter(|r| r.running())
         .all(|r| server_up(&r.socket) && sink_alive(ctx, &r.name));
     if !quiet {
         return observe_records(ctx, records);
@@ -204,7 +204,7 @@ fn list_server(ctx: &Ctx, tmux: &Tmux) -> Result<ServerPanes, String> {
 fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_error: Option<String>) -> Result<Observed> {
     let tmux_checked = tmux_error.is_none();
     let record = if tmux_checked {
-        let sink_ok = !record.state.is_live() || sink_alive(ctx, &record.name);
+        let sink_ok = !record.running() || sink_alive(ctx, &record.name);
         let fix = decide(&record, pane.as_ref(), sink_ok);
         apply_fix(ctx, record, pane.as_ref(), fix, sink_ok)?
     } else {
@@ -290,7 +290,7 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
         Fix::ReattachSink => {
             // The sink also ends when the agent does: look again before calling it dead.
             let record = ctx.store.load(&record.name)?;
-            if record.ended_at.is_some() || !record.state.is_live() {
+            if !record.running() {
                 return Ok(record);
             }
             if let Some(p) = pane {

@@ -51,7 +51,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     // Held until the tmux session exists and is recorded: `rm` and `stop` take this lock too,
     // so they never see a session half made (and never leave an orphan tmux session).
     let _lock = store.lock_all()?;
-    let count_live = || -> Result<usize> { Ok(store.load_all()?.iter().filter(|r| r.state.is_live()).count()) };
+    let count_live = || -> Result<usize> { Ok(store.load_all()?.iter().filter(|r| r.running()).count()) };
     let mut live = count_live()?;
     if live >= ctx.config.max_sessions as usize {
         // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
@@ -317,10 +317,9 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
             return Err(e.context(format!("session `{}` was removed while it started", record.name)));
         }
     };
-    // An agent that exited at once had its exit recorded before the socket was known.
-    if record.ended_at.is_some() {
-        crate::ops::status_push::push(store, &record, true);
-    }
+    // Every live agent is in the segment from the moment it starts (and one that exited at once
+    // had its exit recorded before the socket was known).
+    crate::ops::status_push::push(store, &record, record.ended_at.is_some());
     Ok(record)
 }
 

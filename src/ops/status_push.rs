@@ -83,8 +83,13 @@ pub fn shown(records: &[Record]) -> Vec<(State, String)> {
     let mut v: Vec<(usize, State, String)> = records
         .iter()
         .filter_map(|r| {
-            // Rejected: sent back to the agent, which is about to work again.
-            let state = if r.state == State::Rejected { State::Working } else { r.state };
+            // A decision on an agent that still runs: it is alive, so it is shown (rejected: sent
+            // back to work; approved: at its prompt). Once it has ended it needs nothing more.
+            let state = match r.state {
+                State::Rejected | State::Approved if r.running() => State::Working,
+                State::Rejected | State::Approved => return None,
+                s => s,
+            };
             let rank = SHOWN.iter().position(|(s, _)| *s == state)?;
             Some((rank, state, r.task.clone()))
         })

@@ -42,7 +42,7 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
             Err(e) => tracing::debug!("kill-session: {e}"),
         }
     }
-    if alive || record.state.is_live() {
+    if alive || record.running() {
         // The pane was destroyed, not left dead, so no hook reports this exit: record it here.
         let current = ctx.store.load(&record.name)?;
         if current.ended_at.is_none() {
