@@ -145,6 +145,17 @@ fn wait_exit_codes() {
     assert!(start.elapsed() < Duration::from_secs(5));
     env.minder().args(["wait", "ok", "--until", "sleeping"]).assert().code(2);
     env.minder().args(["wait", "ok", "long", "--until", "exit", "--timeout", "500ms"]).assert().code(124);
+    // A failure is never success, not even under the default `waiting,review,exit`.
+    env.minder().args(["wait", "bad"]).assert().code(1);
+    env.minder().args(["wait", "bad", "--until", "failed"]).assert().code(0);
+    // `--until approved` waits for the person past review, then ends when they decide.
+    let mut waiter = env.minder();
+    waiter.args(["wait", "ok", "--until", "approved", "--timeout", "20s"]).timeout(Duration::from_secs(30));
+    let handle = std::thread::spawn(move || waiter.output().unwrap());
+    std::thread::sleep(Duration::from_millis(1500));
+    env.run(&["approve", "ok"]);
+    let out = handle.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -11,8 +11,9 @@ use clap::Args as ClapArgs;
 
 /// Block until every session reaches one of the states
 ///
-/// Exit 0 when all reached one, 1 when a session failed or was lost (or is gone), 124 on
-/// timeout. `exit` means the agent ended, whatever its state.
+/// Exit 0 when all reached one, 1 when a session failed or was lost (or is gone) without
+/// `failed`/`lost` being asked for, 124 on timeout. `exit` means the agent ended, unless it
+/// failed. `approved`/`rejected` wait for the person, past `review`.
 ///
 /// Example: minder wait fix-login --until waiting,review --timeout 30m && minder show fix-login --json
 #[derive(ClapArgs, Debug)]
@@ -47,12 +48,35 @@ pub fn parse_targets(list: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
-/// Whether a session in `state` (ended or not) satisfies the targets.
-pub fn reached(targets: &[Target], state: State, ended: bool) -> bool {
-    targets.iter().any(|t| match t {
-        Target::State(s) => *s == state,
-        Target::Exit => ended,
-    })
+/// Where one session stands against the targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Reached,
+    /// Failed or lost without either being asked for: exit 1.
+    Failed,
+    /// Ended in a state no target names, and no person can move it to one: exit 1.
+    EndedShort,
+    KeepWaiting,
+}
+
+/// `failed` and `lost` count only when named (`exit` alone is not enough: a failure must never
+/// read as success), and a person's decision (`approved`, `rejected`) is waited for past
+/// `review` and `waiting`, even once the agent has ended.
+pub fn verdict(targets: &[Target], state: State, ended: bool) -> Verdict {
+    let failed = matches!(state, State::Failed | State::Lost);
+    let named = targets.iter().any(|t| *t == Target::State(state));
+    let by_exit = ended && !failed && targets.contains(&Target::Exit);
+    if named || by_exit {
+        return Verdict::Reached;
+    }
+    if failed {
+        return Verdict::Failed;
+    }
+    let for_a_person = targets.iter().any(|t| matches!(t, Target::State(State::Approved | State::Rejected)));
+    if ended && !(for_a_person && matches!(state, State::Review | State::Waiting)) {
+        return Verdict::EndedShort;
+    }
+    Verdict::KeepWaiting
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -89,16 +113,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             };
             let record = record.map_err(|_| anyhow!("session `{name}` is gone (removed while waiting)"))?;
             let ended = record.ended();
-            if reached(&targets, record.state, ended) {
-                continue;
+            match verdict(&targets, record.state, ended) {
+                Verdict::Reached => {}
+                Verdict::Failed => {
+                    return Err(anyhow!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
+                }
+                Verdict::EndedShort => {
+                    return Err(anyhow!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
+                }
+                Verdict::KeepWaiting => all = false,
             }
-            if matches!(record.state, State::Failed | State::Lost) {
-                return Err(anyhow!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
-            }
-            if ended {
-                return Err(anyhow!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
-            }
-            all = false;
         }
         if all {
             return Ok(());
@@ -119,9 +143,20 @@ mod tests {
     #[test]
     fn targets() {
         let t = parse_targets(&["waiting".into(), "review".into(), "exit".into()]).unwrap();
-        assert!(reached(&t, State::Waiting, false));
-        assert!(reached(&t, State::Failed, true));
-        assert!(!reached(&t, State::Working, false));
+        assert_eq!(verdict(&t, State::Waiting, false), Verdict::Reached);
+        assert_eq!(verdict(&t, State::Stopped, true), Verdict::Reached);
+        // A failure is never success, even under `exit`; only naming it makes it a target.
+        assert_eq!(verdict(&t, State::Failed, true), Verdict::Failed);
+        assert_eq!(verdict(&t, State::Lost, false), Verdict::Failed);
+        let failed = parse_targets(&["failed".into()]).unwrap();
+        assert_eq!(verdict(&failed, State::Failed, true), Verdict::Reached);
+        assert_eq!(verdict(&t, State::Working, false), Verdict::KeepWaiting);
+        // Waiting for the person: review (ended or not) is not an end.
+        let approved = parse_targets(&["approved".into()]).unwrap();
+        assert_eq!(verdict(&approved, State::Review, true), Verdict::KeepWaiting);
+        assert_eq!(verdict(&approved, State::Waiting, false), Verdict::KeepWaiting);
+        assert_eq!(verdict(&approved, State::Approved, true), Verdict::Reached);
+        assert_eq!(verdict(&approved, State::Stopped, true), Verdict::EndedShort);
         assert!(parse_targets(&["sleeping".into()]).is_err());
     }
 }
