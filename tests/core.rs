@@ -477,3 +477,17 @@ fn a_failed_new_leaves_nothing_behind() {
     assert!(!env.state_dir().join("sessions/cmd-taken").exists(), "records left behind");
     assert!(env.ls(true).is_empty());
 }
+
+#[test]
+fn new_refuses_a_program_that_cannot_run_and_creates_nothing() {
+    let env = Env::new();
+    let err = env.fail(&["new", "x", "--", "no-such-program-xyz", "arg"], 1);
+    assert!(err.contains("cannot run `no-such-program-xyz`") && err.contains("PATH"), "{err}");
+    let err = env.fail(&["new", "y", "--", "./not-here.sh"], 1);
+    assert!(err.contains("not an executable file"), "{err}");
+    env.config("[agents.ghost]\ncommand = [\"ghost-agent-xyz\"]\n");
+    let err = env.fail(&["new", "z", "-a", "ghost"], 1);
+    assert!(err.contains("profile `ghost`"), "{err}");
+    assert!(env.ls(true).is_empty(), "nothing is created");
+    assert!(env.tmux(&["has-session", "-t", "=cmd-x"]).status.code() != Some(0));
+}

@@ -82,6 +82,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if command.is_empty() {
         return Err(usage!("profile `{}` has no command: give one after `--`, e.g. `minder new build -- make test`", profile.name));
     }
+    check_program(&command[0], &dir, &profile.name, args.command.is_empty())?;
     let brief = BriefInput {
         file_text: match &args.brief {
             Some(path) => Some(std::fs::read_to_string(path).map_err(|e| usage!("cannot read brief `{}`: {e}", path.display()))?),
@@ -198,3 +199,24 @@ fn git_branch(dir: &Path) -> String {
     crate::git::branch(dir)
 }
 
+/// Refuse, before anything is created, a program that cannot run: a path that is not an
+/// executable file, or a name not on PATH. (The agent would only end `failed (127)` with the
+/// reason buried in its log.)
+fn check_program(program: &str, dir: &Path, profile: &str, from_profile: bool) -> Result<()> {
+    if program == crate::domain::agents::SELF_EXE {
+        return Ok(());
+    }
+    let whose = if from_profile { format!(" (the command of profile `{profile}`)") } else { String::new() };
+    if program.contains('/') {
+        let path = if Path::new(program).is_absolute() { PathBuf::from(program) } else { dir.join(program) };
+        use std::os::unix::fs::PermissionsExt;
+        let runnable = std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+        if !runnable {
+            return Err(anyhow!("cannot run `{program}`{whose}: not an executable file"));
+        }
+        return Ok(());
+    }
+    which::which(program).map(|_| ()).map_err(|_| {
+        anyhow!("cannot run `{program}`{whose}: not found on PATH (install it, or give its path)")
+    })
+}

@@ -57,7 +57,7 @@ pub fn install(store: &Store, self_exe: &Path) -> Result<Vec<(String, String)>> 
         fsutil::write_atomic(&stamp, stamp_text.as_bytes())?;
     }
     let base: usize = std::env::var("GIT_CONFIG_COUNT").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-    let mut env = vec![
+    let env = vec![
         (format!("GIT_CONFIG_KEY_{base}"), "core.hooksPath".into()),
         (format!("GIT_CONFIG_VALUE_{base}"), dir.display().to_string()),
         ("GIT_CONFIG_COUNT".into(), (base + 1).to_string()),
