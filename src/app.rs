@@ -58,7 +58,17 @@ impl Ctx {
     pub fn resolve(&self, query: &str) -> Result<String> {
         let records = self.store.load_all()?;
         let known: Vec<Known> =
-            records.iter().map(|r| Known { name: r.name.clone(), task: r.task.clone() }).collect();
+            records
+                .iter()
+                .map(|r| Known {
+                    name: r.name.clone(),
+                    // An attempt is known by its task and number (`sub-1`), as its name shows it.
+                    task: match r.attempt {
+                        Some(n) => format!("{}-{n}", r.task),
+                        None => r.task.clone(),
+                    },
+                })
+                .collect();
         match naming::resolve(query, &known) {
             Ok(name) => Ok(name),
             Err(ResolveError::NotFound) => Err(anyhow!("no session `{query}` (see `minder ls`)")),

@@ -196,4 +196,17 @@ fn three_attempts_in_three_worktrees_side_by_side() {
         assert!(review.contains(&format!("cmd-try-{n}")) && review.contains(&format!("attempt {n} risk")), "{review}");
         assert!(review.contains(&format!("1 files +{n} -0")), "{review}");
     }
+    // An attempt is known by its task and number, as its name shows it; the task alone is
+    // ambiguous and says which ones it could be.
+    env.minder().args(["wait", "try-2", "--until", "review", "--timeout", "5s"]).assert().code(0);
+    assert_eq!(env.show("try-3")["name"], "cmd-try-3");
+    let err = env.fail(&["show", "try"], 1);
+    assert!(err.contains("cmd-try-1") && err.contains("cmd-try-3"), "{err}");
+}
+
+#[test]
+fn attempts_outside_git_say_what_they_need() {
+    let env = Env::new();
+    let err = env.fail(&["new", "x", "--attempts", "2", "--", "true"], 2);
+    assert!(err.contains("--attempts") && err.contains("git repository") && !err.contains("--worktree needs"), "{err}");
 }

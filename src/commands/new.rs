@@ -119,7 +119,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let worktree = args.worktree || attempts > 1;
     let repo = if worktree {
-        Some(crate::git::toplevel(&dir).map_err(|_| usage!("--worktree needs a git repository, and `{}` is not in one", dir.display()))?)
+        Some(crate::git::toplevel(&dir).map_err(|_| if args.worktree {
+            usage!("--worktree needs a git repository, and `{}` is not in one", dir.display())
+        } else {
+            usage!("--attempts runs each attempt in its own git worktree, so it needs a git repository, and `{}` is not in one", dir.display())
+        })?)
     } else {
         None
     };
