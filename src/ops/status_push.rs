@@ -250,7 +250,14 @@ mod tests {
         );
         let many: Vec<Record> = (0..5).map(|i| rec(&format!("w{i}"), State::Working)).chain([rec("x", State::Review)]).collect();
         assert_eq!(render(&many, &style), "#[fg=cyan,bold]✓1#[default] #[fg=green]●5#[default]");
-        assert_eq!(render(&[rec("gone", State::Approved)], &style), "");
+        let mut gone = rec("gone", State::Approved);
+        gone.ended_at = Some(chrono::Utc::now());
+        assert_eq!(render(&[gone], &style), "", "an approved agent that has ended needs nothing more");
+        assert_eq!(
+            render(&[rec("kept", State::Approved)], &style),
+            "#[fg=green]● kept#[default]",
+            "an approved agent still at its prompt is shown as it is: running"
+        );
     }
 
     #[test]
