@@ -56,19 +56,25 @@ impl Ctx {
 
     /// Resolve what the person typed to one session's full name.
     pub fn resolve(&self, query: &str) -> Result<String> {
-        let records = self.store.load_all()?;
-        let known: Vec<Known> =
-            records
-                .iter()
-                .map(|r| Known {
-                    name: r.name.clone(),
-                    // An attempt is known by its task and number (`sub-1`), as its name shows it.
-                    task: match r.attempt {
-                        Some(n) => format!("{}-{n}", r.task),
-                        None => r.task.clone(),
-                    },
-                })
-                .collect();
+        let (records, damaged) = self.store.load_all_checked()?;
+        let mut known: Vec<Known> = records
+            .iter()
+            .map(|r| Known {
+                name: r.name.clone(),
+                // An attempt is known by its task and number (`sub-1`), as its name shows it.
+                task: match r.attempt {
+                    Some(n) => format!("{}-{n}", r.task),
+                    None => r.task.clone(),
+                },
+            })
+            .collect();
+        // A damaged record is still a session: commands find it and say what is wrong with it.
+        // Its task cannot be read from the record, so it is taken from the name as the default
+        // template `{agent}-{task}` builds it; the full name (or a prefix of it) always works.
+        known.extend(damaged.into_iter().map(|d| Known {
+            task: d.name.split_once('-').map_or(d.name.as_str(), |(_, task)| task).to_string(),
+            name: d.name,
+        }));
         match naming::resolve(query, &known) {
             Ok(name) => Ok(name),
             Err(ResolveError::NotFound) => Err(anyhow!("no session `{query}` (see `minder ls`)")),

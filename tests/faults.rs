@@ -168,3 +168,49 @@ fn an_agent_that_ignores_hangups_does_not_outlive_its_server() {
     wait_for("the deaf agent to end", Duration::from_secs(15), || unsafe { libc::kill(pid, 0) } != 0);
     assert_eq!(env.state("deaf"), "lost");
 }
+
+#[test]
+fn a_damaged_record_is_shown_with_its_error_and_can_be_removed() {
+    let env = Env::new();
+    let damages: [(&str, fn(&std::path::Path)); 6] = [
+        ("truncated", |p| {
+            let text = std::fs::read(p).unwrap();
+            std::fs::write(p, &text[..text.len() / 2]).unwrap();
+        }),
+        ("garbage", |p| std::fs::write(p, "not json at all").unwrap()),
+        ("nofield", |p| std::fs::write(p, "{\"schema\": 1, \"name\": \"x\"}").unwrap()),
+        ("folder", |p| {
+            std::fs::remove_file(p).unwrap();
+            std::fs::create_dir(p).unwrap();
+        }),
+        ("schema0", |p| {
+            let text = std::fs::read_to_string(p).unwrap().replacen("\"schema\": 1", "\"schema\": 0", 1);
+            std::fs::write(p, text).unwrap();
+        }),
+        ("schema99", |p| {
+            let text = std::fs::read_to_string(p).unwrap().replacen("\"schema\": 1", "\"schema\": 99", 1);
+            std::fs::write(p, text).unwrap();
+        }),
+    ];
+    for (task, damage) in damages {
+        env.run(&["new", task, "--", "sleep", "60"]);
+        let name = format!("cmd-{task}");
+        damage(&env.state_dir().join("sessions").join(&name).join("session.json"));
+        // Listed, with its error; in JSON too.
+        let table = env.run(&["ls"]);
+        assert!(table.contains(&name) && table.contains("damaged"), "{task}: {table}");
+        let json: serde_json::Value = serde_json::from_str(&env.run(&["ls", "--json"])).unwrap();
+        assert!(json["damaged"].as_array().unwrap().iter().any(|d| d["name"] == name.as_str()), "{task}: {json}");
+        // doctor fails naming it; show says what is wrong; the name is not silently "taken".
+        let out = env.minder().arg("doctor").output().unwrap();
+        assert_ne!(out.status.code(), Some(0), "{task}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&name), "{task}");
+        let err = env.fail(&["show", task], 1);
+        assert!(err.contains("damaged") || err.contains("cannot read"), "{task}: {err}");
+        assert!(env.fail(&["new", task, "--", "true"], 1).contains("damaged"), "{task}");
+        // rm refuses without --force, and removes it with.
+        env.fail(&["rm", task], 1);
+        env.run(&["rm", "--force", task]);
+        assert!(!env.state_dir().join("sessions").join(&name).exists(), "{task}");
+    }
+}

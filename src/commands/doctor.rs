@@ -63,6 +63,15 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
         }
     }
 
+    match ctx.store.damaged() {
+        Ok(list) => {
+            for d in list {
+                report(Level::Fail, &format!("session `{}`: {}", d.name, d.error), &format!("`minder rm --force {}` removes its folder (its tmux session, if any, is left alone)", d.name));
+            }
+        }
+        Err(e) => report(Level::Fail, &format!("cannot list sessions: {e:#}"), ""),
+    }
+
     if let Ok(t) = ctx.tmux() {
         match t.run(&crate::tmux_cmd!["show-options", "-gqv", "@minder-plugin"]) {
             Ok(v) if !v.trim().is_empty() => report(Level::Ok, "tmux plugin loaded", ""),

@@ -27,13 +27,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state, o.record.running()));
     }
     sessions.sort_by_key(|o| o.record.created_at);
+    // A record that cannot be read is shown with its error, never skipped.
+    let damaged = ctx.store.damaged()?;
     if args.json {
         let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
-        let v = serde_json::json!({"version": 1, "sessions": list});
+        let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
+        let v = serde_json::json!({"version": 1, "sessions": list, "damaged": damaged});
         crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
-    if sessions.is_empty() {
+    if sessions.is_empty() && damaged.is_empty() {
         ctx.note(if args.all {
             "no sessions (start one with `minder new`)"
         } else {
@@ -63,6 +66,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (present::ago(r.created_at, now), String::new()),
             (dir, String::new()),
+        ]);
+    }
+    for d in &damaged {
+        rows.push(vec![
+            (d.name.clone(), String::new()),
+            ("?".into(), String::new()),
+            ("damaged".into(), present::state_color(crate::domain::state::State::Failed).to_string()),
+            ("-".into(), String::new()),
+            ("-".into(), String::new()),
+            ("-".into(), String::new()),
+            (d.error.clone(), String::new()),
         ]);
     }
     crate::out!("{}", present::table(&rows, ctx.color));

@@ -24,7 +24,22 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     // Taken before looking: a `new` in progress finishes first, so what we see is whole.
     let _all = ctx.store.lock_all()?;
     let name = ctx.resolve(&args.name)?;
-    let obs = reconcile::observe_one(ctx, &name)?;
+    let obs = match reconcile::observe_one(ctx, &name) {
+        Ok(obs) => obs,
+        Err(e) if ctx.store.load(&name).is_err() => {
+            // A damaged record: nothing in it can be trusted (not even which tmux session is
+            // its), so only its folder goes, and only when asked to.
+            if !args.force {
+                return Err(e.context(format!(
+                    "session `{name}` cannot be read (`minder rm --force {name}` removes its folder; a tmux session it ran in is left alone)"
+                )));
+            }
+            crate::ops::remove::remove_damaged(ctx, &name)?;
+            ctx.note(&format!("removed the damaged session `{name}`"));
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     crate::ops::remove::remove(ctx, &obs, args.force, args.keep_logs)?;
     ctx.note(&format!("removed `{name}`"));
     Ok(())

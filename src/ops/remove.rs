@@ -52,6 +52,13 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
     Ok(())
 }
 
+/// Remove a session whose record cannot be read: its folder under the state dir, under its
+/// lock. The caller holds the state dir's lock.
+pub fn remove_damaged(ctx: &Ctx, name: &str) -> Result<()> {
+    let _session = ctx.store.lock_session(name)?;
+    remove_tree(&ctx.store.paths(name).root)
+}
+
 /// Remove a folder, retrying briefly if a straggling writer adds a file meanwhile.
 fn remove_tree(root: &std::path::Path) -> Result<()> {
     let mut attempt = 0;

@@ -136,6 +136,11 @@ fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
         match fsutil::create_private_dir(&sessions.join(&candidate)) {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if plan.explicit_name && ctx.store.paths(&candidate).record().exists() && ctx.store.load(&candidate).is_err() {
+                    return Err(anyhow!(
+                        "session `{candidate}` exists but its record is damaged (`minder doctor` says more; `minder rm --force {candidate}` removes it)"
+                    ));
+                }
                 if plan.explicit_name {
                     return Err(anyhow!(
                         "session `{candidate}` already exists (see `minder show {candidate}`; `minder rm {candidate}` to reuse the name)"

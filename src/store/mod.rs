@@ -63,22 +63,35 @@ impl Store {
         load_record(&self.paths(name).record())
     }
 
-    /// Every readable record; unreadable ones are skipped with a warning. A folder without a
-    /// record yet (a `new` claiming its name) is skipped quietly.
+    /// Every readable record. Damaged ones are left out here and listed by `damaged`, which
+    /// every view that lists sessions shows. A folder without a record yet (a `new` claiming
+    /// its name) is skipped quietly.
     pub fn load_all(&self) -> Result<Vec<Record>> {
+        Ok(self.load_all_checked()?.0)
+    }
+
+    /// Every record, and the sessions whose record is damaged (truncated, not JSON, a missing
+    /// field, another schema version, a folder where the file should be).
+    pub fn load_all_checked(&self) -> Result<(Vec<Record>, Vec<Damaged>)> {
         let mut out = Vec::new();
+        let mut damaged = Vec::new();
         for name in self.names()? {
             let path = self.paths(&name).record();
             match std::fs::read(&path) {
-                Ok(data) => match serde_json::from_slice(&data) {
+                Ok(data) => match parse_record(&data) {
                     Ok(r) => out.push(r),
-                    Err(e) => tracing::warn!("skipping session `{name}`: corrupt record `{}`: {e}", path.display()),
+                    Err(e) => damaged.push(Damaged { name, error: format!("damaged record `{}`: {e:#}", path.display()) }),
                 },
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => tracing::warn!("skipping session `{name}`: cannot read `{}`: {e}", path.display()),
+                Err(e) => damaged.push(Damaged { name, error: format!("cannot read `{}`: {e}", path.display()) }),
             }
         }
-        Ok(out)
+        Ok((out, damaged))
+    }
+
+    /// The sessions whose record is damaged.
+    pub fn damaged(&self) -> Result<Vec<Damaged>> {
+        Ok(self.load_all_checked()?.1)
     }
 
     /// Like `save`, without the fsync: for a record rewritten durably a moment later.
@@ -201,9 +214,29 @@ fn lock_file(path: &Path) -> Result<File> {
 
 pub fn load_record(path: &Path) -> Result<Record> {
     let data = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    let record: Record = serde_json::from_slice(&data)
-        .with_context(|| format!("corrupt session record `{}`", path.display()))?;
-    Ok(record)
+    parse_record(&data).with_context(|| format!("damaged session record `{}`", path.display()))
+}
+
+/// A record's bytes, checked: whole JSON of this schema version (an older or newer minder's
+/// record is refused, never guessed at).
+pub fn parse_record(data: &[u8]) -> Result<Record> {
+    #[derive(serde::Deserialize)]
+    struct Schema {
+        schema: Option<u32>,
+    }
+    let schema: Schema = serde_json::from_slice(data)?;
+    match schema.schema {
+        Some(crate::domain::record::SCHEMA_VERSION) => Ok(serde_json::from_slice(data)?),
+        Some(v) => Err(anyhow!("schema version {v}, this minder reads {}", crate::domain::record::SCHEMA_VERSION)),
+        None => Err(anyhow!("no schema version")),
+    }
+}
+
+/// A session whose record exists but cannot be used: shown with its error, never skipped.
+#[derive(Clone, Debug)]
+pub struct Damaged {
+    pub name: String,
+    pub error: String,
 }
 
 
