@@ -1,5 +1,6 @@
 //! The pane's first process (`minder _exec`): it starts the agent with the caller's environment,
-//! never through a shell, records its exit itself, and ends its family after a hangup.
+//! never through a shell, records its exit itself, and ends its whole family (what the agent
+//! left running, `setsid` and `nohup` children included) when the agent ends.
 
 use crate::store::Store;
 use anyhow::Result;
@@ -42,7 +43,8 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
         // SAFETY: the handler only calls kill(2), which is async-signal-safe.
         unsafe { libc::signal(sig, forward as *const () as libc::sighandler_t) };
     }
-    let mut child = match cmd.spawn() {
+    adopt_orphans();
+    let child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => {
             let code = if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
@@ -53,13 +55,13 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
     };
     AGENT_PID.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
     escalate_after_hangup();
-    let status = loop {
-        match child.wait() {
-            Ok(s) => break s,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        }
-    };
+    let status = wait_for_agent(child.id() as libc::pid_t)?;
+    // Reaped: its pid may be reused from now on, so nothing signals it any more.
+    AGENT_PID.store(0, std::sync::atomic::Ordering::SeqCst);
+    drop(child);
+    // Whatever the agent left running (a `setsid` or `nohup … &` child, a daemon) is ours now:
+    // it ends with the session, before the exit is recorded and the pane goes.
+    end_family();
     use std::os::unix::process::ExitStatusExt;
     // After a hangup the pane is gone (server killed, `stop`, `rm`): the agent's end is a
     // consequence, not its own exit. `stop` records that itself; otherwise the session is lost.
@@ -77,6 +79,69 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
             std::process::exit(128 + sig);
         }
         None => std::process::exit(status.code().unwrap_or(1)),
+    }
+}
+
+/// Become the subreaper of everything the agent starts (Linux): a process that leaves its parent
+/// (`setsid`, `nohup … &`, a daemon's double fork) is re-parented to this supervisor instead of
+/// init, so it can be ended with its session. Elsewhere only the agent's own children are found.
+fn adopt_orphans() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) with an integer option; it only changes this process's own attribute.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// Wait for the agent, reaping meanwhile every adopted orphan that ends (they would stay
+/// zombies otherwise): `waitpid(-1)` until the agent's own status comes.
+fn wait_for_agent(pid: libc::pid_t) -> Result<std::process::ExitStatus> {
+    use std::os::unix::process::ExitStatusExt;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid(2) with a valid pointer to an int.
+        let got = unsafe { libc::waitpid(-1, &mut status, 0) };
+        if got == pid {
+            return Ok(std::process::ExitStatus::from_raw(status));
+        }
+        if got < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e.into());
+            }
+        }
+    }
+}
+
+/// How long what the agent left behind has between SIGTERM and SIGKILL.
+const FAMILY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// End the agent's family once the agent has ended: its remaining children and the orphans
+/// re-parented to us get SIGTERM, then SIGKILL after `FAMILY_GRACE`; ending one can orphan its
+/// own children to us, so it repeats until none is left (bounded, in case one cannot die).
+fn end_family() {
+    let start = std::time::Instant::now();
+    let mut warned = std::collections::HashSet::new();
+    loop {
+        // SAFETY: waitpid(2) with a null status pointer, not blocking.
+        while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+        let children = crate::procs::children_of(std::process::id() as libc::pid_t);
+        if children.is_empty() || start.elapsed() > FAMILY_GRACE * 3 {
+            return;
+        }
+        let late = start.elapsed() >= FAMILY_GRACE;
+        for pid in children {
+            let sig = if late {
+                libc::SIGKILL
+            } else if warned.insert(pid) {
+                libc::SIGTERM
+            } else {
+                continue;
+            };
+            // SAFETY: kill(2) on our own child (its pid cannot be reused while it is unreaped).
+            unsafe { libc::kill(pid, sig) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -106,9 +171,12 @@ fn escalate_after_hangup() {
         {
             while unsafe { libc::read(read_fd, byte.as_mut_ptr().cast(), 1) } < 0 {}
         }
-        let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
         for sig in [libc::SIGTERM, libc::SIGKILL] {
             std::thread::sleep(HANGUP_GRACE);
+            let pid = AGENT_PID.load(std::sync::atomic::Ordering::SeqCst);
+            if pid <= 1 {
+                return;
+            }
             // SAFETY: kill(2) on our own child; its process group is ours (we are the pane's
             // session leader), so signal the child itself, not the group (that would include us).
             unsafe { libc::kill(pid, sig) };

@@ -199,6 +199,42 @@ fn stop_ends_an_agent_that_ignores_signals_within_the_grace_period() {
     assert_eq!(env.ls(true).len(), 1);
 }
 
+/// Whether `pid` is gone (or a zombie waiting for its parent, which is as gone as it gets).
+fn gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"),
+        Err(_) => true,
+    }
+}
+
+/// `stop`, `rm --force` and the agent's own exit end what it left running in other sessions
+/// and groups (`setsid`, `nohup`, a double fork, one that ignores SIGTERM), not only its group.
+#[test]
+fn the_agents_whole_family_ends_with_it() {
+    let env = Env::new();
+    env.config("[agents.cmd]\nstop_grace = \"1s\"\n");
+    for (task, how) in [("stopped", "stay"), ("removed", "stay"), ("exited", "exit")] {
+        let pids_file = env.path(&format!("{task}.pids"));
+        env.run(&["new", task, "--", agent("family.sh").as_str(), pids_file.to_str().unwrap(), how]);
+        wait_for("the family started", T, || env.run(&["logs", task]).contains("family running"));
+        let pids: Vec<i32> = std::fs::read_to_string(&pids_file).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        assert_eq!(pids.len(), 4, "{pids:?}");
+        match task {
+            "stopped" => {
+                env.run(&["stop", task]);
+                assert_eq!(env.state(task), "stopped");
+            }
+            "removed" => {
+                env.run(&["rm", "--force", task]);
+            }
+            _ => {
+                env.wait_state(task, "review", T);
+            }
+        }
+        wait_for(&format!("{task}: every member of the family gone"), Duration::from_secs(6), || pids.iter().all(|&p| gone(p)));
+    }
+}
+
 #[test]
 fn rm_refuses_a_live_session_without_force() {
     let env = Env::new();
@@ -213,8 +249,29 @@ fn rm_refuses_a_live_session_without_force() {
     env.wait_state("done", "review", T);
     env.run(&["rm", "--keep-logs", "done"]);
     assert!(env.ls(true).is_empty());
-    let kept: Vec<_> = std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().collect();
+    let kept: Vec<_> = std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(kept.len(), 1);
+    let log: String = std::fs::read_dir(&kept[0]).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    assert!(log.contains("bye"), "the kept folder holds the output: {log}");
+
+    // A session that printed nothing (ended, and one still running) is kept too: an empty log
+    // folder with its events, and the note says why it is empty.
+    env.run(&["new", "silent", "--", "true"]);
+    env.wait_state("silent", "review", T);
+    env.run(&["new", "quiet", "--", "sleep", "30"]);
+    for (name, flags) in [("silent", &["--keep-logs"][..]), ("quiet", &["--keep-logs", "--force"][..])] {
+        let out = env.minder().arg("rm").args(flags).arg(name).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "rm {flags:?} {name}: {err}");
+        assert!(err.contains("kept the logs") && err.contains("printed nothing"), "{err}");
+        let dir = std::fs::read_dir(env.state_dir().join("kept-logs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(&format!("cmd-{name}-")))
+            .unwrap();
+        assert!(std::fs::read_to_string(dir.join("events.jsonl")).unwrap().contains("working"), "{name}");
+    }
+    assert!(env.ls(true).is_empty());
 }
 
 #[test]

@@ -689,6 +689,50 @@ fn codex_interrupted_turn_goes_working_then_waiting_input() {
     codex_interrupt(true);
 }
 
+/// `restore` after the tmux server was killed resumes Codex's own thread with the program and
+/// flags the person configured (an absolute path, the approval and sandbox choice), not a bare
+/// `codex resume`, and without what minder added (notify, the brief instruction) twice.
+#[test]
+fn codex_restore_keeps_the_configured_program_and_flags() {
+    let Some(a) = codex_world() else { return };
+    let program = which::which("codex").unwrap().display().to_string();
+    let flags = ["--no-daemon", "-a", "on-request", "-s", "read-only"];
+    let words: Vec<String> = std::iter::once(&program as &str).chain(flags).map(|w| format!("{w:?}")).collect();
+    a.env.config(&format!("[agents.codex]\ncommand = [{}]\n", words.join(", ")));
+    let codex = || {
+        let mut cmd = a.env.minder();
+        cmd.env("CODEX_HOME", &a.home).env("STANDIN_API_KEY", "dummy");
+        cmd
+    };
+    let out = codex().args(["new", "-a", "codex", "t1", "--goal", "say hello"]).output().unwrap();
+    assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    a.wait_last_message(&name, REPLY);
+    let thread = a.record(&name)["thread_id"].as_str().expect("notify reported the thread").to_string();
+
+    let server = a.env.server_pid().unwrap();
+    Command::new("kill").args(["-KILL", &server.to_string()]).status().unwrap();
+    a.env.wait_state(&name, "lost", T);
+    let out = codex().args(["restore", &name]).output().unwrap();
+    assert!(out.status.success(), "minder restore: {}", String::from_utf8_lossy(&out.stderr));
+
+    let s = a.env.show(&name);
+    let cmd: Vec<&str> = s["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(cmd[0], program, "{cmd:?}");
+    assert!(cmd[1] == "-c" && cmd[2].starts_with("notify="), "notify is added again, once: {cmd:?}");
+    assert_eq!(cmd[3..], [&flags[..], &["resume", thread.as_str()]].concat(), "{cmd:?}");
+    // The real CLI accepts it: it comes back at its prompt with the old conversation on screen.
+    a.wait_screen(&name, REPLY, T);
+    let s = a.env.wait_state(&name, "waiting", T);
+    assert_eq!(s["detail"], "input", "{s:#}");
+    let running = codex_processes(&a.home.display().to_string());
+    assert!(
+        running.iter().any(|(_, argv)| argv.windows(2).any(|w| w == ["-s", "read-only"]) && argv.iter().any(|w| w == &thread)),
+        "the resumed codex runs with the sandbox flag and the thread: {running:?}"
+    );
+    a.assert_no_daemon();
+}
+
 #[test]
 fn codex_stop_ends_a_busy_session() {
     let Some(a) = codex_world() else { return };

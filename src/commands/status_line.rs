@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         // No tmux call at login: a session whose pane process is gone (a reboot) is shown lost.
         let mut records = ctx.store.load_all()?;
         for r in &mut records {
-            let gone = r.tmux.pane_pid.map(|p| !crate::ops::reconcile::pid_alive(p)).unwrap_or(false);
+            let gone = r.tmux.pane_pid.map(|p| !crate::procs::pid_alive(p)).unwrap_or(false);
             if r.running() && gone {
                 r.state = crate::domain::state::State::Lost;
             }

@@ -236,13 +236,7 @@ pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
     let path = ctx.store.paths(name).sink_pid();
     let Ok(text) = std::fs::read_to_string(path) else { return true };
     let Ok(pid) = text.trim().parse::<u32>() else { return true };
-    pid_alive(pid)
-}
-
-/// Whether a process with this pid exists (signal 0: nothing is sent).
-pub fn pid_alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
+    crate::procs::pid_alive(pid)
 }
 
 /// The `@minder` value of the sessions this state dir owns.

@@ -34,9 +34,22 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
         let kept = ctx.store.dirs().kept_logs();
         fsutil::create_private_dir_all(&kept)?;
         let dest = kept.join(format!("{name}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
-        std::fs::rename(paths.logs(), &dest)
-            .with_context(|| format!("cannot keep the logs of `{name}` in `{}`", dest.display()))?;
-        ctx.note(&format!("kept the logs of `{name}` in {}", dest.display()));
+        let cannot = || format!("cannot keep the logs of `{name}` in `{}`", dest.display());
+        // A session that printed nothing has no `logs/` yet: it is kept as an empty folder,
+        // with its events, so the person finds what they asked for and why it is empty.
+        let printed = paths.logs().is_dir();
+        if printed {
+            std::fs::rename(paths.logs(), &dest).with_context(cannot)?;
+        } else {
+            fsutil::create_private_dir_all(&dest).with_context(cannot)?;
+        }
+        match std::fs::copy(paths.events(), dest.join("events.jsonl")) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(cannot),
+        }
+        let what = if printed { "" } else { " (it printed nothing)" };
+        ctx.note(&format!("kept the logs of `{name}` in {}{what}", dest.display()));
     }
     if obs.record.checkpoint_dir.ends_with(std::path::Path::new(".minder").join(&name)) {
         let _ = std::fs::remove_dir_all(&obs.record.checkpoint_dir);

@@ -7,29 +7,49 @@ use crate::domain::agents::{Integration, Profile};
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
 
-/// How to resume: the agent's own session id when a hook reported it, else the profile's
-/// `resume`, else (a plain command) the original command again.
+/// How to resume: the program and flags the session was started with (the person's configured
+/// command, say `/opt/codex -a on-request -s read-only`, not a bare `codex`), followed by what
+/// resumes it: the agent's own session id when it reported one, else the profile's `resume`.
+///
+/// A profile's `resume` names the same program as its `command` (`codex resume --last` for
+/// `codex --no-daemon`); the words after what the two share are the resume words. A `resume`
+/// that names another program (a script of the person's) is run as written. A plain command
+/// without a `resume` is started again as it was.
 pub fn resume_argv(profile: &Profile, record: &Record, self_exe: &str) -> Vec<String> {
-    match (&profile.integration, &record.thread_id) {
-        (Integration::CodexNotify, Some(t)) => return vec!["codex".into(), "resume".into(), t.clone()],
-        (Integration::ClaudeHooks, Some(t)) => return vec!["claude".into(), "--resume".into(), t.clone()],
-        _ => {}
+    let started = start_words(record);
+    let by_id = match (&profile.integration, &record.thread_id) {
+        (Integration::CodexNotify | Integration::CodexExecJson, Some(t)) => Some(vec!["resume".to_string(), t.clone()]),
+        (Integration::ClaudeHooks, Some(t)) => Some(vec!["--resume".to_string(), t.clone()]),
+        _ => None,
+    };
+    if let Some(words) = by_id {
+        return [started, words].concat();
     }
-    if !profile.resume.is_empty() {
-        return crate::domain::agents::expand_self(&profile.resume, self_exe);
+    if profile.resume.is_empty() {
+        return started;
     }
-    original_command(record)
+    let resume = crate::domain::agents::expand_self(&profile.resume, self_exe);
+    let command = crate::domain::agents::expand_self(&profile.command, self_exe);
+    let program = |w: Option<&String>| w.map(|w| std::path::Path::new(w).file_name().map(|n| n.to_owned())).unwrap_or_default();
+    if resume.is_empty() || program(resume.first()) != program(command.first()) {
+        return resume;
+    }
+    let shared = 1 + resume[1..].iter().zip(command.iter().skip(1)).take_while(|(a, b)| a == b).count();
+    [started, resume[shared..].to_vec()].concat()
 }
 
-/// The command as the person gave it, without what minder added to hear from the agent.
-fn original_command(record: &Record) -> Vec<String> {
-    let c = &record.command;
+/// The command the session was started with, without what minder added to it: the notify or
+/// hook settings it spliced in after the program, and the brief instruction it appended.
+fn start_words(record: &Record) -> Vec<String> {
+    let mut c = record.command.clone();
     if c.len() >= 3 && (c[1] == "-c" && c[2].starts_with("notify=") || c[1] == "--settings") {
-        let mut v = vec![c[0].clone()];
-        v.extend(c[3..].iter().cloned());
-        return v;
+        c.drain(1..3);
     }
-    c.clone()
+    let instruction = crate::domain::brief::instruction(&record.checkpoint_dir);
+    if c.len() > 1 && c.last() == Some(&instruction) {
+        c.pop();
+    }
+    c
 }
 
 pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
@@ -78,12 +98,37 @@ mod tests {
     fn resume_commands() {
         let c = Config::default();
         let codex = crate::domain::agents::profile(&c, "codex").unwrap();
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex"], Some("t-1")), "/m"), ["codex", "resume", "t-1"]);
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex"], None), "/m"), ["codex", "resume", "--last"]);
+        assert_eq!(resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], Some("t-1")), "/m"), ["codex", "--no-daemon", "resume", "t-1"]);
+        assert_eq!(resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], None), "/m"), ["codex", "--no-daemon", "resume", "--last"]);
         let claude = crate::domain::agents::profile(&c, "claude").unwrap();
         assert_eq!(resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"), ["claude", "--resume", "s-9"]);
+        assert_eq!(resume_argv(&claude, &record("claude", &["claude", "--model", "x"], None), "/m"), ["claude", "--model", "x", "--continue"]);
+        let exec = crate::domain::agents::profile(&c, "codex-exec").unwrap();
+        assert_eq!(resume_argv(&exec, &record("codex-exec", &["codex", "exec", "--json"], Some("t-2")), "/m"), ["codex", "exec", "--json", "resume", "t-2"]);
         let cmd = crate::domain::agents::profile(&c, "cmd").unwrap();
         assert_eq!(resume_argv(&cmd, &record("cmd", &["make", "test"], None), "/m"), ["make", "test"]);
-        assert_eq!(original_command(&record("codex", &["codex", "-c", "notify=[..]", "fix it"], None)), ["codex", "fix it"]);
+        let demo = crate::domain::agents::profile(&c, "demo").unwrap();
+        assert_eq!(resume_argv(&demo, &record("demo", &["/m", "_demo"], None), "/m"), ["/m", "_demo", "--resume"]);
+    }
+
+    #[test]
+    fn resume_keeps_the_configured_program_and_flags_and_drops_what_minder_added() {
+        let c = Config::parse(
+            "[agents.codex]\ncommand = [\"/opt/codex\", \"-a\", \"on-request\", \"-s\", \"read-only\"]\n",
+            std::path::Path::new("x"),
+        )
+        .unwrap();
+        let codex = crate::domain::agents::profile(&c, "codex").unwrap();
+        let mut r = record("codex", &["/opt/codex", "-c", "notify=[..]", "-a", "on-request", "-s", "read-only"], Some("t-1"));
+        r.command.push(crate::domain::brief::instruction(&r.checkpoint_dir));
+        assert_eq!(resume_argv(&codex, &r, "/m"), ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "t-1"]);
+        r.thread_id = None;
+        // The built-in `resume` names `codex`; the configured program is `/opt/codex`: the
+        // resume words still follow the program the session was started with.
+        assert_eq!(resume_argv(&codex, &r, "/m"), ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "--last"]);
+        // A resume of the person's own that names another program runs as written.
+        let c = Config::parse("[agents.codex]\nresume = [\"my-resume\", \"--now\"]\n", std::path::Path::new("x")).unwrap();
+        let mine = crate::domain::agents::profile(&c, "codex").unwrap();
+        assert_eq!(resume_argv(&mine, &record("codex", &["codex", "--no-daemon"], None), "/m"), ["my-resume", "--now"]);
     }
 }

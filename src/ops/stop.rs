@@ -81,8 +81,32 @@ fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrup
             return;
         }
     }
+    // KILL for the agent and its group, but not yet for the pane's process (minder's
+    // supervisor): it still has to end what the agent left behind in other groups and sessions
+    // (`setsid`, `nohup`), which only it can find. Only if it cannot, it is killed too.
+    kill_group_but_leader(pid);
+    if wait_until(Instant::now() + Duration::from_secs(4), &dead) {
+        return;
+    }
     signal_group(pid, libc::SIGKILL);
     wait_until(Instant::now() + Duration::from_secs(2), &dead);
+}
+
+/// SIGKILL every process in `leader`'s process group but `leader` itself (where `/proc` lists
+/// them; elsewhere the whole group, leader included).
+fn kill_group_but_leader(leader: u32) {
+    let leader = leader as libc::pid_t;
+    if leader <= 1 {
+        return;
+    }
+    let members = crate::procs::group_members(leader);
+    if members.is_empty() {
+        return signal_group(leader as u32, libc::SIGKILL);
+    }
+    for pid in members.into_iter().filter(|&p| p != leader) {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
 }
 
 fn wait_until(deadline: Instant, done: &dyn Fn() -> bool) -> bool {

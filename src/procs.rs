@@ -1,0 +1,55 @@
+//! Processes on this machine, as the kernel lists them: whether one exists, and who its parent
+//! and process group are (from `/proc` on Linux; elsewhere these find nothing).
+
+/// Whether a process with this pid exists (signal 0: nothing is sent).
+pub fn pid_alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only asks whether the process exists.
+    pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
+}
+
+/// The live children of `parent`, from `/proc` (none where there is no `/proc`).
+pub fn children_of(parent: libc::pid_t) -> Vec<libc::pid_t> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<libc::pid_t>().ok())
+        .filter(|&pid| proc_stat(pid).is_some_and(|(state, ppid, _)| ppid == parent && state != 'Z'))
+        .collect()
+}
+
+/// State, parent and process group of `pid` from `/proc/PID/stat`. The command name in it may
+/// hold spaces and parentheses, so the fields are read after its last `)`.
+pub fn proc_stat(pid: libc::pid_t) -> Option<(char, libc::pid_t, libc::pid_t)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let ppid = fields.next()?.parse().ok()?;
+    let pgrp = fields.next()?.parse().ok()?;
+    Some((state, ppid, pgrp))
+}
+
+/// The processes of process group `pgrp`, `pgrp`'s leader included.
+pub fn group_members(pgrp: libc::pid_t) -> Vec<libc::pid_t> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<libc::pid_t>().ok())
+        .filter(|&pid| proc_stat(pid).is_some_and(|(_, _, g)| g == pgrp))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_seen_with_its_parent_and_group() {
+        let me = std::process::id() as libc::pid_t;
+        // SAFETY: getppid(2) and getpgrp(2) cannot fail.
+        let (parent, group) = unsafe { (libc::getppid(), libc::getpgrp()) };
+        let (state, ppid, pgrp) = proc_stat(me).unwrap();
+        assert!(state == 'R' || state == 'S', "{state}");
+        assert_eq!((ppid, pgrp), (parent, group));
+        assert!(children_of(parent).contains(&me));
+        assert!(group_members(group).contains(&me));
+        assert!(pid_alive(me as u32) && !pid_alive(1) && proc_stat(-5).is_none());
+    }
+}
