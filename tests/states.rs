@@ -30,6 +30,23 @@ fn an_approval_prompt_on_screen_is_waiting_and_answering_it_is_working() {
     assert_eq!(states, ["working", "waiting", "working", "review"]);
 }
 
+/// A prompt's text streaming past (a file with Codex's prompt in it, printed while output keeps
+/// coming) is not a question: the session stays `working` for the whole stream, and only the
+/// settled screen with the real prompt is `waiting`.
+#[test]
+fn a_prompt_streaming_past_is_working_and_only_the_settled_one_waits() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\nworking = [\"esc to interrupt\"]\n");
+    env.run(&["new", "st", "-a", "scripted", "--", agent("streamer.sh").as_str(), "4"]);
+    let s = env.wait_state("st", "waiting", Duration::from_secs(20));
+    assert_eq!(s["detail"], "approval");
+    assert!(env.run(&["logs", "st"]).contains("streamed"), "waiting only once the stream is over");
+    let states: Vec<String> = sources(&s).into_iter().map(|(st, _)| st).collect();
+    assert_eq!(states, ["working", "waiting"], "{s:#}");
+    env.run(&["send", "st", "y"]);
+    env.wait_state("st", "review", T);
+}
+
 #[test]
 fn silence_is_stuck_and_output_ends_it() {
     let env = Env::new();

@@ -41,26 +41,34 @@ fn lowest_match<'a>(screen: &str, pats: &'a [Regex]) -> Option<(usize, usize, &'
 /// and aider's prompt below an old `(Y)es/(N)o` means the question was answered. A busy marker
 /// outranks the idle prompt wherever it is (Codex shows its composer while busy).
 pub fn classify_screen(screen: &str, p: &ScreenPatterns) -> Option<Evidence> {
+    classify_screen_from(screen, p).map(|(evidence, _)| evidence)
+}
+
+/// [`classify_screen`], with where on the screen the verdict comes from: the byte offset of the
+/// start of the line that decided it. What is below it is the part of the screen that must hold
+/// still for the verdict to be a settled one (see `state::screen_evidence`).
+pub fn classify_screen_from(screen: &str, p: &ScreenPatterns) -> Option<(Evidence, usize)> {
     let detail_of = |r: &Regex, start: usize| -> &'static str {
         let Some(caps) = r.captures_at(screen, start) else { return "approval" };
         SCREEN_DETAILS.iter().copied().find(|d| caps.name(d).is_some()).unwrap_or("approval")
     };
+    let line_start = |at: usize| screen[..at].rfind('\n').map_or(0, |n| n + 1);
     let waiting = lowest_match(screen, &p.waiting);
-    let working = lowest_match(screen, &p.working).map(|(line, _, _)| line);
-    let idle = lowest_match(screen, &p.idle).map(|(line, _, _)| line);
+    let working = lowest_match(screen, &p.working).map(|(line, at, _)| (line, line_start(at)));
+    let idle = lowest_match(screen, &p.idle).map(|(line, at, _)| (line, line_start(at)));
     if let Some((w, at, r)) = waiting {
-        let busy_below = working.is_some_and(|b| b > w);
-        let idle_below = idle.is_some_and(|i| i > w);
-        if !busy_below && !idle_below {
-            return Some(Evidence::ScreenWaiting(detail_of(r, at)));
+        let busy_below = working.filter(|(b, _)| *b > w);
+        let idle_below = idle.is_some_and(|(i, _)| i > w);
+        if busy_below.is_none() && !idle_below {
+            return Some((Evidence::ScreenWaiting(detail_of(r, at)), line_start(at)));
         }
-        if busy_below {
-            return Some(Evidence::ScreenWorking);
+        if let Some((_, from)) = busy_below {
+            return Some((Evidence::ScreenWorking, from));
         }
     }
     match (working, idle) {
-        (Some(_), _) if waiting.is_none() => Some(Evidence::ScreenWorking),
-        (_, Some(_)) => Some(Evidence::ScreenIdle),
+        (Some((_, from)), _) if waiting.is_none() => Some((Evidence::ScreenWorking, from)),
+        (_, Some((_, from))) => Some((Evidence::ScreenIdle, from)),
         _ => None,
     }
 }

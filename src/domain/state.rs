@@ -223,6 +223,19 @@ const RULES: &[Rule] = &[
     Rule { on: Evidence::RisksSettled, from: &[Is(State::Working), WaitingFor(&["input"])], to: To::Review },
 ];
 
+/// What a look at the screen is evidence of, given whether it had settled. A screen that is
+/// still changing (a file streamed past, a log scrolling) may show a question or a prompt in
+/// passing: only a settled screen says the agent waits or is idle. Settled means output has
+/// stopped, or the screen from the deciding line down is as it was at the last look (an agent
+/// that animates a logo above its prompt never stops printing). That it is busy, a screen can
+/// say at any time (a spinner redrawn ten times a second never settles).
+pub fn screen_evidence(seen: Option<Evidence>, settled: bool) -> Option<Evidence> {
+    match seen {
+        Some(Evidence::ScreenWaiting(_) | Evidence::ScreenIdle) if !settled => None,
+        other => other,
+    }
+}
+
 fn applies(from: &In, state: State, detail: &str) -> bool {
     match from {
         Any => true,
@@ -267,6 +280,16 @@ pub fn risks_count(written: Option<DateTime<Utc>>, rejected_at: Option<DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_settled_screen_says_waiting_or_idle() {
+        let approval = Some(Evidence::ScreenWaiting("approval"));
+        assert_eq!(screen_evidence(approval.clone(), true), approval);
+        assert_eq!(screen_evidence(approval, false), None);
+        assert_eq!(screen_evidence(Some(Evidence::ScreenIdle), false), None);
+        assert_eq!(screen_evidence(Some(Evidence::ScreenWorking), false), Some(Evidence::ScreenWorking));
+        assert_eq!(screen_evidence(None, true), None);
+    }
 
     #[test]
     fn exit_outcomes() {

@@ -54,6 +54,8 @@ pub struct Watch {
     idle_ttl: Option<Duration>,
     last_output: Instant,
     settle_pending: bool,
+    /// The last look's verdict and the screen from its deciding line down.
+    last_reading: Option<(Evidence, String)>,
     last_look: Instant,
     idle_seen: Option<Instant>,
     stuck_checked: bool,
@@ -92,6 +94,7 @@ impl Watch {
             idle_ttl,
             last_output: Instant::now(),
             settle_pending: false,
+            last_reading: None,
             last_look: Instant::now(),
             idle_seen: None,
             stuck_checked: false,
@@ -213,7 +216,16 @@ impl Watch {
     /// Output settled: ask the screen what it means; without an opinion, output is output.
     fn settle(&mut self) {
         self.last_look = Instant::now();
-        let verdict = if self.patterns.is_empty() { None } else { self.screen().and_then(|s| detect::classify_screen(&s, &self.patterns)) };
+        let seen = if self.patterns.is_empty() {
+            None
+        } else {
+            self.screen().and_then(|s| detect::classify_screen_from(&s, &self.patterns).map(|(ev, from)| (ev, around(&s, from))))
+        };
+        // The part of the screen the verdict comes from, as at the last look: held still.
+        let steady = seen.is_some() && seen == self.last_reading;
+        self.last_reading = seen.clone();
+        let quiet = self.last_output.elapsed() >= SETTLE;
+        let verdict = crate::domain::state::screen_evidence(seen.map(|(ev, _)| ev), quiet || steady);
         let hooked = matches!(self.integration, Integration::CodexNotify | Integration::ClaudeHooks);
         let working = matches!(self.record.as_ref().map(|r| r.state), Some(State::Working));
         // Only output that has stopped says a turn may be over (settle also runs once a second
@@ -347,5 +359,39 @@ impl Watch {
             .args(["-q", "stop", "--note", &note, &self.name])
             .stdin(std::process::Stdio::null())
             .spawn();
+    }
+}
+
+/// The screen from `CONTEXT_ABOVE` lines above `from` (a line start) to its end: what must be
+/// the same at two looks for a verdict seen while output streams to count. The lines above
+/// are there so that text streaming past, whose last line is always at the bottom, is seen to
+/// move.
+fn around(screen: &str, from: usize) -> String {
+    const CONTEXT_ABOVE: usize = 4;
+    let mut start = from;
+    for _ in 0..CONTEXT_ABOVE {
+        match screen[..start.saturating_sub(1)].rfind('\n') {
+            Some(n) if start > 0 => start = n + 1,
+            _ => {
+                start = 0;
+                break;
+            }
+        }
+    }
+    screen[start..].trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::around;
+
+    #[test]
+    fn around_takes_four_lines_above_the_deciding_line() {
+        let screen = "a\nb\nc\nd\ne\nf\nPROMPT\ng  \n\n";
+        let from = screen.find("PROMPT").unwrap();
+        assert_eq!(around(screen, from), "c\nd\ne\nf\nPROMPT\ng");
+        assert_eq!(around(screen, 0), screen.trim_end());
+        let near_top = "x\nPROMPT\n";
+        assert_eq!(around(near_top, near_top.find("PROMPT").unwrap()), "x\nPROMPT");
     }
 }
