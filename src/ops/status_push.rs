@@ -187,20 +187,28 @@ pub fn push(store: &Store, record: &Record, announce: bool) {
 fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     let Some(socket) = &record.socket else { return Ok(()) };
     let tmux = Tmux::at_socket(socket)?;
-    let out = tmux.batch(&[
-        tmux_cmd!["display-message", "-p", style_format()],
-        tmux_cmd!["list-clients", "-F", "#{client_name}\u{1f}#{client_tty}"],
-    ])?;
-    let mut lines = out.lines();
-    let style_line = lines.next().unwrap_or("");
-    save_style(store, socket, style_line);
-    let style = parse_style(style_line);
-    let clients: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
-        .collect();
+    let announce = announce && matches!(record.state, State::Waiting | State::Review | State::Failed);
+    // Only an announcement needs the clients; without one, the style options remembered from
+    // the last push do (one tmux call instead of two: `new` pushes on its way out). Every
+    // announcing push, and every `status-line` that asks tmux, reads them afresh.
+    let (style, clients) = match cached_style(store, socket).filter(|_| !announce) {
+        Some(style) => (style, Vec::new()),
+        None => {
+            let out = tmux.batch(&[
+                tmux_cmd!["display-message", "-p", style_format()],
+                tmux_cmd!["list-clients", "-F", "#{client_name}\u{1f}#{client_tty}"],
+            ])?;
+            let mut lines = out.lines();
+            let style_line = lines.next().unwrap_or("");
+            save_style(store, socket, style_line);
+            let clients: Vec<(String, String)> = lines
+                .filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
+                .collect();
+            (parse_style(style_line), clients)
+        }
+    };
     let records = records_on(store, Some(socket));
     let mut cmds = vec![tmux_cmd!["set-option", "-g", "@minder-status", render(&records, &style)]];
-    let announce = announce && matches!(record.state, State::Waiting | State::Review | State::Failed);
     if announce && style.message {
         let what = match (record.state, record.detail.as_str()) {
             (State::Waiting, "approval") => "waits for your approval".to_string(),
