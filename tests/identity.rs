@@ -253,6 +253,9 @@ fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
 #[test]
 fn the_callers_environment_never_outlives_a_failed_start() {
     let env = Env::new();
+    // A server already running: a fresh one sometimes never reaps a child that exits while it
+    // starts up (see `supervisor`), and without the supervisor nothing else would record it.
+    env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
     // The supervisor never starts: the pane runs a minder command that does not exist.
     let wrapper = tmux_wrapper(
         &env,
@@ -261,7 +264,8 @@ fn the_callers_environment_never_outlives_a_failed_start() {
     );
     env.minder().env("MINDER_TMUX", &wrapper).args(["new", "nosup", "--", "sleep", "30"]).assert().success();
     let s = env.wait_state("nosup", "failed", T);
-    assert_eq!(s["exit_code"], 2);
+    // Its status, unless tmux never reaped it (then the exit is recorded as of unknown status).
+    assert!(s["exit_code"] == 2 || s["detail"] == "unknown exit", "{s:#}");
     assert!(!session_dir(&env, "cmd-nosup").join("env").exists(), "the environment was left behind");
 
     // A restore that tmux refuses (the name was taken meanwhile) leaves none either.

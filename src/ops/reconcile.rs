@@ -46,8 +46,20 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         Some(_) if record.tmux.pane_id.is_empty() => Fix::Adopt,
         Some(p) if !p.dead && record.state == State::Lost && !ended => Fix::Found,
         // tmux marks a pane dead when its pty closes, a moment before the exit status is
-        // known; until then the hook (or the next look) records the exit.
-        Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => Fix::None,
+        // known; until then the hook (or the next look) records the exit. But a pane process
+        // that is gone (or a zombie) with no status is one tmux will never report (it sometimes
+        // never reaps a child that exits as the session is made), and its supervisor, which
+        // records its exit before it exits, never did: an exit of unknown status.
+        Some(p) if p.dead && p.dead_status.is_none() && p.dead_signal.is_none() => {
+            let process_gone = p.pane_pid.is_some_and(|pid| {
+                crate::procs::proc_stat(pid as libc::pid_t).is_none_or(|(state, _, _)| state == 'Z')
+            });
+            if process_gone && !ended {
+                Fix::RecordExit { status: None, signal: None }
+            } else {
+                Fix::None
+            }
+        }
         Some(p) if p.dead && !ended => Fix::RecordExit { status: p.dead_status, signal: p.dead_signal },
         // tmux notices a dead sink only when it next writes to it; its pid tells at once.
         Some(p) if !p.dead && (!p.pipe || !sink_alive) && record.running() => Fix::ReattachSink,
@@ -335,7 +347,8 @@ mod tests {
             session_name: "n".into(),
             session_id: "$1".into(),
             pane_id: "%1".into(),
-            pane_pid: Some(10),
+            // A process that exists: this test.
+            pane_pid: Some(std::process::id()),
             dead,
             dead_status: status,
             dead_signal: None,
@@ -359,8 +372,13 @@ mod tests {
         assert_eq!(decide(&working, Some(&pane(false, None, false)), true), Fix::ReattachSink);
         assert_eq!(decide(&working, Some(&pane(false, None, true)), false), Fix::ReattachSink);
         assert_eq!(decide(&working, Some(&pane(true, Some(2), true)), true), Fix::RecordExit { status: Some(2), signal: None });
-        // Dead, status not known yet: wait for it.
+        // Dead, status not known yet: wait for it, while its process is there.
         assert_eq!(decide(&working, Some(&pane(true, None, false)), true), Fix::None);
+        // ...but once its process is gone, tmux will never say: an exit of unknown status.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        child.wait().unwrap();
+        let gone = PaneInfo { pane_pid: Some(child.id()), ..pane(true, None, false) };
+        assert_eq!(decide(&working, Some(&gone), true), Fix::RecordExit { status: None, signal: None });
         // Still starting: no pane yet is not lost.
         assert_eq!(decide(&record("", State::Working), None, true), Fix::None);
         // Its session found before its ids were recorded (the start was cut short): record them.

@@ -278,7 +278,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
     // command that exits at once is still caught by remain-on-exit and the hook, and the sink
     // is attached before the first byte.
-    let batch = vec![
+    let mut batch = vec![
         new_session,
         tmux_cmd!["set-option", "-t", target, "@minder-id", minder_id],
         tmux_cmd!["set-option", "-t", target, "@minder", store.state_dir.display()],
@@ -286,6 +286,13 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         tmux_cmd!["set-hook", "-t", target, "pane-died", hook_command(&ctx.self_exe, &paths.root)],
         tmux_cmd!["pipe-pane", "-t", target, sink_command(&ctx.self_exe, &paths.root, false)],
     ];
+    // The status segment with this agent in it, in the same call (its record already names
+    // this server), when the server's style options are known from an earlier push.
+    let segment = crate::ops::status_push::segment_for(store, &tmux.server().socket_path());
+    if let Some(segment) = &segment {
+        batch.push(tmux_cmd!["set-option", "-g", "@minder-status", segment]);
+        batch.push(tmux_cmd!["set-option", "-t", target, "@minder-state", State::Working]);
+    }
     let answer = tmux.batch(&batch);
     let made = answer.as_ref().ok().and_then(|out| parse_new_session(out));
     let Some((ids, socket)) = made else {
@@ -322,9 +329,12 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
             return Err(e.context(format!("session `{}` was removed while it started", record.name)));
         }
     };
-    // Every live agent is in the segment from the moment it starts (and one that exited at once
-    // had its exit recorded before the socket was known).
-    crate::ops::status_push::push(store, &record, record.ended_at.is_some());
+    // Every live agent is in the segment from the moment it starts; pushed here unless it was
+    // in the call above (and again for one that exited at once: its exit was recorded before
+    // the socket was known).
+    if segment.is_none() || record.ended_at.is_some() || record.state != State::Working {
+        crate::ops::status_push::push(store, &record, record.ended_at.is_some());
+    }
     Ok(record)
 }
 

@@ -166,6 +166,13 @@ pub fn cached_style(store: &Store, socket: &std::path::Path) -> Option<Style> {
     std::fs::read_to_string(style_cache(store, socket)).ok().map(|l| parse_style(&l))
 }
 
+/// The segment for the server at `socket` as the records say now, if its style options are
+/// remembered (else a push has to ask tmux for them).
+pub fn segment_for(store: &Store, socket: &std::path::Path) -> Option<String> {
+    let style = cached_style(store, socket)?;
+    Some(render(&records_on(store, Some(socket)), &style))
+}
+
 /// Records on the server at `socket`.
 pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
     store
