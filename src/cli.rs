@@ -92,6 +92,9 @@ pub enum Command {
     /// (internal) the built-in demo agent
     #[command(name = "_demo", hide = true)]
     Demo(commands::demo::Args),
+    /// (internal) run the `[notify]` command for one transition, within its deadline
+    #[command(name = "_tell", hide = true)]
+    Tell(commands::tell::Args),
 }
 
 
@@ -113,6 +116,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Exec(a) => return commands::exec::run(a),
         Command::Demo(a) => return commands::demo::run(a),
         Command::GitHook(a) => return commands::git_hook::run(a),
+        Command::Tell(a) => return commands::tell::run(a),
         Command::Completions(a) => return commands::completions::run(a, <Cli as clap::CommandFactory>::command()),
         _ => {}
     }
@@ -150,7 +154,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
-        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Completions(_) => {
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
     }

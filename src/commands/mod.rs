@@ -24,4 +24,5 @@ pub mod show;
 pub mod sink;
 pub mod status_line;
 pub mod stop;
+pub mod tell;
 pub mod wait;

@@ -20,6 +20,7 @@ pub struct Config {
     pub logs: LogsConfig,
     pub worktree: WorktreeConfig,
     pub review: ReviewConfig,
+    pub notify: NotifyConfig,
     pub agents: BTreeMap<String, AgentConfig>,
 }
 
@@ -34,6 +35,7 @@ impl Default for Config {
             logs: LogsConfig::default(),
             worktree: WorktreeConfig::default(),
             review: ReviewConfig::default(),
+            notify: NotifyConfig::default(),
             agents: BTreeMap::new(),
         }
     }
@@ -75,6 +77,32 @@ pub struct ReviewConfig {
 impl Default for ReviewConfig {
     fn default() -> Self {
         ReviewConfig { on_approve: String::new(), gate_push: true }
+    }
+}
+
+/// `[notify]`: telling the person when an agent needs them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// The states whose arrival tells.
+    pub on: Vec<crate::domain::state::State>,
+    /// Run once per such transition, without a shell, with the MINDER_* variables set.
+    pub command: Vec<String>,
+    /// Also write a desktop-notification escape (OSC 9 and OSC 777) to every attached client.
+    pub desktop: bool,
+    /// How long `command` may run before it is killed.
+    pub deadline: Dur,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        use crate::domain::state::State;
+        NotifyConfig {
+            on: vec![State::Waiting, State::Review, State::Failed, State::Lost, State::Stuck],
+            command: Vec::new(),
+            desktop: false,
+            deadline: Dur(Duration::from_secs(10)),
+        }
     }
 }
 

@@ -24,6 +24,32 @@ pub struct LogSettings {
     pub redact: Vec<String>,
 }
 
+/// How the person is told of the session's transitions (`[notify]`), captured at creation (and
+/// at each restore): every process that records a transition (the sink, a hook, the
+/// supervisor, a command) finds it here, whatever config file it could read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NotifySettings {
+    #[serde(default)]
+    pub on: Vec<State>,
+    #[serde(default)]
+    pub command: Vec<String>,
+    #[serde(default)]
+    pub desktop: bool,
+    #[serde(default)]
+    pub deadline_ms: u64,
+}
+
+impl NotifySettings {
+    pub fn from_config(c: &crate::domain::config::NotifyConfig) -> NotifySettings {
+        NotifySettings { on: c.on.clone(), command: c.command.clone(), desktop: c.desktop, deadline_ms: c.deadline.0.as_millis() as u64 }
+    }
+
+    /// Whether arriving in `state` tells anyone.
+    pub fn tells(&self, state: State) -> bool {
+        (!self.command.is_empty() || self.desktop) && self.on.contains(&state)
+    }
+}
+
 /// How the session's state is detected, captured at creation for the same reason.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct DetectSettings {
@@ -109,6 +135,11 @@ pub struct Record {
     #[serde(default)]
     pub detect: DetectSettings,
     #[serde(default)]
+    pub notify: NotifySettings,
+    /// The state before this one (set with each transition), for `[notify]`.
+    #[serde(default)]
+    pub previous_state: Option<State>,
+    #[serde(default)]
     pub ended_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub exit_code: Option<i32>,
@@ -187,6 +218,8 @@ impl Record {
             checkpoint_dir: dir.join(".minder").join(name),
             log_settings,
             detect,
+            notify: NotifySettings::default(),
+            previous_state: None,
             ended_at: None,
             exit_code: None,
             exit_signal: None,

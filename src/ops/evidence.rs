@@ -25,6 +25,7 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
         return Ok(Some(r));
     }
     crate::ops::status_push::push(store, &record, true);
+    crate::ops::tell::transitioned(store, &record);
     Ok(Some(record))
 }
 
@@ -51,6 +52,7 @@ pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -
         return Ok(None);
     }
     crate::ops::status_push::push(store, &record, true);
+    crate::ops::tell::transitioned(store, &record);
     Ok(Some(record))
 }
 
@@ -75,6 +77,7 @@ pub fn record_exit(
     })?;
     if changed {
         crate::ops::status_push::push(store, &record, true);
+        crate::ops::tell::transitioned(store, &record);
         crate::store::wake_sink(&store.paths(name));
     }
     Ok(record)

@@ -12,3 +12,4 @@ pub mod restore;
 pub mod start;
 pub mod status_push;
 pub mod stop;
+pub mod tell;

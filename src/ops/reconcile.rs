@@ -290,9 +290,17 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
             }
             apply_fix(ctx, record, pane, fix, sink_ok)
         }
-        Fix::Found => ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into())),
+        Fix::Found => {
+            let record = ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into()))?;
+            crate::ops::tell::transitioned(&ctx.store, &record);
+            Ok(record)
+        }
         Fix::RecordExit { status, signal } => crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None),
-        Fix::Lost => ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None),
+        Fix::Lost => {
+            let record = ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None)?;
+            crate::ops::tell::transitioned(&ctx.store, &record);
+            Ok(record)
+        }
         Fix::ReattachSink => {
             // The sink also ends when the agent does: look again before calling it dead.
             let record = ctx.store.load(&record.name)?;

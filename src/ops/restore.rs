@@ -64,6 +64,7 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
     let (record, _) = ctx.store.transition_with(&record.name, Source::Command, |r| {
         r.clear_run();
         r.command = command.clone();
+        r.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
         Some((State::Working, String::new(), Some(note)))
     })?;
     let record = match crate::ops::start::launch(ctx, &record, None) {
@@ -73,12 +74,14 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
             // the next look finds the session by its id, or calls it lost).
             if e.downcast_ref::<crate::ops::start::StartUncertain>().is_none() {
                 let note = format!("restore failed: {e:#}");
-                ctx.store.transition(&record.name, State::Lost, "", Source::Command, Some(note))?;
+                let lost = ctx.store.transition(&record.name, State::Lost, "", Source::Command, Some(note))?;
+                crate::ops::tell::transitioned(&ctx.store, &lost);
             }
             return Err(e);
         }
     };
     crate::ops::status_push::push(&ctx.store, &record, false);
+    crate::ops::tell::transitioned(&ctx.store, &record);
     Ok(record)
 }
 

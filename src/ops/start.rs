@@ -169,6 +169,7 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.height = HEIGHT;
     record.attempt = plan.attempt;
     record.goal = plan.goal.clone();
+    record.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
     record
 }
 

@@ -217,13 +217,7 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     let records = records_on(store, Some(socket));
     let mut cmds = vec![tmux_cmd!["set-option", "-g", "@minder-status", render(&records, &style)]];
     if announce && style.message {
-        let what = match (record.state, record.detail.as_str()) {
-            (State::Waiting, "approval") => "waits for your approval".to_string(),
-            (State::Waiting, _) => "waits for you".to_string(),
-            (State::Review, _) => "is done: review it".to_string(),
-            (_, detail) => format!("failed ({detail})"),
-        };
-        let text = crate::tmux::quote::format_escape(&format!("minder: {} {what}", record.name));
+        let text = crate::tmux::quote::format_escape(&format!("minder: {}", crate::ops::tell::headline(record)));
         for (client, _) in &clients {
             cmds.push(tmux_cmd!["display-message", "-c", client, "-d", "4000", text]);
         }

@@ -54,7 +54,8 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
             })?;
             crate::ops::evidence::record_exit(&ctx.store, &record.name, None, None, None)?;
         } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
-            ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
+            let stopped = ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
+            crate::ops::tell::transitioned(&ctx.store, &stopped);
         }
     }
     Ok(())

@@ -194,6 +194,7 @@ impl Store {
 }
 
 fn apply_transition(record: &mut Record, state: State, detail: &str, source: Source) {
+    record.previous_state = Some(record.state);
     record.state = state;
     record.detail = detail.to_string();
     record.state_source = source;

@@ -1,0 +1,78 @@
+//! `minder _tell` (internal): runs the `[notify]` command for one transition, detached from
+//! whoever recorded it, kills it at its deadline, and logs how it ended in `notify.log`.
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The session's folder in the state dir
+    pub session_dir: PathBuf,
+    /// Kill the command after this many milliseconds
+    #[arg(long)]
+    pub deadline_ms: u64,
+    /// The state it tells of (for the log)
+    #[arg(long)]
+    pub state: String,
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    let (store, name) = crate::store::store_of(&args.session_dir)?;
+    let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
+    let shown = crate::tmux::quote::shell_join(&args.command);
+    let mut child = match std::process::Command::new(&args.command[0])
+        .args(&args.command[1..])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .spawn()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            log(&format!("cannot run `{shown}`: {e}"));
+            return Ok(());
+        }
+    };
+    // What it says on stderr, for the log (read on a thread: a full pipe must not stall it).
+    let mut stderr = child.stderr.take();
+    let said = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(e) = stderr.as_mut() {
+            let _ = e.take(4096).read_to_end(&mut text);
+        }
+        String::from_utf8_lossy(&text).trim().escape_debug().to_string()
+    });
+    let deadline = Instant::now() + Duration::from_millis(args.deadline_ms);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if Instant::now() >= deadline => break None,
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                log(&format!("cannot wait for `{shown}`: {e}"));
+                return Ok(());
+            }
+        }
+    };
+    match status {
+        Some(s) if s.success() => log(&format!("`{shown}` ok")),
+        Some(s) => {
+            let said = said.join().unwrap_or_default();
+            log(&format!("`{shown}` failed ({s}){}", if said.is_empty() { String::new() } else { format!(": {said}") }));
+        }
+        None => {
+            // SAFETY: kill(2) on the process group this process made for its own child.
+            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            log(&format!("`{shown}` killed: still running after {:.1}s", args.deadline_ms as f64 / 1000.0));
+        }
+    }
+    Ok(())
+}

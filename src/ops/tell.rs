@@ -1,0 +1,136 @@
+//! Telling the person when an agent needs them (`[notify]`): after a transition into one of the
+//! states `on` lists, the configured command runs once, and a desktop-notification escape goes
+//! to every attached tmux client. Whoever records the transition (the sink, a hook, the
+//! supervisor, a command) calls this once, so each transition tells once. Nothing here blocks:
+//! the command runs in a detached `minder _tell` that enforces its deadline and logs the outcome
+//! to the session's `notify.log`.
+
+use crate::domain::record::Record;
+use crate::domain::state::State;
+use crate::store::Store;
+use crate::tmux::Tmux;
+use crate::tmux_cmd;
+use std::io::Write;
+
+/// `record` just arrived in its state (from `record.previous_state`).
+pub fn transitioned(store: &Store, record: &Record) {
+    if !record.notify.tells(record.state) {
+        return;
+    }
+    if !record.notify.command.is_empty() {
+        if let Err(e) = run_command(store, record) {
+            log(store, &record.name, &format!("cannot start the notify command: {e:#}"));
+        }
+    }
+    if record.notify.desktop {
+        desktop(record);
+    }
+}
+
+/// The line a person reads: `cmd-fix waits for your approval`.
+pub fn headline(record: &Record) -> String {
+    let what = match (record.state, record.detail.as_str()) {
+        (State::Waiting, "approval") => "waits for your approval".to_string(),
+        (State::Waiting, "question") => "asks you a question".to_string(),
+        (State::Waiting, "trust") => "asks whether to trust its folder".to_string(),
+        (State::Waiting, _) => "waits for you".to_string(),
+        (State::Review, _) => "is done: review it".to_string(),
+        (State::Failed, detail) => format!("failed ({detail})"),
+        (State::Lost, _) => "is lost (its tmux session is gone)".to_string(),
+        (State::Stuck, _) => "is stuck (no output)".to_string(),
+        (state, _) => format!("is {state}"),
+    };
+    format!("{} {what}", record.name)
+}
+
+/// The environment the command gets (DESIGN.md `[notify]`).
+pub fn variables(record: &Record) -> Vec<(&'static str, String)> {
+    vec![
+        ("MINDER_SESSION", record.name.clone()),
+        ("MINDER_STATE", record.state.to_string()),
+        ("MINDER_DETAIL", record.detail.clone()),
+        ("MINDER_PREVIOUS_STATE", record.previous_state.map(|s| s.to_string()).unwrap_or_default()),
+        ("MINDER_LAST_MESSAGE", record.last_message.clone().unwrap_or_default()),
+        ("MINDER_DIR", record.checkpoint_dir.display().to_string()),
+        ("MINDER_MESSAGE", headline(record)),
+    ]
+}
+
+fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe()?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("_tell")
+        .arg(store.paths(&record.name).root)
+        .arg("--deadline-ms")
+        .arg(record.notify.deadline_ms.max(1).to_string())
+        .arg("--state")
+        .arg(record.state.to_string())
+        .arg("--")
+        .args(&record.notify.command)
+        .envs(variables(record))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own group: an interrupt typed into the agent's pane does not reach it.
+        .process_group(0);
+    let mut child = cmd.spawn()?;
+    // Reaped by a thread, so a long-lived sink collects no zombies; `_tell` itself keeps to
+    // the deadline, and a short-lived caller that exits first leaves it to init.
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
+/// OSC 9 (iTerm2, kitty, WezTerm, foot, Windows Terminal) and OSC 777 (rxvt, Konsole, VTE),
+/// written straight to each attached client's terminal, as the bell is: through ssh they reach
+/// the laptop's terminal with nothing to set up. The text is the session's name (a slug) and
+/// minder's own words, never the agent's.
+fn desktop(record: &Record) {
+    let Some(socket) = &record.socket else { return };
+    let Ok(tmux) = Tmux::at_socket(socket) else { return };
+    let Ok(out) = tmux.batch(&[tmux_cmd!["list-clients", "-F", "#{client_tty}"]]) else { return };
+    let text = headline(record);
+    let escape = format!("\x1b]9;minder: {text}\x07\x1b]777;notify;minder;{text}\x07");
+    for tty in out.lines().filter(|l| l.starts_with("/dev/")) {
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(tty) {
+            let _ = f.write_all(escape.as_bytes());
+        }
+    }
+}
+
+/// One line in the session's `notify.log`.
+pub fn log(store: &Store, name: &str, line: &str) {
+    let line = format!("{} {line}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let _ = crate::store::fsutil::append_line(&store.paths(name).root.join("notify.log"), &line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headline_and_variables() {
+        let mut r = crate::domain::record::sample_record("codex-fix", "codex", State::Waiting);
+        r.detail = "approval".into();
+        r.previous_state = Some(State::Working);
+        r.last_message = Some("may I?".into());
+        assert_eq!(headline(&r), "codex-fix waits for your approval");
+        let vars = variables(&r);
+        let get = |k: &str| vars.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+        assert_eq!(get("MINDER_STATE"), "waiting");
+        assert_eq!(get("MINDER_DETAIL"), "approval");
+        assert_eq!(get("MINDER_PREVIOUS_STATE"), "working");
+        assert_eq!(get("MINDER_LAST_MESSAGE"), "may I?");
+        r.state = State::Failed;
+        r.detail = "3".into();
+        assert_eq!(headline(&r), "codex-fix failed (3)");
+    }
+
+    #[test]
+    fn tells_only_for_listed_states_and_with_something_to_do() {
+        let mut n = crate::domain::record::NotifySettings { on: vec![State::Waiting], ..Default::default() };
+        assert!(!n.tells(State::Waiting), "no command and no desktop: nothing to do");
+        n.desktop = true;
+        assert!(n.tells(State::Waiting) && !n.tells(State::Working));
+    }
+}
