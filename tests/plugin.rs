@@ -145,7 +145,7 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
     let review = prefix_binding(&keys1, "R").expect("R bound after the prefix");
     assert!(review.contains("display-popup -E") && review.contains("review-popup.sh"), "{review}");
     let pick = prefix_binding(&keys1, "A").expect("A bound after the prefix");
-    assert!(pick.contains("if-shell -F") && pick.contains("choose-tree -Zs -f '#{@minder}'"), "{pick}");
+    assert!(pick.contains("display-popup -E") && pick.contains("dash"), "{pick}");
 
     // Loading twice is harmless: same options, hooks and keys.
     load(&env);
@@ -192,7 +192,7 @@ fn keys_follow_the_options() {
     let after = keys(&env);
     assert_eq!(diff(&before, &after).len(), 2, "{:#?}", diff(&before, &after));
     assert!(prefix_binding(&after, "M-r").is_some_and(|l| l.contains("display-popup")), "{after:#?}");
-    assert!(prefix_binding(&after, "a").is_some_and(|l| l.contains("choose-tree")), "{after:#?}");
+    assert!(prefix_binding(&after, "a").is_some_and(|l| l.contains("dash")), "{after:#?}");
     assert!(prefix_binding(&after, "R").is_none() && prefix_binding(&after, "A").is_none());
 }
 
@@ -238,25 +238,27 @@ fn hook_and_load_push_through_an_awkward_binary_path() {
 }
 
 #[test]
-fn picker_key_lists_agent_sessions_only() {
+fn picker_key_opens_the_dash_in_a_popup() {
     let env = Env::new();
     server(&env);
     load(&env);
     attach_client(&env);
-    let user_mode = || env.tmux_out(&["display-message", "-p", "-t", "=user:", "#{pane_mode}"]).trim().to_string();
-    // No agents: a message (on the client's status line), no tree listing every session.
+    // No agents yet: the dash says how to start one.
     env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
-    wait_for("the message", T, || env.capture("viewer").contains("minder: no agent sessions"));
-    assert_eq!(user_mode(), "");
+    wait_for("the empty dash", T, || env.capture("viewer").contains("no agents yet"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
+    wait_for("the popup closed", T, || !env.capture("viewer").contains("minder dash"));
 
     env.run(&["new", "pickme", "--", "sleep", "30"]);
     env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "A"]);
-    wait_for("the tree", T, || user_mode() == "tree-mode");
-    let screen = env.capture("viewer");
-    let listed: Vec<&str> = screen.lines().filter(|l| l.starts_with('(')).collect();
-    assert_eq!(listed.len(), 1, "{screen}");
-    assert!(listed[0].contains("cmd-pickme"), "{screen}");
+    wait_for("the dash listing the agent", T, || {
+        let s = env.capture("viewer");
+        s.contains("minder dash · 1 agent") && s.contains("cmd-pickme")
+    });
+    // The user's own session is not an agent: not listed.
+    assert!(!env.capture("viewer").contains(" user "), "{}", env.capture("viewer"));
     env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
+    wait_for("the popup closed", T, || !env.capture("viewer").contains("minder dash"));
 }
 
 #[test]

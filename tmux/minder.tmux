@@ -62,18 +62,16 @@ done
 version=$("$minder" --version 2>/dev/null)
 
 push="$(quote "$(format_escape "$minder")") --socket-path '#{socket_path}' status-line --push >/dev/null 2>&1"
-popup="MINDER_BIN=$(quote "$minder") exec $(quote "$plugin_dir/review-popup.sh")"
-# choose-tree -f shows every session when none matches: check first, without a process.
-has_agents='#{S:#{?@minder,1,}}'
+# display-popup expands formats in its command: a `#` in a path is doubled.
+popup=$(format_escape "MINDER_BIN=$(quote "$minder") exec $(quote "$plugin_dir/review-popup.sh")")
+dash=$(format_escape "exec $(quote "$minder") dash")
 
 t "${writes[@]}" \
     set-option -g @minder-plugin "$plugin_dir/minder.tmux v$PLUGIN_VERSION (${version:-minder})" \; \
     set-option -g @minder-bin "$minder" \; \
     set-hook -g "client-attached[$HOOK_SLOT]" "run-shell -b $(quote "$push")" \; \
     bind-key "${review_key:-R}" display-popup -E -w 90% -h 90% "$popup" \; \
-    bind-key "${pick_key:-A}" if-shell -F "$has_agents" \
-        "choose-tree -Zs -f '#{@minder}'" \
-        "display-message 'minder: no agent sessions'" \
+    bind-key "${pick_key:-A}" display-popup -E -w 90% -h 90% "$dash" \
     || exit 0
 
 # Show the agents already running now, not at the next state change.

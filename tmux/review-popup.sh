@@ -3,7 +3,7 @@
 # approve, reject, attach, see the full diff, stop, or go to the next one.
 #
 # Usage: review-popup.sh [NAME]
-# With no NAME: the first session needing review (review, then waiting, then failed or stuck).
+# With no NAME: the first session needing a person (waiting, then review, then failed or stuck).
 # MINDER_BIN names the minder binary (minder.tmux sets it), else `minder` on PATH.
 
 plugin_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -31,7 +31,8 @@ any_key() {
     printf '\n'
 }
 
-# Sessions that need a person, most urgent first: review, then waiting, then failed and stuck.
+# Sessions that need a person, most urgent first: waiting (an agent held up until you answer),
+# then review, then failed and stuck.
 # Names are [A-Za-z0-9_-] and states plain words, and a quote inside a JSON string is always
 # escaped, so the two keys can be picked out without a JSON parser, in either key order.
 queue() {
@@ -49,7 +50,7 @@ queue() {
         esac
         name='' state=''
     done < <(grep -oE '"(name|state)"[[:space:]]*:[[:space:]]*"[A-Za-z0-9_-]*"' <<<"$json")
-    printf '%s\n' "${review[@]}" "${waiting[@]}" "${other[@]}" | grep -v '^$'
+    printf '%s\n' "${waiting[@]}" "${review[@]}" "${other[@]}" | grep -v '^$'
 }
 
 # The session after `$1` in the queue (wrapping around), or nothing when no other one waits.

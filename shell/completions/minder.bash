@@ -31,6 +31,9 @@ _minder() {
             minder,_sink)
                 cmd="minder__subcmd___sink"
                 ;;
+            minder,_tell)
+                cmd="minder__subcmd___tell"
+                ;;
             minder,approve)
                 cmd="minder__subcmd__approve"
                 ;;
@@ -106,6 +109,9 @@ _minder() {
             minder__subcmd__help,_sink)
                 cmd="minder__subcmd__help__subcmd___sink"
                 ;;
+            minder__subcmd__help,_tell)
+                cmd="minder__subcmd__help__subcmd___tell"
+                ;;
             minder__subcmd__help,approve)
                 cmd="minder__subcmd__help__subcmd__approve"
                 ;;
@@ -173,7 +179,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -361,6 +367,48 @@ _minder() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd___tell)
+            opts="-L -q -v -h -V --deadline-ms --state --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --deadline-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -597,7 +645,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo help"
+            opts="new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -667,6 +715,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd___sink)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd___tell)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
