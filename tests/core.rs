@@ -119,6 +119,33 @@ fn hostile_names_are_slugged_and_never_executed() {
     assert!(env.run(&["logs", "odd"]).contains(&format!("cwd={}", odd.canonicalize().unwrap().display())));
 }
 
+/// `ls` puts the sessions that need a person first (waiting, review, then the rest), says how
+/// long each has been in its state, and writes a directory under home with `~`; `--json`
+/// lists in the same order.
+#[test]
+fn ls_lists_in_attention_order_with_the_time_in_state_and_a_short_place() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
+    let proj = env.path("home/src/app");
+    std::fs::create_dir_all(&proj).unwrap();
+    env.run(&["new", "-C", proj.to_str().unwrap(), "busy", "--", "sleep", "60"]);
+    env.run(&["new", "done", "--", "true"]);
+    env.wait_state("done", "review", T);
+    env.run(&["new", "asks", "-a", "scripted", "--", agent("approver.sh").as_str()]);
+    env.wait_state("asks", "waiting", T);
+    let names: Vec<String> = env.ls(false).iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    assert_eq!(names, ["scripted-asks", "cmd-done", "cmd-busy"]);
+    let table = env.run(&["ls"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"], "{table}");
+    assert!(lines[1].starts_with("scripted-asks") && lines[1].contains("waiting (approval)"), "{table}");
+    assert!(lines[2].starts_with("cmd-done") && lines[2].contains("review"), "{table}");
+    assert!(lines[3].starts_with("cmd-busy") && lines[3].trim_end().ends_with("~/src/app"), "{table}");
+    let seconds = lines[3].split_whitespace().nth(2).unwrap();
+    assert!(seconds.ends_with('s') && seconds[..seconds.len() - 1].parse::<u32>().is_ok(), "{table}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "a row fits 80 columns:\n{table}");
+}
+
 #[test]
 fn names_resolve_exact_then_task_then_unique_prefix() {
     let env = Env::new();

@@ -191,7 +191,7 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
         row_text(s, "cmd-planner").contains("2/2") && row_text(s, "cmd-sleeper").contains("sleeping now")
     });
     let row = row_text(&s, "cmd-broken");
-    assert!(row.starts_with("‽ cmd-broken") && row.contains("unreadable") && row.contains("corrupt session"), "{s}");
+    assert!(row.starts_with("‽ cmd-broken") && row.contains("unreadable") && row.contains("damaged session record"), "{s}");
     assert_eq!(row_of(&s, "cmd-broken"), Some(2), "{s}");
     std::fs::remove_dir_all(&broken).unwrap();
     let s = dash.wait("the broken row gone", |s| row_of(s, "cmd-broken").is_none());

@@ -20,13 +20,21 @@ pub struct Args {
     pub all: bool,
 }
 
+/// Widest WHERE cell, in columns.
+const PLACE_WIDTH: usize = 24;
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
     present::note_tmux_errors(ctx, &sessions);
     if !args.all {
         sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state, o.record.running()));
     }
-    sessions.sort_by_key(|o| o.record.created_at);
+    // Those that need a person first (waiting, review, failed, lost, stuck), the longest
+    // waiting first; `--json` lists in the same order.
+    sessions.sort_by(|a, b| {
+        let key = |o: &Observed| (crate::domain::state::attention_rank(o.record.state), o.record.state_at, o.record.name.clone());
+        key(a).cmp(&key(b))
+    });
     // A record that cannot be read is shown with its error, never skipped.
     let damaged = ctx.store.damaged()?;
     if args.json {
@@ -45,33 +53,31 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let header = ["NAME", "AGENT", "STATE", "PROGRESS", "ACTIVE", "AGE", "DIR"];
+    let header = ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"];
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
-    let home = std::env::var("HOME").unwrap_or_default();
     for o in &sessions {
         let r = &o.record;
         let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
         let progress = present::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into());
-        let mut dir = r.dir.display().to_string();
-        if !home.is_empty() && home != "/" {
-            if let Some(rest) = dir.strip_prefix(&home) {
-                dir = format!("~{rest}");
-            }
-        }
+        // A worktree by its project and branch; anything else by its directory, `~` for home.
+        let place = match present::place(r) {
+            (project, branch) if !branch.is_empty() => format!("{project}:{branch}"),
+            _ => present::home_short(&r.dir),
+        };
+        // The end of a long one says most (`--json` has it whole): a row fits 80 columns.
+        let place = present::keep_tail(&place, PLACE_WIDTH);
         rows.push(vec![
             (r.name.clone(), String::new()),
-            (r.agent.clone(), String::new()),
             (state, present::state_color(r.state).to_string()),
-            (progress, String::new()),
+            (present::ago(r.state_at, now), String::new()),
             (present::ago(present::last_activity(ctx, r), now), String::new()),
-            (present::ago(r.created_at, now), String::new()),
-            (dir, String::new()),
+            (progress, String::new()),
+            (place, String::new()),
         ]);
     }
     for d in &damaged {
         rows.push(vec![
             (d.name.clone(), String::new()),
-            ("?".into(), String::new()),
             ("damaged".into(), present::state_color(crate::domain::state::State::Failed).to_string()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),

@@ -231,13 +231,7 @@ fn alive(record: &Record) -> bool {
 }
 
 fn agent_of(r: &Record, e: &Entry) -> Agent {
-    let (project, branch) = match &r.worktree {
-        Some(w) => {
-            let repo = if w.repo.as_os_str().is_empty() { &r.dir } else { &w.repo };
-            (base_name(repo), w.branch.clone())
-        }
-        None => (base_name(&r.dir), String::new()),
-    };
+    let (project, branch) = crate::ops::present::place(r);
     Agent {
         name: r.name.clone(),
         task: r.task.clone(),
@@ -251,10 +245,6 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         last_line: e.last_line.clone(),
         alive: alive(r),
     }
-}
-
-fn base_name(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
 }
 
 /// The last line with text of the session's clean output.

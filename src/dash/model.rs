@@ -38,21 +38,10 @@ pub struct PreviewText {
     pub lines: usize,
 }
 
-/// Attention order (DESIGN.md "The dash"): lower first. A record that cannot be read needs a
-/// person more than anything.
+/// Attention order (DESIGN.md "The dash", `domain::state::attention_rank`): lower first. A
+/// record that cannot be read needs a person more than anything.
 pub fn attention_rank(state: Option<State>) -> u8 {
-    match state {
-        None => 0,
-        Some(State::Waiting) => 1,
-        Some(State::Review) => 2,
-        Some(State::Failed) => 3,
-        Some(State::Lost) => 4,
-        Some(State::Stuck) => 5,
-        Some(State::Working) => 6,
-        Some(State::Approved) => 7,
-        Some(State::Rejected) => 8,
-        Some(State::Stopped) => 9,
-    }
+    state.map_or(0, |s| 1 + crate::domain::state::attention_rank(s))
 }
 
 /// One narrow symbol per state, so the state reads without colour too.
@@ -80,13 +69,7 @@ pub fn sort(agents: &mut [Agent]) {
 
 /// "45s", "3m", "2h", "4d": how long, in the largest unit that fits (as `minder ls` shows it).
 pub fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s / 60),
-        3600..=86399 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
+    crate::ops::present::age(seconds)
 }
 
 /// Whether every word of the filter (case-insensitive) occurs in what the row shows.

@@ -106,8 +106,25 @@ pub fn signal_name(sig: i32) -> String {
     name.to_string()
 }
 
-/// Attention order for `attach` with no name: lower first.
+/// Attention order (DESIGN.md "The dash"; `ls`, the dash and the review popup list in it):
+/// lower first.
 pub fn attention_rank(state: State) -> u8 {
+    match state {
+        State::Waiting => 0,
+        State::Review => 1,
+        State::Failed => 2,
+        State::Lost => 3,
+        State::Stuck => 4,
+        State::Working => 5,
+        State::Approved => 6,
+        State::Rejected => 7,
+        State::Stopped => 8,
+    }
+}
+
+/// Which session `attach` with no name picks (DESIGN.md): waiting, then review, then stuck,
+/// then the most recent of the rest; lower first.
+pub fn attach_rank(state: State) -> u8 {
     match state {
         State::Waiting => 0,
         State::Review => 1,

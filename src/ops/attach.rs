@@ -3,7 +3,7 @@
 
 use crate::app::Ctx;
 use anyhow::{anyhow, Result};
-use crate::domain::state::attention_rank;
+use crate::domain::state::attach_rank;
 use crate::ops::reconcile::{self, Observed};
 use crate::tmux::guarded;
 use crate::tmux_cmd;
@@ -11,7 +11,7 @@ use crate::tmux_cmd;
 /// The session that most needs attention among those still in tmux.
 pub fn pick(ctx: &Ctx) -> Result<Observed> {
     let mut candidates: Vec<_> = reconcile::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
-    candidates.sort_by_key(|o| (attention_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
+    candidates.sort_by_key(|o| (attach_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
     candidates
         .into_iter()
         .next()

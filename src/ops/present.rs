@@ -97,12 +97,62 @@ pub fn paint(on: bool, code: &str, text: &str) -> String {
 
 /// "3s", "5m", "2h", "4d": how long ago, for tables.
 pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let s = (now - t).num_seconds().max(0);
+    age((now - t).num_seconds())
+}
+
+/// "45s", "3m", "2h", "4d": how long, in the largest unit that fits.
+pub fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
     match s {
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m", s / 60),
         3600..=86399 => format!("{}h", s / 3600),
         _ => format!("{}d", s / 86400),
+    }
+}
+
+/// Where a session works, as a person names it: the project (the repository's folder, or the
+/// directory's) and, in a worktree, its branch.
+pub fn place(r: &crate::domain::record::Record) -> (String, String) {
+    let base = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string());
+    match &r.worktree {
+        Some(w) => {
+            let repo = if w.repo.as_os_str().is_empty() { &r.dir } else { &w.repo };
+            (base(repo), w.branch.clone())
+        }
+        None => (base(&r.dir), String::new()),
+    }
+}
+
+/// `text` cut to at most `width` columns by dropping its start, marked with `…`.
+pub fn keep_tail(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width || width == 0 {
+        return text.to_string();
+    }
+    let mut kept = Vec::new();
+    let mut used = 1; // the `…`
+    for c in text.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        kept.push(c);
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
+/// A path with the home folder written `~`.
+pub fn home_short(p: &std::path::Path) -> String {
+    let dir = p.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && home != "/" => match dir.strip_prefix(&home) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+            _ => dir,
+        },
+        _ => dir,
     }
 }
 
@@ -158,6 +208,18 @@ mod tests {
         assert_eq!(ago(now - chrono::Duration::seconds(300), now), "5m");
         assert_eq!(ago(now - chrono::Duration::hours(3), now), "3h");
         assert_eq!(ago(now - chrono::Duration::days(2), now), "2d");
+    }
+
+    #[test]
+    fn long_places_keep_their_end_and_home_is_a_tilde() {
+        assert_eq!(keep_tail("~/src/app", 24), "~/src/app");
+        assert_eq!(keep_tail("/tmp/minder-test-FMRn3w/work/deeper", 20), "…-FMRn3w/work/deeper");
+        assert_eq!(keep_tail("日本語のパス/です", 8), "…ス/です", "wide characters count two columns");
+        let home = std::env::var("HOME").unwrap_or_default();
+        if home.len() > 1 {
+            assert_eq!(home_short(std::path::Path::new(&format!("{home}/src"))), "~/src");
+            assert_eq!(home_short(std::path::Path::new(&format!("{home}x/src"))), format!("{home}x/src"));
+        }
     }
 
     #[test]
