@@ -209,7 +209,7 @@ fn status_segment_shows_agents_without_a_process_per_refresh() {
     env.minder().args(["new", "-a", "demo", "x"]).env("MINDER_DEMO_DELAY_MS", "10").assert().success();
     wait_for("the waiting icon in @minder-status", T, || display(&env, "#{@minder-status}").contains("? x"));
     let right = display(&env, "#{T:status-right}");
-    assert!(right.starts_with("#[fg=yellow,bold]? x#[default] | "), "{right:?}");
+    assert!(right.starts_with("#[fg=black,bg=yellow,bold] ? x #[default] | "), "{right:?}");
     assert_eq!(display(&env, "#{S:#{?@minder,1,}}"), "1");
 }
 

@@ -186,7 +186,7 @@ fn status_line_changes_when_an_agent_starts_waiting() {
     wait_for("waiting in the status line", T, || {
         env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).contains("? sl")
     });
-    assert_eq!(env.run(&["status-line"]).trim(), "#[fg=yellow,bold]? sl#[default]");
+    assert_eq!(env.run(&["status-line"]).trim(), "#[fg=black,bg=yellow,bold] ? sl #[default]");
     assert_eq!(env.tmux_out(&["show-options", "-v", "-t", "=scripted-sl:", "@minder-state"]).trim(), "waiting");
     env.tmux_out(&["set-option", "-g", "@minder-icon-waiting", "WAIT"]);
     assert!(env.run(&["status-line", "--push"]).contains("WAIT sl"));

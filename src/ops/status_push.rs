@@ -31,7 +31,16 @@ const SHOWN: [(State, &str); 6] = [
 ];
 
 const DEFAULT_ICONS: [&str; 6] = ["?", "✗", "✓", "!", "✗", "●"];
-const DEFAULT_COLORS: [&str; 6] = ["yellow,bold", "red,bold", "cyan,bold", "magenta", "red", "green"];
+/// Each indicator is a chip with its own background, so it reads the same on tmux's default
+/// status bar (black on green, where a green or cyan foreground vanishes) and on a dark one.
+const DEFAULT_COLORS: [&str; 6] =
+    ["fg=black,bg=yellow,bold", "fg=white,bg=red,bold", "fg=black,bg=cyan,bold", "fg=white,bg=magenta", "fg=white,bg=red", "fg=black,bg=white"];
+
+/// A `@minder-color-*` value as a tmux style: a whole style (`fg=…,bg=…`) as it is, a bare
+/// colour (`blue`, `colour208`, `#ff8800`) as the foreground.
+fn style_of(value: &str) -> String {
+    if value.contains('=') { value.to_string() } else { format!("fg={value}") }
+}
 
 impl Default for Style {
     fn default() -> Self {
@@ -106,13 +115,13 @@ pub fn render(records: &[Record], style: &Style) -> String {
     if sessions.len() <= style.max_names {
         for (state, name) in &sessions {
             let i = idx(*state);
-            parts.push(format!("#[fg={}]{} {}#[default]", style.colors[i], style.icons[i], name));
+            parts.push(format!("#[{}] {} {} #[default]", style_of(&style.colors[i]), style.icons[i], name));
         }
     } else {
         for (i, (state, _)) in SHOWN.iter().enumerate() {
             let n = sessions.iter().filter(|(s, _)| s == state).count();
             if n > 0 {
-                parts.push(format!("#[fg={}]{}{}#[default]", style.colors[i], style.icons[i], n));
+                parts.push(format!("#[{}] {}{} #[default]", style_of(&style.colors[i]), style.icons[i], n));
             }
         }
     }
@@ -255,18 +264,33 @@ mod tests {
         let few = [rec("build", State::Working), rec("login", State::Waiting), rec("old", State::Stopped)];
         assert_eq!(
             render(&few, &style),
-            "#[fg=yellow,bold]? login#[default] #[fg=green]● build#[default]"
+            "#[fg=black,bg=yellow,bold] ? login #[default] #[fg=black,bg=white] ● build #[default]"
         );
         let many: Vec<Record> = (0..5).map(|i| rec(&format!("w{i}"), State::Working)).chain([rec("x", State::Review)]).collect();
-        assert_eq!(render(&many, &style), "#[fg=cyan,bold]✓1#[default] #[fg=green]●5#[default]");
+        assert_eq!(render(&many, &style), "#[fg=black,bg=cyan,bold] ✓1 #[default] #[fg=black,bg=white] ●5 #[default]");
         let mut gone = rec("gone", State::Approved);
         gone.ended_at = Some(chrono::Utc::now());
         assert_eq!(render(&[gone], &style), "", "an approved agent that has ended needs nothing more");
         assert_eq!(
             render(&[rec("kept", State::Approved)], &style),
-            "#[fg=green]● kept#[default]",
+            "#[fg=black,bg=white] ● kept #[default]",
             "an approved agent still at its prompt is shown as it is: running"
         );
+    }
+
+    #[test]
+    fn default_styles_are_chips_readable_on_any_bar() {
+        // tmux's default status bar is black on green; a dark one is light on black. A chip
+        // with its own background reads on both: it sets fg and bg, they differ, and neither
+        // is the bar's green or black background.
+        for style in DEFAULT_COLORS {
+            let get = |key: &str| style.split(',').find_map(|p| p.strip_prefix(key)).unwrap_or_else(|| panic!("{style}: no {key}"));
+            let (fg, bg) = (get("fg="), get("bg="));
+            assert_ne!(fg, bg, "{style}");
+            assert!(!["green", "black", "default"].contains(&bg), "{style}: the chip must not take the bar's background");
+        }
+        assert_eq!(style_of("blue"), "fg=blue");
+        assert_eq!(style_of("fg=white,bg=blue"), "fg=white,bg=blue");
     }
 
     #[test]
@@ -279,7 +303,7 @@ mod tests {
         let s = parse_style(&fields.join("\u{1f}"));
         assert_eq!(s.max_names, 2);
         assert!(!s.bell && s.message);
-        assert_eq!(render(&[rec("a", State::Working)], &s), "#[fg=blue]W a#[default]");
+        assert_eq!(render(&[rec("a", State::Working)], &s), "#[fg=blue] W a #[default]");
         assert_eq!(parse_style("garbage"), Style::default());
     }
 
