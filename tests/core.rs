@@ -193,6 +193,25 @@ fn send_delivers_text_exactly() {
     wait_for("all lines received", T, || std::fs::read_to_string(&sink).map(|s| s == expected).unwrap_or(false));
 }
 
+/// `send --key` presses tmux keys by name (no Enter of its own); a word that is not a key name
+/// is refused before anything is sent.
+#[test]
+fn send_key_presses_named_keys() {
+    let env = Env::new();
+    let sink = env.path("received.txt");
+    env.run(&["new", "rd", "--", agent("reader.sh").as_str(), sink.to_str().unwrap()]);
+    wait_for("reader prompt", T, || env.capture("cmd-rd").contains("ready>"));
+    // Type "ab", erase the b, type c, then Enter: the shell's line editing sees real keys.
+    env.run(&["send", "rd", "--key", "a", "--key", "b", "--key", "BSpace", "--key", "c", "--key", "Enter"]);
+    wait_for("the keys as a line", T, || std::fs::read_to_string(&sink).map(|s| s == "[ac]\n").unwrap_or(false));
+    let err = env.fail(&["send", "rd", "--key", "hello"], 2);
+    assert!(err.contains("not a tmux key name"), "{err}");
+    let err = env.fail(&["send", "rd", "--key", "Enter", "text"], 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(std::fs::read_to_string(&sink).unwrap(), "[ac]\n", "nothing was sent by the refused ones");
+}
+
 #[test]
 fn multi_line_text_goes_through_a_paste() {
     let env = Env::new();

@@ -1363,12 +1363,16 @@ _minder() {
             return 0
             ;;
         minder__subcmd__send)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --key --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -39,7 +39,7 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "ls" -d 'List minder\'
 complete -c minder -n "__fish_minder_needs_command" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
 complete -c minder -n "__fish_minder_needs_command" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
 complete -c minder -n "__fish_minder_needs_command" -f -a "logs" -d 'Print a session\'s output without attaching'
-complete -c minder -n "__fish_minder_needs_command" -f -a "send" -d 'Type text into the agent and press Enter'
+complete -c minder -n "__fish_minder_needs_command" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
 complete -c minder -n "__fish_minder_needs_command" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
 complete -c minder -n "__fish_minder_needs_command" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
 complete -c minder -n "__fish_minder_needs_command" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'
@@ -129,6 +129,7 @@ complete -c minder -n "__fish_minder_using_subcommand logs" -s q -l quiet -d 'Pr
 complete -c minder -n "__fish_minder_using_subcommand logs" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c minder -n "__fish_minder_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand send" -l key -d 'Press this key (a tmux key name: Escape, Enter, Tab, Up, C-c, M-x, F1, …); repeatable' -r
 complete -c minder -n "__fish_minder_using_subcommand send" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand send" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand send" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
@@ -355,7 +356,7 @@ complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "logs" -d 'Print a session\'s output without attaching'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "send" -d 'Type text into the agent and press Enter'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
 complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'

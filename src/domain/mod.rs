@@ -5,6 +5,7 @@ pub mod agents;
 pub mod brief;
 pub mod config;
 pub mod detect;
+pub mod keys;
 pub mod naming;
 pub mod record;
 pub mod state;

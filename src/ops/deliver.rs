@@ -30,6 +30,23 @@ pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration
     Ok(())
 }
 
+/// Press tmux keys (checked names, see `domain::keys`) in the agent's pane, in one call that
+/// checks the pane is still the agent's.
+pub fn press(ctx: &Ctx, obs: &reconcile::Observed, keys: &[String]) -> Result<()> {
+    let record = &obs.record;
+    let pane = match &obs.pane {
+        Some(p) if !p.dead => p.pane_id.clone(),
+        None if obs.unreachable("").is_some() => return Err(obs.unreachable("no key was pressed").expect("checked")),
+        _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to press keys in", record.name, record.state)),
+    };
+    let tmux = ctx.tmux_for(record)?;
+    let mut cmd = tmux_cmd!["send-keys", "-t", pane];
+    cmd.extend(keys.iter().cloned());
+    tmux.batch_if(&pane, &record.identity(), &[cmd])?
+        .ok_or_else(|| anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); no key was pressed", record.name))?;
+    Ok(())
+}
+
 fn type_text(tmux: &Tmux, who: &Identity, pane: &str, text: &str) -> Result<Option<String>> {
     if text.is_empty() {
         return Ok(Some(String::new()));
