@@ -34,6 +34,9 @@ _minder() {
             minder,_tell)
                 cmd="minder__subcmd___tell"
                 ;;
+            minder,apply)
+                cmd="minder__subcmd__apply"
+                ;;
             minder,approve)
                 cmd="minder__subcmd__approve"
                 ;;
@@ -112,6 +115,9 @@ _minder() {
             minder__subcmd__help,_tell)
                 cmd="minder__subcmd__help__subcmd___tell"
                 ;;
+            minder__subcmd__help,apply)
+                cmd="minder__subcmd__help__subcmd__apply"
+                ;;
             minder__subcmd__help,approve)
                 cmd="minder__subcmd__help__subcmd__approve"
                 ;;
@@ -179,7 +185,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,6 +442,40 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__apply)
+            opts="-L -q -v -h -V --squash --no-rm --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__approve)
             opts="-L -q -v -h -V --note --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -645,7 +685,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review approve reject gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
+            opts="new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -729,6 +769,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd___tell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__apply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -2,6 +2,7 @@
 //! environment, so no prompt, pager or locale ever changes what minder reads; repository facts,
 //! worktrees, diffs and the push gate all go through it.
 
+pub mod apply;
 pub mod diff;
 pub mod gate;
 pub mod invocation;

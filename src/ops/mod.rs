@@ -1,6 +1,7 @@
 //! Operations the commands share: starting, stopping, removing and restoring sessions,
 //! delivering text, reconciling records with tmux, applying evidence, pushing the status segment.
 
+pub mod apply;
 pub mod attach;
 pub mod decision;
 pub mod deliver;

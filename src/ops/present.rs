@@ -48,6 +48,8 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "last_message": r.last_message,
         "worktree": r.worktree,
         "attempt": r.attempt,
+        // What `approve` covered: the push gate and `apply` take this commit and its ancestors.
+        "approved_commit": r.approved_commit,
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
