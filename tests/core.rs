@@ -232,8 +232,16 @@ fn stop_ends_an_agent_that_ignores_signals_within_the_grace_period() {
     wait_for("agent running", T, || env.run(&["logs", "stub"]).contains("stubborn agent running"));
     let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-stub:", "#{pane_pid}"]).trim().parse().unwrap();
     let start = std::time::Instant::now();
-    env.run(&["stop", "stub"]);
+    let out = env.minder().args(["stop", "stub"]).output().unwrap();
+    assert!(out.status.success());
     assert!(start.elapsed() < Duration::from_secs(4), "stop took {:?}", start.elapsed());
+    // It says what it does while the agent keeps it waiting.
+    let said = String::from_utf8_lossy(&out.stderr);
+    let steps: Vec<&str> = said.lines().collect();
+    assert!(steps[0].starts_with("cmd-stub: sent the interrupt (C-c); SIGTERM in 0.6s"), "{said}");
+    assert!(steps[1].starts_with("cmd-stub: sent SIGTERM; SIGKILL in 0."), "{said}");
+    assert_eq!(steps[2], "cmd-stub: sent SIGKILL", "{said}");
+    assert!(steps[3].starts_with("stopped `cmd-stub`"), "{said}");
     let s = env.show("stub");
     assert_eq!(s["state"], "stopped");
     assert!(!env.tmux(&["has-session", "-t", "=cmd-stub"]).status.success());

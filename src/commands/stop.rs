@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     let obs = reconcile::observe_one(ctx, &name)?;
     let was_alive = obs.alive();
-    crate::ops::stop::stop(ctx, &obs, args.force, args.note)?;
+    crate::ops::stop::stop_telling(ctx, &obs, args.force, args.note, &|step| ctx.note(&format!("{name}: {step}")))?;
     let record = ctx.store.load(&name)?;
     if was_alive {
         ctx.note(&format!("stopped `{name}` (logs: `minder logs {name}`)"));

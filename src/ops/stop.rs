@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 /// `@minder-id` is touched (by its ids, checked again by tmux in the call that acts); a session
 /// that tmux could not be asked about is refused, never signalled on the record's word.
 pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Result<()> {
+    stop_telling(ctx, obs, force, note, &|_| {})
+}
+
+/// `stop`, saying each step as it is taken (`minder stop` prints them: an agent that ignores
+/// its interrupt keeps the person waiting for the grace period, and they should know why).
+pub fn stop_telling(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>, say: &dyn Fn(&str)) -> Result<()> {
     let record = &obs.record;
     let tmux = ctx.tmux_for(record)?;
     let who = record.identity();
@@ -32,7 +38,7 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
         })?;
         let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
         let grace = if force { Duration::ZERO } else { profile.stop_grace };
-        end_agent(&tmux, &who, &pane.pane_id, pane.pane_pid, &profile.interrupt, grace);
+        end_agent(&tmux, &who, &pane.pane_id, pane.pane_pid, &profile.interrupt, grace, say);
     }
     if let Some(pane) = &obs.pane {
         let kill = tmux_cmd!["kill-session", "-t", pane.session_id];
@@ -64,13 +70,15 @@ pub fn stop(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>) -> Res
 /// Interrupt keys, then SIGTERM, then SIGKILL to the agent's process group, each given part of
 /// the grace period; returns when the pane is dead or everything was tried. `pid` is the
 /// pane's, as tmux listed it a moment ago, not the record's.
-fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration) {
+fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration, say: &dyn Fn(&str)) {
     let start = Instant::now();
     let dead = || tmux.pane_finished(pane, who);
+    let secs = |d: Duration| format!("{:.1}s", d.as_secs_f32());
     if !grace.is_zero() && !interrupt.is_empty() {
         let mut keys = tmux_cmd!["send-keys", "-t", pane];
         keys.extend(interrupt.iter().cloned());
         let _ = tmux.batch_if(pane, who, &[keys]);
+        say(&format!("sent the interrupt ({}); SIGTERM in {} if it does not end", interrupt.join(" "), secs(grace.mul_f32(0.6))));
         if wait_until(start + grace.mul_f32(0.6), &dead) {
             return;
         }
@@ -78,10 +86,12 @@ fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrup
     let Some(pid) = pid else { return };
     if !grace.is_zero() {
         signal_group(pid, libc::SIGTERM);
+        say(&format!("sent SIGTERM; SIGKILL in {} if it does not end", secs(grace.saturating_sub(start.elapsed()))));
         if wait_until(start + grace, &dead) {
             return;
         }
     }
+    say("sent SIGKILL");
     // KILL for the agent and its group, but not yet for the pane's process (minder's
     // supervisor): it still has to end what the agent left behind in other groups and sessions
     // (`setsid`, `nohup`), which only it can find. Only if it cannot, it is killed too.
