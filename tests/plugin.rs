@@ -122,7 +122,9 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
     assert_eq!(option(&env, "@minder-bin"), minder_bin().display().to_string());
     assert!(option(&env, "@minder-plugin").starts_with(&plugin().canonicalize().unwrap().display().to_string()));
 
-    // Options: only the placeholder's and minder's own.
+    // Options: only the placeholder's and minder's own. (The load ends by pushing the segment
+    // in the background: wait for it, or a later snapshot would see it arrive.)
+    wait_for("the background push", T, || global_options(&env).iter().any(|l| l.starts_with("session @minder-status ")));
     let options1 = global_options(&env);
     let foreign: Vec<String> = diff(&options0, &options1)
         .into_iter()
@@ -149,6 +151,7 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
 
     // Loading twice is harmless: same options, hooks and keys.
     load(&env);
+    std::thread::sleep(Duration::from_millis(300)); // its background push, which sets the same segment
     assert_eq!(diff(&options1, &global_options(&env)), Vec::<String>::new());
     assert_eq!(hooks(&env), hooks1);
     assert_eq!(keys(&env), keys1);

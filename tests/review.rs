@@ -115,7 +115,7 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
 
     // The review shows the commit against the base.
     let review = env.run(&["review", "gate"]);
-    assert!(review.contains("file.txt") && review.contains("diff against"), "{review}");
+    assert!(review.contains("file.txt") && review.contains("files changed in total against"), "{review}");
     let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "gate", "--json"])).unwrap();
     assert_eq!(json["review"]["diff"]["files_changed"], 1);
 
@@ -128,6 +128,71 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
     let log = shell(&env, "gate", "git push -q origin HEAD 2>&1; echo pushed=$?");
     assert!(log.contains("pushed=0"), "{log}");
     assert_eq!(git(&env.path("remote.git"), &["branch", "--list", "minder/gate"]).trim(), "minder/gate");
+}
+
+/// The report has, in order, each section with content: the brief's lists, the plan's items,
+/// STATUS.md, RISKS.md, the commits apart from the uncommitted changes, the files changed in
+/// total, the artifacts with their last lines, a refused push, the time worked, the approved
+/// commit; the agent's text shows its control characters as visible escapes; `--json` carries
+/// the same.
+#[test]
+fn the_report_shows_what_a_person_decides_from() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let out = env.minder().current_dir(&repo).args([
+        "new", "rep", "-w", "--goal", "Fix the dates", "--allow", "edit src/", "--deny", "touch the schema", "--stop-when", "tests pass",
+        "--", agent("shell-agent.sh").as_str(),
+    ]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    wait_for("agent ready", T, || env.run(&["logs", "rep"]).contains("shell agent ready"));
+    let cp = PathBuf::from(env.show("rep")["checkpoint_dir"].as_str().unwrap());
+    shell(&env, "rep", "echo one > a.txt && git add a.txt && git commit -q -m 'first: add a' && echo two > b.txt && git add b.txt && git commit -q -m 'second: add b'");
+    shell(&env, "rep", "echo more >> a.txt && echo new > c.txt");
+    shell(&env, "rep", "git push -q origin HEAD 2>&1; echo pushed=$?");
+    std::fs::write(cp.join("PLAN.md"), "- [x] read the code\n- [ ] write the fix\n").unwrap();
+    std::fs::write(cp.join("STATUS.md"), "halfway \x1b[2J\x1b]52;c;aGk=\x07 \x1b[8mdropped the users table\x1b[0m\n").unwrap();
+    std::fs::write(cp.join("RISKS.md"), "the parser is untested\n").unwrap();
+    std::fs::create_dir_all(cp.join("artifacts")).unwrap();
+    std::fs::write(cp.join("artifacts/test-output.txt"), "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest result: FAILED. 2 passed; 1 failed\n").unwrap();
+    env.wait_state("rep", "review", T);
+
+    let review = env.run(&["review", "rep"]);
+    let order = [
+        "brief", "goal:         Fix the dates", "allowed:      edit src/", "not allowed:  touch the schema", "stop when:    tests pass",
+        "plan (1/2)", "[x] read the code", "[ ] write the fix",
+        "status (STATUS.md)", "risks (RISKS.md)", "the parser is untested",
+        "commits since the base (2)", "second: add b", "first: add a",
+        "uncommitted changes", "a.txt", "new files not yet added: c.txt",
+        "files changed in total against",
+        "artifacts", "test-output.txt (", "test result: FAILED. 2 passed; 1 failed",
+        "to know", "push refused",
+    ];
+    let mut at = 0;
+    for want in order {
+        let found = review[at..].find(want).unwrap_or_else(|| panic!("`{want}` missing (or out of order) in:\n{review}"));
+        at += found + want.len();
+    }
+    // What the agent wrote shows, its sequences made visible rather than obeyed or dropped.
+    assert!(review.contains("halfway \\e[2J\\e]52;c;aGk=\\a \\e[8mdropped the users table\\e[0m"), "{review}");
+    assert!(!review.contains('\x1b'), "no escape reaches the terminal:\n{review}");
+    assert!(review.contains("worked"), "{review}");
+
+    env.run(&["approve", "rep"]);
+    let review = env.run(&["review", "rep"]);
+    let head = git(&PathBuf::from(env.show("rep")["dir"].as_str().unwrap()), &["rev-parse", "HEAD"]);
+    assert!(review.contains(&format!("approved  {}", head.trim())), "{review}");
+
+    let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "rep", "--json"])).unwrap();
+    let r = &json["review"];
+    assert_eq!(r["brief"]["not_allowed"][0], "touch the schema");
+    assert_eq!(r["plan"][1], serde_json::json!({"done": false, "text": "write the fix"}));
+    assert_eq!(r["commits"].as_array().unwrap().len(), 2);
+    assert_eq!(r["commits"][0]["subject"], "second: add b");
+    assert_eq!(r["uncommitted"]["untracked"][0], "c.txt");
+    assert_eq!(r["artifacts"][0]["path"], "test-output.txt");
+    assert_eq!(r["events"][0]["kind"], "push refused");
+    assert_eq!(r["approved_commit"], head.trim());
+    assert!(r["time_worked_s"].as_i64().unwrap() >= 0);
 }
 
 #[test]

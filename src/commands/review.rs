@@ -4,7 +4,6 @@
 
 use crate::app::Ctx;
 use crate::ops::reconcile::{self, Observed};
-use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::ops::present::{self, paint};
 use anyhow::Result;
@@ -33,59 +32,9 @@ fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok().filter(|s| !s.trim().is_empty())
 }
 
-fn artifacts(record: &Record) -> Vec<String> {
-    let dir = record.checkpoint_dir.join("artifacts");
-    let mut out = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.display().to_string());
-            }
-            if out.len() >= 200 {
-                break;
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
-    let dir = ctx.store.paths(&record.name).logs();
-    crate::ops::present::last_lines(&dir, record.width.max(20), record.height.max(5), n).unwrap_or_default()
-}
-
-/// The report for one session, as JSON (the text view prints the same fields).
+/// The report for one session, as JSON (the text view prints the same sections).
 pub fn report(ctx: &Ctx, obs: &Observed) -> serde_json::Value {
-    let r = &obs.record;
-    let brief = read(&r.checkpoint_dir.join("BRIEF.md"));
-    let goal = r.goal.clone().or_else(|| brief.as_deref().and_then(crate::domain::brief::goal_of));
-    json!({
-        "name": r.name,
-        "agent": r.agent,
-        "state": r.state,
-        "detail": r.detail,
-        "goal": goal,
-        "progress": present::progress(r).map(|(d, t)| json!({"done": d, "total": t})),
-        "plan": read(&r.checkpoint_dir.join("PLAN.md")),
-        "status": read(&r.checkpoint_dir.join("STATUS.md")),
-        "risks": read(&r.checkpoint_dir.join("RISKS.md")),
-        "diff": crate::git::diff::diff_summary(r),
-        "artifacts": artifacts(r),
-        "last_lines": last_lines(ctx, r, 15),
-        "last_message": r.last_message,
-        "worktree": r.worktree,
-        "attempt": r.attempt,
-        "dir": r.dir,
-        "checkpoint_dir": r.checkpoint_dir,
-        "exit_code": r.exit_code,
-        "approved_commit": r.approved_commit,
-    })
+    serde_json::to_value(crate::ops::review::gather(ctx, obs, true)).unwrap_or_default()
 }
 
 /// Sessions the person is asked to review.
@@ -172,63 +121,100 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
 }
 
 fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
-    let v = report(ctx, obs);
+    use crate::render::sanitize::{for_terminal, one_line, path};
+    let rep = crate::ops::review::gather(ctx, obs, !short);
     let c = ctx.color;
     let r = &obs.record;
     let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
     crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, present::state_color(r.state), &state));
-    if let Some(goal) = v["goal"].as_str() {
-        crate::outln!("goal      {goal}");
+    match &r.worktree {
+        Some(w) => crate::outln!("worktree  {} (branch {}, base {})", path(&w.path), one_line(&w.branch), one_line(&w.base)),
+        None => crate::outln!("dir       {}", path(&r.dir)),
     }
-    if let Some((d, t)) = present::progress(r) {
-        crate::outln!("progress  {d}/{t}");
+    if rep.time_worked_s > 0 {
+        crate::outln!("worked    {}", present::age(rep.time_worked_s));
     }
-    if let Some(w) = &r.worktree {
-        crate::outln!("worktree  {} (branch {}, base {})", w.path.display(), w.branch, w.base);
-    } else {
-        crate::outln!("dir       {}", r.dir.display());
-    }
-    if let Some(commit) = &r.approved_commit {
-        // What the push gate lets through: this commit and its ancestors.
-        crate::outln!("approved  {commit} (git push of it and its ancestors is allowed)");
+    match &r.approved_commit {
+        // What the push gate and `apply` take: this commit and its ancestors.
+        Some(commit) => crate::outln!("approved  {commit} (git push of it and its ancestors is allowed; `minder apply {}` merges it)", r.name),
+        None if r.state == State::Approved => crate::outln!("approved  (no commit recorded)"),
+        None => {}
     }
     let section = |title: &str, body: &str| -> Result<()> {
         crate::outln!("\n{}", paint(c, "1", title));
-        for line in body.trim_end().lines() {
+        for line in for_terminal(body.trim_end()).lines() {
             crate::outln!("  {line}");
         }
         Ok(())
     };
-    if let Some(s) = v["status"].as_str() {
+    if let Some(b) = &rep.brief {
+        let mut body = String::new();
+        if let Some(g) = &rep.goal {
+            body.push_str(&format!("goal:         {g}\n"));
+        }
+        for (label, items) in [("allowed:", &b.allowed), ("not allowed:", &b.not_allowed), ("stop when:", &b.stop_when)] {
+            for (i, item) in items.iter().enumerate() {
+                body.push_str(&format!("{:<14}{item}\n", if i == 0 { label } else { "" }));
+            }
+        }
+        section("brief", &body)?;
+    } else if let Some(g) = &rep.goal {
+        section("brief", &format!("goal:         {g}"))?;
+    }
+    if !rep.plan.is_empty() {
+        let done = rep.plan.iter().filter(|i| i.done).count();
+        let body: Vec<String> = rep.plan.iter().map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text)).collect();
+        section(&format!("plan ({done}/{})", rep.plan.len()), &body.join("\n"))?;
+    }
+    if let Some(s) = &rep.status {
         section("status (STATUS.md)", s)?;
     }
-    match v["risks"].as_str() {
+    match &rep.risks {
         Some(s) => section("risks (RISKS.md)", s)?,
         None => section("risks", "no RISKS.md yet")?,
     }
-    match crate::git::diff::diff_summary(r) {
-        Some(d) => {
-            let mut body = if d.stat.trim().is_empty() { "no changes to tracked files".to_string() } else { d.stat.clone() };
-            if !d.untracked.is_empty() {
-                body.push_str(&format!("\nnew files not yet added: {}", d.untracked.join(", ")));
-            }
-            let base: String = d.base.chars().take(12).collect();
-            section(&format!("diff against {base} (full: minder review {} --diff)", r.name), &body)?;
+    if !rep.commits.is_empty() {
+        let body: Vec<String> = rep.commits.iter().map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], k.subject)).collect();
+        section(&format!("commits since the base ({})", rep.commits.len()), &body.join("\n"))?;
+    }
+    if let Some(u) = &rep.uncommitted {
+        let mut body = u.stat.trim_end().to_string();
+        if !u.untracked.is_empty() {
+            body.push_str(&format!("\nnew files not yet added: {}", u.untracked.join(", ")));
         }
-        None => section("diff", "not a git repository")?,
+        section("uncommitted changes", body.trim_start_matches('\n'))?;
     }
-    let arts = artifacts(r);
-    if !arts.is_empty() {
-        section("artifacts", &arts.join("\n"))?;
+    match &rep.diff {
+        Some(d) if d.files_changed > 0 || !d.untracked.is_empty() => {
+            let base: String = d.base.chars().take(12).collect();
+            let mut body = d.stat.trim_end().to_string();
+            if !d.untracked.is_empty() {
+                body.push_str(&format!("\n{} new file(s) not yet added", d.untracked.len()));
+            }
+            section(&format!("files changed in total against {base} (full: minder review {} --diff)", r.name), &body)?;
+        }
+        Some(_) => section("files changed", "none")?,
+        None => section("files changed", "not a git repository")?,
     }
-    if let Some(m) = &r.last_message {
+    if !rep.artifacts.is_empty() {
+        let mut body = String::new();
+        for a in &rep.artifacts {
+            body.push_str(&format!("{} ({} bytes)\n", a.path, a.size));
+            for l in &a.last_lines {
+                body.push_str(&format!("    {l}\n"));
+            }
+        }
+        section("artifacts", &body)?;
+    }
+    if !rep.events.is_empty() {
+        let body: Vec<String> = rep.events.iter().map(|e| format!("{}  {}: {}", e.at, e.kind, e.what)).collect();
+        section("to know", &body.join("\n"))?;
+    }
+    if let Some(m) = &rep.last_message {
         section("last reply", m)?;
     }
-    if !short {
-        let lines = last_lines(ctx, r, 15);
-        if !lines.is_empty() {
-            section("last output", &lines.join("\n"))?;
-        }
+    if !rep.last_lines.is_empty() {
+        section("last output", &rep.last_lines.join("\n"))?;
     }
     crate::outln!("\n{}", paint(c, "2", &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)));
     Ok(())

@@ -120,9 +120,88 @@ pub fn goal_of(brief: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// What a brief asks, section by section, as a review shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BriefView {
+    pub goal: Option<String>,
+    pub allowed: Vec<String>,
+    pub not_allowed: Vec<String>,
+    pub stop_when: Vec<String>,
+}
+
+/// Read BRIEF.md back: the goal and the `Allowed`, `Not allowed` and `Stop and report when`
+/// lists (as `render_brief` writes them; a brief file of the person's own with the same
+/// headings reads the same).
+pub fn read_brief(text: &str) -> BriefView {
+    let mut view = BriefView { goal: goal_of(text), ..Default::default() };
+    let mut into: Option<&mut Vec<String>> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(title) = t.strip_prefix("## ") {
+            into = match title.trim().to_lowercase().as_str() {
+                "allowed" => Some(&mut view.allowed),
+                "not allowed" => Some(&mut view.not_allowed),
+                "stop and report when" | "stop when" => Some(&mut view.stop_when),
+                _ => None,
+            };
+            continue;
+        }
+        if let (Some(list), Some(item)) = (into.as_deref_mut(), t.strip_prefix("- ")) {
+            list.push(item.trim().to_string());
+        }
+    }
+    view
+}
+
+/// One step of PLAN.md.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PlanItem {
+    pub done: bool,
+    pub text: String,
+}
+
+/// PLAN.md's checkbox items, in order (`- [x] done`, `- [ ] to do`, also `*` bullets).
+pub fn plan_items(text: &str) -> Vec<PlanItem> {
+    text.lines()
+        .filter_map(|l| {
+            let t = l.trim_start();
+            let t = t.strip_prefix("- ").or_else(|| t.strip_prefix("* "))?;
+            let (done, rest) = if let Some(r) = t.strip_prefix("[x]").or_else(|| t.strip_prefix("[X]")) {
+                (true, r)
+            } else {
+                (false, t.strip_prefix("[ ]")?)
+            };
+            Some(PlanItem { done, text: rest.trim().to_string() })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod brief_tests {
     use super::*;
+
+    #[test]
+    fn a_brief_reads_back_section_by_section() {
+        let input = BriefInput {
+            goal: Some("make login pass".into()),
+            allow: vec!["edit src/".into()],
+            deny: vec!["touch the schema".into(), "push".into()],
+            stop_when: vec!["tests pass".into()],
+            ..Default::default()
+        };
+        let view = read_brief(&render_brief("login", &input, Path::new("/w")));
+        assert_eq!(view.goal.as_deref(), Some("make login pass"));
+        assert_eq!(view.allowed, ["edit src/"]);
+        assert_eq!(view.not_allowed, ["touch the schema", "push"]);
+        assert_eq!(view.stop_when, ["tests pass"]);
+    }
+
+    #[test]
+    fn plan_items_keep_their_checkboxes() {
+        let items = plan_items("# Plan\n- [x] read the code\n  - [ ] write the test\n* [X] other\n- not a step\n");
+        let got: Vec<(bool, &str)> = items.iter().map(|i| (i.done, i.text.as_str())).collect();
+        assert_eq!(got, [(true, "read the code"), (false, "write the test"), (true, "other")]);
+    }
 
     #[test]
     fn brief_from_flags_has_every_section() {

@@ -44,6 +44,41 @@ pub fn diff_summary(record: &Record) -> Option<DiffSummary> {
     Some(DiffSummary { base, files_changed, insertions, deletions, stat, untracked })
 }
 
+/// One commit since the base.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    pub commit: String,
+    pub subject: String,
+}
+
+/// The commits on HEAD since the session's base, newest first (at most `max`).
+pub fn commits_since_base(record: &Record, max: usize) -> Vec<Commit> {
+    let Some(base) = &record.base_commit else { return Vec::new() };
+    let range = format!("{base}..HEAD");
+    let limit = format!("--max-count={max}");
+    super::run(&record.dir, &["log", &limit, "--format=%H%x1f%s", &range])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('\u{1f}'))
+        .map(|(c, s)| Commit { commit: c.to_string(), subject: s.to_string() })
+        .collect()
+}
+
+/// What is not committed yet: the diffstat of the working tree against HEAD, and new files.
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct Uncommitted {
+    pub stat: String,
+    pub untracked: Vec<String>,
+}
+
+pub fn uncommitted(record: &Record) -> Option<Uncommitted> {
+    record.base_commit.as_ref()?;
+    let git = |args: &[&str]| super::run(&record.dir, args).ok();
+    let stat = git(&["diff", "--stat=100", "HEAD"])?;
+    let untracked = git(&["ls-files", "--others", "--exclude-standard"]).unwrap_or_default().lines().map(str::to_string).collect();
+    Some(Uncommitted { stat, untracked })
+}
+
 /// The full diff against the base, uncommitted changes included, through git's pager (the
 /// user's `core.pager` / `$GIT_PAGER` / `$PAGER`).
 pub fn full_diff(record: &Record) -> Result<()> {

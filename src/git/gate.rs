@@ -196,6 +196,21 @@ fn pre_push_verdict(input: &[u8]) -> Result<(), String> {
     check_commits(&|args| super::run(Path::new("."), args), &session, &approved, &objects)
 }
 
+/// Note a refused push in the session's `push-refused.jsonl` (the review report shows it; the
+/// agent's own output may scroll it away). Best effort: the refusal stands whatever happens.
+pub fn record_refusal(via: &str, why: &str) {
+    let Ok((store, session)) = session_from_env() else { return };
+    let line = serde_json::json!({
+        "at": chrono::Utc::now().to_rfc3339(),
+        "via": via,
+        "why": why.lines().next().unwrap_or_default().trim_start_matches("minder: "),
+    });
+    let _ = crate::store::fsutil::append_line(&store.paths(&session).root.join(REFUSALS), &line.to_string());
+}
+
+/// Refused pushes, one JSON object per line, in the session's folder.
+pub const REFUSALS: &str = "push-refused.jsonl";
+
 pub fn deletion_refused(session: &str) -> String {
     format!("minder: push refused: deleting or pruning remote refs is not covered by the approval of session `{session}`; a person does that.")
 }
@@ -209,6 +224,7 @@ pub fn run_hook(name: &str, args: &[String]) -> Result<()> {
         std::io::stdin().read_to_end(&mut input).context("cannot read the pre-push hook's input")?;
         if let Err(why) = pre_push_verdict(&input) {
             eprintln!("{why}");
+            record_refusal("pre-push hook", &why);
             std::process::exit(1);
         }
         let Some(hook) = own_hook(name, base) else { return Ok(()) };

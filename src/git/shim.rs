@@ -107,11 +107,13 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
             };
             if let Err(why) = verdict {
                 eprintln!("{why}");
+                super::gate::record_refusal("git shim", &why);
                 return 1;
             }
         }
         Decision::Refuse(why) => {
             eprintln!("{why}");
+            super::gate::record_refusal("git shim", &why);
             return 1;
         }
     }

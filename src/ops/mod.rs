@@ -10,6 +10,7 @@ pub mod present;
 pub mod reconcile;
 pub mod remove;
 pub mod restore;
+pub mod review;
 pub mod start;
 pub mod status_push;
 pub mod stop;

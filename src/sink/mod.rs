@@ -53,6 +53,9 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
             Utc::now().to_rfc3339()
         );
         sink.write(marker.as_bytes());
+        // And where `show` and the review report look for what a reviewer must know.
+        let line = format!("{} the log sink was restarted; output printed before this may be missing", Utc::now().to_rfc3339());
+        let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     let _ = std::fs::remove_file(paths.sink_done());
     let _ = crate::store::fsutil::write_atomic(&paths.sink_pid(), std::process::id().to_string().as_bytes());
