@@ -279,19 +279,35 @@ fn review_popup_says_when_nothing_needs_review_and_closes_on_a_key() {
 #[test]
 fn review_popup_approves_the_session_that_needs_review() {
     let env = Env::new();
-    if !env.minder().args(["approve", "--help"]).output().unwrap().status.success() {
-        eprintln!("skipped: this minder has no `approve` yet");
-        return;
-    }
     server(&env);
     load(&env);
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
     env.run(&["new", "finished", "--", "sh", "-c", "echo all done"]);
     env.wait_state("finished", "review", T);
+    env.run(&["new", "asks", "-a", "scripted", "--", &common::agent("approver.sh"), "30"]);
+    env.wait_state("asks", "waiting", T);
     env.run(&["new", "busy", "--", "sleep", "30"]);
     attach_client(&env);
     env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "R"]);
+    // The agent held up until someone answers comes before the one that finished.
     wait_for("the menu", T, || env.capture("viewer").contains("a approve"));
-    assert!(env.capture("viewer").contains("minder review cmd-finished"), "{}", env.capture("viewer"));
+    assert!(env.capture("viewer").contains("minder review scripted-asks"), "{}", env.capture("viewer"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "a"]);
+    wait_for("the note prompt", T, || env.capture("viewer").contains("Note (optional"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "Enter"]);
+    env.wait_state("asks", "approved", T);
+    // It moves on by itself to the next one that needs the person.
+    wait_for("the next session", T, || env.capture("viewer").contains("minder review cmd-finished"));
+
+    // `t` on a session whose agent has ended shows its log instead of failing to attach.
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "t"]);
+    wait_for("its log", T, || {
+        let s = env.capture("viewer");
+        s.contains("all done") && s.contains("its tmux session is gone")
+    });
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
+    wait_for("back to the report", T, || env.capture("viewer").contains("a approve"));
+
     // A reject needs a note: Enter alone cancels.
     env.tmux_out(&["send-keys", "-t", "=viewer:", "r"]);
     wait_for("the reject prompt", T, || env.capture("viewer").contains("Note for the agent"));
@@ -302,9 +318,31 @@ fn review_popup_approves_the_session_that_needs_review() {
     wait_for("the note prompt", T, || env.capture("viewer").contains("Note (optional"));
     env.tmux_out(&["send-keys", "-t", "=viewer:", "looks good", "Enter"]);
     env.wait_state("finished", "approved", T);
-    env.tmux_out(&["send-keys", "-t", "=viewer:", "q"]);
-    wait_for("the popup to close", T, || !env.capture("viewer").contains("a approve"));
+    wait_for("nothing left", T, || env.capture("viewer").contains("No other session needs you"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "x"]);
+    wait_for("the popup to close", T, || !env.capture("viewer").contains("No other session needs you"));
     assert_eq!(env.state("busy"), "working");
+}
+
+/// Stopping the agent session a client is on moves the client to another session rather than
+/// out of tmux (`detach-on-destroy off`, on minder's sessions only).
+#[test]
+fn a_client_on_a_stopped_agent_moves_to_another_session() {
+    let env = Env::new();
+    server(&env);
+    env.run(&["new", "busy", "--", "sleep", "30"]);
+    attach_client(&env);
+    let client = env.tmux_out(&["list-clients", "-F", "#{client_name}"]).trim().to_string();
+    env.tmux_out(&["switch-client", "-c", &client, "-t", "=cmd-busy"]);
+    wait_for("the client on the agent", T, || env.tmux_out(&["list-clients", "-F", "#{session_name}"]).trim() == "cmd-busy");
+    env.run(&["stop", "busy"]);
+    wait_for("the client on another session", T, || {
+        let on = env.tmux_out(&["list-clients", "-F", "#{session_name}"]);
+        !on.trim().is_empty() && on.trim() != "cmd-busy"
+    });
+    // The user's own session has no value of its own: it follows the global default.
+    assert_eq!(env.tmux_out(&["show-options", "-t", "=user:", "-v", "detach-on-destroy"]).trim(), "", "the user's own sessions keep their setting");
+    assert_eq!(env.tmux_out(&["show-options", "-g", "-v", "detach-on-destroy"]).trim(), "on");
 }
 
 #[test]

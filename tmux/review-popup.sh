@@ -95,7 +95,7 @@ approve() {
     local -a args=(approve)
     read -rep "Note (optional, Enter for none): " note
     [[ -n $note ]] && args+=(--note "$note")
-    "$minder" "${args[@]}" -- "$name" && printf 'Approved %s.\n' "$name"
+    "$minder" "${args[@]}" -- "$name" && printf 'Approved %s.\n' "$name" && move_on
 }
 
 reject() {
@@ -105,7 +105,21 @@ reject() {
         printf 'Not rejected.\n'
         return
     fi
-    "$minder" reject --note "$note" -- "$name" && printf 'Rejected %s; the note went to the agent.\n' "$name"
+    "$minder" reject --note "$note" -- "$name" && printf 'Rejected %s; the note went to the agent.\n' "$name" && move_on
+}
+
+# After a decision: on to the next session that needs the person, or close when none does.
+move_on() {
+    local next
+    next=$(next_after "$name")
+    if [[ -z $next ]]; then
+        any_key "No other session needs you. Press any key to close."
+        exit 0
+    fi
+    sleep 0.5
+    name=$next
+    show_report
+    skip_menu=1
 }
 
 stop() {
@@ -119,7 +133,19 @@ stop() {
 }
 
 # Close the popup first, then switch the client: tmux runs the attach once the popup is gone.
+# A session whose tmux session is gone (ended, its server restarted) has only its log to show.
 attach() {
+    if ! "$minder" show --json -- "$name" 2>/dev/null | grep -q '"alive": *true'; then
+        if type -P less >/dev/null; then
+            "$minder" logs -- "$name" 2>&1 | less -R -Ps"log of $name (its tmux session is gone) - q for the menu"
+        else
+            "$minder" logs -n 40 -- "$name" 2>&1
+        fi
+        clear
+        show_report
+        skip_menu=1
+        return
+    fi
     if [[ -z ${TMUX:-} ]]; then
         exec "$minder" attach -- "$name"
     fi
@@ -139,6 +165,7 @@ fi
 
 show_report
 while :; do
+    skip_menu=0
     printf '> '
     read -rsn1 key || exit 0
     printf '%s\n' "$key"
@@ -170,5 +197,5 @@ while :; do
             continue
             ;;
     esac
-    menu
+    ((skip_menu)) || menu
 done

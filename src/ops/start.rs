@@ -284,6 +284,9 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         tmux_cmd!["set-option", "-t", target, "@minder-id", minder_id],
         tmux_cmd!["set-option", "-t", target, "@minder", store.state_dir.display()],
         tmux_cmd!["set-option", "-w", "-t", target, "remain-on-exit", "on"],
+        // A client on this session when it ends (`stop`, `rm`) moves to another session
+        // instead of leaving tmux; only minder's own sessions get this.
+        tmux_cmd!["set-option", "-t", target, "detach-on-destroy", "off"],
         tmux_cmd!["set-hook", "-t", target, "pane-died", hook_command(&ctx.self_exe, &paths.root)],
         tmux_cmd!["pipe-pane", "-t", target, sink_command(&ctx.self_exe, &paths.root, false)],
     ];
