@@ -96,6 +96,9 @@ pub enum Command {
     /// (internal) run the `[notify]` command for one transition, within its deadline
     #[command(name = "_tell", hide = true)]
     Tell(commands::tell::Args),
+    /// (internal) run a session's checks now that it reached review
+    #[command(name = "_check", hide = true)]
+    Check(commands::check::Args),
 }
 
 
@@ -118,6 +121,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Demo(a) => return commands::demo::run(a),
         Command::GitHook(a) => return commands::git_hook::run(a),
         Command::Tell(a) => return commands::tell::run(a),
+        Command::Check(a) => return commands::check::run(a),
         Command::Completions(a) => return commands::completions::run(a, <Cli as clap::CommandFactory>::command()),
         _ => {}
     }
@@ -156,7 +160,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
-        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Completions(_) => {
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Check(_) | Command::Completions(_) => {
             unreachable!("handled above")
         }
     }

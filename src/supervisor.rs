@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// Environment variables the pane keeps from tmux rather than from the caller of `new`.
-pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR"];
+pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR", "MINDER_ATTEMPT"];
 
 /// `_exec [--env-file F] -- COMMAND...`: the pane's process. It starts the agent with the
 /// environment of whoever ran `minder new` (tmux would give it the server's), never through a

@@ -195,6 +195,38 @@ fn the_report_shows_what_a_person_decides_from() {
     assert!(r["time_worked_s"].as_i64().unwrap() >= 0);
 }
 
+/// `--check` runs when each attempt reaches review, in its worktree, output kept as an
+/// artifact; `review` ranks the attempts, the passing one first, and says why.
+#[test]
+fn checks_run_at_review_and_rank_the_attempts() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let out = env.minder().current_dir(&repo).args([
+        "new", "pick", "--attempts", "2", "--check", "test -f pass.txt", "--check", "git log --oneline -1",
+        "--", agent("attempt.sh").as_str(),
+    ]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for n in 1..=2 {
+        let name = format!("cmd-pick-{n}");
+        env.wait_state(&name, "review", T);
+        assert!(env.run(&["logs", &name]).contains(&format!("attempt {n}")), "MINDER_ATTEMPT is set");
+        wait_for("its checks", T, || {
+            let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(env.state_dir().join("sessions").join(&name).join("session.json")).unwrap()).unwrap();
+            r["check_results"].as_array().is_some_and(|a| a.len() == 2)
+        });
+    }
+    let review = env.run(&["review"]);
+    let lines: Vec<&str> = review.lines().collect();
+    let row = |n: usize| lines.iter().find(|l| l.contains(&format!("cmd-pick-{n} "))).copied().unwrap_or_else(|| panic!("no row for {n}:\n{review}"));
+    assert!(row(2).starts_with('1') && row(2).contains("2/2") && row(2).contains("checks pass"), "{review}");
+    assert!(row(1).starts_with('2') && row(1).contains("1/2") && row(1).contains("checks fail (1/2)"), "{review}");
+    // The output of each check is an artifact of its attempt.
+    let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "cmd-pick-1", "--json"])).unwrap();
+    let arts: Vec<&str> = json["review"]["artifacts"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
+    assert_eq!(arts, ["check-1.txt", "check-2.txt"], "{json:#}");
+    assert!(json["review"]["artifacts"][1]["last_lines"][0].as_str().unwrap().contains("attempt 1"), "{json:#}");
+}
+
 #[test]
 fn rm_refuses_unmerged_work_and_never_deletes_its_branch_silently() {
     let env = Env::new();

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod approve;
 pub mod attach;
+pub mod check;
 pub mod completions;
 pub mod dash;
 pub mod demo;

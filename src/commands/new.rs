@@ -59,6 +59,10 @@ pub struct Args {
     /// Start N sessions on the same brief, each in its own worktree
     #[arg(long, value_name = "N")]
     pub attempts: Option<u32>,
+    /// When it reaches review, run CMD in its directory (repeatable; replaces the profile's
+    /// `check`): output saved as an artifact, exit code and time recorded, attempts ranked
+    #[arg(long, value_name = "CMD")]
+    pub check: Vec<String>,
     /// Attach to the session once it is started
     #[arg(long)]
     pub attach: bool,
@@ -159,6 +163,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             command: command.clone(),
             attempt: (attempts > 1).then_some(n),
             goal: goal.clone(),
+            checks: if args.check.is_empty() { profile.check.clone() } else { args.check.clone() },
             explicit_name,
             brief: (!brief.is_empty()).then(|| brief.clone()),
             worktree: repo.as_ref().map(|r| crate::ops::start::WorktreePlan { repo: r.clone(), branch: branch.clone().unwrap(), base: base.clone().unwrap() }),

@@ -8,7 +8,6 @@ use crate::domain::state::State;
 use crate::ops::present::{self, paint};
 use anyhow::Result;
 use serde_json::json;
-use std::path::Path;
 use clap::Args as ClapArgs;
 
 /// Show a session's review report, or the sessions that need review
@@ -26,10 +25,6 @@ pub struct Args {
     /// Show the full diff against the base (uncommitted changes included) through your pager
     #[arg(long, requires = "name")]
     pub diff: bool,
-}
-
-fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().filter(|s| !s.trim().is_empty())
 }
 
 /// The report for one session, as JSON (the text view prints the same sections).
@@ -93,27 +88,48 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     print_report(ctx, &obs, false)
 }
 
-/// Attempts on the same brief, side by side, so the person can pick one.
+/// Attempts on the same brief, side by side and ranked, so the person can pick one: checks
+/// passing first, then the smaller diff, then the one that finished sooner; the row says why.
 fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
-    let mut group: Vec<&Observed> = all.iter().filter(|o| o.record.attempt.is_some() && o.record.task == task).collect();
-    group.sort_by_key(|o| o.record.attempt);
-    crate::outln!("{}", paint(ctx.color, "1", &format!("attempts on `{task}`")));
-    let mut rows = vec![["#", "NAME", "STATE", "PROGRESS", "DIFF", "RISKS"].iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
-    for o in group {
+    let group: Vec<&Observed> = all.iter().filter(|o| o.record.attempt.is_some() && o.record.task == task).collect();
+    let mut ranked: Vec<(crate::domain::rank::Standing, &Observed)> = group
+        .into_iter()
+        .map(|o| {
+            let r = &o.record;
+            let diff = crate::git::diff::diff_summary(r);
+            let standing = crate::domain::rank::Standing {
+                checks_passed: r.check_results.iter().filter(|c| c.passed()).count(),
+                checks: r.checks.len(),
+                checks_run: !r.check_results.is_empty(),
+                lines_changed: diff.as_ref().map(|d| d.insertions + d.deletions),
+                finished_at: (r.state == State::Review || r.state == State::Approved).then_some(r.state_at),
+            };
+            (standing, o)
+        })
+        .collect();
+    ranked.sort_by(|a, b| crate::domain::rank::order(&a.0, &b.0).then(a.1.record.attempt.cmp(&b.1.record.attempt)));
+    crate::outln!("{}", paint(ctx.color, "1", &format!("attempts on `{task}`, best first")));
+    let header = ["RANK", "#", "NAME", "STATE", "CHECKS", "DIFF", "WHY"];
+    let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
+    let best = ranked.first().map(|(s, _)| s.clone());
+    for (i, (standing, o)) in ranked.iter().enumerate() {
         let r = &o.record;
         let diff = crate::git::diff::diff_summary(r)
             .map(|d| format!("{} files +{} -{}{}", d.files_changed, d.insertions, d.deletions, if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }))
             .unwrap_or_else(|| "-".into());
-        let risks = read(&r.checkpoint_dir.join("RISKS.md"))
-            .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(|l| l.chars().take(50).collect()))
-            .unwrap_or_else(|| "-".into());
+        let why = match (&best, i) {
+            (_, 0) => crate::domain::rank::why_first(standing),
+            (Some(b), _) => crate::domain::rank::why_behind(standing, b),
+            _ => String::new(),
+        };
         rows.push(vec![
+            ((i + 1).to_string(), String::new()),
             (r.attempt.map(|n| n.to_string()).unwrap_or_default(), String::new()),
             (r.name.clone(), String::new()),
             (r.state.to_string(), present::state_color(r.state).to_string()),
-            (present::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into()), String::new()),
+            (standing.checks_cell(), String::new()),
             (diff, String::new()),
-            (risks, String::new()),
+            (why, String::new()),
         ]);
     }
     crate::out!("{}", present::table(&rows, ctx.color));
@@ -195,6 +211,27 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         }
         Some(_) => section("files changed", "none")?,
         None => section("files changed", "not a git repository")?,
+    }
+    if !r.checks.is_empty() {
+        let body = if rep.checks.is_empty() {
+            format!("{} check(s), not run yet (they run when it reaches review)", r.checks.len())
+        } else {
+            let rows: Vec<String> = rep
+                .checks
+                .iter()
+                .map(|c| {
+                    let outcome = match (c.exit_code, &c.error) {
+                        (Some(0), _) => "passed".to_string(),
+                        (Some(code), _) => format!("failed ({code})"),
+                        (None, Some(e)) => e.clone(),
+                        (None, None) => "failed".into(),
+                    };
+                    format!("{outcome:<12} {:>6}  {}", present::age((c.duration_ms / 1000) as i64), c.command)
+                })
+                .collect();
+            rows.join("\n")
+        };
+        section("checks", &body)?;
     }
     if !rep.artifacts.is_empty() {
         let mut body = String::new();

@@ -39,6 +39,8 @@ pub struct Profile {
     pub interrupt: Vec<String>,
     pub stop_grace: Duration,
     pub submit_delay: Duration,
+    /// Commands run when a session reaches `review` (see `ops::checks`).
+    pub check: Vec<String>,
 }
 
 struct Builtin {
@@ -220,6 +222,7 @@ fn from_builtin(b: &Builtin) -> Profile {
         interrupt: words(b.interrupt),
         stop_grace: Duration::from_secs(5),
         submit_delay: Duration::from_millis(b.submit_delay_ms),
+        check: Vec::new(),
     }
 }
 
@@ -250,6 +253,9 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = user.submit_delay {
         p.submit_delay = v.0;
+    }
+    if let Some(v) = &user.check {
+        p.check = v.clone();
     }
     p
 }

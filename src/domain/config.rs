@@ -72,11 +72,13 @@ pub struct WorktreeConfig {
 pub struct ReviewConfig {
     pub on_approve: String,
     pub gate_push: bool,
+    /// How long one check (`new --check`, a profile's `check`) may run before it is killed.
+    pub check_deadline: Dur,
 }
 
 impl Default for ReviewConfig {
     fn default() -> Self {
-        ReviewConfig { on_approve: String::new(), gate_push: true }
+        ReviewConfig { on_approve: String::new(), gate_push: true, check_deadline: Dur(Duration::from_secs(600)) }
     }
 }
 
@@ -134,6 +136,8 @@ pub struct AgentConfig {
     pub stop_grace: Option<Dur>,
     /// Pause between typing text and pressing Enter in `send`.
     pub submit_delay: Option<Dur>,
+    /// Commands run in the session's directory when it reaches `review` (as `new --check`).
+    pub check: Option<Vec<String>>,
 }
 
 // ---- Value types ------------------------------------------------------------------------------

@@ -7,5 +7,6 @@ pub mod config;
 pub mod detect;
 pub mod keys;
 pub mod naming;
+pub mod rank;
 pub mod record;
 pub mod state;

@@ -24,6 +24,26 @@ pub struct LogSettings {
     pub redact: Vec<String>,
 }
 
+/// One check's last run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub command: String,
+    pub started_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// None: killed at the deadline, or it could not start (`error` says).
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its output (stdout and stderr), saved under the checkpoint folder's `artifacts/`.
+    pub output: PathBuf,
+}
+
+impl CheckResult {
+    pub fn passed(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+}
+
 /// How the person is told of the session's transitions (`[notify]`), captured at creation (and
 /// at each restore): every process that records a transition (the sink, a hook, the
 /// supervisor, a command) finds it here, whatever config file it could read.
@@ -136,6 +156,15 @@ pub struct Record {
     pub detect: DetectSettings,
     #[serde(default)]
     pub notify: NotifySettings,
+    /// Checks run when the session reaches `review` (`new --check`, the profile's `check`),
+    /// and how long each may take.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    #[serde(default)]
+    pub check_deadline_ms: u64,
+    /// The last run of each check, in order.
+    #[serde(default)]
+    pub check_results: Vec<CheckResult>,
     /// The state before this one (set with each transition), for `[notify]`.
     #[serde(default)]
     pub previous_state: Option<State>,
@@ -219,6 +248,9 @@ impl Record {
             log_settings,
             detect,
             notify: NotifySettings::default(),
+            checks: Vec::new(),
+            check_deadline_ms: 0,
+            check_results: Vec::new(),
             previous_state: None,
             ended_at: None,
             exit_code: None,

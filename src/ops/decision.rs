@@ -20,7 +20,7 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
         Some((State::Approved, String::new(), note.clone()))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::tell::transitioned(&ctx.store, &record);
+    crate::ops::transitions::after(&ctx.store, &record);
     let said = match (&head, ctx.config.review.gate_push) {
         (Some(c), true) => format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c)),
         (Some(c), false) => format!("approved `{name}` at {}", short(c)),
@@ -60,7 +60,7 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
         Some((State::Rejected, String::new(), note.clone()))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::tell::transitioned(&ctx.store, &record);
+    crate::ops::transitions::after(&ctx.store, &record);
     Ok(match (&note, obs.alive()) {
         (Some(note), true) => {
             let delay = crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();

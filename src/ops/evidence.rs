@@ -25,7 +25,7 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
         return Ok(Some(r));
     }
     crate::ops::status_push::push(store, &record, true);
-    crate::ops::tell::transitioned(store, &record);
+    crate::ops::transitions::after(store, &record);
     Ok(Some(record))
 }
 
@@ -52,7 +52,7 @@ pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -
         return Ok(None);
     }
     crate::ops::status_push::push(store, &record, true);
-    crate::ops::tell::transitioned(store, &record);
+    crate::ops::transitions::after(store, &record);
     Ok(Some(record))
 }
 
@@ -77,7 +77,7 @@ pub fn record_exit(
     })?;
     if changed {
         crate::ops::status_push::push(store, &record, true);
-        crate::ops::tell::transitioned(store, &record);
+        crate::ops::transitions::after(store, &record);
         crate::store::wake_sink(&store.paths(name));
     }
     Ok(record)

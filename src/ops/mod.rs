@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod attach;
+pub mod checks;
 pub mod decision;
 pub mod deliver;
 pub mod evidence;
@@ -15,3 +16,4 @@ pub mod start;
 pub mod status_push;
 pub mod stop;
 pub mod tell;
+pub mod transitions;

@@ -292,13 +292,13 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
         }
         Fix::Found => {
             let record = ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into()))?;
-            crate::ops::tell::transitioned(&ctx.store, &record);
+            crate::ops::transitions::after(&ctx.store, &record);
             Ok(record)
         }
         Fix::RecordExit { status, signal } => crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None),
         Fix::Lost => {
             let record = ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None)?;
-            crate::ops::tell::transitioned(&ctx.store, &record);
+            crate::ops::transitions::after(&ctx.store, &record);
             Ok(record)
         }
         Fix::ReattachSink => {

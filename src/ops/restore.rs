@@ -75,13 +75,13 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
             if e.downcast_ref::<crate::ops::start::StartUncertain>().is_none() {
                 let note = format!("restore failed: {e:#}");
                 let lost = ctx.store.transition(&record.name, State::Lost, "", Source::Command, Some(note))?;
-                crate::ops::tell::transitioned(&ctx.store, &lost);
+                crate::ops::transitions::after(&ctx.store, &lost);
             }
             return Err(e);
         }
     };
     crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::tell::transitioned(&ctx.store, &record);
+    crate::ops::transitions::after(&ctx.store, &record);
     Ok(record)
 }
 

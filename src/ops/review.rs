@@ -37,6 +37,8 @@ pub struct Report {
     /// Everything against the base, commits and uncommitted changes together.
     pub diff: Option<DiffSummary>,
     pub artifacts: Vec<Artifact>,
+    /// The checks' last runs (`new --check`), in order.
+    pub checks: Vec<crate::domain::record::CheckResult>,
     /// What a reviewer must see: refused pushes, log gaps and logging errors, stuck periods.
     pub events: Vec<Notable>,
     /// Seconds the agent spent `working` (from its events).
@@ -95,6 +97,7 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         uncommitted: crate::git::diff::uncommitted(r).filter(|u| !u.stat.trim().is_empty() || !u.untracked.is_empty()),
         diff: crate::git::diff::diff_summary(r),
         artifacts: artifacts(r),
+        checks: r.check_results.clone(),
         events: notable(&events, &paths.root, &paths.sink_errors()),
         time_worked_s: time_worked(&events, r, Utc::now()),
         approved_commit: r.approved_commit.clone(),

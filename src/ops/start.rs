@@ -32,6 +32,8 @@ pub struct Plan {
     pub command: Vec<String>,
     pub attempt: Option<u32>,
     pub goal: Option<String>,
+    /// Commands run when it reaches review (`new --check`, the profile's `check`).
+    pub checks: Vec<String>,
     pub explicit_name: bool,
     pub brief: Option<BriefInput>,
     pub worktree: Option<WorktreePlan>,
@@ -170,6 +172,8 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.attempt = plan.attempt;
     record.goal = plan.goal.clone();
     record.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
+    record.checks = plan.checks.clone();
+    record.check_deadline_ms = ctx.config.review.check_deadline.0.as_millis() as u64;
     record
 }
 
@@ -275,6 +279,11 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         "--",
         ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--minder-id", minder_id, "--"
     ];
+    if let Some(n) = record.attempt {
+        // Which of the N attempts this is, for the agent and its tools.
+        let at = new_session.iter().position(|w| w == "--").expect("the command follows `--`");
+        new_session.splice(at..at, ["-e".to_string(), format!("MINDER_ATTEMPT={n}")]);
+    }
     new_session.extend(record.command.iter().cloned());
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
     // command that exits at once is still caught by remain-on-exit and the hook, and the sink

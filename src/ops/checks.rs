@@ -1,0 +1,125 @@
+//! Checks (`new --check CMD`, a profile's `check`): when a session reaches `review`, each
+//! command runs in its directory (its worktree, for an attempt) with a deadline, its output
+//! saved as an artifact, its exit code and duration recorded. They run in a detached
+//! `minder _check`, so nothing that records the transition waits for them.
+
+use crate::domain::record::{CheckResult, Event, Record};
+use crate::domain::state::{Source, State};
+use crate::store::Store;
+use std::time::{Duration, Instant};
+
+pub fn transitioned(store: &Store, record: &Record) {
+    if record.state != State::Review || record.checks.is_empty() {
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let Ok(exe) = std::env::current_exe() else { return };
+    let spawned = std::process::Command::new(exe)
+        .arg("_check")
+        .arg(store.paths(&record.name).root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn();
+    match spawned {
+        // Reaped by a thread, as `tell` does: a long-lived sink collects no zombies.
+        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
+        Err(e) => tracing::warn!("cannot start the checks of `{}`: {e}", record.name),
+    }
+}
+
+/// How a check command runs: through `sh -c` when it uses the shell's syntax (pipes,
+/// redirections, `&&`, quotes, variables, globs), else split on spaces and run directly.
+pub fn argv(command: &str) -> Vec<String> {
+    const SHELL: &[char] = &['|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', '*', '?', '[', ']', '#', '~', '=', '%', '{', '}', '\n'];
+    if command.contains(SHELL) {
+        vec!["sh".into(), "-c".into(), command.into()]
+    } else {
+        command.split_whitespace().map(str::to_string).collect()
+    }
+}
+
+/// Run every check of the session `name`, record the results, and note them in its events.
+pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
+    let record = store.load(name)?;
+    let artifacts = record.checkpoint_dir.join("artifacts");
+    crate::store::fsutil::create_private_dir_all(&artifacts)?;
+    let deadline = Duration::from_millis(record.check_deadline_ms.max(1));
+    let mut results = Vec::new();
+    for (i, command) in record.checks.iter().enumerate() {
+        let output = artifacts.join(format!("check-{}.txt", i + 1));
+        results.push(run_one(&record, command, &output, deadline));
+    }
+    let passed = results.iter().filter(|r| r.passed()).count();
+    let note = format!("checks: {passed}/{} passed", results.len());
+    store.update(name, |r| r.check_results = results.clone())?;
+    let event = Event { at: chrono::Utc::now(), state: record.state, detail: String::new(), source: Source::Command, note: Some(note) };
+    store.append_event(name, &event)
+}
+
+fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: Duration) -> CheckResult {
+    use std::os::unix::process::CommandExt;
+    let started_at = chrono::Utc::now();
+    let start = Instant::now();
+    let result = |exit_code: Option<i32>, error: Option<String>| CheckResult {
+        command: command.to_string(),
+        started_at,
+        duration_ms: start.elapsed().as_millis() as u64,
+        exit_code,
+        error,
+        output: output.to_path_buf(),
+    };
+    let words = argv(command);
+    if words.is_empty() {
+        return result(None, Some("empty command".into()));
+    }
+    let file = match crate::store::fsutil::create_private_file(output) {
+        Ok(f) => f,
+        Err(e) => return result(None, Some(format!("cannot write `{}`: {e}", output.display()))),
+    };
+    let Ok(err_file) = file.try_clone() else { return result(None, Some("cannot share the output file".into())) };
+    let spawned = std::process::Command::new(&words[0])
+        .args(&words[1..])
+        .current_dir(&record.dir)
+        .env("MINDER_SESSION", &record.name)
+        .env("MINDER_DIR", &record.checkpoint_dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(file)
+        .stderr(err_file)
+        .process_group(0)
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => return result(None, Some(format!("cannot run `{}`: {e}", words[0]))),
+    };
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                use std::os::unix::process::ExitStatusExt;
+                let error = status.signal().map(|s| format!("killed by {}", crate::domain::state::signal_name(s)));
+                return result(status.code(), error);
+            }
+            Ok(None) if start.elapsed() >= deadline => {
+                // SAFETY: kill(2) on the process group made for this child.
+                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+                let _ = child.wait();
+                return result(None, Some(format!("killed: still running after {}", crate::ops::present::age(deadline.as_secs() as i64))));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return result(None, Some(format!("cannot wait for it: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::argv;
+
+    #[test]
+    fn plain_commands_run_directly_and_shell_ones_through_sh() {
+        assert_eq!(argv("cargo test --quiet"), ["cargo", "test", "--quiet"]);
+        assert_eq!(argv("make check && ./smoke.sh"), ["sh", "-c", "make check && ./smoke.sh"]);
+        assert_eq!(argv("test -f \"out file\""), ["sh", "-c", "test -f \"out file\""]);
+    }
+}
