@@ -109,7 +109,7 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
         .collect();
     ranked.sort_by(|a, b| crate::domain::rank::order(&a.0, &b.0).then(a.1.record.attempt.cmp(&b.1.record.attempt)));
     crate::outln!("{}", paint(ctx.color, "1", &format!("attempts on `{task}`, best first")));
-    let header = ["RANK", "#", "NAME", "STATE", "CHECKS", "DIFF", "WHY"];
+    let header = ["RANK", "#", "NAME", "STATE", "CHECKS", "DIFF", "WHY", "FIRST RISK"];
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     let best = ranked.first().map(|(s, _)| s.clone());
     for (i, (standing, o)) in ranked.iter().enumerate() {
@@ -130,10 +130,20 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
             (standing.checks_cell(), String::new()),
             (diff, String::new()),
             (why, String::new()),
+            (first_risk(r), String::new()),
         ]);
     }
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
+}
+
+/// The first line of RISKS.md with text (not a heading), cut to 50 characters, made safe.
+fn first_risk(r: &crate::domain::record::Record) -> String {
+    std::fs::read_to_string(r.checkpoint_dir.join("RISKS.md"))
+        .ok()
+        .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(|l| l.chars().take(50).collect::<String>()))
+        .map(|l| crate::render::sanitize::one_line(&l).into_owned())
+        .unwrap_or_else(|| "-".into())
 }
 
 fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
