@@ -562,6 +562,24 @@ fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
     assert!(env.run(&["logs", "big", "-n", "1"]).contains("line"));
 }
 
+/// `#[` starts a style in tmux and is copied as it is, `##[` too: a directory or state dir with
+/// one still reaches tmux whole (the agent runs there, its sink starts and logs).
+#[test]
+fn style_markers_in_paths_reach_tmux_whole() {
+    let env = Env::new();
+    let dir = env.path("t_#[fg=red] ##[x] #{y}");
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = env.path("state #[bold]");
+    let out = env.minder().env("MINDER_STATE_DIR", &state).args(["new", "-C", dir.to_str().unwrap(), "h", "--", "sh", "-c", "pwd; exit 4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    common::wait_for("exit recorded", T, || {
+        let o = env.minder().env("MINDER_STATE_DIR", &state).args(["show", "h", "--json"]).output().unwrap();
+        String::from_utf8_lossy(&o.stdout).contains("\"state\": \"failed\"")
+    });
+    let logs = env.minder().env("MINDER_STATE_DIR", &state).args(["logs", "h"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&logs.stdout), format!("{}\n", dir.display()), "it ran in its directory and was logged");
+}
+
 #[test]
 fn state_dir_with_format_characters_still_logs_and_records_exits() {
     let env = Env::new();

@@ -21,7 +21,19 @@ t() { "$tmux_bin" "$@"; }
 quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 # run-shell expands formats in its command: keep a `#` in a path literal.
-format_escape() { printf '%s' "${1//#/##}"; }
+# For text tmux expands as a format: every `#` doubled, except a run of them right before `[`,
+# which tmux copies as it is (a style, `#[...]`); doubling that would leave `##[` behind.
+format_escape() {
+    local rest=$1 out='' run
+    while [[ $rest =~ ^([^#]*)(#+)(.*)$ ]]; do
+        out+=${BASH_REMATCH[1]}
+        run=${BASH_REMATCH[2]}
+        rest=${BASH_REMATCH[3]}
+        [[ $rest == \[* ]] || run+=$run
+        out+=$run
+    done
+    printf '%s' "$out$rest"
+}
 
 # Say it where it can be seen: the client's message line, and the output of a manual
 # `run-shell` (TPM discards it).
