@@ -227,6 +227,23 @@ fn checks_run_at_review_and_rank_the_attempts() {
     assert!(json["review"]["artifacts"][1]["last_lines"][0].as_str().unwrap().contains("attempt 1"), "{json:#}");
 }
 
+/// Commits the agent made on a detached HEAD are on no branch: `rm` refuses, naming the commit,
+/// rather than leave them to the reflog.
+#[test]
+fn rm_refuses_commits_that_no_branch_holds() {
+    let env = Env::new();
+    let repo = repo(&env);
+    env.minder().current_dir(&repo).args(["new", "det", "-w", "--", agent("shell-agent.sh").as_str()]).assert().success();
+    wait_for("agent ready", T, || env.run(&["logs", "det"]).contains("shell agent ready"));
+    shell(&env, "det", "git checkout -q --detach && echo lost > lost.txt && git add lost.txt && git commit -q -m 'on no branch'");
+    env.run(&["stop", "det"]);
+    let wt = PathBuf::from(env.show("det")["dir"].as_str().unwrap());
+    let head = git(&wt, &["rev-parse", "--short=12", "HEAD"]);
+    let err = env.fail(&["rm", "det"], 1);
+    assert!(err.contains("no branch holds") && err.contains(head.trim()), "{err}");
+    assert!(wt.join("lost.txt").exists(), "nothing was removed");
+}
+
 #[test]
 fn rm_refuses_unmerged_work_and_never_deletes_its_branch_silently() {
     let env = Env::new();

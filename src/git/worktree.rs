@@ -39,6 +39,14 @@ pub fn unsaved_work(wt: &Worktree) -> Result<Vec<String>> {
     if n > 0 {
         found.push(format!("{n} commit(s) on `{}` not on `{}` or a remote", wt.branch, wt.base));
     }
+    // The agent may have checked out a commit and committed on top of it: those commits are on
+    // no branch, and removing the worktree would leave them only in the reflog.
+    let on_nothing = git(&wt.path, &["rev-list", "--count", "HEAD", "--not", "--branches", "--remotes", "--tags"])?;
+    let n: usize = on_nothing.trim().parse().unwrap_or(0);
+    if n > 0 {
+        let head = git(&wt.path, &["rev-parse", "--short=12", "HEAD"]).unwrap_or_default();
+        found.push(format!("{n} commit(s) that no branch holds (a detached HEAD at {}; `git branch NAME {}` keeps them)", head.trim(), head.trim()));
+    }
     Ok(found)
 }
 
