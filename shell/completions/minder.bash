@@ -483,7 +483,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__approve)
-            opts="-L -q -v -h -V --note --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --note --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,7 +623,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__doctor)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,7 +657,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__gc)
-            opts="-L -q -v -h -V --dry-run --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --dry-run --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,7 +1331,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__reject)
-            opts="-L -q -v -h -V --note --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --note --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1369,7 +1369,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__restore)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1615,7 +1615,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__wait)
-            opts="-L -q -v -h -V --until --timeout --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --until --timeout --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -185,6 +185,7 @@ complete -c minder -n "__fish_minder_using_subcommand approve" -l socket-path -d
 complete -c minder -n "__fish_minder_using_subcommand approve" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand approve" -l json -d 'Print JSON: {"version":1,"session":{...},"message":"approved `NAME` ..."}'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -196,6 +197,7 @@ complete -c minder -n "__fish_minder_using_subcommand reject" -l socket-path -d 
 complete -c minder -n "__fish_minder_using_subcommand reject" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand reject" -l json -d 'Print JSON: {"version":1,"session":{...},"message":"rejected `NAME` ..."}'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -207,6 +209,7 @@ complete -c minder -n "__fish_minder_using_subcommand gc" -l color -d 'When to c
 always\t''
 never\t''"
 complete -c minder -n "__fish_minder_using_subcommand gc" -l dry-run -d 'Only say what would be removed'
+complete -c minder -n "__fish_minder_using_subcommand gc" -l json -d 'Print JSON: {"version":1,"dry_run":false,"removed":{...},"kept":[...]}'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -217,6 +220,7 @@ complete -c minder -n "__fish_minder_using_subcommand restore" -l socket-path -d
 complete -c minder -n "__fish_minder_using_subcommand restore" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand restore" -l json -d 'Print JSON: {"version":1,"restored":[...sessions],"failed":[{"name":..,"error":..}]}'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -227,6 +231,7 @@ complete -c minder -n "__fish_minder_using_subcommand doctor" -l socket-path -d 
 complete -c minder -n "__fish_minder_using_subcommand doctor" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand doctor" -l json -d 'Print JSON: {"version":1,"ok":true,"checks":[{"check":"tmux","status":"ok",...}]}'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s h -l help -d 'Print help'
@@ -250,6 +255,7 @@ complete -c minder -n "__fish_minder_using_subcommand wait" -l socket-path -d 't
 complete -c minder -n "__fish_minder_using_subcommand wait" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand wait" -l json -d 'Print JSON when done: {"version":1,"outcome":"reached","exit_code":0,"sessions":[...],...}'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
