@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let said = stdout_to_stderr(|| crate::ops::decision::approve(ctx, &name, args.note))?;
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
     let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
-    crate::outln!("{}", serde_json::to_string(&v)?);
+    crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }
 
