@@ -187,12 +187,11 @@ fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: 
         let mut failure = None;
         for name in names {
             let obs = if look {
-                crate::ops::reconcile::observe_one(ctx, name).map(|o| {
+                crate::ops::reconcile::observe_one(ctx, name).inspect(|o| {
                     if !warned {
                         warned = o.tmux_error.is_some();
-                        crate::ops::present::note_tmux_errors(ctx, [&o]);
+                        crate::ops::present::note_tmux_errors(ctx, [o]);
                     }
-                    o
                 })
             } else {
                 // Not asked: `alive` then follows the record, as in `ls`.
