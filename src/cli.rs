@@ -77,6 +77,7 @@ pub enum Command {
     StatusLine(commands::status_line::Args),
     Dash(commands::dash::Args),
     Completions(commands::completions::Args),
+    Man(commands::man::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds
     #[command(name = "_sink", hide = true)]
@@ -99,6 +100,9 @@ pub enum Command {
     /// (internal) run a session's checks now that it reached review
     #[command(name = "_check", hide = true)]
     Check(commands::check::Args),
+    /// (internal) the session names shell completion offers
+    #[command(name = "_names", hide = true)]
+    Names(commands::names::Args),
 }
 
 
@@ -123,6 +127,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Tell(a) => return commands::tell::run(a),
         Command::Check(a) => return commands::check::run(a),
         Command::Completions(a) => return commands::completions::run(a, <Cli as clap::CommandFactory>::command()),
+        Command::Man(a) => return commands::man::run(a, <Cli as clap::CommandFactory>::command()),
+        Command::Names(a) => return commands::names::run(a),
         _ => {}
     }
     let (config, config_path) = Config::load(cli.config.as_deref())?;
@@ -160,7 +166,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
-        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Check(_) | Command::Completions(_) => {
+        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Check(_) | Command::Completions(_) | Command::Man(_) | Command::Names(_) => {
             unreachable!("handled above")
         }
     }

@@ -532,6 +532,8 @@ fn completions_and_help() {
     assert!(env.run(&["completions", "bash"]).contains("minder"));
     assert!(env.run(&["completions", "zsh"]).contains("#compdef minder"));
     assert!(env.run(&["completions", "fish"]).contains("complete -c minder"));
+    let man = env.run(&["man"]);
+    assert!(man.contains(".TH MINDER 1") && man.contains(".SS \"minder wait\""), "{man}");
     let help = env.run(&["new", "--help"]);
     assert!(help.contains("--worktree") && help.contains("Examples"), "{help}");
 }

@@ -441,16 +441,207 @@ fn login_snippet_prints_the_summary_outside_tmux_only() {
 }
 
 #[test]
-fn shipped_completions_match_the_binary() {
+fn shipped_completions_and_man_page_match_the_binary() {
     let env = Env::new();
-    for (shell, file) in [("bash", "minder.bash"), ("zsh", "_minder"), ("fish", "minder.fish")] {
-        let generated = env.run(&["completions", shell]);
-        let shipped = std::fs::read_to_string(repo().join("shell/completions").join(file)).unwrap_or_default();
-        assert!(
-            shipped == generated,
-            "shell/completions/{file} is out of date with `minder completions {shell}`: run shell/regen-completions.sh"
-        );
+    for (args, file) in [
+        (&["completions", "bash"][..], "completions/minder.bash"),
+        (&["completions", "zsh"], "completions/_minder"),
+        (&["completions", "fish"], "completions/minder.fish"),
+        (&["man"], "man/minder.1"),
+    ] {
+        let generated = env.run(args);
+        let shipped = std::fs::read_to_string(repo().join("shell").join(file)).unwrap_or_default();
+        assert!(shipped == generated, "shell/{file} is out of date with `minder {}`: run shell/regen-completions.sh", args.join(" "));
     }
+}
+
+#[test]
+fn the_man_page_renders_every_command_without_warnings() {
+    let page = repo().join("shell/man/minder.1");
+    // groff itself is what checks the roff; without it there is nothing to render with.
+    if std::process::Command::new("groff").arg("--version").output().is_err() {
+        eprintln!("groff not installed: the man page was not rendered");
+        return;
+    }
+    // -k: UTF-8 input (as man feeds it), -ww: every warning, -z: no output but the warnings.
+    let check = std::process::Command::new("groff").args(["-k", "-man", "-ww", "-z"]).arg(&page).output().unwrap();
+    assert!(check.status.success() && check.stderr.is_empty(), "groff: {}", String::from_utf8_lossy(&check.stderr));
+    let text = std::process::Command::new("groff").args(["-k", "-man", "-Tutf8", "-P-cbou"]).arg(&page).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    // Every command a person types has its section, with its options; internal ones have none.
+    for sub in ["new", "ls", "show", "attach", "logs", "send", "stop", "rm", "review", "approve", "reject", "gc", "restore", "doctor", "wait", "dash", "completions", "man"] {
+        assert!(text.contains(&format!("minder {sub}\n")), "no section for `minder {sub}`:\n{text}");
+    }
+    assert!(text.contains("--until") && text.contains("--keep-logs"), "{text}");
+    assert!(!text.contains("_sink") && !text.contains("_names"), "internal commands are not documented");
+}
+
+/// Two sessions in a fresh state dir: `cmd-fix-login` and `cmd-docs`.
+fn two_sessions() -> Env {
+    let env = Env::new();
+    env.run(&["new", "fix-login", "--", "sleep", "60"]);
+    env.run(&["new", "docs", "--", "sleep", "60"]);
+    env
+}
+
+/// What bash's completion offers for each line (the last word is the one being completed),
+/// through the function the shipped script registers for `minder`, with `minder` on PATH.
+fn bash_completions(env: &Env, lines: &[&[&str]]) -> Vec<String> {
+    let script = r#"
+source "$1"; shift
+spec=$(complete -p minder) || exit 1
+fn=$(sed -E 's/.* -F ([^ ]+) .*/\1/' <<<"$spec")
+for line in "$@"; do
+    eval "COMP_WORDS=($line)"
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+    COMPREPLY=()
+    "$fn" minder "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    echo "${COMPREPLY[*]}"
+done
+"#;
+    let quoted: Vec<String> = lines.iter().map(|words| words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" ")).collect();
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", script, "bash"])
+        .arg(repo().join("shell/completions/minder.bash"))
+        .args(&quoted)
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path_with_minder())
+        .current_dir(env.work())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bash: {}", String::from_utf8_lossy(&out.stderr));
+    let got: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(got.len(), lines.len(), "{got:?}");
+    got
+}
+
+#[test]
+fn bash_completes_session_names_where_a_command_takes_one() {
+    let env = two_sessions();
+    std::fs::write(env.work().join("notes.txt"), "").unwrap();
+    let both = "cmd-docs cmd-fix-login";
+    let cases: &[(&[&str], &str)] = &[
+        (&["minder", "show", ""], both),
+        (&["minder", "show", "cmd-f"], "cmd-fix-login"),
+        // By its task, as every command accepts it.
+        (&["minder", "show", "fix"], "fix-login"),
+        (&["minder", "-L", "other", "attach", ""], both),
+        (&["minder", "--color", "never", "stop", "d"], "docs"),
+        (&["minder", "logs", "-n", "5", ""], both),
+        (&["minder", "rm", "--force", ""], both),
+        (&["minder", "review", "c"], both),
+        (&["minder", "approve", "--note", "ok", ""], both),
+        (&["minder", "reject", "cmd-d"], "cmd-docs"),
+        (&["minder", "wait", "cmd-docs", ""], both),
+        (&["minder", "wait", "--until", "review", "--timeout", "5m", ""], both),
+        (&["minder", "wait", "--until", "=", "review", ""], both),
+        (&["minder", "restore", "cmd-docs", "c"], both),
+        (&["minder", "send", "cmd-"], both),
+        // The rest is clap's completion, as before.
+        (&["minder", "show", "--j"], "--json"),
+        (&["minder", "sh"], "show"),
+        (&["minder", "stat"], "status-line"),
+    ];
+    let lines: Vec<&[&str]> = cases.iter().map(|(l, _)| *l).collect();
+    for ((line, want), got) in cases.iter().zip(bash_completions(&env, &lines)) {
+        assert_eq!(got, *want, "{line:?}");
+    }
+    // Not a NAME: an option's value, a command's TEXT, a new session's name, a second NAME.
+    let not_names: &[&[&str]] = &[
+        &["minder", "approve", "--note", ""],
+        &["minder", "send", "cmd-docs", ""],
+        &["minder", "new", ""],
+        &["minder", "show", "cmd-docs", ""],
+        &["minder", "ls", ""],
+        &["minder", "wait", "--until", ""],
+    ];
+    for (line, got) in not_names.iter().zip(bash_completions(&env, not_names)) {
+        assert!(!got.contains("cmd-"), "{line:?} offered session names: {got}");
+    }
+}
+
+#[test]
+fn zsh_completes_session_names_through_its_completion_system() {
+    if std::process::Command::new("zsh").arg("--version").output().is_err() {
+        eprintln!("zsh not installed: its completion was not run");
+        return;
+    }
+    let env = two_sessions();
+    let fpath = env.path("zsh-functions");
+    std::fs::create_dir_all(&fpath).unwrap();
+    std::fs::copy(repo().join("shell/completions/_minder"), fpath.join("_minder")).unwrap();
+    // A real interactive zsh in a pseudo-terminal (zpty) with compinit: type, press TAB, read
+    // the line back once it shows what is wanted (or give up after 15 s).
+    let script = r#"
+zmodload zsh/zpty
+setopt extended_glob
+zpty z zsh -f -i
+zpty -w z "PS1='' PROMPT_EOL_MARK=''; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; print READY"
+zpty -r -m z line '*READY*'; zpty -r -m z line '*READY*'
+shift
+for case in "$@"; do
+    typed=${case%%=>*} want=${case#*=>}
+    zpty -w -n z "$typed"$'\t'
+    out="" start=$SECONDS
+    while (( SECONDS - start < 15 )); do
+        zpty -r -t z chunk && out+=$chunk || sleep 0.05
+        [[ ${out//$'\e'\[[0-9;?]#[a-zA-Z]/} == *"$want"* ]] && break
+    done
+    [[ ${out//$'\e'\[[0-9;?]#[a-zA-Z]/} == *"$want"* ]] && print -r "ok: $typed" || print -r "FAILED: [$typed] wanted [$want], screen: ${(q+)out}"
+    zpty -w -n z $'\C-u'; sleep 0.2; while zpty -r -t z chunk; do :; done
+done
+zpty -d z
+"#;
+    let cases = [
+        "minder show cmd-f=>minder show cmd-fix-login ",
+        "minder show fix=>minder show fix-login ",
+        "minder wait --until review cmd-docs cmd-f=>cmd-docs cmd-fix-login ",
+        "minder approve --note ok cmd-d=>approve --note ok cmd-docs ",
+        // Not a NAME: the option's value is left to clap's completion (nothing for TEXT).
+        "minder show --js=>minder show --json ",
+    ];
+    let out = std::process::Command::new("zsh")
+        .args(["-f", "-c", script, "zsh"])
+        .arg(&fpath)
+        .args(cases)
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", path_with_minder())
+        .current_dir(env.work())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.lines().count() == cases.len() && !said.contains("FAILED"), "{said}{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn fish_completes_session_names() {
+    if std::process::Command::new("fish").arg("--version").output().is_err() {
+        eprintln!("fish not installed: its completion was not run");
+        return;
+    }
+    let env = two_sessions();
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("fish")
+            .args(["--no-config", "-c", "source $argv[1]; complete -C $argv[2]"])
+            .arg(repo().join("shell/completions/minder.fish"))
+            .arg(line)
+            .env_clear()
+            .envs(env.vars())
+            .env("PATH", path_with_minder())
+            .current_dir(env.work())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "fish: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| l.split('\t').next().unwrap().to_string()).collect()
+    };
+    assert_eq!(complete("minder show "), ["cmd-docs", "cmd-fix-login"]);
+    assert_eq!(complete("minder logs -n 5 cmd-f"), ["cmd-fix-login"]);
+    assert_eq!(complete("minder wait cmd-docs "), ["cmd-docs", "cmd-fix-login"]);
+    assert_eq!(complete("minder stop fix"), ["fix-login"]);
+    assert!(!complete("minder approve --note ").iter().any(|c| c.starts_with("cmd-")));
+    assert!(!complete("minder send cmd-docs ").iter().any(|c| c.starts_with("cmd-")));
 }
 
 #[test]

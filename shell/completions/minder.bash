@@ -28,6 +28,9 @@ _minder() {
             minder,_git-hook)
                 cmd="minder__subcmd___git__subcmd__hook"
                 ;;
+            minder,_names)
+                cmd="minder__subcmd___names"
+                ;;
             minder,_pane-died)
                 cmd="minder__subcmd___pane__subcmd__died"
                 ;;
@@ -66,6 +69,9 @@ _minder() {
                 ;;
             minder,ls)
                 cmd="minder__subcmd__ls"
+                ;;
+            minder,man)
+                cmd="minder__subcmd__man"
                 ;;
             minder,new)
                 cmd="minder__subcmd__new"
@@ -112,6 +118,9 @@ _minder() {
             minder__subcmd__help,_git-hook)
                 cmd="minder__subcmd__help__subcmd___git__subcmd__hook"
                 ;;
+            minder__subcmd__help,_names)
+                cmd="minder__subcmd__help__subcmd___names"
+                ;;
             minder__subcmd__help,_pane-died)
                 cmd="minder__subcmd__help__subcmd___pane__subcmd__died"
                 ;;
@@ -150,6 +159,9 @@ _minder() {
                 ;;
             minder__subcmd__help,ls)
                 cmd="minder__subcmd__help__subcmd__ls"
+                ;;
+            minder__subcmd__help,man)
+                cmd="minder__subcmd__help__subcmd__man"
                 ;;
             minder__subcmd__help,new)
                 cmd="minder__subcmd__help__subcmd__new"
@@ -191,7 +203,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +347,40 @@ _minder() {
             return 0
             ;;
         minder__subcmd___git__subcmd__hook)
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd___names)
             opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -517,7 +563,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__approve)
-            opts="-L -q -v -h -V --note --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --note --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,7 +703,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__doctor)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -691,7 +737,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__gc)
-            opts="-L -q -v -h -V --dry-run --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --dry-run --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,7 +771,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help"
+            opts="new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -781,6 +827,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd___git__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd___names)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -963,6 +1023,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1206,6 +1280,40 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__man)
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__new)
             opts="-C -a -b -w -L -q -v -h -V --dir --agent --brief --goal --allow --deny --stop-when --worktree --branch --base --attempts --check --attach --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1335,7 +1443,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__reject)
-            opts="-L -q -v -h -V --note --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --note --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,7 +1481,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__restore)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1619,7 +1727,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__wait)
-            opts="-L -q -v -h -V --until --timeout --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --until --timeout --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1667,4 +1775,61 @@ if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERS
     complete -F _minder -o nosort -o bashdefault -o default minder
 else
     complete -F _minder -o bashdefault -o default minder
+fi
+
+# Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
+# which asks no tmux); everything else is the completion above.
+_minder_session_word() {
+    local i w sub="" pos=0 skip=0 dashdash=0 index=0 many=0 vopts=" --color --config --socket-name --socket-path -L "
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        # bash splits `--until=review` at the `=`: what follows it is the option's value.
+        if [[ $w == "=" ]]; then skip=1; continue; fi
+        if ((skip)); then skip=0; continue; fi
+        if ((!dashdash)) && [[ -n $sub && $w == "--" ]]; then dashdash=1; continue; fi
+        if ((!dashdash)) && [[ $w == -* ]]; then
+            [[ $vopts == *" $w "* ]] && skip=1
+            continue
+        fi
+        if [[ -z $sub ]]; then
+            sub=$w
+            case $sub in
+            show) index=0; many=0 ;;
+            attach) index=0; many=0 ;;
+            logs) vopts+="--lines -n "; index=0; many=0 ;;
+            send) vopts+="--key "; index=0; many=0 ;;
+            stop) vopts+="--note "; index=0; many=0 ;;
+            rm) index=0; many=0 ;;
+            review) index=0; many=0 ;;
+            approve) vopts+="--note "; index=0; many=0 ;;
+            reject) vopts+="--note "; index=0; many=0 ;;
+            apply) index=0; many=0 ;;
+            wait) vopts+="--timeout --until "; index=0; many=1 ;;
+            restore) index=0; many=1 ;;
+            *) return 1 ;;
+            esac
+            continue
+        fi
+        pos=$((pos + 1))
+    done
+    [[ -n $sub ]] && ((!skip)) || return 1
+    ((dashdash)) || [[ ${COMP_WORDS[COMP_CWORD]} != -* ]] || return 1
+    ((pos == index || (many && pos > index)))
+}
+
+_minder_with_sessions() {
+    if _minder_session_word; then
+        local cur=${COMP_WORDS[COMP_CWORD]} bin=${COMP_WORDS[0]/#\~/$HOME}
+        # No session fits: say nothing rather than offer file names.
+        compopt +o default +o bashdefault 2>/dev/null
+        COMPREPLY=($(compgen -W "$("$bin" _names -- "$cur" 2>/dev/null)" -- "$cur"))
+        return 0
+    fi
+    _minder "$@"
+}
+
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -F _minder_with_sessions -o nosort -o bashdefault -o default minder
+else
+    complete -F _minder_with_sessions -o bashdefault -o default minder
 fi

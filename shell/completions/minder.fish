@@ -54,6 +54,7 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "wait" -d 'Block until
 complete -c minder -n "__fish_minder_needs_command" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
 complete -c minder -n "__fish_minder_needs_command" -f -a "dash" -d 'The live dashboard: every agent, what it needs, and its screen'
 complete -c minder -n "__fish_minder_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c minder -n "__fish_minder_needs_command" -f -a "man" -d 'Print the man page (roff) of the whole command line'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
@@ -61,6 +62,7 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "_git-hook" -d '(inter
 complete -c minder -n "__fish_minder_needs_command" -f -a "_demo" -d '(internal) the built-in demo agent'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_tell" -d '(internal) run the `[notify]` command for one transition, within its deadline'
 complete -c minder -n "__fish_minder_needs_command" -f -a "_check" -d '(internal) run a session\'s checks now that it reached review'
+complete -c minder -n "__fish_minder_needs_command" -f -a "_names" -d '(internal) the session names shell completion offers'
 complete -c minder -n "__fish_minder_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c minder -n "__fish_minder_using_subcommand new" -s C -l dir -d 'Directory to run in' -r -F
 complete -c minder -n "__fish_minder_using_subcommand new" -s a -l agent -d 'Agent profile (codex, claude, aider, gemini, codex-exec, cmd, demo, or your own)' -r
@@ -186,6 +188,7 @@ complete -c minder -n "__fish_minder_using_subcommand approve" -l socket-path -d
 complete -c minder -n "__fish_minder_using_subcommand approve" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand approve" -l json -d 'Print JSON: {"version":1,"session":{...},"message":"approved `NAME` ..."}'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand approve" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -197,6 +200,7 @@ complete -c minder -n "__fish_minder_using_subcommand reject" -l socket-path -d 
 complete -c minder -n "__fish_minder_using_subcommand reject" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand reject" -l json -d 'Print JSON: {"version":1,"session":{...},"message":"rejected `NAME` ..."}'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand reject" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -221,6 +225,7 @@ complete -c minder -n "__fish_minder_using_subcommand gc" -l color -d 'When to c
 always\t''
 never\t''"
 complete -c minder -n "__fish_minder_using_subcommand gc" -l dry-run -d 'Only say what would be removed'
+complete -c minder -n "__fish_minder_using_subcommand gc" -l json -d 'Print JSON: {"version":1,"dry_run":false,"removed":{...},"kept":[...]}'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand gc" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -231,6 +236,7 @@ complete -c minder -n "__fish_minder_using_subcommand restore" -l socket-path -d
 complete -c minder -n "__fish_minder_using_subcommand restore" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand restore" -l json -d 'Print JSON: {"version":1,"restored":[...sessions],"failed":[{"name":..,"error":..}]}'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -241,6 +247,7 @@ complete -c minder -n "__fish_minder_using_subcommand doctor" -l socket-path -d 
 complete -c minder -n "__fish_minder_using_subcommand doctor" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand doctor" -l json -d 'Print JSON: {"version":1,"ok":true,"checks":[{"check":"tmux","status":"ok",...}]}'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand doctor" -s h -l help -d 'Print help'
@@ -264,6 +271,7 @@ complete -c minder -n "__fish_minder_using_subcommand wait" -l socket-path -d 't
 complete -c minder -n "__fish_minder_using_subcommand wait" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c minder -n "__fish_minder_using_subcommand wait" -l json -d 'Print JSON when done: {"version":1,"outcome":"reached","exit_code":0,"sessions":[...],...}'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -300,6 +308,16 @@ complete -c minder -n "__fish_minder_using_subcommand completions" -s q -l quiet
 complete -c minder -n "__fish_minder_using_subcommand completions" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c minder -n "__fish_minder_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand man" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand man" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand man" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand man" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand man" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand man" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_using_subcommand man" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_using_subcommand _sink" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand _sink" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
@@ -377,31 +395,135 @@ complete -c minder -n "__fish_minder_using_subcommand _check" -s q -l quiet -d '
 complete -c minder -n "__fish_minder_using_subcommand _check" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand _check" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _check" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "logs" -d 'Print a session\'s output without attaching'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "approve" -d 'Approve a session\'s work: git push is allowed, `review.on_approve` runs'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "apply" -d 'Apply an approved session\'s work to its base branch, then remove the session'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "gc" -d 'Remove ended sessions and old logs past `logs.retention`'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "restore" -d 'Re-create lost sessions (tmux server killed, reboot) with their resume command'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "wait" -d 'Block until every session reaches one of the states'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "dash" -d 'The live dashboard: every agent, what it needs, and its screen'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "completions" -d 'Print shell completions'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_demo" -d '(internal) the built-in demo agent'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_tell" -d '(internal) run the `[notify]` command for one transition, within its deadline'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "_check" -d '(internal) run a session\'s checks now that it reached review'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions _sink _pane-died _exec _git-hook _demo _tell _check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c minder -n "__fish_minder_using_subcommand _names" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _names" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
+complete -c minder -n "__fish_minder_using_subcommand _names" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
+complete -c minder -n "__fish_minder_using_subcommand _names" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c minder -n "__fish_minder_using_subcommand _names" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c minder -n "__fish_minder_using_subcommand _names" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
+complete -c minder -n "__fish_minder_using_subcommand _names" -s h -l help -d 'Print help'
+complete -c minder -n "__fish_minder_using_subcommand _names" -s V -l version -d 'Print version'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "logs" -d 'Print a session\'s output without attaching'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "approve" -d 'Approve a session\'s work: git push is allowed, `review.on_approve` runs'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "apply" -d 'Apply an approved session\'s work to its base branch, then remove the session'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "gc" -d 'Remove ended sessions and old logs past `logs.retention`'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "restore" -d 'Re-create lost sessions (tmux server killed, reboot) with their resume command'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "wait" -d 'Block until every session reaches one of the states'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "dash" -d 'The live dashboard: every agent, what it needs, and its screen'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "completions" -d 'Print shell completions'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "man" -d 'Print the man page (roff) of the whole command line'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_demo" -d '(internal) the built-in demo agent'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_tell" -d '(internal) run the `[notify]` command for one transition, within its deadline'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_check" -d '(internal) run a session\'s checks now that it reached review'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "_names" -d '(internal) the session names shell completion offers'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
+# which asks no tmux); everything else is the completion above.
+function __fish_minder_session_word
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l vopts --color --config --socket-name --socket-path -L
+    set -l sub ''
+    set -l pos 0
+    set -l skip 0
+    set -l dashdash 0
+    set -l index 0
+    set -l many 0
+    for w in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        if test $dashdash = 0; and test -n "$sub"; and test "$w" = --
+            set dashdash 1
+            continue
+        end
+        if test $dashdash = 0; and string match -q -- '-*' $w
+            contains -- $w $vopts; and set skip 1
+            continue
+        end
+        if test -z "$sub"
+            set sub $w
+            switch $sub
+            case show
+                set index 0
+                set many 0
+            case attach
+                set index 0
+                set many 0
+            case logs
+                set -a vopts --lines -n
+                set index 0
+                set many 0
+            case send
+                set -a vopts --key
+                set index 0
+                set many 0
+            case stop
+                set -a vopts --note
+                set index 0
+                set many 0
+            case rm
+                set index 0
+                set many 0
+            case review
+                set index 0
+                set many 0
+            case approve
+                set -a vopts --note
+                set index 0
+                set many 0
+            case reject
+                set -a vopts --note
+                set index 0
+                set many 0
+            case apply
+                set index 0
+                set many 0
+            case wait
+                set -a vopts --timeout --until
+                set index 0
+                set many 1
+            case restore
+                set index 0
+                set many 1
+            case '*'
+                return 1
+            end
+            continue
+        end
+        set pos (math $pos + 1)
+    end
+    test -n "$sub"; and test $skip = 0; or return 1
+    if test $dashdash = 0; and string match -q -- '-*' (commandline -ct)
+        return 1
+    end
+    test $pos -eq $index; or begin; test $many = 1; and test $pos -gt $index; end
+end
+
+function __fish_minder_sessions
+    set -l bin (commandline -opc)[1]
+    set bin (string replace -r '^~' -- $HOME $bin)
+    $bin _names -- (commandline -ct) 2>/dev/null
+end
+
+complete -c minder -n __fish_minder_session_word -f -a '(__fish_minder_sessions)'

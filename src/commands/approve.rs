@@ -17,12 +17,40 @@ pub struct Args {
     /// Why, recorded in the event log
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    /// Print JSON: {"version":1,"session":{...},"message":"approved `NAME` ..."}
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
-    let said = crate::ops::decision::approve(ctx, &name, args.note)?;
-    ctx.note(&said);
+    if !args.json {
+        let said = crate::ops::decision::approve(ctx, &name, args.note)?;
+        ctx.note(&said);
+        return Ok(());
+    }
+    // on_approve inherits stdout: what it prints goes to stderr, so stdout is the JSON alone.
+    let said = stdout_to_stderr(|| crate::ops::decision::approve(ctx, &name, args.note))?;
+    let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
+    let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
+    crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
+}
+
+/// Run `f` with file descriptor 1 pointing at stderr (children started meanwhile inherit that).
+fn stdout_to_stderr<T>(f: impl FnOnce() -> T) -> T {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    // SAFETY: plain descriptor calls; 1 is restored from the saved copy before returning.
+    let saved = unsafe { libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3) };
+    if saved < 0 || unsafe { libc::dup2(2, 1) } < 0 {
+        return f();
+    }
+    let out = f();
+    unsafe {
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    out
 }
 

@@ -8,76 +8,105 @@ use clap::Args as ClapArgs;
 
 /// Check tmux, config, state dir, plugin and agent commands, and say what to do
 #[derive(ClapArgs, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Print JSON: {"version":1,"ok":true,"checks":[{"check":"tmux","status":"ok",...}]}
+    #[arg(long)]
+    pub json: bool,
+}
 
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Level {
     Ok,
     Warn,
     Fail,
 }
 
-pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
-    let mut failures = 0;
-    let mut report = |level: Level, what: &str, hint: &str| {
-        let (mark, code) = match level {
-            Level::Ok => ("ok  ", "32"),
-            Level::Warn => ("warn", "33"),
-            Level::Fail => {
-                failures += 1;
-                ("FAIL", "1;31")
-            }
-        };
-        // Doctor's report is short; a closed pipe here is not worth an error path.
-        let mut line = format!("{} {what}\n", paint(ctx.color, code, mark));
-        if !hint.is_empty() {
-            line.push_str(&format!("     {hint}\n"));
+impl Level {
+    fn word(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warn => "warn",
+            Level::Fail => "fail",
         }
-        let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+    }
+}
+
+/// One check's result: what was checked (`tmux`, `agent` …), of what (the agent's or
+/// session's name, when there are several), and what to do.
+struct Check {
+    check: &'static str,
+    subject: Option<String>,
+    level: Level,
+    detail: String,
+    hint: String,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let mut checks: Vec<Check> = Vec::new();
+    // The report is printed as it goes (a slow tmux shows where it is); JSON once at the end.
+    let mut report = |check: &'static str, subject: Option<&str>, level: Level, what: &str, hint: &str| {
+        if !args.json {
+            let (mark, code) = match level {
+                Level::Ok => ("ok  ", "32"),
+                Level::Warn => ("warn", "33"),
+                Level::Fail => ("FAIL", "1;31"),
+            };
+            // Doctor's report is short; a closed pipe here is not worth an error path.
+            let mut line = format!("{} {what}\n", paint(ctx.color, code, mark));
+            if !hint.is_empty() {
+                line.push_str(&format!("     {hint}\n"));
+            }
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+        }
+        checks.push(Check { check, subject: subject.map(str::to_string), level, detail: what.to_string(), hint: hint.to_string() });
     };
 
     match ctx.tmux() {
-        Err(e) => report(Level::Fail, &format!("{e:#}"), "install it: apt-get install tmux / brew install tmux"),
+        Err(e) => report("tmux", None, Level::Fail, &format!("{e:#}"), "install it: apt-get install tmux / brew install tmux"),
         Ok(t) => match t.version() {
-            Ok(v) if v.at_least(3, 2) => report(Level::Ok, &format!("tmux {v} at {}", t.bin().display()), ""),
-            Ok(v) => report(Level::Fail, &format!("tmux {v} at {} is too old", t.bin().display()), "minder needs tmux 3.2 or newer"),
-            Err(e) => report(Level::Fail, &format!("{e:#}"), ""),
+            Ok(v) if v.at_least(3, 2) => report("tmux", None, Level::Ok, &format!("tmux {v} at {}", t.bin().display()), ""),
+            Ok(v) => report("tmux", None, Level::Fail, &format!("tmux {v} at {} is too old", t.bin().display()), "minder needs tmux 3.2 or newer"),
+            Err(e) => report("tmux", None, Level::Fail, &format!("{e:#}"), ""),
         },
     }
 
     if ctx.config_path.exists() {
-        report(Level::Ok, &format!("config {}", ctx.config_path.display()), "");
+        report("config", None, Level::Ok, &format!("config {}", ctx.config_path.display()), "");
     } else {
-        report(Level::Ok, &format!("no config at {} (defaults apply)", ctx.config_path.display()), "");
+        report("config", None, Level::Ok, &format!("no config at {} (defaults apply)", ctx.config_path.display()), "");
     }
 
     let state = &ctx.store.state_dir;
     match ctx.store.ensure() {
-        Err(e) => report(Level::Fail, &format!("state dir {}: {e:#}", state.display()), "set MINDER_STATE_DIR to a writable folder"),
+        Err(e) => report("state_dir", None, Level::Fail, &format!("state dir {}: {e:#}", state.display()), "set MINDER_STATE_DIR to a writable folder"),
         Ok(()) => {
             let mode = std::fs::metadata(state).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
             if mode & 0o077 != 0 {
-                report(Level::Warn, &format!("state dir {} is mode {mode:o}", state.display()), &format!("chmod 700 {}", state.display()));
+                report("state_dir", None, Level::Warn, &format!("state dir {} is mode {mode:o}", state.display()), &format!("chmod 700 {}", state.display()));
             } else {
-                report(Level::Ok, &format!("state dir {}", state.display()), "");
+                report("state_dir", None, Level::Ok, &format!("state dir {}", state.display()), "");
             }
         }
     }
 
-    match ctx.store.damaged() {
-        Ok(list) => {
-            for d in list {
-                report(Level::Fail, &format!("session `{}`: {}", d.name, d.error), &format!("`minder rm --force {}` removes its folder (its tmux session, if any, is left alone)", d.name));
+    match ctx.store.load_all_checked() {
+        Ok((records, damaged)) if damaged.is_empty() => {
+            report("records", None, Level::Ok, &format!("{} session record(s), all readable", records.len()), "");
+        }
+        Ok((_, damaged)) => {
+            for d in damaged {
+                report("records", Some(&d.name), Level::Fail, &format!("session `{}`: {}", d.name, d.error), &format!("`minder rm --force {}` removes its folder (its tmux session, if any, is left alone)", d.name));
             }
         }
-        Err(e) => report(Level::Fail, &format!("cannot list sessions: {e:#}"), ""),
+        Err(e) => report("records", None, Level::Fail, &format!("cannot list sessions: {e:#}"), ""),
     }
 
     if let Ok(t) = ctx.tmux() {
         match t.run(&crate::tmux_cmd!["show-options", "-gqv", "@minder-plugin"]) {
-            Ok(v) if !v.trim().is_empty() => report(Level::Ok, "tmux plugin loaded", ""),
-            Ok(_) => report(Level::Warn, "tmux plugin not loaded in this server", "add `run-shell /path/to/minder/tmux/minder.tmux` to ~/.tmux.conf (see README)"),
-            Err(e) if e.no_server() => report(Level::Ok, "no tmux server running yet (the plugin loads with your tmux.conf)", ""),
-            Err(e) => report(Level::Warn, &format!("cannot ask tmux about the plugin: {e}"), ""),
+            Ok(v) if !v.trim().is_empty() => report("plugin", None, Level::Ok, "tmux plugin loaded", ""),
+            Ok(_) => report("plugin", None, Level::Warn, "tmux plugin not loaded in this server", "add `run-shell /path/to/minder/tmux/minder.tmux` to ~/.tmux.conf (see README)"),
+            Err(e) if e.no_server() => report("plugin", None, Level::Ok, "no tmux server running yet (the plugin loads with your tmux.conf)", ""),
+            Err(e) => report("plugin", None, Level::Warn, &format!("cannot ask tmux about the plugin: {e}"), ""),
         }
     }
 
@@ -92,19 +121,37 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
             continue;
         }
         match which::which(bin) {
-            Ok(path) => report(Level::Ok, &format!("agent `{name}`: {}", path.display()), ""),
+            Ok(path) => report("agent", Some(&name), Level::Ok, &format!("agent `{name}`: {}", path.display()), ""),
             Err(_) if name == ctx.config.default_agent => report(
+                "agent",
+                Some(&name),
                 Level::Warn,
                 &format!("agent `{name}` (the default): `{bin}` not found on PATH"),
                 "install it, or set default_agent in the config",
             ),
-            Err(_) => report(Level::Warn, &format!("agent `{name}`: `{bin}` not found on PATH"), ""),
+            Err(_) => report("agent", Some(&name), Level::Warn, &format!("agent `{name}`: `{bin}` not found on PATH"), ""),
         }
     }
 
+    let failures = checks.iter().filter(|c| c.level == Level::Fail).count();
+    if args.json {
+        let list: Vec<_> = checks
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "check": c.check,
+                    "subject": c.subject,
+                    "status": c.level.word(),
+                    "detail": c.detail,
+                    "hint": if c.hint.is_empty() { None } else { Some(&c.hint) },
+                })
+            })
+            .collect();
+        let v = serde_json::json!({"version": 1, "ok": failures == 0, "checks": list});
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+    }
     if failures > 0 {
         return Err(anyhow!("{failures} problem(s) found"));
     }
     Ok(())
 }
-

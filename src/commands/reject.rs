@@ -14,12 +14,21 @@ pub struct Args {
     /// What to change: typed into the agent (safely, as `send` does) and recorded
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    /// Print JSON: {"version":1,"session":{...},"message":"rejected `NAME` ..."}
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     let said = crate::ops::decision::reject(ctx, &name, args.note)?;
-    ctx.note(&said);
+    if !args.json {
+        ctx.note(&said);
+        return Ok(());
+    }
+    let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
+    let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
+    crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }
 

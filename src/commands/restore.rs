@@ -18,6 +18,9 @@ use clap::Args as ClapArgs;
 pub struct Args {
     /// Sessions: full name, task, or a unique prefix (default: all lost ones)
     pub names: Vec<String>,
+    /// Print JSON: {"version":1,"restored":[...sessions],"failed":[{"name":..,"error":..}]}
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -38,21 +41,35 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     if targets.is_empty() {
         ctx.note("no lost sessions to restore");
-        return Ok(());
     }
-    let mut failed = 0;
+    let mut restored = Vec::new();
+    let mut failed = Vec::new();
     for record in targets {
         match crate::ops::restore::restore_one(ctx, record.clone()) {
-            Ok(r) => crate::outln!("{}", r.name),
+            Ok(r) => {
+                if args.json {
+                    restored.push(r.name);
+                } else {
+                    crate::outln!("{}", r.name);
+                }
+            }
             Err(e) => {
-                failed += 1;
                 eprintln!("error: cannot restore `{}`: {e:#}", record.name);
+                failed.push(serde_json::json!({"name": record.name, "error": format!("{e:#}")}));
             }
         }
     }
-    if failed > 0 {
+    if args.json {
+        // Each as it is now, in tmux again.
+        let restored = restored
+            .iter()
+            .map(|name| reconcile::observe_one(ctx, name).map(|o| crate::ops::present::session_json(ctx, &o)))
+            .collect::<Result<Vec<_>>>()?;
+        let v = serde_json::json!({"version": 1, "restored": restored, "failed": failed});
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    if !failed.is_empty() {
         return Err(crate::error::Exit { code: 1, message: None }.into());
     }
     Ok(())
 }
-

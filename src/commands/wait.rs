@@ -27,6 +27,9 @@ pub struct Args {
     /// Give up after this long ("90s", "10m"); exit 124
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// Print JSON when done: {"version":1,"outcome":"reached","exit_code":0,"sessions":[...],...}
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What the person may wait for: a state, or `exit` (the agent ended, whatever the state).
@@ -79,6 +82,48 @@ pub fn verdict(targets: &[Target], state: State, ended: bool) -> Verdict {
     Verdict::KeepWaiting
 }
 
+/// How a wait ended, and the exit code that says so.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Reached,
+    /// A session failed, was lost, ended short of the targets, or was removed: exit 1.
+    Failed(String),
+    /// Exit 124.
+    Timeout(String),
+}
+
+impl Outcome {
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Reached => "reached",
+            Outcome::Failed(_) => "failed",
+            Outcome::Timeout(_) => "timeout",
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Reached => 0,
+            Outcome::Failed(_) => 1,
+            Outcome::Timeout(_) => 124,
+        }
+    }
+
+    fn message(&self) -> Option<&str> {
+        match self {
+            Outcome::Reached => None,
+            Outcome::Failed(m) | Outcome::Timeout(m) => Some(m),
+        }
+    }
+}
+
+/// One session as last seen: None once its record is gone.
+struct Seen {
+    name: String,
+    obs: Option<crate::ops::reconcile::Observed>,
+    verdict: Verdict,
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let targets = parse_targets(&args.until)?;
     if targets.is_empty() {
@@ -90,6 +135,46 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     let names = args.names.iter().map(|n| ctx.resolve(n)).collect::<Result<Vec<_>>>()?;
     let start = Instant::now();
+    let (outcome, seen) = watch(ctx, &names, &targets, &args, timeout, start);
+    if args.json {
+        let sessions: Vec<_> = seen
+            .iter()
+            .filter_map(|s| {
+                let mut v = crate::ops::present::session_json(ctx, s.obs.as_ref()?);
+                v["wait_result"] = serde_json::json!(match s.verdict {
+                    Verdict::Reached => "reached",
+                    Verdict::Failed => "failed",
+                    Verdict::EndedShort => "ended",
+                    Verdict::KeepWaiting => "waiting",
+                });
+                Some(v)
+            })
+            .collect();
+        let gone: Vec<&str> = seen.iter().filter(|s| s.obs.is_none()).map(|s| s.name.as_str()).collect();
+        let until: Vec<&str> = args.until.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+        let v = serde_json::json!({
+            "version": 1,
+            "outcome": outcome.word(),
+            "exit_code": outcome.exit_code(),
+            "message": outcome.message(),
+            "until": until,
+            "elapsed_ms": start.elapsed().as_millis() as u64,
+            "sessions": sessions,
+            "gone": gone,
+        });
+        crate::outln!("{}", serde_json::to_string_pretty(&v)?);
+    }
+    match outcome {
+        Outcome::Reached => Ok(()),
+        Outcome::Failed(m) => Err(anyhow!(m)),
+        Outcome::Timeout(m) => Err(Exit { code: 124, message: Some(m) }.into()),
+    }
+}
+
+/// Look until every session reached a target, one failed, or the time is up; returns how it
+/// ended and each session as last seen.
+fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: Option<Duration>, start: Instant) -> (Outcome, Vec<Seen>) {
+    use crate::ops::reconcile::Observed;
     let mut last_tmux_look = None::<Instant>;
     let mut warned = false;
     loop {
@@ -98,38 +183,48 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         if look {
             last_tmux_look = Some(Instant::now());
         }
-        let mut all = true;
-        for name in &names {
-            let record = if look {
-                crate::ops::reconcile::observe_one(ctx, name).map(|o| {
+        let mut seen = Vec::with_capacity(names.len());
+        let mut failure = None;
+        for name in names {
+            let obs = if look {
+                crate::ops::reconcile::observe_one(ctx, name).inspect(|o| {
                     if !warned {
                         warned = o.tmux_error.is_some();
-                        crate::ops::present::note_tmux_errors(ctx, [&o]);
+                        crate::ops::present::note_tmux_errors(ctx, [o]);
                     }
-                    o.record
                 })
             } else {
-                ctx.store.load(name)
+                // Not asked: `alive` then follows the record, as in `ls`.
+                ctx.store.load(name).map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None })
             };
-            let record = record.map_err(|_| anyhow!("session `{name}` is gone (removed while waiting)"))?;
-            let ended = record.ended();
-            match verdict(&targets, record.state, ended) {
-                Verdict::Reached => {}
+            let Ok(obs) = obs else {
+                failure.get_or_insert_with(|| format!("session `{name}` is gone (removed while waiting)"));
+                seen.push(Seen { name: name.clone(), obs: None, verdict: Verdict::Failed });
+                continue;
+            };
+            let record = &obs.record;
+            let verdict = verdict(targets, record.state, record.ended());
+            match verdict {
                 Verdict::Failed => {
-                    return Err(anyhow!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
+                    failure.get_or_insert_with(|| format!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
                 }
                 Verdict::EndedShort => {
-                    return Err(anyhow!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
+                    failure.get_or_insert_with(|| format!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
                 }
-                Verdict::KeepWaiting => all = false,
+                Verdict::Reached | Verdict::KeepWaiting => {}
             }
+            seen.push(Seen { name: name.clone(), obs: Some(obs), verdict });
         }
-        if all {
-            return Ok(());
+        if let Some(message) = failure {
+            return (Outcome::Failed(message), seen);
+        }
+        if seen.iter().all(|s| s.verdict == Verdict::Reached) {
+            return (Outcome::Reached, seen);
         }
         if let Some(t) = timeout {
             if start.elapsed() >= t {
-                return Err(Exit { code: 124, message: Some(format!("timed out after {} waiting for {}", args.timeout.as_deref().unwrap_or(""), names.join(", "))) }.into());
+                let message = format!("timed out after {} waiting for {}", args.timeout.as_deref().unwrap_or(""), names.join(", "));
+                return (Outcome::Timeout(message), seen);
             }
         }
         std::thread::sleep(Duration::from_millis(100));

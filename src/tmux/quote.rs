@@ -41,7 +41,7 @@ pub fn format_escape(s: &str) -> String {
     // left alone and every other `#` doubled; doubling that one too would leave `##[` in a path.
     let mut out = String::with_capacity(s.len() + 4);
     let mut run = 0;
-    let mut flush = |out: &mut String, run: &mut usize, before: Option<char>| {
+    let flush = |out: &mut String, run: &mut usize, before: Option<char>| {
         let n = if before == Some('[') { *run } else { *run * 2 };
         out.extend(std::iter::repeat_n('#', n));
         *run = 0;
