@@ -77,7 +77,31 @@ fn restore_brings_back_a_lost_session_appending_to_its_log() {
     let events: Vec<String> = s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
     assert_eq!(events, ["working", "lost", "working"]);
     let err = env.fail(&["restore", "r"], 1);
-    assert!(err.contains("not lost"), "{err}");
+    assert!(err.contains("still running"), "{err}");
+}
+
+/// `restore NAME` continues a session that has ended (not only a lost one) when its profile can
+/// resume; it refuses one still running, and one whose profile has no resume command.
+#[test]
+fn restore_continues_an_ended_session_whose_profile_can_resume() {
+    let env = Env::new();
+    env.config("[agents.again]\ncommand = [\"x\"]\nresume = [\"sh\", \"-c\", \"echo resumed; exec sleep 30\"]\n");
+    env.run(&["new", "t", "-a", "again", "--", "sh", "-c", "echo first; exit 0"]);
+    env.wait_state("t", "review", T);
+    env.run(&["reject", "t", "--note", "one more thing"]);
+    env.run(&["restore", "t"]);
+    let s = env.wait_state("t", "working", T);
+    assert!(s["ended_at"].is_null(), "{s:#}");
+    wait_for("the resumed run logged", T, || env.run(&["logs", "t"]).contains("resumed"));
+    let log = env.run(&["logs", "t"]);
+    assert!(log.find("first").unwrap() < log.find("resumed").unwrap(), "the same log, appended: {log}");
+    assert!(env.fail(&["restore", "t"], 1).contains("still running"));
+    // A plain command has no resume: say so, change nothing.
+    env.run(&["new", "plain", "--", "true"]);
+    env.wait_state("plain", "review", T);
+    let err = env.fail(&["restore", "plain"], 1);
+    assert!(err.contains("no resume command"), "{err}");
+    assert_eq!(env.state("plain"), "review");
 }
 
 #[test]

@@ -9,11 +9,16 @@ use crate::domain::state::State;
 use anyhow::{anyhow, Result};
 use clap::Args as ClapArgs;
 
-/// Re-create lost sessions (tmux server killed, reboot) with their resume command
+/// Re-create lost sessions (tmux server killed, reboot), or continue ended ones, with their resume command
 ///
-/// Each comes back in its directory or worktree, appending to the same log.
-/// Codex resumes its own thread (`codex resume <id>`) when a hook reported it, else
-/// `codex resume --last`; a plain command runs again. With no NAME, every lost session.
+/// Each comes back in its directory or worktree, with the program and flags it was started
+/// with, appending to the same log. Codex resumes its own thread (`codex resume <id>`) when
+/// its notify reported it, else `codex resume --last`; a plain command runs again. With no
+/// NAME, every lost session. A session named that has ended (after a reject, a stop, its own
+/// exit) is continued too, when its profile has a resume command:
+///
+///   minder restore                 # every lost session
+///   minder restore fix-login       # continue one that ended
 #[derive(ClapArgs, Debug)]
 pub struct Args {
     /// Sessions: full name, task, or a unique prefix (default: all lost ones)
@@ -33,7 +38,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             let name = ctx.resolve(q)?;
             let o = all.iter().find(|o| o.record.name == name).ok_or_else(|| anyhow!("no session `{q}`"))?;
             if o.record.state != State::Lost {
-                return Err(anyhow!("session `{name}` is {}, not lost: nothing to restore", o.record.state));
+                if o.record.running() || o.alive() {
+                    return Err(anyhow!("session `{name}` is {} and still running: nothing to restore", o.record.state));
+                }
+                let profile = crate::domain::agents::profile(&ctx.config, &o.record.agent)?;
+                if profile.resume.is_empty() && o.record.thread_id.is_none() {
+                    return Err(anyhow!(
+                        "session `{name}` has ended and its profile `{}` has no resume command: start it again with `minder new`",
+                        profile.name
+                    ));
+                }
+                // Its tmux session, kept after the exit (remain-on-exit), goes first: the
+                // name is needed again. Closed by its ids, only while it is still this run's.
+                crate::ops::stop::stop(ctx, o, true, None)?;
             }
             v.push(o.record.clone());
         }
