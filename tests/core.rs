@@ -469,6 +469,19 @@ fn files_are_private_whatever_the_umask() {
     assert!(checked > 10);
 }
 
+/// A profile's patterns match the whole screen: `doctor` warns about a line anchor without
+/// `(?m)`, with the fix.
+#[test]
+fn doctor_warns_about_a_line_anchor_without_multiline_mode() {
+    let env = Env::new();
+    env.config("[agents.mine]\ncommand = [\"true\"]\nidle = [\"^> \", \"(?m)^ok> ?$\"]\n");
+    let out = env.minder().arg("doctor").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("idle pattern `^> ` anchors to a line but matches the whole screen"), "{text}");
+    assert!(text.contains("(?m)^> "), "the fix is shown: {text}");
+    assert!(!text.contains("`(?m)^ok> ?$` anchors"), "{text}");
+}
+
 #[test]
 fn config_errors_are_usage_errors_naming_the_place() {
     let env = Env::new();

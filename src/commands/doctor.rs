@@ -133,6 +133,21 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
 
+    // A profile's patterns match the whole screen: a line anchor needs multi-line mode.
+    for (name, table) in &ctx.config.agents {
+        for (key, list) in [("waiting", &table.waiting), ("working", &table.working), ("idle", &table.idle)] {
+            for p in list.iter().flatten().filter(|p| crate::domain::detect::anchors_without_multiline(&p.source)) {
+                report(
+                    "patterns",
+                    Some(name),
+                    Level::Warn,
+                    &format!("agent `{name}`: {key} pattern `{}` anchors to a line but matches the whole screen", p.source),
+                    &format!("write `(?m){}` so `^` and `$` match at each line", p.source),
+                );
+            }
+        }
+    }
+
     let failures = checks.iter().filter(|c| c.level == Level::Fail).count();
     if args.json {
         let list: Vec<_> = checks

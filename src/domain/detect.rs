@@ -73,6 +73,29 @@ pub fn classify_screen_from(screen: &str, p: &ScreenPatterns) -> Option<(Evidenc
     }
 }
 
+/// Whether a screen pattern anchors to a line (`^`, `$`) without multi-line mode: it is matched
+/// against the whole screen, so `^> ` only matches a prompt on the first line and `> $` only at
+/// the very end. (`doctor` warns; the README shows `(?m)^> ?$`.)
+pub fn anchors_without_multiline(pattern: &str) -> bool {
+    if pattern.contains("(?m") || pattern.contains("(?sm") || pattern.contains("(?im") || pattern.contains("(?ism") {
+        return false;
+    }
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '^' | '$' if !in_class => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 // ---- Hooks --------------------------------------------------------------------------------
 
 /// What one hook call said.
@@ -196,6 +219,17 @@ pub fn exec_event(line: &str) -> Option<HookReport> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn line_anchors_without_multiline_are_noticed() {
+        for p in ["^> ", "ready>$", "^\\s*ask>"] {
+            assert!(anchors_without_multiline(p), "{p}");
+        }
+        for p in ["(?m)^> ?$", "[^a-z]+ done", "cost \\$5", "esc to interrupt", "(?im)^ready"] {
+            assert!(!anchors_without_multiline(p), "{p}");
+        }
+    }
+
     use super::*;
     use crate::domain::state::{next_state, State};
     use std::path::Path;
