@@ -55,6 +55,7 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
     };
     AGENT_PID.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
     escalate_after_hangup();
+    watch_sink();
     let status = wait_for_agent(child.id() as libc::pid_t)?;
     // Reaped: its pid may be reused from now on, so nothing signals it any more.
     AGENT_PID.store(0, std::sync::atomic::Ordering::SeqCst);
@@ -62,6 +63,9 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
     // Whatever the agent left running (a `setsid` or `nohup … &` child, a daemon) is ours now:
     // it ends with the session, before the exit is recorded and the pane goes.
     end_family();
+    if !sink_running() {
+        note_sink_gap("the log sink was not running when the agent ended; its last output may be missing");
+    }
     use std::os::unix::process::ExitStatusExt;
     // After a hangup the pane is gone (server killed, `stop`, `rm`): the agent's end is a
     // consequence, not its own exit. `stop` records that itself; otherwise the session is lost.
@@ -80,6 +84,59 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
         }
         None => std::process::exit(status.code().unwrap_or(1)),
     }
+}
+
+/// How often the supervisor makes sure the log sink still runs.
+const SINK_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The session's sink pid file, from the pane's environment.
+fn session_paths() -> Option<(Store, String)> {
+    let state = std::env::var_os("MINDER_STATE_DIR")?;
+    let name = std::env::var("MINDER_SESSION").ok()?;
+    Some((Store::new(PathBuf::from(state)), name))
+}
+
+/// Whether the sink is running (or has not started yet: no pid file).
+fn sink_running() -> bool {
+    let Some((store, name)) = session_paths() else { return true };
+    match std::fs::read_to_string(store.paths(&name).sink_pid()) {
+        Ok(text) => text.trim().parse::<u32>().is_ok_and(|pid| {
+            crate::procs::proc_stat(pid as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z')
+        }),
+        Err(_) => true,
+    }
+}
+
+fn note_sink_gap(what: &str) {
+    let Some((store, name)) = session_paths() else { return };
+    let line = format!("{} {what}", chrono::Utc::now().to_rfc3339());
+    let _ = crate::store::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
+}
+
+/// While the agent runs, look every `SINK_CHECK_EVERY` whether its log sink is alive, and
+/// start a new one on the pane if it died (killed, out of memory): the new sink marks the gap
+/// in the log. Without this a sink killed while nobody runs a minder command would lose every
+/// byte after it, unmarked. The pane is addressed by `$TMUX_PANE`, only while its session
+/// still carries this run's `@minder-id`.
+fn watch_sink() {
+    let (Some(socket), Ok(pane), Some((store, name))) = (crate::tmux::socket_from_env(), std::env::var("TMUX_PANE"), session_paths()) else {
+        return;
+    };
+    let Ok(exe) = std::env::current_exe() else { return };
+    let run = RUN_ID.get().cloned().unwrap_or_default();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(SINK_CHECK_EVERY);
+        if AGENT_PID.load(std::sync::atomic::Ordering::SeqCst) <= 1 || HANGUP.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        if sink_running() {
+            continue;
+        }
+        let Ok(tmux) = crate::tmux::Tmux::at_socket(&socket) else { continue };
+        let who = if run.is_empty() { crate::tmux::Identity::Name(name.clone()) } else { crate::tmux::Identity::Id(run.clone()) };
+        let cmd = crate::tmux::quote::sink_command(&exe, &store.paths(&name).root, true);
+        let _ = tmux.batch_if(&pane, &who, &[crate::tmux_cmd!["pipe-pane", "-t", pane, cmd]]);
+    });
 }
 
 /// Become the subreaper of everything the agent starts (Linux): a process that leaves its parent

@@ -38,6 +38,29 @@ fn a_killed_sink_is_noticed_reattached_and_the_gap_marked() {
     assert!(log.find("ready>").unwrap() < log.find("log sink was restarted").unwrap());
 }
 
+/// A sink killed while no minder command runs (the agent keeps printing, then exits) is
+/// restarted by the agent's supervisor within seconds: the output after it is logged, and
+/// the gap is marked in the log and in the session's errors. Only files are read here: a
+/// minder command would re-attach the sink itself.
+#[test]
+fn a_killed_sink_is_restarted_by_the_supervisor_with_nobody_looking() {
+    let env = Env::new();
+    env.run(&["new", "k", "--", "sh", "-c", "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.2; done; echo all ticks"]);
+    let root = env.state_dir().join("sessions/cmd-k");
+    let pid = sink_pid(&env, "cmd-k");
+    std::thread::sleep(Duration::from_millis(800));
+    // SAFETY: a process this test's minder started, by its id.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    let record = || std::fs::read_to_string(root.join("session.json")).unwrap_or_default();
+    wait_for("the agent's exit", Duration::from_secs(30), || record().contains("\"state\": \"review\""));
+    wait_for("the new sink done", T, || root.join("sink-done").exists());
+    let log: String = std::fs::read_dir(root.join("logs")).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect();
+    assert!(log.contains("[minder: the log sink was restarted at"), "the gap is marked: {log}");
+    assert!(log.contains("all ticks"), "what came after the restart is logged: {log}");
+    let errors = std::fs::read_to_string(root.join("sink-errors.log")).unwrap();
+    assert!(errors.contains("the log sink was restarted"), "{errors}");
+}
+
 #[test]
 fn garbage_and_a_ten_megabyte_line_keep_the_sink_small_and_logs_readable() {
     let env = Env::new();
