@@ -575,6 +575,13 @@ fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
     assert!(text.contains("logging errors"), "{text}");
     // What fit is still readable.
     assert!(env.run(&["logs", "big", "-n", "1"]).contains("line"));
+    // Every byte not logged is counted: what is on disk plus what the errors say was lost is
+    // everything the agent printed (each line as the terminal sends it, with \r\n).
+    let printed: u64 = (0..4000).map(|i: u32| format!("line {i} of a log too big for its limit\r\n").len() as u64).sum();
+    let logged = std::fs::metadata(env.state_dir().join("sessions/cmd-big/logs/output.log")).unwrap().len();
+    let last = errors.last().unwrap().as_str().unwrap();
+    let lost: u64 = last.split("failed: ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(logged + lost, printed, "{errors:?}");
 }
 
 /// `#[` starts a style in tmux and is copied as it is, `##[` too: a directory or state dir with

@@ -70,6 +70,9 @@ pub struct LogWriter {
     keep: usize,
     /// Highest N used for a rotated segment so far.
     last_segment: u64,
+    /// Every byte written since the writer was opened, across rotations: what a failed
+    /// write did write is the difference (the rest was lost).
+    written: u64,
 }
 
 impl LogWriter {
@@ -89,6 +92,7 @@ impl LogWriter {
             max_size,
             keep,
             last_segment,
+            written: 0,
         };
         writer.open_current()?;
         writer.prune();
@@ -134,6 +138,7 @@ impl LogWriter {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     self.size += n as u64;
+                    self.written += n as u64;
                     data = &data[n..];
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -141,6 +146,11 @@ impl LogWriter {
             }
         }
         Ok(())
+    }
+
+    /// Bytes written since the writer was opened.
+    pub fn written(&self) -> u64 {
+        self.written
     }
 
     fn open_current(&mut self) -> anyhow::Result<()> {

@@ -45,7 +45,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         errors: paths.sink_errors(),
         max_size,
         keep,
-        last_error: None,
+        failing: None,
     };
     if resumed {
         let marker = format!(
@@ -92,6 +92,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     }
     let out = redactor.finish();
     sink.write(&out);
+    sink.finish();
     drop(sink);
     drop(wake_fifo);
     let _ = std::fs::remove_file(paths.wake_fifo());
@@ -112,11 +113,22 @@ struct Sink {
     errors: std::path::PathBuf,
     max_size: u64,
     keep: usize,
-    last_error: Option<(String, Instant)>,
+    failing: Option<Failing>,
+}
+
+/// Logging that fails (a full disk, a file-size limit): every byte not logged is counted,
+/// reported on the first failure and then at most every `ERROR_EVERY`, and when logging works
+/// again the log itself gets a mark where the bytes are missing.
+struct Failing {
+    message: String,
+    since: chrono::DateTime<Utc>,
+    lost: u64,
+    /// When it was last reported (None: the report could not be written).
+    reported: Option<Instant>,
 }
 
 impl Sink {
-    /// Write or drop: a failure is recorded and the bytes are let go, so input keeps draining.
+    /// Write or drop: a failure is counted and the bytes are let go, so input keeps draining.
     fn write(&mut self, data: &[u8]) {
         if data.is_empty() {
             return;
@@ -124,34 +136,65 @@ impl Sink {
         if self.writer.is_none() {
             match LogWriter::open(&self.logs, self.max_size, self.keep) {
                 Ok(w) => self.writer = Some(w),
-                Err(e) => return self.record_error(&format!("{e:#}"), data.len()),
+                Err(e) => return self.record_error(&format!("{e:#}"), data.len() as u64),
             }
         }
         let writer = self.writer.as_mut().expect("opened above");
-        match writer.write(data) {
-            Ok(()) => {
-                if self.last_error.take().is_some() {
-                    self.append_error("logging works again");
-                }
+        if let Some(f) = &self.failing {
+            // Logging again after a failure: first the mark, so the gap shows where it is.
+            let mark = format!("\r\n[minder: {} bytes of output were not logged here: {}]\r\n", f.lost, f.message);
+            if writer.write(mark.as_bytes()).is_err() {
+                return self.record_error("cannot write the log", data.len() as u64);
             }
-            Err(e) => self.record_error(&format!("cannot write the log: {e}"), data.len()),
+            let f = self.failing.take().expect("checked");
+            self.append_error(&format!("logging works again; {} bytes were not logged since {}", f.lost, f.since.to_rfc3339()));
+        }
+        let writer = self.writer.as_mut().expect("opened above");
+        let before = writer.written();
+        if let Err(e) = writer.write(data) {
+            // What the failed write did write is in the log; the rest is lost.
+            let written = writer.written() - before;
+            self.record_error(&format!("cannot write the log: {e}"), data.len() as u64 - written.min(data.len() as u64));
         }
     }
 
-    fn record_error(&mut self, message: &str, lost: usize) {
+    fn record_error(&mut self, message: &str, lost: u64) {
         let now = Instant::now();
-        let repeat = matches!(&self.last_error, Some((m, t)) if m == message && now - *t < ERROR_EVERY);
-        if !repeat {
-            self.append_error(&format!("{message} ({lost} bytes not logged)"));
-            self.last_error = Some((message.to_string(), now));
+        match &mut self.failing {
+            Some(f) => {
+                f.lost += lost;
+                if f.message != message || f.reported.is_none_or(|t| now - t >= ERROR_EVERY) {
+                    let line = format!("{message} ({} bytes not logged since {})", f.lost, f.since.to_rfc3339());
+                    f.message = message.to_string();
+                    // A report that could not be written (the same full disk) is tried again
+                    // at the next failure rather than a minute later.
+                    f.reported = append_error(&self.errors, &line).then_some(now);
+                }
+            }
+            None => {
+                let reported = append_error(&self.errors, &format!("{message} ({lost} bytes not logged)")).then_some(now);
+                self.failing = Some(Failing { message: message.to_string(), since: Utc::now(), lost, reported });
+            }
+        }
+    }
+
+    /// At the end: a failure still going on is reported with its final count.
+    fn finish(&mut self) {
+        if let Some(f) = &self.failing {
+            self.append_error(&format!("the sink ended while logging failed: {} bytes were not logged since {}", f.lost, f.since.to_rfc3339()));
         }
     }
 
     fn append_error(&self, message: &str) {
-        let line = format!("{} {message}", Utc::now().to_rfc3339());
-        // The error file may be on the same full disk; nothing more can be done then.
-        let _ = crate::store::fsutil::append_line(&self.errors, &line);
+        append_error(&self.errors, message);
     }
+}
+
+/// One line in the session's `sink-errors.log`; whether it was written (the error file may be
+/// on the same full disk).
+fn append_error(errors: &std::path::Path, message: &str) -> bool {
+    let line = format!("{} {message}", Utc::now().to_rfc3339());
+    crate::store::fsutil::append_line(errors, &line).is_ok()
 }
 
 enum Readable {
@@ -216,5 +259,34 @@ impl WakeFifo {
     fn drain(&self) {
         let mut buf = [0u8; 64];
         while (&self.read).read(&mut buf).map(|n| n > 0).unwrap_or(false) {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_not_logged_are_counted_and_marked_where_they_are_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        let errors = dir.path().join("sink-errors.log");
+        // `logs` is a file: the log cannot be opened, as on a full or broken disk.
+        std::fs::write(&logs, "in the way").unwrap();
+        let mut sink = Sink { writer: None, logs: logs.clone(), errors: errors.clone(), max_size: 0, keep: 0, failing: None };
+        sink.write(b"before\n");
+        sink.write(b"lost 1\n");
+        sink.write(b"lost 22\n");
+        assert_eq!(sink.failing.as_ref().unwrap().lost, 7 + 7 + 8);
+        std::fs::remove_file(&logs).unwrap();
+        sink.write(b"after\n");
+        sink.finish();
+        let log = std::fs::read_to_string(logs.join("output.log")).unwrap();
+        assert!(log.starts_with("\r\n[minder: 22 bytes of output were not logged here: "), "{log:?}");
+        assert!(log.ends_with("]\r\nafter\n"), "{log:?}");
+        let errs = std::fs::read_to_string(&errors).unwrap();
+        assert!(errs.contains("(7 bytes not logged)"), "{errs}");
+        assert!(errs.contains("logging works again; 22 bytes were not logged since"), "{errs}");
+        assert!(!errs.contains("the sink ended while logging failed"), "it recovered: {errs}");
     }
 }
