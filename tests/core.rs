@@ -586,6 +586,24 @@ fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
 
 /// `#[` starts a style in tmux and is copied as it is, `##[` too: a directory or state dir with
 /// one still reaches tmux whole (the agent runs there, its sink starts and logs).
+/// Text the agent controls — its directory's name, its argv, its last reply — reaches the
+/// terminal from `ls` and `show` with its control characters as visible escapes.
+#[test]
+fn ls_and_show_never_print_the_agents_control_sequences() {
+    let env = Env::new();
+    let dir = env.path("d\x1b]2;pwned\x07\x1b[2J");
+    std::fs::create_dir_all(&dir).unwrap();
+    env.run(&["new", "-C", dir.to_str().unwrap(), "hostile", "--", "sh", "-c", "sleep 30", "\x1b[8mhidden"]);
+    let payload = serde_json::json!({"type": "agent-turn-complete", "last-assistant-message": "done \x1b]52;c;aGk=\x07 \x1b[8msecret"});
+    env.minder().args(["notify", "--session", "cmd-hostile", &payload.to_string()]).assert().success();
+    for args in [&["ls"][..], &["show", "hostile"][..]] {
+        let out = env.run(args);
+        assert!(!out.contains('\x1b') && !out.contains('\x07'), "{args:?} printed a control character:\n{out:?}");
+        assert!(out.contains("\\e]2;pwned\\a"), "{args:?}: the sequence shows, escaped:\n{out}");
+    }
+    assert!(env.run(&["show", "hostile"]).contains("done \\e]52;c;aGk=\\a \\e[8msecret"));
+}
+
 #[test]
 fn style_markers_in_paths_reach_tmux_whole() {
     let env = Env::new();

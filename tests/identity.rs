@@ -215,7 +215,7 @@ fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     env.run(&["send", "half", "completed"]);
     wait_for("the line logged", T, || env.run(&["logs", "half"]).contains("half got: completed"));
     let err = env.fail(&["restore", "half"], 1);
-    assert!(err.contains("not lost"), "{err}");
+    assert!(err.contains("still running"), "{err}");
     wait_for("the environment taken", T, || !session_dir(&env, "cmd-half").join("env").exists());
 
     let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-half:", "#{pane_pid}"]).trim().parse().unwrap();

@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             _ => present::home_short(&r.dir),
         };
         // The end of a long one says most (`--json` has it whole): a row fits 80 columns.
-        let place = present::keep_tail(&place, PLACE_WIDTH);
+        let place = present::keep_tail(&crate::render::sanitize::one_line(&place), PLACE_WIDTH);
         rows.push(vec![
             (r.name.clone(), String::new()),
             (state, present::state_color(r.state).to_string()),
@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ("-".into(), String::new()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),
-            (d.error.clone(), String::new()),
+            (crate::render::sanitize::one_line(&d.error).into_owned(), String::new()),
         ]);
     }
     crate::out!("{}", present::table(&rows, ctx.color));

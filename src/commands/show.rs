@@ -45,11 +45,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let c = ctx.color;
     let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
     crate::outln!("{}", present::paint(c, "1", &r.name));
+    // Every value may hold text the agent controls (its reply, paths, argv, notes): control
+    // characters show as visible escapes, never reach the terminal.
     let field = |k: &str, v: String| -> std::io::Result<()> {
         use std::io::Write as _;
-        writeln!(std::io::stdout(), "  {:<12} {}", k, v)
+        writeln!(std::io::stdout(), "  {:<12} {}", k, crate::render::sanitize::one_line(&v))
     };
-    field("state", present::paint(c, present::state_color(r.state), &state))?;
+    crate::outln!("  {:<12} {}", "state", present::paint(c, present::state_color(r.state), &state));
     field("agent", r.agent.clone())?;
     field("task", r.task.clone())?;
     if let Some(goal) = &r.goal {
@@ -79,7 +81,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }
     if let Some(p) = &obs.pane {
-        let renamed = if p.session_name != r.name { format!(" (tmux session renamed `{}`)", crate::dash::model::sanitize(&p.session_name)) } else { String::new() };
+        let renamed = if p.session_name != r.name { format!(" (tmux session renamed `{}`)", p.session_name) } else { String::new() };
         field("tmux", format!("{} {}{}{renamed}", p.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }))?;
     }
     if let Some(msg) = &r.last_message {
@@ -88,20 +90,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if !log_errors.is_empty() {
         crate::outln!("  {}", present::paint(c, "1;31", "logging errors:"));
         for e in log_errors.iter().rev().take(5).rev() {
-            crate::outln!("    {e}");
+            crate::outln!("    {}", crate::render::sanitize::one_line(e));
         }
     }
     if !checkpoints.is_empty() {
         crate::outln!("  checkpoints:");
         for cp in checkpoints.iter().rev().take(10).rev() {
-            crate::outln!("    {}  {}", cp.at.to_rfc3339(), cp.file);
+            crate::outln!("    {}  {}", cp.at.to_rfc3339(), crate::render::sanitize::one_line(&cp.file));
         }
     }
     if !events.is_empty() {
         crate::outln!("  events:");
         for e in events.iter().rev().take(10).rev() {
             let detail = if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) };
-            let note = e.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
+            let note = e.note.as_deref().map(|n| format!(" — {}", crate::render::sanitize::one_line(n))).unwrap_or_default();
             crate::outln!("    {}  {}{}  [{:?}]{}", e.at.to_rfc3339(), e.state, detail, e.source, note);
         }
     }
