@@ -289,6 +289,16 @@ fn the_agents_whole_family_ends_with_it() {
     }
 }
 
+/// The agent's tmux window is named after its profile, not after minder's supervisor.
+#[test]
+fn the_window_is_named_after_the_agent() {
+    let env = Env::new();
+    env.run(&["new", "win", "--", "sleep", "30"]);
+    env.run(&["new", "-a", "demo", "dw"]);
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-win:", "#{window_name}"]).trim(), "cmd");
+    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=demo-dw:", "#{window_name}"]).trim(), "demo");
+}
+
 #[test]
 fn rm_refuses_a_live_session_without_force() {
     let env = Env::new();

@@ -270,6 +270,9 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         "new-session", "-d", "-P",
         "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}{SEP}#{{pid}}{SEP}#{{start_time}}"),
         "-s", record.name,
+        // The window is named after the agent, not after minder's supervisor that runs it (a
+        // window named with -n is not renamed automatically).
+        "-n", format_escape(&record.agent),
         "-x", WIDTH, "-y", HEIGHT,
         // -c is expanded as a format.
         "-c", format_escape(&record.dir.display().to_string()),
