@@ -75,19 +75,7 @@ fn a_command_that_hangs_fails_or_is_missing_is_logged_and_blocks_nothing() {
 fn desktop_notifications_reach_the_attached_clients_terminal() {
     let env = Env::new();
     env.tmux_out(&["new-session", "-d", "-s", "user", "-x", "150", "-y", "20", "sleep 300"]);
-    let typescript = env.path("client.typescript");
-    let tmux = std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into());
-    let mut client = std::process::Command::new("script")
-        .env_clear()
-        .envs(env.vars())
-        .env("COLUMNS", "150")
-        .env("LINES", "20")
-        .args(["-qfc", &format!("{tmux} -L {} attach -t =user", env.socket), typescript.to_str().unwrap()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for("client attached", T, || env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1);
+    let (mut client, typescript) = common::attach_through_script(&env, "user");
     env.config(&format!("[notify]\non = [\"waiting\"]\ndesktop = true\n{SCRIPTED}"));
     env.run(&["new", "dk", "-a", "scripted", "--", agent("approver.sh").as_str()]);
     env.wait_state("dk", "waiting", T);

@@ -218,19 +218,7 @@ fn attach_without_a_name_picks_the_session_that_needs_attention() {
 fn a_waiting_agent_is_announced_on_attached_clients_with_the_bell() {
     let env = Env::new();
     env.tmux_out(&["new-session", "-d", "-s", "user", "-x", "150", "-y", "20", "sleep 300"]);
-    let typescript = env.path("client.typescript");
-    let tmux = std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into());
-    let mut client = std::process::Command::new("script")
-        .env_clear()
-        .envs(env.vars())
-        .env("COLUMNS", "150")
-        .env("LINES", "20")
-        .args(["-qfc", &format!("{tmux} -L {} attach -t =user", env.socket), typescript.to_str().unwrap()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for("client attached", T, || env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1);
+    let (mut client, typescript) = common::attach_through_script(&env, "user");
     env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
     env.run(&["new", "ann", "-a", "scripted", "--", agent("approver.sh").as_str()]);
     env.wait_state("ann", "waiting", T);

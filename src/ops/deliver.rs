@@ -16,11 +16,7 @@ pub const PASTE_OVER: usize = 256;
 /// checks, as it acts, that the pane is still in the session carrying the record's id.
 pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration) -> Result<()> {
     let record = &obs.record;
-    let pane = match &obs.pane {
-        Some(p) if !p.dead => p.pane_id.clone(),
-        None if obs.unreachable("").is_some() => return Err(obs.unreachable("nothing was sent").expect("checked")),
-        _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to send to", record.name, record.state)),
-    };
+    let pane = live_pane(obs, "nothing was sent")?;
     let tmux = ctx.tmux_for(record)?;
     let who = record.identity();
     let gone = || anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); nothing was sent", record.name);
@@ -34,17 +30,22 @@ pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration
 /// checks the pane is still the agent's.
 pub fn press(ctx: &Ctx, obs: &reconcile::Observed, keys: &[String]) -> Result<()> {
     let record = &obs.record;
-    let pane = match &obs.pane {
-        Some(p) if !p.dead => p.pane_id.clone(),
-        None if obs.unreachable("").is_some() => return Err(obs.unreachable("no key was pressed").expect("checked")),
-        _ => return Err(anyhow!("session `{}` has ended (state {}); nothing to press keys in", record.name, record.state)),
-    };
+    let pane = live_pane(obs, "no key was pressed")?;
     let tmux = ctx.tmux_for(record)?;
     let mut cmd = tmux_cmd!["send-keys", "-t", pane];
     cmd.extend(keys.iter().cloned());
     tmux.batch_if(&pane, &record.identity(), &[cmd])?
         .ok_or_else(|| anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); no key was pressed", record.name))?;
     Ok(())
+}
+
+/// The agent's live pane, or why there is none (`nothing` says what was not done).
+fn live_pane(obs: &reconcile::Observed, nothing: &str) -> Result<String> {
+    match &obs.pane {
+        Some(p) if !p.dead => Ok(p.pane_id.clone()),
+        None if obs.unreachable("").is_some() => Err(obs.unreachable(nothing).expect("checked")),
+        _ => Err(anyhow!("session `{}` has ended (state {}); {nothing}", obs.record.name, obs.record.state)),
+    }
 }
 
 fn type_text(tmux: &Tmux, who: &Identity, pane: &str, text: &str) -> Result<Option<String>> {

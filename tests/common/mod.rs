@@ -195,3 +195,38 @@ impl Drop for Env {
         let _ = self.tmux(&["kill-server"]);
     }
 }
+
+/// Run git in `dir` with a fixed identity; its stdout. Panics, with git's stderr, on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A real client attached to `session` on a pseudo-terminal (`script`), size 150×20; what
+/// reaches its terminal is written to the returned file. Detach it with
+/// `detach-client -s =SESSION`, then wait for the child.
+pub fn attach_through_script(env: &Env, session: &str) -> (std::process::Child, PathBuf) {
+    let typescript = env.path(&format!("{session}.typescript"));
+    let tmux = std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into());
+    let client = std::process::Command::new("script")
+        .env_clear()
+        .envs(env.vars())
+        .env("COLUMNS", "150")
+        .env("LINES", "20")
+        .args(["-qfc", &format!("{tmux} -L {} attach -t ={session}", env.socket), typescript.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("client attached", Duration::from_secs(15), || env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1);
+    (client, typescript)
+}
