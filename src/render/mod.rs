@@ -4,6 +4,7 @@
 //! once it scrolls off and can no longer change, so memory stays bounded by the screen size.
 
 mod row;
+pub mod sanitize;
 mod term;
 #[cfg(test)]
 mod tests;
