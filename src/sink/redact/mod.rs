@@ -89,15 +89,20 @@ struct Hit {
     mask: Range<usize>,
     /// It reaches the end of what has arrived: the secret may still be being written.
     open: bool,
+    /// Found in the raw bytes (else in the visible text).
+    raw: bool,
 }
 
 /// Raw bytes to mask. A leading mask is replaced with [`MASK`]; a continuing one (the rest of
 /// a private key, the tail of a long secret) with nothing. Either way the escape sequences in
-/// it are kept.
+/// it are kept, except for the bytes of a `secret` mask.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Mask {
     range: Range<usize>,
     lead: bool,
+    /// A match in the raw bytes: these bytes are the secret as written, and none of them is
+    /// kept, even inside an escape sequence (a key in a window title or a hyperlink).
+    secret: bool,
 }
 
 impl Redactor {
@@ -187,11 +192,11 @@ impl Redactor {
                 None => floor = len,
             }
             if floor > 0 {
-                masks.push(Mask { range: 0..floor, lead: false });
+                masks.push(Mask { range: 0..floor, lead: false, secret: false });
             }
         }
         let hits = self.scan();
-        masks.extend(hits.iter().map(|h| Mask { range: h.mask.clone(), lead: true }));
+        masks.extend(hits.iter().map(|h| Mask { range: h.mask.clone(), lead: true, secret: h.raw }));
         let (mut cut, through) = match how {
             Release::Safe => self.choose_cut(&hits, floor),
             Release::Idle | Release::End => (len, false),
@@ -211,13 +216,16 @@ impl Redactor {
         if how == Release::Safe {
             self.swallowing = self.swallowing || through;
         }
+        let secret = merge(masks.iter().filter(|m| m.secret).cloned().collect());
         let masks = merge(masks);
         let w = &self.window;
-        let out = apply_masks(&w.raw[..cut], &w.kept, &masks);
+        let out = apply_masks(&w.raw[..cut], &w.kept, &masks, &secret);
         self.carry = masks
             .iter()
-            .filter(|m| m.range.start < cut && cut < m.range.end)
-            .map(|m| Mask { range: 0..m.range.end - cut, lead: false })
+            .map(|m| (m, false))
+            .chain(secret.iter().map(|m| (m, true)))
+            .filter(|(m, _)| m.range.start < cut && cut < m.range.end)
+            .map(|(m, secret)| Mask { range: 0..m.range.end - cut, lead: false, secret })
             .collect();
         let vis_cut = w.vis_before(cut);
         if cut > 0 {
@@ -249,12 +257,12 @@ impl Redactor {
         };
         for (whole, mask) in patterns(&w.raw) {
             let open = whole.end == w.raw.len();
-            hits.push(Hit { whole, mask, open });
+            hits.push(Hit { whole, mask, open, raw: true });
         }
         if !w.is_plain() {
             for (whole, mask) in patterns(w.vis()) {
                 let open = whole.end == w.vis().len();
-                hits.push(Hit { whole: w.raw_range(whole), mask: w.raw_range(mask), open });
+                hits.push(Hit { whole: w.raw_range(whole), mask: w.raw_range(mask), open, raw: false });
             }
         }
         hits
@@ -336,6 +344,7 @@ fn merge(mut masks: Vec<Mask>) -> Vec<Mask> {
             Some(last) if m.range.start <= last.range.end => {
                 last.range.end = last.range.end.max(m.range.end);
                 last.lead |= m.lead;
+                last.secret &= m.secret;
             }
             _ => merged.push(m),
         }
@@ -344,8 +353,9 @@ fn merge(mut masks: Vec<Mask>) -> Vec<Mask> {
 }
 
 /// Copy `raw` with every mask (clipped to `raw`) replaced by [`MASK`] (or nothing, for a
-/// continuing mask) followed by the parts of the `kept` escape sequences inside it.
-fn apply_masks(raw: &[u8], kept: &[Range<u32>], masks: &[Mask]) -> Vec<u8> {
+/// continuing mask) followed by the parts of the `kept` escape sequences inside it that are not
+/// `secret` (sorted, merged).
+fn apply_masks(raw: &[u8], kept: &[Range<u32>], masks: &[Mask], secret: &[Mask]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
     let mut pos = 0;
     for m in masks {
@@ -365,11 +375,29 @@ fn apply_masks(raw: &[u8], kept: &[Range<u32>], masks: &[Mask]) -> Vec<u8> {
                 break;
             }
             if a < b {
-                out.extend_from_slice(&raw[a..b]);
+                extend_outside(&mut out, &raw[..b], a, secret);
             }
         }
         pos = end;
     }
     out.extend_from_slice(&raw[pos..]);
     out
+}
+
+/// Append `raw[from..]` but for the bytes inside `secret` (sorted, not overlapping).
+fn extend_outside(out: &mut Vec<u8>, raw: &[u8], from: usize, secret: &[Mask]) {
+    let mut pos = from;
+    let first = secret.partition_point(|m| m.range.end <= pos);
+    for m in &secret[first..] {
+        if m.range.start >= raw.len() {
+            break;
+        }
+        if m.range.start > pos {
+            out.extend_from_slice(&raw[pos..m.range.start]);
+        }
+        pos = pos.max(m.range.end);
+    }
+    if pos < raw.len() {
+        out.extend_from_slice(&raw[pos..]);
+    }
 }

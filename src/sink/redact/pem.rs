@@ -137,7 +137,7 @@ impl Pem {
             } else if let PemState::Inside { masked_to } = self.state {
                 if self.word.body && !self.word.may_be_end() && self.word.start < cut {
                     let from = masked_to.unwrap_or(self.word.start);
-                    masks.push(Mask { range: from..cut, lead: masked_to.is_none() });
+                    masks.push(Mask { range: from..cut, lead: masked_to.is_none(), secret: false });
                     self.state = PemState::Inside { masked_to: Some(cut) };
                 }
             }
@@ -165,7 +165,7 @@ impl Pem {
                     && (masked_to.is_some() || word.len >= 16 || word.is_header());
                 if material {
                     let from = masked_to.unwrap_or(word.start);
-                    masks.push(Mask { range: from..word.end, lead: masked_to.is_none() });
+                    masks.push(Mask { range: from..word.end, lead: masked_to.is_none(), secret: false });
                     PemState::Inside { masked_to: Some(word.end) }
                 } else {
                     after_outside(&word)

@@ -674,3 +674,35 @@ fn redact_text_masks_what_is_stored_outside_the_log() {
     let plain = "# PLAN\n\n- [x] read the code\n- [ ] write the tests\n";
     assert_eq!(redact_text(plain, &extra), plain);
 }
+
+// --- Secrets inside escape sequences ----------------------------------------------------------
+
+#[test]
+fn a_key_inside_a_title_or_a_hyperlink_is_masked_and_the_sequence_still_ends() {
+    let cases = [
+        (format!("\x1b]0;deploy {KEY}\x07done\r\n"), "\x1b]0;deploy [REDACTED]\x07done\r\n"),
+        (format!("\x1b]2;{KEY}\x1b\\done\r\n"), "\x1b]2;[REDACTED]\x1b\\done\r\n"),
+        (
+            format!("\x1b]8;;https://x.example/?token={KEY}\x1b\\link\x1b]8;;\x1b\\\r\n"),
+            "\x1b]8;;https://x.example/?token=[REDACTED]\x1b\\link\x1b]8;;\x1b\\\r\n",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(redact_str(&input), want, "{input:?}");
+        check_all_splits(&input, KEY, &[]);
+    }
+}
+
+#[test]
+fn a_title_that_never_ends_is_read_in_bounded_memory_and_what_follows_it_is_seen() {
+    // Longer than the parser is let buffer: it is started afresh inside the string, and the
+    // string's end is still found.
+    let input = format!("\x1b]0;{}\x07key sk-pro\x1b[0mj-{B1}{B2} end\r\n", "t".repeat(100_000));
+    let mut r = Redactor::new(&[]);
+    let mut out = Vec::new();
+    for chunk in input.as_bytes().chunks(4096) {
+        out.extend(r.push(chunk));
+    }
+    out.extend(r.finish());
+    assert!(out.ends_with(b"\x07key [REDACTED]\x1b[0m end\r\n"), "{:?}", String::from_utf8_lossy(&out[out.len() - 40..]));
+}

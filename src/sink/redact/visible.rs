@@ -145,8 +145,6 @@ impl Window {
     }
 }
 
-
-
 /// A cursor position. Rows are relative until an absolute move; `epoch` changes whenever the
 /// relation to earlier positions is lost (an absolute row after relative ones, a reset).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -160,9 +158,19 @@ struct Pos {
 /// printed character in order, an overwrite (backspace, cursor back, then text) replacing
 /// what it covers, and a break (a line break or a space) wherever the next character is not
 /// drawn right after the last one. It models one line at a time, not the screen.
+///
+/// Escape sequences are read by `vte` (as `render` reads them), one byte at a time so that
+/// every action is known with the raw byte that ended it; text in the ground state, by far
+/// the most of it, goes around the parser.
 #[derive(Default)]
 pub(super) struct Projector {
-    parser: Parser,
+    parser: vte::Parser,
+    /// What the parser did with the last byte.
+    actions: Actions,
+    /// The bytes read since the parser last finished something: an escape sequence (or a
+    /// string) being read, or the start of a UTF-8 character. None: the parser is in the
+    /// ground state.
+    unit: Option<Unit>,
     cursor: Pos,
     /// Whether `cursor.row` is known absolutely (an absolute move since the last line feed,
     /// which may have scrolled).
@@ -170,17 +178,33 @@ pub(super) struct Projector {
     /// Where a character drawn next continues the last visible one.
     end: Option<Pos>,
     saved: Option<(Pos, bool)>,
-    /// Raw index (in the window) where the escape sequence being read began.
-    seq_start: usize,
 }
+
+#[derive(Clone, Copy, Debug)]
+struct Unit {
+    /// Raw index (in the window) of its first byte.
+    start: usize,
+    /// It began with ESC: an escape sequence or string, not a character.
+    seq: bool,
+    /// An OSC string (`ESC ]`), which the parser buffers, and how many bytes it has had since
+    /// the parser was last reset (see [`OSC_LIMIT`]).
+    osc: bool,
+    len: usize,
+}
+
+/// vte keeps an OSC string in memory until it ends; one that never ends would grow without
+/// limit. Past this many bytes the parser is started afresh inside the string, which changes
+/// nothing the projection uses (the string draws nothing either way).
+const OSC_LIMIT: usize = 4096;
 
 impl Projector {
     pub(super) fn feed(&mut self, w: &mut Window, chunk: &[u8]) {
         // Plain text drawn where the last text ended shows as it is.
         let plain = w.mirrored
-            && self.parser.state == State::Ground
+            && self.unit.is_none()
             && self.end.is_none_or(|end| end == self.cursor)
-            && !has_controls(chunk);
+            && !has_controls(chunk)
+            && unfinished_utf8(chunk) == 0;
         if !plain {
             w.materialize();
         }
@@ -193,77 +217,137 @@ impl Projector {
         let mut k = 0;
         while k < chunk.len() {
             let at = base + k;
-            if self.parser.state == State::Ground && chunk[k] == 0x1b {
-                // A whole sequence at once, when it is all here and ordinary.
-                if let Some((len, csi)) = whole_csi(&chunk[k..]) {
-                    self.csi(csi);
+            if self.unit.is_none() && chunk[k] == 0x1b {
+                // A whole ordinary CSI sequence (colours, cursor moves): what the parser
+                // would make of it, without a call per byte.
+                if let Some((len, csi)) = simple_csi(&chunk[k..]) {
                     if !csi.moves_cursor() {
                         w.kept.push(at as u32..(at + len) as u32);
                     }
-                    k += len;
-                    continue;
-                }
-                if let Some(len) = whole_osc(&chunk[k..]) {
-                    w.kept.push(at as u32..(at + len) as u32);
+                    self.csi(csi);
                     k += len;
                     continue;
                 }
             }
-            if self.parser.state == State::Ground && is_printable_ascii(chunk[k]) {
-                // The common case: a run of plain text.
-                let run = printable_run(&chunk[k..]);
-                self.place(w, at);
-                w.vis_buf.extend_from_slice(&chunk[k..k + run]);
-                w.map_buf.extend((at..at + run).map(|i| i as u32));
-                self.cursor.col += run as i64;
-                self.end = Some(self.cursor);
-                k += run;
-                continue;
-            }
-            let was_in_seq = self.parser.in_sequence();
-            let action = self.parser.advance(chunk[k]);
-            let in_seq = self.parser.in_sequence();
-            if !was_in_seq && in_seq {
-                self.seq_start = at;
-            }
-            match action {
-                Action::Print { lead: true } => {
+            if self.unit.is_none() {
+                // The common case: a run of text, which the parser would only print.
+                let (run, chars) = text_run(&chunk[k..]);
+                if run > 0 {
                     self.place(w, at);
-                    w.push_vis(chunk[k], at);
-                    self.cursor.col += 1;
+                    w.vis_buf.extend_from_slice(&chunk[k..k + run]);
+                    w.map_buf.extend((at..at + run).map(|i| i as u32));
+                    self.cursor.col += chars as i64;
                     self.end = Some(self.cursor);
-                }
-                Action::Print { lead: false } => w.push_vis(chunk[k], at),
-                Action::Control(c) => self.control(w, c, at),
-                Action::Csi(csi) => self.csi(csi),
-                Action::Esc { intermediate, final_byte } => self.esc(intermediate, final_byte),
-                Action::None => {}
-            }
-            if was_in_seq && !in_seq {
-                // A sequence ended: keep it when a mask covers it, unless it only moved the
-                // cursor to draw the secret (the mask draws in its place).
-                let drew = matches!(action, Action::Csi(csi) if csi.moves_cursor());
-                let end = if matches!(action, Action::Print { .. }) { at } else { at + 1 };
-                if !drew {
-                    w.kept.push(self.seq_start.min(end) as u32..end as u32);
+                    k += run;
+                    continue;
                 }
             }
+            self.step(w, at);
             k += 1;
         }
     }
 
-    /// Move the cursor over plain text (printable characters, tabs, line breaks), as drawing
-    /// it would.
+    /// Hand the parser the raw byte at `at` and apply what it did.
+    fn step(&mut self, w: &mut Window, at: usize) {
+        let b = w.raw[at];
+        self.actions.len = 0;
+        self.parser.advance(&mut self.actions, &[b]);
+        // Whether a unit is still being read after this byte.
+        let mut open = self.actions.len == 0;
+        for i in 0..self.actions.len {
+            let Some(action) = self.actions.list[i] else { continue };
+            open = false;
+            match action {
+                // vte prints DEL; terminals draw nothing for it.
+                Action::Print('\x7f') => self.unit = None,
+                Action::Print(c) => self.print(w, c, at),
+                Action::Execute(c) => match self.unit {
+                    // CAN and SUB abort a sequence.
+                    Some(u) if u.seq && matches!(c, 0x18 | 0x1a) => self.end_unit(w, at, true),
+                    // A control inside a sequence is executed, and the sequence goes on.
+                    Some(u) if u.seq => {
+                        self.control(w, c, at);
+                        open = true;
+                    }
+                    _ => {
+                        self.unit = None;
+                        self.control(w, c, at);
+                    }
+                },
+                Action::Csi(csi) => {
+                    // Keep it when a mask covers it, unless it only moved the cursor to draw
+                    // the secret (the mask draws in its place).
+                    self.end_unit(w, at, !csi.moves_cursor());
+                    self.csi(csi);
+                }
+                Action::Esc { intermediate, final_byte } => {
+                    self.end_unit(w, at, true);
+                    self.esc(intermediate, final_byte);
+                }
+                Action::OscEnd { bell: true } => self.end_unit(w, at, true),
+                // Ended by the ESC of `ESC \`, or a DCS going on: the unit ends with the `\`.
+                Action::OscEnd { bell: false } | Action::Dcs => open = true,
+            }
+        }
+        if b == 0x1b || open {
+            let unit = self.unit.get_or_insert(Unit { start: at, seq: b == 0x1b, osc: false, len: 0 });
+            unit.len += 1;
+            if unit.seq && unit.len == 2 && b == b']' {
+                unit.osc = true;
+            }
+            if unit.osc && unit.len >= OSC_LIMIT {
+                self.parser = vte::Parser::new();
+                self.parser.advance(&mut Actions::default(), b"\x1b]");
+                unit.len = 2;
+            }
+        }
+    }
+
+    /// The parser printed `c` on reading the byte at `at`.
+    fn print(&mut self, w: &mut Window, c: char, at: usize) {
+        let mut buf = [0u8; 4];
+        let encoded = c.encode_utf8(&mut buf).as_bytes();
+        let len = encoded.len();
+        let (start, end) = if at + 1 >= len && w.raw[at + 1 - len..=at] == *encoded {
+            // A whole character ends here.
+            (at + 1 - len, at + 1)
+        } else {
+            match self.unit {
+                // A broken character, shown as U+FFFD: the bytes before this one.
+                Some(u) if !u.seq && u.start < at => (u.start, at),
+                _ => (at, at + 1),
+            }
+        };
+        if let Some(u) = self.unit.take() {
+            if u.seq && u.start < start {
+                // A sequence the parser left without a word (CSI with a misplaced `?`).
+                w.kept.push(u.start as u32..start as u32);
+            }
+        }
+        self.place(w, start);
+        for i in start..end {
+            w.push_vis(w.raw[i], i);
+        }
+        self.cursor.col += 1;
+        self.end = Some(self.cursor);
+    }
+
+    /// A sequence ended with the byte at `at`; `keep` it in a mask that covers it.
+    fn end_unit(&mut self, w: &mut Window, at: usize, keep: bool) {
+        let start = self.unit.take().map_or(at, |u| u.start);
+        if keep {
+            w.kept.push(start as u32..at as u32 + 1);
+        }
+    }
+
+    /// Move the cursor over plain text (printable characters, tabs, line breaks, whole UTF-8
+    /// characters), as drawing it would.
     fn follow_plain(&mut self, chunk: &[u8]) {
-        // Counted in blocks of u8 sums, which vectorize well.
-        let lines: usize = chunk
-            .chunks(255)
-            .map(|block| usize::from(block.iter().fold(0u8, |n, &b| n + u8::from(matches!(b, b'\n' | 0x0b | 0x0c)))))
-            .sum();
+        let lines = memchr::memchr3_iter(b'\n', 0x0b, 0x0c, chunk).count();
         if lines > 0 {
             self.line_feed(lines as i64);
         }
-        let last_line = match rfind_byte(chunk, b'\r') {
+        let last_line = match memchr::memrchr(b'\r', chunk) {
             Some(cr) => {
                 self.cursor.col = 0;
                 &chunk[cr + 1..]
@@ -282,13 +366,6 @@ impl Projector {
         } else {
             let printed = last_line.iter().filter(|&&b| !(0x80..0xc0).contains(&b) && b >= 0x20).count();
             self.cursor.col += printed as i64;
-        }
-        // A character cut by the end of the chunk goes on in the next one.
-        let tail = unfinished_utf8(chunk);
-        if tail > 0 {
-            let lead = chunk[chunk.len() - tail];
-            let need = if lead >= 0xf0 { 3 } else if lead >= 0xe0 { 2 } else { 1 };
-            self.parser.state = State::Utf8((need - tail) as u8);
         }
         if !chunk.is_empty() {
             self.end = Some(self.cursor);
@@ -447,7 +524,9 @@ impl Projector {
     }
 
     pub(super) fn drained(&mut self, cut: usize) {
-        self.seq_start = self.seq_start.saturating_sub(cut);
+        if let Some(unit) = &mut self.unit {
+            unit.start = unit.start.saturating_sub(cut);
+        }
     }
 }
 
@@ -470,20 +549,6 @@ fn has_controls(chunk: &[u8]) -> bool {
     })
 }
 
-/// The last index of `needle` in `bytes`, looking at 64 bytes at a time (std has no memrchr).
-fn rfind_byte(bytes: &[u8], needle: u8) -> Option<usize> {
-    let mut end = bytes.len();
-    while end > 0 {
-        let start = end.saturating_sub(64);
-        let block = &bytes[start..end];
-        if block.iter().fold(false, |found, &b| found | (b == needle)) {
-            return block.iter().rposition(|&b| b == needle).map(|i| start + i);
-        }
-        end = start;
-    }
-    None
-}
-
 /// How many bytes at the end of `bytes` start a UTF-8 character they do not finish.
 fn unfinished_utf8(bytes: &[u8]) -> usize {
     for back in 1..=bytes.len().min(3) {
@@ -502,96 +567,103 @@ fn unfinished_utf8(bytes: &[u8]) -> usize {
     0
 }
 
-/// The CSI sequence at the start of `bytes` (`ESC [` params final), when it is complete and
-/// has no control inside: its length and what it says.
-fn whole_csi(bytes: &[u8]) -> Option<(usize, Csi)> {
+/// The run of text at the start of `bytes` that the parser, in the ground state, would only
+/// print: printable ASCII and whole UTF-8 characters, no controls (C0, DEL, C1). Its length in
+/// bytes and in characters. ASCII is looked at 16 bytes at a time.
+fn text_run(bytes: &[u8]) -> (usize, usize) {
+    let mut n = 0;
+    let mut chars = 0;
+    while n < bytes.len() {
+        let block = &bytes[n..bytes.len().min(n + 16)];
+        if block.iter().fold(true, |all, &b| all & (0x20..0x7f).contains(&b)) {
+            n += block.len();
+            chars += block.len();
+            continue;
+        }
+        let b = bytes[n];
+        if (0x20..0x7f).contains(&b) {
+            n += 1;
+            chars += 1;
+            continue;
+        }
+        let len = match b {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => break,
+        };
+        let Some(Ok(s)) = bytes.get(n..n + len).map(std::str::from_utf8) else { break };
+        if s.chars().next().is_some_and(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+            break;
+        }
+        n += len;
+        chars += 1;
+    }
+    (n, chars)
+}
+
+/// The CSI sequence at the start of `bytes`, when it is complete and of the ordinary shape the
+/// parser reads the same way: `ESC [`, an optional private marker, up to 16 parameters of
+/// digits separated by `;`, a final byte. Its length and what it says; anything else (a
+/// sub-parameter, an intermediate, a control inside, too many parameters) is left to vte.
+fn simple_csi(bytes: &[u8]) -> Option<(usize, Csi)> {
     if bytes.get(1) != Some(&b'[') {
         return None;
     }
     let mut csi = Csi { final_byte: 0, private: false, params: [0; 2], count: 0 };
-    for (i, &b) in bytes.iter().enumerate().skip(2) {
+    let mut i = 2;
+    if matches!(bytes.get(i), Some(b'<'..=b'?')) {
+        csi.private = true;
+        i += 1;
+    }
+    while let Some(&b) = bytes.get(i) {
         match b {
             b'0'..=b'9' => {
                 if let Some(p) = csi.params.get_mut(usize::from(csi.count)) {
-                    *p = p.saturating_mul(10).saturating_add(u16::from(b - b'0')).min(9999);
+                    *p = p.saturating_mul(10).saturating_add(u16::from(b - b'0'));
                 }
             }
-            b';' | b':' => csi.count = csi.count.saturating_add(1),
-            b'<'..=b'?' | 0x20..=0x2f => csi.private = true,
+            b';' if csi.count < 15 => csi.count += 1,
             0x40..=0x7e => {
                 csi.final_byte = b;
                 return Some((i + 1, csi));
             }
             _ => return None,
         }
+        i += 1;
     }
     None
 }
 
-/// The length of the OSC string at the start of `bytes` (`ESC ]` … BEL or `ESC \`), when it
-/// is complete and has no other control inside.
-fn whole_osc(bytes: &[u8]) -> Option<usize> {
-    if bytes.get(1) != Some(&b']') {
-        return None;
-    }
-    let end = bytes[2..].iter().position(|&b| b < 0x20)? + 2;
-    match bytes[end] {
-        0x07 => Some(end + 1),
-        0x1b if bytes.get(end + 1) == Some(&b'\\') => Some(end + 2),
-        _ => None,
-    }
-}
-
-/// How many bytes at the start of `bytes` are printable ASCII, 16 at a time.
-fn printable_run(bytes: &[u8]) -> usize {
-    let mut n = 0;
-    for block in bytes.chunks(16) {
-        if block.iter().fold(true, |all, &b| all & is_printable_ascii(b)) {
-            n += block.len();
-        } else {
-            return n + block.iter().position(|&b| !is_printable_ascii(b)).unwrap_or(block.len());
-        }
-    }
-    n
-}
-
-fn is_printable_ascii(b: u8) -> bool {
-    (0x20..0x7f).contains(&b)
-}
-
-
-// The escape sequence parser (ECMA-48 as terminals read it, UTF-8 text).
-
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-enum State {
-    #[default]
-    Ground,
-    /// Inside a UTF-8 character: this many continuation bytes to come.
-    Utf8(u8),
-    Escape,
-    /// After ESC and an intermediate byte (`ESC (` of a charset selection).
-    EscIntermediate(u8),
-    Csi,
-    /// Inside an OSC, DCS, SOS, PM or APC string.
-    Str,
-    /// ESC inside a string: `\` ends it, anything else aborts it.
-    StrEsc,
-}
-
-/// What a byte does, as far as redaction cares.
+/// What the parser did with a byte, as far as the projection cares.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Action {
-    /// A byte of a printed character (`lead`: its first byte).
-    Print { lead: bool },
-    /// A C0 control or DEL, executed (also inside a sequence).
-    Control(u8),
-    /// A CSI sequence ended.
+    Print(char),
+    /// A C0 or C1 control (also inside a sequence).
+    Execute(u8),
     Csi(Csi),
-    /// An ESC sequence ended.
     Esc { intermediate: u8, final_byte: u8 },
-    /// Nothing yet (inside a sequence or string), or a string ended.
-    None,
+    /// An OSC string ended, by BEL or by the ESC of `ESC \`.
+    OscEnd { bell: bool },
+    /// A DCS string began, went on or ended.
+    Dcs,
+}
+
+/// The actions of one byte: at most a broken character and what the byte itself did, or the
+/// end of a string and a control.
+#[derive(Default)]
+struct Actions {
+    list: [Option<Action>; 4],
+    len: usize,
+}
+
+impl Actions {
+    fn push(&mut self, action: Action) {
+        if let Some(slot) = self.list.get_mut(self.len) {
+            *slot = Some(action);
+            self.len += 1;
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -610,161 +682,102 @@ impl Csi {
     }
 }
 
-#[derive(Default)]
-struct Parser {
-    state: State,
-    params: [u16; 2],
-    count: u8,
-    private: bool,
-}
-
-impl Parser {
-    fn in_sequence(&self) -> bool {
-        !matches!(self.state, State::Ground | State::Utf8(_))
+impl vte::Perform for Actions {
+    fn print(&mut self, c: char) {
+        self.push(Action::Print(c));
     }
 
-    fn advance(&mut self, b: u8) -> Action {
-        match self.state {
-            State::Ground => self.ground(b),
-            State::Utf8(left) => {
-                if (0x80..0xc0).contains(&b) {
-                    self.state = if left > 1 { State::Utf8(left - 1) } else { State::Ground };
-                    Action::Print { lead: false }
-                } else {
-                    // A broken character: the byte starts afresh.
-                    self.state = State::Ground;
-                    self.ground(b)
-                }
-            }
-            State::Escape => match b {
-                0x1b => Action::None,
-                0x18 | 0x1a => self.abort(),
-                0x00..=0x1f => Action::Control(b),
-                b'[' => {
-                    self.state = State::Csi;
-                    self.params = [0; 2];
-                    self.count = 0;
-                    self.private = false;
-                    Action::None
-                }
-                b']' | b'P' | b'X' | b'^' | b'_' => {
-                    self.state = State::Str;
-                    Action::None
-                }
-                0x20..=0x2f => {
-                    self.state = State::EscIntermediate(b);
-                    Action::None
-                }
-                0x30..=0x7e => {
-                    self.state = State::Ground;
-                    Action::Esc { intermediate: 0, final_byte: b }
-                }
-                0x7f => Action::None,
-                _ => {
-                    self.state = State::Ground;
-                    self.ground(b)
-                }
-            },
-            State::EscIntermediate(intermediate) => match b {
-                0x1b => {
-                    self.state = State::Escape;
-                    Action::None
-                }
-                0x18 | 0x1a => self.abort(),
-                0x00..=0x1f => Action::Control(b),
-                0x20..=0x2f | 0x7f => Action::None,
-                0x30..=0x7e => {
-                    self.state = State::Ground;
-                    Action::Esc { intermediate, final_byte: b }
-                }
-                _ => {
-                    self.state = State::Ground;
-                    self.ground(b)
-                }
-            },
-            State::Csi => match b {
-                b'0'..=b'9' => {
-                    if let Some(p) = self.params.get_mut(usize::from(self.count)) {
-                        *p = p.saturating_mul(10).saturating_add(u16::from(b - b'0')).min(9999);
-                    }
-                    Action::None
-                }
-                b';' | b':' => {
-                    self.count = self.count.saturating_add(1);
-                    Action::None
-                }
-                b'<'..=b'?' | 0x20..=0x2f => {
-                    self.private = true;
-                    Action::None
-                }
-                0x40..=0x7e => {
-                    self.state = State::Ground;
-                    Action::Csi(Csi {
-                        final_byte: b,
-                        private: self.private,
-                        params: self.params,
-                        count: self.count,
-                    })
-                }
-                0x1b => {
-                    self.state = State::Escape;
-                    Action::None
-                }
-                0x18 | 0x1a => self.abort(),
-                0x00..=0x1f => Action::Control(b),
-                0x7f => Action::None,
-                _ => {
-                    self.state = State::Ground;
-                    self.ground(b)
-                }
-            },
-            State::Str => match b {
-                // BEL ends an OSC string; terminals accept it for the others too.
-                0x07 | 0x18 | 0x1a => self.abort(),
-                0x1b => {
-                    self.state = State::StrEsc;
-                    Action::None
-                }
-                _ => Action::None,
-            },
-            State::StrEsc => {
-                if b == b'\\' {
-                    self.abort()
-                } else {
-                    self.state = State::Escape;
-                    self.advance(b)
-                }
-            }
+    fn execute(&mut self, byte: u8) {
+        self.push(Action::Execute(byte));
+    }
+
+    fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], ignore: bool, action: char) {
+        let mut first = [0u16; 2];
+        for (slot, param) in first.iter_mut().zip(params.iter()) {
+            *slot = param.first().copied().unwrap_or(0);
         }
+        self.push(Action::Csi(Csi {
+            final_byte: u8::try_from(action).unwrap_or(0),
+            private: ignore || !intermediates.is_empty(),
+            params: first,
+            count: u8::try_from(params.len().saturating_sub(1)).unwrap_or(u8::MAX),
+        }));
     }
 
-    fn abort(&mut self) -> Action {
-        self.state = State::Ground;
-        Action::None
+    fn esc_dispatch(&mut self, intermediates: &[u8], _ignore: bool, byte: u8) {
+        self.push(Action::Esc { intermediate: intermediates.first().copied().unwrap_or(0), final_byte: byte });
     }
 
-    fn ground(&mut self, b: u8) -> Action {
-        match b {
-            0x1b => {
-                self.state = State::Escape;
-                Action::None
-            }
-            0x00..=0x1f | 0x7f => Action::Control(b),
-            0xc2..=0xdf => {
-                self.state = State::Utf8(1);
-                Action::Print { lead: true }
-            }
-            0xe0..=0xef => {
-                self.state = State::Utf8(2);
-                Action::Print { lead: true }
-            }
-            0xf0..=0xf4 => {
-                self.state = State::Utf8(3);
-                Action::Print { lead: true }
-            }
-            // ASCII, or a byte that cannot start UTF-8 (shown as one replacement character).
-            _ => Action::Print { lead: true },
-        }
+    fn osc_dispatch(&mut self, _params: &[&[u8]], bell_terminated: bool) {
+        self.push(Action::OscEnd { bell: bell_terminated });
+    }
+
+    fn hook(&mut self, _params: &vte::Params, _intermediates: &[u8], _ignore: bool, _action: char) {
+        self.push(Action::Dcs);
+    }
+
+    fn put(&mut self, _byte: u8) {
+        self.push(Action::Dcs);
+    }
+
+    fn unhook(&mut self) {
+        self.push(Action::Dcs);
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What vte reports for `bytes`, one byte at a time as the projector feeds it.
+    fn vte_actions(bytes: &[u8]) -> Vec<Action> {
+        let mut parser = vte::Parser::new();
+        let mut all = Vec::new();
+        for &b in bytes {
+            let mut actions = Actions::default();
+            parser.advance(&mut actions, &[b]);
+            all.extend(actions.list.iter().take(actions.len).flatten());
+        }
+        all
+    }
+
+    #[test]
+    fn the_csi_fast_path_reads_what_vte_reads() {
+        let sequences: &[&[u8]] = &[
+            b"\x1b[m",
+            b"\x1b[0m",
+            b"\x1b[01;31m",
+            b"\x1b[38;5;196m",
+            b"\x1b[5C",
+            b"\x1b[12;40H",
+            b"\x1b[H",
+            b"\x1b[?25h",
+            b"\x1b[?1049l",
+            b"\x1b[>4;2m",
+            b"\x1b[s",
+            b"\x1b[1;2s",
+            b"\x1b[99999999D",
+            b"\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16H",
+        ];
+        for seq in sequences {
+            let (len, csi) = simple_csi(seq).unwrap_or_else(|| panic!("{seq:?} left to vte"));
+            assert_eq!(len, seq.len());
+            assert_eq!(vte_actions(seq), vec![Action::Csi(csi)], "{seq:?}");
+        }
+        // Shapes the fast path leaves to vte.
+        for seq in [&b"\x1b[38:5:196m"[..], b"\x1b[1 q", b"\x1b[1\x08m", b"\x1b[1?m", b"\x1b[12", b"\x1b]0;t\x07"] {
+            assert_eq!(simple_csi(seq), None, "{seq:?}");
+        }
+    }
+
+    #[test]
+    fn text_runs_stop_at_controls_and_broken_characters() {
+        assert_eq!(text_run(b"plain text"), (10, 10));
+        assert_eq!(text_run("clé ✓ 日本\x1b[0m".as_bytes()), ("clé ✓ 日本".len(), 8));
+        assert_eq!(text_run(b"ab\x08c"), (2, 2));
+        assert_eq!(text_run(b"ab\x7fc"), (2, 2));
+        assert_eq!(text_run("a\u{9b}b".as_bytes()), (1, 1));
+        assert_eq!(text_run(b"a\xffb"), (1, 1));
+        assert_eq!(text_run(b"a\xe2\x9c"), (1, 1));
+    }
+}
