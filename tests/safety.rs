@@ -138,6 +138,13 @@ fn a_key_drawn_with_terminal_sequences_is_masked_and_the_sequences_kept() {
             },
             // A window title set in the middle of the key.
             Case { name: "osc", secrets, raw_keeps: &["key ", "\x1b]0;busy\x07", " end"], clean: plain },
+            // The key in a window title: the title is kept, the key is not.
+            Case {
+                name: "title",
+                secrets,
+                raw_keeps: &["\x1b]0;deploy [REDACTED]\x07key in the title end"],
+                clean: Some("key in the title end\n"),
+            },
             // A character set selection in the middle of it.
             Case { name: "charset", secrets, raw_keeps: &["key ", "\x1b(B", " end"], clean: plain },
             // The rest of the key drawn by moving the cursor exactly where it already is.
@@ -220,7 +227,10 @@ fn prose_urls_and_hosts_are_left_alone() {
         See https://example.com/docs?page=2 and http://localhost:8080/x?a=b:c\r\n\
         ssh alice@host.example and git@github.com:org/repo.git, mailto:bob@example.com\r\n\
         A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\r\n\
-        MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\r\n";
+        MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\r\n\
+        Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\r\n\
+        url = f\"postgresql://{user}:{password}@{host}/db\" or postgres://$DB_USER:$DB_PASSWORD@db\r\n\
+        \x1b[32mok\x1b[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\r\n";
     assert_eq!(env.run(&["logs", "prose", "--raw"]), want);
 }
 

@@ -15,6 +15,7 @@ grep)
     rm -f keyfile ;;
 osc) printf 'key sk-proj-%s\033]0;busy\007%s end\n' "$B1" "$B2" ;;
 charset) printf 'key sk-proj-%s\033(B%s end\n' "$B1" "$B2" ;;
+title) printf '\033]0;deploy %s\007key in the title end\n' "$KEY" ;;
 moveto) printf '\033[2J\033[5;10Hsk-proj-%s\033[5;38H%s\033[6;1Hend\n' "$B1" "$B2" ;;
 pause)
     printf 'key \033[1msk-pro'
@@ -49,7 +50,10 @@ prose)
     printf 'See https://example.com/docs?page=2 and http://localhost:8080/x?a=b:c\n'
     printf 'ssh alice@host.example and git@github.com:org/repo.git, mailto:bob@example.com\n'
     printf 'A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\n'
-    printf 'MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\n' ;;
+    printf 'MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\n'
+    printf 'Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\n'
+    printf 'url = f"postgresql://{user}:{password}@{host}/db" or postgres://$DB_USER:$DB_PASSWORD@db\n'
+    printf '\033[32mok\033[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\n' ;;
 userpause)
     printf 'pw hunter'
     sleep 0.6

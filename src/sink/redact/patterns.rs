@@ -49,8 +49,10 @@ pub(super) const BUILTIN_SOURCES: &[&str] = &[
     // Passwords in URLs (`https://alice:PASSWORD@host`, `postgres://u:PASSWORD@db`): only the
     // password. The scheme is not needed: `//user:pass@` says enough, and the hold then
     // starts at `//` rather than at every word followed by a colon. (A `/` released alone
-    // leaves `/user:pass@` at the start of what is held: `^/` takes it.)
-    r"(?-u)(?:^|/)/[^\s/?#@:]*:([^\s/?#@]+)@",
+    // leaves `/user:pass@` at the start of what is held: `^/` takes it.) A password that
+    // starts like a placeholder (`$PW`, `${PW}`, `{password}`, `<password>`, `%s`, `***`) is
+    // code or documentation, not a secret; `%` followed by two hex digits is an escaped byte.
+    r"(?-u)(?:^|/)/[^\s/?#@:]*:((?:[^\s/?#@$<{%*]|%[0-9A-Fa-f]{2})[^\s/?#@]*)@",
     // A private key printed on one line with `\n` escapes (JSON strings, env files); over
     // several lines, [`Pem`] finds it.
     r"(?-u)\bPRIVATE KEY(?: BLOCK)?-----((?:\\[rn]|[A-Za-z0-9+/=]){20,})",

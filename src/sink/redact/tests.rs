@@ -452,6 +452,7 @@ fn passwords_in_urls_and_more_token_kinds_are_masked() {
         ),
         ("DATABASE_URL=postgres://app:s3cr3t%21@db:5432/app", "DATABASE_URL=postgres://app:[REDACTED]@db:5432/app"),
         ("redis://:hunter2@cache:6379", "redis://:[REDACTED]@cache:6379"),
+        ("mongodb://app:%21s3cr3t@db/app", "mongodb://app:[REDACTED]@db/app"),
         ("GITLAB_TOKEN=glpat-Xr4Tq9Lm2Vb7Nc1Zs8Kd", "GITLAB_TOKEN=[REDACTED]"),
         (
             "//registry.npmjs.org/:_authToken=npm_Q7w2Er9Ty4Ui6Op1As8Df3Gh5Jk0LzXcVbNm",
@@ -499,6 +500,43 @@ fn prose_hosts_and_urls_without_passwords_are_left_alone() {
     for text in texts {
         assert_eq!(redact_str(text), text);
     }
+}
+
+/// What agents commonly print that looks a little like a credential and is not one, with and
+/// without colours. Counted in the README ("false positives 0 of N").
+const NOT_SECRETS: &[&str] = &[
+    "Generating public/private ed25519 key pair with ssh-keygen -t ed25519 -C alice@example.com",
+    "Your identification has been saved in /home/alice/.ssh/id_ed25519",
+    "run `ssh-add ~/.ssh/id_ed25519`, then `ssh -T git@github.com`",
+    "git clone git@gitlab.com:group/sub/project.git && git clone ssh://git@gitlab.com:2222/g/p.git",
+    "npm install @scope/pkg@1.2.3 && npm_config_registry=https://registry.npmjs.org/ npm ci",
+    "from huggingface_hub import hf_hub_download; export HF_HOME=~/.cache/huggingface",
+    "DATABASE_URL=postgres://localhost:5432/app and redis://cache:6379/0",
+    "url = f\"postgresql://{user}:{password}@{host}/{db}\"",
+    "conn = \"mysql://%s:%s@%s/%s\" % (user, pw, host, db)",
+    "export DSN=postgres://$DB_USER:$DB_PASSWORD@db/app",
+    "https://<user>:<password>@host/path is the form; so is https://user:${TOKEN}@host",
+    "Passwords must be at least 12 characters; the password field is required.",
+    "The key point: rotate keys, never commit them; see the sk-learn docs.",
+    "error: the `token` argument is required (see --help)",
+    "Authorization uses the Bearer scheme, as RFC 6750 says.",
+    "\x1b[32m✓\x1b[0m 42 tests passed \x1b[2m(ghp_ tokens are GitHub's)\x1b[0m",
+    "\x1b[1mcommit\x1b[0m 3f786850e387550fdab836ed7e6dc881de23001b",
+    "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "uuid 123e4567-e89b-12d3-a456-426614174000, AKIA is AWS's prefix",
+    "-----BEGIN PGP SIGNATURE-----\niQEzBAEBCAAdFiEE\n-----END PGP SIGNATURE-----\n",
+];
+
+#[test]
+fn what_agents_commonly_print_is_left_alone() {
+    let changed: Vec<String> = NOT_SECRETS
+        .iter()
+        .filter_map(|text| {
+            let out = redact_str(text);
+            (out != *text).then(|| format!("{text:?} became {out:?}"))
+        })
+        .collect();
+    assert!(changed.is_empty(), "{} of {} changed:\n{}", changed.len(), NOT_SECRETS.len(), changed.join("\n"));
 }
 
 const OPENSSH_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\r\n\
