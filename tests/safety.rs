@@ -237,14 +237,15 @@ fn prose_urls_and_hosts_are_left_alone() {
 #[test]
 fn a_user_pattern_split_by_a_pause_is_masked() {
     let env = Env::new();
-    env.config("[logs]\nredact = [\"hunter[0-9]+\", \"my pin is ([0-9]{4,})\"]\n");
+    // The third pattern goes on past a line break, and the pause is right after it.
+    env.config("[logs]\nredact = ['hunter[0-9]+', 'my pin is ([0-9]{4,})', 'passphrase:\\s*\\n\\s*(\\S+)']\n");
     check_cases(
         &env,
         &[Case {
             name: "userpause",
-            secrets: &["hunter42", "987654"],
-            raw_keeps: &["pw [REDACTED] ok\r\n", "my pin is [REDACTED] ok\r\n"],
-            clean: Some("pw [REDACTED] ok\nmy pin is [REDACTED] ok\n"),
+            secrets: &["hunter42", "987654", "correct-horse-battery"],
+            raw_keeps: &["pw [REDACTED] ok\r\n", "my pin is [REDACTED] ok\r\n", "passphrase:\r\n  [REDACTED]\r\n"],
+            clean: Some("pw [REDACTED] ok\nmy pin is [REDACTED] ok\npassphrase:\n  [REDACTED]\n"),
         }],
     );
 }

@@ -60,6 +60,9 @@ userpause)
     printf '42 ok\n'
     printf 'my pin is '
     sleep 0.6
-    printf '987654 ok\n' ;;
+    printf '987654 ok\n'
+    printf 'passphrase:\n'
+    sleep 0.6
+    printf '  correct-horse-battery\n' ;;
 *) echo "unknown case $1"; exit 2 ;;
 esac

@@ -68,6 +68,16 @@ impl HoldSet {
         set
     }
 
+    /// The first position in `range` from which `hay` could still grow into a match of one of
+    /// the user's patterns, which (unlike the built-in ones) may span line breaks.
+    pub(super) fn earliest_user(&mut self, hay: &[u8], range: Range<usize>, before: Option<u8>) -> Option<usize> {
+        let (dfa, cache) = self.extra.as_mut()?;
+        range.into_iter().find(|&i| {
+            let prev = if i == 0 { before } else { Some(hay[i - 1]) };
+            self.can_start[usize::from(hay[i])] && may_grow(dfa, cache, None, &hay[i..], prev)
+        })
+    }
+
     /// Whether a match of some hold pattern can begin with `b`, after a space, a letter or
     /// a line break or nothing (the contexts `\b` and `^` tell apart); glued ones with `b` as
     /// the glue.

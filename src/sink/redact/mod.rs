@@ -280,6 +280,10 @@ impl Redactor {
             if let Some(i) = self.hold.earliest(&w.raw, lo..raw_word, self.last_raw) {
                 cut = cut.min(i);
             }
+            // A user's pattern may go on past a line break.
+            if let Some(i) = self.hold.earliest_user(&w.raw, len.saturating_sub(HOLD_CAP)..lo, self.last_raw) {
+                cut = cut.min(i);
+            }
         } else {
             // What the raw bytes spell between escape sequences is not text anyone reads:
             // the visible text is where a secret could still be growing.
@@ -292,6 +296,9 @@ impl Redactor {
             }
             let lo = line_start(vis).max(vis.len().saturating_sub(HOLD_CAP));
             if let Some(i) = self.hold.earliest(vis, lo..h, self.last_vis) {
+                h = h.min(i);
+            }
+            if let Some(i) = self.hold.earliest_user(vis, vis.len().saturating_sub(HOLD_CAP)..lo, self.last_vis) {
                 h = h.min(i);
             }
             cut = cut.min(if h < vis.len() { w.raw_at(h) } else { len });

@@ -744,3 +744,21 @@ fn a_title_that_never_ends_is_read_in_bounded_memory_and_what_follows_it_is_seen
     out.extend(r.finish());
     assert!(out.ends_with(b"\x07key [REDACTED]\x1b[0m end\r\n"), "{:?}", String::from_utf8_lossy(&out[out.len() - 40..]));
 }
+
+#[test]
+fn a_user_pattern_over_a_line_break_or_drawn_in_colour_is_held_through_a_pause() {
+    let extra = [Regex::new(r"password:\s*\n\s*(\S+)").unwrap()];
+    check_all_splits("login: bob\r\npassword:\r\n  hunter2-xyz\r\nwelcome\r\n", "hunter2-xyz", &extra);
+    assert_eq!(
+        redact_whole(b"password:\r\n  hunter2-xyz\r\n", &extra),
+        b"password:\r\n  [REDACTED]\r\n".to_vec()
+    );
+    let extra = [Regex::new(r"pin is [0-9]+").unwrap()];
+    check_all_splits("my pin \x1b[1mis 987654\x1b[0m ok\r\n", "987654", &extra);
+    // Lines no pattern could grow from are still released at once.
+    let extra = [Regex::new(r"password:\s*\n\s*(\S+)").unwrap()];
+    let mut r = Redactor::new(&extra);
+    assert_eq!(r.push(b"ok\r\nnext line"), b"ok\r\nnext ".to_vec());
+    assert_eq!(r.push(b"\r\npassword:\r\n"), b"line\r\n".to_vec());
+    assert_eq!(r.flush_idle(), b"".to_vec());
+}
