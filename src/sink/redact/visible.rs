@@ -31,8 +31,7 @@ fn pop_char_start(vis: &[u8], end: usize) -> Option<usize> {
     Some(start)
 }
 
-
-/// Flag on a [`Window::map`] entry: a character the projection inserted (a line break between
+/// Flag on a [`Window::map_buf`] entry: a character the projection inserted (a line break between
 /// text drawn in two places, a gap the cursor jumped over); its index is the byte after it.
 const SYNTHETIC: u32 = 1 << 31;
 
