@@ -35,6 +35,15 @@ pub(super) fn sample(kind: &str, size: usize) -> Vec<u8> {
                 }
                 out.extend_from_slice(b"\n");
             }
+            // What `bench/run` cats through a pane: base64 in 76-column lines, as a pty
+            // gives them (CR LF).
+            "base64" => {
+                const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+                for _ in 0..76 {
+                    out.push(ALPHABET[(xorshift(&mut state) % 64) as usize]);
+                }
+                out.extend_from_slice(b"\r\n");
+            }
             _ => unreachable!(),
         }
     }
@@ -47,7 +56,7 @@ fn throughput() {
     // Reads from a busy pane fill 64 KiB; an interactive one gives a few hundred bytes.
     let chunk_size: usize = std::env::var("MINDER_BENCH_CHUNK").ok().and_then(|c| c.parse().ok()).unwrap_or(64 * 1024);
     let only = std::env::var("MINDER_BENCH_KIND").ok();
-    for kind in ["plain", "tui", "dense"] {
+    for kind in ["plain", "tui", "dense", "base64"] {
         if only.as_deref().is_some_and(|o| o != kind) {
             continue;
         }
@@ -65,5 +74,20 @@ fn throughput() {
             best = best.min(start.elapsed().as_secs_f64());
         }
         println!("redact {kind:>5} in {chunk_size:>5}-byte reads: {:7.1} MB/s", input.len() as f64 / best / 1e6);
+    }
+}
+
+/// Each built-in pattern alone over 32 MB of `MINDER_BENCH_KIND` (default base64), by hand:
+/// which of them costs what.
+#[test]
+#[ignore]
+fn each_pattern() {
+    let kind = std::env::var("MINDER_BENCH_KIND").unwrap_or_else(|_| "base64".into());
+    let input = sample(&kind, 32 << 20);
+    for (source, re) in patterns::BUILTIN_SOURCES.iter().zip(builtins()) {
+        let start = Instant::now();
+        let n = re.find_iter(&input).count();
+        let secs = start.elapsed().as_secs_f64();
+        println!("{:8.1} MB/s {n:6} matches  {source}", input.len() as f64 / secs / 1e6);
     }
 }

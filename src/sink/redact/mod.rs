@@ -23,7 +23,7 @@ mod bench;
 mod tests;
 
 use hold::HoldSet;
-use patterns::{builtin_set, builtins, hold_start, is_space, line_start, matches_in, SMALL};
+use patterns::{builtins, hold_start, is_space, line_start, matches_in};
 use pem::Pem;
 use regex::bytes::Regex;
 use std::ops::Range;
@@ -244,17 +244,9 @@ impl Redactor {
     fn scan(&self) -> Vec<Hit> {
         let w = &self.window;
         let mut hits = Vec::new();
-        let patterns = |hay: &[u8]| {
-            if hay.len() <= SMALL {
-                // Mostly clean, and short: one pass of the set beats a call per pattern.
-                let found = builtin_set().matches(hay);
-                let builtin = found.into_iter().map(|i| &self.builtin[i]);
-                matches_in(builtin.chain(&self.extra), hay)
-            } else {
-                // Each pattern alone finds its literal fast; the set cannot.
-                matches_in(self.builtin.iter().chain(&self.extra), hay)
-            }
-        };
+        // Each pattern alone finds its literal fast; a RegexSet of them all, which has none to
+        // look for, is slower even on short reads.
+        let patterns = |hay: &[u8]| matches_in(self.builtin.iter().chain(&self.extra), hay);
         for (whole, mask) in patterns(&w.raw) {
             let open = whole.end == w.raw.len();
             hits.push(Hit { whole, mask, open, raw: true });
