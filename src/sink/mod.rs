@@ -35,7 +35,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         Ok(r) => (
             r.log_settings.max_size,
             r.log_settings.keep,
-            r.log_settings.redact.iter().filter_map(|p| regex::bytes::Regex::new(p).ok()).collect(),
+            crate::sink::redact::user_patterns(&r.log_settings.redact),
         ),
         Err(_) => (32 << 20, 4, Vec::new()),
     };
@@ -65,12 +65,17 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
+    // Whether held bytes were already offered to an idle flush since the last read: what it
+    // kept (the start of a secret) stays until more input comes, so it is not asked again.
+    let mut idle_flushed = false;
     loop {
-        let wait = if redactor.held_len() > 0 { watch.next_wake().min(IDLE_FLUSH) } else { watch.next_wake() };
+        let flush_due = redactor.held_len() > 0 && !idle_flushed;
+        let wait = if flush_due { watch.next_wake().min(IDLE_FLUSH) } else { watch.next_wake() };
         match wait_readable(0, wake_fifo.as_ref(), wait) {
             Readable::Yes => {}
             Readable::Timeout => {
                 let out = redactor.flush_idle();
+                idle_flushed = true;
                 sink.write(&out);
                 // tmux keeps the pipe open for a dead pane left by remain-on-exit: once the
                 // exit is recorded and the input has gone quiet, everything has arrived.
@@ -87,6 +92,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
             Err(_) => break,
         };
         let out = redactor.push(&buf[..n]);
+        idle_flushed = false;
         sink.write(&out);
         watch.output(&out);
     }

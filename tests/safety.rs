@@ -1,0 +1,251 @@
+//! Secrets and terminal safety against a real tmux server: a fake agent prints a secret split
+//! by colour codes, cursor moves, backspaces or a pause, or a credential of a kind the patterns
+//! must know, and neither the raw log, nor any file under the state dir, nor `minder logs`
+//! holds a piece of it — while the escape sequences around it are kept and prose is untouched.
+
+mod common;
+
+use common::{agent, Env};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(20);
+
+/// Pieces of a secret this long are "long enough to matter" (and never occur by chance).
+const PIECE: usize = 8;
+
+/// The key `tests/agents/secrets.sh` prints in the terminal-sequence cases, and its body.
+const KEY: &str = "sk-proj-Zq7Xw2Lr9Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri";
+const KEY_BODY: &str = "Zq7Xw2Lr9Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri";
+
+struct Case {
+    name: &'static str,
+    /// Strings no 8-byte piece of which may be stored or shown.
+    secrets: &'static [&'static str],
+    /// Bytes the raw log must still contain (escape sequences around the secret, context).
+    raw_keeps: &'static [&'static str],
+    /// What `minder logs` must print, when it is exact.
+    clean: Option<&'static str>,
+}
+
+/// Start every case as its own session on one server, wait for each to finish, and check it.
+fn check_cases(env: &Env, cases: &[Case]) {
+    let script = agent("secrets.sh");
+    for case in cases {
+        env.run(&["new", case.name, "--", "sh", &script, case.name]);
+    }
+    let mut failures = Vec::new();
+    for case in cases {
+        env.wait_state(case.name, "review", T);
+        let problems = problems(env, case);
+        if let Some(first) = problems.first() {
+            failures.push(format!("{} ({} problems), first: {first}", case.name, problems.len()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// What is wrong with one finished case: pieces of its secrets stored or shown, escape
+/// sequences lost, or clean text other than expected.
+fn problems(env: &Env, case: &Case) -> Vec<String> {
+    let mut problems = Vec::new();
+    let raw = env.run(&["logs", case.name, "--raw"]);
+    let clean = env.run(&["logs", case.name]);
+    let own = env.state_dir().join("sessions").join(format!("cmd-{}", case.name));
+    let files: Vec<_> = state_files(env)
+        .into_iter()
+        .filter(|(path, _)| path.starts_with(&own) || !path.starts_with(env.state_dir().join("sessions")))
+        .collect();
+    for secret in case.secrets {
+        if let Some(piece) = piece_of(raw.as_bytes(), secret) {
+            problems.push(format!("the raw log holds `{piece}` of `{secret}`: {raw:?}"));
+        }
+        if let Some(piece) = piece_of(clean.as_bytes(), secret) {
+            problems.push(format!("`minder logs` shows `{piece}` of `{secret}`: {clean:?}"));
+        }
+        for (path, bytes) in &files {
+            if let Some(piece) = piece_of(bytes, secret) {
+                problems.push(format!("{} holds `{piece}` of `{secret}`", path.display()));
+            }
+        }
+    }
+    for keep in case.raw_keeps {
+        if !raw.contains(keep) {
+            problems.push(format!("the raw log lost {keep:?}: {raw:?}"));
+        }
+    }
+    if let Some(want) = case.clean {
+        if clean != want {
+            problems.push(format!("`minder logs` printed {clean:?}, want {want:?}"));
+        }
+    }
+    problems
+}
+
+/// The first piece of `secret` (PIECE bytes long, or all of a shorter one) found in `haystack`.
+fn piece_of(haystack: &[u8], secret: &str) -> Option<String> {
+    let n = PIECE.min(secret.len());
+    secret
+        .as_bytes()
+        .windows(n)
+        .find(|piece| haystack.windows(n).any(|w| w == *piece))
+        .map(|piece| String::from_utf8_lossy(piece).into_owned())
+}
+
+/// Every file under the state dir, with its bytes.
+fn state_files(env: &Env) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![env.state_dir()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    files.push((path, bytes));
+                }
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_key_drawn_with_terminal_sequences_is_masked_and_the_sequences_kept() {
+    let env = Env::new();
+    let secrets = &[KEY, KEY_BODY];
+    let plain = Some("key [REDACTED] end\n");
+    check_cases(
+        &env,
+        &[
+            // A colour reset inside the key.
+            Case { name: "reset", secrets, raw_keeps: &["key ", "\x1b[0m", " end"], clean: plain },
+            // A colour change inside it.
+            Case { name: "colour", secrets, raw_keeps: &["key \x1b[32m", "\x1b[35m", "\x1b[0m end"], clean: plain },
+            // Cursor right then back to the same column.
+            Case { name: "cursor", secrets, raw_keeps: &["key ", " end"], clean: plain },
+            // A backspace over a wrong character.
+            Case { name: "backspace", secrets, raw_keeps: &["key ", " end"], clean: plain },
+            // `grep --color=always` colours the match, the key's prefix.
+            Case {
+                name: "grep",
+                secrets,
+                raw_keeps: &["export OPENAI_API_KEY=\x1b[01;31m\x1b[K", "\x1b[m\x1b[K"],
+                clean: Some("export OPENAI_API_KEY=[REDACTED]\n"),
+            },
+            // A window title set in the middle of the key.
+            Case { name: "osc", secrets, raw_keeps: &["key ", "\x1b]0;busy\x07", " end"], clean: plain },
+            // The key in a window title: the title is kept, the key is not.
+            Case {
+                name: "title",
+                secrets,
+                raw_keeps: &["\x1b]0;deploy [REDACTED]\x07key in the title end"],
+                clean: Some("key in the title end\n"),
+            },
+            // A character set selection in the middle of it.
+            Case { name: "charset", secrets, raw_keeps: &["key ", "\x1b(B", " end"], clean: plain },
+            // The rest of the key drawn by moving the cursor exactly where it already is.
+            Case { name: "moveto", secrets, raw_keeps: &["\x1b[2J\x1b[5;10H", "\x1b[6;1Hend"], clean: None },
+            // Coloured, and the rest of the key arrives after a pause.
+            Case { name: "pause", secrets, raw_keeps: &["key \x1b[1m", "\x1b[0m end"], clean: plain },
+            // A backspace, then the rest after a pause.
+            Case { name: "bspause", secrets, raw_keeps: &["key ", " end"], clean: plain },
+        ],
+    );
+}
+
+#[test]
+fn credentials_of_every_known_kind_are_masked() {
+    let env = Env::new();
+    check_cases(
+        &env,
+        &[
+            Case {
+                name: "url",
+                secrets: &["Tr0ub4dor-and-3-horses"],
+                raw_keeps: &["https://alice:[REDACTED]@example.com/repo.git"],
+                clean: Some("git remote add origin https://alice:[REDACTED]@example.com/repo.git\n"),
+            },
+            Case {
+                name: "openssh",
+                secrets: &[
+                    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+                    "QyNTUxOQAAACDq8Lx0Vh4Wm1ZTkdRT3pBbU5ZeTNxAAAAmCrP9vRqz/b0agAAAAtzc2gtZWQyNTUxOQAAACDq8Lx0",
+                    "Vh4Wm1ZTkdRT3pBbU5ZeTNxmRqz/b0agAAAEBV7J2KcLq3Yx8nFpT0sWdR6uMz4HgAeI",
+                ],
+                raw_keeps: &["-----BEGIN OPENSSH PRIVATE KEY-----\r\n", "\r\n-----END OPENSSH PRIVATE KEY-----\r\n"],
+                clean: Some("-----BEGIN OPENSSH PRIVATE KEY-----\n[REDACTED]\n-----END OPENSSH PRIVATE KEY-----\n"),
+            },
+            Case {
+                name: "rsa",
+                secrets: &[
+                    "AES-128-CBC,3F17F5316E2BAC89",
+                    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+                    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+                ],
+                raw_keeps: &["-----BEGIN RSA PRIVATE KEY-----\r\n", "\x1b[33m", "\x1b[0m", "\r\n-----END RSA PRIVATE KEY-----\r\n"],
+                clean: Some("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----\n"),
+            },
+            Case {
+                name: "glpat",
+                secrets: &["glpat-Xr4Tq9Lm2Vb7Nc1Zs8Kd"],
+                raw_keeps: &["GITLAB_TOKEN=[REDACTED]\r\n"],
+                clean: None,
+            },
+            Case {
+                name: "npm",
+                secrets: &["npm_Q7w2Er9Ty4Ui6Op1As8Df3Gh5Jk0LzXcVbNm"],
+                raw_keeps: &["//registry.npmjs.org/:_authToken=[REDACTED]\r\n"],
+                clean: None,
+            },
+            Case {
+                name: "hf",
+                secrets: &["hf_Qw7Er2Ty9Ui4Op6As1Df8Gh3Jk5LzXcVbN"],
+                raw_keeps: &["token: [REDACTED]\r\n"],
+                clean: None,
+            },
+            Case {
+                name: "glued",
+                secrets: &[KEY],
+                raw_keeps: &["MY_[REDACTED]\r\n"],
+                clean: None,
+            },
+        ],
+    );
+}
+
+#[test]
+fn prose_urls_and_hosts_are_left_alone() {
+    let env = Env::new();
+    env.run(&["new", "prose", "--", "sh", &agent("secrets.sh"), "prose"]);
+    env.wait_state("prose", "review", T);
+    let want = "Use a password manager; the key point is rotation.\r\n\
+        hf_ is a prefix, and so is hf_short; npm_ and glpat- too.\r\n\
+        See https://example.com/docs?page=2 and http://localhost:8080/x?a=b:c\r\n\
+        ssh alice@host.example and git@github.com:org/repo.git, mailto:bob@example.com\r\n\
+        A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\r\n\
+        MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\r\n\
+        Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\r\n\
+        url = f\"postgresql://{user}:{password}@{host}/db\" or postgres://$DB_USER:$DB_PASSWORD@db\r\n\
+        \x1b[32mok\x1b[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\r\n";
+    assert_eq!(env.run(&["logs", "prose", "--raw"]), want);
+}
+
+#[test]
+fn a_user_pattern_split_by_a_pause_is_masked() {
+    let env = Env::new();
+    // The third pattern goes on past a line break, and the pause is right after it.
+    env.config("[logs]\nredact = ['hunter[0-9]+', 'my pin is ([0-9]{4,})', 'passphrase:\\s*\\n\\s*(\\S+)']\n");
+    check_cases(
+        &env,
+        &[Case {
+            name: "userpause",
+            secrets: &["hunter42", "987654", "correct-horse-battery"],
+            raw_keeps: &["pw [REDACTED] ok\r\n", "my pin is [REDACTED] ok\r\n", "passphrase:\r\n  [REDACTED]\r\n"],
+            clean: Some("pw [REDACTED] ok\nmy pin is [REDACTED] ok\npassphrase:\n  [REDACTED]\n"),
+        }],
+    );
+}
