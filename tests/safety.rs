@@ -249,3 +249,24 @@ fn a_user_pattern_split_by_a_pause_is_masked() {
         }],
     );
 }
+
+/// What minder stores from outside the log — a hook's last reply, an approve or reject note, a
+/// saved copy of STATUS.md — is redacted as the log is: no piece of the key under the state dir.
+#[test]
+fn text_stored_outside_the_log_is_redacted_too() {
+    let env = Env::new();
+    env.run(&["new", "held", "--", "sh", "-c", "sleep 30"]);
+    let cp = PathBuf::from(env.show("held")["checkpoint_dir"].as_str().unwrap());
+    std::fs::create_dir_all(&cp).unwrap();
+    std::fs::write(cp.join("STATUS.md"), format!("used the key {KEY} to test\n")).unwrap();
+    let payload = serde_json::json!({"type": "agent-turn-complete", "last-assistant-message": format!("I found {KEY} in .env")});
+    env.minder().args(["notify", "--session", "cmd-held", &payload.to_string()]).assert().success();
+    common::wait_for("the checkpoint copy", T, || env.show("held")["checkpoints"].as_array().is_some_and(|a| !a.is_empty()));
+    env.run(&["reject", "held", "--note", &format!("do not paste {KEY} anywhere")]);
+    env.run(&["approve", "held", "--note", &format!("ok, rotate {KEY}")]);
+    for (path, bytes) in state_files(&env) {
+        assert!(piece_of(&bytes, KEY_BODY).is_none(), "{} holds a piece of the key", path.display());
+    }
+    let s = env.show("held");
+    assert!(s["last_message"].as_str().unwrap().starts_with("I found "), "{s:#}");
+}

@@ -46,7 +46,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if report.last_message.is_some() || report.thread_id.is_some() {
         store.update(&name, |r| {
             if let Some(m) = &report.last_message {
-                r.last_message = Some(m.clone());
+                // Stored outside the log, so redacted as the log is (the agent's reply may
+                // quote a key it read).
+                let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+                r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
             }
             if let Some(t) = &report.thread_id {
                 r.thread_id = Some(t.clone());

@@ -17,7 +17,7 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
         r.approved_at = Some(Utc::now());
         r.approved_commit = head.clone();
-        Some((State::Approved, String::new(), note.clone()))
+        Some((State::Approved, String::new(), redacted(r, &note)))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);
     crate::ops::transitions::after(&ctx.store, &record);
@@ -57,7 +57,7 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
         r.approved_at = None;
         r.approved_commit = None;
         r.rejected_at = Some(Utc::now());
-        Some((State::Rejected, String::new(), note.clone()))
+        Some((State::Rejected, String::new(), redacted(r, &note)))
     })?;
     crate::ops::status_push::push(&ctx.store, &record, false);
     crate::ops::transitions::after(&ctx.store, &record);
@@ -70,6 +70,13 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
         (Some(_), false) => format!("rejected `{name}`; the agent has ended, so the note is only recorded"),
         (None, _) => format!("rejected `{name}` (no note: nothing was sent to the agent)"),
     })
+}
+
+/// A note as the event log keeps it: redacted like the log (a person may paste a key into a
+/// note; the agent still gets the note as typed).
+fn redacted(r: &crate::domain::record::Record, note: &Option<String>) -> Option<String> {
+    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+    note.as_deref().map(|n| crate::sink::redact::redact_text(n, &extra))
 }
 
 fn short(commit: &str) -> &str {

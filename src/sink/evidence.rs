@@ -311,7 +311,9 @@ impl Watch {
             }
         }
         if changed {
-            if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir) {
+            let extra = self.record.as_ref().map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
+            let redact = |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
+            if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {
                 tracing::debug!("saving checkpoints: {e:#}");
             }
             self.apply_risks(false);

@@ -48,12 +48,15 @@ pub fn history(store: &Store, name: &str) -> Result<Vec<Saved>> {
 
 /// Save a copy of each checkpoint file whose content differs from its latest saved version.
 /// Returns the files newly saved.
-pub fn snapshot(store: &Store, name: &str, checkpoint_dir: &Path) -> Result<Vec<String>> {
+/// `redact` is applied to each copy before it is compared and saved: a copy kept in the state
+/// dir is redacted as the log is.
+pub fn snapshot(store: &Store, name: &str, checkpoint_dir: &Path, redact: &dyn Fn(&[u8]) -> Vec<u8>) -> Result<Vec<String>> {
     let hist_dir = store.paths(name).checkpoint_history();
     let history = history(store, name)?;
     let mut saved = Vec::new();
     for file in FILES {
         let Ok(content) = std::fs::read(checkpoint_dir.join(file)) else { continue };
+        let content = redact(&content);
         let latest = history.iter().rev().find(|s| s.file == *file);
         if let Some(l) = latest {
             if std::fs::read(&l.path).map(|c| c == content).unwrap_or(false) {
@@ -93,7 +96,7 @@ mod tests {
         std::fs::create_dir_all(&cp).unwrap();
         for (i, text) in ["one", "two", "two", "three"].iter().enumerate() {
             std::fs::write(cp.join("STATUS.md"), text).unwrap();
-            let saved = snapshot(&store, "s", &cp).unwrap();
+            let saved = snapshot(&store, "s", &cp, &|b: &[u8]| b.to_vec()).unwrap();
             assert_eq!(saved.len(), if i == 2 { 0 } else { 1 });
         }
         let h = history(&store, "s").unwrap();
