@@ -24,7 +24,7 @@ pub struct Args {
 const PLACE_WIDTH: usize = 24;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let mut sessions: Vec<Observed> = reconcile::observe_listing(ctx)?;
+    let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;
     present::note_tmux_errors(ctx, &sessions);
     if !args.all {
         sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state, o.record.running()));
@@ -36,7 +36,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         key(a).cmp(&key(b))
     });
     // A record that cannot be read is shown with its error, never skipped.
-    let damaged = ctx.store.damaged()?;
     if args.json {
         let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
         let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();

@@ -157,7 +157,16 @@ impl Observed {
 /// tmux kills with its pane (or its server), so when every live session's sink is alive, tmux
 /// has nothing to add and is not asked; otherwise this is `observe`.
 pub fn observe_listing(ctx: &Ctx) -> Result<Vec<Observed>> {
-    let records = ctx.store.load_all()?;
+    Ok(observe_listing_checked(ctx)?.0)
+}
+
+/// `observe_listing`, with the sessions whose record is damaged, from one read of the records.
+pub fn observe_listing_checked(ctx: &Ctx) -> Result<(Vec<Observed>, Vec<crate::store::Damaged>)> {
+    let (records, damaged) = ctx.store.load_all_checked()?;
+    Ok((listing_of(ctx, records)?, damaged))
+}
+
+fn listing_of(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
     let mut servers: HashMap<PathBuf, bool> = HashMap::new();
     let mut server_up = |socket: &Option<PathBuf>| match socket {
         Some(s) => *servers.entry(s.clone()).or_insert_with(|| server_answers(s)),
