@@ -126,19 +126,22 @@ pub(super) fn matches_in<'a>(
 ) -> Vec<(Range<usize>, Range<usize>)> {
     let mut found = Vec::new();
     for re in patterns {
-        if re.captures_len() > 1 {
-            for caps in re.captures_iter(hay) {
-                let whole = caps.get(0).expect("group 0 always matches");
-                let secret = caps.get(1).unwrap_or(whole);
-                if !secret.is_empty() {
-                    found.push((whole.range(), secret.range()));
+        // Found first, groups only for a match: most text has none, and asking for groups
+        // up front costs an allocation per pattern per read.
+        let mut groups = None;
+        for m in re.find_iter(hay) {
+            let mut secret = m.range();
+            if re.captures_len() > 1 {
+                let groups = groups.get_or_insert_with(|| re.capture_locations());
+                // From the match's start, with what lies before it as context, the same match.
+                if re.captures_read_at(groups, hay, m.start()).is_some() {
+                    if let Some((start, end)) = groups.get(1) {
+                        secret = start..end;
+                    }
                 }
             }
-        } else {
-            for m in re.find_iter(hay) {
-                if !m.is_empty() {
-                    found.push((m.range(), m.range()));
-                }
+            if !secret.is_empty() {
+                found.push((m.range(), secret));
             }
         }
     }
