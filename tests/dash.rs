@@ -601,3 +601,36 @@ fn it_asks_tmux_little() {
     dash.keys(&["q"]);
     dash.assert_exited_and_restored(0);
 }
+
+/// A dash whose terminal goes away without a hangup reaching it (its pty closed while it is not
+/// the terminal's controlling process) ends instead of spinning on reads that fail forever.
+#[test]
+fn a_dash_whose_terminal_vanishes_ends() {
+    let env = Env::new();
+    let script = r#"
+import os, subprocess, sys, time
+master, slave = os.openpty()
+p = subprocess.Popen([sys.argv[1], "dash"], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+os.close(slave)
+time.sleep(1.5)
+os.close(master)
+print(p.pid, flush=True)
+"#;
+    let out = std::process::Command::new("python3")
+        .env_clear()
+        .envs(env.vars())
+        .args(["-c", script, minder_bin()])
+        .output()
+        .unwrap();
+    let pid: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| panic!("{out:?}"));
+    let gone = || std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"));
+    let ended = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        gone()
+    });
+    if !ended {
+        // SAFETY: the dash this test started, by its pid.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(ended, "the dash kept running after its terminal went away");
+}

@@ -25,7 +25,17 @@ static HOOKED: AtomicBool = AtomicBool::new(false);
 static QUIT: AtomicBool = AtomicBool::new(false);
 
 pub fn quit_requested() -> bool {
-    QUIT.load(Ordering::Relaxed)
+    QUIT.load(Ordering::Relaxed) || terminal_gone()
+}
+
+/// Whether the terminal has gone away under the dash (its pty closed without a SIGHUP reaching
+/// us, as when the dash is not the terminal's controlling process): reads would fail forever
+/// and the loop would spin. poll(2) says so with POLLHUP, POLLERR or POLLNVAL on stdin.
+fn terminal_gone() -> bool {
+    let mut pfd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no wait.
+    let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
+    ready > 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
 }
 
 pub struct Term {
