@@ -155,7 +155,8 @@ impl Watch {
         // The sink only ticks when input pauses: an agent that never stops redrawing would
         // otherwise never have its screen (or its checkpoints) looked at.
         if self.last_look.elapsed() >= LOOK_EVERY {
-            self.settle_pending = false;
+            // `settle_pending` stays set: this look is of a screen still changing, where only
+            // a busy marker counts, so the look once output goes quiet must still come.
             self.save_checkpoints();
             self.settle();
         }
