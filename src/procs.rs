@@ -27,6 +27,22 @@ pub fn proc_stat(pid: libc::pid_t) -> Option<(char, libc::pid_t, libc::pid_t)> {
     Some((state, ppid, pgrp))
 }
 
+/// Start `cmd` on its own, not waited for by the caller: stdio closed, in a process group of its
+/// own (an interrupt typed into the agent's pane does not reach it), reaped by a thread so a
+/// long-lived caller (the sink) collects no zombies; a short-lived one leaves it to init. For
+/// work that must never hold up whoever started it (`minder _tell`, `minder _check`).
+pub fn spawn_detached(mut cmd: std::process::Command) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()?;
+    std::thread::spawn(move || child.wait());
+    Ok(())
+}
+
 /// The processes of process group `pgrp`, `pgrp`'s leader included.
 pub fn group_members(pgrp: libc::pid_t) -> Vec<libc::pid_t> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };

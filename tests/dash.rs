@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{agent, wait_for, Env};
-use std::path::{Path, PathBuf};
+use common::{agent, git, wait_for, Env};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(15);
@@ -290,20 +290,6 @@ fn selection_keys_and_the_filter() {
     // Esc quits when no filter is set.
     dash.keys(&["Escape"]);
     dash.assert_exited_and_restored(0);
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

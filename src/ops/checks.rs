@@ -12,20 +12,11 @@ pub fn transitioned(store: &Store, record: &Record) {
     if record.state != State::Review || record.checks.is_empty() {
         return;
     }
-    use std::os::unix::process::CommandExt;
     let Ok(exe) = std::env::current_exe() else { return };
-    let spawned = std::process::Command::new(exe)
-        .arg("_check")
-        .arg(store.paths(&record.name).root)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn();
-    match spawned {
-        // Reaped by a thread, as `tell` does: a long-lived sink collects no zombies.
-        Ok(mut child) => drop(std::thread::spawn(move || child.wait())),
-        Err(e) => tracing::warn!("cannot start the checks of `{}`: {e}", record.name),
+    let mut cmd = std::process::Command::new(exe);
+    cmd.arg("_check").arg(store.paths(&record.name).root);
+    if let Err(e) = crate::procs::spawn_detached(cmd) {
+        tracing::warn!("cannot start the checks of `{}`: {e}", record.name);
     }
 }
 

@@ -57,9 +57,7 @@ pub fn variables(record: &Record) -> Vec<(&'static str, String)> {
 }
 
 fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
-    use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe()?;
-    let mut cmd = std::process::Command::new(exe);
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
     cmd.arg("_tell")
         .arg(store.paths(&record.name).root)
         .arg("--deadline-ms")
@@ -68,16 +66,9 @@ fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
         .arg(record.state.to_string())
         .arg("--")
         .args(&record.notify.command)
-        .envs(variables(record))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        // Its own group: an interrupt typed into the agent's pane does not reach it.
-        .process_group(0);
-    let mut child = cmd.spawn()?;
-    // Reaped by a thread, so a long-lived sink collects no zombies; `_tell` itself keeps to
-    // the deadline, and a short-lived caller that exits first leaves it to init.
-    std::thread::spawn(move || child.wait());
+        .envs(variables(record));
+    // `_tell` itself keeps to the deadline.
+    crate::procs::spawn_detached(cmd)?;
     Ok(())
 }
 
