@@ -78,10 +78,9 @@ impl Ctx {
         match naming::resolve(query, &known) {
             Ok(name) => Ok(name),
             Err(ResolveError::NotFound) => Err(anyhow!("no session `{query}` (see `minder ls`)")),
-            Err(ResolveError::Ambiguous(c)) => Err(anyhow!(
-                "`{query}` matches several sessions: {} (give more of the name)",
-                c.join(", ")
-            )),
+            Err(ResolveError::Ambiguous(c)) => {
+                Err(anyhow!("`{query}` matches several sessions: {} (give more of the name)", c.join(", ")))
+            }
         }
     }
 

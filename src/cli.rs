@@ -105,7 +105,6 @@ pub enum Command {
     Names(commands::names::Args),
 }
 
-
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
     // Bare `minder`: the dash for a person at a terminal, else the help (exit 2) as before.
@@ -166,7 +165,16 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
-        Command::Sink(_) | Command::PaneDied(_) | Command::Exec(_) | Command::Demo(_) | Command::GitHook(_) | Command::Tell(_) | Command::Check(_) | Command::Completions(_) | Command::Man(_) | Command::Names(_) => {
+        Command::Sink(_)
+        | Command::PaneDied(_)
+        | Command::Exec(_)
+        | Command::Demo(_)
+        | Command::GitHook(_)
+        | Command::Tell(_)
+        | Command::Check(_)
+        | Command::Completions(_)
+        | Command::Man(_)
+        | Command::Names(_) => {
             unreachable!("handled above")
         }
     }

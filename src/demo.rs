@@ -6,12 +6,8 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const STEPS: &[&str] = &[
-    "Read the code around the goal",
-    "Write a failing test",
-    "Make the change",
-    "Run the test suite",
-];
+const STEPS: &[&str] =
+    &["Read the code around the goal", "Write a failing test", "Make the change", "Run the test suite"];
 
 struct Demo {
     dir: Option<PathBuf>,
@@ -53,10 +49,7 @@ impl Demo {
 
 pub fn run(resume: bool, brief: &[String]) -> anyhow::Result<()> {
     let pause_ms = std::env::var("MINDER_DEMO_DELAY_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
-    let demo = Demo {
-        dir: std::env::var_os("MINDER_DIR").map(PathBuf::from),
-        pause: Duration::from_millis(pause_ms),
-    };
+    let demo = Demo { dir: std::env::var_os("MINDER_DIR").map(PathBuf::from), pause: Duration::from_millis(pause_ms) };
     let mut out = std::io::stdout();
     println!("\x1b[1mminder demo agent\x1b[0m — a scripted stand-in for a coding agent (no network)");
     if !brief.is_empty() {

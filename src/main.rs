@@ -17,7 +17,9 @@ fn main() {
     init_tracing(cli.verbose);
     if let Err(err) = minder::cli::dispatch(cli) {
         // `minder logs x | head`: a closed pipe is not an error.
-        if err.chain().any(|c| c.downcast_ref::<std::io::Error>().map(|e| e.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)) {
+        if err.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>().map(|e| e.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)
+        }) {
             std::process::exit(0);
         }
         let code = minder::error::exit_code(&err);

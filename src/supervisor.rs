@@ -9,7 +9,8 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
 /// Environment variables the pane keeps from tmux rather than from the caller of `new`.
-pub const PANE_ENV: &[&str] = &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR", "MINDER_ATTEMPT"];
+pub const PANE_ENV: &[&str] =
+    &["TERM", "TMUX", "TMUX_PANE", "MINDER_SESSION", "MINDER_DIR", "MINDER_STATE_DIR", "MINDER_ATTEMPT"];
 
 /// `_exec [--env-file F] -- COMMAND...`: the pane's process. It starts the agent with the
 /// environment of whoever ran `minder new` (tmux would give it the server's), never through a
@@ -29,7 +30,10 @@ pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command
                 // Gone means the start was given up (`new` failed or tmux was too slow, and
                 // the file was removed): run nothing rather than an agent in the wrong
                 // environment that nobody expects.
-                eprintln!("minder: the environment for `{}` is gone ({err}): its start was given up; not starting it", command[0]);
+                eprintln!(
+                    "minder: the environment for `{}` is gone ({err}): its start was given up; not starting it",
+                    command[0]
+                );
                 record_own_exit(Some(126), None);
                 std::process::exit(126);
             }
@@ -100,9 +104,10 @@ fn session_paths() -> Option<(Store, String)> {
 fn sink_running() -> bool {
     let Some((store, name)) = session_paths() else { return true };
     match std::fs::read_to_string(store.paths(&name).sink_pid()) {
-        Ok(text) => text.trim().parse::<u32>().is_ok_and(|pid| {
-            crate::procs::proc_stat(pid as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z')
-        }),
+        Ok(text) => text
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|pid| crate::procs::proc_stat(pid as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z')),
         Err(_) => true,
     }
 }
@@ -119,21 +124,28 @@ fn note_sink_gap(what: &str) {
 /// byte after it, unmarked. The pane is addressed by `$TMUX_PANE`, only while its session
 /// still carries this run's `@minder-id`.
 fn watch_sink() {
-    let (Some(socket), Ok(pane), Some((store, name))) = (crate::tmux::socket_from_env(), std::env::var("TMUX_PANE"), session_paths()) else {
+    let (Some(socket), Ok(pane), Some((store, name))) =
+        (crate::tmux::socket_from_env(), std::env::var("TMUX_PANE"), session_paths())
+    else {
         return;
     };
     let Ok(exe) = std::env::current_exe() else { return };
     let run = RUN_ID.get().cloned().unwrap_or_default();
     std::thread::spawn(move || loop {
         std::thread::sleep(SINK_CHECK_EVERY);
-        if AGENT_PID.load(std::sync::atomic::Ordering::SeqCst) <= 1 || HANGUP.load(std::sync::atomic::Ordering::SeqCst) {
+        if AGENT_PID.load(std::sync::atomic::Ordering::SeqCst) <= 1 || HANGUP.load(std::sync::atomic::Ordering::SeqCst)
+        {
             return;
         }
         if sink_running() {
             continue;
         }
         let Ok(tmux) = crate::tmux::Tmux::at_socket(&socket) else { continue };
-        let who = if run.is_empty() { crate::tmux::Identity::Name(name.clone()) } else { crate::tmux::Identity::Id(run.clone()) };
+        let who = if run.is_empty() {
+            crate::tmux::Identity::Name(name.clone())
+        } else {
+            crate::tmux::Identity::Id(run.clone())
+        };
         let cmd = crate::tmux::quote::sink_command(&exe, &store.paths(&name).root, true);
         let _ = tmux.batch_if(&pane, &who, &[crate::tmux_cmd!["pipe-pane", "-t", pane, cmd]]);
     });

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 const T: Duration = Duration::from_secs(15);
 
-
 /// A repository on `main` with one commit.
 fn repo(env: &Env) -> PathBuf {
     let repo = env.work().join("repo");
@@ -26,7 +25,22 @@ fn repo(env: &Env) -> PathBuf {
 
 /// A worktree session whose agent commits `file` with `content`, reviewed and approved.
 fn approved(env: &Env, repo: &Path, task: &str, file: &str, content: &str) -> String {
-    let out = env.minder().current_dir(repo).args(["new", "-w", task, "--goal", &format!("Write {file}"), "--", agent("committer.sh").as_str(), file, content]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(repo)
+        .args([
+            "new",
+            "-w",
+            task,
+            "--goal",
+            &format!("Write {file}"),
+            "--",
+            agent("committer.sh").as_str(),
+            file,
+            content,
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
     env.wait_state(&name, "review", T);
@@ -83,14 +97,19 @@ fn a_moved_base_gets_a_merge_commit_and_squash_gets_one_commit_with_the_goal() {
     let parents = git(&repo, &["rev-list", "--parents", "-n", "1", "HEAD"]);
     let parents: Vec<&str> = parents.split_whitespace().skip(1).collect();
     assert_eq!(parents, [before.as_str(), v["applied"]["approved_commit"].as_str().unwrap()]);
-    assert!(git(&repo, &["log", "-1", "--format=%B"]).contains(&format!("Merge approved work of minder session {merged}")));
+    assert!(
+        git(&repo, &["log", "-1", "--format=%B"]).contains(&format!("Merge approved work of minder session {merged}"))
+    );
     assert_eq!(v["applied"]["removed"], false);
     assert_eq!(env.state(&merged), "approved", "--no-rm keeps it");
 
     let before = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     let v = apply_json(&env, &[&squashed, "--squash"]);
     assert_eq!(v["applied"]["how"], "squash", "{v:#}");
-    assert_eq!(git(&repo, &["rev-list", "--parents", "-n", "1", "HEAD"]).split_whitespace().skip(1).collect::<Vec<_>>(), [before.as_str()]);
+    assert_eq!(
+        git(&repo, &["rev-list", "--parents", "-n", "1", "HEAD"]).split_whitespace().skip(1).collect::<Vec<_>>(),
+        [before.as_str()]
+    );
     let message = git(&repo, &["log", "-1", "--format=%B"]);
     assert!(message.starts_with("Write c.txt\n") && message.contains(&format!("session {squashed}")), "{message}");
     assert_eq!(std::fs::read_to_string(repo.join("c.txt")).unwrap(), "squash me\n");
@@ -106,7 +125,12 @@ fn every_refusal_leaves_the_repository_as_it_was() {
     let repo = repo(&env);
 
     // Not approved (still in review).
-    let out = env.minder().current_dir(&repo).args(["new", "-w", "pending", "--", agent("committer.sh").as_str(), "p.txt", "x"]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args(["new", "-w", "pending", "--", agent("committer.sh").as_str(), "p.txt", "x"])
+        .output()
+        .unwrap();
     let pending = String::from_utf8(out.stdout).unwrap().trim().to_string();
     env.wait_state(&pending, "review", T);
     let before = snapshot(&repo);

@@ -23,7 +23,8 @@ fn exit_zero_is_review_nonzero_is_failed_with_the_code() {
     // Output printed right before a fast exit is logged from the first byte.
     assert_eq!(env.run(&["logs", "good"]), "fine\n");
     assert_eq!(env.run(&["logs", "bad"]), "broken\n");
-    let events: Vec<String> = good["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
+    let events: Vec<String> =
+        good["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
     assert_eq!(events, ["working", "review"]);
     assert_eq!(good["events"][1]["source"], "exit");
 }
@@ -49,8 +50,22 @@ fn json_has_the_contract_fields() {
     assert_eq!(v["version"], 1);
     let s = &v["session"];
     for key in [
-        "name", "task", "agent", "state", "detail", "dir", "command", "created_at", "last_activity_at",
-        "ended_at", "exit_code", "progress", "log", "checkpoint_dir", "last_message", "worktree",
+        "name",
+        "task",
+        "agent",
+        "state",
+        "detail",
+        "dir",
+        "command",
+        "created_at",
+        "last_activity_at",
+        "ended_at",
+        "exit_code",
+        "progress",
+        "log",
+        "checkpoint_dir",
+        "last_message",
+        "worktree",
     ] {
         assert!(s.get(key).is_some(), "missing {key} in {s:#}");
     }
@@ -70,8 +85,23 @@ fn json_has_the_contract_fields() {
 fn argv_after_dashes_reaches_the_agent_unchanged() {
     let env = Env::new();
     let args = [
-        "plain", "two words", "trailing;", ";", "a;b", "$(touch pwned)", "`touch pwned2`", "#{pane_id}",
-        "%Y %%", "tab\there", "ünïcødé ✓", "", "'single'", "\"double\"", "back\\slash\\;", "-n", "--",
+        "plain",
+        "two words",
+        "trailing;",
+        ";",
+        "a;b",
+        "$(touch pwned)",
+        "`touch pwned2`",
+        "#{pane_id}",
+        "%Y %%",
+        "tab\there",
+        "ünïcødé ✓",
+        "",
+        "'single'",
+        "\"double\"",
+        "back\\slash\\;",
+        "-n",
+        "--",
     ];
     let mut cmd = vec!["new", "args", "--", agent("printargs.sh").leak() as &str];
     cmd.extend(args.iter());
@@ -101,7 +131,10 @@ fn hostile_names_are_slugged_and_never_executed() {
     ];
     for (name, full) in hostile {
         assert_eq!(env.run(&["new", name, "--", "sleep", "30"]).trim(), full, "name {name:?}");
-        assert_eq!(env.tmux_out(&["display-message", "-p", "-t", &format!("={full}:"), "#{session_name}"]).trim(), full);
+        assert_eq!(
+            env.tmux_out(&["display-message", "-p", "-t", &format!("={full}:"), "#{session_name}"]).trim(),
+            full
+        );
     }
     let long = "x".repeat(300);
     let name = env.run(&["new", &long, "--", "sleep", "30"]);
@@ -137,7 +170,11 @@ fn ls_lists_in_attention_order_with_the_time_in_state_and_a_short_place() {
     assert_eq!(names, ["scripted-asks", "cmd-done", "cmd-busy"]);
     let table = env.run(&["ls"]);
     let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"], "{table}");
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"],
+        "{table}"
+    );
     assert!(lines[1].starts_with("scripted-asks") && lines[1].contains("waiting (approval)"), "{table}");
     assert!(lines[2].starts_with("cmd-done") && lines[2].contains("review"), "{table}");
     assert!(lines[3].starts_with("cmd-busy") && lines[3].trim_end().ends_with("~/src/app"), "{table}");
@@ -183,7 +220,8 @@ fn send_delivers_text_exactly() {
     env.run(&["new", "rd", "--", agent("reader.sh").as_str(), sink.to_str().unwrap()]);
     wait_for("reader prompt", T, || env.capture("cmd-rd").contains("ready>"));
     let long = "0123456789".repeat(300);
-    let texts = ["hello world", "ends with;", "a;b", "-n", "#{pane_id} %Y $(id) `id`", "tab\there", "ünïcødé ✓", long.as_str()];
+    let texts =
+        ["hello world", "ends with;", "a;b", "-n", "#{pane_id} %Y $(id) `id`", "tab\there", "ünïcødé ✓", long.as_str()];
     for t in texts {
         env.run(&["send", "rd", t]);
     }
@@ -230,7 +268,8 @@ fn stop_ends_an_agent_that_ignores_signals_within_the_grace_period() {
     env.config("[agents.cmd]\nstop_grace = \"1s\"\n");
     env.run(&["new", "stub", "--", agent("stubborn.sh").as_str()]);
     wait_for("agent running", T, || env.run(&["logs", "stub"]).contains("stubborn agent running"));
-    let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-stub:", "#{pane_pid}"]).trim().parse().unwrap();
+    let pane_pid: i32 =
+        env.tmux_out(&["display-message", "-p", "-t", "=cmd-stub:", "#{pane_pid}"]).trim().parse().unwrap();
     let start = std::time::Instant::now();
     let out = env.minder().args(["stop", "stub"]).output().unwrap();
     assert!(out.status.success());
@@ -285,7 +324,9 @@ fn the_agents_whole_family_ends_with_it() {
                 env.wait_state(task, "review", T);
             }
         }
-        wait_for(&format!("{task}: every member of the family gone"), Duration::from_secs(6), || pids.iter().all(|&p| gone(p)));
+        wait_for(&format!("{task}: every member of the family gone"), Duration::from_secs(6), || {
+            pids.iter().all(|&p| gone(p))
+        });
     }
 }
 
@@ -313,9 +354,11 @@ fn rm_refuses_a_live_session_without_force() {
     env.wait_state("done", "review", T);
     env.run(&["rm", "--keep-logs", "done"]);
     assert!(env.ls(true).is_empty());
-    let kept: Vec<_> = std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().map(|e| e.unwrap().path()).collect();
+    let kept: Vec<_> =
+        std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(kept.len(), 1);
-    let log: String = std::fs::read_dir(&kept[0]).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+    let log: String =
+        std::fs::read_dir(&kept[0]).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
     assert!(log.contains("bye"), "the kept folder holds the output: {log}");
 
     // A session that printed nothing (ended, and one still running) is kept too: an empty log
@@ -468,7 +511,9 @@ fn files_are_private_whatever_the_umask() {
         if meta.is_dir() {
             assert_eq!(mode, 0o700, "{}", p.display());
             stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-        } else if p.parent().unwrap().ends_with("githooks") && !p.file_name().unwrap().to_string_lossy().starts_with('.') {
+        } else if p.parent().unwrap().ends_with("githooks")
+            && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+        {
             // Git must execute the push gate's hook scripts: private, and executable.
             assert_eq!(mode, 0o700, "{}", p.display());
         } else {
@@ -572,7 +617,14 @@ fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
         bin.display(),
         done.display()
     );
-    let out = std::process::Command::new("sh").env_clear().envs(env.vars()).current_dir(env.work()).arg("-c").arg(&script).output().unwrap();
+    let out = std::process::Command::new("sh")
+        .env_clear()
+        .envs(env.vars())
+        .current_dir(env.work())
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let s = env.wait_state("big", "review", T);
     assert!(done.exists(), "the agent did not run to the end");
@@ -587,10 +639,16 @@ fn a_log_that_cannot_be_written_never_blocks_the_agent_and_is_reported() {
     assert!(env.run(&["logs", "big", "-n", "1"]).contains("line"));
     // Every byte not logged is counted: what is on disk plus what the errors say was lost is
     // everything the agent printed (each line as the terminal sends it, with \r\n).
-    let printed: u64 = (0..4000).map(|i: u32| format!("line {i} of a log too big for its limit\r\n").len() as u64).sum();
+    let printed: u64 =
+        (0..4000).map(|i: u32| format!("line {i} of a log too big for its limit\r\n").len() as u64).sum();
     let logged = std::fs::metadata(env.state_dir().join("sessions/cmd-big/logs/output.log")).unwrap().len();
     let last = errors.last().unwrap().as_str().unwrap();
-    let lost: u64 = last.split("failed: ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{errors:?}"));
+    let lost: u64 = last
+        .split("failed: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{errors:?}"));
     assert_eq!(logged + lost, printed, "{errors:?}");
 }
 
@@ -620,21 +678,35 @@ fn style_markers_in_paths_reach_tmux_whole() {
     let dir = env.path("t_#[fg=red] ##[x] #{y}");
     std::fs::create_dir_all(&dir).unwrap();
     let state = env.path("state #[bold]");
-    let out = env.minder().env("MINDER_STATE_DIR", &state).args(["new", "-C", dir.to_str().unwrap(), "h", "--", "sh", "-c", "pwd; exit 4"]).output().unwrap();
+    let out = env
+        .minder()
+        .env("MINDER_STATE_DIR", &state)
+        .args(["new", "-C", dir.to_str().unwrap(), "h", "--", "sh", "-c", "pwd; exit 4"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     common::wait_for("exit recorded", T, || {
         let o = env.minder().env("MINDER_STATE_DIR", &state).args(["show", "h", "--json"]).output().unwrap();
         String::from_utf8_lossy(&o.stdout).contains("\"state\": \"failed\"")
     });
     let logs = env.minder().env("MINDER_STATE_DIR", &state).args(["logs", "h"]).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&logs.stdout), format!("{}\n", dir.display()), "it ran in its directory and was logged");
+    assert_eq!(
+        String::from_utf8_lossy(&logs.stdout),
+        format!("{}\n", dir.display()),
+        "it ran in its directory and was logged"
+    );
 }
 
 #[test]
 fn state_dir_with_format_characters_still_logs_and_records_exits() {
     let env = Env::new();
     let state = env.path("state #{session_name} %Y ;'$x");
-    let out = env.minder().env("MINDER_STATE_DIR", &state).args(["new", "q", "--", "sh", "-c", "echo quoted; exit 5"]).output().unwrap();
+    let out = env
+        .minder()
+        .env("MINDER_STATE_DIR", &state)
+        .args(["new", "q", "--", "sh", "-c", "echo quoted; exit 5"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     common::wait_for("exit recorded", T, || {
         let o = env.minder().env("MINDER_STATE_DIR", &state).args(["show", "q", "--json"]).output().unwrap();

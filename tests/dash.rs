@@ -152,7 +152,8 @@ fn row_text<'s>(screen: &'s str, name: &str) -> &'s str {
 fn previewed(screen: &str) -> Option<String> {
     screen.lines().find_map(|l| {
         let i = l.find(" · screen").or_else(|| l.find(" · log"))?;
-        l.contains('─').then(|| l[..i].trim().trim_start_matches(['┌', '│', '─', ' ']).rsplit(' ').next().unwrap().to_string())
+        l.contains('─')
+            .then(|| l[..i].trim().trim_start_matches(['┌', '│', '─', ' ']).rsplit(' ').next().unwrap().to_string())
     })
 }
 
@@ -191,11 +192,15 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
         row_text(s, "cmd-planner").contains("2/2") && row_text(s, "cmd-sleeper").contains("sleeping now")
     });
     let row = row_text(&s, "cmd-broken");
-    assert!(row.starts_with("‽ cmd-broken") && row.contains("unreadable") && row.contains("damaged session record"), "{s}");
+    assert!(
+        row.starts_with("‽ cmd-broken") && row.contains("unreadable") && row.contains("damaged session record"),
+        "{s}"
+    );
     assert_eq!(row_of(&s, "cmd-broken"), Some(2), "{s}");
     std::fs::remove_dir_all(&broken).unwrap();
     let s = dash.wait("the broken row gone", |s| row_of(s, "cmd-broken").is_none());
-    let (done, broke, sleeper) = (row_of(&s, "cmd-done").unwrap(), row_of(&s, "cmd-broke").unwrap(), row_of(&s, "cmd-sleeper").unwrap());
+    let (done, broke, sleeper) =
+        (row_of(&s, "cmd-done").unwrap(), row_of(&s, "cmd-broke").unwrap(), row_of(&s, "cmd-sleeper").unwrap());
     assert!(done < broke && broke < sleeper, "review, then failed, then working:\n{s}");
     assert!(s.lines().next().unwrap().contains("4 agents: 1 review, 1 failed, 2 working"), "{s}");
     assert!(s.lines().nth(1).unwrap().contains("AGENT") && s.contains("LAST OUTPUT"), "{s}");
@@ -204,7 +209,10 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
     let state = regex::Regex::new(r"failed \d+s \(3\)").unwrap();
     assert!(state.is_match(row), "{row}");
     assert!(row.contains("work") && row.contains("broken pipe dream"), "{row}");
-    assert!(row_text(&s, "cmd-done").starts_with("✓ cmd-done") && row_text(&s, "cmd-sleeper").starts_with("● cmd-sleeper"), "{s}");
+    assert!(
+        row_text(&s, "cmd-done").starts_with("✓ cmd-done") && row_text(&s, "cmd-sleeper").starts_with("● cmd-sleeper"),
+        "{s}"
+    );
     // The first row is selected: the preview shows its log, the agent having ended.
     let s = dash.wait("the preview", |s| previewed(s).as_deref() == Some("cmd-done"));
     assert!(s.contains("cmd-done · log (ended)") && s.contains("all finished"), "{s}");
@@ -220,7 +228,15 @@ fn rows_in_attention_order_with_state_time_plan_place_and_last_line() {
 fn live_updates_show_without_a_key() {
     let env = Env::new();
     let ticker = env.path("tick");
-    new(&env, "ticker", &["sh", "-c", &format!("while :; do read n < '{}' 2>/dev/null && echo \"tick $n\"; sleep 0.2; done", ticker.display())]);
+    new(
+        &env,
+        "ticker",
+        &[
+            "sh",
+            "-c",
+            &format!("while :; do read n < '{}' 2>/dev/null && echo \"tick $n\"; sleep 0.2; done", ticker.display()),
+        ],
+    );
     std::fs::write(&ticker, "one\n").unwrap();
     new(&env, "later", &["sh", "-c", "sleep 2; echo finished later"]);
     let dash = start(&env, 100, 30, How::default());
@@ -254,8 +270,13 @@ fn selection_keys_and_the_filter() {
     }
     let dash = start(&env, 100, 30, How::default());
     // Working agents: the longest working first.
-    let s = dash.wait("the screen of alpha", |s| previewed(s).as_deref() == Some("cmd-alpha") && s.contains("cmd-alpha · screen") && s.contains("I am alpha\n"));
-    assert!(row_of(&s, "cmd-alpha") < row_of(&s, "cmd-bravo") && row_of(&s, "cmd-bravo") < row_of(&s, "cmd-charlie"), "{s}");
+    let s = dash.wait("the screen of alpha", |s| {
+        previewed(s).as_deref() == Some("cmd-alpha") && s.contains("cmd-alpha · screen") && s.contains("I am alpha\n")
+    });
+    assert!(
+        row_of(&s, "cmd-alpha") < row_of(&s, "cmd-bravo") && row_of(&s, "cmd-bravo") < row_of(&s, "cmd-charlie"),
+        "{s}"
+    );
     fn shows(name: &'static str) -> impl Fn(&str) -> bool {
         move |s: &str| previewed(s).as_deref() == Some(name) && s.contains(&format!("I am {}", &name[4..]))
     }
@@ -306,7 +327,9 @@ fn review_and_diff_overlays() {
     env.run(&["new", "editor", "-C", repo.to_str().unwrap(), "--", "sh", "-c", script]);
     env.wait_state("editor", "review", T);
     let dash = start(&env, 80, 24, How::default());
-    dash.wait("the row", |s| row_text(s, "cmd-editor").contains("review") && row_text(s, "cmd-editor").contains("repo"));
+    dash.wait("the row", |s| {
+        row_text(s, "cmd-editor").contains("review") && row_text(s, "cmd-editor").contains("repo")
+    });
     dash.keys(&["r"]);
     let s = dash.wait("the review", |s| s.contains("review cmd-editor") && s.contains("Low risk: one line added."));
     assert!(s.contains("status: the notes are longer") && s.contains("notes.txt"), "{s}");
@@ -343,7 +366,9 @@ fn approve_and_reject_go_through_the_commands() {
     new(&env, "listener", &[&agent("reader.sh"), inbox.to_str().unwrap()]);
     env.wait_state("finished", "review", T);
     let dash = start(&env, 100, 30, How::default());
-    dash.wait("the finished one first", |s| previewed(s).as_deref() == Some("cmd-finished") && row_of(s, "cmd-listener").is_some());
+    dash.wait("the finished one first", |s| {
+        previewed(s).as_deref() == Some("cmd-finished") && row_of(s, "cmd-listener").is_some()
+    });
     // Approve without a note: Enter skips it.
     dash.keys(&["a"]);
     dash.wait("the approve prompt", |s| s.contains("approve cmd-finished: note (optional"));
@@ -363,10 +388,15 @@ fn approve_and_reject_go_through_the_commands() {
     assert_eq!(env.state("listener"), "working");
     dash.type_text("please add a test");
     dash.keys(&["Enter"]);
-    wait_for("the note typed into the agent", T, || std::fs::read_to_string(&inbox).unwrap_or_default().contains("[please add a test]"));
+    wait_for("the note typed into the agent", T, || {
+        std::fs::read_to_string(&inbox).unwrap_or_default().contains("[please add a test]")
+    });
     dash.wait("the result", |s| s.contains("rejected `cmd-listener`; the note went to the agent"));
     let events = env.show("listener")["events"].clone();
-    assert!(events.as_array().unwrap().iter().any(|e| e["state"] == "rejected" && e["note"] == "please add a test"), "{events}");
+    assert!(
+        events.as_array().unwrap().iter().any(|e| e["state"] == "rejected" && e["note"] == "please add a test"),
+        "{events}"
+    );
     // Esc cancels a prompt.
     dash.keys(&["a"]);
     dash.wait("the prompt", |s| s.contains("approve cmd-listener"));
@@ -403,7 +433,8 @@ fn send_text_and_stop_after_confirming() {
     dash.wait("the question", |s| s.contains("stop cmd-listener? y stops it"));
     dash.keys(&["y"]);
     env.wait_state("listener", "stopped", T);
-    let s = dash.wait("stopped", |s| row_text(s, "cmd-listener").contains("stopped") && s.contains("stopped `cmd-listener`"));
+    let s = dash
+        .wait("stopped", |s| row_text(s, "cmd-listener").contains("stopped") && s.contains("stopped `cmd-listener`"));
     assert!(row_text(&s, "cmd-listener").starts_with("■"), "{s}");
     // An ended agent takes no text and cannot be attached to: said in the status line.
     dash.keys(&["s"]);
@@ -493,7 +524,10 @@ fn agent_text_is_escaped_and_no_color_is_respected() {
     let s = plain.wait("the row", |s| row_text(s, "cmd-evil").contains("review"));
     assert!(row_text(&s, "cmd-evil").starts_with("✓ cmd-evil"), "{s}");
     let styled = plain.screen_styled();
-    assert!(!styled.contains("38;5;") && !regex::Regex::new(r"\x1b\[[0-9;]*3[0-7]m").unwrap().is_match(&styled), "{styled}");
+    assert!(
+        !styled.contains("38;5;") && !regex::Regex::new(r"\x1b\[[0-9;]*3[0-7]m").unwrap().is_match(&styled),
+        "{styled}"
+    );
     plain.keys(&["q"]);
     plain.assert_exited_and_restored(0);
 }
@@ -509,7 +543,8 @@ fn the_terminal_is_restored_after_a_signal_and_a_panic() {
     unsafe { libc::kill(dash.pid() as i32, libc::SIGTERM) };
     dash.assert_exited_and_restored(0);
 
-    let panicky = start_in(&env, "panicky", 80, 24, How { vars: &["MINDER_DASH_TEST_PANIC=1"], no_wait: true, ..How::default() });
+    let panicky =
+        start_in(&env, "panicky", 80, 24, How { vars: &["MINDER_DASH_TEST_PANIC=1"], no_wait: true, ..How::default() });
     let s = panicky.assert_exited_and_restored(101);
     assert!(s.contains("MINDER_DASH_TEST_PANIC is set"), "the panic message on the real terminal:\n{s}");
 }
@@ -547,11 +582,15 @@ fn resizes_from_a_popup_to_full_screen() {
     assert_eq!(s.lines().count(), 24);
     env.tmux_out(&["resize-window", "-t", "=dash:", "-x", "200", "-y", "50"]);
     // 200x50: beside it, on the table's own lines.
-    let s = dash.wait("the preview beside", |s| s.lines().nth(1).is_some_and(|l| l.contains("AGENT") && l.contains("cmd-wide · screen")));
+    let s = dash.wait("the preview beside", |s| {
+        s.lines().nth(1).is_some_and(|l| l.contains("AGENT") && l.contains("cmd-wide · screen"))
+    });
     assert!(row_text(&s, "cmd-wide").contains("a line on the screen"), "{s}");
     assert_eq!(s.lines().count(), 50);
     env.tmux_out(&["resize-window", "-t", "=dash:", "-x", "60", "-y", "12"]);
-    dash.wait("small again", |s| s.lines().count() == 12 && s.lines().all(|l| l.chars().count() <= 60) && s.contains("cmd-wide · screen"));
+    dash.wait("small again", |s| {
+        s.lines().count() == 12 && s.lines().all(|l| l.chars().count() <= 60) && s.contains("cmd-wide · screen")
+    });
     dash.keys(&["q"]);
     dash.assert_exited_and_restored(0);
 }
@@ -561,7 +600,8 @@ fn it_asks_tmux_little() {
     let env = Env::new();
     let log = env.path("tmux-calls");
     let wrapper = env.path("tmux-wrapper");
-    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec {} \"$@\"\n", log.display(), tmux_bin())).unwrap();
+    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec {} \"$@\"\n", log.display(), tmux_bin()))
+        .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     for i in 0..5 {
@@ -569,7 +609,9 @@ fn it_asks_tmux_little() {
     }
     let tmux_var = format!("MINDER_TMUX={}", wrapper.display());
     let dash = start(&env, 100, 30, How { vars: &[&tmux_var], ..How::default() });
-    dash.wait("every row", |s| (0..5).all(|i| row_text(s, &format!("cmd-quiet{i}")).contains("quiet")) && s.contains("· screen"));
+    dash.wait("every row", |s| {
+        (0..5).all(|i| row_text(s, &format!("cmd-quiet{i}")).contains("quiet")) && s.contains("· screen")
+    });
     let before = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
     std::thread::sleep(Duration::from_secs(3));
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
@@ -609,7 +651,10 @@ print(p.pid, flush=True)
         .output()
         .unwrap();
     let pid: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| panic!("{out:?}"));
-    let gone = || std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"));
+    let gone = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
+    };
     let ended = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(100));
         gone()

@@ -19,7 +19,14 @@ fn listed(env: &Env, name: &str) -> bool {
 #[test]
 fn approving_a_running_agent_keeps_it_listed_and_stop_still_interrupts_it() {
     let env = Env::new();
-    env.run(&["new", "zqa", "--", "bash", "-c", "trap 'echo got INT; exit 0' INT; while read l; do echo \"got: $l\"; done"]);
+    env.run(&[
+        "new",
+        "zqa",
+        "--",
+        "bash",
+        "-c",
+        "trap 'echo got INT; exit 0' INT; while read l; do echo \"got: $l\"; done",
+    ]);
     wait_for("the segment shows it", T, || status_segment(&env).contains("zqa"));
     env.run(&["approve", "zqa"]);
     assert_eq!(env.state("zqa"), "approved");

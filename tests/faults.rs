@@ -45,7 +45,14 @@ fn a_killed_sink_is_noticed_reattached_and_the_gap_marked() {
 #[test]
 fn a_killed_sink_is_restarted_by_the_supervisor_with_nobody_looking() {
     let env = Env::new();
-    env.run(&["new", "k", "--", "sh", "-c", "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.2; done; echo all ticks"]);
+    env.run(&[
+        "new",
+        "k",
+        "--",
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.2; done; echo all ticks",
+    ]);
     let root = env.state_dir().join("sessions/cmd-k");
     let pid = sink_pid(&env, "cmd-k");
     std::thread::sleep(Duration::from_millis(800));
@@ -54,7 +61,10 @@ fn a_killed_sink_is_restarted_by_the_supervisor_with_nobody_looking() {
     let record = || std::fs::read_to_string(root.join("session.json")).unwrap_or_default();
     wait_for("the agent's exit", Duration::from_secs(30), || record().contains("\"state\": \"review\""));
     wait_for("the new sink done", T, || root.join("sink-done").exists());
-    let log: String = std::fs::read_dir(root.join("logs")).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect();
+    let log: String = std::fs::read_dir(root.join("logs"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+        .collect();
     assert!(log.contains("[minder: the log sink was restarted at"), "the gap is marked: {log}");
     assert!(log.contains("all ticks"), "what came after the restart is logged: {log}");
     let errors = std::fs::read_to_string(root.join("sink-errors.log")).unwrap();
@@ -73,7 +83,13 @@ fn garbage_and_a_ten_megabyte_line_keep_the_sink_small_and_logs_readable() {
     });
     // Peak resident memory of the sink, from the kernel (Linux only; skipped elsewhere).
     if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-        let hwm_kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).unwrap().parse().unwrap();
+        let hwm_kb: u64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(hwm_kb < 16 * 1024, "sink peak RSS {hwm_kb} kB");
     }
     // Rendering 20 MB takes a while on a loaded 2-core machine: a generous deadline, no timing claim.
@@ -97,7 +113,8 @@ fn restore_brings_back_a_lost_session_appending_to_its_log() {
     let s = env.wait_state("r", "working", T);
     assert!(s["tmux"]["alive"].as_bool().unwrap());
     wait_for("second run logged", T, || env.run(&["logs", "r"]).matches("run at").count() == 2);
-    let events: Vec<String> = s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
+    let events: Vec<String> =
+        s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap().to_string()).collect();
     assert_eq!(events, ["working", "lost", "working"]);
     let err = env.fail(&["restore", "r"], 1);
     assert!(err.contains("still running"), "{err}");
@@ -184,7 +201,11 @@ fn racing_commands_leave_no_corrupt_record_and_no_orphan_session() {
     let list = env.ls(true);
     let records: Vec<String> = list.iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
     let out = env.tmux(&["list-sessions", "-F", "#{session_name} #{@minder}"]);
-    let sessions: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.split(' ').nth(1).map(|m| !m.is_empty()).unwrap_or(false)).map(|l| l.split(' ').next().unwrap().to_string()).collect();
+    let sessions: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.split(' ').nth(1).map(|m| !m.is_empty()).unwrap_or(false))
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
     for s in &sessions {
         assert!(records.contains(s), "orphan tmux session {s} (records {records:?})");
     }
@@ -196,7 +217,8 @@ fn racing_commands_leave_no_corrupt_record_and_no_orphan_session() {
     for entry in std::fs::read_dir(env.state_dir().join("sessions")).unwrap() {
         let p = entry.unwrap().path().join("session.json");
         if p.exists() {
-            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         }
     }
 }

@@ -93,7 +93,10 @@ impl Agent {
 }
 
 fn remote_refs(env: &Env) -> String {
-    git(env.tmp.path(), &["--git-dir", env.path("remote.git").to_str().unwrap(), "for-each-ref", "--format=%(refname) %(objectname)"])
+    git(
+        env.tmp.path(),
+        &["--git-dir", env.path("remote.git").to_str().unwrap(), "for-each-ref", "--format=%(refname) %(objectname)"],
+    )
 }
 
 fn remote_ref(env: &Env, name: &str) -> Option<String> {
@@ -156,15 +159,28 @@ struct Outcome {
 const LIMITS: &[(&str, &str)] = &[
     ("limit: absolute path", "\"$MINDER_GIT\" push --no-verify origin HEAD:{dst}"),
     ("limit: absolute path", "\"$MINDER_GIT\" -c core.hooksPath=/nowhere push origin HEAD:{dst}"),
-    ("limit: absolute path", "chmod -x \"$MINDER_STATE_DIR/githooks/pre-push\"; \"$MINDER_GIT\" push origin HEAD:{dst}"),
+    (
+        "limit: absolute path",
+        "chmod -x \"$MINDER_STATE_DIR/githooks/pre-push\"; \"$MINDER_GIT\" push origin HEAD:{dst}",
+    ),
     ("limit: PATH scrubbed", "PATH=$(dirname \"$MINDER_GIT\"):$PATH git push --no-verify origin HEAD:{dst}"),
-    ("limit: environment scrubbed", "env -i PATH=\"$(dirname \"$MINDER_GIT\"):/usr/bin:/bin\" git push origin HEAD:{dst}"),
+    (
+        "limit: environment scrubbed",
+        "env -i PATH=\"$(dirname \"$MINDER_GIT\"):/usr/bin:/bin\" git push origin HEAD:{dst}",
+    ),
     ("limit: local remote", "git --git-dir={remote} fetch -q \"$(pwd)\" HEAD:{dst}"),
 ];
 
 /// Run each attack of `list` in `agent` (after `prefix`); each holds when the remote's refs did
 /// not change. With `fresh`, each starts from a new commit (so a push always has news).
-fn run_attacks(env: &Env, agent: &Agent, phase: &str, list: &[(&'static str, &str)], prefix: &str, fresh: bool) -> Vec<Outcome> {
+fn run_attacks(
+    env: &Env,
+    agent: &Agent,
+    phase: &str,
+    list: &[(&'static str, &str)],
+    prefix: &str,
+    fresh: bool,
+) -> Vec<Outcome> {
     let mut out = Vec::new();
     for (i, (category, template)) in list.iter().enumerate() {
         let n = format!("{phase}-{i}");
@@ -228,7 +244,8 @@ fn every_attack_is_refused_before_approval_and_for_a_commit_made_after_it() {
     let env = Env::new();
     let repo = repo(&env);
     let agent = Agent::start(&env, &repo, "gate");
-    let (rc, out) = agent.sh("echo work > work.txt && git add work.txt && git commit -q -m 'the reviewed work' && echo committed");
+    let (rc, out) =
+        agent.sh("echo work > work.txt && git add work.txt && git commit -q -m 'the reviewed work' && echo committed");
     assert_eq!(rc, 0, "{out}");
     let main_before = remote_ref(&env, "refs/heads/main");
 
@@ -245,7 +262,11 @@ fn every_attack_is_refused_before_approval_and_for_a_commit_made_after_it() {
     // Approval covers the worktree's HEAD: it and its ancestors go, by any spelling.
     let approved = agent.head();
     let said = env.minder().args(["approve", "gate"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&said.stderr).contains(&approved[..12]), "{}", String::from_utf8_lossy(&said.stderr));
+    assert!(
+        String::from_utf8_lossy(&said.stderr).contains(&approved[..12]),
+        "{}",
+        String::from_utf8_lossy(&said.stderr)
+    );
     assert_eq!(env.show("gate")["state"], "approved");
     let review = env.run(&["review", "gate"]);
     assert!(review.contains(&format!("approved  {approved}")), "{review}");
@@ -289,7 +310,8 @@ fn every_attack_is_refused_before_approval_and_for_a_commit_made_after_it() {
 
     // Rejected: closed again.
     env.run(&["reject", "gate"]);
-    let (rc, out) = agent.sh("echo again >> work.txt && git commit -q -am again && git push --no-verify origin HEAD:refs/heads/work");
+    let (rc, out) = agent
+        .sh("echo again >> work.txt && git commit -q -am again && git push --no-verify origin HEAD:refs/heads/work");
     assert_eq!(rc, 1, "{out}");
     assert!(out.contains("not approved yet"), "{out}");
 }
@@ -306,7 +328,8 @@ fn an_unreadable_record_refuses() {
     let before = remote_refs(&env);
     let mut outcomes = Vec::new();
     let empty = ": > \"$MINDER_STATE_DIR/sessions/$MINDER_SESSION/session.json\"; ";
-    let truncated = "printf '{\"schema\": 1, \"name\": ' > \"$MINDER_STATE_DIR/sessions/$MINDER_SESSION/session.json\"; ";
+    let truncated =
+        "printf '{\"schema\": 1, \"name\": ' > \"$MINDER_STATE_DIR/sessions/$MINDER_SESSION/session.json\"; ";
     let removed = "rm -f \"$MINDER_STATE_DIR/sessions/$MINDER_SESSION/session.json\"; ";
     for script in [
         format!("{empty}git push origin HEAD:refs/heads/empty-1"),
@@ -325,7 +348,10 @@ fn an_unreadable_record_refuses() {
         let (rc, output) = agent.sh(&script);
         let held = remote_refs(&env) == before;
         if script.ends_with("empty-1") {
-            assert!(output.contains("cannot read the record of session `cmd-closed`") && output.contains("fails closed"), "{output}");
+            assert!(
+                output.contains("cannot read the record of session `cmd-closed`") && output.contains("fails closed"),
+                "{output}"
+            );
         }
         outcomes.push(Outcome { category: "unreadable record", script, held, output: format!("rc={rc}\n{output}") });
     }
@@ -365,5 +391,9 @@ fn documented_limits() {
     let outcomes = run_attacks(&env, &agent, "limit", LIMITS, "", true);
     print_tally("documented limits (held = did not get through)", &outcomes);
     let held: Vec<&Outcome> = outcomes.iter().filter(|o| o.held).collect();
-    assert!(held.is_empty(), "{}", held.iter().map(|o| format!("{}\n{}", o.script, o.output)).collect::<Vec<_>>().join("\n---\n"));
+    assert!(
+        held.is_empty(),
+        "{}",
+        held.iter().map(|o| format!("{}\n{}", o.script, o.output)).collect::<Vec<_>>().join("\n---\n")
+    );
 }

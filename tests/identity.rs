@@ -49,7 +49,8 @@ fn real_tmux() -> String {
 
 /// A tmux (for MINDER_TMUX) that runs the real one, then, after a `new-session`, runs `then`.
 fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
-    let body = format!("\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && {then}; done\nexit $rc");
+    let body =
+        format!("\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && {then}; done\nexit $rc");
     tmux_wrapper(env, name, &body)
 }
 
@@ -84,7 +85,10 @@ fn after_a_server_restart_the_old_sessions_ids_reach_nobody() {
     let fresh = new_echoer(&env, "fresh");
     // The premise: the new server numbers from the start again, so the old record's ids are
     // now the fresh session's.
-    assert_eq!(fresh["tmux"]["pane_id"], old["tmux"]["pane_id"], "tmux did not reuse the pane id; the test proves less");
+    assert_eq!(
+        fresh["tmux"]["pane_id"], old["tmux"]["pane_id"],
+        "tmux did not reuse the pane id; the test proves less"
+    );
     let fresh_pid = env.tmux_out(&["display-message", "-p", "-t", "=cmd-fresh:", "#{pane_pid}"]);
 
     let err = env.fail(&["send", "old", "hi"], 1);
@@ -102,7 +106,10 @@ fn after_a_server_restart_the_old_sessions_ids_reach_nobody() {
     env.run(&["send", "fresh", "still mine"]);
     wait_for("fresh's own line", T, || env.run(&["logs", "fresh"]).contains("fresh got: still mine"));
     assert!(!env.run(&["logs", "fresh"]).contains("hi"), "the old session's text reached the fresh one");
-    assert!(!env.run(&["logs", "fresh"]).contains("log sink was restarted"), "a sink was re-attached to the fresh pane");
+    assert!(
+        !env.run(&["logs", "fresh"]).contains("log sink was restarted"),
+        "a sink was re-attached to the fresh pane"
+    );
 }
 
 #[test]
@@ -189,7 +196,11 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
     env.fail(&["rm", "z"], 1);
     env.run(&["rm", "--force", "z"]);
     assert!(!has_session(&env, "=mine-now"));
-    assert_eq!(env.tmux_out(&["display-message", "-p", "-t", "=cmd-z:", "#{session_id} #{pane_pid}"]), theirs, "the person's own session was touched");
+    assert_eq!(
+        env.tmux_out(&["display-message", "-p", "-t", "=cmd-z:", "#{session_id} #{pane_pid}"]),
+        theirs,
+        "the person's own session was touched"
+    );
     assert!(env.ls(true).is_empty());
 }
 
@@ -200,7 +211,12 @@ fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     let env = Env::new();
     // tmux makes the session, then `new` dies before it records where the session runs.
     let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
-    let out = env.minder().env("MINDER_TMUX", &wrapper).args(["new", "half", "--", "bash", "-c", &echoer("half")]).output().unwrap();
+    let out = env
+        .minder()
+        .env("MINDER_TMUX", &wrapper)
+        .args(["new", "half", "--", "bash", "-c", &echoer("half")])
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "new was not cut short");
     let r = record(&env, "cmd-half");
     assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
@@ -218,7 +234,8 @@ fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     assert!(err.contains("still running"), "{err}");
     wait_for("the environment taken", T, || !session_dir(&env, "cmd-half").join("env").exists());
 
-    let pane_pid: i32 = env.tmux_out(&["display-message", "-p", "-t", "=cmd-half:", "#{pane_pid}"]).trim().parse().unwrap();
+    let pane_pid: i32 =
+        env.tmux_out(&["display-message", "-p", "-t", "=cmd-half:", "#{pane_pid}"]).trim().parse().unwrap();
     let err = env.fail(&["rm", "half"], 1);
     assert!(err.contains("still running"), "{err}");
     env.run(&["rm", "--force", "half"]);
@@ -290,7 +307,14 @@ fn an_exit_hook_of_another_run_changes_nothing() {
     let pane = s["tmux"]["pane_id"].as_str().unwrap().to_string();
     let id = s["tmux"]["minder_id"].as_str().unwrap().to_string();
     let hook = |pane: &str, minder_id: Option<&str>| {
-        let mut args = vec!["_pane-died".to_string(), root.display().to_string(), pane.into(), "3".into(), "".into(), "1700000000".into()];
+        let mut args = vec![
+            "_pane-died".to_string(),
+            root.display().to_string(),
+            pane.into(),
+            "3".into(),
+            "".into(),
+            "1700000000".into(),
+        ];
         if let Some(m) = minder_id {
             args.extend(["--minder-id".into(), m.into()]);
         }

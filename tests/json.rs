@@ -14,9 +14,11 @@ const T: Duration = Duration::from_secs(15);
 /// object of version 1 and nothing else. Returns it and stderr.
 fn json(env: &Env, args: &[&str], code: i32) -> (Value, String) {
     let out = env.minder().args(args).output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string());
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string());
     assert_eq!(out.status.code(), Some(code), "minder {args:?}: stdout {stdout} stderr {stderr}");
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("minder {args:?}: stdout is not only JSON ({e}): {stdout}"));
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("minder {args:?}: stdout is not only JSON ({e}): {stdout}"));
     assert_eq!(v["version"], 1, "{v:#}");
     (v, stderr)
 }
@@ -33,11 +35,18 @@ fn wait_json_gives_each_session_as_it_ended_the_outcome_and_the_exit_code() {
     env.run(&["new", "long", "--", "sleep", "30"]);
 
     let (v, _) = json(&env, &["wait", "ok", "--until", "review", "--json"], 0);
-    assert_eq!((v["outcome"].as_str(), v["exit_code"].as_i64(), &v["message"]), (Some("reached"), Some(0), &Value::Null), "{v:#}");
+    assert_eq!(
+        (v["outcome"].as_str(), v["exit_code"].as_i64(), &v["message"]),
+        (Some("reached"), Some(0), &Value::Null),
+        "{v:#}"
+    );
     assert_eq!(v["until"], serde_json::json!(["review"]));
     let s = &v["sessions"][0];
     // The session object is the one `ls --json` prints, plus how the wait ended for it.
-    assert_eq!((s["name"].as_str(), s["state"].as_str(), s["wait_result"].as_str()), (Some("cmd-ok"), Some("review"), Some("reached")));
+    assert_eq!(
+        (s["name"].as_str(), s["state"].as_str(), s["wait_result"].as_str()),
+        (Some("cmd-ok"), Some("review"), Some("reached"))
+    );
     for field in ["task", "agent", "detail", "dir", "command", "created_at", "ended_at", "exit_code", "log", "tmux"] {
         assert!(s.get(field).is_some(), "no `{field}` in {s:#}");
     }
@@ -47,7 +56,10 @@ fn wait_json_gives_each_session_as_it_ended_the_outcome_and_the_exit_code() {
     assert_eq!((v["outcome"].as_str(), v["exit_code"].as_i64()), (Some("failed"), Some(1)), "{v:#}");
     assert_eq!(names(&v["sessions"]), ["cmd-ok", "cmd-bad"]);
     let bad = &v["sessions"][1];
-    assert_eq!((bad["state"].as_str(), bad["detail"].as_str(), bad["exit_code"].as_i64(), bad["wait_result"].as_str()), (Some("failed"), Some("7"), Some(7), Some("failed")));
+    assert_eq!(
+        (bad["state"].as_str(), bad["detail"].as_str(), bad["exit_code"].as_i64(), bad["wait_result"].as_str()),
+        (Some("failed"), Some("7"), Some(7), Some("failed"))
+    );
     assert!(v["message"].as_str().unwrap().contains("cmd-bad"), "{v:#}");
     assert!(stderr.contains("error: session `cmd-bad` failed"), "{stderr}");
 
@@ -70,7 +82,9 @@ fn wait_json_gives_each_session_as_it_ended_the_outcome_and_the_exit_code() {
     // `rm --force` stops it first: the waiter sees it gone, or (if it looked in between) stopped.
     assert_eq!(v["outcome"], "failed", "{v:#}");
     let gone = v["gone"] == serde_json::json!(["cmd-long"]) && v["sessions"] == serde_json::json!([]);
-    let stopped = v["gone"] == serde_json::json!([]) && v["sessions"][0]["state"] == "stopped" && v["sessions"][0]["wait_result"] == "ended";
+    let stopped = v["gone"] == serde_json::json!([])
+        && v["sessions"][0]["state"] == "stopped"
+        && v["sessions"][0]["wait_result"] == "ended";
     assert!(gone || stopped, "{v:#}");
 }
 
@@ -90,7 +104,14 @@ fn gc_json_says_what_went_and_what_was_kept_and_why() {
     env.config("[logs]\nretention = \"1h\"\nmax_size = \"2KiB\"\nkeep = 100\n");
     env.run(&["new", "old", "--", "sh", "-c", "echo bye"]);
     // A live session whose log rotates: its rotated files go once past retention, it stays.
-    env.run(&["new", "live", "--", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line $i of output to rotate the log; i=$((i+1)); done; sleep 60"]);
+    env.run(&[
+        "new",
+        "live",
+        "--",
+        "sh",
+        "-c",
+        "i=0; while [ $i -lt 300 ]; do echo line $i of output to rotate the log; i=$((i+1)); done; sleep 60",
+    ]);
     // An ended session with work in its worktree that is not saved anywhere.
     let repo = env.work().join("repo");
     std::fs::create_dir_all(&repo).unwrap();
@@ -98,7 +119,11 @@ fn gc_json_says_what_went_and_what_was_kept_and_why() {
     std::fs::write(repo.join("README"), "hello\n").unwrap();
     git(&repo, &["add", "README"]);
     git(&repo, &["commit", "-q", "-m", "init"]);
-    env.minder().current_dir(&repo).args(["new", "wip", "-w", "--", "sh", "-c", "echo draft > draft.txt"]).assert().success();
+    env.minder()
+        .current_dir(&repo)
+        .args(["new", "wip", "-w", "--", "sh", "-c", "echo draft > draft.txt"])
+        .assert()
+        .success();
     env.wait_state("old", "review", T);
     env.wait_state("wip", "review", T);
     wait_for("the log to rotate", T, || env.show("live")["log_files"].as_array().unwrap().len() > 2);
@@ -107,7 +132,14 @@ fn gc_json_says_what_went_and_what_was_kept_and_why() {
     let (v, _) = json(&env, &["gc", "--dry-run", "--json"], 0);
     assert_eq!((v["dry_run"].as_bool(), v["retention"].as_str()), (Some(true), Some("1h")), "{v:#}");
     assert_eq!(v["removed"]["sessions"], serde_json::json!([]));
-    let why = |v: &Value, name: &str| v["kept"].as_array().unwrap().iter().find(|k| k["name"] == name).map(|k| k["reason"].as_str().unwrap().to_string());
+    let why = |v: &Value, name: &str| {
+        v["kept"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .map(|k| k["reason"].as_str().unwrap().to_string())
+    };
     assert_eq!(why(&v, "cmd-old").as_deref(), Some("recent"), "{v:#}");
     assert_eq!(why(&v, "cmd-live").as_deref(), Some("running"), "{v:#}");
 
@@ -173,7 +205,8 @@ fn doctor_json_gives_every_check_with_its_status_and_the_overall_verdict() {
     let (v, _) = json(&env, &["doctor", "--json"], 0);
     assert_eq!(v["ok"], true, "{v:#}");
     let checks = v["checks"].as_array().unwrap();
-    let status = |check: &str| checks.iter().find(|c| c["check"] == check).map(|c| c["status"].as_str().unwrap().to_string());
+    let status =
+        |check: &str| checks.iter().find(|c| c["check"] == check).map(|c| c["status"].as_str().unwrap().to_string());
     for check in ["tmux", "config", "state_dir", "records", "plugin"] {
         assert_eq!(status(check).as_deref(), Some("ok"), "{check}: {v:#}");
     }

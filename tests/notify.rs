@@ -55,7 +55,9 @@ fn a_command_that_hangs_fails_or_is_missing_is_logged_and_blocks_nothing() {
         ("missing", "[\"/no/such/notifier\"]", "cannot run `/no/such/notifier`"),
     ];
     for (task, command, logged) in cases {
-        env.config(&format!("[notify]\non = [\"failed\", \"waiting\"]\ncommand = {command}\ndeadline = \"300ms\"\n{SCRIPTED}"));
+        env.config(&format!(
+            "[notify]\non = [\"failed\", \"waiting\"]\ncommand = {command}\ndeadline = \"300ms\"\n{SCRIPTED}"
+        ));
         // Fails, then (a second run) asks for approval: a hanging notifier must not delay it.
         env.run(&["new", task, "-a", "scripted", "--", "sh", "-c", "echo working; exit 3"]);
         let name = format!("scripted-{task}");
@@ -64,7 +66,9 @@ fn a_command_that_hangs_fails_or_is_missing_is_logged_and_blocks_nothing() {
         assert_eq!(notify_log(&env, &name).lines().count(), 1, "{}", notify_log(&env, &name));
     }
     // The sink is not held up by a notifier that hangs: the next state shows at once.
-    env.config(&format!("[notify]\non = [\"working\", \"waiting\"]\ncommand = [\"sleep\", \"30\"]\ndeadline = \"2s\"\n{SCRIPTED}"));
+    env.config(&format!(
+        "[notify]\non = [\"working\", \"waiting\"]\ncommand = [\"sleep\", \"30\"]\ndeadline = \"2s\"\n{SCRIPTED}"
+    ));
     let start = Instant::now();
     env.run(&["new", "slow", "-a", "scripted", "--", agent("approver.sh").as_str(), "1"]);
     env.wait_state("slow", "waiting", T);

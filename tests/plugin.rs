@@ -56,7 +56,12 @@ fn load_with(env: &Env, file: &Path, path: &str) -> Output {
         .timeout(Duration::from_secs(20))
         .output()
         .unwrap();
-    assert!(out.status.success(), "plugin failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "plugin failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -124,7 +129,9 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
 
     // Options: only the placeholder's and minder's own. (The load ends by pushing the segment
     // in the background: wait for it, or a later snapshot would see it arrive.)
-    wait_for("the background push", T, || global_options(&env).iter().any(|l| l.starts_with("session @minder-status ")));
+    wait_for("the background push", T, || {
+        global_options(&env).iter().any(|l| l.starts_with("session @minder-status "))
+    });
     let options1 = global_options(&env);
     let foreign: Vec<String> = diff(&options0, &options1)
         .into_iter()
@@ -137,7 +144,9 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
     let ours = our_hooks(&hooks1);
     assert_eq!(ours.len(), 1, "{hooks1:#?}");
     assert!(ours[0].starts_with("client-attached["), "{}", ours[0]);
-    let other = |h: &BTreeSet<String>| -> BTreeSet<String> { h.iter().filter(|l| !l.starts_with("client-attached")).cloned().collect() };
+    let other = |h: &BTreeSet<String>| -> BTreeSet<String> {
+        h.iter().filter(|l| !l.starts_with("client-attached")).cloned().collect()
+    };
     assert_eq!(other(&hooks0), other(&hooks1));
 
     // Keys: R and A after the prefix, nothing else.
@@ -334,14 +343,20 @@ fn a_client_on_a_stopped_agent_moves_to_another_session() {
     attach_client(&env);
     let client = env.tmux_out(&["list-clients", "-F", "#{client_name}"]).trim().to_string();
     env.tmux_out(&["switch-client", "-c", &client, "-t", "=cmd-busy"]);
-    wait_for("the client on the agent", T, || env.tmux_out(&["list-clients", "-F", "#{session_name}"]).trim() == "cmd-busy");
+    wait_for("the client on the agent", T, || {
+        env.tmux_out(&["list-clients", "-F", "#{session_name}"]).trim() == "cmd-busy"
+    });
     env.run(&["stop", "busy"]);
     wait_for("the client on another session", T, || {
         let on = env.tmux_out(&["list-clients", "-F", "#{session_name}"]);
         !on.trim().is_empty() && on.trim() != "cmd-busy"
     });
     // The user's own session has no value of its own: it follows the global default.
-    assert_eq!(env.tmux_out(&["show-options", "-t", "=user:", "-v", "detach-on-destroy"]).trim(), "", "the user's own sessions keep their setting");
+    assert_eq!(
+        env.tmux_out(&["show-options", "-t", "=user:", "-v", "detach-on-destroy"]).trim(),
+        "",
+        "the user's own sessions keep their setting"
+    );
     assert_eq!(env.tmux_out(&["show-options", "-g", "-v", "detach-on-destroy"]).trim(), "on");
 }
 
@@ -451,7 +466,11 @@ fn shipped_completions_and_man_page_match_the_binary() {
     ] {
         let generated = env.run(args);
         let shipped = std::fs::read_to_string(repo().join("shell").join(file)).unwrap_or_default();
-        assert!(shipped == generated, "shell/{file} is out of date with `minder {}`: run shell/regen-completions.sh", args.join(" "));
+        assert!(
+            shipped == generated,
+            "shell/{file} is out of date with `minder {}`: run shell/regen-completions.sh",
+            args.join(" ")
+        );
     }
 }
 
@@ -466,10 +485,30 @@ fn the_man_page_renders_every_command_without_warnings() {
     // -k: UTF-8 input (as man feeds it), -ww: every warning, -z: no output but the warnings.
     let check = std::process::Command::new("groff").args(["-k", "-man", "-ww", "-z"]).arg(&page).output().unwrap();
     assert!(check.status.success() && check.stderr.is_empty(), "groff: {}", String::from_utf8_lossy(&check.stderr));
-    let text = std::process::Command::new("groff").args(["-k", "-man", "-Tutf8", "-P-cbou"]).arg(&page).output().unwrap();
+    let text =
+        std::process::Command::new("groff").args(["-k", "-man", "-Tutf8", "-P-cbou"]).arg(&page).output().unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     // Every command a person types has its section, with its options; internal ones have none.
-    for sub in ["new", "ls", "show", "attach", "logs", "send", "stop", "rm", "review", "approve", "reject", "gc", "restore", "doctor", "wait", "dash", "completions", "man"] {
+    for sub in [
+        "new",
+        "ls",
+        "show",
+        "attach",
+        "logs",
+        "send",
+        "stop",
+        "rm",
+        "review",
+        "approve",
+        "reject",
+        "gc",
+        "restore",
+        "doctor",
+        "wait",
+        "dash",
+        "completions",
+        "man",
+    ] {
         assert!(text.contains(&format!("minder {sub}\n")), "no section for `minder {sub}`:\n{text}");
     }
     assert!(text.contains("--until") && text.contains("--keep-logs"), "{text}");
@@ -499,7 +538,8 @@ for line in "$@"; do
     echo "${COMPREPLY[*]}"
 done
 "#;
-    let quoted: Vec<String> = lines.iter().map(|words| words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" ")).collect();
+    let quoted: Vec<String> =
+        lines.iter().map(|words| words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" ")).collect();
     let out = std::process::Command::new("bash")
         .args(["--norc", "--noprofile", "-c", script, "bash"])
         .arg(repo().join("shell/completions/minder.bash"))
@@ -612,7 +652,11 @@ zpty -d z
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && said.lines().count() == cases.len() && !said.contains("FAILED"), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && said.lines().count() == cases.len() && !said.contains("FAILED"),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -91,7 +91,10 @@ impl StandIn {
         let Ok(port) = line.trim().parse() else {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{server} printed no port ({line:?}): {}", std::fs::read_to_string(env.path("standin.err")).unwrap_or_default());
+            panic!(
+                "{server} printed no port ({line:?}): {}",
+                std::fs::read_to_string(env.path("standin.err")).unwrap_or_default()
+            );
         };
         StandIn { child, port, log, _stdout: stdout }
     }
@@ -127,7 +130,11 @@ fn processes_mentioning(marker: &str) -> Vec<(i32, Vec<String>)> {
         }
         let mentions = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker.as_bytes());
         if mentions(&cmdline) || mentions(&read("environ")) {
-            let argv = cmdline.split(|&b| b == 0).filter(|w| !w.is_empty()).map(|w| String::from_utf8_lossy(w).to_string()).collect();
+            let argv = cmdline
+                .split(|&b| b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).to_string())
+                .collect();
             found.push((pid, argv));
         }
     }
@@ -156,7 +163,11 @@ struct Reaper {
 
 impl Reaper {
     fn new(env: &Env) -> Reaper {
-        Reaper { marker: env.tmp.path().display().to_string(), tmux_tmpdir: env.path("tmux"), socket: env.socket.clone() }
+        Reaper {
+            marker: env.tmp.path().display().to_string(),
+            tmux_tmpdir: env.path("tmux"),
+            socket: env.socket.clone(),
+        }
     }
 }
 
@@ -406,7 +417,14 @@ impl Agent {
     fn new_codex(&self, task: &str, extra: &[&str]) -> String {
         let mut args = vec!["new", "-a", "codex", task, "--", "codex", "--no-daemon"];
         args.extend(extra);
-        let out = self.env.minder().env("CODEX_HOME", &self.home).env("STANDIN_API_KEY", "dummy").args(&args).output().unwrap();
+        let out = self
+            .env
+            .minder()
+            .env("CODEX_HOME", &self.home)
+            .env("STANDIN_API_KEY", "dummy")
+            .args(&args)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
         let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
         assert_eq!(name, format!("codex-{task}"));
@@ -540,7 +558,10 @@ fn assert_codex_command(s: &Value, name: &str) {
     let cmd: Vec<&str> = s["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(cmd[0], "codex", "{cmd:?}");
     assert_eq!(cmd[1], "-c", "{cmd:?}");
-    assert!(cmd[2].starts_with("notify=[\"/") && cmd[2].ends_with(&format!("\"notify\",\"--session\",\"{name}\"]")), "{cmd:?}");
+    assert!(
+        cmd[2].starts_with("notify=[\"/") && cmd[2].ends_with(&format!("\"notify\",\"--session\",\"{name}\"]")),
+        "{cmd:?}"
+    );
     assert_eq!(cmd[3], "--no-daemon", "{cmd:?}");
 }
 
@@ -727,7 +748,9 @@ fn codex_restore_keeps_the_configured_program_and_flags() {
     assert_eq!(s["detail"], "input", "{s:#}");
     let running = codex_processes(&a.home.display().to_string());
     assert!(
-        running.iter().any(|(_, argv)| argv.windows(2).any(|w| w == ["-s", "read-only"]) && argv.iter().any(|w| w == &thread)),
+        running
+            .iter()
+            .any(|(_, argv)| argv.windows(2).any(|w| w == ["-s", "read-only"]) && argv.iter().any(|w| w == &thread)),
         "the resumed codex runs with the sandbox flag and the thread: {running:?}"
     );
     a.assert_no_daemon();
@@ -777,7 +800,10 @@ fn claude_prompt_is_working_until_the_stop_hook() {
     assert_eq!(s["command"][0], "claude");
     assert_eq!(s["command"][1], "--settings");
     let settings: Value = serde_json::from_str(s["command"][2].as_str().unwrap()).unwrap();
-    assert!(settings["hooks"]["Stop"][0]["hooks"][0]["command"].as_str().unwrap().ends_with(&format!("notify --session {name}")));
+    assert!(settings["hooks"]["Stop"][0]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("notify --session {name}")));
     a.wait_ready(&name, CLAUDE_PROMPT);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);
@@ -919,7 +945,8 @@ fn codex_exec_records_the_reply_and_the_thread() {
     assert_eq!(s["last_message"], REPLY, "{s:#}");
     assert_eq!(s["exit_code"], 0, "{s:#}");
     let log = a.env.run(&["logs", &name]);
-    let thread = log.split("\"thread_id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("thread.started in the log");
+    let thread =
+        log.split("\"thread_id\":\"").nth(1).and_then(|r| r.split('"').next()).expect("thread.started in the log");
     assert_eq!(a.record(&name)["thread_id"], thread, "{log}");
 }
 
@@ -1059,7 +1086,8 @@ fn aider_turns_step_by_step() {
 #[test]
 fn aider_without_colour_is_working_while_the_model_answers() {
     let Some(a) = aider_world() else { return };
-    let name = a.new_session(&[("OPENAI_API_KEY", "sk-standin".into()), ("NO_COLOR", "1".into())], &["-a", "aider", "a1"]);
+    let name =
+        a.new_session(&[("OPENAI_API_KEY", "sk-standin".into()), ("NO_COLOR", "1".into())], &["-a", "aider", "a1"]);
     a.aider_started(&name);
     let before = a.n_events(&name);
     a.env.run(&["send", &name, "hello there"]);

@@ -51,13 +51,7 @@ fn show_in_pane(env: &Env, bytes: &[u8]) -> Shown {
         &script,
     ]);
     let pane = pane.trim();
-    env.tmux_out(&[
-        "pipe-pane",
-        "-t",
-        pane,
-        "-o",
-        &format!("cat >> '{}'", log.display()),
-    ]);
+    env.tmux_out(&["pipe-pane", "-t", pane, "-o", &format!("cat >> '{}'", log.display())]);
     std::fs::write(&go, "").unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let capture = || env.tmux_out(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", pane]);
@@ -76,21 +70,10 @@ fn show_in_pane(env: &Env, bytes: &[u8]) -> Shown {
         }
         last = Some(now);
     }
-    let size = env.tmux_out(&[
-        "display-message",
-        "-p",
-        "-t",
-        pane,
-        "#{pane_width} #{pane_height}",
-    ]);
+    let size = env.tmux_out(&["display-message", "-p", "-t", pane, "#{pane_width} #{pane_height}"]);
     let (width, height) = size.trim().split_once(' ').unwrap();
     let (text, recorded) = last.unwrap();
-    Shown {
-        width: width.parse().unwrap(),
-        height: height.parse().unwrap(),
-        text,
-        recorded,
-    }
+    Shown { width: width.parse().unwrap(), height: height.parse().unwrap(), text, recorded }
 }
 
 /// `bytes` render to what tmux shows of them: as printed (LF without CR, as a program writes
@@ -283,11 +266,7 @@ fn widths_log() -> Vec<u8> {
         "\u{85}",
         "\u{9b}",
     ];
-    samples
-        .iter()
-        .map(|s| format!("a{s}\x1b[12G|\n"))
-        .collect::<String>()
-        .into_bytes()
+    samples.iter().map(|s| format!("a{s}\x1b[12G|\n")).collect::<String>().into_bytes()
 }
 
 #[test]

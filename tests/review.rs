@@ -10,7 +10,6 @@ use std::time::Duration;
 
 const T: Duration = Duration::from_secs(15);
 
-
 /// A repository with one commit on `main`, pushed to a bare remote, and a pre-commit hook that
 /// leaves a marker (to prove the repository's own hooks still run).
 fn repo(env: &Env) -> PathBuf {
@@ -46,10 +45,26 @@ fn brief_from_flags_reaches_the_agent_and_stays_out_of_git_status() {
     let env = Env::new();
     let repo = repo(&env);
     env.config("[agents.scripted]\ncommand = [\"x\"]\nprompt = \"argument\"\n");
-    let out = env.minder().current_dir(&repo).args([
-        "new", "-a", "scripted", "--goal", "Make the login test pass", "--allow", "edit src/", "--deny", "touch the schema",
-        "--stop-when", "tests pass", "--", agent("printargs.sh").as_str(),
-    ]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args([
+            "new",
+            "-a",
+            "scripted",
+            "--goal",
+            "Make the login test pass",
+            "--allow",
+            "edit src/",
+            "--deny",
+            "touch the schema",
+            "--stop-when",
+            "tests pass",
+            "--",
+            agent("printargs.sh").as_str(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert_eq!(name, "scripted-make-the-login-test");
@@ -58,7 +73,8 @@ fn brief_from_flags_reaches_the_agent_and_stays_out_of_git_status() {
     let cp = PathBuf::from(s["checkpoint_dir"].as_str().unwrap());
     assert_eq!(cp, repo.canonicalize().unwrap().join(".minder").join(&name));
     let brief = std::fs::read_to_string(cp.join("BRIEF.md")).unwrap();
-    for want in ["Make the login test pass", "- edit src/", "- touch the schema", "- tests pass", "PLAN.md", "RISKS.md"] {
+    for want in ["Make the login test pass", "- edit src/", "- touch the schema", "- tests pass", "PLAN.md", "RISKS.md"]
+    {
         assert!(brief.contains(want), "{want} missing from\n{brief}");
     }
     let log = env.run(&["logs", &name]);
@@ -86,8 +102,16 @@ fn brief_from_a_file_and_a_missing_one() {
 fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
     let env = Env::new();
     let repo = repo(&env);
-    env.config(&format!("[review]\non_approve = \"env | grep ^MINDER_ | sort > '{}'\"\n", env.path("approved.env").display()));
-    let out = env.minder().current_dir(&repo).args(["new", "gate", "-w", "--", agent("shell-agent.sh").as_str()]).output().unwrap();
+    env.config(&format!(
+        "[review]\non_approve = \"env | grep ^MINDER_ | sort > '{}'\"\n",
+        env.path("approved.env").display()
+    ));
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args(["new", "gate", "-w", "--", agent("shell-agent.sh").as_str()])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let s = env.show("gate");
     let wt = PathBuf::from(s["worktree"]["path"].as_str().unwrap());
@@ -97,10 +121,12 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
     assert_eq!(git(&wt, &["branch", "--show-current"]).trim(), "minder/gate");
     wait_for("agent ready", T, || env.run(&["logs", "gate"]).contains("shell agent ready"));
 
-    let log = shell(&env, "gate", "echo change > file.txt && git add file.txt && git commit -q -m change && echo committed");
+    let log =
+        shell(&env, "gate", "echo change > file.txt && git add file.txt && git commit -q -m change && echo committed");
     assert!(log.contains("committed"), "{log}");
     assert!(env.path("pre-commit-ran").exists(), "the repository's pre-commit hook did not run");
-    let hooks_path = Command::new("git").args(["config", "--get-all", "core.hooksPath"]).current_dir(&repo).output().unwrap();
+    let hooks_path =
+        Command::new("git").args(["config", "--get-all", "core.hooksPath"]).current_dir(&repo).output().unwrap();
     assert!(hooks_path.stdout.is_empty(), "repo config was edited");
 
     let log = shell(&env, "gate", "git push -q origin HEAD 2>&1; echo pushed=$?");
@@ -118,7 +144,10 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
     let s = env.show("gate");
     assert_eq!(s["state"], "approved");
     let approved = std::fs::read_to_string(env.path("approved.env")).unwrap();
-    assert!(approved.contains("MINDER_SESSION=cmd-gate") && approved.contains("MINDER_BRANCH=minder/gate"), "{approved}");
+    assert!(
+        approved.contains("MINDER_SESSION=cmd-gate") && approved.contains("MINDER_BRANCH=minder/gate"),
+        "{approved}"
+    );
     assert!(approved.contains(&format!("MINDER_WORKTREE={}", wt.display())), "{approved}");
     let log = shell(&env, "gate", "git push -q origin HEAD 2>&1; echo pushed=$?");
     assert!(log.contains("pushed=0"), "{log}");
@@ -134,10 +163,26 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
 fn the_report_shows_what_a_person_decides_from() {
     let env = Env::new();
     let repo = repo(&env);
-    let out = env.minder().current_dir(&repo).args([
-        "new", "rep", "-w", "--goal", "Fix the dates", "--allow", "edit src/", "--deny", "touch the schema", "--stop-when", "tests pass",
-        "--", agent("shell-agent.sh").as_str(),
-    ]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args([
+            "new",
+            "rep",
+            "-w",
+            "--goal",
+            "Fix the dates",
+            "--allow",
+            "edit src/",
+            "--deny",
+            "touch the schema",
+            "--stop-when",
+            "tests pass",
+            "--",
+            agent("shell-agent.sh").as_str(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     wait_for("agent ready", T, || env.run(&["logs", "rep"]).contains("shell agent ready"));
     let cp = PathBuf::from(env.show("rep")["checkpoint_dir"].as_str().unwrap());
@@ -145,26 +190,47 @@ fn the_report_shows_what_a_person_decides_from() {
     shell(&env, "rep", "echo more >> a.txt && echo new > c.txt");
     shell(&env, "rep", "git push -q origin HEAD 2>&1; echo pushed=$?");
     std::fs::write(cp.join("PLAN.md"), "- [x] read the code\n- [ ] write the fix\n").unwrap();
-    std::fs::write(cp.join("STATUS.md"), "halfway \x1b[2J\x1b]52;c;aGk=\x07 \x1b[8mdropped the users table\x1b[0m\n").unwrap();
+    std::fs::write(cp.join("STATUS.md"), "halfway \x1b[2J\x1b]52;c;aGk=\x07 \x1b[8mdropped the users table\x1b[0m\n")
+        .unwrap();
     std::fs::write(cp.join("RISKS.md"), "the parser is untested\n").unwrap();
     std::fs::create_dir_all(cp.join("artifacts")).unwrap();
-    std::fs::write(cp.join("artifacts/test-output.txt"), "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest result: FAILED. 2 passed; 1 failed\n").unwrap();
+    std::fs::write(
+        cp.join("artifacts/test-output.txt"),
+        "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest result: FAILED. 2 passed; 1 failed\n",
+    )
+    .unwrap();
     env.wait_state("rep", "review", T);
 
     let review = env.run(&["review", "rep"]);
     let order = [
-        "brief", "goal:         Fix the dates", "allowed:      edit src/", "not allowed:  touch the schema", "stop when:    tests pass",
-        "plan (1/2)", "[x] read the code", "[ ] write the fix",
-        "status (STATUS.md)", "risks (RISKS.md)", "the parser is untested",
-        "commits since the base (2)", "second: add b", "first: add a",
-        "uncommitted changes", "a.txt", "new files not yet added: c.txt",
+        "brief",
+        "goal:         Fix the dates",
+        "allowed:      edit src/",
+        "not allowed:  touch the schema",
+        "stop when:    tests pass",
+        "plan (1/2)",
+        "[x] read the code",
+        "[ ] write the fix",
+        "status (STATUS.md)",
+        "risks (RISKS.md)",
+        "the parser is untested",
+        "commits since the base (2)",
+        "second: add b",
+        "first: add a",
+        "uncommitted changes",
+        "a.txt",
+        "new files not yet added: c.txt",
         "files changed in total against",
-        "artifacts", "test-output.txt (", "test result: FAILED. 2 passed; 1 failed",
-        "to know", "push refused",
+        "artifacts",
+        "test-output.txt (",
+        "test result: FAILED. 2 passed; 1 failed",
+        "to know",
+        "push refused",
     ];
     let mut at = 0;
     for want in order {
-        let found = review[at..].find(want).unwrap_or_else(|| panic!("`{want}` missing (or out of order) in:\n{review}"));
+        let found =
+            review[at..].find(want).unwrap_or_else(|| panic!("`{want}` missing (or out of order) in:\n{review}"));
         at += found + want.len();
     }
     // What the agent wrote shows, its sequences made visible rather than obeyed or dropped.
@@ -196,28 +262,51 @@ fn the_report_shows_what_a_person_decides_from() {
 fn checks_run_at_review_and_rank_the_attempts() {
     let env = Env::new();
     let repo = repo(&env);
-    let out = env.minder().current_dir(&repo).args([
-        "new", "pick", "--attempts", "2", "--check", "test -f pass.txt", "--check", "git log --oneline -1",
-        "--", agent("attempt.sh").as_str(),
-    ]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args([
+            "new",
+            "pick",
+            "--attempts",
+            "2",
+            "--check",
+            "test -f pass.txt",
+            "--check",
+            "git log --oneline -1",
+            "--",
+            agent("attempt.sh").as_str(),
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     for n in 1..=2 {
         let name = format!("cmd-pick-{n}");
         env.wait_state(&name, "review", T);
         assert!(env.run(&["logs", &name]).contains(&format!("attempt {n}")), "MINDER_ATTEMPT is set");
         wait_for("its checks", T, || {
-            let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(env.state_dir().join("sessions").join(&name).join("session.json")).unwrap()).unwrap();
+            let r: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(env.state_dir().join("sessions").join(&name).join("session.json")).unwrap(),
+            )
+            .unwrap();
             r["check_results"].as_array().is_some_and(|a| a.len() == 2)
         });
     }
     let review = env.run(&["review"]);
     let lines: Vec<&str> = review.lines().collect();
-    let row = |n: usize| lines.iter().find(|l| l.contains(&format!("cmd-pick-{n} "))).copied().unwrap_or_else(|| panic!("no row for {n}:\n{review}"));
+    let row = |n: usize| {
+        lines
+            .iter()
+            .find(|l| l.contains(&format!("cmd-pick-{n} ")))
+            .copied()
+            .unwrap_or_else(|| panic!("no row for {n}:\n{review}"))
+    };
     assert!(row(2).starts_with('1') && row(2).contains("2/2") && row(2).contains("checks pass"), "{review}");
     assert!(row(1).starts_with('2') && row(1).contains("1/2") && row(1).contains("checks fail (1/2)"), "{review}");
     // The output of each check is an artifact of its attempt.
     let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "cmd-pick-1", "--json"])).unwrap();
-    let arts: Vec<&str> = json["review"]["artifacts"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
+    let arts: Vec<&str> =
+        json["review"]["artifacts"].as_array().unwrap().iter().map(|a| a["path"].as_str().unwrap()).collect();
     assert_eq!(arts, ["check-1.txt", "check-2.txt"], "{json:#}");
     assert!(json["review"]["artifacts"][1]["last_lines"][0].as_str().unwrap().contains("attempt 1"), "{json:#}");
 }
@@ -228,9 +317,17 @@ fn checks_run_at_review_and_rank_the_attempts() {
 fn rm_refuses_commits_that_no_branch_holds() {
     let env = Env::new();
     let repo = repo(&env);
-    env.minder().current_dir(&repo).args(["new", "det", "-w", "--", agent("shell-agent.sh").as_str()]).assert().success();
+    env.minder()
+        .current_dir(&repo)
+        .args(["new", "det", "-w", "--", agent("shell-agent.sh").as_str()])
+        .assert()
+        .success();
     wait_for("agent ready", T, || env.run(&["logs", "det"]).contains("shell agent ready"));
-    shell(&env, "det", "git checkout -q --detach && echo lost > lost.txt && git add lost.txt && git commit -q -m 'on no branch'");
+    shell(
+        &env,
+        "det",
+        "git checkout -q --detach && echo lost > lost.txt && git add lost.txt && git commit -q -m 'on no branch'",
+    );
     env.run(&["stop", "det"]);
     let wt = PathBuf::from(env.show("det")["dir"].as_str().unwrap());
     let head = git(&wt, &["rev-parse", "--short=12", "HEAD"]);
@@ -243,7 +340,11 @@ fn rm_refuses_commits_that_no_branch_holds() {
 fn rm_refuses_unmerged_work_and_never_deletes_its_branch_silently() {
     let env = Env::new();
     let repo = repo(&env);
-    env.minder().current_dir(&repo).args(["new", "wip", "-w", "--", agent("shell-agent.sh").as_str()]).assert().success();
+    env.minder()
+        .current_dir(&repo)
+        .args(["new", "wip", "-w", "--", agent("shell-agent.sh").as_str()])
+        .assert()
+        .success();
     wait_for("agent ready", T, || env.run(&["logs", "wip"]).contains("shell agent ready"));
     shell(&env, "wip", "echo new > new.txt && git add new.txt && git commit -q -m wip");
     shell(&env, "wip", "echo dirty >> new.txt");
@@ -272,7 +373,9 @@ fn reject_sends_the_note_to_the_agent_which_then_works_again() {
     env.run(&["new", "rj", "--", agent("reader.sh").as_str(), got.to_str().unwrap()]);
     wait_for("reader ready", T, || env.capture("cmd-rj").contains("ready>"));
     env.run(&["reject", "rj", "--note", "add a test for the empty case; keep it small"]);
-    wait_for("note received", T, || std::fs::read_to_string(&got).map(|s| s == "[add a test for the empty case; keep it small]\n").unwrap_or(false));
+    wait_for("note received", T, || {
+        std::fs::read_to_string(&got).map(|s| s == "[add a test for the empty case; keep it small]\n").unwrap_or(false)
+    });
     let s = env.wait_state("rj", "working", T);
     let states: Vec<&str> = s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
     assert!(states.ends_with(&["rejected", "working"]), "{states:?}");
@@ -285,7 +388,12 @@ fn three_attempts_in_three_worktrees_side_by_side() {
     let env = Env::new();
     let repo = repo(&env);
     let script = "n=${MINDER_SESSION##*-}; i=0; while [ $i -lt $n ]; do echo line$i >> work.txt; i=$((i+1)); done; git add work.txt; mkdir -p \"$MINDER_DIR\"; echo \"attempt $n risk\" > \"$MINDER_DIR/RISKS.md\"";
-    let out = env.minder().current_dir(&repo).args(["new", "try", "--attempts", "3", "--goal", "pick the best", "--", "sh", "-c", script]).output().unwrap();
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args(["new", "try", "--attempts", "3", "--goal", "pick the best", "--", "sh", "-c", script])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let names: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
     assert_eq!(names, ["cmd-try-1", "cmd-try-2", "cmd-try-3"]);

@@ -186,7 +186,12 @@ fn credentials_of_every_known_kind_are_masked() {
                     "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
                     "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
                 ],
-                raw_keeps: &["-----BEGIN RSA PRIVATE KEY-----\r\n", "\x1b[33m", "\x1b[0m", "\r\n-----END RSA PRIVATE KEY-----\r\n"],
+                raw_keeps: &[
+                    "-----BEGIN RSA PRIVATE KEY-----\r\n",
+                    "\x1b[33m",
+                    "\x1b[0m",
+                    "\r\n-----END RSA PRIVATE KEY-----\r\n",
+                ],
                 clean: Some("-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----\n"),
             },
             Case {
@@ -207,12 +212,7 @@ fn credentials_of_every_known_kind_are_masked() {
                 raw_keeps: &["token: [REDACTED]\r\n"],
                 clean: None,
             },
-            Case {
-                name: "glued",
-                secrets: &[KEY],
-                raw_keeps: &["MY_[REDACTED]\r\n"],
-                clean: None,
-            },
+            Case { name: "glued", secrets: &[KEY], raw_keeps: &["MY_[REDACTED]\r\n"], clean: None },
         ],
     );
 }
@@ -259,9 +259,12 @@ fn text_stored_outside_the_log_is_redacted_too() {
     let cp = PathBuf::from(env.show("held")["checkpoint_dir"].as_str().unwrap());
     std::fs::create_dir_all(&cp).unwrap();
     std::fs::write(cp.join("STATUS.md"), format!("used the key {KEY} to test\n")).unwrap();
-    let payload = serde_json::json!({"type": "agent-turn-complete", "last-assistant-message": format!("I found {KEY} in .env")});
+    let payload =
+        serde_json::json!({"type": "agent-turn-complete", "last-assistant-message": format!("I found {KEY} in .env")});
     env.minder().args(["notify", "--session", "cmd-held", &payload.to_string()]).assert().success();
-    common::wait_for("the checkpoint copy", T, || env.show("held")["checkpoints"].as_array().is_some_and(|a| !a.is_empty()));
+    common::wait_for("the checkpoint copy", T, || {
+        env.show("held")["checkpoints"].as_array().is_some_and(|a| !a.is_empty())
+    });
     env.run(&["reject", "held", "--note", &format!("do not paste {KEY} anywhere")]);
     env.run(&["approve", "held", "--note", &format!("ok, rotate {KEY}")]);
     for (path, bytes) in state_files(&env) {

@@ -10,7 +10,12 @@ use std::time::Duration;
 const T: Duration = Duration::from_secs(15);
 
 fn sources(s: &Value) -> Vec<(String, String)> {
-    s["events"].as_array().unwrap().iter().map(|e| (e["state"].as_str().unwrap().to_string(), e["source"].as_str().unwrap().to_string())).collect()
+    s["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["state"].as_str().unwrap().to_string(), e["source"].as_str().unwrap().to_string()))
+        .collect()
 }
 
 #[test]
@@ -113,7 +118,9 @@ fn a_live_question_beats_risks_and_every_checkpoint_version_is_kept() {
     // RISKS.md is written, then the agent asks for an approval: the question wins.
     let s = env.wait_state("f", "waiting", T);
     assert_eq!(s["detail"], "approval");
-    wait_for("RISKS.md saved", T, || env.show("f")["checkpoints"].as_array().unwrap().iter().any(|c| c["file"] == "RISKS.md"));
+    wait_for("RISKS.md saved", T, || {
+        env.show("f")["checkpoints"].as_array().unwrap().iter().any(|c| c["file"] == "RISKS.md")
+    });
     let s = env.show("f");
     assert_eq!(s["state"], "waiting", "{s}");
     assert_eq!(s["progress"], serde_json::json!({"done": 2, "total": 2}));
@@ -121,7 +128,9 @@ fn a_live_question_beats_risks_and_every_checkpoint_version_is_kept() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["file"].as_str().unwrap().to_string(), std::fs::read_to_string(c["path"].as_str().unwrap()).unwrap()))
+        .map(|c| {
+            (c["file"].as_str().unwrap().to_string(), std::fs::read_to_string(c["path"].as_str().unwrap()).unwrap())
+        })
         .collect();
     let statuses: Vec<&str> = history.iter().filter(|(f, _)| f == "STATUS.md").map(|(_, t)| t.as_str()).collect();
     assert_eq!(statuses, ["status 1\n", "status 2\n", "status 3\n"]);
@@ -191,7 +200,9 @@ fn status_line_changes_when_an_agent_starts_waiting() {
     env.tmux_out(&["set-option", "-g", "@minder-icon-waiting", "WAIT"]);
     assert!(env.run(&["status-line", "--push"]).contains("WAIT sl"));
     env.run(&["send", "sl", "y"]);
-    wait_for("review in the status line", T, || env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).contains("✓ sl"));
+    wait_for("review in the status line", T, || {
+        env.tmux_out(&["display-message", "-p", "#{T:status-right}"]).contains("✓ sl")
+    });
     assert_eq!(env.run(&["status-line", "--summary"]).trim(), "minder: 1 review (sl) — minder attach");
 }
 

@@ -53,4 +53,3 @@ fn stdout_to_stderr<T>(f: impl FnOnce() -> T) -> T {
     }
     out
 }
-

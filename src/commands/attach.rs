@@ -25,4 +25,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     crate::ops::attach::attach_to(ctx, &obs)
 }
-

@@ -91,9 +91,12 @@ pub fn name_slots(cmd: &clap::Command) -> Result<Vec<NameSlot>> {
                 .position(|a| a.get_id().as_str() == *id)
                 .ok_or_else(|| anyhow!("completions: `{sub}` has no positional `{id}`"))?;
             let arg = sc.get_positionals().nth(index).expect("found above");
-            let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1) || matches!(arg.get_action(), clap::ArgAction::Append);
+            let many = arg.get_num_args().is_some_and(|n| n.max_values() > 1)
+                || matches!(arg.get_action(), clap::ArgAction::Append);
             // Global options are listed once, for every subcommand.
-            let own = sc.get_arguments().filter(|a| !a.is_global_set() && cmd.get_arguments().all(|g| g.get_id() != a.get_id()));
+            let own = sc
+                .get_arguments()
+                .filter(|a| !a.is_global_set() && cmd.get_arguments().all(|g| g.get_id() != a.get_id()));
             Ok(NameSlot { subcommand: sub.to_string(), index, many, value_options: value_options(own) })
         })
         .collect()
@@ -121,7 +124,11 @@ fn bash_cases(slots: &[NameSlot]) -> String {
     slots
         .iter()
         .map(|s| {
-            let extra = if s.value_options.is_empty() { String::new() } else { format!("vopts+=\"{} \"; ", s.value_options.join(" ")) };
+            let extra = if s.value_options.is_empty() {
+                String::new()
+            } else {
+                format!("vopts+=\"{} \"; ", s.value_options.join(" "))
+            };
             format!("            {}) {extra}index={}; many={} ;;\n", s.subcommand, s.index, u8::from(s.many))
         })
         .collect()
@@ -131,8 +138,17 @@ fn fish_cases(slots: &[NameSlot]) -> String {
     slots
         .iter()
         .map(|s| {
-            let extra = if s.value_options.is_empty() { String::new() } else { format!("                set -a vopts {}\n", s.value_options.join(" ")) };
-            format!("            case {}\n{extra}                set index {}\n                set many {}\n", s.subcommand, s.index, u8::from(s.many))
+            let extra = if s.value_options.is_empty() {
+                String::new()
+            } else {
+                format!("                set -a vopts {}\n", s.value_options.join(" "))
+            };
+            format!(
+                "            case {}\n{extra}                set index {}\n                set many {}\n",
+                s.subcommand,
+                s.index,
+                u8::from(s.many)
+            )
         })
         .collect()
 }
@@ -141,7 +157,8 @@ fn fish_cases(slots: &[NameSlot]) -> String {
 /// `_minder` over it: clap's is renamed `_minder_clap`, and `_minder` becomes the wrapper.
 fn zsh(generated: &str, global: &[String], slots: &[NameSlot]) -> Result<String> {
     const CLAP_DEF: &str = "\n_minder() {\n";
-    const CLAP_TAIL: &str = "if [ \"$funcstack[1]\" = \"_minder\" ]; then\n    _minder \"$@\"\nelse\n    compdef _minder minder\nfi\n";
+    const CLAP_TAIL: &str =
+        "if [ \"$funcstack[1]\" = \"_minder\" ]; then\n    _minder \"$@\"\nelse\n    compdef _minder minder\nfi\n";
     if generated.matches(CLAP_DEF).count() != 1 || !generated.ends_with(CLAP_TAIL) {
         bail!("completions: clap_complete's zsh script changed shape; update commands/completions.rs");
     }
@@ -317,7 +334,11 @@ mod tests {
         // Every command that takes a session by name is in the table (`new NAME` names a new one).
         for sc in cli().get_subcommands().filter(|sc| sc.get_name() != "new") {
             if sc.get_positionals().any(|a| matches!(a.get_id().as_str(), "name" | "names")) {
-                assert!(SESSION_ARGS.iter().any(|(sub, _)| *sub == sc.get_name()), "`{}` takes a session: add it to SESSION_ARGS", sc.get_name());
+                assert!(
+                    SESSION_ARGS.iter().any(|(sub, _)| *sub == sc.get_name()),
+                    "`{}` takes a session: add it to SESSION_ARGS",
+                    sc.get_name()
+                );
             }
         }
         let global = value_options(cli().get_arguments());

@@ -16,4 +16,3 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     crate::demo::run(args.resume, &args.rest)
 }
-

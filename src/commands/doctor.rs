@@ -3,8 +3,8 @@
 use crate::app::Ctx;
 use crate::ops::present::paint;
 use anyhow::{anyhow, Result};
-use std::os::unix::fs::PermissionsExt;
 use clap::Args as ClapArgs;
+use std::os::unix::fs::PermissionsExt;
 
 /// Check tmux, config, state dir, plugin and agent commands, and say what to do
 #[derive(ClapArgs, Debug)]
@@ -58,14 +58,30 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             }
             let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
         }
-        checks.push(Check { check, subject: subject.map(str::to_string), level, detail: what.to_string(), hint: hint.to_string() });
+        checks.push(Check {
+            check,
+            subject: subject.map(str::to_string),
+            level,
+            detail: what.to_string(),
+            hint: hint.to_string(),
+        });
     };
 
     match ctx.tmux() {
-        Err(e) => report("tmux", None, Level::Fail, &format!("{e:#}"), "install it: apt-get install tmux / brew install tmux"),
+        Err(e) => {
+            report("tmux", None, Level::Fail, &format!("{e:#}"), "install it: apt-get install tmux / brew install tmux")
+        }
         Ok(t) => match t.version() {
-            Ok(v) if v.at_least(3, 2) => report("tmux", None, Level::Ok, &format!("tmux {v} at {}", t.bin().display()), ""),
-            Ok(v) => report("tmux", None, Level::Fail, &format!("tmux {v} at {} is too old", t.bin().display()), "minder needs tmux 3.2 or newer"),
+            Ok(v) if v.at_least(3, 2) => {
+                report("tmux", None, Level::Ok, &format!("tmux {v} at {}", t.bin().display()), "")
+            }
+            Ok(v) => report(
+                "tmux",
+                None,
+                Level::Fail,
+                &format!("tmux {v} at {} is too old", t.bin().display()),
+                "minder needs tmux 3.2 or newer",
+            ),
             Err(e) => report("tmux", None, Level::Fail, &format!("{e:#}"), ""),
         },
     }
@@ -78,11 +94,23 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 
     let state = &ctx.store.state_dir;
     match ctx.store.ensure() {
-        Err(e) => report("state_dir", None, Level::Fail, &format!("state dir {}: {e:#}", state.display()), "set MINDER_STATE_DIR to a writable folder"),
+        Err(e) => report(
+            "state_dir",
+            None,
+            Level::Fail,
+            &format!("state dir {}: {e:#}", state.display()),
+            "set MINDER_STATE_DIR to a writable folder",
+        ),
         Ok(()) => {
             let mode = std::fs::metadata(state).map(|m| m.permissions().mode() & 0o777).unwrap_or(0);
             if mode & 0o077 != 0 {
-                report("state_dir", None, Level::Warn, &format!("state dir {} is mode {mode:o}", state.display()), &format!("chmod 700 {}", state.display()));
+                report(
+                    "state_dir",
+                    None,
+                    Level::Warn,
+                    &format!("state dir {} is mode {mode:o}", state.display()),
+                    &format!("chmod 700 {}", state.display()),
+                );
             } else {
                 report("state_dir", None, Level::Ok, &format!("state dir {}", state.display()), "");
             }
@@ -95,7 +123,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
         Ok((_, damaged)) => {
             for d in damaged {
-                report("records", Some(&d.name), Level::Fail, &format!("session `{}`: {}", d.name, d.error), &format!("`minder rm --force {}` removes its folder (its tmux session, if any, is left alone)", d.name));
+                report(
+                    "records",
+                    Some(&d.name),
+                    Level::Fail,
+                    &format!("session `{}`: {}", d.name, d.error),
+                    &format!(
+                        "`minder rm --force {}` removes its folder (its tmux session, if any, is left alone)",
+                        d.name
+                    ),
+                );
             }
         }
         Err(e) => report("records", None, Level::Fail, &format!("cannot list sessions: {e:#}"), ""),
@@ -104,8 +141,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if let Ok(t) = ctx.tmux() {
         match t.run(&crate::tmux_cmd!["show-options", "-gqv", "@minder-plugin"]) {
             Ok(v) if !v.trim().is_empty() => report("plugin", None, Level::Ok, "tmux plugin loaded", ""),
-            Ok(_) => report("plugin", None, Level::Warn, "tmux plugin not loaded in this server", "add `run-shell /path/to/minder/tmux/minder.tmux` to ~/.tmux.conf (see README)"),
-            Err(e) if e.no_server() => report("plugin", None, Level::Ok, "no tmux server running yet (the plugin loads with your tmux.conf)", ""),
+            Ok(_) => report(
+                "plugin",
+                None,
+                Level::Warn,
+                "tmux plugin not loaded in this server",
+                "add `run-shell /path/to/minder/tmux/minder.tmux` to ~/.tmux.conf (see README)",
+            ),
+            Err(e) if e.no_server() => report(
+                "plugin",
+                None,
+                Level::Ok,
+                "no tmux server running yet (the plugin loads with your tmux.conf)",
+                "",
+            ),
             Err(e) => report("plugin", None, Level::Warn, &format!("cannot ask tmux about the plugin: {e}"), ""),
         }
     }
@@ -129,7 +178,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 &format!("agent `{name}` (the default): `{bin}` not found on PATH"),
                 "install it, or set default_agent in the config",
             ),
-            Err(_) => report("agent", Some(&name), Level::Warn, &format!("agent `{name}`: `{bin}` not found on PATH"), ""),
+            Err(_) => {
+                report("agent", Some(&name), Level::Warn, &format!("agent `{name}`: `{bin}` not found on PATH"), "")
+            }
         }
     }
 
@@ -141,7 +192,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                     "patterns",
                     Some(name),
                     Level::Warn,
-                    &format!("agent `{name}`: {key} pattern `{}` anchors to a line but matches the whole screen", p.source),
+                    &format!(
+                        "agent `{name}`: {key} pattern `{}` anchors to a line but matches the whole screen",
+                        p.source
+                    ),
                     &format!("write `(?m){}` so `^` and `$` match at each line", p.source),
                 );
             }

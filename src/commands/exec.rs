@@ -19,4 +19,3 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     crate::supervisor::exec(args.env_file.as_deref(), args.minder_id.as_deref(), &args.command)
 }
-

@@ -6,8 +6,8 @@ use crate::app::Ctx;
 use crate::ops::reconcile;
 use anyhow::Result;
 use chrono::Utc;
-use std::time::{Duration, SystemTime};
 use clap::Args as ClapArgs;
+use std::time::{Duration, SystemTime};
 
 /// Remove ended sessions and old logs past `logs.retention`
 ///
@@ -65,7 +65,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
         let last = crate::ops::present::last_activity(ctx, r).max(r.ended_at.unwrap_or(r.state_at));
         if last > cutoff {
-            report.kept.push((r.name.clone(), Some(r.state.to_string()), "recent", format!("last active {}", last.to_rfc3339())));
+            report.kept.push((
+                r.name.clone(),
+                Some(r.state.to_string()),
+                "recent",
+                format!("last active {}", last.to_rfc3339()),
+            ));
             continue;
         }
         if let Some(wt) = &r.worktree {
@@ -163,4 +168,3 @@ fn humantime(d: Duration) -> String {
         s => format!("{s}s"),
     }
 }
-

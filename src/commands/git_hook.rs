@@ -14,4 +14,3 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     crate::git::gate::run_hook(&args.hook, &args.args)
 }
-

@@ -2,11 +2,11 @@
 //! request, following across rotation.
 
 use crate::app::Ctx;
-use crate::sink::logfile;
 use crate::render::Renderer;
+use crate::sink::logfile;
 use anyhow::Result;
-use std::io::Write;
 use clap::Args as ClapArgs;
+use std::io::Write;
 
 /// Print a session's output without attaching
 ///
@@ -55,7 +55,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             done.exists() || since.elapsed() > std::time::Duration::from_secs(3)
         };
         if args.raw {
-            logfile::follow(&dir, args.lines, &mut |b| { out.write_all(b)?; out.flush() }, &mut ended)?;
+            logfile::follow(
+                &dir,
+                args.lines,
+                &mut |b| {
+                    out.write_all(b)?;
+                    out.flush()
+                },
+                &mut ended,
+            )?;
         } else {
             // One row of screen: a line is printed once the next one starts, and `\r` redraws
             // and erases still collapse into the final text.
@@ -79,7 +87,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         // The sink creates the folder with its first byte: nothing printed yet.
         return Ok(());
     }
-    let ctx_err = |e: std::io::Error| anyhow::Error::from(e).context(format!("cannot read the log in `{}`", dir.display()));
+    let ctx_err =
+        |e: std::io::Error| anyhow::Error::from(e).context(format!("cannot read the log in `{}`", dir.display()));
     match (args.raw, args.lines) {
         (true, None) => logfile::read_all(&dir, &mut out).map_err(ctx_err)?,
         (true, Some(n)) => out.write_all(&logfile::tail_bytes(&dir, n).map_err(ctx_err)?)?,
@@ -114,4 +123,3 @@ impl<W: Write> Write for Feed<'_, W> {
         self.out.flush()
     }
 }
-

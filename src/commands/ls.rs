@@ -1,8 +1,8 @@
 //! `minder ls`: one tmux call per server, then a table or JSON.
 
 use crate::app::Ctx;
-use crate::ops::reconcile::{self, Observed};
 use crate::ops::present;
+use crate::ops::reconcile::{self, Observed};
 use anyhow::Result;
 use chrono::Utc;
 use clap::Args as ClapArgs;
@@ -32,7 +32,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     // Those that need a person first (waiting, review, failed, lost, stuck), the longest
     // waiting first; `--json` lists in the same order.
     sessions.sort_by(|a, b| {
-        let key = |o: &Observed| (crate::domain::state::attention_rank(o.record.state), o.record.state_at, o.record.name.clone());
+        let key = |o: &Observed| {
+            (crate::domain::state::attention_rank(o.record.state), o.record.state_at, o.record.name.clone())
+        };
         key(a).cmp(&key(b))
     });
     // A record that cannot be read is shown with its error, never skipped.
@@ -87,4 +89,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
 }
-

@@ -1,15 +1,15 @@
 //! `minder new`: claim a name atomically, then create the tmux session, its exit hook and its
 //! log sink in one tmux call, so not a byte of output and no fast exit is missed.
 
-use crate::domain::agents;
 use crate::app::Ctx;
+use crate::domain::agents;
 use crate::domain::brief::BriefInput;
 use crate::domain::naming::{self, NameParts};
 use crate::usage;
 use anyhow::{anyhow, Context, Result};
 use chrono::Utc;
-use std::path::{Path, PathBuf};
 use clap::Args as ClapArgs;
+use std::path::{Path, PathBuf};
 
 /// Start an agent in a new detached tmux session and print its name
 ///
@@ -84,12 +84,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let dir = resolve_dir(args.dir.as_deref())?;
     let command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };
     if command.is_empty() {
-        return Err(usage!("profile `{}` has no command: give one after `--`, e.g. `minder new build -- make test`", profile.name));
+        return Err(usage!(
+            "profile `{}` has no command: give one after `--`, e.g. `minder new build -- make test`",
+            profile.name
+        ));
     }
     check_program(&command[0], &dir, &profile.name, args.command.is_empty())?;
     let brief = BriefInput {
         file_text: match &args.brief {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| usage!("cannot read brief `{}`: {e}", path.display()))?),
+            Some(path) => {
+                Some(std::fs::read_to_string(path).map_err(|e| usage!("cannot read brief `{}`: {e}", path.display()))?)
+            }
             None => None,
         },
         goal: args.goal.clone(),
@@ -111,7 +116,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         _ => {
             let base = Path::new(&command[0]).file_name().map(|s| s.to_string_lossy().to_string());
             let t = naming::slug(&base.unwrap_or_default(), 32);
-            if t.is_empty() { profile.name.clone() } else { t }
+            if t.is_empty() {
+                profile.name.clone()
+            } else {
+                t
+            }
         }
     };
     let attempts = args.attempts.unwrap_or(1);
@@ -153,7 +162,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let name = naming::expand(&template, &parts).map_err(|e| usage!("{e}"))?;
         let branch = repo.as_ref().map(|_| {
             let b = args.branch.clone().unwrap_or_else(|| format!("minder/{task}"));
-            if attempts > 1 { format!("{b}-{n}") } else { b }
+            if attempts > 1 {
+                format!("{b}-{n}")
+            } else {
+                b
+            }
         });
         let plan = crate::ops::start::Plan {
             name,
@@ -166,11 +179,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             checks: if args.check.is_empty() { profile.check.clone() } else { args.check.clone() },
             explicit_name,
             brief: (!brief.is_empty()).then(|| brief.clone()),
-            worktree: repo.as_ref().map(|r| crate::ops::start::WorktreePlan { repo: r.clone(), branch: branch.clone().unwrap(), base: base.clone().unwrap() }),
+            worktree: repo.as_ref().map(|r| crate::ops::start::WorktreePlan {
+                repo: r.clone(),
+                branch: branch.clone().unwrap(),
+                base: base.clone().unwrap(),
+            }),
         };
         let record = crate::ops::start::start(ctx, plan)?;
         if args.json {
-            let obs = crate::ops::reconcile::Observed { record: record.clone(), pane: None, tmux_checked: false, tmux_error: None };
+            let obs = crate::ops::reconcile::Observed {
+                record: record.clone(),
+                pane: None,
+                tmux_checked: false,
+                tmux_error: None,
+            };
             let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs)});
             crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         } else {
@@ -219,13 +241,14 @@ fn check_program(program: &str, dir: &Path, profile: &str, from_profile: bool) -
     if program.contains('/') {
         let path = if Path::new(program).is_absolute() { PathBuf::from(program) } else { dir.join(program) };
         use std::os::unix::fs::PermissionsExt;
-        let runnable = std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
+        let runnable =
+            std::fs::metadata(&path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false);
         if !runnable {
             return Err(anyhow!("cannot run `{program}`{whose}: not an executable file"));
         }
         return Ok(());
     }
-    which::which(program).map(|_| ()).map_err(|_| {
-        anyhow!("cannot run `{program}`{whose}: not found on PATH (install it, or give its path)")
-    })
+    which::which(program)
+        .map(|_| ())
+        .map_err(|_| anyhow!("cannot run `{program}`{whose}: not found on PATH (install it, or give its path)"))
 }

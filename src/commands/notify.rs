@@ -6,8 +6,8 @@
 use crate::app::Ctx;
 use crate::domain::detect::parse_hook;
 use anyhow::{anyhow, Context, Result};
-use std::io::Read;
 use clap::Args as ClapArgs;
+use std::io::Read;
 
 /// Entry point for agent hooks: record an event and update the state at once
 ///
@@ -86,4 +86,3 @@ fn session_of(ctx: &Ctx, flag: Option<&str>) -> Result<Option<String>> {
     }
     Ok(None)
 }
-

@@ -1,12 +1,12 @@
 //! `minder _pane-died` (internal): the pane-died hook records the agent's exit.
 
-use anyhow::Result;
-use chrono::DateTime;
 use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
+use anyhow::Result;
+use chrono::DateTime;
+use clap::Args as ClapArgs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use clap::Args as ClapArgs;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {

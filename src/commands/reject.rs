@@ -31,4 +31,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }
-

@@ -3,9 +3,9 @@
 //! the same log.
 
 use crate::app::Ctx;
-use crate::ops::reconcile;
 use crate::domain::record::Record;
 use crate::domain::state::State;
+use crate::ops::reconcile;
 use anyhow::{anyhow, Result};
 use clap::Args as ClapArgs;
 
@@ -39,7 +39,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             let o = all.iter().find(|o| o.record.name == name).ok_or_else(|| anyhow!("no session `{q}`"))?;
             if o.record.state != State::Lost {
                 if o.record.running() || o.alive() {
-                    return Err(anyhow!("session `{name}` is {} and still running: nothing to restore", o.record.state));
+                    return Err(anyhow!(
+                        "session `{name}` is {} and still running: nothing to restore",
+                        o.record.state
+                    ));
                 }
                 let profile = crate::domain::agents::profile(&ctx.config, &o.record.agent)?;
                 if profile.resume.is_empty() && o.record.thread_id.is_none() {

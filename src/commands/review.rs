@@ -3,12 +3,12 @@
 //! diff against the base (uncommitted changes included), artifacts and the last lines it printed.
 
 use crate::app::Ctx;
-use crate::ops::reconcile::{self, Observed};
 use crate::domain::state::State;
 use crate::ops::present::{self, paint};
+use crate::ops::reconcile::{self, Observed};
 use anyhow::Result;
-use serde_json::json;
 use clap::Args as ClapArgs;
+use serde_json::json;
 
 /// Show a session's review report, or the sessions that need review
 ///
@@ -115,7 +115,15 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
     for (i, (standing, o)) in ranked.iter().enumerate() {
         let r = &o.record;
         let diff = crate::git::diff::diff_summary(r)
-            .map(|d| format!("{} files +{} -{}{}", d.files_changed, d.insertions, d.deletions, if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }))
+            .map(|d| {
+                format!(
+                    "{} files +{} -{}{}",
+                    d.files_changed,
+                    d.insertions,
+                    d.deletions,
+                    if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }
+                )
+            })
             .unwrap_or_else(|| "-".into());
         let why = match (&best, i) {
             (_, 0) => crate::domain::rank::why_first(standing),
@@ -141,7 +149,12 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
 fn first_risk(r: &crate::domain::record::Record) -> String {
     std::fs::read_to_string(r.checkpoint_dir.join("RISKS.md"))
         .ok()
-        .and_then(|t| t.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(|l| l.chars().take(50).collect::<String>()))
+        .and_then(|t| {
+            t.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| l.chars().take(50).collect::<String>())
+        })
         .map(|l| crate::render::sanitize::one_line(&l).into_owned())
         .unwrap_or_else(|| "-".into())
 }
@@ -154,7 +167,9 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
     crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, present::state_color(r.state), &state));
     match &r.worktree {
-        Some(w) => crate::outln!("worktree  {} (branch {}, base {})", path(&w.path), one_line(&w.branch), one_line(&w.base)),
+        Some(w) => {
+            crate::outln!("worktree  {} (branch {}, base {})", path(&w.path), one_line(&w.branch), one_line(&w.base))
+        }
         None => crate::outln!("dir       {}", path(&r.dir)),
     }
     if rep.time_worked_s > 0 {
@@ -162,7 +177,10 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     }
     match &r.approved_commit {
         // What the push gate and `apply` take: this commit and its ancestors.
-        Some(commit) => crate::outln!("approved  {commit} (git push of it and its ancestors is allowed; `minder apply {}` merges it)", r.name),
+        Some(commit) => crate::outln!(
+            "approved  {commit} (git push of it and its ancestors is allowed; `minder apply {}` merges it)",
+            r.name
+        ),
         None if r.state == State::Approved => crate::outln!("approved  (no commit recorded)"),
         None => {}
     }
@@ -178,7 +196,8 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         if let Some(g) = &rep.goal {
             body.push_str(&format!("goal:         {g}\n"));
         }
-        for (label, items) in [("allowed:", &b.allowed), ("not allowed:", &b.not_allowed), ("stop when:", &b.stop_when)] {
+        for (label, items) in [("allowed:", &b.allowed), ("not allowed:", &b.not_allowed), ("stop when:", &b.stop_when)]
+        {
             for (i, item) in items.iter().enumerate() {
                 body.push_str(&format!("{:<14}{item}\n", if i == 0 { label } else { "" }));
             }
@@ -189,7 +208,8 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     }
     if !rep.plan.is_empty() {
         let done = rep.plan.iter().filter(|i| i.done).count();
-        let body: Vec<String> = rep.plan.iter().map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text)).collect();
+        let body: Vec<String> =
+            rep.plan.iter().map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text)).collect();
         section(&format!("plan ({done}/{})", rep.plan.len()), &body.join("\n"))?;
     }
     if let Some(s) = &rep.status {
@@ -200,7 +220,8 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         None => section("risks", "no RISKS.md yet")?,
     }
     if !rep.commits.is_empty() {
-        let body: Vec<String> = rep.commits.iter().map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], k.subject)).collect();
+        let body: Vec<String> =
+            rep.commits.iter().map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], k.subject)).collect();
         section(&format!("commits since the base ({})", rep.commits.len()), &body.join("\n"))?;
     }
     if let Some(u) = &rep.uncommitted {
@@ -263,6 +284,13 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     if !rep.last_lines.is_empty() {
         section("last output", &rep.last_lines.join("\n"))?;
     }
-    crate::outln!("\n{}", paint(c, "2", &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)));
+    crate::outln!(
+        "\n{}",
+        paint(
+            c,
+            "2",
+            &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)
+        )
+    );
     Ok(())
 }

@@ -44,4 +44,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     ctx.note(&format!("removed `{name}`"));
     Ok(())
 }
-

@@ -3,8 +3,8 @@
 use crate::app::Ctx;
 use crate::ops::reconcile;
 use anyhow::Result;
-use std::time::Duration;
 use clap::Args as ClapArgs;
+use std::time::Duration;
 
 /// Type text into the agent and press Enter, or press keys
 ///

@@ -1,8 +1,8 @@
 //! `minder show`: everything known of one session.
 
 use crate::app::Ctx;
-use crate::ops::reconcile;
 use crate::ops::present;
+use crate::ops::reconcile;
 use anyhow::Result;
 use clap::Args as ClapArgs;
 
@@ -81,8 +81,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }
     if let Some(p) = &obs.pane {
-        let renamed = if p.session_name != r.name { format!(" (tmux session renamed `{}`)", p.session_name) } else { String::new() };
-        field("tmux", format!("{} {}{}{renamed}", p.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }))?;
+        let renamed = if p.session_name != r.name {
+            format!(" (tmux session renamed `{}`)", p.session_name)
+        } else {
+            String::new()
+        };
+        field(
+            "tmux",
+            format!("{} {}{}{renamed}", p.session_id, p.pane_id, if p.attached > 0 { " (attached)" } else { "" }),
+        )?;
     }
     if let Some(msg) = &r.last_message {
         field("last reply", msg.lines().next().unwrap_or("").to_string())?;
@@ -103,10 +110,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         crate::outln!("  events:");
         for e in events.iter().rev().take(10).rev() {
             let detail = if e.detail.is_empty() { String::new() } else { format!(" ({})", e.detail) };
-            let note = e.note.as_deref().map(|n| format!(" — {}", crate::render::sanitize::one_line(n))).unwrap_or_default();
+            let note =
+                e.note.as_deref().map(|n| format!(" — {}", crate::render::sanitize::one_line(n))).unwrap_or_default();
             crate::outln!("    {}  {}{}  [{:?}]{}", e.at.to_rfc3339(), e.state, detail, e.source, note);
         }
     }
     Ok(())
 }
-

@@ -16,4 +16,3 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     crate::sink::run(&args.session_dir, args.resumed)
 }
-

@@ -5,8 +5,8 @@ use crate::app::Ctx;
 use crate::ops::status_push;
 use crate::tmux_cmd;
 use anyhow::Result;
-use std::path::PathBuf;
 use clap::Args as ClapArgs;
+use std::path::PathBuf;
 
 /// Print the status-line segment (tmux style markup) for the agents on this tmux server
 ///
@@ -67,4 +67,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     crate::outln!("{segment}");
     Ok(())
 }
-

@@ -38,4 +38,3 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     Ok(())
 }
-

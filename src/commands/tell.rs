@@ -65,7 +65,10 @@ pub fn run(args: Args) -> Result<()> {
         Some(s) if s.success() => log(&format!("`{shown}` ok")),
         Some(s) => {
             let said = said.join().unwrap_or_default();
-            log(&format!("`{shown}` failed ({s}){}", if said.is_empty() { String::new() } else { format!(": {said}") }));
+            log(&format!(
+                "`{shown}` failed ({s}){}",
+                if said.is_empty() { String::new() } else { format!(": {said}") }
+            ));
         }
         None => {
             // SAFETY: kill(2) on the process group this process made for its own child.

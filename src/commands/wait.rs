@@ -2,12 +2,12 @@
 //! that start an agent, wait for it, and read `last_message`.
 
 use crate::app::Ctx;
-use crate::error::Exit;
 use crate::domain::state::State;
+use crate::error::Exit;
 use crate::usage;
 use anyhow::{anyhow, Result};
-use std::time::{Duration, Instant};
 use clap::Args as ClapArgs;
+use std::time::{Duration, Instant};
 
 /// Block until every session reaches one of the states
 ///
@@ -173,7 +173,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 
 /// Look until every session reached a target, one failed, or the time is up; returns how it
 /// ended and each session as last seen.
-fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: Option<Duration>, start: Instant) -> (Outcome, Vec<Seen>) {
+fn watch(
+    ctx: &Ctx,
+    names: &[String],
+    targets: &[Target],
+    args: &Args,
+    timeout: Option<Duration>,
+    start: Instant,
+) -> (Outcome, Vec<Seen>) {
     use crate::ops::reconcile::Observed;
     let mut last_tmux_look = None::<Instant>;
     let mut warned = false;
@@ -195,7 +202,12 @@ fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: 
                 })
             } else {
                 // Not asked: `alive` then follows the record, as in `ls`.
-                ctx.store.load(name).map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None })
+                ctx.store.load(name).map(|record| Observed {
+                    record,
+                    pane: None,
+                    tmux_checked: false,
+                    tmux_error: None,
+                })
             };
             let Ok(obs) = obs else {
                 failure.get_or_insert_with(|| format!("session `{name}` is gone (removed while waiting)"));
@@ -206,10 +218,18 @@ fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: 
             let verdict = verdict(targets, record.state, record.ended());
             match verdict {
                 Verdict::Failed => {
-                    failure.get_or_insert_with(|| format!("session `{name}` {} ({})", record.state, if record.detail.is_empty() { "no detail" } else { &record.detail }));
+                    failure.get_or_insert_with(|| {
+                        format!(
+                            "session `{name}` {} ({})",
+                            record.state,
+                            if record.detail.is_empty() { "no detail" } else { &record.detail }
+                        )
+                    });
                 }
                 Verdict::EndedShort => {
-                    failure.get_or_insert_with(|| format!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(",")));
+                    failure.get_or_insert_with(|| {
+                        format!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(","))
+                    });
                 }
                 Verdict::Reached | Verdict::KeepWaiting => {}
             }
@@ -223,7 +243,11 @@ fn watch(ctx: &Ctx, names: &[String], targets: &[Target], args: &Args, timeout: 
         }
         if let Some(t) = timeout {
             if start.elapsed() >= t {
-                let message = format!("timed out after {} waiting for {}", args.timeout.as_deref().unwrap_or(""), names.join(", "));
+                let message = format!(
+                    "timed out after {} waiting for {}",
+                    args.timeout.as_deref().unwrap_or(""),
+                    names.join(", ")
+                );
                 return (Outcome::Timeout(message), seen);
             }
         }
@@ -255,4 +279,3 @@ mod tests {
         assert!(parse_targets(&["sleeping".into()]).is_err());
     }
 }
-

@@ -249,12 +249,15 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
 
 /// The last line with text of the session's clean output.
 fn last_line(record: &Record, logs: &Path) -> String {
-    let lines = crate::ops::present::last_lines(logs, record.width.max(20), record.height.max(5), 4).unwrap_or_default();
+    let lines =
+        crate::ops::present::last_lines(logs, record.width.max(20), record.height.max(5), 4).unwrap_or_default();
     lines.into_iter().rev().find(|l| !l.trim().is_empty()).unwrap_or_default()
 }
 
 fn log_tail(record: &Record, logs: &Path, n: usize) -> String {
-    crate::ops::present::last_lines(logs, record.width.max(20), record.height.max(5), n.max(1)).unwrap_or_default().join("\n")
+    crate::ops::present::last_lines(logs, record.width.max(20), record.height.max(5), n.max(1))
+        .unwrap_or_default()
+        .join("\n")
 }
 
 /// The agent's screen, in one tmux call that also checks the pane is still in its session
@@ -290,7 +293,9 @@ pub fn reject(ctx: &Ctx, name: &str, note: String) -> Result<()> {
 
 pub fn send(ctx: &Ctx, name: &str, text: String) -> Result<()> {
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
-    let delay = crate::domain::agents::profile(&ctx.config, &obs.record.agent).map(|p| p.submit_delay).unwrap_or(Duration::from_millis(100));
+    let delay = crate::domain::agents::profile(&ctx.config, &obs.record.agent)
+        .map(|p| p.submit_delay)
+        .unwrap_or(Duration::from_millis(100));
     crate::ops::deliver::deliver(ctx, &obs, &text, delay)?;
     Ok(())
 }

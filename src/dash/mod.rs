@@ -54,7 +54,16 @@ impl Job {
         let result = match self {
             Job::Review(n) => return overlay(format!("review {n}"), actions::review_text(ctx, &n)),
             Job::Diff(n) => {
-                return overlay(format!("diff {n}"), actions::diff_text(ctx, &n).map(|t| if t.trim().is_empty() { "no changes against the base".into() } else { t }))
+                return overlay(
+                    format!("diff {n}"),
+                    actions::diff_text(ctx, &n).map(|t| {
+                        if t.trim().is_empty() {
+                            "no changes against the base".into()
+                        } else {
+                            t
+                        }
+                    }),
+                )
             }
             Job::Approve(n, note) => actions::approve(ctx, &n, note).map(|_| format!("approved {n}")),
             Job::Reject(n, note) => actions::reject(ctx, &n, note).map(|_| format!("rejected {n}")),
@@ -80,7 +89,6 @@ enum Done {
     Error(String),
     Overlay(String, String),
 }
-
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Ask {
@@ -225,7 +233,9 @@ impl<'a> App<'a> {
                 let hint = message.or(Some(Bottom::Message { text: "Enter: done · Esc: cancel", error: false }));
                 (Some(Bottom::Prompt { label: prompt_label(*ask, target), text }), hint, None)
             }
-            Mode::ConfirmStop { target } => (Some(Bottom::Question(format!("stop {target}? y stops it, any other key cancels"))), None, None),
+            Mode::ConfirmStop { target } => {
+                (Some(Bottom::Question(format!("stop {target}? y stops it, any other key cancels"))), None, None)
+            }
             Mode::Overlay(o) => (message, None, Some(o)),
             Mode::Normal => (message, None, None),
         };
@@ -300,7 +310,12 @@ impl<'a> App<'a> {
         }
     }
 
-    fn on_key<'s>(&mut self, key: KeyEvent, term: &mut term::Term, scope: &'s Scope<'s, 'a>) -> Result<Option<Outcome>> {
+    fn on_key<'s>(
+        &mut self,
+        key: KeyEvent,
+        term: &mut term::Term,
+        scope: &'s Scope<'s, 'a>,
+    ) -> Result<Option<Outcome>> {
         self.dirty = true;
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
@@ -385,8 +400,14 @@ impl<'a> App<'a> {
         None
     }
 
-    fn on_normal_key<'s>(&mut self, key: KeyEvent, term: &mut term::Term, scope: &'s Scope<'s, 'a>) -> Result<Option<Outcome>> {
-        let list_page = ui::areas(term.terminal.get_frame().area(), self.model.len()).list.height.saturating_sub(2).max(1) as isize;
+    fn on_normal_key<'s>(
+        &mut self,
+        key: KeyEvent,
+        term: &mut term::Term,
+        scope: &'s Scope<'s, 'a>,
+    ) -> Result<Option<Outcome>> {
+        let list_page =
+            ui::areas(term.terminal.get_frame().area(), self.model.len()).list.height.saturating_sub(2).max(1) as isize;
         let selected = self.model.selected().cloned();
         let name = selected.as_ref().map(|a| a.name.clone());
         match key.code {
@@ -401,7 +422,8 @@ impl<'a> App<'a> {
             KeyCode::End | KeyCode::Char('G') => self.model.select_last(),
             KeyCode::Char('/') => {
                 self.status = None;
-                self.mode = Mode::Input { ask: Ask::Filter, target: String::new(), text: self.model.filter().to_string() };
+                self.mode =
+                    Mode::Input { ask: Ask::Filter, target: String::new(), text: self.model.filter().to_string() };
             }
             _ => {
                 let Some(agent) = selected else {
@@ -417,7 +439,9 @@ impl<'a> App<'a> {
                     KeyCode::Char('d') => self.start(Job::Diff(name), scope),
                     KeyCode::Char('a') => self.ask(Ask::Approve, name),
                     KeyCode::Char('x') => self.ask(Ask::Reject, name),
-                    KeyCode::Char('s') if !agent.alive => self.message(format!("{name} has ended: nothing to send to"), true),
+                    KeyCode::Char('s') if !agent.alive => {
+                        self.message(format!("{name} has ended: nothing to send to"), true)
+                    }
                     KeyCode::Char('s') => self.ask(Ask::Send, name),
                     KeyCode::Char('K') => self.mode = Mode::ConfirmStop { target: name },
                     _ => {}
@@ -437,7 +461,10 @@ impl<'a> App<'a> {
     /// attach.
     fn attach(&mut self, agent: &model::Agent, term: &mut term::Term) -> Result<Option<Outcome>> {
         if !agent.alive {
-            self.message(format!("{} has ended: nothing to attach to (r review, or read its log in the preview)", agent.name), true);
+            self.message(
+                format!("{} has ended: nothing to attach to (r review, or read its log in the preview)", agent.name),
+                true,
+            );
             return Ok(None);
         }
         if !self.inside_tmux {

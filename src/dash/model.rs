@@ -268,7 +268,11 @@ const GAP: usize = 2;
 pub fn columns(rows: &[Cells], width: usize) -> Columns {
     let widest = |f: &dyn Fn(&Cells) -> &str, header: &str, cap: usize| {
         let w = rows.iter().map(|c| f(c).width()).max().unwrap_or(0);
-        if w == 0 { 0 } else { w.max(header.width()).min(cap) }
+        if w == 0 {
+            0
+        } else {
+            w.max(header.width()).min(cap)
+        }
     };
     let mut c = Columns {
         name: widest(&|c| &c.name, HEADER[0], 32).max(HEADER[0].width()),
@@ -278,7 +282,11 @@ pub fn columns(rows: &[Cells], width: usize) -> Columns {
         last: 0,
     };
     let used = |c: &Columns| {
-        ICON_W + c.name + GAP + c.state + [c.progress, c.place].iter().filter(|&&w| w > 0).map(|w| w + GAP).sum::<usize>()
+        ICON_W
+            + c.name
+            + GAP
+            + c.state
+            + [c.progress, c.place].iter().filter(|&&w| w > 0).map(|w| w + GAP).sum::<usize>()
     };
     const LAST_MIN: usize = 16;
     let fits = |c: &Columns| used(c) + GAP + LAST_MIN <= width;
@@ -470,7 +478,19 @@ mod tests {
         ]);
         assert_eq!(
             names(&m),
-            ["broken", "waiting", "review", "failed", "lost", "stuck", "working-old", "working-new", "approved", "rejected", "stopped"]
+            [
+                "broken",
+                "waiting",
+                "review",
+                "failed",
+                "lost",
+                "stuck",
+                "working-old",
+                "working-new",
+                "approved",
+                "rejected",
+                "stopped"
+            ]
         );
     }
 
@@ -584,18 +604,30 @@ mod tests {
     fn selection_follows_the_name_across_refreshes() {
         let now = Utc::now();
         let mut m = Model::default();
-        m.set_agents(vec![agent("a", State::Working, 5, now), agent("b", State::Working, 9, now), agent("c", State::Working, 1, now)]);
+        m.set_agents(vec![
+            agent("a", State::Working, 5, now),
+            agent("b", State::Working, 9, now),
+            agent("c", State::Working, 1, now),
+        ]);
         assert_eq!(names(&m), ["b", "a", "c"]);
         assert_eq!(m.selected().unwrap().name, "b");
         m.move_by(1);
         assert_eq!(m.selected().unwrap().name, "a");
         // `a` starts waiting: it moves to the top, and stays selected.
-        m.set_agents(vec![agent("a", State::Waiting, 0, now), agent("b", State::Working, 9, now), agent("c", State::Working, 1, now)]);
+        m.set_agents(vec![
+            agent("a", State::Waiting, 0, now),
+            agent("b", State::Working, 9, now),
+            agent("c", State::Working, 1, now),
+        ]);
         assert_eq!(names(&m), ["a", "b", "c"]);
         assert_eq!(m.selected_index(), Some(0));
         assert_eq!(m.selected().unwrap().name, "a");
         // A new agent appears: still `a`.
-        m.set_agents(vec![agent("0new", State::Waiting, 60, now), agent("a", State::Waiting, 0, now), agent("b", State::Working, 9, now)]);
+        m.set_agents(vec![
+            agent("0new", State::Waiting, 60, now),
+            agent("a", State::Waiting, 0, now),
+            agent("b", State::Working, 9, now),
+        ]);
         assert_eq!(m.selected().unwrap().name, "a");
         // The selected agent vanishes: the row at the same place is selected.
         m.set_agents(vec![agent("0new", State::Waiting, 60, now), agent("b", State::Working, 9, now)]);

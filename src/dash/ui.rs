@@ -157,7 +157,11 @@ fn draw_title(frame: &mut Frame, area: Rect, view: &View) {
     let right = model::truncate(&right, (area.width as usize) / 2);
     let left_w = (area.width as usize).saturating_sub(right.width() + 1);
     let left = model::fit(&format!(" minder dash · {}", view.model.summary()), left_w);
-    let line = Line::from(vec![Span::styled(left, Style::default().add_modifier(Modifier::BOLD)), Span::raw(" "), Span::raw(right)]);
+    let line = Line::from(vec![
+        Span::styled(left, Style::default().add_modifier(Modifier::BOLD)),
+        Span::raw(" "),
+        Span::raw(right),
+    ]);
     frame.render_widget(Paragraph::new(line), area);
 }
 
@@ -178,7 +182,13 @@ fn draw_list(frame: &mut Frame, area: Rect, model: &Model, now: DateTime<Utc>, c
         place: model::HEADER[3].into(),
         last: model::HEADER[4].into(),
     };
-    lines.push(row_line(&header, &cols, Style::default().add_modifier(Modifier::BOLD), Style::default().add_modifier(Modifier::BOLD), false));
+    lines.push(row_line(
+        &header,
+        &cols,
+        Style::default().add_modifier(Modifier::BOLD),
+        Style::default().add_modifier(Modifier::BOLD),
+        false,
+    ));
     if rows.is_empty() {
         let text = if model.all().is_empty() {
             "no agents yet: start one with `minder new NAME -- COMMAND`".to_string()
@@ -192,7 +202,13 @@ fn draw_list(frame: &mut Frame, area: Rect, model: &Model, now: DateTime<Utc>, c
     *offset = model::scroll_offset(*offset, selected, visible, rows.len());
     for (i, (agent, c)) in rows.iter().enumerate().skip(*offset).take(visible) {
         let is_selected = i == selected;
-        lines.push(row_line(c, &cols, state_style(agent.state, color), Style::default().add_modifier(Modifier::DIM), is_selected));
+        lines.push(row_line(
+            c,
+            &cols,
+            state_style(agent.state, color),
+            Style::default().add_modifier(Modifier::DIM),
+            is_selected,
+        ));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -236,7 +252,10 @@ fn draw_preview(frame: &mut Frame, area: Rect, preview: Option<&PreviewText>, an
     let block = Block::new()
         .borders(if area.x > 0 { Borders::TOP | Borders::LEFT } else { Borders::TOP })
         .border_style(border)
-        .title(Span::styled(model::truncate(&title, area.width.saturating_sub(2) as usize), Style::default().add_modifier(Modifier::BOLD)));
+        .title(Span::styled(
+            model::truncate(&title, area.width.saturating_sub(2) as usize),
+            Style::default().add_modifier(Modifier::BOLD),
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(p) = preview else { return };
@@ -244,7 +263,11 @@ fn draw_preview(frame: &mut Frame, area: Rect, preview: Option<&PreviewText>, an
         .into_iter()
         .map(Line::from)
         .collect();
-    let body = if lines.is_empty() { vec![Line::styled("(no output yet)", Style::default().add_modifier(Modifier::DIM))] } else { lines };
+    let body = if lines.is_empty() {
+        vec![Line::styled("(no output yet)", Style::default().add_modifier(Modifier::DIM))]
+    } else {
+        lines
+    };
     frame.render_widget(Paragraph::new(body), inner);
 }
 
@@ -260,7 +283,9 @@ fn draw_bottom(frame: &mut Frame, area: Rect, bottom: Option<&Bottom>, color: bo
             };
             Line::styled(model::truncate(&model::sanitize(text), width), style)
         }
-        Some(Bottom::Question(q)) => Line::styled(model::truncate(&model::sanitize(q), width), Style::default().add_modifier(Modifier::BOLD)),
+        Some(Bottom::Question(q)) => {
+            Line::styled(model::truncate(&model::sanitize(q), width), Style::default().add_modifier(Modifier::BOLD))
+        }
         Some(Bottom::Prompt { label, text }) => {
             let label = format!("{label}: ");
             // Show the end of a long text, where the cursor is.
@@ -305,7 +330,9 @@ const KEYS: [(&str, &str); 10] = [
 fn draw_keys(frame: &mut Frame, area: Rect) {
     let width = area.width as usize;
     // Two spaces between keys when they fit, one when not, the first ones dropped past that.
-    let total = |gap: usize, from: usize| KEYS[from..].iter().map(|(k, w)| k.width() + 1 + w.len()).sum::<usize>() + gap * (KEYS.len() - from - 1);
+    let total = |gap: usize, from: usize| {
+        KEYS[from..].iter().map(|(k, w)| k.width() + 1 + w.len()).sum::<usize>() + gap * (KEYS.len() - from - 1)
+    };
     let (gap, from) = if total(2, 0) <= width {
         (2, 0)
     } else if total(1, 0) <= width {
@@ -338,13 +365,22 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &mut Overlay) {
     let total = overlay.lines(inner_w).len();
     overlay.scroll = overlay.scroll.min(total.saturating_sub(inner_h));
     let scroll = overlay.scroll;
-    let footer = format!(" {}-{} of {} · j/k PgUp/PgDn scroll · q close ", (scroll + 1).min(total), (scroll + inner_h).min(total), total);
+    let footer = format!(
+        " {}-{} of {} · j/k PgUp/PgDn scroll · q close ",
+        (scroll + 1).min(total),
+        (scroll + inner_h).min(total),
+        total
+    );
     let block = Block::bordered()
-        .title(Span::styled(model::truncate(&format!(" {} ", model::sanitize(&overlay.title)), inner_w), Style::default().add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            model::truncate(&format!(" {} ", model::sanitize(&overlay.title)), inner_w),
+            Style::default().add_modifier(Modifier::BOLD),
+        ))
         .title_bottom(model::truncate(&footer, inner_w));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let lines: Vec<Line> = overlay.lines(inner_w).iter().skip(scroll).take(inner_h).map(|l| Line::from(l.clone())).collect();
+    let lines: Vec<Line> =
+        overlay.lines(inner_w).iter().skip(scroll).take(inner_h).map(|l| Line::from(l.clone())).collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -360,14 +396,30 @@ mod tests {
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
 
-    fn screen(width: u16, height: u16, model: &Model, preview: Option<&PreviewText>, overlay: Option<&mut Overlay>) -> String {
+    fn screen(
+        width: u16,
+        height: u16,
+        model: &Model,
+        preview: Option<&PreviewText>,
+        overlay: Option<&mut Overlay>,
+    ) -> String {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
         let mut offset = 0;
         terminal
             .draw(|f| {
                 draw(
                     f,
-                    View { model, now: Utc::now(), color: false, preview, bottom: None, hint: None, busy: None, overlay, offset: &mut offset },
+                    View {
+                        model,
+                        now: Utc::now(),
+                        color: false,
+                        preview,
+                        bottom: None,
+                        hint: None,
+                        busy: None,
+                        overlay,
+                        offset: &mut offset,
+                    },
                 )
             })
             .unwrap();
@@ -412,7 +464,12 @@ mod tests {
     #[test]
     fn fits_80x24_with_the_preview_below() {
         let m = agents(30);
-        let p = PreviewText { name: "cmd-agent03".into(), what: "screen", text: "prompt $ \x1b]0;title\x07".into(), lines: usize::MAX };
+        let p = PreviewText {
+            name: "cmd-agent03".into(),
+            what: "screen",
+            text: "prompt $ \x1b]0;title\x07".into(),
+            lines: usize::MAX,
+        };
         let s = screen(80, 24, &m, Some(&p), None);
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines.len(), 24);
@@ -431,7 +488,12 @@ mod tests {
     #[test]
     fn wide_terminals_show_the_preview_beside() {
         let m = agents(5);
-        let p = PreviewText { name: "cmd-agent03".into(), what: "screen", text: "hello from the pane".into(), lines: usize::MAX };
+        let p = PreviewText {
+            name: "cmd-agent03".into(),
+            what: "screen",
+            text: "hello from the pane".into(),
+            lines: usize::MAX,
+        };
         let s = screen(200, 50, &m, Some(&p), None);
         let row = s.lines().nth(2).unwrap();
         assert!(row.starts_with("? cmd-agent03") && row.contains("hello from the pane"), "{s}");
@@ -452,7 +514,11 @@ mod tests {
     #[test]
     fn says_how_to_start_when_there_is_no_agent() {
         let s = screen(80, 24, &Model::default(), None, None);
-        assert!(s.contains("minder dash · 0 agents") && s.contains("no agents yet: start one with `minder new NAME -- COMMAND`"), "{s}");
+        assert!(
+            s.contains("minder dash · 0 agents")
+                && s.contains("no agents yet: start one with `minder new NAME -- COMMAND`"),
+            "{s}"
+        );
         let mut m = agents(2);
         m.set_filter("nothing like it");
         let s = screen(80, 24, &m, None, None);

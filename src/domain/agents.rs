@@ -298,7 +298,8 @@ impl Profile {
             .unwrap_or_default();
         match self.integration {
             Integration::CodexNotify if program == "codex" => {
-                let notify = serde_json::to_string(&[self_exe, "notify", "--session", session]).expect("strings serialize");
+                let notify =
+                    serde_json::to_string(&[self_exe, "notify", "--session", session]).expect("strings serialize");
                 argv.splice(1..1, ["-c".to_string(), format!("notify={notify}")]);
             }
             Integration::ClaudeHooks if program == "claude" => {

@@ -14,14 +14,10 @@ pub fn plan_progress(text: &str) -> Option<(usize, usize)> {
     let mut total = 0;
     for line in text.lines() {
         let l = line.trim_start();
-        let l = l
-            .strip_prefix("- ")
-            .or_else(|| l.strip_prefix("* "))
-            .or_else(|| l.strip_prefix("+ "))
-            .or_else(|| {
-                let digits = l.find(|c: char| !c.is_ascii_digit())?;
-                (digits > 0).then(|| l[digits..].strip_prefix(". ")).flatten()
-            });
+        let l = l.strip_prefix("- ").or_else(|| l.strip_prefix("* ")).or_else(|| l.strip_prefix("+ ")).or_else(|| {
+            let digits = l.find(|c: char| !c.is_ascii_digit())?;
+            (digits > 0).then(|| l[digits..].strip_prefix(". ")).flatten()
+        });
         let Some(l) = l else { continue };
         if l.starts_with("[x]") || l.starts_with("[X]") {
             done += 1;
@@ -57,7 +53,11 @@ pub struct BriefInput {
 
 impl BriefInput {
     pub fn is_empty(&self) -> bool {
-        self.file_text.is_none() && self.goal.is_none() && self.allow.is_empty() && self.deny.is_empty() && self.stop_when.is_empty()
+        self.file_text.is_none()
+            && self.goal.is_none()
+            && self.allow.is_empty()
+            && self.deny.is_empty()
+            && self.stop_when.is_empty()
     }
 }
 
@@ -113,11 +113,7 @@ pub fn goal_of(brief: &str) -> Option<String> {
             return lines.map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
         }
     }
-    brief
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
+    brief.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string)
 }
 
 /// What a brief asks, section by section, as a review shows it.
@@ -213,7 +209,18 @@ mod brief_tests {
             ..Default::default()
         };
         let b = render_brief("login", &input, Path::new("/w/.minder/codex-login"));
-        for want in ["# Brief: login", "## Goal\n\nmake login pass", "## Allowed\n\n- edit src/", "## Not allowed\n\n- touch the schema\n- push", "## Stop and report when\n\n- tests pass", "PLAN.md", "STATUS.md", "artifacts/", "RISKS.md", "/w/.minder/codex-login"] {
+        for want in [
+            "# Brief: login",
+            "## Goal\n\nmake login pass",
+            "## Allowed\n\n- edit src/",
+            "## Not allowed\n\n- touch the schema\n- push",
+            "## Stop and report when\n\n- tests pass",
+            "PLAN.md",
+            "STATUS.md",
+            "artifacts/",
+            "RISKS.md",
+            "/w/.minder/codex-login",
+        ] {
             assert!(b.contains(want), "missing {want:?} in\n{b}");
         }
         assert_eq!(goal_of(&b).as_deref(), Some("make login pass"));

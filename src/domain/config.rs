@@ -289,12 +289,8 @@ impl Config {
         let (path, explicit) = config_path(flag);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok((Config::default(), path))
-            }
-            Err(e) => {
-                return Err(UsageError(format!("cannot read config `{}`: {e}", path.display())).into())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok((Config::default(), path)),
+            Err(e) => return Err(UsageError(format!("cannot read config `{}`: {e}", path.display())).into()),
         };
         let config = Config::parse(&text, &path)?;
         Ok((config, path))
@@ -307,8 +303,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        crate::domain::naming::check_template(&self.name_template)
-            .map_err(|e| format!("key `name_template`: {e}"))?;
+        crate::domain::naming::check_template(&self.name_template).map_err(|e| format!("key `name_template`: {e}"))?;
         if self.max_sessions == 0 {
             return Err("key `max_sessions`: must be at least 1".into());
         }
@@ -338,11 +333,7 @@ fn config_error(text: &str, path: &Path, e: &toml::de::Error) -> anyhow::Error {
         Some(k) if !message.contains(&format!("`{k}`")) => format!(" key `{k}`:"),
         _ => String::new(),
     };
-    UsageError(format!(
-        "config `{}` line {line}, column {col}:{key_part} {message}",
-        path.display()
-    ))
-    .into()
+    UsageError(format!("config `{}` line {line}, column {col}:{key_part} {message}", path.display())).into()
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -241,7 +241,12 @@ mod tests {
 
     fn patterns(agent: &str) -> ScreenPatterns {
         let config = crate::domain::config::Config::default();
-        crate::domain::record::DetectSettings::for_profile(&crate::domain::agents::profile(&config, agent).unwrap(), 0, None).screen_patterns()
+        crate::domain::record::DetectSettings::for_profile(
+            &crate::domain::agents::profile(&config, agent).unwrap(),
+            0,
+            None,
+        )
+        .screen_patterns()
     }
 
     const APPROVAL: Option<Evidence> = Some(Evidence::ScreenWaiting("approval"));
@@ -298,7 +303,12 @@ mod tests {
         let p = patterns("codex");
         let idle = capture("codex-interrupted.txt");
         let (above, composer) = idle.rsplit_once("› Ask Codex to do anything").unwrap();
-        for text in ["Write tests for @filename", "Find and fix a bug in @filename", "Ask a follow-up question", "fix the date parser"] {
+        for text in [
+            "Write tests for @filename",
+            "Find and fix a bug in @filename",
+            "Ask a follow-up question",
+            "fix the date parser",
+        ] {
             let screen = format!("{above}› {text}{composer}");
             assert_eq!(classify_screen(&screen, &p), IDLE, "{screen}");
         }
@@ -382,7 +392,8 @@ mod tests {
         let answered = "Add .aider* to .gitignore (recommended)? (Y)es/(N)o [Yes]: n\nAider v0.86.2\n> hello\n   ░█  Waiting for openai/standin\n";
         assert_eq!(classify_screen(answered, &p), WORKING);
         // The spinner erases itself when the reply comes.
-        let replied = answered.replace("   ░█  Waiting for openai/standin\n", "Hello.\nTokens: 593 sent, 9 received.\n");
+        let replied =
+            answered.replace("   ░█  Waiting for openai/standin\n", "Hello.\nTokens: 593 sent, 9 received.\n");
         for prompt in [">", "ask>", "architect>", "multi>", "ask multi>"] {
             assert_eq!(classify_screen(&format!("{replied}{prompt}\n\n"), &p), IDLE, "{prompt}");
         }
@@ -484,7 +495,8 @@ mod tests {
         let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
         assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
         // A run with a command: the last agent message is the reply, not the command's output.
-        let said = capture("codex-exec-command.jsonl").lines().filter_map(exec_event).filter_map(|r| r.last_message).last();
+        let said =
+            capture("codex-exec-command.jsonl").lines().filter_map(exec_event).filter_map(|r| r.last_message).last();
         assert_eq!(said.as_deref(), Some("The command printed standin-safe."));
         assert_eq!(exec_event("plain text"), None);
         assert_eq!(exec_event(r#"{"type":"turn.started"}"#).unwrap().evidence, Some(Evidence::HookWorking));
@@ -494,7 +506,10 @@ mod tests {
     #[test]
     fn claude_stream_json_events() {
         let reports: Vec<HookReport> = capture("claude-print.jsonl").lines().filter_map(exec_event).collect();
-        assert_eq!(reports.iter().find_map(|r| r.thread_id.clone()).as_deref(), Some("9fc00a2b-67e1-4d69-9d12-a0df9f0d6a94"));
+        assert_eq!(
+            reports.iter().find_map(|r| r.thread_id.clone()).as_deref(),
+            Some("9fc00a2b-67e1-4d69-9d12-a0df9f0d6a94")
+        );
         let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
         assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
         assert!(reports.iter().any(|r| r.evidence == Some(Evidence::HookWorking)));
@@ -510,6 +525,9 @@ mod tests {
             assert_eq!(next_state(State::Waiting, detail, &ScreenWorking), Some((State::Working, String::new())));
         }
         // From one question to another.
-        assert_eq!(next_state(State::Waiting, "trust", &ScreenWaiting("approval")), Some((State::Waiting, "approval".into())));
+        assert_eq!(
+            next_state(State::Waiting, "trust", &ScreenWaiting("approval")),
+            Some((State::Waiting, "approval".into()))
+        );
     }
 }

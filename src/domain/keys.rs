@@ -3,9 +3,9 @@
 
 /// Keys tmux names (its `key-string.c` table, plus the aliases it accepts).
 const NAMED: &[&str] = &[
-    "Enter", "Escape", "Tab", "BTab", "Space", "BSpace", "Up", "Down", "Left", "Right", "Home", "End",
-    "IC", "DC", "Insert", "Delete", "NPage", "PPage", "PageDown", "PageUp", "PgDn", "PgUp",
-    "KP/", "KP*", "KP-", "KP7", "KP8", "KP9", "KP+", "KP4", "KP5", "KP6", "KP1", "KP2", "KP3", "KPEnter", "KP0", "KP.",
+    "Enter", "Escape", "Tab", "BTab", "Space", "BSpace", "Up", "Down", "Left", "Right", "Home", "End", "IC", "DC",
+    "Insert", "Delete", "NPage", "PPage", "PageDown", "PageUp", "PgDn", "PgUp", "KP/", "KP*", "KP-", "KP7", "KP8",
+    "KP9", "KP+", "KP4", "KP5", "KP6", "KP1", "KP2", "KP3", "KPEnter", "KP0", "KP.",
 ];
 
 /// Whether `key` is a tmux key name: modifiers (`C-`, `M-`, `S-`, also `^x`) then a named key,
@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn key_names() {
-        for k in ["Escape", "Enter", "C-c", "M-x", "S-Up", "C-M-Left", "F1", "F12", "y", "^C", "BSpace", "escape", "PgUp", "/"] {
+        for k in [
+            "Escape", "Enter", "C-c", "M-x", "S-Up", "C-M-Left", "F1", "F12", "y", "^C", "BSpace", "escape", "PgUp",
+            "/",
+        ] {
             assert!(is_key_name(k), "{k}");
         }
         for k in ["", "hello", "Esc ape", "F0", "F25", "C-", "C-hello", "\x1b", "\u{1b}", "run tests"] {

@@ -203,13 +203,7 @@ mod tests {
     #[test]
     fn ambiguity_lists_candidates() {
         let k = known(&[("codex-foo", "foo"), ("claude-foo", "foo"), ("codex-fab", "fab")]);
-        assert_eq!(
-            resolve("foo", &k),
-            Err(ResolveError::Ambiguous(vec!["codex-foo".into(), "claude-foo".into()]))
-        );
-        assert_eq!(
-            resolve("codex-f", &k),
-            Err(ResolveError::Ambiguous(vec!["codex-fab".into(), "codex-foo".into()]))
-        );
+        assert_eq!(resolve("foo", &k), Err(ResolveError::Ambiguous(vec!["codex-foo".into(), "claude-foo".into()])));
+        assert_eq!(resolve("codex-f", &k), Err(ResolveError::Ambiguous(vec!["codex-fab".into(), "codex-foo".into()])));
     }
 }

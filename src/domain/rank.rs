@@ -62,7 +62,11 @@ pub fn why_first(s: &Standing) -> String {
 /// Why `s` stands behind `best`: the first rule that puts it there.
 pub fn why_behind(s: &Standing, best: &Standing) -> String {
     if best.all_pass() && !s.all_pass() {
-        return if s.checks_run { format!("checks fail ({}/{})", s.checks_passed, s.checks) } else { "checks not run yet".into() };
+        return if s.checks_run {
+            format!("checks fail ({}/{})", s.checks_passed, s.checks)
+        } else {
+            "checks not run yet".into()
+        };
     }
     if s.checks_passed < best.checks_passed {
         return format!("fewer checks pass ({} vs {})", s.checks_passed, best.checks_passed);
@@ -98,9 +102,13 @@ mod tests {
         let failing_small = st(1, 2, 5, 10);
         let passing_small_late = st(2, 2, 50, 60);
         let passing_small_early = st(2, 2, 50, 20);
-        let mut all = vec![failing_small.clone(), passing_big.clone(), passing_small_late.clone(), passing_small_early.clone()];
+        let mut all =
+            vec![failing_small.clone(), passing_big.clone(), passing_small_late.clone(), passing_small_early.clone()];
         all.sort_by(order);
-        assert_eq!(all, [passing_small_early.clone(), passing_small_late.clone(), passing_big.clone(), failing_small.clone()]);
+        assert_eq!(
+            all,
+            [passing_small_early.clone(), passing_small_late.clone(), passing_big.clone(), failing_small.clone()]
+        );
         assert_eq!(why_first(&passing_small_early), "checks pass, 50 lines changed");
         assert_eq!(why_behind(&passing_small_late, &passing_small_early), "finished later");
         assert_eq!(why_behind(&passing_big, &passing_small_early), "bigger diff (500 vs 50 lines)");

@@ -61,7 +61,12 @@ pub struct NotifySettings {
 
 impl NotifySettings {
     pub fn from_config(c: &crate::domain::config::NotifyConfig) -> NotifySettings {
-        NotifySettings { on: c.on.clone(), command: c.command.clone(), desktop: c.desktop, deadline_ms: c.deadline.0.as_millis() as u64 }
+        NotifySettings {
+            on: c.on.clone(),
+            command: c.command.clone(),
+            desktop: c.desktop,
+            deadline_ms: c.deadline.0.as_millis() as u64,
+        }
     }
 
     /// Whether arriving in `state` tells anyone.
@@ -91,7 +96,11 @@ pub struct DetectSettings {
 impl DetectSettings {
     /// How `profile`'s state is detected, as a record keeps it (patterns as their sources, so a
     /// record never depends on the config file changing).
-    pub fn for_profile(profile: &crate::domain::agents::Profile, stuck_after_ms: u64, idle_ttl_ms: Option<u64>) -> DetectSettings {
+    pub fn for_profile(
+        profile: &crate::domain::agents::Profile,
+        stuck_after_ms: u64,
+        idle_ttl_ms: Option<u64>,
+    ) -> DetectSettings {
         let sources = |v: &[crate::domain::config::Pattern]| v.iter().map(|p| p.source.clone()).collect();
         DetectSettings {
             waiting: sources(&profile.waiting),
@@ -105,7 +114,11 @@ impl DetectSettings {
 
     pub fn screen_patterns(&self) -> crate::domain::detect::ScreenPatterns {
         let re = |v: &[String]| v.iter().filter_map(|p| regex::Regex::new(p).ok()).collect();
-        crate::domain::detect::ScreenPatterns { waiting: re(&self.waiting), working: re(&self.working), idle: re(&self.idle) }
+        crate::domain::detect::ScreenPatterns {
+            waiting: re(&self.waiting),
+            working: re(&self.working),
+            idle: re(&self.idle),
+        }
     }
 }
 
@@ -308,11 +321,18 @@ pub struct Event {
 #[cfg(test)]
 pub fn sample_record(name: &str, agent: &str, state: State) -> Record {
     let logs = LogSettings { max_size: 0, keep: 0, redact: vec![] };
-    let mut r = Record::new(name, name.rsplit('-').next().unwrap_or(name), agent, std::path::Path::new("/"), vec![agent.into()], logs, DetectSettings::default());
+    let mut r = Record::new(
+        name,
+        name.rsplit('-').next().unwrap_or(name),
+        agent,
+        std::path::Path::new("/"),
+        vec![agent.into()],
+        logs,
+        DetectSettings::default(),
+    );
     r.state = state;
     r.checkpoint_dir = "/".into();
     r.width = 80;
     r.height = 24;
     r
 }
-

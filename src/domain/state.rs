@@ -77,7 +77,6 @@ pub enum Source {
     Tmux,
 }
 
-
 /// The state an exit means. A stop minder asked for is `stopped`; a clean exit asks for review.
 pub fn exit_outcome(stop_requested: bool, status: Option<i32>, signal: Option<i32>) -> (State, String) {
     if stop_requested {
@@ -228,11 +227,7 @@ const RULES: &[Rule] = &[
         from: &[Is(State::Working), Is(State::Stuck), Is(State::Rejected), WaitingFor(ASKED)],
         to: To::Waiting("input"),
     },
-    Rule {
-        on: Evidence::Output,
-        from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor(ASKED)],
-        to: To::Working,
-    },
+    Rule { on: Evidence::Output, from: &[Is(State::Stuck), Is(State::Rejected), WaitingFor(ASKED)], to: To::Working },
     Rule { on: Evidence::Quiet, from: &[Is(State::Working)], to: To::Stuck },
     // A live question (an approval, a question, a trust prompt) beats a risk summary: only a
     // turn that is over counts.
@@ -268,9 +263,7 @@ fn same_kind(a: &Evidence, b: &Evidence) -> bool {
 
 /// The state `evidence` moves a live session in (`state`, `detail`) to, if it changes anything.
 pub fn next_state(state: State, detail: &str, evidence: &Evidence) -> Option<(State, String)> {
-    let rule = RULES
-        .iter()
-        .find(|r| same_kind(&r.on, evidence) && r.from.iter().any(|f| applies(f, state, detail)))?;
+    let rule = RULES.iter().find(|r| same_kind(&r.on, evidence) && r.from.iter().any(|f| applies(f, state, detail)))?;
     let (to, to_detail) = match rule.to {
         To::Working => (State::Working, ""),
         To::Waiting(d) => (State::Waiting, d),

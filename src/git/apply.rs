@@ -39,7 +39,8 @@ pub struct Applied {
 /// detached HEAD) checked out or uncommitted changes to tracked files; a conflict is aborted and
 /// named.
 pub fn apply(repo: &Path, branch: &str, commit: &str, squash: bool, message: &str) -> Result<Applied> {
-    let checked_out = git(repo, &["symbolic-ref", "--quiet", "--short", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default();
+    let checked_out =
+        git(repo, &["symbolic-ref", "--quiet", "--short", "HEAD"]).map(|s| s.trim().to_string()).unwrap_or_default();
     if checked_out != branch {
         let now = if checked_out.is_empty() { "a detached HEAD".to_string() } else { format!("`{checked_out}`") };
         return Err(anyhow!(
@@ -73,7 +74,8 @@ pub fn apply(repo: &Path, branch: &str, commit: &str, squash: bool, message: &st
     let result = match how {
         How::FastForward => git(repo, &["merge", "--ff-only", "--quiet", &commit]).map(drop),
         How::Merge => git(repo, &["merge", "--no-ff", "--no-edit", "--quiet", "-m", message, &commit]).map(drop),
-        _ => git(repo, &["merge", "--squash", "--quiet", &commit]).and_then(|_| git(repo, &["commit", "--quiet", "-m", message]).map(drop)),
+        _ => git(repo, &["merge", "--squash", "--quiet", &commit])
+            .and_then(|_| git(repo, &["commit", "--quiet", "-m", message]).map(drop)),
     };
     if let Err(e) = result {
         let conflicted = git(repo, &["diff", "--name-only", "--diff-filter=U"]).unwrap_or_default();

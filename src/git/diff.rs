@@ -36,11 +36,8 @@ pub fn diff_summary(record: &Record) -> Option<DiffSummary> {
     let short = git(&["diff", "--shortstat", &base])?;
     let (files_changed, insertions, deletions) = parse_shortstat(&short);
     let stat = git(&["diff", "--stat=100", &base]).unwrap_or_default();
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"])
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let untracked =
+        git(&["ls-files", "--others", "--exclude-standard"]).unwrap_or_default().lines().map(str::to_string).collect();
     Some(DiffSummary { base, files_changed, insertions, deletions, stat, untracked })
 }
 
@@ -75,14 +72,18 @@ pub fn uncommitted(record: &Record) -> Option<Uncommitted> {
     record.base_commit.as_ref()?;
     let git = |args: &[&str]| super::run(&record.dir, args).ok();
     let stat = git(&["diff", "--stat=100", "HEAD"])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard"]).unwrap_or_default().lines().map(str::to_string).collect();
+    let untracked =
+        git(&["ls-files", "--others", "--exclude-standard"]).unwrap_or_default().lines().map(str::to_string).collect();
     Some(Uncommitted { stat, untracked })
 }
 
 /// The full diff against the base, uncommitted changes included, through git's pager (the
 /// user's `core.pager` / `$GIT_PAGER` / `$PAGER`).
 pub fn full_diff(record: &Record) -> Result<()> {
-    let base = record.base_commit.clone().ok_or_else(|| anyhow!("session `{}` is not in a git repository: no diff", record.name))?;
+    let base = record
+        .base_commit
+        .clone()
+        .ok_or_else(|| anyhow!("session `{}` is not in a git repository: no diff", record.name))?;
     // The person reads this one: their pager, their locale, their terminal.
     let status = super::command(&record.dir)
         .env_remove("LC_ALL")
@@ -111,4 +112,3 @@ mod tests {
         assert_eq!(parse_shortstat(""), (0, 0, 0));
     }
 }
-

@@ -118,9 +118,11 @@ pub fn session_from_env() -> Result<(Store, String), String> {
         (Some(state), Some(session)) if crate::domain::naming::is_valid_word(&session) => {
             Ok((Store::new(PathBuf::from(state)), session))
         }
-        _ => Err("minder: push refused: this git runs under minder's push gate, but MINDER_SESSION and MINDER_STATE_DIR \
+        _ => Err(
+            "minder: push refused: this git runs under minder's push gate, but MINDER_SESSION and MINDER_STATE_DIR \
                   do not name its session; the gate fails closed."
-            .into()),
+                .into(),
+        ),
     }
 }
 
@@ -149,7 +151,12 @@ pub fn approved_commit(store: &Store, session: &str) -> Result<String, String> {
 
 /// Whether every object in `objects` is a commit (or a tag of one) that is `approved` or one
 /// of its ancestors, asking git through `run`. Any doubt refuses.
-pub fn check_commits(run: &dyn Fn(&[&str]) -> Result<String>, session: &str, approved: &str, objects: &[String]) -> Result<(), String> {
+pub fn check_commits(
+    run: &dyn Fn(&[&str]) -> Result<String>,
+    session: &str,
+    approved: &str,
+    objects: &[String],
+) -> Result<(), String> {
     if objects.is_empty() {
         return Ok(());
     }
@@ -232,7 +239,8 @@ pub fn run_hook(name: &str, args: &[String]) -> Result<()> {
         let mut cmd = std::process::Command::new(&hook);
         cmd.args(args).stdin(std::process::Stdio::piped());
         restore_git_config(&mut cmd, base);
-        let mut child = cmd.spawn().with_context(|| format!("cannot run the repository's `pre-push` hook `{}`", hook.display()))?;
+        let mut child =
+            cmd.spawn().with_context(|| format!("cannot run the repository's `pre-push` hook `{}`", hook.display()))?;
         if let Some(mut stdin) = child.stdin.take() {
             // A hook that does not read its input closes the pipe: not an error.
             let _ = stdin.write_all(&input);

@@ -20,16 +20,37 @@ pub struct Split<'a> {
 }
 
 /// Global options that take the next word as their value when not given as `--opt=value`.
-const GLOBAL_WITH_VALUE: &[&str] =
-    &["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env", "--super-prefix", "--shallow-file", "--attr-source"];
-
-const GLOBAL_FLAGS: &[&str] = &[
-    "-p", "--paginate", "-P", "--no-pager", "--no-replace-objects", "--bare", "--literal-pathspecs",
-    "--no-literal-pathspecs", "--glob-pathspecs", "--noglob-pathspecs", "--icase-pathspecs", "--no-optional-locks",
-    "--no-advice", "--no-lazy-fetch",
+const GLOBAL_WITH_VALUE: &[&str] = &[
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--config-env",
+    "--super-prefix",
+    "--shallow-file",
+    "--attr-source",
 ];
 
-const GLOBAL_TERMINAL: &[&str] = &["-v", "--version", "-h", "--help", "--exec-path", "--html-path", "--man-path", "--info-path"];
+const GLOBAL_FLAGS: &[&str] = &[
+    "-p",
+    "--paginate",
+    "-P",
+    "--no-pager",
+    "--no-replace-objects",
+    "--bare",
+    "--literal-pathspecs",
+    "--no-literal-pathspecs",
+    "--glob-pathspecs",
+    "--noglob-pathspecs",
+    "--icase-pathspecs",
+    "--no-optional-locks",
+    "--no-advice",
+    "--no-lazy-fetch",
+];
+
+const GLOBAL_TERMINAL: &[&str] =
+    &["-v", "--version", "-h", "--help", "--exec-path", "--html-path", "--man-path", "--info-path"];
 
 pub fn split(argv: &[String]) -> Split<'_> {
     let mut i = 0;
@@ -474,7 +495,10 @@ mod tests {
     #[test]
     fn alias_words_follow_git_quoting() {
         assert_eq!(split_alias("push --no-verify origin").unwrap(), words("push --no-verify origin"));
-        assert_eq!(split_alias(r#"log --format='%h %s' "a b" c\ d"#).unwrap(), vec!["log", "--format=%h %s", "a b", "c d"]);
+        assert_eq!(
+            split_alias(r#"log --format='%h %s' "a b" c\ d"#).unwrap(),
+            vec!["log", "--format=%h %s", "a b", "c d"]
+        );
         assert_eq!(split_alias(r#""say \"hi\"""#).unwrap(), vec![r#"say "hi""#]);
         assert_eq!(split_alias("''").unwrap(), vec![""]);
         assert!(split_alias("push 'open").is_none());
@@ -521,7 +545,9 @@ mod tests {
 
     #[test]
     fn options_it_cannot_read_are_errors() {
-        for bad in ["--frobnicate origin", "--re x origin", "--all=yes origin", "origin -x", "--repo", "-o", "--no-verify=1"] {
+        for bad in
+            ["--frobnicate origin", "--re x origin", "--all=yes origin", "origin -x", "--repo", "-o", "--no-verify=1"]
+        {
             assert!(parse_push(&words(bad)).is_err(), "{bad}");
         }
     }
@@ -543,8 +569,13 @@ mod tests {
         assert_eq!(default_sources("").unwrap().sources, vec![Source::Rev("HEAD".into())]);
         assert_eq!(default_sources("push.default matching\n").unwrap().sources, vec![Source::Branches]);
         assert!(default_sources("push.default nothing\n").unwrap().sources.is_empty());
-        let r = default_sources("remote.origin.push refs/heads/*:refs/heads/*\nremote.origin.push +HEAD:refs/heads/x\n").unwrap();
-        assert_eq!(r.sources, vec![Source::Pattern("refs/heads/*".into()), Source::Rev("HEAD".into()), Source::Rev("HEAD".into())]);
+        let r =
+            default_sources("remote.origin.push refs/heads/*:refs/heads/*\nremote.origin.push +HEAD:refs/heads/x\n")
+                .unwrap();
+        assert_eq!(
+            r.sources,
+            vec![Source::Pattern("refs/heads/*".into()), Source::Rev("HEAD".into()), Source::Rev("HEAD".into())]
+        );
         assert!(default_sources("remote.backup.mirror true\n").unwrap().deletes);
         assert!(!default_sources("remote.backup.mirror false\n").unwrap().deletes);
         assert!(default_sources("remote.origin.push :refs/heads/gone\n").unwrap().deletes);

@@ -41,10 +41,7 @@ fn program() -> std::ffi::OsString {
 
 /// Run git in `dir` and return stdout; an error shows the command and git's stderr.
 pub fn run(dir: &Path, args: &[&str]) -> Result<String> {
-    let out = command(dir)
-        .args(args)
-        .output()
-        .with_context(|| format!("cannot run git in `{}`", dir.display()))?;
+    let out = command(dir).args(args).output().with_context(|| format!("cannot run git in `{}`", dir.display()))?;
     if !out.status.success() {
         return Err(anyhow!(
             "git {} failed in `{}`: {}",

@@ -27,24 +27,146 @@ pub const EXEC_PATH_VAR: &str = "MINDER_GIT_EXEC_PATH";
 /// commits: no need to ask git whether they are aliases. git 2.47's builtins but `push` and
 /// `send-pack`; git starts many of them itself (through the exec path mirror, so through here).
 const BUILTINS: &[&str] = &[
-    "add", "am", "annotate", "apply", "archive", "bisect", "blame", "branch", "bugreport", "bundle", "cat-file",
-    "check-attr", "check-ignore", "check-mailmap", "check-ref-format", "checkout", "checkout--worker",
-    "checkout-index", "cherry", "cherry-pick", "clean", "clone", "column", "commit", "commit-graph", "commit-tree",
-    "config", "count-objects", "credential", "credential-cache", "credential-cache--daemon", "credential-store",
-    "describe", "diagnose", "diff", "diff-files", "diff-index", "diff-tree", "difftool", "fast-export",
-    "fast-import", "fetch", "fetch-pack", "fmt-merge-msg", "for-each-ref", "for-each-repo", "format-patch", "fsck",
-    "fsck-objects", "fsmonitor--daemon", "gc", "get-tar-commit-id", "grep", "hash-object", "help", "hook",
-    "index-pack", "init", "init-db", "interpret-trailers", "log", "ls-files", "ls-remote", "ls-tree", "mailinfo",
-    "mailsplit", "maintenance", "merge", "merge-base", "merge-file", "merge-index", "merge-ours", "merge-recursive",
-    "merge-recursive-ours", "merge-recursive-theirs", "merge-subtree", "merge-tree", "mktag", "mktree",
-    "multi-pack-index", "mv", "name-rev", "notes", "pack-objects", "pack-redundant", "pack-refs", "patch-id",
-    "pickaxe", "prune", "prune-packed", "pull", "range-diff", "read-tree", "rebase", "receive-pack", "reflog",
-    "refs", "remote", "remote-ext", "remote-fd", "repack", "replace", "replay", "rerere", "reset", "restore",
-    "rev-list", "rev-parse", "revert", "rm", "shortlog", "show", "show-branch", "show-index", "show-ref",
-    "sparse-checkout", "stage", "stash", "status", "stripspace", "submodule--helper", "switch", "symbolic-ref",
-    "tag", "unpack-file", "unpack-objects", "update-index", "update-ref", "update-server-info", "upload-archive",
-    "upload-archive--writer", "upload-pack", "var", "verify-commit", "verify-pack", "verify-tag", "version",
-    "whatchanged", "worktree", "write-tree",
+    "add",
+    "am",
+    "annotate",
+    "apply",
+    "archive",
+    "bisect",
+    "blame",
+    "branch",
+    "bugreport",
+    "bundle",
+    "cat-file",
+    "check-attr",
+    "check-ignore",
+    "check-mailmap",
+    "check-ref-format",
+    "checkout",
+    "checkout--worker",
+    "checkout-index",
+    "cherry",
+    "cherry-pick",
+    "clean",
+    "clone",
+    "column",
+    "commit",
+    "commit-graph",
+    "commit-tree",
+    "config",
+    "count-objects",
+    "credential",
+    "credential-cache",
+    "credential-cache--daemon",
+    "credential-store",
+    "describe",
+    "diagnose",
+    "diff",
+    "diff-files",
+    "diff-index",
+    "diff-tree",
+    "difftool",
+    "fast-export",
+    "fast-import",
+    "fetch",
+    "fetch-pack",
+    "fmt-merge-msg",
+    "for-each-ref",
+    "for-each-repo",
+    "format-patch",
+    "fsck",
+    "fsck-objects",
+    "fsmonitor--daemon",
+    "gc",
+    "get-tar-commit-id",
+    "grep",
+    "hash-object",
+    "help",
+    "hook",
+    "index-pack",
+    "init",
+    "init-db",
+    "interpret-trailers",
+    "log",
+    "ls-files",
+    "ls-remote",
+    "ls-tree",
+    "mailinfo",
+    "mailsplit",
+    "maintenance",
+    "merge",
+    "merge-base",
+    "merge-file",
+    "merge-index",
+    "merge-ours",
+    "merge-recursive",
+    "merge-recursive-ours",
+    "merge-recursive-theirs",
+    "merge-subtree",
+    "merge-tree",
+    "mktag",
+    "mktree",
+    "multi-pack-index",
+    "mv",
+    "name-rev",
+    "notes",
+    "pack-objects",
+    "pack-redundant",
+    "pack-refs",
+    "patch-id",
+    "pickaxe",
+    "prune",
+    "prune-packed",
+    "pull",
+    "range-diff",
+    "read-tree",
+    "rebase",
+    "receive-pack",
+    "reflog",
+    "refs",
+    "remote",
+    "remote-ext",
+    "remote-fd",
+    "repack",
+    "replace",
+    "replay",
+    "rerere",
+    "reset",
+    "restore",
+    "rev-list",
+    "rev-parse",
+    "revert",
+    "rm",
+    "shortlog",
+    "show",
+    "show-branch",
+    "show-index",
+    "show-ref",
+    "sparse-checkout",
+    "stage",
+    "stash",
+    "status",
+    "stripspace",
+    "submodule--helper",
+    "switch",
+    "symbolic-ref",
+    "tag",
+    "unpack-file",
+    "unpack-objects",
+    "update-index",
+    "update-ref",
+    "update-server-info",
+    "upload-archive",
+    "upload-archive--writer",
+    "upload-pack",
+    "var",
+    "verify-commit",
+    "verify-pack",
+    "verify-tag",
+    "version",
+    "whatchanged",
+    "worktree",
+    "write-tree",
 ];
 
 /// Deeper alias chains than this are refused (git itself stops at a loop).
@@ -74,7 +196,11 @@ enum Decision {
     /// this word (`help.autocorrect` would otherwise run `git psuh` as `git push`).
     PassWithoutAutocorrect(usize),
     /// A push: judged on these global options and arguments (after alias expansion).
-    Gate { kind: Kind, globals: Vec<String>, args: Vec<String> },
+    Gate {
+        kind: Kind,
+        globals: Vec<String>,
+        args: Vec<String>,
+    },
     Refuse(String),
 }
 
@@ -90,7 +216,9 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
         }
     };
     // The second line first: a hook the agent disabled is put back before any git runs.
-    if let (Some(state), Ok(me)) = (std::env::var_os("MINDER_STATE_DIR").filter(|s| !s.is_empty()), std::env::current_exe()) {
+    if let (Some(state), Ok(me)) =
+        (std::env::var_os("MINDER_STATE_DIR").filter(|s| !s.is_empty()), std::env::current_exe())
+    {
         super::gate::repair_pre_push(&Store::new(PathBuf::from(state)), &me);
     }
     let text: Vec<String> = argv.iter().map(|a| a.to_string_lossy().into_owned()).collect();
@@ -203,7 +331,8 @@ fn git_with(real: &Path, globals: &[String]) -> std::process::Command {
 /// Ask the real git, with the command's own global options (`-C`, `--git-dir`, `-c`, ...), so
 /// the answers are about the repository and config the push would use.
 fn query(real: &Path, globals: &[String], args: &[&str]) -> Result<String> {
-    let out = git_with(real, globals).args(args).output().with_context(|| format!("cannot run `{}`", real.display()))?;
+    let out =
+        git_with(real, globals).args(args).output().with_context(|| format!("cannot run `{}`", real.display()))?;
     if !out.status.success() {
         return Err(anyhow!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
     }
@@ -232,8 +361,9 @@ fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result
         return Err(format!("minder: push refused: `{what} --stdin` reads its refs where the gate cannot check them."));
     }
     let run = |a: &[&str]| query(real, globals, a);
-    let objects = objects_to_send(&run, &request)
-        .map_err(|e| format!("minder: push refused: cannot tell what this `{what}` would send ({e:#}); the gate fails closed."))?;
+    let objects = objects_to_send(&run, &request).map_err(|e| {
+        format!("minder: push refused: cannot tell what this `{what}` would send ({e:#}); the gate fails closed.")
+    })?;
     super::gate::check_commits(&run, &session, &approved, &objects)
 }
 
@@ -243,7 +373,8 @@ fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushReques
     if sources.contains(&Source::Default) {
         sources.retain(|s| *s != Source::Default);
         // Exit 1: none of these keys is set.
-        let config = run(&["config", "--get-regexp", r"^(remote\..*\.(push|mirror)|push\.default)$"]).unwrap_or_default();
+        let config =
+            run(&["config", "--get-regexp", r"^(remote\..*\.(push|mirror)|push\.default)$"]).unwrap_or_default();
         let configured = invocation::default_sources(&config).map_err(|e| anyhow!(e))?;
         if configured.deletes {
             return Err(anyhow!("the configured push refspecs delete or mirror remote refs"));
@@ -267,14 +398,18 @@ fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushReques
                 if rev.starts_with('-') {
                     return Err(anyhow!("`{rev}` is not a revision"));
                 }
-                let out = run(&["rev-parse", "--verify", "--quiet", rev]).map_err(|_| anyhow!("`{rev}` names nothing here"))?;
+                let out = run(&["rev-parse", "--verify", "--quiet", rev])
+                    .map_err(|_| anyhow!("`{rev}` names nothing here"))?;
                 objects.push(out.trim().to_string());
             }
-            Source::Branches => objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/heads/")).map(|(_, o)| o)),
-            Source::Tags => objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/tags/")).map(|(_, o)| o)),
-            Source::Pattern(p) => {
-                objects.extend(all_refs()?.into_iter().filter(|(r, _)| invocation::pattern_matches(p, r)).map(|(_, o)| o))
+            Source::Branches => {
+                objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/heads/")).map(|(_, o)| o))
             }
+            Source::Tags => {
+                objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/tags/")).map(|(_, o)| o))
+            }
+            Source::Pattern(p) => objects
+                .extend(all_refs()?.into_iter().filter(|(r, _)| invocation::pattern_matches(p, r)).map(|(_, o)| o)),
             Source::Default => {}
         }
     }
@@ -337,7 +472,11 @@ fn ensure_symlink(link: &Path, target: &Path) -> Result<()> {
     if std::fs::read_link(link).map(|t| t == target).unwrap_or(false) {
         return Ok(());
     }
-    let tmp = link.with_file_name(format!(".{}.{}", link.file_name().unwrap_or_default().to_string_lossy(), std::process::id()));
+    let tmp = link.with_file_name(format!(
+        ".{}.{}",
+        link.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&tmp);
     std::os::unix::fs::symlink(target, &tmp).with_context(|| format!("cannot create `{}`", tmp.display()))?;
     std::fs::rename(&tmp, link).with_context(|| format!("cannot create `{}`", link.display()))
@@ -392,8 +531,10 @@ fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf
         let _ = std::fs::remove_dir_all(&tmp);
         fsutil::create_private_dir_all(&tmp)?;
         for name in &names {
-            let target = if NAMES.iter().any(|n| OsStr::new(n) == name) { self_exe.to_path_buf() } else { source.join(name) };
-            std::os::unix::fs::symlink(&target, tmp.join(name)).with_context(|| format!("cannot create `{}`", tmp.display()))?;
+            let target =
+                if NAMES.iter().any(|n| OsStr::new(n) == name) { self_exe.to_path_buf() } else { source.join(name) };
+            std::os::unix::fs::symlink(&target, tmp.join(name))
+                .with_context(|| format!("cannot create `{}`", tmp.display()))?;
         }
         if let Err(e) = std::fs::rename(&tmp, &dir) {
             let _ = std::fs::remove_dir_all(&tmp);
@@ -458,7 +599,17 @@ mod tests {
 
     #[test]
     fn other_commands_pass() {
-        for s in ["status", "commit -m push", "-C / log push", "--version", "", "--exec-path", "help push", "--help push", "-c 'alias.x=!true' x"] {
+        for s in [
+            "status",
+            "commit -m push",
+            "-C / log push",
+            "--version",
+            "",
+            "--exec-path",
+            "help push",
+            "--help push",
+            "-c 'alias.x=!true' x",
+        ] {
             assert_eq!(decide_plain(s), Decision::Pass, "{s}");
         }
         // Not a command git knows: autocorrection off, before the subcommand.

@@ -1,10 +1,10 @@
 //! Git worktrees for sessions: each agent works on its own branch, and nothing unmerged is ever
 //! deleted without `--force`.
 
+use super::run as git;
 use crate::domain::record::Worktree;
 use anyhow::{anyhow, Result};
 use std::path::Path;
-use super::run as git;
 
 /// Create a worktree at `path` on a new `branch` from `base`.
 pub fn create(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<Worktree> {
@@ -45,7 +45,11 @@ pub fn unsaved_work(wt: &Worktree) -> Result<Vec<String>> {
     let n: usize = on_nothing.trim().parse().unwrap_or(0);
     if n > 0 {
         let head = git(&wt.path, &["rev-parse", "--short=12", "HEAD"]).unwrap_or_default();
-        found.push(format!("{n} commit(s) that no branch holds (a detached HEAD at {}; `git branch NAME {}` keeps them)", head.trim(), head.trim()));
+        found.push(format!(
+            "{n} commit(s) that no branch holds (a detached HEAD at {}; `git branch NAME {}` keeps them)",
+            head.trim(),
+            head.trim()
+        ));
     }
     Ok(found)
 }

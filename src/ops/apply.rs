@@ -43,9 +43,14 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
             short(&commit)
         ));
     }
-    let trailer = format!("Applied by minder from session {name} (branch {}, approved commit {}).", wt.branch, short(&commit));
+    let trailer =
+        format!("Applied by minder from session {name} (branch {}, approved commit {}).", wt.branch, short(&commit));
     let message = if squash {
-        let title = record.goal.clone().filter(|g| !g.trim().is_empty()).unwrap_or_else(|| format!("Work of minder session {name}"));
+        let title = record
+            .goal
+            .clone()
+            .filter(|g| !g.trim().is_empty())
+            .unwrap_or_else(|| format!("Work of minder session {name}"));
         format!("{title}\n\n{trailer}")
     } else {
         format!("Merge approved work of minder session {name}\n\n{trailer}")
@@ -53,11 +58,24 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
     let applied = crate::git::apply::apply(&repo, &wt.base, &commit, squash, &message)?;
     let note = match applied.how {
         How::AlreadyThere => format!("applied: {} is on `{}` already", short(&commit), wt.base),
-        how => format!("applied: {} of {} into `{}`, now at {}", how.as_str(), short(&commit), wt.base, short(&applied.head)),
+        how => format!(
+            "applied: {} of {} into `{}`, now at {}",
+            how.as_str(),
+            short(&commit),
+            wt.base,
+            short(&applied.head)
+        ),
     };
-    let event = Event { at: chrono::Utc::now(), state: record.state, detail: String::new(), source: Source::Command, note: Some(note) };
+    let event = Event {
+        at: chrono::Utc::now(),
+        state: record.state,
+        detail: String::new(),
+        source: Source::Command,
+        note: Some(note),
+    };
     ctx.store.append_event(name, &event)?;
-    let mut outcome = Outcome { applied, branch: wt.base.clone(), repo, approved_commit: commit, removed: false, kept: None };
+    let mut outcome =
+        Outcome { applied, branch: wt.base.clone(), repo, approved_commit: commit, removed: false, kept: None };
     if remove {
         // The work is in: the agent (if still at its prompt) is done. Removal still refuses
         // to lose anything the merge did not take (later commits, uncommitted changes).
@@ -69,7 +87,8 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
             // After a squash git sees the branch as unmerged though its work is in: when it
             // holds nothing past the approved commit and nothing uncommitted, the worktree goes
             // (its branch is kept: `remove` deletes only a merged one).
-            let squashed_whole = outcome.applied.how == How::Squash && only_the_approved_work(&wt.path, &wt.branch, &outcome.approved_commit);
+            let squashed_whole = outcome.applied.how == How::Squash
+                && only_the_approved_work(&wt.path, &wt.branch, &outcome.approved_commit);
             crate::ops::remove::remove(ctx, &obs, squashed_whole, false)
         })();
         match removal {
@@ -83,7 +102,8 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
 /// The worktree's branch is at `approved` and it has no uncommitted change.
 fn only_the_approved_work(worktree: &std::path::Path, branch: &str, approved: &str) -> bool {
     let head = crate::git::run(worktree, &["rev-parse", branch]).map(|h| h.trim().to_string()).unwrap_or_default();
-    let status = crate::git::run(worktree, &["status", "--porcelain", "--untracked-files=normal"]).unwrap_or_else(|_| "?".into());
+    let status = crate::git::run(worktree, &["status", "--porcelain", "--untracked-files=normal"])
+        .unwrap_or_else(|_| "?".into());
     head == approved && status.lines().all(|l| l.ends_with(".minder/"))
 }
 

@@ -2,11 +2,11 @@
 //! session is the one carrying the record's `@minder-id`, reached by its id whatever its name.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Result};
 use crate::domain::state::attach_rank;
 use crate::ops::reconcile::{self, Observed};
 use crate::tmux::guarded;
 use crate::tmux_cmd;
+use anyhow::{anyhow, Result};
 
 /// The session that most needs attention among those still in tmux.
 pub fn pick(ctx: &Ctx) -> Result<Observed> {
@@ -23,7 +23,9 @@ pub fn attach_to(ctx: &Ctx, obs: &Observed) -> Result<()> {
     let Some(pane) = &obs.pane else {
         return Err(anyhow!(
             "session `{}` is not in tmux any more (state {}; see `minder logs {}`)",
-            record.name, record.state, record.name
+            record.name,
+            record.state,
+            record.name
         ));
     };
     let tmux = ctx.tmux_for(record)?;
@@ -43,6 +45,11 @@ pub fn attach_to(ctx: &Ctx, obs: &Observed) -> Result<()> {
     // Outside tmux, or inside another server: a nested client needs $TMUX unset. tmux checks
     // the id as it attaches; this process is replaced, so a mismatch can only be said there.
     let refused = format!("minder: session {} is no longer in tmux", record.name);
-    let attach = guarded(session, &who, &[tmux_cmd!["attach-session", "-t", session]], &[tmux_cmd!["display-message", "-p", refused]]);
+    let attach = guarded(
+        session,
+        &who,
+        &[tmux_cmd!["attach-session", "-t", session]],
+        &[tmux_cmd!["display-message", "-p", refused]],
+    );
     Err(tmux.exec_interactive(&attach, inside.is_some()))
 }

@@ -23,7 +23,10 @@ pub fn transitioned(store: &Store, record: &Record) {
 /// How a check command runs: through `sh -c` when it uses the shell's syntax (pipes,
 /// redirections, `&&`, quotes, variables, globs), else split on spaces and run directly.
 pub fn argv(command: &str) -> Vec<String> {
-    const SHELL: &[char] = &['|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', '*', '?', '[', ']', '#', '~', '=', '%', '{', '}', '\n'];
+    const SHELL: &[char] = &[
+        '|', '&', ';', '<', '>', '(', ')', '$', '`', '\\', '"', '\'', '*', '?', '[', ']', '#', '~', '=', '%', '{', '}',
+        '\n',
+    ];
     if command.contains(SHELL) {
         vec!["sh".into(), "-c".into(), command.into()]
     } else {
@@ -45,7 +48,13 @@ pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
     let passed = results.iter().filter(|r| r.passed()).count();
     let note = format!("checks: {passed}/{} passed", results.len());
     store.update(name, |r| r.check_results = results.clone())?;
-    let event = Event { at: chrono::Utc::now(), state: record.state, detail: String::new(), source: Source::Command, note: Some(note) };
+    let event = Event {
+        at: chrono::Utc::now(),
+        state: record.state,
+        detail: String::new(),
+        source: Source::Command,
+        note: Some(note),
+    };
     store.append_event(name, &event)
 }
 
@@ -95,7 +104,13 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
                 // SAFETY: kill(2) on the process group made for this child.
                 unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
                 let _ = child.wait();
-                return result(None, Some(format!("killed: still running after {}", crate::ops::present::age(deadline.as_secs() as i64))));
+                return result(
+                    None,
+                    Some(format!(
+                        "killed: still running after {}",
+                        crate::ops::present::age(deadline.as_secs() as i64)
+                    )),
+                );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
             Err(e) => return result(None, Some(format!("cannot wait for it: {e}"))),

@@ -22,7 +22,9 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     crate::ops::status_push::push(&ctx.store, &record, false);
     crate::ops::transitions::after(&ctx.store, &record);
     let said = match (&head, ctx.config.review.gate_push) {
-        (Some(c), true) => format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c)),
+        (Some(c), true) => {
+            format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c))
+        }
         (Some(c), false) => format!("approved `{name}` at {}", short(c)),
         (None, _) => format!("approved `{name}`"),
     };
@@ -63,7 +65,8 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     crate::ops::transitions::after(&ctx.store, &record);
     Ok(match (&note, obs.alive()) {
         (Some(note), true) => {
-            let delay = crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
+            let delay =
+                crate::domain::agents::profile(&ctx.config, &record.agent).map(|p| p.submit_delay).unwrap_or_default();
             crate::ops::deliver::deliver(ctx, &obs, note, delay)?;
             format!("rejected `{name}`; the note went to the agent")
         }

@@ -2,10 +2,10 @@
 //! long or multi-line text, then Enter after the delay the agent needs.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Result};
 use crate::ops::reconcile;
 use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
+use anyhow::{anyhow, Result};
 use std::time::Duration;
 
 /// Text longer than this, or with a newline, goes through a paste buffer: send-keys would type
@@ -19,7 +19,8 @@ pub fn deliver(ctx: &Ctx, obs: &reconcile::Observed, text: &str, delay: Duration
     let pane = live_pane(obs, "nothing was sent")?;
     let tmux = ctx.tmux_for(record)?;
     let who = record.identity();
-    let gone = || anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); nothing was sent", record.name);
+    let gone =
+        || anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); nothing was sent", record.name);
     type_text(&tmux, &who, &pane, text)?.ok_or_else(gone)?;
     std::thread::sleep(delay);
     tmux.batch_if(&pane, &who, &[tmux_cmd!["send-keys", "-t", pane, "Enter"]])?.ok_or_else(gone)?;
@@ -34,8 +35,9 @@ pub fn press(ctx: &Ctx, obs: &reconcile::Observed, keys: &[String]) -> Result<()
     let tmux = ctx.tmux_for(record)?;
     let mut cmd = tmux_cmd!["send-keys", "-t", pane];
     cmd.extend(keys.iter().cloned());
-    tmux.batch_if(&pane, &record.identity(), &[cmd])?
-        .ok_or_else(|| anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); no key was pressed", record.name))?;
+    tmux.batch_if(&pane, &record.identity(), &[cmd])?.ok_or_else(|| {
+        anyhow!("session `{}` is no longer in tmux (pane {pane} is not its own); no key was pressed", record.name)
+    })?;
     Ok(())
 }
 
@@ -58,8 +60,12 @@ fn type_text(tmux: &Tmux, who: &Identity, pane: &str, text: &str) -> Result<Opti
     }
     let buffer = format!("minder-send-{}", std::process::id());
     // -p: bracketed paste when the agent asked for it, so a newline is text, not Enter.
-    Ok(tmux.batch_if(pane, who, &[
-        tmux_cmd!["set-buffer", "-b", buffer, "--", text],
-        tmux_cmd!["paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane],
-    ])?)
+    Ok(tmux.batch_if(
+        pane,
+        who,
+        &[
+            tmux_cmd!["set-buffer", "-b", buffer, "--", text],
+            tmux_cmd!["paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane],
+        ],
+    )?)
 }

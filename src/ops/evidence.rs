@@ -2,11 +2,11 @@
 //! updated under the session's lock, and the status line hears about it. Every source (the
 //! sink, `minder notify`, the exit) goes through here.
 
-use crate::domain::state::{next_state, risks_count, Evidence};
 use crate::domain::record::Record;
 use crate::domain::state::State;
-use crate::store::Store;
 use crate::domain::state::{exit_outcome, Source};
+use crate::domain::state::{next_state, risks_count, Evidence};
+use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
@@ -46,7 +46,8 @@ pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -
         if r.ended_at.is_some() || !risks_count(written, r.rejected_at) {
             return None;
         }
-        next_state(r.state, &r.detail, &evidence).map(|(state, detail)| (state, detail, Some("RISKS.md written".into())))
+        next_state(r.state, &r.detail, &evidence)
+            .map(|(state, detail)| (state, detail, Some("RISKS.md written".into())))
     })?;
     if !changed {
         return Ok(None);

@@ -2,9 +2,9 @@
 //! function that decides colours.
 
 use crate::app::Ctx;
-use crate::ops::reconcile::Observed;
 use crate::domain::record::Record;
 use crate::domain::state::State;
+use crate::ops::reconcile::Observed;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -71,7 +71,10 @@ pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Ob
     for o in observed {
         if let Some(e) = o.tmux_error.as_deref().filter(|e| !said.contains(e)) {
             said.push(e);
-            ctx.note(&format!("warning: tmux was not asked about `{}` and others on its server: {e}; showing what was last recorded", o.record.name));
+            ctx.note(&format!(
+                "warning: tmux was not asked about `{}` and others on its server: {e}; showing what was last recorded",
+                o.record.name
+            ));
         }
     }
 }
@@ -79,13 +82,13 @@ pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Ob
 /// ANSI colour for a state (None: plain).
 pub fn state_color(state: State) -> &'static str {
     match state {
-        State::Working => "32",             // green
-        State::Waiting => "1;33",           // bold yellow
-        State::Stuck => "35",               // magenta
-        State::Review => "1;36",            // bold cyan
-        State::Approved => "34",            // blue
+        State::Working => "32",                                  // green
+        State::Waiting => "1;33",                                // bold yellow
+        State::Stuck => "35",                                    // magenta
+        State::Review => "1;36",                                 // bold cyan
+        State::Approved => "34",                                 // blue
         State::Rejected | State::Failed | State::Lost => "1;31", // bold red
-        State::Stopped => "2",              // dim
+        State::Stopped => "2",                                   // dim
     }
 }
 
@@ -116,7 +119,9 @@ pub fn age(seconds: i64) -> String {
 /// Where a session works, as a person names it: the project (the repository's folder, or the
 /// directory's) and, in a worktree, its branch.
 pub fn place(r: &crate::domain::record::Record) -> (String, String) {
-    let base = |p: &std::path::Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string());
+    let base = |p: &std::path::Path| {
+        p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.display().to_string())
+    };
     match &r.worktree {
         Some(w) => {
             let repo = if w.repo.as_os_str().is_empty() { &r.dir } else { &w.repo };
@@ -194,9 +199,7 @@ pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> s
 
 /// The sink's recorded write errors, one per line.
 pub fn sink_errors(path: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .map(|t| t.lines().map(str::to_string).collect())
-        .unwrap_or_default()
+    std::fs::read_to_string(path).map(|t| t.lines().map(str::to_string).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]

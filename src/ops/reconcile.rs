@@ -138,9 +138,8 @@ impl Observed {
     /// server did not answer (None when tmux answered, or the session has ended anyway).
     pub fn unreachable(&self, nothing_done: &str) -> Option<anyhow::Error> {
         let why = self.tmux_error.as_deref()?;
-        (self.pane.is_none() && self.alive()).then(|| {
-            anyhow::anyhow!("cannot find session `{}` in tmux: {why}; {nothing_done}", self.record.name)
-        })
+        (self.pane.is_none() && self.alive())
+            .then(|| anyhow::anyhow!("cannot find session `{}` in tmux: {why}; {nothing_done}", self.record.name))
     }
 
     /// Whether the agent's pane is alive: from tmux when it was asked, else from the record.
@@ -172,14 +171,14 @@ fn listing_of(ctx: &Ctx, records: Vec<Record>) -> Result<Vec<Observed>> {
         Some(s) => *servers.entry(s.clone()).or_insert_with(|| server_answers(s)),
         None => false,
     };
-    let quiet = records
-        .iter()
-        .filter(|r| r.running())
-        .all(|r| server_up(&r.socket) && sink_alive(ctx, &r.name));
+    let quiet = records.iter().filter(|r| r.running()).all(|r| server_up(&r.socket) && sink_alive(ctx, &r.name));
     if !quiet {
         return observe_records(ctx, records);
     }
-    Ok(records.into_iter().map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None }).collect())
+    Ok(records
+        .into_iter()
+        .map(|record| Observed { record, pane: None, tmux_checked: false, tmux_error: None })
+        .collect())
 }
 
 /// Load every record, ask each server once for its panes, and apply the fixes.
@@ -215,7 +214,10 @@ fn list_server(ctx: &Ctx, tmux: &Tmux) -> Result<ServerPanes, String> {
         Ok(list) => Ok(ServerPanes::new(list, &owner(ctx))),
         Err(e) => {
             tracing::warn!("cannot list tmux panes: {e:#}");
-            let short = e.downcast_ref::<crate::tmux::TmuxError>().map(|t| t.stderr.trim().to_string()).filter(|s| !s.is_empty());
+            let short = e
+                .downcast_ref::<crate::tmux::TmuxError>()
+                .map(|t| t.stderr.trim().to_string())
+                .filter(|s| !s.is_empty());
             Err(short.unwrap_or_else(|| format!("{e:#}")))
         }
     }
@@ -300,11 +302,14 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
             apply_fix(ctx, record, pane, fix, sink_ok)
         }
         Fix::Found => {
-            let record = ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into()))?;
+            let record =
+                ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into()))?;
             crate::ops::transitions::after(&ctx.store, &record);
             Ok(record)
         }
-        Fix::RecordExit { status, signal } => crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None),
+        Fix::RecordExit { status, signal } => {
+            crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None)
+        }
         Fix::Lost => {
             let record = ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None)?;
             crate::ops::transitions::after(&ctx.store, &record);
@@ -378,7 +383,12 @@ mod tests {
     }
 
     fn in_session(name: &str, minder_id: &str, pane_id: &str) -> PaneInfo {
-        PaneInfo { session_name: name.into(), minder_id: minder_id.into(), pane_id: pane_id.into(), ..pane(false, None, true) }
+        PaneInfo {
+            session_name: name.into(),
+            minder_id: minder_id.into(),
+            pane_id: pane_id.into(),
+            ..pane(false, None, true)
+        }
     }
 
     #[test]
@@ -388,7 +398,10 @@ mod tests {
         assert_eq!(decide(&working, Some(&pane(false, None, true)), true), Fix::None);
         assert_eq!(decide(&working, Some(&pane(false, None, false)), true), Fix::ReattachSink);
         assert_eq!(decide(&working, Some(&pane(false, None, true)), false), Fix::ReattachSink);
-        assert_eq!(decide(&working, Some(&pane(true, Some(2), true)), true), Fix::RecordExit { status: Some(2), signal: None });
+        assert_eq!(
+            decide(&working, Some(&pane(true, Some(2), true)), true),
+            Fix::RecordExit { status: Some(2), signal: None }
+        );
         // Dead, status not known yet: wait for it, while its process is there.
         assert_eq!(decide(&working, Some(&pane(true, None, false)), true), Fix::None);
         // ...but once its process is gone, tmux will never say: an exit of unknown status.
@@ -432,7 +445,8 @@ mod tests {
         // Another state dir's session with our id is not ours either.
         assert_eq!(ServerPanes::new(vec![in_session("cmd-old", "m-old", "%0")], "/elsewhere").agent_pane(&r), None);
         // A split window: the recorded pane, not the person's.
-        let split = ServerPanes::new(vec![in_session("cmd-old", "m-old", "%3"), in_session("cmd-old", "m-old", "%0")], "/s");
+        let split =
+            ServerPanes::new(vec![in_session("cmd-old", "m-old", "%3"), in_session("cmd-old", "m-old", "%0")], "/s");
         assert_eq!(split.agent_pane(&r).unwrap().pane_id, "%0");
         // Not recorded yet: the session's first pane.
         r.tmux.pane_id.clear();

@@ -2,9 +2,9 @@
 //! live or unsaved work unless forced.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Context, Result};
 use crate::ops::reconcile;
 use crate::store::fsutil;
+use anyhow::{anyhow, Context, Result};
 
 /// Remove one session: refuse a live one or unsaved worktree work unless `force`. The caller
 /// holds the state dir's lock.

@@ -2,10 +2,10 @@
 //! command, appending to the same log.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Result};
 use crate::domain::agents::{Integration, Profile};
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
+use anyhow::{anyhow, Result};
 
 /// How to resume: the program and flags the session was started with (the person's configured
 /// command, say `/opt/codex -a on-request -s read-only`, not a bare `codex`), followed by what
@@ -30,7 +30,8 @@ pub fn resume_argv(profile: &Profile, record: &Record, self_exe: &str) -> Vec<St
     }
     let resume = crate::domain::agents::expand_self(&profile.resume, self_exe);
     let command = crate::domain::agents::expand_self(&profile.command, self_exe);
-    let program = |w: Option<&String>| w.map(|w| std::path::Path::new(w).file_name().map(|n| n.to_owned())).unwrap_or_default();
+    let program =
+        |w: Option<&String>| w.map(|w| std::path::Path::new(w).file_name().map(|n| n.to_owned())).unwrap_or_default();
     if resume.is_empty() || program(resume.first()) != program(command.first()) {
         return resume;
     }
@@ -101,13 +102,28 @@ mod tests {
     fn resume_commands() {
         let c = Config::default();
         let codex = crate::domain::agents::profile(&c, "codex").unwrap();
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], Some("t-1")), "/m"), ["codex", "--no-daemon", "resume", "t-1"]);
-        assert_eq!(resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], None), "/m"), ["codex", "--no-daemon", "resume", "--last"]);
+        assert_eq!(
+            resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], Some("t-1")), "/m"),
+            ["codex", "--no-daemon", "resume", "t-1"]
+        );
+        assert_eq!(
+            resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], None), "/m"),
+            ["codex", "--no-daemon", "resume", "--last"]
+        );
         let claude = crate::domain::agents::profile(&c, "claude").unwrap();
-        assert_eq!(resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"), ["claude", "--resume", "s-9"]);
-        assert_eq!(resume_argv(&claude, &record("claude", &["claude", "--model", "x"], None), "/m"), ["claude", "--model", "x", "--continue"]);
+        assert_eq!(
+            resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"),
+            ["claude", "--resume", "s-9"]
+        );
+        assert_eq!(
+            resume_argv(&claude, &record("claude", &["claude", "--model", "x"], None), "/m"),
+            ["claude", "--model", "x", "--continue"]
+        );
         let exec = crate::domain::agents::profile(&c, "codex-exec").unwrap();
-        assert_eq!(resume_argv(&exec, &record("codex-exec", &["codex", "exec", "--json"], Some("t-2")), "/m"), ["codex", "exec", "--json", "resume", "t-2"]);
+        assert_eq!(
+            resume_argv(&exec, &record("codex-exec", &["codex", "exec", "--json"], Some("t-2")), "/m"),
+            ["codex", "exec", "--json", "resume", "t-2"]
+        );
         let cmd = crate::domain::agents::profile(&c, "cmd").unwrap();
         assert_eq!(resume_argv(&cmd, &record("cmd", &["make", "test"], None), "/m"), ["make", "test"]);
         let demo = crate::domain::agents::profile(&c, "demo").unwrap();
@@ -122,15 +138,23 @@ mod tests {
         )
         .unwrap();
         let codex = crate::domain::agents::profile(&c, "codex").unwrap();
-        let mut r = record("codex", &["/opt/codex", "-c", "notify=[..]", "-a", "on-request", "-s", "read-only"], Some("t-1"));
+        let mut r =
+            record("codex", &["/opt/codex", "-c", "notify=[..]", "-a", "on-request", "-s", "read-only"], Some("t-1"));
         r.command.push(crate::domain::brief::instruction(&r.checkpoint_dir));
-        assert_eq!(resume_argv(&codex, &r, "/m"), ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "t-1"]);
+        assert_eq!(
+            resume_argv(&codex, &r, "/m"),
+            ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "t-1"]
+        );
         r.thread_id = None;
         // The built-in `resume` names `codex`; the configured program is `/opt/codex`: the
         // resume words still follow the program the session was started with.
-        assert_eq!(resume_argv(&codex, &r, "/m"), ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "--last"]);
+        assert_eq!(
+            resume_argv(&codex, &r, "/m"),
+            ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "--last"]
+        );
         // A resume of the person's own that names another program runs as written.
-        let c = Config::parse("[agents.codex]\nresume = [\"my-resume\", \"--now\"]\n", std::path::Path::new("x")).unwrap();
+        let c =
+            Config::parse("[agents.codex]\nresume = [\"my-resume\", \"--now\"]\n", std::path::Path::new("x")).unwrap();
         let mine = crate::domain::agents::profile(&c, "codex").unwrap();
         assert_eq!(resume_argv(&mine, &record("codex", &["codex", "--no-daemon"], None), "/m"), ["my-resume", "--now"]);
     }

@@ -74,7 +74,8 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let r = &obs.record;
     let brief = read(&r.checkpoint_dir.join("BRIEF.md")).map(|t| crate::domain::brief::read_brief(&t));
     let goal = r.goal.clone().or_else(|| brief.as_ref().and_then(|b| b.goal.clone()));
-    let plan = read(&r.checkpoint_dir.join("PLAN.md")).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
+    let plan =
+        read(&r.checkpoint_dir.join("PLAN.md")).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
     let events = ctx.store.events(&r.name).unwrap_or_default();
     let paths = ctx.store.paths(&r.name);
     Report {
@@ -156,7 +157,11 @@ fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     for line in std::fs::read_to_string(root.join(crate::git::gate::REFUSALS)).unwrap_or_default().lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
-        out.push(Notable { at: text("at"), kind: "push refused".into(), what: format!("{} (by the {})", text("why"), text("via")) });
+        out.push(Notable {
+            at: text("at"),
+            kind: "push refused".into(),
+            what: format!("{} (by the {})", text("why"), text("via")),
+        });
     }
     for line in crate::ops::present::sink_errors(sink_errors) {
         let (at, what) = line.split_once(' ').unwrap_or(("", line.as_str()));
@@ -166,7 +171,11 @@ fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     for (i, e) in events.iter().enumerate().filter(|(_, e)| e.state == State::Stuck) {
         let until = events.get(i + 1).map(|n| format!("until {}", n.at.to_rfc3339())).unwrap_or_else(|| "still".into());
         let why = e.note.clone().unwrap_or_default();
-        out.push(Notable { at: e.at.to_rfc3339(), kind: "stuck".into(), what: format!("{why} ({until})").trim_start().to_string() });
+        out.push(Notable {
+            at: e.at.to_rfc3339(),
+            kind: "stuck".into(),
+            what: format!("{why} ({until})").trim_start().to_string(),
+        });
     }
     // Every source writes RFC 3339; sorted by the time it names (text as a fallback).
     out.sort_by_key(|n| (DateTime::parse_from_rfc3339(&n.at).ok(), n.at.clone()));
@@ -198,7 +207,12 @@ mod tests {
 
     #[test]
     fn time_worked_sums_the_working_spans() {
-        let events = [ev(0, State::Working, None), ev(60, State::Waiting, None), ev(90, State::Working, None), ev(120, State::Review, None)];
+        let events = [
+            ev(0, State::Working, None),
+            ev(60, State::Waiting, None),
+            ev(90, State::Working, None),
+            ev(120, State::Review, None),
+        ];
         let r = crate::domain::record::sample_record("n", "cmd", State::Review);
         assert_eq!(time_worked(&events, &r, DateTime::from_timestamp(1_700_000_500, 0).unwrap()), 60 + 30);
     }
@@ -212,8 +226,13 @@ mod tests {
         )
         .unwrap();
         let errors = dir.path().join("sink-errors.log");
-        std::fs::write(&errors, "2023-11-14T22:13:29+00:00 the log sink was restarted; output before may be missing\n").unwrap();
-        let events = [ev(0, State::Working, None), ev(10, State::Stuck, Some("no output for 600s")), ev(20, State::Working, None)];
+        std::fs::write(&errors, "2023-11-14T22:13:29+00:00 the log sink was restarted; output before may be missing\n")
+            .unwrap();
+        let events = [
+            ev(0, State::Working, None),
+            ev(10, State::Stuck, Some("no output for 600s")),
+            ev(20, State::Working, None),
+        ];
         let n = notable(&events, dir.path(), &errors);
         let kinds: Vec<&str> = n.iter().map(|x| x.kind.as_str()).collect();
         assert_eq!(kinds, ["push refused", "log gap", "stuck"], "{n:#?}");

@@ -3,7 +3,6 @@
 //! and no fast exit is missed. Used by `new` and `restore`.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Context, Result};
 use crate::domain::agents::Profile;
 use crate::domain::brief::BriefInput;
 use crate::domain::config::PromptMode;
@@ -15,6 +14,7 @@ use crate::supervisor::PANE_ENV;
 use crate::tmux::quote::{format_escape, hook_command, sink_command};
 use crate::tmux::{session_target, Cmd, SEP};
 use crate::tmux_cmd;
+use anyhow::{anyhow, Context, Result};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -80,7 +80,8 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     });
     let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
-        let facts = crate::git::repo::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
+        let facts =
+            crate::git::repo::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
         launch(ctx, &record, Some(facts))
     });
     match result {
@@ -138,7 +139,10 @@ fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
         match fsutil::create_private_dir(&sessions.join(&candidate)) {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if plan.explicit_name && ctx.store.paths(&candidate).record().exists() && ctx.store.load(&candidate).is_err() {
+                if plan.explicit_name
+                    && ctx.store.paths(&candidate).record().exists()
+                    && ctx.store.load(&candidate).is_err()
+                {
                     return Err(anyhow!(
                         "session `{candidate}` exists but its record is damaged (`minder doctor` says more; `minder rm --force {candidate}` removes it)"
                     ));
@@ -149,7 +153,9 @@ fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
                     ));
                 }
             }
-            Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", sessions.join(&candidate).display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create `{}`", sessions.join(&candidate).display()))
+            }
         }
     }
     Err(anyhow!("too many sessions named `{}-*`", plan.name))
@@ -166,7 +172,8 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
         ctx.config.stuck_after.0.as_millis() as u64,
         ctx.config.idle_ttl.0.map(|d| d.as_millis() as u64),
     );
-    let mut record = Record::new(&plan.name, &plan.task, &plan.profile.name, &plan.dir, plan.command.clone(), logs, detect);
+    let mut record =
+        Record::new(&plan.name, &plan.task, &plan.profile.name, &plan.dir, plan.command.clone(), logs, detect);
     record.width = WIDTH;
     record.height = HEIGHT;
     record.attempt = plan.attempt;
@@ -267,20 +274,40 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
 
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
-        "new-session", "-d", "-P",
-        "-F", format!("#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}{SEP}#{{pid}}{SEP}#{{start_time}}"),
-        "-s", record.name,
+        "new-session",
+        "-d",
+        "-P",
+        "-F",
+        format!(
+            "#{{session_id}}{SEP}#{{pane_id}}{SEP}#{{pane_pid}}{SEP}#{{socket_path}}{SEP}#{{pid}}{SEP}#{{start_time}}"
+        ),
+        "-s",
+        record.name,
         // The window is named after the agent, not after minder's supervisor that runs it (a
         // window named with -n is not renamed automatically).
-        "-n", format_escape(&record.agent),
-        "-x", WIDTH, "-y", HEIGHT,
+        "-n",
+        format_escape(&record.agent),
+        "-x",
+        WIDTH,
+        "-y",
+        HEIGHT,
         // -c is expanded as a format.
-        "-c", format_escape(&record.dir.display().to_string()),
-        "-e", format!("MINDER_SESSION={}", record.name),
-        "-e", format!("MINDER_DIR={}", record.checkpoint_dir.display()),
-        "-e", format!("MINDER_STATE_DIR={}", store.state_dir.display()),
+        "-c",
+        format_escape(&record.dir.display().to_string()),
+        "-e",
+        format!("MINDER_SESSION={}", record.name),
+        "-e",
+        format!("MINDER_DIR={}", record.checkpoint_dir.display()),
+        "-e",
+        format!("MINDER_STATE_DIR={}", store.state_dir.display()),
         "--",
-        ctx.self_exe.display(), "_exec", "--env-file", env_file.display(), "--minder-id", minder_id, "--"
+        ctx.self_exe.display(),
+        "_exec",
+        "--env-file",
+        env_file.display(),
+        "--minder-id",
+        minder_id,
+        "--"
     ];
     if let Some(n) = record.attempt {
         // Which of the N attempts this is, for the agent and its tools.
@@ -322,7 +349,13 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
             // A deadline says all there is to say; the long argv would only bury it.
             Err(e) if e.status.is_none() => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("{}", e.stderr)),
             Err(e) => abandon(tmux, &paths, &record.name, &minder_id, e.into()),
-            Ok(out) => abandon(tmux, &paths, &record.name, &minder_id, anyhow!("unexpected answer from tmux new-session: {out:?}")),
+            Ok(out) => abandon(
+                tmux,
+                &paths,
+                &record.name,
+                &minder_id,
+                anyhow!("unexpected answer from tmux new-session: {out:?}"),
+            ),
         });
     };
     let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
@@ -374,7 +407,13 @@ fn parse_new_session(out: &str) -> Option<(TmuxIds, PathBuf)> {
 /// The batch failed after tmux may have made the session (a later command of it failed, or
 /// tmux did not answer in time): end whatever carries this run's id. If tmux cannot even be
 /// asked that, the error says so and is marked `StartUncertain`, so the record is kept.
-fn abandon(tmux: &crate::tmux::Tmux, paths: &SessionPaths, name: &str, minder_id: &str, failure: anyhow::Error) -> anyhow::Error {
+fn abandon(
+    tmux: &crate::tmux::Tmux,
+    paths: &SessionPaths,
+    name: &str,
+    minder_id: &str,
+    failure: anyhow::Error,
+) -> anyhow::Error {
     let who = crate::tmux::Identity::Id(minder_id.to_string());
     let listed = tmux.list_minder_panes();
     let ours: Vec<String> = match &listed {

@@ -33,13 +33,23 @@ const SHOWN: [(State, &str); 6] = [
 const DEFAULT_ICONS: [&str; 6] = ["?", "✗", "✓", "!", "✗", "●"];
 /// Each indicator is a chip with its own background, so it reads the same on tmux's default
 /// status bar (black on green, where a green or cyan foreground vanishes) and on a dark one.
-const DEFAULT_COLORS: [&str; 6] =
-    ["fg=black,bg=yellow,bold", "fg=white,bg=red,bold", "fg=black,bg=cyan,bold", "fg=white,bg=magenta", "fg=white,bg=red", "fg=black,bg=white"];
+const DEFAULT_COLORS: [&str; 6] = [
+    "fg=black,bg=yellow,bold",
+    "fg=white,bg=red,bold",
+    "fg=black,bg=cyan,bold",
+    "fg=white,bg=magenta",
+    "fg=white,bg=red",
+    "fg=black,bg=white",
+];
 
 /// A `@minder-color-*` value as a tmux style: a whole style (`fg=…,bg=…`) as it is, a bare
 /// colour (`blue`, `colour208`, `#ff8800`) as the foreground.
 fn style_of(value: &str) -> String {
-    if value.contains('=') { value.to_string() } else { format!("fg={value}") }
+    if value.contains('=') {
+        value.to_string()
+    } else {
+        format!("fg={value}")
+    }
 }
 
 impl Default for Style {
@@ -156,7 +166,8 @@ pub fn summary(records: &[Record]) -> Option<String> {
 /// Where the style options of the server at `socket` are remembered between pushes, so
 /// `minder status-line` inside tmux needs no tmux call.
 fn style_cache(store: &Store, socket: &std::path::Path) -> std::path::PathBuf {
-    let key: String = socket.display().to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let key: String =
+        socket.display().to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
     store.dirs().status(&key)
 }
 
@@ -184,12 +195,7 @@ pub fn segment_for(store: &Store, socket: &std::path::Path) -> Option<String> {
 
 /// Records on the server at `socket`.
 pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
-    store
-        .load_all()
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.socket.as_deref() == socket)
-        .collect()
+    store.load_all().unwrap_or_default().into_iter().filter(|r| r.socket.as_deref() == socket).collect()
 }
 
 /// Push the segment (and the session's own `@minder-state`) into tmux; tell the person when
@@ -217,9 +223,8 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
             let mut lines = out.lines();
             let style_line = lines.next().unwrap_or("");
             save_style(store, socket, style_line);
-            let clients: Vec<(String, String)> = lines
-                .filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string())))
-                .collect();
+            let clients: Vec<(String, String)> =
+                lines.filter_map(|l| l.split_once('\u{1f}').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
             (parse_style(style_line), clients)
         }
     };
@@ -266,7 +271,8 @@ mod tests {
             render(&few, &style),
             "#[fg=black,bg=yellow,bold] ? login #[default] #[fg=black,bg=white] ● build #[default]"
         );
-        let many: Vec<Record> = (0..5).map(|i| rec(&format!("w{i}"), State::Working)).chain([rec("x", State::Review)]).collect();
+        let many: Vec<Record> =
+            (0..5).map(|i| rec(&format!("w{i}"), State::Working)).chain([rec("x", State::Review)]).collect();
         assert_eq!(render(&many, &style), "#[fg=black,bg=cyan,bold] ✓1 #[default] #[fg=black,bg=white] ●5 #[default]");
         let mut gone = rec("gone", State::Approved);
         gone.ended_at = Some(chrono::Utc::now());
@@ -284,10 +290,15 @@ mod tests {
         // with its own background reads on both: it sets fg and bg, they differ, and neither
         // is the bar's green or black background.
         for style in DEFAULT_COLORS {
-            let get = |key: &str| style.split(',').find_map(|p| p.strip_prefix(key)).unwrap_or_else(|| panic!("{style}: no {key}"));
+            let get = |key: &str| {
+                style.split(',').find_map(|p| p.strip_prefix(key)).unwrap_or_else(|| panic!("{style}: no {key}"))
+            };
             let (fg, bg) = (get("fg="), get("bg="));
             assert_ne!(fg, bg, "{style}");
-            assert!(!["green", "black", "default"].contains(&bg), "{style}: the chip must not take the bar's background");
+            assert!(
+                !["green", "black", "default"].contains(&bg),
+                "{style}: the chip must not take the bar's background"
+            );
         }
         assert_eq!(style_of("blue"), "fg=blue");
         assert_eq!(style_of("fg=white,bg=blue"), "fg=white,bg=blue");

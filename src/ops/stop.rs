@@ -3,11 +3,11 @@
 //! the tmux session and record the exit.
 
 use crate::app::Ctx;
-use anyhow::{anyhow, Result};
 use crate::domain::state::{Source, State};
 use crate::ops::reconcile::Observed;
 use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
+use anyhow::{anyhow, Result};
 use chrono::Utc;
 use std::time::{Duration, Instant};
 
@@ -70,7 +70,15 @@ pub fn stop_telling(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>
 /// Interrupt keys, then SIGTERM, then SIGKILL to the agent's process group, each given part of
 /// the grace period; returns when the pane is dead or everything was tried. `pid` is the
 /// pane's, as tmux listed it a moment ago, not the record's.
-fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrupt: &[String], grace: Duration, say: &dyn Fn(&str)) {
+fn end_agent(
+    tmux: &Tmux,
+    who: &Identity,
+    pane: &str,
+    pid: Option<u32>,
+    interrupt: &[String],
+    grace: Duration,
+    say: &dyn Fn(&str),
+) {
     let start = Instant::now();
     let dead = || tmux.pane_finished(pane, who);
     let secs = |d: Duration| format!("{:.1}s", d.as_secs_f32());
@@ -78,7 +86,11 @@ fn end_agent(tmux: &Tmux, who: &Identity, pane: &str, pid: Option<u32>, interrup
         let mut keys = tmux_cmd!["send-keys", "-t", pane];
         keys.extend(interrupt.iter().cloned());
         let _ = tmux.batch_if(pane, who, &[keys]);
-        say(&format!("sent the interrupt ({}); SIGTERM in {} if it does not end", interrupt.join(" "), secs(grace.mul_f32(0.6))));
+        say(&format!(
+            "sent the interrupt ({}); SIGTERM in {} if it does not end",
+            interrupt.join(" "),
+            secs(grace.mul_f32(0.6))
+        ));
         if wait_until(start + grace.mul_f32(0.6), &dead) {
             return;
         }

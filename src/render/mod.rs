@@ -68,11 +68,7 @@ impl Renderer {
     pub fn feed(&mut self, mut bytes: &[u8], out: &mut dyn Write) -> io::Result<()> {
         if self.carry_len > 0 {
             let need = utf8_len(self.carry[0]) - self.carry_len;
-            let take = bytes
-                .iter()
-                .take(need)
-                .take_while(|&&b| is_continuation(b))
-                .count();
+            let take = bytes.iter().take(need).take_while(|&&b| is_continuation(b)).count();
             self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&bytes[..take]);
             self.carry_len += take;
             bytes = &bytes[take..];
@@ -88,18 +84,10 @@ impl Renderer {
 
     /// Hand `bytes` to the parser in slices; with `hold_tail`, keep back an unfinished UTF-8
     /// sequence at the end for the next feed.
-    fn advance(
-        &mut self,
-        mut bytes: &[u8],
-        hold_tail: bool,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
+    fn advance(&mut self, mut bytes: &[u8], hold_tail: bool, out: &mut dyn Write) -> io::Result<()> {
         while !bytes.is_empty() {
             if self.skipping_osc {
-                match bytes
-                    .iter()
-                    .position(|&b| matches!(b, 0x07 | 0x18 | 0x1a | 0x1b))
-                {
+                match bytes.iter().position(|&b| matches!(b, 0x07 | 0x18 | 0x1a | 0x1b)) {
                     None => return Ok(()),
                     Some(i) => {
                         // BEL only ends the string; CAN, SUB and ESC are the parser's to act on.
@@ -124,11 +112,7 @@ impl Renderer {
             self.note_escapes(slice);
             let mut performer = Performer {
                 term: &mut self.term,
-                em: Emitter {
-                    out: &mut *out,
-                    line: &mut self.line,
-                    err: None,
-                },
+                em: Emitter { out: &mut *out, line: &mut self.line, err: None },
                 acted: false,
             };
             self.parser.advance(&mut performer, slice);
@@ -156,11 +140,7 @@ impl Renderer {
     /// If the log ends inside a full-screen program, the main screen is written first, then
     /// the program's last frame.
     pub fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let mut em = Emitter {
-            out,
-            line: &mut self.line,
-            err: None,
-        };
+        let mut em = Emitter { out, line: &mut self.line, err: None };
         self.term.finish(&mut em);
         let err = em.err.take();
         // Anything unfinished (a sequence, a UTF-8 character) at the very end is dropped.

@@ -19,10 +19,7 @@ impl Cell {
     pub(super) const WIDE_TAIL: Cell = Cell::new('\0');
 
     pub(super) const fn new(ch: char) -> Cell {
-        Cell {
-            ch,
-            marks: ['\0'; 2],
-        }
+        Cell { ch, marks: ['\0'; 2] }
     }
 
     fn is_blank(&self) -> bool {
@@ -47,10 +44,7 @@ impl Row {
 
     /// Columns up to and including the last non-blank cell.
     pub(super) fn used(&self) -> usize {
-        self.cells
-            .iter()
-            .rposition(|c| !c.is_blank())
-            .map_or(0, |i| i + 1)
+        self.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1)
     }
 
     pub(super) fn get(&self, x: usize) -> Cell {
@@ -156,11 +150,7 @@ impl Emitter<'_> {
             let mut text = std::mem::take(&mut self.line.text);
             text.clear();
             for cell in &row.cells[..used] {
-                text.extend(
-                    std::iter::once(cell.ch)
-                        .chain(cell.marks)
-                        .filter(|&c| c != '\0'),
-                );
+                text.extend(std::iter::once(cell.ch).chain(cell.marks).filter(|&c| c != '\0'));
             }
             self.write(text.as_bytes());
             self.line.text = text;

@@ -103,10 +103,7 @@ fn first_to_escape(s: &str, mode: Mode) -> Option<usize> {
         0xc2 | 0xd8 | 0xe2 => true,
         _ => false,
     })?;
-    s[suspect..]
-        .char_indices()
-        .find(|&(_, c)| needs_escape(c, mode))
-        .map(|(i, _)| suspect + i)
+    s[suspect..].char_indices().find(|&(_, c)| needs_escape(c, mode)).map(|(i, _)| suspect + i)
 }
 
 fn needs_escape(c: char, mode: Mode) -> bool {
@@ -129,7 +126,8 @@ mod tests {
 
     #[test]
     fn clean_text_is_borrowed() {
-        for s in ["", "plain text", "two\nlines\twith a tab\n", "clé ✓ — “quotes” • 日本語 …", "path/to/file.rs:10"] {
+        for s in ["", "plain text", "two\nlines\twith a tab\n", "clé ✓ — “quotes” • 日本語 …", "path/to/file.rs:10"]
+        {
             assert!(matches!(for_terminal(s), Cow::Borrowed(_)), "{s:?}");
         }
         for s in ["", "one line", "clé ✓ — “quotes” • 日本語 …"] {

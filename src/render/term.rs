@@ -252,22 +252,14 @@ impl Term {
     }
 
     fn cursor_down(&mut self, n: usize) {
-        let ceiling = if self.y <= self.bottom {
-            self.bottom
-        } else {
-            self.height - 1
-        };
+        let ceiling = if self.y <= self.bottom { self.bottom } else { self.height - 1 };
         self.x = self.col();
         self.y = (self.y + n).min(ceiling);
     }
 
     /// Move to a row counted from the top of the screen, or of the region in origin mode.
     fn go_to_row(&mut self, row: usize) {
-        let (first, last) = if self.origin {
-            (self.top, self.bottom)
-        } else {
-            (0, self.height - 1)
-        };
+        let (first, last) = if self.origin { (self.top, self.bottom) } else { (0, self.height - 1) };
         self.y = (first + row).min(last);
     }
 
@@ -399,9 +391,7 @@ impl Term {
             }
             em.end_line();
             self.screen.rotate_left(above);
-            self.screen[self.height - above..]
-                .iter_mut()
-                .for_each(Row::clear);
+            self.screen[self.height - above..].iter_mut().for_each(Row::clear);
             self.y = self.y.saturating_sub(above);
             self.saved[0].y = self.saved[0].y.saturating_sub(above);
         }
@@ -555,10 +545,7 @@ impl Term {
     pub(super) fn heap_bytes(&self) -> usize {
         let rows = |screen: &Vec<Row>| {
             screen.capacity() * std::mem::size_of::<Row>()
-                + screen
-                    .iter()
-                    .map(|r| r.cells.capacity() * std::mem::size_of::<Cell>())
-                    .sum::<usize>()
+                + screen.iter().map(|r| r.cells.capacity() * std::mem::size_of::<Cell>()).sum::<usize>()
         };
         rows(&self.screen) + rows(&self.other)
     }
@@ -566,11 +553,7 @@ impl Term {
     /// Write the screen's rows up to the last non-blank one; on the alternate screen, the main
     /// screen and then the alternate's frame.
     pub(super) fn finish(&mut self, em: &mut Emitter) {
-        let (main, alt) = if self.on_alt {
-            (&self.other, Some(&self.screen))
-        } else {
-            (&self.screen, None)
-        };
+        let (main, alt) = if self.on_alt { (&self.other, Some(&self.screen)) } else { (&self.screen, None) };
         let last = main.iter().rposition(|r| r.used() > 0);
         for row in &main[..last.map_or(0, |l| l + 1)] {
             em.row(row);
@@ -597,10 +580,7 @@ struct Args {
 
 impl Args {
     fn new(params: &vte::Params) -> Args {
-        let mut args = Args {
-            values: [0; 32],
-            len: 0,
-        };
+        let mut args = Args { values: [0; 32], len: 0 };
         for (slot, param) in args.values.iter_mut().zip(params.iter()) {
             *slot = param.first().copied().unwrap_or(0);
             args.len += 1;
@@ -654,8 +634,7 @@ impl vte::Perform for Performer<'_> {
         self.act();
         // `ignore` means too many parameters or intermediates: a garbled sequence.
         if !ignore {
-            self.term
-                .csi(&Args::new(params), intermediates, c, &mut self.em);
+            self.term.csi(&Args::new(params), intermediates, c, &mut self.em);
         }
     }
 
@@ -688,8 +667,8 @@ impl vte::Perform for Performer<'_> {
 /// The character DEC special graphics shows for `c`.
 fn dec_graphics(c: char) -> char {
     const TABLE: &[char; 32] = &[
-        ' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺', '⎻',
-        '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+        ' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼', '⎺', '⎻', '─', '⎼', '⎽', '├',
+        '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
     ];
     match c {
         '_'..='~' => TABLE[c as usize - '_' as usize],

@@ -43,10 +43,7 @@ struct LineStats {
 
 impl LineStats {
     fn new() -> LineStats {
-        LineStats {
-            hash: FNV_OFFSET,
-            ..LineStats::default()
-        }
+        LineStats { hash: FNV_OFFSET, ..LineStats::default() }
     }
 }
 
@@ -86,10 +83,7 @@ fn heap_bound(width: usize, height: usize) -> usize {
 #[test]
 fn colours_are_stripped() {
     assert_eq!(render("\x1b[31mred\x1b[0m ok\n"), "red ok\n");
-    assert_eq!(
-        render("\x1b[1;38;2;255;0;0mx\x1b[38:5:196my\x1b[m\n"),
-        "xy\n"
-    );
+    assert_eq!(render("\x1b[1;38;2;255;0;0mx\x1b[38:5:196my\x1b[m\n"), "xy\n");
 }
 
 #[test]
@@ -101,21 +95,14 @@ fn git_progress_ends_as_its_final_line() {
 
 #[test]
 fn cargo_progress_bar_is_erased() {
-    let log =
-        "   Compiling a v0.1.0\n    Building [=>   ] 1/3: a\r\x1b[K   Compiling b v0.1.0\n    \
+    let log = "   Compiling a v0.1.0\n    Building [=>   ] 1/3: a\r\x1b[K   Compiling b v0.1.0\n    \
                Building [==> ] 2/3\r\x1b[K    Finished dev\n";
-    assert_eq!(
-        render(log),
-        "   Compiling a v0.1.0\n   Compiling b v0.1.0\n    Finished dev\n"
-    );
+    assert_eq!(render(log), "   Compiling a v0.1.0\n   Compiling b v0.1.0\n    Finished dev\n");
 }
 
 #[test]
 fn backspace_spinner_leaves_the_last_frame() {
-    assert_eq!(
-        render("working |\x08/\x08-\x08\\\x08done\n"),
-        "working done\n"
-    );
+    assert_eq!(render("working |\x08/\x08-\x08\\\x08done\n"), "working done\n");
     // Backspace never leaves the screen.
     assert_eq!(render("\x08\x08ab\n"), "ab\n");
 }
@@ -140,16 +127,10 @@ fn tabs_go_to_the_next_multiple_of_eight_but_not_past_the_edge() {
 
 #[test]
 fn long_lines_wrap_and_come_out_joined() {
-    assert_eq!(
-        render_sized("0123456789abcdefghijXY\n", 10, 5),
-        "0123456789abcdefghijXY\n"
-    );
+    assert_eq!(render_sized("0123456789abcdefghijXY\n", 10, 5), "0123456789abcdefghijXY\n");
     // Also when the wrapped rows have scrolled off one by one.
     let line: String = (0..50).map(|i| char::from(b'a' + i % 26)).collect();
-    assert_eq!(
-        render_sized(&format!("{line}\nend\n"), 7, 2),
-        format!("{line}\nend\n")
-    );
+    assert_eq!(render_sized(&format!("{line}\nend\n"), 7, 2), format!("{line}\nend\n"));
     // A space at the wrap point is kept inside the line.
     assert_eq!(render_sized("abc  xy\n", 5, 5), "abc  xy\n");
 }
@@ -177,10 +158,7 @@ fn erased_rows_and_joins() {
     // Clearing the continuation leaves no trailing spaces.
     assert_eq!(render_sized("abc  xy\x1b[2K\n", 5, 5), "abc\n");
     // Clearing the wrapped row itself ends the join.
-    assert_eq!(
-        render_sized("abcdefg\x1b[A\x1b[2K\x1b[B\rZ\n", 5, 5),
-        "\nZg\n"
-    );
+    assert_eq!(render_sized("abcdefg\x1b[A\x1b[2K\x1b[B\rZ\n", 5, 5), "\nZg\n");
 }
 
 #[test]
@@ -210,10 +188,7 @@ fn erase_in_display() {
 
 #[test]
 fn absolute_positioning() {
-    assert_eq!(
-        render("\x1b[2;3Hx\x1b[1;1Hy\x1b[3dz\x1b[10Gw\n"),
-        "y\n  x\n z       w\n"
-    );
+    assert_eq!(render("\x1b[2;3Hx\x1b[1;1Hy\x1b[3dz\x1b[10Gw\n"), "y\n  x\n z       w\n");
     assert_eq!(render("\x1b[2;3fx\x1b[Hy\x1b[5`w\n"), "y   w\n  x\n");
     // Clamped to the screen.
     assert_eq!(render_sized("\x1b[99;99Hx", 5, 3), "\n\n    x\n");
@@ -287,10 +262,7 @@ fn save_and_restore_cursor() {
 
 #[test]
 fn origin_mode_addresses_the_region() {
-    assert_eq!(
-        render("\x1b[3;5r\x1b[?6h\x1b[1;1Hx\x1b[?6l\x1b[r"),
-        "\n\nx\n"
-    );
+    assert_eq!(render("\x1b[3;5r\x1b[?6h\x1b[1;1Hx\x1b[?6l\x1b[r"), "\n\nx\n");
 }
 
 #[test]
@@ -302,20 +274,14 @@ fn alternate_screen_leaves_its_last_frame() {
     assert_eq!(render("a\n\x1b[?47hb\n\x1b[?47lc\n"), "a\nb\n\nc\n");
     assert_eq!(render("a\n\x1b[?1047h\x1b[?1047lc\n"), "a\nc\n");
     // Nothing scrolls from the alternate screen into the log.
-    assert_eq!(
-        render_sized("\x1b[?1049h1\n2\n3\n4\x1b[?1049l", 5, 2),
-        "3\n4\n"
-    );
+    assert_eq!(render_sized("\x1b[?1049h1\n2\n3\n4\x1b[?1049l", 5, 2), "3\n4\n");
     // A log that ends inside a full-screen program: the main screen, then the frame.
     assert_eq!(render("main\n\x1b[?1049hfull\n"), "main\nfull\n");
 }
 
 #[test]
 fn reset_clears_into_the_output_and_leaves_the_alternate_screen() {
-    assert_eq!(
-        render("old\n\x1b[?1049h\x1b[Halt\x1bcnew\n"),
-        "old\nalt\nnew\n"
-    );
+    assert_eq!(render("old\n\x1b[?1049h\x1b[Halt\x1bcnew\n"), "old\nalt\nnew\n");
     assert_eq!(render("\x1b[?7l\x1b[2;3r\x1bcabc\n"), "abc\n");
 }
 
@@ -325,10 +291,7 @@ fn osc_dcs_and_apc_leave_no_text() {
                \x1bPq#0;1;2\x1b\\c\x1b_apc\x1b\\d\x1b^pm\x1b\\\x1bXsos\x1b\\e\n";
     assert_eq!(render(log), "alink bcde\n");
     // Private and other unknown sequences are ignored.
-    assert_eq!(
-        render("\x1b[?25l\x1b[>4;1m\x1b[2 q\x1b=x\x1b[?2004h\n"),
-        "x\n"
-    );
+    assert_eq!(render("\x1b[?25l\x1b[>4;1m\x1b[2 q\x1b=x\x1b[?2004h\n"), "x\n");
 }
 
 #[test]
@@ -342,9 +305,7 @@ fn endless_osc_is_skipped_in_bounded_memory() {
             renderer.feed(&chunk, &mut out).unwrap();
             assert!(renderer.silent <= OSC_LIMIT + SLICE);
         }
-        renderer
-            .feed(format!("{end}ok\n").as_bytes(), &mut out)
-            .unwrap();
+        renderer.feed(format!("{end}ok\n").as_bytes(), &mut out).unwrap();
         renderer.finish(&mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), "before\nok\n");
     }
@@ -352,10 +313,7 @@ fn endless_osc_is_skipped_in_bounded_memory() {
 
 #[test]
 fn invalid_utf8_becomes_a_replacement_character() {
-    assert_eq!(
-        render_to_string(b"a\xffb\xe2\x82c\xed\xa0\x80d\n", 80, 24),
-        "a\u{fffd}b\u{fffd}c\u{fffd}\u{fffd}d\n"
-    );
+    assert_eq!(render_to_string(b"a\xffb\xe2\x82c\xed\xa0\x80d\n", 80, 24), "a\u{fffd}b\u{fffd}c\u{fffd}\u{fffd}d\n");
     // Raw C1 controls and DEL do nothing.
     assert_eq!(render_to_string(b"a\x9bb\x7fc\n", 80, 24), "abc\n");
     // Cut off at the end of the log.
@@ -405,9 +363,7 @@ fn trailing_blank_rows_are_dropped_and_leading_ones_kept() {
 fn finish_starts_afresh() {
     let mut renderer = Renderer::new(80, 24);
     let mut out = Vec::new();
-    renderer
-        .feed(b"a\n\x1b[?1049hb\x1b]0;unterminated", &mut out)
-        .unwrap();
+    renderer.feed(b"a\n\x1b[?1049hb\x1b]0;unterminated", &mut out).unwrap();
     renderer.finish(&mut out).unwrap();
     renderer.feed(b"c\n", &mut out).unwrap();
     renderer.finish(&mut out).unwrap();
@@ -445,11 +401,7 @@ fn a_10_mb_line_streams_out_as_one_line_in_bounded_memory() {
         renderer.feed(&chunk, &mut stats).unwrap();
         expected = chunk.iter().fold(expected, |h, &b| fnv(h, b));
         fed += chunk.len();
-        assert!(
-            renderer.heap_bytes() <= bound,
-            "{} > {bound}",
-            renderer.heap_bytes()
-        );
+        assert!(renderer.heap_bytes() <= bound, "{} > {bound}", renderer.heap_bytes());
         assert_eq!(stats.lines, 0);
     }
     // All but the rows still on screen have been streamed out already.
@@ -472,11 +424,7 @@ fn ten_mb_of_random_bytes_render_in_bounded_memory() {
             *b = rng.next() as u8;
         }
         renderer.feed(&chunk, &mut stats).unwrap();
-        assert!(
-            renderer.heap_bytes() <= bound,
-            "{} > {bound}",
-            renderer.heap_bytes()
-        );
+        assert!(renderer.heap_bytes() <= bound, "{} > {bound}", renderer.heap_bytes());
         assert!(renderer.silent <= OSC_LIMIT + SLICE);
     }
     renderer.finish(&mut stats).unwrap();
@@ -585,10 +533,7 @@ fn render_speed() {
         0 => format!("\x1b[1m\x1b[32m   Compiling\x1b[0m crate-{i} v0.1.0 (/work/crate-{i})\n"),
         1 => format!("\rDownloading crate-{i}: 50%\rDownloading crate-{i}: 100%, done.\n"),
         2 => format!("test tests::case_{i} ... ok\ttook {i}ms\n"),
-        _ => format!(
-            "warning: unused variable `x{i}` in a message long enough to wrap {}\n",
-            "on and ".repeat(i % 9)
-        ),
+        _ => format!("warning: unused variable `x{i}` in a message long enough to wrap {}\n", "on and ".repeat(i % 9)),
     });
     let mixed = fill(&|i| match i % 6 {
         0 => format!("  \x1b[32m✓\x1b[0m café_{i} — passed 日本語のテスト {i}\n"),
@@ -600,10 +545,7 @@ fn render_speed() {
     });
     // CPU time of this thread, which other work on a busy machine disturbs less than the clock.
     let cpu_time = || {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: clock_gettime only writes the timespec it is given.
         unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
         std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
@@ -618,9 +560,6 @@ fn render_speed() {
             .min()
             .unwrap();
         let mb = bytes.len() as f64 / (1 << 20) as f64;
-        eprintln!(
-            "{name}: {mb:.1} MiB in {best:.1?} of CPU (best of 7): {:.1} MiB/s",
-            mb / best.as_secs_f64()
-        );
+        eprintln!("{name}: {mb:.1} MiB in {best:.1?} of CPU (best of 7): {:.1} MiB/s", mb / best.as_secs_f64());
     }
 }

@@ -41,10 +41,9 @@ fn tmux_width(c: char) -> Option<usize> {
         '\u{17a4}' | '\u{17d8}' => Some(1),
         // Trigrams (☰, a common menu icon), monograms and digrams, Tai Xuan Jing symbols and
         // counting rods: wide since Unicode 16, narrow in wcwidth.
-        '\u{2630}'..='\u{2637}'
-        | '\u{268a}'..='\u{268f}'
-        | '\u{1d300}'..='\u{1d356}'
-        | '\u{1d360}'..='\u{1d376}' => Some(1),
+        '\u{2630}'..='\u{2637}' | '\u{268a}'..='\u{268f}' | '\u{1d300}'..='\u{1d356}' | '\u{1d360}'..='\u{1d376}' => {
+            Some(1)
+        }
         // Hangul fillers: default-ignorable for the crate, a wide and a narrow column in wcwidth.
         '\u{3164}' => Some(2),
         '\u{ffa0}' => Some(1),

@@ -5,10 +5,10 @@
 
 use crate::domain::agents::Integration;
 use crate::domain::detect::{self, ScreenPatterns};
-use crate::domain::state::Evidence;
-use crate::store::paths::SessionPaths;
 use crate::domain::record::Record;
+use crate::domain::state::Evidence;
 use crate::domain::state::State;
+use crate::store::paths::SessionPaths;
 use crate::store::Store;
 use crate::tmux::{Identity, Tmux};
 use crate::tmux_cmd;
@@ -220,7 +220,8 @@ impl Watch {
         let seen = if self.patterns.is_empty() {
             None
         } else {
-            self.screen().and_then(|s| detect::classify_screen_from(&s, &self.patterns).map(|(ev, from)| (ev, around(&s, from))))
+            self.screen()
+                .and_then(|s| detect::classify_screen_from(&s, &self.patterns).map(|(ev, from)| (ev, around(&s, from))))
         };
         // The part of the screen the verdict comes from, as at the last look: held still.
         let steady = seen.is_some() && seen == self.last_reading;
@@ -312,8 +313,13 @@ impl Watch {
             }
         }
         if changed {
-            let extra = self.record.as_ref().map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
-            let redact = |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
+            let extra = self
+                .record
+                .as_ref()
+                .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
+                .unwrap_or_default();
+            let redact =
+                |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {
                 tracing::debug!("saving checkpoints: {e:#}");
             }

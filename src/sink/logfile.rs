@@ -85,15 +85,8 @@ impl LogWriter {
             .with_context(|| format!("cannot list `{}`", dir.display()))?
             .last()
             .map_or(0, |(n, _)| *n);
-        let mut writer = LogWriter {
-            dir: dir.to_path_buf(),
-            file: None,
-            size: 0,
-            max_size,
-            keep,
-            last_segment,
-            written: 0,
-        };
+        let mut writer =
+            LogWriter { dir: dir.to_path_buf(), file: None, size: 0, max_size, keep, last_segment, written: 0 };
         writer.open_current()?;
         writer.prune();
         Ok(writer)
@@ -129,10 +122,7 @@ impl LogWriter {
 
     /// write_all that keeps `size` true even when it fails halfway.
     fn write_counted(&mut self, mut data: &[u8]) -> io::Result<()> {
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("log file not open"))?;
+        let file = self.file.as_mut().ok_or_else(|| io::Error::other("log file not open"))?;
         while !data.is_empty() {
             match file.write(data) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
@@ -156,10 +146,7 @@ impl LogWriter {
     fn open_current(&mut self) -> anyhow::Result<()> {
         let path = self.current_path();
         let file = fsutil::open_private_append(&path)?;
-        self.size = file
-            .metadata()
-            .with_context(|| format!("cannot stat `{}`", path.display()))?
-            .len();
+        self.size = file.metadata().with_context(|| format!("cannot stat `{}`", path.display()))?.len();
         self.file = Some(file);
         Ok(())
     }
@@ -200,9 +187,7 @@ impl LogWriter {
 
 /// Keep the io::ErrorKind (StorageFull, FileTooLarge, ...) and the context message.
 fn into_io_error(err: anyhow::Error) -> io::Error {
-    let kind = err
-        .downcast_ref::<io::Error>()
-        .map_or(io::ErrorKind::Other, |e| e.kind());
+    let kind = err.downcast_ref::<io::Error>().map_or(io::ErrorKind::Other, |e| e.kind());
     io::Error::new(kind, format!("{err:#}"))
 }
 
@@ -227,8 +212,7 @@ impl Snapshot {
             let listed = rotated_segments(dir)?;
             let current = open_if_exists(&current_path(dir))?;
             let last = listed.last().map(|(n, _)| *n);
-            if attempt < SNAPSHOT_ATTEMPTS && rotated_segments(dir)?.last().map(|(n, _)| *n) != last
-            {
+            if attempt < SNAPSHOT_ATTEMPTS && rotated_segments(dir)?.last().map(|(n, _)| *n) != last {
                 continue;
             }
             let mut rotated = Vec::new();
@@ -238,11 +222,7 @@ impl Snapshot {
                     rotated.push(file);
                 }
             }
-            return Ok(Snapshot {
-                rotated,
-                current,
-                last_segment: last.unwrap_or(0).max(after),
-            });
+            return Ok(Snapshot { rotated, current, last_segment: last.unwrap_or(0).max(after) });
         }
     }
 
@@ -252,21 +232,11 @@ impl Snapshot {
         let mut parts = Vec::new();
         for file in self.rotated {
             let end = file.metadata()?.len();
-            parts.push(Part {
-                file,
-                start: 0,
-                end,
-                is_current: false,
-            });
+            parts.push(Part { file, start: 0, end, is_current: false });
         }
         if let Some(file) = self.current {
             let end = file.metadata()?.len();
-            parts.push(Part {
-                file,
-                start: 0,
-                end,
-                is_current: true,
-            });
+            parts.push(Part { file, start: 0, end, is_current: true });
         }
         if let Some(n) = lines {
             let (first, offset) = tail_start(&parts, n)?;
@@ -343,29 +313,19 @@ pub fn tail_bytes(dir: &Path, n: usize) -> io::Result<Vec<u8>> {
     let mut tail = Vec::new();
     for part in Snapshot::open(dir, 0)?.parts(Some(n))? {
         (&part.file).seek(SeekFrom::Start(part.start))?;
-        (&part.file)
-            .take(part.end - part.start)
-            .read_to_end(&mut tail)?;
+        (&part.file).take(part.end - part.start).read_to_end(&mut tail)?;
     }
     Ok(tail)
 }
 
 /// Copy `file` from `start` to its end into `out`; returns how many bytes.
-fn copy_from(
-    mut file: &File,
-    start: u64,
-    out: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-) -> io::Result<u64> {
+fn copy_from(mut file: &File, start: u64, out: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<u64> {
     file.seek(SeekFrom::Start(start))?;
     drain(file, &mut vec![0u8; BLOCK], out)
 }
 
 /// Read `file` from its position to its end into `out`; returns how many bytes.
-fn drain(
-    mut file: &File,
-    buf: &mut [u8],
-    out: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-) -> io::Result<u64> {
+fn drain(mut file: &File, buf: &mut [u8], out: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<u64> {
     let mut total = 0;
     loop {
         match file.read(buf) {
@@ -407,12 +367,7 @@ pub fn follow(
         std::thread::sleep(POLL_INTERVAL);
     }
     let snapshot = Snapshot::open(dir, 0)?;
-    let mut follower = Follower {
-        dir,
-        current: None,
-        last_segment: snapshot.last_segment,
-        buf: vec![0u8; BLOCK],
-    };
+    let mut follower = Follower { dir, current: None, last_segment: snapshot.last_segment, buf: vec![0u8; BLOCK] };
     for part in snapshot.parts(from_end_lines)? {
         if part.is_current {
             (&part.file).seek(SeekFrom::Start(part.start))?;
@@ -463,11 +418,7 @@ impl Follower<'_> {
     }
 
     /// Read the segments numbered above `after`, then open the current file.
-    fn advance(
-        &mut self,
-        after: u64,
-        out: &mut dyn FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<bool> {
+    fn advance(&mut self, after: u64, out: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<bool> {
         let snapshot = Snapshot::open(self.dir, after)?;
         let mut progressed = snapshot.current.is_some();
         for file in &snapshot.rotated {
@@ -539,11 +490,7 @@ mod tests {
         let files = segments(&dir).unwrap();
         assert!(files.len() > 30, "{} files", files.len());
         for file in &files {
-            assert!(
-                fs::metadata(file).unwrap().len() <= max,
-                "{}",
-                file.display()
-            );
+            assert!(fs::metadata(file).unwrap().len() <= max, "{}", file.display());
         }
         assert_eq!(files.last().unwrap(), &current_path(&dir));
         assert_eq!(writer.current_path(), current_path(&dir));
@@ -561,10 +508,7 @@ mod tests {
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(
-            names,
-            ["output.log.7", "output.log.8", "output.log.9", "output.log"]
-        );
+        assert_eq!(names, ["output.log.7", "output.log.8", "output.log.9", "output.log"]);
         // The newest 3 segments (10 lines each) and the current file (10 lines).
         let all = read_all_vec(tmp.path());
         assert_eq!(all.len(), 40 * 100);
@@ -582,14 +526,8 @@ mod tests {
         let mut writer = LogWriter::open(tmp.path(), 10, 100).unwrap();
         writer.write(b"cc\n").unwrap();
         writer.write(b"ddddd\n").unwrap();
-        assert_eq!(
-            read_all_vec(tmp.path()),
-            b"aaaaaaaaa\nbbbbbbbbb\nccccc\nddddd\n".to_vec()
-        );
-        assert_eq!(
-            fs::read(segment_path(tmp.path(), 2)).unwrap(),
-            b"bbbbbbbbb\n"
-        );
+        assert_eq!(read_all_vec(tmp.path()), b"aaaaaaaaa\nbbbbbbbbb\nccccc\nddddd\n".to_vec());
+        assert_eq!(fs::read(segment_path(tmp.path(), 2)).unwrap(), b"bbbbbbbbb\n");
         assert_eq!(fs::read(segment_path(tmp.path(), 3)).unwrap(), b"ccccc\n");
         assert_eq!(fs::read(current_path(tmp.path())).unwrap(), b"ddddd\n");
     }
@@ -617,10 +555,7 @@ mod tests {
         }
         // An unfinished last line counts as a line.
         writer.write(b"partial").unwrap();
-        assert_eq!(
-            tail_bytes(tmp.path(), 2).unwrap(),
-            b"line 4999 of the log\npartial".to_vec()
-        );
+        assert_eq!(tail_bytes(tmp.path(), 2).unwrap(), b"line 4999 of the log\npartial".to_vec());
     }
 
     #[test]
@@ -708,15 +643,10 @@ mod tests {
 
         // A folder that never appears: returns once told to stop.
         let mut calls = 0;
-        follow(
-            &tmp.path().join("missing"),
-            None,
-            &mut |_| panic!("no data expected"),
-            &mut || {
-                calls += 1;
-                calls > 2
-            },
-        )
+        follow(&tmp.path().join("missing"), None, &mut |_| panic!("no data expected"), &mut || {
+            calls += 1;
+            calls > 2
+        })
         .unwrap();
     }
 
@@ -724,13 +654,7 @@ mod tests {
     fn segment_names_are_parsed_strictly() {
         use std::ffi::OsStr;
         assert_eq!(segment_number(OsStr::new("output.log.12")), Some(12));
-        for name in [
-            "output.log",
-            "output.log.",
-            "output.log.+1",
-            "output.log.0",
-            "output.log.1x",
-        ] {
+        for name in ["output.log", "output.log.", "output.log.+1", "output.log.0", "output.log.1x"] {
             assert_eq!(segment_number(OsStr::new(name)), None, "{name}");
         }
     }

@@ -8,9 +8,9 @@ pub mod logfile;
 pub mod redact;
 
 use crate::sink::logfile::LogWriter;
-use crate::store::paths::SessionPaths;
 use crate::sink::redact::Redactor;
 use crate::store::load_record;
+use crate::store::paths::SessionPaths;
 use anyhow::Result;
 use chrono::Utc;
 use std::io::Read;
@@ -32,21 +32,13 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let paths = SessionPaths { root: session_root.to_path_buf() };
     let record = load_record(&paths.record());
     let (max_size, keep, extra) = match &record {
-        Ok(r) => (
-            r.log_settings.max_size,
-            r.log_settings.keep,
-            crate::sink::redact::user_patterns(&r.log_settings.redact),
-        ),
+        Ok(r) => {
+            (r.log_settings.max_size, r.log_settings.keep, crate::sink::redact::user_patterns(&r.log_settings.redact))
+        }
         Err(_) => (32 << 20, 4, Vec::new()),
     };
-    let mut sink = Sink {
-        writer: None,
-        logs: paths.logs(),
-        errors: paths.sink_errors(),
-        max_size,
-        keep,
-        failing: None,
-    };
+    let mut sink =
+        Sink { writer: None, logs: paths.logs(), errors: paths.sink_errors(), max_size, keep, failing: None };
     if resumed {
         let marker = format!(
             "\r\n[minder: the log sink was restarted at {}; output printed before this may be missing]\r\n",
@@ -54,7 +46,10 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         );
         sink.write(marker.as_bytes());
         // And where `show` and the review report look for what a reviewer must know.
-        let line = format!("{} the log sink was restarted; output printed before this may be missing", Utc::now().to_rfc3339());
+        let line = format!(
+            "{} the log sink was restarted; output printed before this may be missing",
+            Utc::now().to_rfc3339()
+        );
         let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     let _ = std::fs::remove_file(paths.sink_done());
@@ -153,14 +148,21 @@ impl Sink {
                 return self.record_error("cannot write the log", data.len() as u64);
             }
             let f = self.failing.take().expect("checked");
-            self.append_error(&format!("logging works again; {} bytes were not logged since {}", f.lost, f.since.to_rfc3339()));
+            self.append_error(&format!(
+                "logging works again; {} bytes were not logged since {}",
+                f.lost,
+                f.since.to_rfc3339()
+            ));
         }
         let writer = self.writer.as_mut().expect("opened above");
         let before = writer.written();
         if let Err(e) = writer.write(data) {
             // What the failed write did write is in the log; the rest is lost.
             let written = writer.written() - before;
-            self.record_error(&format!("cannot write the log: {e}"), data.len() as u64 - written.min(data.len() as u64));
+            self.record_error(
+                &format!("cannot write the log: {e}"),
+                data.len() as u64 - written.min(data.len() as u64),
+            );
         }
     }
 
@@ -178,7 +180,8 @@ impl Sink {
                 }
             }
             None => {
-                let reported = append_error(&self.errors, &format!("{message} ({lost} bytes not logged)")).then_some(now);
+                let reported =
+                    append_error(&self.errors, &format!("{message} ({lost} bytes not logged)")).then_some(now);
                 self.failing = Some(Failing { message: message.to_string(), since: Utc::now(), lost, reported });
             }
         }
@@ -187,7 +190,11 @@ impl Sink {
     /// At the end: a failure still going on is reported with its final count.
     fn finish(&mut self) {
         if let Some(f) = &self.failing {
-            self.append_error(&format!("the sink ended while logging failed: {} bytes were not logged since {}", f.lost, f.since.to_rfc3339()));
+            self.append_error(&format!(
+                "the sink ended while logging failed: {} bytes were not logged since {}",
+                f.lost,
+                f.since.to_rfc3339()
+            ));
         }
     }
 
@@ -279,7 +286,8 @@ mod tests {
         let errors = dir.path().join("sink-errors.log");
         // `logs` is a file: the log cannot be opened, as on a full or broken disk.
         std::fs::write(&logs, "in the way").unwrap();
-        let mut sink = Sink { writer: None, logs: logs.clone(), errors: errors.clone(), max_size: 0, keep: 0, failing: None };
+        let mut sink =
+            Sink { writer: None, logs: logs.clone(), errors: errors.clone(), max_size: 0, keep: 0, failing: None };
         sink.write(b"before\n");
         sink.write(b"lost 1\n");
         sink.write(b"lost 22\n");

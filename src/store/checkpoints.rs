@@ -50,7 +50,12 @@ pub fn history(store: &Store, name: &str) -> Result<Vec<Saved>> {
 /// Returns the files newly saved.
 /// `redact` is applied to each copy before it is compared and saved: a copy kept in the state
 /// dir is redacted as the log is.
-pub fn snapshot(store: &Store, name: &str, checkpoint_dir: &Path, redact: &dyn Fn(&[u8]) -> Vec<u8>) -> Result<Vec<String>> {
+pub fn snapshot(
+    store: &Store,
+    name: &str,
+    checkpoint_dir: &Path,
+    redact: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Result<Vec<String>> {
     let hist_dir = store.paths(name).checkpoint_history();
     let history = history(store, name)?;
     let mut saved = Vec::new();

@@ -93,14 +93,11 @@ fn replace(path: &Path, data: &[u8], sync: bool) -> Result<()> {
     ));
     let result = (|| {
         let mut file = create_private_file(&tmp)?;
-        file.write_all(data)
-            .with_context(|| format!("cannot write `{}`", tmp.display()))?;
+        file.write_all(data).with_context(|| format!("cannot write `{}`", tmp.display()))?;
         if sync {
-            file.sync_all()
-                .with_context(|| format!("cannot sync `{}`", tmp.display()))?;
+            file.sync_all().with_context(|| format!("cannot sync `{}`", tmp.display()))?;
         }
-        fs::rename(&tmp, path)
-            .with_context(|| format!("cannot replace `{}`", path.display()))
+        fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -115,8 +112,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
     let mut buf = String::with_capacity(line.len() + 1);
     buf.push_str(line);
     buf.push('\n');
-    file.write_all(buf.as_bytes())
-        .with_context(|| format!("cannot append to `{}`", path.display()))
+    file.write_all(buf.as_bytes()).with_context(|| format!("cannot append to `{}`", path.display()))
 }
 
 #[cfg(test)]

@@ -80,7 +80,9 @@ impl Store {
             match std::fs::read(&path) {
                 Ok(data) => match parse_record(&data) {
                     Ok(r) => out.push(r),
-                    Err(e) => damaged.push(Damaged { name, error: format!("damaged record `{}`: {e:#}", path.display()) }),
+                    Err(e) => {
+                        damaged.push(Damaged { name, error: format!("damaged record `{}`: {e:#}", path.display()) })
+                    }
                 },
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => damaged.push(Damaged { name, error: format!("cannot read `{}`: {e}", path.display()) }),
@@ -240,7 +242,6 @@ pub struct Damaged {
     pub error: String,
 }
 
-
 /// The store and session name of a session folder `STATE/sessions/NAME`.
 pub fn store_of(root: &Path) -> Result<(Store, String)> {
     let name = root
@@ -248,10 +249,8 @@ pub fn store_of(root: &Path) -> Result<(Store, String)> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?
         .to_string();
-    let state_dir = root
-        .parent()
-        .and_then(|p| p.parent())
-        .ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?;
+    let state_dir =
+        root.parent().and_then(|p| p.parent()).ok_or_else(|| anyhow!("bad session folder `{}`", root.display()))?;
     Ok((Store::new(state_dir.to_path_buf()), name))
 }
 

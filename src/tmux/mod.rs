@@ -43,7 +43,10 @@ impl Server {
     /// asking tmux.
     pub fn socket_path(&self) -> PathBuf {
         let under_tmpdir = |name: &str| {
-            let base = std::env::var_os("TMUX_TMPDIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+            let base = std::env::var_os("TMUX_TMPDIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp"));
             // SAFETY: getuid(2) cannot fail.
             let uid = unsafe { libc::getuid() };
             // tmux resolves its socket folder with realpath(3); so do we.
@@ -93,8 +96,8 @@ impl TmuxError {
         // would mark every session lost.
         self.status.is_some()
             && (e.contains("no server running")
-            || e.contains("error connecting to")
-            || e.contains("No such file or directory"))
+                || e.contains("error connecting to")
+                || e.contains("No such file or directory"))
     }
 }
 
@@ -110,11 +113,8 @@ pub fn deadline() -> std::time::Duration {
 /// error is the message to show.
 fn run_with_deadline(cmd: &mut Command, limit: std::time::Duration) -> Result<std::process::Output, String> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let child =
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot run {program}: {e}"))?;
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     // The child's pipes are drained on a thread so neither can fill up and block it.
@@ -152,9 +152,7 @@ impl Tmux {
         let bin = match std::env::var_os("MINDER_TMUX").filter(|v| !v.is_empty()) {
             Some(path) => PathBuf::from(path),
             None => which::which("tmux").map_err(|_| {
-                anyhow::anyhow!(
-                    "tmux not found on PATH (install tmux 3.2 or newer, or set MINDER_TMUX)"
-                )
+                anyhow::anyhow!("tmux not found on PATH (install tmux 3.2 or newer, or set MINDER_TMUX)")
             })?,
         };
         Ok(Tmux { bin, server })
@@ -253,8 +251,7 @@ impl Tmux {
         let out = run_with_deadline(Command::new(&self.bin).arg("-V").stdin(Stdio::null()), deadline())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
-        parse_version(text.trim())
-            .with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
+        parse_version(text.trim()).with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
     }
 
     /// Fail with a clear message unless tmux is at least 3.2. The answer is cached in the file
@@ -281,11 +278,7 @@ impl Tmux {
             }
         };
         if !v.at_least(3, 2) {
-            bail!(
-                "tmux {} is too old: minder needs tmux 3.2 or newer ({})",
-                v,
-                self.bin.display()
-            );
+            bail!("tmux {} is too old: minder needs tmux 3.2 or newer ({})", v, self.bin.display());
         }
         Ok(v)
     }
@@ -318,12 +311,7 @@ pub fn parse_version(s: &str) -> Option<Version> {
     let word = word.strip_prefix("next-").unwrap_or(word);
     let mut parts = word.splitn(2, '.');
     let major = parts.next()?.parse().ok()?;
-    let minor_txt: String = parts
-        .next()
-        .unwrap_or("0")
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
+    let minor_txt: String = parts.next().unwrap_or("0").chars().take_while(|c| c.is_ascii_digit()).collect();
     let minor = if minor_txt.is_empty() { 0 } else { minor_txt.parse().ok()? };
     Some(Version { major, minor })
 }

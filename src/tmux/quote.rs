@@ -6,10 +6,7 @@ use std::path::Path;
 /// Quote `s` as a single POSIX shell word. Single quotes keep everything literal; a single quote
 /// itself is closed, escaped and reopened.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+".contains(&b))
-    {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+".contains(&b)) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 2);
@@ -27,11 +24,7 @@ pub fn shell_quote(s: &str) -> String {
 
 /// Join words into one shell command line, each quoted.
 pub fn shell_join<S: AsRef<str>>(words: &[S]) -> String {
-    words
-        .iter()
-        .map(|w| shell_quote(w.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" ")
+    words.iter().map(|w| shell_quote(w.as_ref())).collect::<Vec<_>>().join(" ")
 }
 
 /// Escape text that tmux will expand as a format (`#{...}`, `#[...]`, `#S`...): `#` becomes `##`.
@@ -100,11 +93,7 @@ pub fn tmux_arg(s: &str) -> String {
 
 /// The shell command `pipe-pane` runs: our sink, reading the pane's output on stdin.
 pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> String {
-    let mut words = vec![
-        self_exe.display().to_string(),
-        "_sink".to_string(),
-        session_root.display().to_string(),
-    ];
+    let mut words = vec![self_exe.display().to_string(), "_sink".to_string(), session_root.display().to_string()];
     if resumed {
         words.push("--resumed".into());
     }
@@ -129,11 +118,7 @@ mod tests {
     use std::process::Command;
 
     fn sh_echo(cmd: &str) -> String {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(format!("printf '%s\\n' {cmd}"))
-            .output()
-            .unwrap();
+        let out = Command::new("sh").arg("-c").arg(format!("printf '%s\\n' {cmd}")).output().unwrap();
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -192,7 +177,10 @@ mod tests {
 
     #[test]
     fn tmux_commands_quote_every_word() {
-        let cmds = vec![vec!["send-keys".to_string(), "-t".into(), "%1".into(), "a;b $X".into()], vec!["display-message".into(), "-p".into(), "ok".into()]];
+        let cmds = vec![
+            vec!["send-keys".to_string(), "-t".into(), "%1".into(), "a;b $X".into()],
+            vec!["display-message".into(), "-p".into(), "ok".into()],
+        ];
         assert_eq!(tmux_commands(&cmds), r#""send-keys" "-t" "%1" "a;b \$X" ; "display-message" "-p" "ok""#);
     }
 

@@ -88,7 +88,12 @@ impl Env {
     pub fn fail(&self, args: &[&str], code: i32) -> String {
         let out = self.minder().args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(code), "minder {args:?}: stdout {} stderr {stderr}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "minder {args:?}: stdout {} stderr {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         stderr
     }
 
@@ -138,9 +143,16 @@ impl Env {
             if start.elapsed() > timeout {
                 let panes = self.tmux(&["list-panes", "-a", "-F", "#{session_name} #{pane_id} dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} pipe=#{pane_pipe} pid=#{pane_pid}"]);
                 let ps = std::process::Command::new("ps").args(["-eo", "pid,ppid,stat,args"]).output().unwrap();
-                let ps: String = String::from_utf8_lossy(&ps.stdout).lines().filter(|l| l.contains("printargs") || l.contains("tmux") || l.contains(" Z")).collect::<Vec<_>>().join("\n");
+                let ps: String = String::from_utf8_lossy(&ps.stdout)
+                    .lines()
+                    .filter(|l| l.contains("printargs") || l.contains("tmux") || l.contains(" Z"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 eprintln!("ps:\n{ps}");
-                let errors = std::fs::read_to_string(self.state_dir().join("sessions").join(s["name"].as_str().unwrap_or("")).join("sink-errors.log")).unwrap_or_default();
+                let errors = std::fs::read_to_string(
+                    self.state_dir().join("sessions").join(s["name"].as_str().unwrap_or("")).join("sink-errors.log"),
+                )
+                .unwrap_or_default();
                 panic!(
                     "session {name} did not reach {state}: {s:#}\nlog:\n{}\npanes:\n{}\nerrors:\n{errors}",
                     self.run(&["logs", name]),
@@ -227,6 +239,8 @@ pub fn attach_through_script(env: &Env, session: &str) -> (std::process::Child, 
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    wait_for("client attached", Duration::from_secs(15), || env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1);
+    wait_for("client attached", Duration::from_secs(15), || {
+        env.tmux_out(&["list-clients", "-F", "#{client_name}"]).lines().count() == 1
+    });
     (client, typescript)
 }

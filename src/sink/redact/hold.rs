@@ -20,7 +20,6 @@ fn builtin_holds() -> &'static [DFA; 2] {
     })
 }
 
-
 /// Build a lazy DFA that, run anchored from a position, says whether the text from there could
 /// still be the beginning of a match (it dies once no pattern can match any more). `All`
 /// keeps every pattern's threads alive after another one has matched.
@@ -157,4 +156,3 @@ fn may_grow(dfa: &DFA, cache: &mut Cache, first: Option<u8>, text: &[u8], before
     }
     true
 }
-

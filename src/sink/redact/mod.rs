@@ -13,14 +13,14 @@
 //! `visible` the projection, `pem` private key blocks over several lines, and `hold` the lazy
 //! DFAs that tell whether held text could still grow into a match.
 
+#[cfg(test)]
+mod bench;
 mod hold;
 mod patterns;
 mod pem;
-mod visible;
-#[cfg(test)]
-mod bench;
 #[cfg(test)]
 mod tests;
+mod visible;
 
 use hold::HoldSet;
 use patterns::{builtins, hold_start, is_space, line_start, matches_in};
@@ -312,10 +312,8 @@ impl Redactor {
         // any match it would split so that match is masked whole now.
         cut = (len - HOLD_CAP).max(floor);
         let mut through_secret = false;
-        while let Some(hit) = hits
-            .iter()
-            .filter(|h| h.whole.start < cut && cut < h.whole.end)
-            .max_by_key(|h| h.whole.end)
+        while let Some(hit) =
+            hits.iter().filter(|h| h.whole.start < cut && cut < h.whole.end).max_by_key(|h| h.whole.end)
         {
             cut = hit.whole.end;
             through_secret = hit.open;

@@ -97,12 +97,7 @@ pub(super) const HOLD_GLUED: &[&str] = &[
 /// Words after which a secret value may follow a space (`Bearer TOKEN`, `token TOKEN`,
 /// `aws_secret_access_key = KEY`); words ending in `:` or `=` count too. Matched
 /// case-insensitively at the end of a word, ignoring closing quotes.
-const VALUE_KEYWORDS: &[&[u8]] = &[
-    b"bearer",
-    b"token",
-    b"secret_access_key",
-    b"secretaccesskey",
-];
+const VALUE_KEYWORDS: &[&[u8]] = &[b"bearer", b"token", b"secret_access_key", b"secretaccesskey"];
 
 /// How many keyword steps the hold may extend backwards (`Authorization: Bearer …` needs two).
 const MAX_KEYWORD_STEPS: usize = 4;
@@ -112,10 +107,7 @@ const MAX_KEYWORD_STEPS: usize = 4;
 pub(super) fn builtins() -> &'static [Regex] {
     static COMPILED: OnceLock<Vec<Regex>> = OnceLock::new();
     COMPILED.get_or_init(|| {
-        BUILTIN_SOURCES
-            .iter()
-            .map(|source| Regex::new(source).expect("built-in redaction pattern compiles"))
-            .collect()
+        BUILTIN_SOURCES.iter().map(|source| Regex::new(source).expect("built-in redaction pattern compiles")).collect()
     })
 }
 
@@ -204,8 +196,7 @@ fn introduces_value(word: &[u8]) -> bool {
         None => false,
         Some(b':' | b'=') => true,
         Some(_) => VALUE_KEYWORDS.iter().any(|keyword| {
-            word.len() >= keyword.len()
-                && word[word.len() - keyword.len()..].eq_ignore_ascii_case(keyword)
+            word.len() >= keyword.len() && word[word.len() - keyword.len()..].eq_ignore_ascii_case(keyword)
         }),
     }
 }

@@ -8,7 +8,6 @@ use super::Mask;
 use regex::bytes::Regex;
 use std::sync::OnceLock;
 
-
 /// Finds PEM and OpenSSH private key blocks in the visible text, as they stream: after a
 /// `-----BEGIN … PRIVATE KEY-----` marker, every word that looks like key material (base64,
 /// `Proc-Type:`-style headers) up to the `-----END` marker is masked, all of it as one mask
@@ -105,7 +104,14 @@ impl Pem {
     /// Read the visible bytes `..vis_cut` (drawn by raw `..cut`), adding masks for key material.
     /// A word still open at the cut is masked as far as the cut when it is key material so far,
     /// unless this is the end of input, where it is complete.
-    pub(super) fn process(&mut self, w: &Window, vis_cut: usize, cut: usize, end_of_input: bool, masks: &mut Vec<Mask>) {
+    pub(super) fn process(
+        &mut self,
+        w: &Window,
+        vis_cut: usize,
+        cut: usize,
+        end_of_input: bool,
+        masks: &mut Vec<Mask>,
+    ) {
         let text = w.vis();
         let mut j = 0;
         let mut skipped = false;
@@ -195,4 +201,3 @@ fn after_outside(word: &Word) -> PemState {
         PemState::Outside
     }
 }
-

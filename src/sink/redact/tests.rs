@@ -16,72 +16,33 @@ fn redact_str(input: &str) -> String {
 #[test]
 fn each_builtin_pattern_is_masked() {
     let cases = [
-        (
-            "key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789_-AB end",
-            "key [REDACTED] end",
-        ),
-        (
-            "key sk-svcacct-Abcdefghijklmnopqrstuvwxyz012345 end",
-            "key [REDACTED] end",
-        ),
-        (
-            "OPENAI_API_KEY=sk-T3BlbkFJabcdefghijklmnopqrstuvwxyz0123456789ABCD",
-            "OPENAI_API_KEY=[REDACTED]",
-        ),
+        ("key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789_-AB end", "key [REDACTED] end"),
+        ("key sk-svcacct-Abcdefghijklmnopqrstuvwxyz012345 end", "key [REDACTED] end"),
+        ("OPENAI_API_KEY=sk-T3BlbkFJabcdefghijklmnopqrstuvwxyz0123456789ABCD", "OPENAI_API_KEY=[REDACTED]"),
         (
             "ANTHROPIC_API_KEY=sk-ant-api03-abcdefghijklmnopqrstuvwxyz-0123456789_ABCDEF\n",
             "ANTHROPIC_API_KEY=[REDACTED]\n",
         ),
-        (
-            "STRIPE=sk_live_abcdefghijklmnop0123",
-            "STRIPE=[REDACTED]",
-        ),
-        (
-            "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok",
-            "token [REDACTED] ok",
-        ),
-        (
-            "gho_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ghs_abcdefghijklmnopqrstuvwxyz0123456789",
-            "[REDACTED] [REDACTED]",
-        ),
-        (
-            "ghu_abcdefghijklmnopqrstuvwxyz0123456789/ghr_abcdefghijklmnopqrstuvwxyz0123456789",
-            "[REDACTED]/[REDACTED]",
-        ),
+        ("STRIPE=sk_live_abcdefghijklmnop0123", "STRIPE=[REDACTED]"),
+        ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok", "token [REDACTED] ok"),
+        ("gho_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ghs_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED] [REDACTED]"),
+        ("ghu_abcdefghijklmnopqrstuvwxyz0123456789/ghr_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED]/[REDACTED]"),
         (
             "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVW x",
             "[REDACTED] x",
         ),
         ("id=AKIAIOSFODNN7EXAMPLE,", "id=[REDACTED],"),
         ("ASIAY34FZKBOKMUTVV7A", "[REDACTED]"),
-        (
-            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            "aws_secret_access_key = [REDACTED]",
-        ),
-        (
-            r#""SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","#,
-            r#""SecretAccessKey": "[REDACTED]","#,
-        ),
-        (
-            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            "AWS_SECRET_ACCESS_KEY=[REDACTED]",
-        ),
-        (
-            "slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx!",
-            "slack [REDACTED]!",
-        ),
-        (
-            "key=AIzaSyA-abcdefghijklmnopqrstuvwxyz01234",
-            "key=[REDACTED]",
-        ),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"),
+        (r#""SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","#, r#""SecretAccessKey": "[REDACTED]","#),
+        ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS_SECRET_ACCESS_KEY=[REDACTED]"),
+        ("slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx!", "slack [REDACTED]!"),
+        ("key=AIzaSyA-abcdefghijklmnopqrstuvwxyz01234", "key=[REDACTED]"),
         (
             "curl -H 'Authorization: Bearer abcDEF0123456789ghiJKL' https://x",
             "curl -H 'Authorization: Bearer [REDACTED]' https://x",
         ),
-        (
-            "authorization: bearer dGhpcyBpcyBhIHRva2Vu==\n",
-            "authorization: bearer [REDACTED]\n",
-        ),
+        ("authorization: bearer dGhpcyBpcyBhIHRva2Vu==\n", "authorization: bearer [REDACTED]\n"),
         (
             "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
             "jwt [REDACTED] end",
@@ -114,10 +75,7 @@ fn ordinary_text_is_left_alone() {
 #[test]
 fn invalid_utf8_and_escapes_pass_through() {
     let input = b"\x1b[31mred\x1b[0m \xff\xfe ghp_abcdefghijklmnopqrstuvwxyz0123456789\r\n";
-    assert_eq!(
-        redact_whole(input, &[]),
-        b"\x1b[31mred\x1b[0m \xff\xfe [REDACTED]\r\n".to_vec()
-    );
+    assert_eq!(redact_whole(input, &[]), b"\x1b[31mred\x1b[0m \xff\xfe [REDACTED]\r\n".to_vec());
 }
 
 /// Every way of splitting `line` into two chunks gives the one-chunk output, and no
@@ -131,11 +89,7 @@ fn check_all_splits(line: &str, secret: &str, extra: &[Regex]) {
         let mut out = r.push(&line[..cut]);
         out.extend(r.push(&line[cut..]));
         out.extend(r.finish());
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            String::from_utf8_lossy(&whole),
-            "split at {cut}"
-        );
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&whole), "split at {cut}");
     }
     // Three chunks, every pair of cut points.
     for first in 0..=line.len() {
@@ -163,9 +117,7 @@ fn check_all_splits(line: &str, secret: &str, extra: &[Regex]) {
 
 fn contains_piece_of(haystack: &[u8], secret: &[u8]) -> bool {
     let n = secret.len().min(8);
-    secret
-        .windows(n)
-        .any(|piece| haystack.windows(n).any(|w| w == piece))
+    secret.windows(n).any(|piece| haystack.windows(n).any(|w| w == piece))
 }
 
 #[test]
@@ -173,11 +125,7 @@ fn a_secret_split_across_reads_is_masked() {
     let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789";
     check_all_splits(&format!("export OPENAI_API_KEY={key} done\n"), key, &[]);
     let token = "abcDEF0123456789ghiJKL.xyz";
-    check_all_splits(
-        &format!("> GET / HTTP/1.1\r\n> Authorization: Bearer {token}\r\n> Accept: */*\r\n"),
-        token,
-        &[],
-    );
+    check_all_splits(&format!("> GET / HTTP/1.1\r\n> Authorization: Bearer {token}\r\n> Accept: */*\r\n"), token, &[]);
     let secret = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     check_all_splits(&format!("[default]\n{secret}\n"), &secret[24..], &[]);
 }
@@ -187,16 +135,9 @@ fn a_user_pattern_split_across_reads_is_masked() {
     let extra = [Regex::new(r"password=\S+").unwrap()];
     let line = "login user=bob password=hunter2-Secret-Value ok\n";
     check_all_splits(line, "password=hunter2-Secret-Value", &extra);
-    assert_eq!(
-        redact_whole(line.as_bytes(), &extra),
-        b"login user=bob [REDACTED] ok\n".to_vec()
-    );
+    assert_eq!(redact_whole(line.as_bytes(), &extra), b"login user=bob [REDACTED] ok\n".to_vec());
     let extra = [Regex::new(r"(?i)passphrase: (\S+)").unwrap()];
-    check_all_splits(
-        "unlocking with Passphrase: correct-horse-battery\n",
-        "correct-horse-battery",
-        &extra,
-    );
+    check_all_splits("unlocking with Passphrase: correct-horse-battery\n", "correct-horse-battery", &extra);
 }
 
 #[test]
@@ -292,11 +233,7 @@ fn drawn_keys() -> Vec<(&'static str, String, String)> {
             format!("key sk-proj-{B1}\x1b[5C\x1b[5D{B2} end\r\n"),
             "key [REDACTED] end\r\n".into(),
         ),
-        (
-            "a backspace over a typo",
-            format!("key sk-prox\x08j-{B1}{B2} end\r\n"),
-            "key [REDACTED] end\r\n".into(),
-        ),
+        ("a backspace over a typo", format!("key sk-prox\x08j-{B1}{B2} end\r\n"), "key [REDACTED] end\r\n".into()),
         (
             "grep --color=always",
             format!("export OPENAI_API_KEY=\x1b[01;31m\x1b[Ksk-proj\x1b[m\x1b[K-{B1}{B2}\r\n"),
@@ -391,7 +328,10 @@ fn a_pause_anywhere_in_a_glued_key_or_a_url_password_is_survived() {
     let cases = [
         ("x MY_sk-proj-Zq7Xw2Lr9Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri y\n", KEY),
         ("git clone https://alice:Tr0ub4dor-and-3-horses@example.com/r.git\n", "Tr0ub4dor-and-3-horses"),
-        ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        (
+            "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
     ];
     for (line, secret) in cases {
         for pause in 1..line.len() {
@@ -549,7 +489,10 @@ const OPENSSH_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\r\n\
 fn a_private_key_block_is_masked_whole() {
     let want = "-----BEGIN OPENSSH PRIVATE KEY-----\r\n[REDACTED]\r\n-----END OPENSSH PRIVATE KEY-----\r\n";
     assert_eq!(redact_str(OPENSSH_KEY), want);
-    assert_eq!(redact_str(&format!("$ cat ~/.ssh/id_ed25519\r\n{OPENSSH_KEY}$ ")), format!("$ cat ~/.ssh/id_ed25519\r\n{want}$ "));
+    assert_eq!(
+        redact_str(&format!("$ cat ~/.ssh/id_ed25519\r\n{OPENSSH_KEY}$ ")),
+        format!("$ cat ~/.ssh/id_ed25519\r\n{want}$ ")
+    );
 
     let rsa = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\n\
         \x1b[33mMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\x1b[0m\n\
@@ -568,10 +511,7 @@ fn a_private_key_block_is_masked_whole() {
 
     // Cut short (`head -3`): the lines shown are masked, the prompt after them is not.
     let head: String = OPENSSH_KEY.split_inclusive('\n').take(3).collect();
-    assert_eq!(
-        redact_str(&format!("{head}$ ls\r\n")),
-        "-----BEGIN OPENSSH PRIVATE KEY-----\r\n[REDACTED]\r\n$ ls\r\n"
-    );
+    assert_eq!(redact_str(&format!("{head}$ ls\r\n")), "-----BEGIN OPENSSH PRIVATE KEY-----\r\n[REDACTED]\r\n$ ls\r\n");
 }
 
 #[test]
@@ -669,7 +609,11 @@ fn held_bytes_stay_bounded_whatever_the_sequences() {
         out.extend(r.finish());
         if input == colourful_key.as_bytes() {
             let seen = strip_sequences(&out);
-            assert!(seen.starts_with(b"x [REDACTED]") && seen.ends_with(b" tail\n"), "{}", String::from_utf8_lossy(&seen));
+            assert!(
+                seen.starts_with(b"x [REDACTED]") && seen.ends_with(b" tail\n"),
+                "{}",
+                String::from_utf8_lossy(&seen)
+            );
             assert!(!seen.windows(5).any(|w| w == b"abcde"), "{}", String::from_utf8_lossy(&seen));
         }
     }
@@ -742,17 +686,18 @@ fn a_title_that_never_ends_is_read_in_bounded_memory_and_what_follows_it_is_seen
         out.extend(r.push(chunk));
     }
     out.extend(r.finish());
-    assert!(out.ends_with(b"\x07key [REDACTED]\x1b[0m end\r\n"), "{:?}", String::from_utf8_lossy(&out[out.len() - 40..]));
+    assert!(
+        out.ends_with(b"\x07key [REDACTED]\x1b[0m end\r\n"),
+        "{:?}",
+        String::from_utf8_lossy(&out[out.len() - 40..])
+    );
 }
 
 #[test]
 fn a_user_pattern_over_a_line_break_or_drawn_in_colour_is_held_through_a_pause() {
     let extra = [Regex::new(r"password:\s*\n\s*(\S+)").unwrap()];
     check_all_splits("login: bob\r\npassword:\r\n  hunter2-xyz\r\nwelcome\r\n", "hunter2-xyz", &extra);
-    assert_eq!(
-        redact_whole(b"password:\r\n  hunter2-xyz\r\n", &extra),
-        b"password:\r\n  [REDACTED]\r\n".to_vec()
-    );
+    assert_eq!(redact_whole(b"password:\r\n  hunter2-xyz\r\n", &extra), b"password:\r\n  [REDACTED]\r\n".to_vec());
     let extra = [Regex::new(r"pin is [0-9]+").unwrap()];
     check_all_splits("my pin \x1b[1mis 987654\x1b[0m ok\r\n", "987654", &extra);
     // Lines no pattern could grow from are still released at once.

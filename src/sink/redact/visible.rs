@@ -95,11 +95,7 @@ impl Window {
             return r;
         }
         let start = self.raw_at(r.start);
-        let end = r
-            .clone()
-            .rev()
-            .find(|&j| self.map_buf[j] & SYNTHETIC == 0)
-            .map_or(start, |j| self.raw_at(j) + 1);
+        let end = r.clone().rev().find(|&j| self.map_buf[j] & SYNTHETIC == 0).map_or(start, |j| self.raw_at(j) + 1);
         start..end.max(start)
     }
 
@@ -518,8 +514,7 @@ impl Projector {
     pub(super) fn pending_back(&self) -> Option<usize> {
         let end = self.end?;
         let here = self.cursor;
-        (end.epoch == here.epoch && end.row == here.row && here.col < end.col)
-            .then(|| (end.col - here.col) as usize)
+        (end.epoch == here.epoch && end.row == here.row && here.col < end.col).then(|| (end.col - here.col) as usize)
     }
 
     pub(super) fn drained(&mut self, cut: usize) {
@@ -541,11 +536,9 @@ fn push_break(w: &mut Window, b: u8, at: usize) {
 /// Whether `chunk` has bytes other than printable ones, tabs and line breaks (escapes,
 /// backspaces, other controls): those need the projection. Written to vectorize.
 fn has_controls(chunk: &[u8]) -> bool {
-    chunk.chunks(64).any(|block| {
-        block
-            .iter()
-            .fold(false, |found, &b| found | ((b < 0x20 && !(9..=13).contains(&b)) | (b == 0x7f)))
-    })
+    chunk
+        .chunks(64)
+        .any(|block| block.iter().fold(false, |found, &b| found | ((b < 0x20 && !(9..=13).contains(&b)) | (b == 0x7f))))
 }
 
 /// How many bytes at the end of `bytes` start a UTF-8 character they do not finish.
@@ -641,9 +634,14 @@ enum Action {
     /// A C0 or C1 control (also inside a sequence).
     Execute(u8),
     Csi(Csi),
-    Esc { intermediate: u8, final_byte: u8 },
+    Esc {
+        intermediate: u8,
+        final_byte: u8,
+    },
     /// An OSC string ended, by BEL or by the ESC of `ESC \`.
-    OscEnd { bell: bool },
+    OscEnd {
+        bell: bool,
+    },
     /// A DCS string began, went on or ended.
     Dcs,
 }
