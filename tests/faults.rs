@@ -241,7 +241,8 @@ fn an_agent_that_ignores_hangups_does_not_outlive_its_server() {
 #[test]
 fn a_damaged_record_is_shown_with_its_error_and_can_be_removed() {
     let env = Env::new();
-    let damages: [(&str, fn(&std::path::Path)); 6] = [
+    type Damage = fn(&std::path::Path);
+    let damages: [(&str, Damage); 6] = [
         ("truncated", |p| {
             let text = std::fs::read(p).unwrap();
             std::fs::write(p, &text[..text.len() / 2]).unwrap();

@@ -67,7 +67,7 @@ pub enum Verdict {
 /// `review` and `waiting`, even once the agent has ended.
 pub fn verdict(targets: &[Target], state: State, ended: bool) -> Verdict {
     let failed = matches!(state, State::Failed | State::Lost);
-    let named = targets.iter().any(|t| *t == Target::State(state));
+    let named = targets.contains(&Target::State(state));
     let by_exit = ended && !failed && targets.contains(&Target::Exit);
     if named || by_exit {
         return Verdict::Reached;

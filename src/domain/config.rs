@@ -363,6 +363,14 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -480,13 +488,5 @@ waiting = ["\\? $"]
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("MiB").is_err());
         assert!(parse_size("3 parsecs").is_err());
-    }
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => p.to_string(),
     }
 }

@@ -492,11 +492,14 @@ mod tests {
         assert!(reports.iter().any(|r| r.evidence == Some(Evidence::HookWorking)));
         let thread = reports.iter().find_map(|r| r.thread_id.clone());
         assert_eq!(thread.as_deref(), Some("01a23357-dc07-79d2-b5fd-44561159e7e9"));
-        let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
+        let said = reports.iter().filter_map(|r| r.last_message.clone()).next_back();
         assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
         // A run with a command: the last agent message is the reply, not the command's output.
-        let said =
-            capture("codex-exec-command.jsonl").lines().filter_map(exec_event).filter_map(|r| r.last_message).last();
+        let said = capture("codex-exec-command.jsonl")
+            .lines()
+            .filter_map(exec_event)
+            .filter_map(|r| r.last_message)
+            .next_back();
         assert_eq!(said.as_deref(), Some("The command printed standin-safe."));
         assert_eq!(exec_event("plain text"), None);
         assert_eq!(exec_event(r#"{"type":"turn.started"}"#).unwrap().evidence, Some(Evidence::HookWorking));
@@ -510,7 +513,7 @@ mod tests {
             reports.iter().find_map(|r| r.thread_id.clone()).as_deref(),
             Some("9fc00a2b-67e1-4d69-9d12-a0df9f0d6a94")
         );
-        let said = reports.iter().filter_map(|r| r.last_message.clone()).last();
+        let said = reports.iter().filter_map(|r| r.last_message.clone()).next_back();
         assert_eq!(said.as_deref(), Some("Hello from the stand-in. Turn complete."));
         assert!(reports.iter().any(|r| r.evidence == Some(Evidence::HookWorking)));
     }

@@ -423,7 +423,7 @@ fn abandon(
     let mut cleaned = listed.is_ok();
     let killed = !ours.is_empty();
     for session in ours {
-        cleaned &= matches!(tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]), Ok(_));
+        cleaned &= tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]).is_ok();
     }
     if killed && paths.sink_pid().exists() {
         // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.

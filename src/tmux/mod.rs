@@ -29,7 +29,7 @@ pub fn socket_from_env() -> Option<PathBuf> {
 
 /// The pid of the tmux server we are inside, from `$TMUX`.
 pub fn server_pid_from_env() -> Option<u32> {
-    std::env::var("TMUX").ok()?.rsplitn(3, ',').nth(1)?.parse().ok()
+    std::env::var("TMUX").ok()?.rsplit(',').nth(1)?.parse().ok()
 }
 
 fn socket_of_tmux_var(value: &str) -> Option<PathBuf> {
@@ -263,7 +263,7 @@ impl Tmux {
             format!("{}\t{}\t{}", self.bin.display(), m.len(), m.mtime())
         });
         let cached = key.as_ref().and_then(|k| {
-            let text = std::fs::read_to_string(&cache).ok()?;
+            let text = std::fs::read_to_string(cache).ok()?;
             let (stored_key, version) = text.trim_end().rsplit_once('\t')?;
             (stored_key == k).then(|| parse_version(&format!("tmux {version}"))).flatten()
         });
@@ -272,7 +272,7 @@ impl Tmux {
             None => {
                 let v = self.version()?;
                 if let Some(k) = key {
-                    let _ = crate::store::fsutil::write_atomic(&cache, format!("{k}\t{v}\n").as_bytes());
+                    let _ = crate::store::fsutil::write_atomic(cache, format!("{k}\t{v}\n").as_bytes());
                 }
                 v
             }

@@ -3,7 +3,7 @@
 echo "planning (esc to interrupt)"
 sleep 0.3
 printf 'Would you like to run the following command?\n\n  $ make test\n\nPress enter to confirm or esc to cancel '
-read answer
+read -r _answer
 echo "approved: running make test (esc to interrupt)"
-sleep ${1:-1}
+sleep "${1:-1}"
 echo "all done"

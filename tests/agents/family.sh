@@ -2,6 +2,7 @@
 # An agent that leaves a family behind: a `setsid` child (its own session), a `nohup` child in
 # the background, a double-forked grandchild (orphaned at once), and one of them ignoring
 # SIGTERM. Their pids go to $1, one per line. Then: `exit` ends the agent at once, `stay` waits.
+# shellcheck disable=SC2016  # each child writes its own pid: $$ is expanded by that sh
 pids=$1
 setsid sh -c 'echo $$ >> "$0"; exec sleep 1000' "$pids" &
 nohup sh -c 'echo $$ >> "$0"; exec sleep 1001' "$pids" >/dev/null 2>&1 &

@@ -10,4 +10,4 @@ printf -- '- [x] read\n- [x] write\n' > "$MINDER_DIR/PLAN.md"
 printf 'Low risk.\n' > "$MINDER_DIR/RISKS.md"
 sleep 0.4
 printf 'Would you like to run the following command?\nPress enter to confirm or esc to cancel '
-read answer
+read -r _answer

@@ -3,4 +3,4 @@
 head -c 10000000 /dev/urandom
 awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "0123456789"; printf "\n" }'
 echo "after the flood"
-read x
+read -r _

@@ -5,6 +5,6 @@ echo "working on it"
 printf '{"hook_event_name":"UserPromptSubmit","session_id":"s-1","prompt":"go"}' | "$minder" notify
 sleep 0.5
 printf '{"hook_event_name":"PermissionRequest","session_id":"s-1","tool_name":"Bash"}' | "$minder" notify
-read grant
+read -r _grant
 "$minder" notify '{"type":"agent-turn-complete","thread-id":"thread-42","input-messages":["go"],"last-assistant-message":"All tests pass."}'
-read more
+read -r _more

@@ -3,4 +3,4 @@
 echo "starting"
 sleep "$1"
 echo "resumed after the silence"
-read line
+read -r _

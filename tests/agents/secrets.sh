@@ -52,6 +52,7 @@ prose)
     printf 'A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\n'
     printf 'MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\n'
     printf 'Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\n'
+    # shellcheck disable=SC2016  # the text shows a $VARIABLE as it stands, unexpanded
     printf 'url = f"postgresql://{user}:{password}@{host}/db" or postgres://$DB_USER:$DB_PASSWORD@db\n'
     printf '\033[32mok\033[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\n' ;;
 userpause)

@@ -12,5 +12,5 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 echo "streamed $i lines"
 printf 'Would you like to run the following command?\n\n  $ make test\n\nPress enter to confirm or esc to cancel '
-read answer
+read -r answer
 echo "answered: $answer"

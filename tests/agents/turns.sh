@@ -5,7 +5,7 @@ mkdir -p "$MINDER_DIR"
 printf 'first risks\n' > "$MINDER_DIR/RISKS.md"
 while :; do
   printf 'ready> '
-  read line || exit 0
+  read -r line || exit 0
   echo "got: $line"
   sleep 0.3
   if [ "$line" = rewrite ]; then printf 'second risks\n' > "$MINDER_DIR/RISKS.md"; fi

@@ -12,11 +12,12 @@ WORK="$(mktemp -d /tmp/minder-claude-standin.XXXXXX)"
 SOCK="standin-claude-$$"
 TARGET="=cl:"
 KEY="sk-ant-standin-0123456789abcdefghij"
+# shellcheck source=tests/standin/lib.sh
 source "$here/lib.sh"
 
 cleanup() {
     t kill-server 2>/dev/null || true
-    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+    if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -128,6 +129,7 @@ for line in open(log):
 PY
 
 # claude -p (print mode) with stream-json
+# shellcheck disable=SC2086  # CLENV is a list of NAME=value words, split on purpose
 (
     cd "$PROJ"
     env $CLENV timeout 60 claude -p --output-format stream-json --verbose "hello there" \

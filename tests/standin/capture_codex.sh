@@ -11,11 +11,12 @@ OUT="$(cd "${1:-$here/../captures}" && pwd)"
 WORK="$(mktemp -d /tmp/minder-codex-standin.XXXXXX)"
 SOCK="standin-codex-$$"
 TARGET="=cx:"
+# shellcheck source=tests/standin/lib.sh
 source "$here/lib.sh"
 
 cleanup() {
     t kill-server 2>/dev/null || true
-    [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+    if [ -n "${SERVER_PID:-}" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
     # codex --no-daemon starts no daemon; kill any left anyway (only ours: its path is in $WORK)
     for p in $(pgrep -f "$WORK/home/packages" 2>/dev/null || true); do kill "$p" 2>/dev/null || true; done
     [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"

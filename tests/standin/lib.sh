@@ -1,11 +1,11 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034  # SERVER_PID and PORT are for the scripts that source this
 # Shared helpers for the stand-in capture scripts. Source it; needs $WORK set.
 #
 # Every tmux call goes to a private server (-L $SOCK -f /dev/null) whose socket
 # lives under $WORK/tmux, with TMUX / TMUX_PANE unset, so the user's default
 # tmux server is never touched.
 
-STANDIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_DIR="$(cd "$STANDIN_DIR/../.." && pwd)"
 
 t() {
     env -u TMUX -u TMUX_PANE TMUX_TMPDIR="$WORK/tmux" tmux -L "$SOCK" -f /dev/null "$@"
@@ -17,8 +17,8 @@ start_server() {
     : >"$WORK/port"
     python3 "$py" "$script" --log "$log" >"$WORK/port" 2>"$WORK/server.err" &
     SERVER_PID=$!
-    local i
-    for i in $(seq 1 50); do
+    local _i
+    for _i in $(seq 1 50); do
         PORT=$(head -n1 "$WORK/port" 2>/dev/null)
         [ -n "$PORT" ] && return 0
         sleep 0.1
