@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The review popup (prefix R): the report of one session that needs a person, then one key to
-# approve, reject, attach, see the full diff, stop, or go to the next one.
+# answer its question (y/n), approve, reject, attach, see the full diff, stop, or go to the next one.
 #
 # Usage: review-popup.sh [NAME]
-# With no NAME: the first session needing a person (waiting, then review, then failed or stuck).
+# With no NAME: the first session needing a person, in attention order (waiting, review, failed,
+# lost, stuck).
 # MINDER_BIN names the minder binary (minder.tmux sets it), else `minder` on PATH.
 
 plugin_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -43,26 +44,24 @@ any_key() {
     printf '\n'
 }
 
-# Sessions that need a person, most urgent first: waiting (an agent held up until you answer),
-# then review, then failed and stuck.
+# Sessions that need a person, in the one attention order `minder ls` lists in: waiting (an
+# agent held up until you answer), review, failed, lost, stuck.
 # Names are [A-Za-z0-9_-] and states plain words, and a quote inside a JSON string is always
 # escaped, so the two keys can be picked out without a JSON parser, in either key order.
 queue() {
     local json pair name='' state='' re='^"(name|state)"[[:space:]]*:[[:space:]]*"([A-Za-z0-9_-]*)"$'
-    local -a review=() waiting=() other=()
+    local -a todo=()
     json=$("$minder" ls --json 2>/dev/null) || return 0
     while IFS= read -r pair; do
         [[ $pair =~ $re ]] || continue
         if [[ ${BASH_REMATCH[1]} == name ]]; then name=${BASH_REMATCH[2]}; else state=${BASH_REMATCH[2]}; fi
         [[ -n $name && -n $state ]] || continue
         case $state in
-            review) review+=("$name") ;;
-            waiting) waiting+=("$name") ;;
-            failed | stuck) other+=("$name") ;;
+            waiting | review | failed | lost | stuck) todo+=("$name") ;;
         esac
         name='' state=''
     done < <(grep -oE '"(name|state)"[[:space:]]*:[[:space:]]*"[A-Za-z0-9_-]*"' <<<"$json")
-    printf '%s\n' "${waiting[@]}" "${review[@]}" "${other[@]}" | grep -v '^$'
+    printf '%s\n' "${todo[@]}" | grep -v '^$'
 }
 
 # The session after `$1` in the queue (wrapping around), or nothing when no other one waits.
@@ -83,8 +82,8 @@ next_after() {
 
 menu() {
     printf '\n%sminder review %s%s\n' "$bold" "$name" "$reset"
-    printf '%sa%s approve  %sr%s reject  %st%s attach  %sd%s diff  %ss%s stop  %sn%s next  %sq%s quit\n' \
-        "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset"
+    printf '%sy%s/%sn%s answer its question  %sa%s approve  %sr%s reject  %st%s attach  %sd%s diff  %ss%s stop  %sj%s next  %sq%s quit\n' \
+        "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset" "$bold" "$reset"
 }
 
 # The report, through less when it is taller than the popup.
@@ -100,6 +99,11 @@ show_report() {
         printf '%s\n' "$report"
     fi
     menu
+}
+
+# y / n: answer the question the agent asks now (minder refuses when it asks nothing).
+answer() {
+    "$minder" answer -- "$name" "$1" && printf 'Answered %s: %s.\n' "$name" "$1"
 }
 
 approve() {
@@ -147,7 +151,8 @@ stop() {
 # Close the popup first, then switch the client: tmux runs the attach once the popup is gone.
 # A session whose tmux session is gone (ended, its server restarted) has only its log to show.
 attach() {
-    if ! "$minder" show --json -- "$name" 2>/dev/null | grep -q '"alive": *true'; then
+    # Gone from tmux: its `session_name` is null. A failed agent's dead pane is still there.
+    if "$minder" show --json -- "$name" 2>/dev/null | grep -q '"session_name": *null'; then
         if type -P less >/dev/null; then
             "$minder" logs -- "$name" 2>&1 | less -R -Ps"log of $name (its tmux session is gone) - q for the menu"
         else
@@ -179,9 +184,11 @@ show_report
 while :; do
     skip_menu=0
     printf '> '
-    read -rsn1 key || exit 0
+    IFS= read -rsn1 key || exit 0
     printf '%s\n' "$key"
     case $key in
+        y) answer yes ;;
+        n) answer no ;;
         a) approve ;;
         r) reject ;;
         t) attach ;;
@@ -191,7 +198,7 @@ while :; do
             continue
             ;;
         s) stop ;;
-        n)
+        j | ' ')
             next=$(next_after "$name")
             if [[ -z $next ]]; then
                 printf 'No other session needs review.\n'

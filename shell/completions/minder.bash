@@ -40,6 +40,9 @@ _minder() {
             minder,_tell)
                 cmd="minder__subcmd___tell"
                 ;;
+            minder,answer)
+                cmd="minder__subcmd__answer"
+                ;;
             minder,apply)
                 cmd="minder__subcmd__apply"
                 ;;
@@ -130,6 +133,9 @@ _minder() {
             minder__subcmd__help,_tell)
                 cmd="minder__subcmd__help__subcmd___tell"
                 ;;
+            minder__subcmd__help,answer)
+                cmd="minder__subcmd__help__subcmd__answer"
+                ;;
             minder__subcmd__help,apply)
                 cmd="minder__subcmd__help__subcmd__apply"
                 ;;
@@ -203,7 +209,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +534,40 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__answer)
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__apply)
             opts="-L -q -v -h -V --squash --no-rm --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -563,13 +603,17 @@ _minder() {
             return 0
             ;;
         minder__subcmd__approve)
-            opts="-L -q -v -h -V --note --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --note --commit --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --commit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -771,7 +815,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
+            opts="new ls show attach logs send stop rm review answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,6 +927,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd___tell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__answer)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1798,10 +1856,11 @@ _minder_session_word() {
             attach) index=0; many=0 ;;
             logs) vopts+="--lines -n "; index=0; many=0 ;;
             send) vopts+="--key "; index=0; many=0 ;;
+            answer) index=0; many=0 ;;
             stop) vopts+="--note "; index=0; many=0 ;;
             rm) index=0; many=0 ;;
             review) index=0; many=0 ;;
-            approve) vopts+="--note "; index=0; many=0 ;;
+            approve) vopts+="--commit --note "; index=0; many=0 ;;
             reject) vopts+="--note "; index=0; many=0 ;;
             apply) index=0; many=0 ;;
             wait) vopts+="--timeout --until "; index=0; many=1 ;;

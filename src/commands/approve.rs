@@ -4,9 +4,14 @@ use crate::app::Ctx;
 use anyhow::Result;
 use clap::Args as ClapArgs;
 
-/// Approve a session's work: git push is allowed, `review.on_approve` runs
+/// Approve a session's finished work: git push of it is allowed, `review.on_approve` runs
 ///
-/// The state becomes `approved`.
+/// Approves the commit your last `minder review` showed (HEAD if you never reviewed it); when
+/// the agent committed since, it refuses and asks for a new review, or --commit. A session that
+/// is asking a question is refused: answer it with `minder answer`. The decision is kept apart
+/// from what the agent does: it outlives the agent (exit, stop, restore), and the session shows
+/// `approved` whenever the agent is not working or asking. Refused from inside an agent's
+/// session: a decision is the person's.
 ///
 /// on_approve runs with MINDER_SESSION, MINDER_DIR, MINDER_WORKTREE, MINDER_BRANCH and
 /// MINDER_NOTE set, in the session's directory.
@@ -17,6 +22,10 @@ pub struct Args {
     /// Why, recorded in the event log
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
+    /// Approve this commit (HEAD or one of its ancestors) instead of the one your last
+    /// `minder review` showed
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
     /// Print JSON: {"version":1,"session":{...},"message":"approved `NAME` ..."}
     #[arg(long)]
     pub json: bool,
@@ -25,12 +34,12 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let name = ctx.resolve(&args.name)?;
     if !args.json {
-        let said = crate::ops::decision::approve(ctx, &name, args.note)?;
+        let said = crate::ops::decision::approve(ctx, &name, args.note, args.commit.as_deref())?;
         ctx.note(&said);
         return Ok(());
     }
     // on_approve inherits stdout: what it prints goes to stderr, so stdout is the JSON alone.
-    let said = stdout_to_stderr(|| crate::ops::decision::approve(ctx, &name, args.note))?;
+    let said = stdout_to_stderr(|| crate::ops::decision::approve(ctx, &name, args.note, args.commit.as_deref()))?;
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
     let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
     crate::outln!("{}", serde_json::to_string_pretty(&v)?);

@@ -35,6 +35,7 @@ pub const SESSION_ARGS: &[(&str, &str)] = &[
     ("attach", "name"),
     ("logs", "name"),
     ("send", "name"),
+    ("answer", "name"),
     ("stop", "name"),
     ("rm", "name"),
     ("review", "name"),
@@ -328,7 +329,7 @@ mod tests {
         assert!(by("wait").many && by("restore").many);
         assert!(!by("send").many, "send takes one NAME, then TEXT");
         assert_eq!(by("logs").value_options, ["--lines", "-n"]);
-        assert_eq!(by("approve").value_options, ["--note"]);
+        assert_eq!(by("approve").value_options, ["--commit", "--note"]);
         // A hidden option still takes its value.
         assert_eq!(by("stop").value_options, ["--note"]);
         // Every command that takes a session by name is in the table (`new NAME` names a new one).

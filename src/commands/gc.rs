@@ -60,14 +60,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 say(format!("{verb} old log {}", seg.display()))?;
                 report.log_files.push((r.name.clone(), seg));
             }
-            report.kept.push((r.name.clone(), Some(r.state.to_string()), "running", String::new()));
+            report.kept.push((r.name.clone(), Some(r.state().to_string()), "running", String::new()));
             continue;
         }
         let last = crate::ops::present::last_activity(ctx, r).max(r.ended_at.unwrap_or(r.state_at));
         if last > cutoff {
             report.kept.push((
                 r.name.clone(),
-                Some(r.state.to_string()),
+                Some(r.state().to_string()),
                 "recent",
                 format!("last active {}", last.to_rfc3339()),
             ));
@@ -79,7 +79,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                     if !args.json {
                         ctx.note(&format!("kept `{}`: its worktree has {}", r.name, work.join(" and ")));
                     }
-                    report.kept.push((r.name.clone(), Some(r.state.to_string()), "unsaved_work", work.join(" and ")));
+                    report.kept.push((r.name.clone(), Some(r.state().to_string()), "unsaved_work", work.join(" and ")));
                     continue;
                 }
             }
@@ -87,8 +87,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         if !args.dry_run {
             crate::ops::remove::remove(ctx, &obs, false, false)?;
         }
-        say(format!("{verb} session {} (ended {}, {})", r.name, crate::ops::present::ago(last, Utc::now()), r.state))?;
-        report.sessions.push((r.name.clone(), r.state.to_string(), last));
+        say(format!(
+            "{verb} session {} (ended {}, {})",
+            r.name,
+            crate::ops::present::ago(last, Utc::now()),
+            r.state()
+        ))?;
+        report.sessions.push((r.name.clone(), r.state().to_string(), last));
     }
     // A record that cannot be read is never removed by gc (`rm --force` does it, by name).
     for d in ctx.store.damaged()? {

@@ -27,13 +27,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;
     present::note_tmux_errors(ctx, &sessions);
     if !args.all {
-        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state, o.record.running()));
+        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state(), o.record.running()));
     }
     // Those that need a person first (waiting, review, failed, lost, stuck), the longest
     // waiting first; `--json` lists in the same order.
     sessions.sort_by(|a, b| {
         let key = |o: &Observed| {
-            (crate::domain::state::attention_rank(o.record.state), o.record.state_at, o.record.name.clone())
+            (crate::domain::state::attention_rank(o.record.state()), o.record.state_at, o.record.name.clone())
         };
         key(a).cmp(&key(b))
     });
@@ -58,7 +58,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     for o in &sessions {
         let r = &o.record;
-        let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
+        let state =
+            if r.detail().is_empty() { r.state().to_string() } else { format!("{} ({})", r.state(), r.detail()) };
         let progress = present::progress(r).map(|(d, t)| format!("{d}/{t}")).unwrap_or_else(|| "-".into());
         // A worktree by its project and branch; anything else by its directory, `~` for home.
         let place = match present::place(r) {
@@ -69,7 +70,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let place = present::keep_tail(&crate::render::sanitize::one_line(&place), PLACE_WIDTH);
         rows.push(vec![
             (r.name.clone(), String::new()),
-            (state, present::state_color(r.state).to_string()),
+            (state, present::state_color(r.state()).to_string()),
             (present::ago(r.state_at, now), String::new()),
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (progress, String::new()),

@@ -1,6 +1,7 @@
 //! One module per subcommand: its `Args` (the doc comment is the help) and its `run`. A command
 //! never calls another command; what two commands share lives in `ops/`.
 
+pub mod answer;
 pub mod apply;
 pub mod approve;
 pub mod attach;

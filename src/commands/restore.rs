@@ -31,17 +31,17 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let all = reconcile::observe(ctx)?;
     let targets: Vec<Record> = if args.names.is_empty() {
-        all.into_iter().filter(|o| o.record.state == State::Lost).map(|o| o.record).collect()
+        all.into_iter().filter(|o| o.record.state() == State::Lost).map(|o| o.record).collect()
     } else {
         let mut v = Vec::new();
         for q in &args.names {
             let name = ctx.resolve(q)?;
             let o = all.iter().find(|o| o.record.name == name).ok_or_else(|| anyhow!("no session `{q}`"))?;
-            if o.record.state != State::Lost {
+            if o.record.state() != State::Lost {
                 if o.record.running() || o.alive() {
                     return Err(anyhow!(
                         "session `{name}` is {} and still running: nothing to restore",
-                        o.record.state
+                        o.record.state()
                     ));
                 }
                 let profile = crate::domain::agents::profile(&ctx.config, &o.record.agent)?;

@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let Some(query) = &args.name else {
         let all = reconcile::observe(ctx)?;
         crate::ops::present::note_tmux_errors(ctx, &all);
-        let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state)).collect();
+        let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state())).collect();
         todo.sort_by_key(|o| o.record.state_at);
         if args.json {
             let list: Vec<_> = todo.iter().map(|o| report(ctx, o)).collect();
@@ -69,6 +69,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     };
     let name = ctx.resolve(query)?;
     let obs = reconcile::observe_one(ctx, &name)?;
+    // What the person is shown now is what `approve` approves: its HEAD, taken before the report.
+    crate::ops::decision::reviewed(ctx, &obs.record);
     crate::ops::present::note_tmux_errors(ctx, [&obs]);
     if obs.record.ended_at.is_some() {
         crate::store::wait_sink_drained(&ctx.store.paths(&name), std::time::Duration::from_secs(3));
@@ -102,7 +104,7 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
                 checks: r.checks.len(),
                 checks_run: !r.check_results.is_empty(),
                 lines_changed: diff.as_ref().map(|d| d.insertions + d.deletions),
-                finished_at: (r.state == State::Review || r.state == State::Approved).then_some(r.state_at),
+                finished_at: (r.state() == State::Review || r.state() == State::Approved).then_some(r.state_at),
             };
             (standing, o)
         })
@@ -134,7 +136,7 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
             ((i + 1).to_string(), String::new()),
             (r.attempt.map(|n| n.to_string()).unwrap_or_default(), String::new()),
             (r.name.clone(), String::new()),
-            (r.state.to_string(), present::state_color(r.state).to_string()),
+            (r.state().to_string(), present::state_color(r.state()).to_string()),
             (standing.checks_cell(), String::new()),
             (diff, String::new()),
             (why, String::new()),
@@ -164,8 +166,8 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     let rep = crate::ops::review::gather(ctx, obs, !short);
     let c = ctx.color;
     let r = &obs.record;
-    let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
-    crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, present::state_color(r.state), &state));
+    let state = if r.detail().is_empty() { r.state().to_string() } else { format!("{} ({})", r.state(), r.detail()) };
+    crate::outln!("{}  {}", paint(c, "1", &r.name), paint(c, present::state_color(r.state()), &state));
     match &r.worktree {
         Some(w) => {
             crate::outln!("worktree  {} (branch {}, base {})", path(&w.path), one_line(&w.branch), one_line(&w.base))
@@ -175,13 +177,13 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     if rep.time_worked_s > 0 {
         crate::outln!("worked    {}", present::age(rep.time_worked_s));
     }
-    match &r.approved_commit {
+    match r.approval() {
         // What the push gate and `apply` take: this commit and its ancestors.
-        Some(commit) => crate::outln!(
+        Some(Some(commit)) => crate::outln!(
             "approved  {commit} (git push of it and its ancestors is allowed; `minder apply {}` merges it)",
             r.name
         ),
-        None if r.state == State::Approved => crate::outln!("approved  (no commit recorded)"),
+        Some(None) => crate::outln!("approved  (no commit recorded)"),
         None => {}
     }
     let section = |title: &str, body: &str| -> Result<()> {
@@ -223,6 +225,18 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
         let body: Vec<String> =
             rep.commits.iter().map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], k.subject)).collect();
         section(&format!("commits since the base ({})", rep.commits.len()), &body.join("\n"))?;
+    }
+    if !rep.others_commits.is_empty() {
+        let body: Vec<String> = rep
+            .others_commits
+            .iter()
+            .map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], one_line(&k.subject)))
+            .collect();
+        let title = format!(
+            "commits by others in this shared checkout since the session started ({}; not the agent's, never covered by its approval)",
+            rep.others_commits.len()
+        );
+        section(&title, &body.join("\n"))?;
     }
     if let Some(u) = &rep.uncommitted {
         let mut body = u.stat.trim_end().to_string();

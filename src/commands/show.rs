@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let r = &obs.record;
     let c = ctx.color;
-    let state = if r.detail.is_empty() { r.state.to_string() } else { format!("{} ({})", r.state, r.detail) };
+    let state = if r.detail().is_empty() { r.state().to_string() } else { format!("{} ({})", r.state(), r.detail()) };
     crate::outln!("{}", present::paint(c, "1", &r.name));
     // Every value may hold text the agent controls (its reply, paths, argv, notes): control
     // characters show as visible escapes, never reach the terminal.
@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         use std::io::Write as _;
         writeln!(std::io::stdout(), "  {:<12} {}", k, crate::render::sanitize::one_line(&v))
     };
-    crate::outln!("  {:<12} {}", "state", present::paint(c, present::state_color(r.state), &state));
+    crate::outln!("  {:<12} {}", "state", present::paint(c, present::state_color(r.state()), &state));
     field("agent", r.agent.clone())?;
     field("task", r.task.clone())?;
     if let Some(goal) = &r.goal {

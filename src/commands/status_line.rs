@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         for r in &mut records {
             let gone = r.tmux.pane_pid.map(|p| !crate::procs::pid_alive(p)).unwrap_or(false);
             if r.running() && gone {
-                r.state = crate::domain::state::State::Lost;
+                r.activity = crate::domain::state::State::Lost;
             }
         }
         if let Some(line) = status_push::summary(&records) {

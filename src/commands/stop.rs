@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if was_alive {
         ctx.note(&format!("stopped `{name}` (logs: `minder logs {name}`)"));
     } else {
-        ctx.note(&format!("`{name}` had already ended ({}); its tmux session is closed", record.state));
+        ctx.note(&format!("`{name}` had already ended ({}); its tmux session is closed", record.state()));
     }
     Ok(())
 }

@@ -215,20 +215,25 @@ fn watch(
                 continue;
             };
             let record = &obs.record;
-            let verdict = verdict(targets, record.state, record.ended());
+            let (state, detail) = record.shown();
+            let verdict = verdict(targets, state, record.ended());
             match verdict {
                 Verdict::Failed => {
                     failure.get_or_insert_with(|| {
                         format!(
                             "session `{name}` {} ({})",
-                            record.state,
-                            if record.detail.is_empty() { "no detail" } else { &record.detail }
+                            state,
+                            if detail.is_empty() { "no detail" } else { &detail }
                         )
                     });
                 }
                 Verdict::EndedShort => {
                     failure.get_or_insert_with(|| {
-                        format!("session `{name}` ended as {} without reaching {}", record.state, args.until.join(","))
+                        format!(
+                            "session `{name}` ended as {} without reaching {}",
+                            record.state(),
+                            args.until.join(",")
+                        )
                     });
                 }
                 Verdict::Reached | Verdict::KeepWaiting => {}

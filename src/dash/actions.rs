@@ -227,7 +227,7 @@ impl<'a> Data<'a> {
 }
 
 fn alive(record: &Record) -> bool {
-    record.ended_at.is_none() && record.state != State::Lost && !record.tmux.pane_id.is_empty()
+    record.ended_at.is_none() && record.state() != State::Lost && !record.tmux.pane_id.is_empty()
 }
 
 fn agent_of(r: &Record, e: &Entry) -> Agent {
@@ -236,8 +236,8 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         name: r.name.clone(),
         task: r.task.clone(),
         agent: r.agent.clone(),
-        state: Some(r.state),
-        detail: r.detail.clone(),
+        state: Some(r.state()),
+        detail: r.detail().clone(),
         state_at: Some(r.state_at),
         progress: e.progress,
         project,
@@ -280,9 +280,15 @@ pub fn attach(ctx: &Ctx, name: &str) -> Result<()> {
 }
 
 pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<()> {
-    let said = crate::ops::decision::approve(ctx, name, note)?;
+    let said = crate::ops::decision::approve(ctx, name, note, None)?;
     ctx.note(&said);
     Ok(())
+}
+
+/// `minder answer NAME yes|no`: returns what to tell the person.
+pub fn answer(ctx: &Ctx, name: &str, reply: &crate::ops::deliver::Answer) -> Result<String> {
+    let obs = crate::ops::reconcile::observe_one(ctx, name)?;
+    crate::ops::deliver::answer(ctx, &obs, reply)
 }
 
 pub fn reject(ctx: &Ctx, name: &str, note: String) -> Result<()> {

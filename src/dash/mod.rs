@@ -35,6 +35,7 @@ enum Job {
     Approve(String, Option<String>),
     Reject(String, String),
     Send(String, String),
+    Answer(String, crate::ops::deliver::Answer),
     Stop(String),
 }
 
@@ -46,6 +47,7 @@ impl Job {
             Job::Approve(n, _) => format!("approving {n}…"),
             Job::Reject(n, _) => format!("rejecting {n}…"),
             Job::Send(n, _) => format!("sending to {n}…"),
+            Job::Answer(n, _) => format!("answering {n}…"),
             Job::Stop(n) => format!("stopping {n}…"),
         }
     }
@@ -68,6 +70,7 @@ impl Job {
             Job::Approve(n, note) => actions::approve(ctx, &n, note).map(|_| format!("approved {n}")),
             Job::Reject(n, note) => actions::reject(ctx, &n, note).map(|_| format!("rejected {n}")),
             Job::Send(n, text) => actions::send(ctx, &n, text).map(|_| format!("sent to {n}")),
+            Job::Answer(n, reply) => actions::answer(ctx, &n, &reply),
             Job::Stop(n) => actions::stop(ctx, &n).map(|_| format!("stopped {n}")),
         };
         match result {
@@ -427,7 +430,8 @@ impl<'a> App<'a> {
             }
             _ => {
                 let Some(agent) = selected else {
-                    if matches!(key.code, KeyCode::Enter | KeyCode::Char('r' | 'a' | 'x' | 's' | 'd' | 'K')) {
+                    if matches!(key.code, KeyCode::Enter | KeyCode::Char('r' | 'a' | 'x' | 's' | 'd' | 'K' | 'y' | 'n'))
+                    {
                         self.message("no agent selected", true);
                     }
                     return Ok(None);
@@ -437,6 +441,14 @@ impl<'a> App<'a> {
                     KeyCode::Enter => return self.attach(&agent, term),
                     KeyCode::Char('r') => self.start(Job::Review(name), scope),
                     KeyCode::Char('d') => self.start(Job::Diff(name), scope),
+                    // `y`/`n` answer the question the agent asks; `a` decides on finished work,
+                    // and a question is never approved away (ops::decision refuses it too).
+                    KeyCode::Char('y') => self.start(Job::Answer(name, crate::ops::deliver::Answer::Yes), scope),
+                    KeyCode::Char('n') => self.start(Job::Answer(name, crate::ops::deliver::Answer::No), scope),
+                    KeyCode::Char('a') if agent.asking() => self.message(
+                        format!("{name} is asking a question: answer it with y or n (a approves finished work)"),
+                        true,
+                    ),
                     KeyCode::Char('a') => self.ask(Ask::Approve, name),
                     KeyCode::Char('x') => self.ask(Ask::Reject, name),
                     KeyCode::Char('s') if !agent.alive => {

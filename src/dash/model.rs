@@ -26,6 +26,13 @@ pub struct Agent {
     pub alive: bool,
 }
 
+impl Agent {
+    /// It asks the person a question now (an approval, a question, trust): `y`/`n` answer it.
+    pub fn asking(&self) -> bool {
+        self.state == Some(State::Waiting) && self.detail != "input"
+    }
+}
+
 /// The selected agent's preview as read: its screen, or the clean tail of its log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PreviewText {
@@ -48,15 +55,7 @@ pub fn attention_rank(state: Option<State>) -> u8 {
 pub fn icon(state: Option<State>) -> &'static str {
     match state {
         None => "‽",
-        Some(State::Waiting) => "?",
-        Some(State::Review) => "✓",
-        Some(State::Failed) => "✗",
-        Some(State::Lost) => "⊘",
-        Some(State::Stuck) => "!",
-        Some(State::Working) => "●",
-        Some(State::Approved) => "✔",
-        Some(State::Rejected) => "↺",
-        Some(State::Stopped) => "■",
+        Some(s) => s.icon(),
     }
 }
 

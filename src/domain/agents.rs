@@ -37,6 +37,9 @@ pub struct Profile {
     pub integration: Integration,
     pub resume: Vec<String>,
     pub interrupt: Vec<String>,
+    /// Keys that answer the agent's current question with yes / no (`minder answer`).
+    pub answer_yes: Vec<String>,
+    pub answer_no: Vec<String>,
     pub stop_grace: Duration,
     pub submit_delay: Duration,
     /// Commands run when a session reaches `review` (see `ops::checks`).
@@ -53,6 +56,8 @@ struct Builtin {
     integration: Integration,
     resume: &'static [&'static str],
     interrupt: &'static [&'static str],
+    answer_yes: &'static [&'static str],
+    answer_no: &'static [&'static str],
     submit_delay_ms: u64,
 }
 
@@ -95,6 +100,10 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::CodexNotify,
         resume: &["codex", "resume", "--last"],
         interrupt: &["Escape", "C-c"],
+        // Codex, Claude Code and gemini-cli take Enter for their first choice (yes) and Esc for
+        // no; aider, the demo and line prompts read `y` / `n` and a line.
+        answer_yes: &["Enter"],
+        answer_no: &["Escape"],
         // Codex treats an Enter that follows typed text too closely as part of a paste.
         submit_delay_ms: 500,
     },
@@ -108,6 +117,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::CodexExecJson,
         resume: &["codex", "exec", "--json", "resume", "--last"],
         interrupt: &["C-c"],
+        answer_yes: &[],
+        answer_no: &[],
         submit_delay_ms: 50,
     },
     Builtin {
@@ -133,6 +144,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::ClaudeHooks,
         resume: &["claude", "--continue"],
         interrupt: &["Escape", "C-c", "C-c"],
+        answer_yes: &["Enter"],
+        answer_no: &["Escape"],
         submit_delay_ms: 500,
     },
     Builtin {
@@ -151,6 +164,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::None,
         resume: &["aider", "--restore-chat-history"],
         interrupt: &["C-c"],
+        answer_yes: &["y", "Enter"],
+        answer_no: &["n", "Enter"],
         submit_delay_ms: 100,
     },
     Builtin {
@@ -174,6 +189,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::None,
         resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],
+        answer_yes: &["Enter"],
+        answer_no: &["Escape"],
         // Like Codex, an Enter right after a burst of typed text is taken as part of a paste.
         submit_delay_ms: 500,
     },
@@ -187,6 +204,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::None,
         resume: &[],
         interrupt: &["C-c"],
+        answer_yes: &["y", "Enter"],
+        answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
     },
     Builtin {
@@ -199,6 +218,8 @@ const BUILTINS: &[Builtin] = &[
         integration: Integration::None,
         resume: &[SELF_EXE, "_demo", "--resume"],
         interrupt: &["C-c"],
+        answer_yes: &["y", "Enter"],
+        answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
     },
 ];
@@ -220,6 +241,8 @@ fn from_builtin(b: &Builtin) -> Profile {
         integration: b.integration,
         resume: words(b.resume),
         interrupt: words(b.interrupt),
+        answer_yes: words(b.answer_yes),
+        answer_no: words(b.answer_no),
         stop_grace: Duration::from_secs(5),
         submit_delay: Duration::from_millis(b.submit_delay_ms),
         check: Vec::new(),
@@ -247,6 +270,12 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.interrupt {
         p.interrupt = v.clone();
+    }
+    if let Some(v) = &user.answer_yes {
+        p.answer_yes = v.clone();
+    }
+    if let Some(v) = &user.answer_no {
+        p.answer_no = v.clone();
     }
     if let Some(v) = user.stop_grace {
         p.stop_grace = v.0;

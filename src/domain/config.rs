@@ -132,6 +132,9 @@ pub struct AgentConfig {
     pub resume: Option<Vec<String>>,
     /// Keys sent by `stop` to interrupt the agent (tmux key names), e.g. `["C-c"]`.
     pub interrupt: Option<Vec<String>>,
+    /// Keys (tmux key names) that answer the agent's question yes / no (`minder answer`).
+    pub answer_yes: Option<Vec<String>>,
+    pub answer_no: Option<Vec<String>>,
     /// How long `stop` waits before it signals and kills.
     pub stop_grace: Option<Dur>,
     /// Pause between typing text and pressing Enter in `send`.

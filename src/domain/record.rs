@@ -150,9 +150,12 @@ pub struct Record {
     pub dir: PathBuf,
     pub command: Vec<String>,
     pub created_at: DateTime<Utc>,
-    pub state: State,
-    #[serde(default)]
-    pub detail: String,
+    /// What the agent is doing (never `approved`/`rejected`: the person's verdict is `decision`);
+    /// the state shown is derived from both, by `Record::state`.
+    #[serde(rename = "state")]
+    pub activity: State,
+    #[serde(default, rename = "detail")]
+    pub activity_detail: String,
     pub state_source: Source,
     pub state_at: DateTime<Utc>,
     #[serde(default)]
@@ -206,16 +209,94 @@ pub struct Record {
     /// The commit diffs are taken against (the worktree's base, else HEAD at creation).
     #[serde(default)]
     pub base_commit: Option<String>,
-    /// Set by `approve`: the push gate opens.
+    /// The person's latest decision (DESIGN.md "Decisions"), kept apart from what the agent is
+    /// doing: nothing the agent does overwrites it, and it outlives the agent.
     #[serde(default)]
-    pub approved_at: Option<DateTime<Utc>>,
-    /// Set by `approve`: the worktree's HEAD the person reviewed. The push gate lets through
-    /// this commit and its ancestors only; a later commit needs a new approval.
+    pub decision: Option<Decision>,
+    /// Every earlier decision, oldest first.
     #[serde(default)]
-    pub approved_commit: Option<String>,
-    /// Set by `reject`: only a RISKS.md written after it means `review` again.
+    pub decision_history: Vec<Decision>,
+    /// What the agent has done since the decision, as last seen at a transition.
     #[serde(default)]
-    pub rejected_at: Option<DateTime<Utc>>,
+    pub since_decision: SinceDecision,
+    /// HEAD and time of the last `review` shown of this session: `approve` approves that commit.
+    #[serde(default)]
+    pub reviewed: Option<Reviewed>,
+    /// Commits the agent itself made (recorded by minder's git shim), for a session in a shared
+    /// checkout: `review` tells them apart from commits others made there.
+    #[serde(default)]
+    pub agent_commits: Vec<String>,
+    /// Records written before decisions were kept apart had these; read once and turned into
+    /// `decision` (see `Record::upgrade`), never written again.
+    #[serde(default, skip_serializing)]
+    approved_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing)]
+    approved_commit: Option<String>,
+    #[serde(default, skip_serializing)]
+    rejected_at: Option<DateTime<Utc>>,
+}
+
+/// A person's verdict on a round of the agent's work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Approved,
+    Rejected,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::Rejected => "rejected",
+        }
+    }
+
+    pub fn state(self) -> State {
+        match self {
+            Verdict::Approved => State::Approved,
+            Verdict::Rejected => State::Rejected,
+        }
+    }
+}
+
+/// One decision: `{"verdict","commit","at","note","round"}` in the JSON (DESIGN.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// The commit decided on (the HEAD the review showed); None outside git.
+    pub commit: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The person's note, redacted as the log is.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Which round of work it decides on: 1 for the first; the same round again when the work
+    /// has not changed since the previous decision (a rejection reconsidered), else one more.
+    pub round: u32,
+}
+
+/// What the agent did after the decision: commits on top of the decided one, and whether it
+/// wrote a new RISKS.md (it says it finished another round).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinceDecision {
+    #[serde(default)]
+    pub commits: u32,
+    #[serde(default)]
+    pub new_risks: bool,
+}
+
+impl SinceDecision {
+    /// The agent produced work the decision did not see.
+    pub fn new_work(&self) -> bool {
+        self.commits > 0 || self.new_risks
+    }
+}
+
+/// The last review a person was shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reviewed {
+    pub commit: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 impl Record {
@@ -249,8 +330,8 @@ impl Record {
             dir: dir.to_path_buf(),
             command,
             created_at: now,
-            state: State::Working,
-            detail: String::new(),
+            activity: State::Working,
+            activity_detail: String::new(),
             state_source: Source::Command,
             state_at: now,
             tmux: TmuxIds::default(),
@@ -276,6 +357,11 @@ impl Record {
             thread_id: None,
             goal: None,
             base_commit: None,
+            decision: None,
+            decision_history: Vec::new(),
+            since_decision: SinceDecision::default(),
+            reviewed: None,
+            agent_commits: Vec::new(),
             approved_at: None,
             approved_commit: None,
             rejected_at: None,
@@ -295,7 +381,75 @@ impl Record {
     /// Whether the agent has ended: its exit is recorded, or it cannot be running any more
     /// (stopped, lost). The one spelling of "ended".
     pub fn ended(&self) -> bool {
-        self.ended_at.is_some() || matches!(self.state, State::Stopped | State::Lost)
+        self.ended_at.is_some() || matches!(self.activity, State::Stopped | State::Lost)
+    }
+
+    /// The state shown, derived from what the agent does and what the person decided
+    /// (`domain::state::shown`).
+    pub fn state(&self) -> State {
+        self.shown().0
+    }
+
+    /// The detail shown with `state()`.
+    pub fn detail(&self) -> String {
+        self.shown().1
+    }
+
+    pub fn shown(&self) -> (State, String) {
+        crate::domain::state::shown(self.activity, &self.activity_detail, self.decision.as_ref(), self.since_decision)
+    }
+
+    /// The approved commit the push gate lets through (with its ancestors), if the latest
+    /// decision approved; `Some(None)` for an approval outside git.
+    pub fn approval(&self) -> Option<Option<&str>> {
+        self.decision.as_ref().filter(|d| d.verdict == Verdict::Approved).map(|d| d.commit.as_deref())
+    }
+
+    /// When the latest decision rejected the work: only a RISKS.md written after it means done.
+    pub fn rejected_at(&self) -> Option<DateTime<Utc>> {
+        self.decision.as_ref().filter(|d| d.verdict == Verdict::Rejected).map(|d| d.at)
+    }
+
+    /// Record a decision: the previous one goes to the history, and the round is the same as
+    /// its when nothing changed since (`since` is what the agent did after it).
+    pub fn decide(&mut self, verdict: Verdict, commit: Option<String>, note: Option<String>, at: DateTime<Utc>) {
+        let round = match &self.decision {
+            None => 1,
+            Some(d) if d.commit == commit && !self.since_decision.new_work() => d.round,
+            Some(d) => d.round + 1,
+        };
+        if let Some(previous) = self.decision.take() {
+            self.decision_history.push(previous);
+        }
+        self.decision = Some(Decision { verdict, commit, at, note, round });
+        self.since_decision = SinceDecision::default();
+    }
+
+    /// A record written before decisions were kept apart: its `approved`/`rejected` state
+    /// becomes a decision on a finished agent, with the commit it kept.
+    pub fn upgrade(&mut self) {
+        let verdict = match self.activity {
+            State::Approved => Verdict::Approved,
+            State::Rejected => Verdict::Rejected,
+            _ => return,
+        };
+        if self.decision.is_none() {
+            let (commit, at) = match verdict {
+                Verdict::Approved => (self.approved_commit.take(), self.approved_at.take()),
+                Verdict::Rejected => (None, self.rejected_at.take()),
+            };
+            let at = at.unwrap_or(self.state_at);
+            self.decision = Some(Decision { verdict, commit, at, note: None, round: 1 });
+        }
+        // The agent had finished (a decision was made on its work) or has ended since.
+        self.activity = if self.ended_at.is_some() && self.exit_code != Some(0) && self.stop_requested_at.is_none() {
+            State::Failed
+        } else if self.stop_requested_at.is_some() {
+            State::Stopped
+        } else {
+            State::Review
+        };
+        self.activity_detail.clear();
     }
 
     /// Whether the agent is (believed) running, whatever its state says of the person's view:
@@ -330,7 +484,12 @@ pub fn sample_record(name: &str, agent: &str, state: State) -> Record {
         logs,
         DetectSettings::default(),
     );
-    r.state = state;
+    match state {
+        State::Approved => r.decide(Verdict::Approved, None, None, r.created_at),
+        State::Rejected => r.decide(Verdict::Rejected, None, None, r.created_at),
+        _ => {}
+    }
+    r.activity = if matches!(state, State::Approved | State::Rejected) { State::Review } else { state };
     r.checkpoint_dir = "/".into();
     r.width = 80;
     r.height = 24;

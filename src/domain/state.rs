@@ -2,6 +2,7 @@
 //! session from one to another — evidence precedence, exits and signals, the risk summary, the
 //! attention order. Pure; `store::Store::transition_with` writes what these decide.
 
+use super::record::{Decision, SinceDecision};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,22 @@ impl State {
 
     pub fn parse(s: &str) -> Option<State> {
         ALL_STATES.iter().copied().find(|st| st.as_str() == s)
+    }
+
+    /// One narrow symbol per state, the same in the status line, `ls` and the dash, so a state
+    /// reads without colour too.
+    pub fn icon(self) -> &'static str {
+        match self {
+            State::Waiting => "?",
+            State::Review => "✓",
+            State::Failed => "✗",
+            State::Lost => "⊘",
+            State::Stuck => "!",
+            State::Working => "●",
+            State::Approved => "✔",
+            State::Rejected => "↺",
+            State::Stopped => "■",
+        }
     }
 
     /// States that mean the session asks for a person.
@@ -105,36 +122,68 @@ pub fn signal_name(sig: i32) -> String {
     name.to_string()
 }
 
-/// Attention order (DESIGN.md "The dash"; `ls`, the dash and the review popup list in it):
-/// lower first.
+/// Attention order (DESIGN.md "The dash"), the one order every view lists in — `ls`, the dash,
+/// the review popup, `attach` with no name, the status segment and the login summary: lower
+/// first.
 pub fn attention_rank(state: State) -> u8 {
-    match state {
-        State::Waiting => 0,
-        State::Review => 1,
-        State::Failed => 2,
-        State::Lost => 3,
-        State::Stuck => 4,
-        State::Working => 5,
-        State::Approved => 6,
-        State::Rejected => 7,
-        State::Stopped => 8,
-    }
+    ATTENTION.iter().position(|s| *s == state).unwrap_or(ATTENTION.len()) as u8
 }
 
-/// Which session `attach` with no name picks (DESIGN.md): waiting, then review, then stuck,
-/// then the most recent of the rest; lower first.
-pub fn attach_rank(state: State) -> u8 {
-    match state {
-        State::Waiting => 0,
-        State::Review => 1,
-        State::Stuck => 2,
-        _ => 3,
-    }
-}
+/// The states in attention order.
+pub const ATTENTION: [State; 9] = [
+    State::Waiting,
+    State::Review,
+    State::Failed,
+    State::Lost,
+    State::Stuck,
+    State::Working,
+    State::Approved,
+    State::Rejected,
+    State::Stopped,
+];
 
 /// Sessions `ls` shows without `--all`: live ones and ended ones that still need a person.
 pub fn listed_by_default(state: State, running: bool) -> bool {
     running || !matches!(state, State::Stopped | State::Approved | State::Rejected)
+}
+
+/// The state shown for an agent doing `activity` (`detail`) on whose work the person decided
+/// `decision` (DESIGN.md "Decisions"); the agent did `since` after that decision. The one
+/// place the two are combined:
+/// - a live question (an approval, a question, trust) is shown whatever was decided;
+/// - an agent working again shows `working` (or `stuck`), the decision named in the detail;
+/// - an agent that failed or was lost shows that: the person must see it, and the decision
+///   stays in the record (`apply` still works);
+/// - a finished agent (exited 0, at its prompt, stopped) shows the verdict while the decision
+///   is on its latest round; once it did new work (commits on top, a new RISKS.md) that work
+///   is shown as the agent left it, as if undecided.
+pub fn shown(activity: State, detail: &str, decision: Option<&Decision>, since: SinceDecision) -> (State, String) {
+    let Some(d) = decision else { return (activity, detail.to_string()) };
+    let decided = || match &d.commit {
+        Some(c) => format!("{} {}", d.verdict.as_str(), short_commit(c)),
+        None => d.verdict.as_str().to_string(),
+    };
+    match activity {
+        State::Waiting if detail != "input" => (activity, detail.to_string()),
+        State::Working | State::Stuck => {
+            let since = match since.commits {
+                0 => String::new(),
+                1 => ", 1 commit since".into(),
+                n => format!(", {n} commits since"),
+            };
+            (activity, format!("{}{since}", decided()))
+        }
+        State::Failed | State::Lost => (activity, detail.to_string()),
+        State::Review | State::Waiting | State::Stopped if !since.new_work() => {
+            (d.verdict.state(), d.commit.as_deref().map(short_commit).unwrap_or_default().to_string())
+        }
+        _ => (activity, detail.to_string()),
+    }
+}
+
+/// A commit as people read it.
+pub fn short_commit(commit: &str) -> &str {
+    &commit[..commit.len().min(7)]
 }
 
 /// Something minder learned about a live agent.
@@ -299,6 +348,68 @@ mod tests {
         assert_eq!(screen_evidence(Some(Evidence::ScreenIdle), false), None);
         assert_eq!(screen_evidence(Some(Evidence::ScreenWorking), false), Some(Evidence::ScreenWorking));
         assert_eq!(screen_evidence(None, true), None);
+    }
+
+    /// The whole table: every activity × no decision / approved / rejected × new work or not
+    /// (an ended agent is one whose activity is review, failed, stopped or lost).
+    #[test]
+    fn the_state_shown_from_activity_and_decision() {
+        use crate::domain::record::{Decision, SinceDecision, Verdict};
+        let at = chrono::Utc::now();
+        let decision = |verdict| Decision { verdict, commit: Some("3f2a1c0deadbeef".into()), at, note: None, round: 1 };
+        let none = SinceDecision::default();
+        let commits = SinceDecision { commits: 2, new_risks: false };
+        let risks = SinceDecision { commits: 0, new_risks: true };
+        let activities: &[(State, &str)] = &[
+            (State::Working, ""),
+            (State::Stuck, ""),
+            (State::Waiting, "approval"),
+            (State::Waiting, "question"),
+            (State::Waiting, "trust"),
+            (State::Waiting, "input"),
+            (State::Review, ""),
+            (State::Review, "risks"),
+            (State::Failed, "3"),
+            (State::Stopped, ""),
+            (State::Lost, ""),
+        ];
+        for &(activity, detail) in activities {
+            // Undecided: the activity as it is.
+            for since in [none, commits, risks] {
+                assert_eq!(shown(activity, detail, None, since), (activity, detail.to_string()));
+            }
+            for verdict in [Verdict::Approved, Verdict::Rejected] {
+                let d = decision(verdict);
+                for since in [none, commits, risks] {
+                    let got = shown(activity, detail, Some(&d), since);
+                    let want = match activity {
+                        // A live question is shown whatever was decided.
+                        State::Waiting if detail != "input" => (State::Waiting, detail.to_string()),
+                        // Working again: the decision named, with the commits since.
+                        State::Working | State::Stuck if since.commits == 2 => {
+                            (activity, format!("{} 3f2a1c0, 2 commits since", verdict.as_str()))
+                        }
+                        State::Working | State::Stuck => (activity, format!("{} 3f2a1c0", verdict.as_str())),
+                        // What the person must see of an agent's end stays.
+                        State::Failed | State::Lost => (activity, detail.to_string()),
+                        // Finished with nothing new: the verdict; with new work: as undecided.
+                        _ if !since.new_work() => (verdict.state(), "3f2a1c0".to_string()),
+                        _ => (activity, detail.to_string()),
+                    };
+                    assert_eq!(got, want, "{activity} ({detail}), {verdict:?}, {since:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_attention_order_for_every_view() {
+        let mut all = ALL_STATES.to_vec();
+        all.sort_by_key(|s| attention_rank(*s));
+        assert_eq!(all, ATTENTION);
+        assert_eq!(attention_rank(State::Waiting), 0);
+        assert!(attention_rank(State::Review) < attention_rank(State::Failed));
+        assert!(attention_rank(State::Lost) < attention_rank(State::Stuck));
     }
 
     #[test]

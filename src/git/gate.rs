@@ -138,14 +138,13 @@ pub fn approved_commit(store: &Store, session: &str) -> Result<String, String> {
     let again = |why: &str| {
         format!(
             "minder: push refused: {why}.\n\
-             minder: a person reviews it first: `minder review {0}`, then `minder approve {0}`.",
-            record.name
+             minder: a person reviews and approves this work first."
         )
     };
-    match (record.approved_at, record.approved_commit) {
-        (None, _) => Err(again(&format!("session `{}` is not approved yet (state {})", record.name, record.state))),
-        (Some(_), Some(commit)) if super::invocation::is_object_id(&commit) => Ok(commit),
-        (Some(_), _) => Err(again(&format!("session `{}` was approved without a commit on record", record.name))),
+    match record.approval() {
+        None => Err(again(&format!("session `{}` is not approved yet (state {})", record.name, record.state()))),
+        Some(Some(commit)) if super::invocation::is_object_id(commit) => Ok(commit.to_string()),
+        Some(_) => Err(again(&format!("session `{}` was approved without a commit on record", record.name))),
     }
 }
 
@@ -248,6 +247,7 @@ pub fn run_hook(name: &str, args: &[String]) -> Result<()> {
         let status = child.wait()?;
         std::process::exit(status.code().unwrap_or(1));
     }
+    super::authorship::record_after(name);
     let Some(hook) = own_hook(name, base) else { return Ok(()) };
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(&hook);

@@ -3,6 +3,7 @@
 //! worktrees, diffs and the push gate all go through it.
 
 pub mod apply;
+pub mod authorship;
 pub mod diff;
 pub mod gate;
 pub mod invocation;

@@ -3,7 +3,7 @@
 
 use crate::app::Ctx;
 use crate::domain::record::Event;
-use crate::domain::state::{Source, State};
+use crate::domain::state::Source;
 use crate::git::apply::{Applied, How};
 use anyhow::{anyhow, Result};
 
@@ -22,6 +22,7 @@ pub struct Outcome {
 
 /// Apply `name` (a resolved full name). The caller holds the state dir's lock.
 pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcome> {
+    crate::ops::decision::refuse_inside_an_agent(ctx, "apply")?;
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
     let record = &obs.record;
     let Some(wt) = &record.worktree else {
@@ -30,10 +31,14 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
             record.dir.display()
         ));
     };
-    let commit = match (record.state, &record.approved_commit) {
-        (State::Approved, Some(c)) => c.clone(),
-        (State::Approved, None) => return Err(anyhow!("`{name}` was approved before minder kept the approved commit: approve it again")),
-        (state, _) => return Err(anyhow!("`{name}` is {state}, not approved: review it (`minder review {name}`), then `minder approve {name}`; nothing was changed")),
+    // The decision, not the state shown: an approval outlives the agent (exit, stop, restore).
+    let commit = match record.approval() {
+        Some(Some(c)) => c.to_string(),
+        Some(None) => return Err(anyhow!("`{name}` was approved without a commit on record: approve it again")),
+        None => {
+            let state = record.state();
+            return Err(anyhow!("`{name}` is {state}, not approved: review it (`minder review {name}`), then `minder approve {name}`; nothing was changed"));
+        }
     };
     let repo = if wt.repo.as_os_str().is_empty() { crate::git::toplevel(&wt.path)? } else { wt.repo.clone() };
     if crate::git::run(&repo, &["rev-parse", "--verify", "--quiet", &format!("refs/heads/{}", wt.base)]).is_err() {
@@ -68,7 +73,7 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
     };
     let event = Event {
         at: chrono::Utc::now(),
-        state: record.state,
+        state: record.state(),
         detail: String::new(),
         source: Source::Command,
         note: Some(note),

@@ -2,7 +2,7 @@
 //! session is the one carrying the record's `@minder-id`, reached by its id whatever its name.
 
 use crate::app::Ctx;
-use crate::domain::state::attach_rank;
+use crate::domain::state::attention_rank;
 use crate::ops::reconcile::{self, Observed};
 use crate::tmux::guarded;
 use crate::tmux_cmd;
@@ -11,7 +11,8 @@ use anyhow::{anyhow, Result};
 /// The session that most needs attention among those still in tmux.
 pub fn pick(ctx: &Ctx) -> Result<Observed> {
     let mut candidates: Vec<_> = reconcile::observe(ctx)?.into_iter().filter(|o| o.pane.is_some()).collect();
-    candidates.sort_by_key(|o| (attach_rank(o.record.state), std::cmp::Reverse(o.record.state_at)));
+    // The one attention order, among the sessions still in tmux; the most recent first within a state.
+    candidates.sort_by_key(|o| (attention_rank(o.record.state()), std::cmp::Reverse(o.record.state_at)));
     candidates
         .into_iter()
         .next()
@@ -24,7 +25,7 @@ pub fn attach_to(ctx: &Ctx, obs: &Observed) -> Result<()> {
         return Err(anyhow!(
             "session `{}` is not in tmux any more (state {}; see `minder logs {}`)",
             record.name,
-            record.state,
+            record.state(),
             record.name
         ));
     };

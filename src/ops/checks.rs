@@ -9,7 +9,7 @@ use crate::store::Store;
 use std::time::{Duration, Instant};
 
 pub fn transitioned(store: &Store, record: &Record) {
-    if record.state != State::Review || record.checks.is_empty() {
+    if record.state() != State::Review || record.checks.is_empty() {
         return;
     }
     let Ok(exe) = std::env::current_exe() else { return };
@@ -50,7 +50,7 @@ pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
     store.update(name, |r| r.check_results = results.clone())?;
     let event = Event {
         at: chrono::Utc::now(),
-        state: record.state,
+        state: record.state(),
         detail: String::new(),
         source: Source::Command,
         note: Some(note),

@@ -1,26 +1,139 @@
-//! The human gate's decisions, shared by `approve`, `reject` and the dash: record the decision,
-//! open or close the push gate, run `on_approve`, and hand a rejection's note to the agent.
+//! The human gate's decisions, shared by `approve`, `reject`, `answer`'s refusal and the dash:
+//! what may be decided (never a live question, never from inside an agent's session, only the
+//! work the person was shown), recording the decision apart from what the agent does, opening
+//! or closing the push gate, `on_approve`, and a rejection's note to the agent.
 
 use crate::app::Ctx;
-use crate::domain::state::{Source, State};
+use crate::domain::record::{Record, SinceDecision, Verdict};
+use crate::domain::state::{short_commit, Source, State};
 use crate::ops::reconcile;
-use anyhow::{anyhow, Result};
-use chrono::Utc;
+use anyhow::{anyhow, bail, Result};
+use chrono::{DateTime, Utc};
+use std::path::Path;
 
-/// Approve `name` (a resolved full name): the push gate opens and `review.on_approve` runs.
-/// Returns what to tell the person.
-pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
-    // What the person reviewed: the worktree's HEAD now. The push gate lets through this commit
-    // and its ancestors only, so work the agent commits later needs a new approval.
-    let before = ctx.store.load(name)?;
-    let head = crate::git::gate::head_commit(before.worktree.as_ref().map(|w| w.path.as_path()).unwrap_or(&before.dir));
-    let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
-        r.approved_at = Some(Utc::now());
-        r.approved_commit = head.clone();
-        Some((State::Approved, String::new(), redacted(r, &note)))
+/// Where the session's work is: its worktree, else its directory.
+pub fn work_dir(r: &Record) -> &Path {
+    r.worktree.as_ref().map(|w| w.path.as_path()).unwrap_or(&r.dir)
+}
+
+/// What the agent did since the person's decision: commits on top of the decided commit, and
+/// a RISKS.md written after it. Read at each transition of a decided session.
+pub fn since(r: &Record) -> SinceDecision {
+    let Some(d) = &r.decision else { return SinceDecision::default() };
+    let commits = d
+        .commit
+        .as_ref()
+        .and_then(|c| {
+            let range = format!("{c}..HEAD");
+            crate::git::run(work_dir(r), &["--no-replace-objects", "rev-list", "--count", &range]).ok()
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let risks = std::fs::symlink_metadata(crate::domain::brief::risks_path(&r.checkpoint_dir))
+        .ok()
+        .filter(|m| m.is_file())
+        .and_then(|m| m.modified().ok())
+        .map(DateTime::<Utc>::from);
+    SinceDecision { commits, new_risks: risks.is_some_and(|w| w > d.at) }
+}
+
+/// The commit a decision is on: the HEAD the person's last `review` showed. `commit` (the
+/// person's `--commit`) must be that HEAD or an ancestor of it; with no review shown yet, HEAD.
+/// Refused when HEAD moved since the review: the person has not seen the new commits.
+fn decided_commit(r: &Record, commit: Option<&str>) -> Result<Option<String>> {
+    let dir = work_dir(r);
+    let Some(head) = crate::git::gate::head_commit(dir) else {
+        if commit.is_some() {
+            bail!("`{}` is not in a git repository: there is no commit to approve", r.name);
+        }
+        return Ok(None);
+    };
+    if let Some(c) = commit {
+        let full = crate::git::run(
+            dir,
+            &["--no-replace-objects", "rev-parse", "--verify", "--quiet", &format!("{c}^{{commit}}")],
+        )
+        .map(|s| s.trim().to_string())
+        .map_err(|_| anyhow!("no commit `{c}` in `{}`", dir.display()))?;
+        let ancestor = crate::git::command(dir)
+            .args(["--no-replace-objects", "merge-base", "--is-ancestor", &full, &head])
+            .status();
+        if !ancestor.is_ok_and(|s| s.success()) {
+            bail!(
+                "commit `{c}` is not on `{}`'s HEAD ({}): approve its work, not another branch",
+                r.name,
+                short_commit(&head)
+            );
+        }
+        return Ok(Some(full));
+    }
+    match r.reviewed.as_ref().and_then(|v| v.commit.as_deref()) {
+        Some(seen) if seen != head => bail!(
+            "`{}` has new commits since your review ({}..{}): run `minder review {}` again, or decide on the commit you saw with --commit {}",
+            r.name,
+            short_commit(seen),
+            short_commit(&head),
+            r.task,
+            short_commit(seen)
+        ),
+        _ => Ok(Some(head)),
+    }
+}
+
+/// Refuse a decision on a session that asks a live question: the person answers it first.
+fn refuse_live_question(r: &Record, what: &str) -> Result<()> {
+    if r.activity == State::Waiting && r.activity_detail != "input" {
+        bail!(
+            "`{}` is asking a question ({}): answer it first with `minder answer {} yes|no|TEXT`; {what} is for finished work",
+            r.name,
+            r.activity_detail,
+            r.task
+        );
+    }
+    Ok(())
+}
+
+/// In a shared checkout (no worktree) the commits since the session started may be others':
+/// the approval covers the agent's only. Returns the commit to approve, or the reason it cannot
+/// be told apart.
+fn agent_part(r: &Record, head: Option<String>) -> Result<Option<String>> {
+    if r.worktree.is_some() {
+        return Ok(head);
+    }
+    let commits = crate::git::diff::commits_since_base(r, 10_000);
+    let (mine, others): (Vec<_>, Vec<_>) = commits.iter().partition(|c| r.agent_commits.contains(&c.commit));
+    match (mine.is_empty(), others.is_empty()) {
+        (_, true) => Ok(head),
+        // Nothing of the agent's is committed: the approval covers the start, not others' work.
+        (true, false) => Ok(r.base_commit.clone()),
+        (false, false) => bail!(
+            "`{}` shares its checkout: {} commit(s) by the agent and {} by others since it started are on the same branch, so an approval cannot cover the agent's alone; review them with `minder review {}`, and start such work with -w (a worktree of its own)",
+            r.name,
+            mine.len(),
+            others.len(),
+            r.task
+        ),
+    }
+}
+
+/// Approve `name` (a resolved full name): the push gate opens for the reviewed commit and
+/// `review.on_approve` runs. Returns what to tell the person.
+pub fn approve(ctx: &Ctx, name: &str, note: Option<String>, commit: Option<&str>) -> Result<String> {
+    refuse_inside_an_agent(ctx, "approve")?;
+    let obs = reconcile::observe_one(ctx, name)?;
+    refuse_live_question(&obs.record, "approve")?;
+    let head = decided_commit(&obs.record, commit)?;
+    let head = agent_part(&obs.record, head)?;
+    let (record, _) = crate::ops::transitions::commit(&ctx.store, name, Source::Command, |r| {
+        // Decided on the record as it is under the lock: a question that appeared meanwhile wins.
+        if r.activity == State::Waiting && r.activity_detail != "input" {
+            return None;
+        }
+        let note = redacted(r, &note);
+        r.decide(Verdict::Approved, head.clone(), note.clone(), Utc::now());
+        Some((r.activity, r.activity_detail.clone(), Some(note.unwrap_or_default()).filter(|n| !n.is_empty())))
     })?;
-    crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::transitions::after(&ctx.store, &record);
+    refuse_live_question(&record, "approve")?;
     let said = match (&head, ctx.config.review.gate_push) {
         (Some(c), true) => {
             format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c))
@@ -54,15 +167,19 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
 /// Reject `name`: the push gate closes, and a note goes to the agent if it is still running.
 /// Returns what to tell the person.
 pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
+    refuse_inside_an_agent(ctx, "reject")?;
     let obs = reconcile::observe_one(ctx, name)?;
-    let (record, _) = ctx.store.transition_with(name, Source::Command, |r| {
-        r.approved_at = None;
-        r.approved_commit = None;
-        r.rejected_at = Some(Utc::now());
-        Some((State::Rejected, String::new(), redacted(r, &note)))
+    refuse_live_question(&obs.record, "reject")?;
+    let head = crate::git::gate::head_commit(work_dir(&obs.record));
+    let (record, _) = crate::ops::transitions::commit(&ctx.store, name, Source::Command, |r| {
+        if r.activity == State::Waiting && r.activity_detail != "input" {
+            return None;
+        }
+        let kept = redacted(r, &note);
+        r.decide(Verdict::Rejected, head.clone(), kept.clone(), Utc::now());
+        Some((r.activity, r.activity_detail.clone(), kept))
     })?;
-    crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::transitions::after(&ctx.store, &record);
+    refuse_live_question(&record, "reject")?;
     Ok(match (&note, obs.alive()) {
         (Some(note), true) => {
             let delay =
@@ -75,9 +192,28 @@ pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
     })
 }
 
+/// Record that the person was shown `r`'s review at its HEAD now: `approve` approves that.
+pub fn reviewed(ctx: &Ctx, r: &Record) {
+    let commit = crate::git::gate::head_commit(work_dir(r));
+    let seen = crate::domain::record::Reviewed { commit, at: Utc::now() };
+    if let Err(e) = ctx.store.update(&r.name, |r| r.reviewed = Some(seen)) {
+        tracing::warn!("cannot record the review of `{}`: {e:#}", r.name);
+    }
+}
+
+/// A decision comes from the person, never from inside an agent's session: refuse when this
+/// process descends from an agent's supervisor (whatever its environment says), when its
+/// terminal is an agent's pane, or when it says it runs in one.
+pub fn refuse_inside_an_agent(ctx: &Ctx, what: &str) -> Result<()> {
+    if let Some(why) = crate::ops::inside::inside_an_agent().or_else(|| crate::ops::inside::in_an_agents_pane(ctx)) {
+        bail!("refused: {what} is the person's decision and cannot be made from inside an agent's session ({why})");
+    }
+    Ok(())
+}
+
 /// A note as the event log keeps it: redacted like the log (a person may paste a key into a
 /// note; the agent still gets the note as typed).
-fn redacted(r: &crate::domain::record::Record, note: &Option<String>) -> Option<String> {
+fn redacted(r: &Record, note: &Option<String>) -> Option<String> {
     let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
     note.as_deref().map(|n| crate::sink::redact::redact_text(n, &extra))
 }

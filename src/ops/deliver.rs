@@ -46,7 +46,7 @@ fn live_pane(obs: &reconcile::Observed, nothing: &str) -> Result<String> {
     match &obs.pane {
         Some(p) if !p.dead => Ok(p.pane_id.clone()),
         None if obs.unreachable("").is_some() => Err(obs.unreachable(nothing).expect("checked")),
-        _ => Err(anyhow!("session `{}` has ended (state {}); {nothing}", obs.record.name, obs.record.state)),
+        _ => Err(anyhow!("session `{}` has ended (state {}); {nothing}", obs.record.name, obs.record.state())),
     }
 }
 
@@ -68,4 +68,59 @@ fn type_text(tmux: &Tmux, who: &Identity, pane: &str, text: &str) -> Result<Opti
             tmux_cmd!["paste-buffer", "-d", "-p", "-r", "-b", buffer, "-t", pane],
         ],
     )?)
+}
+
+/// The person's answer to the question an agent asks now (`minder answer`, `y`/`n` in the dash
+/// and the popup).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+    Text(String),
+}
+
+impl Answer {
+    pub fn parse(words: &[String]) -> Answer {
+        let text = words.join(" ");
+        match text.to_ascii_lowercase().as_str() {
+            "yes" | "y" => Answer::Yes,
+            "no" | "n" => Answer::No,
+            _ => Answer::Text(text),
+        }
+    }
+}
+
+/// Answer the question `obs`'s agent is asking, the way its profile says (`answer_yes`,
+/// `answer_no`: keys; text is typed and submitted). Refused, sending nothing, when it asks
+/// nothing: an answer typed into a working agent would be taken as a new instruction.
+pub fn answer(ctx: &Ctx, obs: &reconcile::Observed, reply: &Answer) -> Result<String> {
+    let r = &obs.record;
+    if r.activity != crate::domain::state::State::Waiting || r.activity_detail == "input" {
+        let (state, detail) = r.shown();
+        let shown = if detail.is_empty() { state.to_string() } else { format!("{state} ({detail})") };
+        return Err(anyhow!(
+            "`{}` is not asking anything now ({shown}); nothing was sent (to give it new work: `minder send {} TEXT`)",
+            r.name,
+            r.task
+        ));
+    }
+    let profile = crate::domain::agents::profile(&ctx.config, &r.agent)?;
+    let keys = match reply {
+        Answer::Yes => &profile.answer_yes,
+        Answer::No => &profile.answer_no,
+        Answer::Text(text) => {
+            deliver(ctx, obs, text, profile.submit_delay)?;
+            return Ok(format!("answered `{}` ({}) with the text", r.name, r.activity_detail));
+        }
+    };
+    if keys.is_empty() {
+        return Err(anyhow!(
+            "profile `{}` has no keys for that answer (set `answer_yes`/`answer_no` in [agents.{}]); nothing was sent",
+            profile.name,
+            profile.name
+        ));
+    }
+    press(ctx, obs, keys)?;
+    let word = if *reply == Answer::Yes { "yes" } else { "no" };
+    Ok(format!("answered `{}` ({}): {word}", r.name, r.activity_detail))
 }

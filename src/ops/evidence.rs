@@ -6,17 +6,18 @@ use crate::domain::record::Record;
 use crate::domain::state::State;
 use crate::domain::state::{exit_outcome, Source};
 use crate::domain::state::{next_state, risks_count, Evidence};
+use crate::ops::transitions::commit;
 use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 /// Apply one piece of evidence; returns the record if the state changed.
 pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String>) -> Result<Option<Record>> {
-    let (record, changed) = store.transition_with(name, evidence.source(), |r| {
+    let (record, changed) = commit(store, name, evidence.source(), |r| {
         if r.ended_at.is_some() {
             return None;
         }
-        next_state(r.state, &r.detail, evidence).map(|(state, detail)| (state, detail, note))
+        next_state(r.activity, &r.activity_detail, evidence).map(|(state, detail)| (state, detail, note))
     })?;
     if !changed {
         return Ok(None);
@@ -24,8 +25,6 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
     if let Some(r) = apply_risks(store, &record, false)? {
         return Ok(Some(r));
     }
-    crate::ops::status_push::push(store, &record, true);
-    crate::ops::transitions::after(store, &record);
     Ok(Some(record))
 }
 
@@ -35,26 +34,21 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
 /// record as it is under the lock (a rejection a moment ago counts).
 pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -> Result<Option<Record>> {
     let evidence = if settled_without_idle { Evidence::RisksSettled } else { Evidence::RisksWritten };
-    if next_state(record.state, &record.detail, &evidence).is_none() || record.ended_at.is_some() {
+    if next_state(record.activity, &record.activity_detail, &evidence).is_none() || record.ended_at.is_some() {
         return Ok(None);
     }
     let written = std::fs::metadata(crate::domain::brief::risks_path(&record.checkpoint_dir))
         .and_then(|m| m.modified())
         .ok()
         .map(DateTime::<Utc>::from);
-    let (record, changed) = store.transition_with(&record.name, Source::Checkpoint, |r| {
-        if r.ended_at.is_some() || !risks_count(written, r.rejected_at) {
+    let (record, changed) = commit(store, &record.name, Source::Checkpoint, |r| {
+        if r.ended_at.is_some() || !risks_count(written, r.rejected_at()) {
             return None;
         }
-        next_state(r.state, &r.detail, &evidence)
+        next_state(r.activity, &r.activity_detail, &evidence)
             .map(|(state, detail)| (state, detail, Some("RISKS.md written".into())))
     })?;
-    if !changed {
-        return Ok(None);
-    }
-    crate::ops::status_push::push(store, &record, true);
-    crate::ops::transitions::after(store, &record);
-    Ok(Some(record))
+    Ok(changed.then_some(record))
 }
 
 /// Record an agent's exit once (from the hook or from `observe`), and move to its outcome state.
@@ -65,7 +59,7 @@ pub fn record_exit(
     signal: Option<i32>,
     at: Option<DateTime<Utc>>,
 ) -> Result<Record> {
-    let (record, changed) = store.transition_with(name, Source::Exit, |r| {
+    let (record, changed) = commit(store, name, Source::Exit, |r| {
         if r.ended_at.is_some() {
             return None;
         }
@@ -77,8 +71,6 @@ pub fn record_exit(
         Some((state, detail, note))
     })?;
     if changed {
-        crate::ops::status_push::push(store, &record, true);
-        crate::ops::transitions::after(store, &record);
         crate::store::wake_sink(&store.paths(name));
     }
     Ok(record)

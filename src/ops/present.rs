@@ -31,8 +31,8 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "name": r.name,
         "task": r.task,
         "agent": r.agent,
-        "state": r.state,
-        "detail": r.detail,
+        "state": r.state(),
+        "detail": r.detail(),
         "dir": r.dir,
         "command": r.command,
         "created_at": r.created_at.to_rfc3339(),
@@ -49,7 +49,8 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "worktree": r.worktree,
         "attempt": r.attempt,
         // What `approve` covered: the push gate and `apply` take this commit and its ancestors.
-        "approved_commit": r.approved_commit,
+        "approved_commit": r.approval().flatten(),
+        "decision": r.decision,
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,

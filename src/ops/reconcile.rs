@@ -44,7 +44,7 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
         None if !ended && record.running() => Fix::Lost,
         None => Fix::None,
         Some(_) if record.tmux.pane_id.is_empty() => Fix::Adopt,
-        Some(p) if !p.dead && record.state == State::Lost && !ended => Fix::Found,
+        Some(p) if !p.dead && record.state() == State::Lost && !ended => Fix::Found,
         // tmux marks a pane dead when its pty closes, a moment before the exit status is
         // known; until then the hook (or the next look) records the exit. But a pane process
         // that is gone (or a zombie) with no status is one tmux will never report (it sometimes
@@ -301,20 +301,18 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
             }
             apply_fix(ctx, record, pane, fix, sink_ok)
         }
-        Fix::Found => {
-            let record =
-                ctx.store.transition(&record.name, State::Working, "", Source::Tmux, Some("found in tmux".into()))?;
-            crate::ops::transitions::after(&ctx.store, &record);
-            Ok(record)
-        }
+        Fix::Found => crate::ops::transitions::to(
+            &ctx.store,
+            &record.name,
+            State::Working,
+            "",
+            Source::Tmux,
+            Some("found in tmux".into()),
+        ),
         Fix::RecordExit { status, signal } => {
             crate::ops::evidence::record_exit(&ctx.store, &record.name, status, signal, None)
         }
-        Fix::Lost => {
-            let record = ctx.store.transition(&record.name, State::Lost, "", Source::Tmux, None)?;
-            crate::ops::transitions::after(&ctx.store, &record);
-            Ok(record)
-        }
+        Fix::Lost => crate::ops::transitions::to(&ctx.store, &record.name, State::Lost, "", Source::Tmux, None),
         Fix::ReattachSink => {
             // The sink also ends when the agent does: look again before calling it dead.
             let record = ctx.store.load(&record.name)?;

@@ -62,7 +62,7 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
     let argv = resume_argv(&profile, &record, &self_exe);
     let command = profile.launch_argv(&argv, &self_exe, &record.name);
     let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
-    let (record, _) = ctx.store.transition_with(&record.name, Source::Command, |r| {
+    let (record, _) = crate::ops::transitions::commit(&ctx.store, &record.name, Source::Command, |r| {
         r.clear_run();
         r.command = command.clone();
         r.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
@@ -75,14 +75,13 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
             // the next look finds the session by its id, or calls it lost).
             if e.downcast_ref::<crate::ops::start::StartUncertain>().is_none() {
                 let note = format!("restore failed: {e:#}");
-                let lost = ctx.store.transition(&record.name, State::Lost, "", Source::Command, Some(note))?;
-                crate::ops::transitions::after(&ctx.store, &lost);
+                crate::ops::transitions::to(&ctx.store, &record.name, State::Lost, "", Source::Command, Some(note))?;
             }
             return Err(e);
         }
     };
+    // The segment again, now that the session exists in tmux.
     crate::ops::status_push::push(&ctx.store, &record, false);
-    crate::ops::transitions::after(&ctx.store, &record);
     Ok(record)
 }
 

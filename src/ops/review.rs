@@ -32,6 +32,9 @@ pub struct Report {
     pub risks: Option<String>,
     /// Commits since the base, newest first.
     pub commits: Vec<Commit>,
+    /// In a shared checkout (no worktree): commits others made there since the session
+    /// started, newest first. They are not the agent's work and no approval of it covers them.
+    pub others_commits: Vec<Commit>,
     /// Changes not committed yet (against HEAD).
     pub uncommitted: Option<Uncommitted>,
     /// Everything against the base, commits and uncommitted changes together.
@@ -70,8 +73,18 @@ fn read(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok().filter(|s| !s.trim().is_empty())
 }
 
+/// The commits since the base as the agent's and others': in its own worktree every commit is
+/// the agent's; in a shared checkout only those minder's git hooks saw it make.
+pub fn split_commits(r: &Record, commits: Vec<Commit>) -> (Vec<Commit>, Vec<Commit>) {
+    if r.worktree.is_some() {
+        return (commits, Vec::new());
+    }
+    commits.into_iter().partition(|c| r.agent_commits.contains(&c.commit))
+}
+
 pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let r = &obs.record;
+    let (commits, others_commits) = split_commits(r, crate::git::diff::commits_since_base(r, 50));
     let brief = read(&r.checkpoint_dir.join("BRIEF.md")).map(|t| crate::domain::brief::read_brief(&t));
     let goal = r.goal.clone().or_else(|| brief.as_ref().and_then(|b| b.goal.clone()));
     let plan =
@@ -81,8 +94,8 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     Report {
         name: r.name.clone(),
         agent: r.agent.clone(),
-        state: r.state,
-        detail: r.detail.clone(),
+        state: r.state(),
+        detail: r.detail().clone(),
         attempt: r.attempt,
         dir: r.dir.clone(),
         worktree: r.worktree.clone(),
@@ -94,15 +107,16 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         plan,
         status: read(&r.checkpoint_dir.join("STATUS.md")),
         risks: read(&r.checkpoint_dir.join("RISKS.md")),
-        commits: crate::git::diff::commits_since_base(r, 50),
+        commits,
+        others_commits,
         uncommitted: crate::git::diff::uncommitted(r).filter(|u| !u.stat.trim().is_empty() || !u.untracked.is_empty()),
         diff: crate::git::diff::diff_summary(r),
         artifacts: artifacts(r),
         checks: r.check_results.clone(),
         events: notable(&events, &paths.root, &paths.sink_errors()),
         time_worked_s: time_worked(&events, r, Utc::now()),
-        approved_commit: r.approved_commit.clone(),
-        approved_at: r.approved_at,
+        approved_commit: r.approval().flatten().map(str::to_string),
+        approved_at: r.approval().and(r.decision.as_ref().map(|d| d.at)),
         last_message: r.last_message.clone(),
         last_lines: if with_output { last_lines(ctx, r, 15) } else { Vec::new() },
     }

@@ -381,7 +381,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     // Every live agent is in the segment from the moment it starts; pushed here unless it was
     // in the call above (and again for one that exited at once: its exit was recorded before
     // the socket was known).
-    if segment.is_none() || record.ended_at.is_some() || record.state != State::Working {
+    if segment.is_none() || record.ended_at.is_some() || record.state() != State::Working {
         crate::ops::status_push::push(store, &record, record.ended_at.is_some());
     }
     Ok(record)

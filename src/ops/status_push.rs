@@ -16,30 +16,34 @@ pub struct Style {
     pub max_names: usize,
     pub bell: bool,
     pub message: bool,
-    icons: [String; 6],
-    colors: [String; 6],
+    icons: [String; 8],
+    colors: [String; 8],
 }
 
-/// The states shown, in attention order, with their option suffix.
-const SHOWN: [(State, &str); 6] = [
+/// The states shown, in the attention order of `domain::state::ATTENTION` (a test holds them
+/// together), with their option suffix. `stopped` is never shown: it needs nothing.
+const SHOWN: [(State, &str); 8] = [
     (State::Waiting, "waiting"),
-    (State::Failed, "failed"),
     (State::Review, "review"),
-    (State::Stuck, "stuck"),
+    (State::Failed, "failed"),
     (State::Lost, "lost"),
+    (State::Stuck, "stuck"),
     (State::Working, "working"),
+    (State::Approved, "approved"),
+    (State::Rejected, "rejected"),
 ];
 
-const DEFAULT_ICONS: [&str; 6] = ["?", "✗", "✓", "!", "✗", "●"];
 /// Each indicator is a chip with its own background, so it reads the same on tmux's default
 /// status bar (black on green, where a green or cyan foreground vanishes) and on a dark one.
-const DEFAULT_COLORS: [&str; 6] = [
+const DEFAULT_COLORS: [&str; 8] = [
     "fg=black,bg=yellow,bold",
-    "fg=white,bg=red,bold",
     "fg=black,bg=cyan,bold",
-    "fg=white,bg=magenta",
+    "fg=white,bg=red,bold",
     "fg=white,bg=red",
+    "fg=white,bg=magenta",
     "fg=black,bg=white",
+    "fg=white,bg=blue",
+    "fg=white,bg=red",
 ];
 
 /// A `@minder-color-*` value as a tmux style: a whole style (`fg=…,bg=…`) as it is, a bare
@@ -58,7 +62,7 @@ impl Default for Style {
             max_names: 4,
             bell: true,
             message: true,
-            icons: DEFAULT_ICONS.map(String::from),
+            icons: SHOWN.map(|(s, _)| s.icon().to_string()),
             colors: DEFAULT_COLORS.map(String::from),
         }
     }
@@ -102,13 +106,12 @@ pub fn shown(records: &[Record]) -> Vec<(State, String)> {
     let mut v: Vec<(usize, State, String)> = records
         .iter()
         .filter_map(|r| {
-            // A decision on an agent that still runs: it is alive, so it is shown (rejected: sent
-            // back to work; approved: at its prompt). Once it has ended it needs nothing more.
-            let state = match r.state {
-                State::Rejected | State::Approved if r.running() => State::Working,
-                State::Rejected | State::Approved => return None,
-                s => s,
-            };
+            // A live agent is always shown, whatever was decided on it; once an agent with a
+            // verdict has ended it needs nothing more.
+            let state = r.state();
+            if matches!(state, State::Rejected | State::Approved) && !r.running() {
+                return None;
+            }
             let rank = SHOWN.iter().position(|(s, _)| *s == state)?;
             Some((rank, state, r.task.clone()))
         })
@@ -145,7 +148,7 @@ pub fn summary(records: &[Record]) -> Option<String> {
         return None;
     }
     let mut parts = Vec::new();
-    for (state, _) in SHOWN.iter().rev() {
+    for (state, _) in SHOWN.iter() {
         let names: Vec<&str> = sessions.iter().filter(|(s, _)| s == state).map(|(_, n)| n.as_str()).collect();
         if names.is_empty() {
             continue;
@@ -209,7 +212,7 @@ pub fn push(store: &Store, record: &Record, announce: bool) {
 fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     let Some(socket) = &record.socket else { return Ok(()) };
     let tmux = Tmux::at_socket(socket)?;
-    let announce = announce && matches!(record.state, State::Waiting | State::Review | State::Failed);
+    let announce = announce && matches!(record.state(), State::Waiting | State::Review | State::Failed);
     // Only an announcement needs the clients; without one, the style options remembered from
     // the last push do (one tmux call instead of two: `new` pushes on its way out). Every
     // announcing push, and every `status-line` that asks tmux, reads them afresh.
@@ -241,7 +244,7 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
     // the session is already gone, and a batch stops at a failure.
     let session = &record.tmux.session_id;
     if !session.is_empty() {
-        let set = tmux_cmd!["set-option", "-t", session, "@minder-state", record.state];
+        let set = tmux_cmd!["set-option", "-t", session, "@minder-state", record.state()];
         cmds.push(crate::tmux::guarded(session, &record.identity(), &[set], &[]));
     }
     let _ = tmux.batch(&cmds);
@@ -279,9 +282,17 @@ mod tests {
         assert_eq!(render(&[gone], &style), "", "an approved agent that has ended needs nothing more");
         assert_eq!(
             render(&[rec("kept", State::Approved)], &style),
-            "#[fg=black,bg=white] ● kept #[default]",
-            "an approved agent still at its prompt is shown as it is: running"
+            "#[fg=white,bg=blue] ✔ kept #[default]",
+            "an approved agent still at its prompt is alive, so it is shown, as approved"
         );
+    }
+
+    #[test]
+    fn the_segment_lists_in_the_one_attention_order() {
+        let shown: Vec<State> = SHOWN.iter().map(|(s, _)| *s).collect();
+        let attention: Vec<State> =
+            crate::domain::state::ATTENTION.iter().copied().filter(|s| *s != State::Stopped).collect();
+        assert_eq!(shown, attention);
     }
 
     #[test]
@@ -307,7 +318,7 @@ mod tests {
     #[test]
     fn style_options_override_defaults() {
         let mut fields = vec!["2".to_string(), "off".into(), "".into()];
-        for i in 0..6 {
+        for i in 0..SHOWN.len() {
             fields.push(if i == 5 { "W".into() } else { String::new() });
             fields.push(if i == 5 { "blue".into() } else { String::new() });
         }
@@ -322,6 +333,6 @@ mod tests {
     fn login_summary() {
         assert_eq!(summary(&[rec("x", State::Stopped)]), None);
         let s = summary(&[rec("a", State::Working), rec("b", State::Working), rec("billing", State::Waiting)]).unwrap();
-        assert_eq!(s, "minder: 2 working, 1 waiting (billing) — minder attach");
+        assert_eq!(s, "minder: 1 waiting (billing), 2 working — minder attach", "attention first");
     }
 }

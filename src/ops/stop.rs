@@ -59,9 +59,8 @@ pub fn stop_telling(ctx: &Ctx, obs: &Observed, force: bool, note: Option<String>
                 }
             })?;
             crate::ops::evidence::record_exit(&ctx.store, &record.name, None, None, None)?;
-        } else if current.state != State::Stopped && current.stop_requested_at.is_some() {
-            let stopped = ctx.store.transition(&record.name, State::Stopped, "", Source::Command, note)?;
-            crate::ops::transitions::after(&ctx.store, &stopped);
+        } else if current.activity != State::Stopped && current.stop_requested_at.is_some() {
+            crate::ops::transitions::to(&ctx.store, &record.name, State::Stopped, "", Source::Command, note)?;
         }
     }
     Ok(())

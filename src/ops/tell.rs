@@ -14,7 +14,7 @@ use std::io::Write;
 
 /// `record` just arrived in its state (from `record.previous_state`).
 pub fn transitioned(store: &Store, record: &Record) {
-    if !record.notify.tells(record.state) {
+    if !record.notify.tells(record.state()) {
         return;
     }
     if !record.notify.command.is_empty() {
@@ -29,7 +29,7 @@ pub fn transitioned(store: &Store, record: &Record) {
 
 /// The line a person reads: `cmd-fix waits for your approval`.
 pub fn headline(record: &Record) -> String {
-    let what = match (record.state, record.detail.as_str()) {
+    let what = match (record.state(), record.detail().as_str()) {
         (State::Waiting, "approval") => "waits for your approval".to_string(),
         (State::Waiting, "question") => "asks you a question".to_string(),
         (State::Waiting, "trust") => "asks whether to trust its folder".to_string(),
@@ -47,8 +47,8 @@ pub fn headline(record: &Record) -> String {
 pub fn variables(record: &Record) -> Vec<(&'static str, String)> {
     vec![
         ("MINDER_SESSION", record.name.clone()),
-        ("MINDER_STATE", record.state.to_string()),
-        ("MINDER_DETAIL", record.detail.clone()),
+        ("MINDER_STATE", record.state().to_string()),
+        ("MINDER_DETAIL", record.detail().clone()),
         ("MINDER_PREVIOUS_STATE", record.previous_state.map(|s| s.to_string()).unwrap_or_default()),
         ("MINDER_LAST_MESSAGE", record.last_message.clone().unwrap_or_default()),
         ("MINDER_DIR", record.checkpoint_dir.display().to_string()),
@@ -63,7 +63,7 @@ fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
         .arg("--deadline-ms")
         .arg(record.notify.deadline_ms.max(1).to_string())
         .arg("--state")
-        .arg(record.state.to_string())
+        .arg(record.state().to_string())
         .arg("--")
         .args(&record.notify.command)
         .envs(variables(record));
@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn headline_and_variables() {
         let mut r = crate::domain::record::sample_record("codex-fix", "codex", State::Waiting);
-        r.detail = "approval".into();
+        r.activity_detail = "approval".into();
         r.previous_state = Some(State::Working);
         r.last_message = Some("may I?".into());
         assert_eq!(headline(&r), "codex-fix waits for your approval");
@@ -112,8 +112,8 @@ mod tests {
         assert_eq!(get("MINDER_DETAIL"), "approval");
         assert_eq!(get("MINDER_PREVIOUS_STATE"), "working");
         assert_eq!(get("MINDER_LAST_MESSAGE"), "may I?");
-        r.state = State::Failed;
-        r.detail = "3".into();
+        r.activity = State::Failed;
+        r.activity_detail = "3".into();
         assert_eq!(headline(&r), "codex-fix failed (3)");
     }
 

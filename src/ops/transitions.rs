@@ -1,11 +1,51 @@
-//! What follows a recorded transition, whoever recorded it (the sink, a hook, the supervisor,
-//! a command): the person is told (`tell`), and a session that reached `review` has its checks
-//! run (`checks`). Called once per transition, by the process that made it.
+//! The one path of a state change, whoever makes it (the sink, a hook, the supervisor, a
+//! command): the record and event log are written under the session's lock, what the agent
+//! did since the person's decision is brought up to date, the status segment is pushed, the
+//! person is told (`tell`), and a session that reached `review` has its checks run (`checks`).
 
 use crate::domain::record::Record;
+use crate::domain::state::{Source, State};
 use crate::store::Store;
+use anyhow::Result;
 
-pub fn after(store: &Store, record: &Record) {
+/// Commit a transition (see `Store::transition_with` for `decide`); returns the record and
+/// whether it changed. Everything that follows a change happens here, once.
+pub fn commit(
+    store: &Store,
+    name: &str,
+    source: Source,
+    decide: impl FnOnce(&mut Record) -> Option<(State, String, Option<String>)>,
+) -> Result<(Record, bool)> {
+    let (record, changed) = store.transition_with(name, source, |r| {
+        let change = decide(r)?;
+        if r.decision.is_some() {
+            r.since_decision = crate::ops::decision::since(r);
+        }
+        Some(change)
+    })?;
+    if changed {
+        crate::ops::status_push::push(store, &record, source != Source::Command);
+        after(store, &record);
+    }
+    Ok((record, changed))
+}
+
+/// Move to `activity` (`detail`) if that changes anything.
+pub fn to(
+    store: &Store,
+    name: &str,
+    activity: State,
+    detail: &str,
+    source: Source,
+    note: Option<String>,
+) -> Result<Record> {
+    let (record, _) = commit(store, name, source, |r| {
+        (r.activity != activity || r.activity_detail != detail).then(|| (activity, detail.to_string(), note))
+    })?;
+    Ok(record)
+}
+
+fn after(store: &Store, record: &Record) {
     crate::ops::tell::transitioned(store, record);
     crate::ops::checks::transitioned(store, record);
 }

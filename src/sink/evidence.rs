@@ -149,7 +149,7 @@ impl Watch {
             return;
         }
         self.refresh_record();
-        if matches!(self.record.as_ref().map(|r| r.state), Some(State::Stuck)) {
+        if matches!(self.record.as_ref().map(|r| r.activity), Some(State::Stuck)) {
             self.apply(Evidence::Output, Some("output resumed"));
         }
         // The sink only ticks when input pauses: an agent that never stops redrawing would
@@ -193,7 +193,7 @@ impl Watch {
             }
         }
         if let Some(ttl) = self.idle_ttl {
-            let state = self.record.as_ref().map(|r| r.state);
+            let state = self.record.as_ref().map(|r| r.activity);
             if since >= ttl && !self.idle_stopped && matches!(state, Some(State::Working | State::Stuck)) {
                 self.idle_stopped = true;
                 self.stop_idle(ttl);
@@ -229,7 +229,7 @@ impl Watch {
         let quiet = self.last_output.elapsed() >= SETTLE;
         let verdict = crate::domain::state::screen_evidence(seen.map(|(ev, _)| ev), quiet || steady);
         let hooked = matches!(self.integration, Integration::CodexNotify | Integration::ClaudeHooks);
-        let working = matches!(self.record.as_ref().map(|r| r.state), Some(State::Working));
+        let working = matches!(self.record.as_ref().map(|r| r.activity), Some(State::Working));
         // Only output that has stopped says a turn may be over (settle also runs once a second
         // while output streams).
         let quiet_no_opinion = verdict.is_none() && self.last_output.elapsed() >= SETTLE;

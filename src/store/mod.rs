@@ -128,25 +128,12 @@ impl Store {
         Ok((record, out))
     }
 
-    /// Change the state (if it differs), stamp it, and append the event; all under the lock.
-    pub fn transition(
-        &self,
-        name: &str,
-        state: State,
-        detail: &str,
-        source: Source,
-        note: Option<String>,
-    ) -> Result<Record> {
-        let (record, _) = self.transition_with(name, source, |r| {
-            (r.state != state || r.detail != detail).then(|| (state, detail.to_string(), note))
-        })?;
-        Ok(record)
-    }
-
-    /// The one way a state changes: under the session's lock, `decide` looks at the record
-    /// (and may set other fields of it) and returns the new state, detail and note, or None to
-    /// leave it be. A change is stamped, saved and appended to the event log. Returns the
-    /// record and whether it changed.
+    /// The one way a record changes under a transition: under the session's lock, `decide`
+    /// looks at the record (and may set other fields of it: a decision, an exit) and returns
+    /// the agent's new activity, its detail and a note, or None to leave it be. A change is
+    /// stamped, saved and appended to the event log with the state it shows. Returns the
+    /// record and whether it changed. Callers go through `ops::transitions::commit`, which
+    /// also tells the status line and the person.
     pub fn transition_with(
         &self,
         name: &str,
@@ -155,9 +142,11 @@ impl Store {
     ) -> Result<(Record, bool)> {
         let _guard = self.lock_session(name)?;
         let mut record = self.load(name)?;
-        let Some((state, detail, note)) = decide(&mut record) else { return Ok((record, false)) };
-        apply_transition(&mut record, state, &detail, source);
+        let before = record.state();
+        let Some((activity, detail, note)) = decide(&mut record) else { return Ok((record, false)) };
+        apply_transition(&mut record, before, activity, &detail, source);
         self.save(&record)?;
+        let (state, detail) = record.shown();
         self.append_event(name, &Event { at: record.state_at, state, detail, source, note })?;
         Ok((record, true))
     }
@@ -195,10 +184,10 @@ impl Store {
     }
 }
 
-fn apply_transition(record: &mut Record, state: State, detail: &str, source: Source) {
-    record.previous_state = Some(record.state);
-    record.state = state;
-    record.detail = detail.to_string();
+fn apply_transition(record: &mut Record, before: State, activity: State, detail: &str, source: Source) {
+    record.previous_state = Some(before);
+    record.activity = activity;
+    record.activity_detail = detail.to_string();
     record.state_source = source;
     record.state_at = Utc::now();
 }
@@ -229,7 +218,11 @@ pub fn parse_record(data: &[u8]) -> Result<Record> {
     }
     let schema: Schema = serde_json::from_slice(data)?;
     match schema.schema {
-        Some(crate::domain::record::SCHEMA_VERSION) => Ok(serde_json::from_slice(data)?),
+        Some(crate::domain::record::SCHEMA_VERSION) => {
+            let mut record: Record = serde_json::from_slice(data)?;
+            record.upgrade();
+            Ok(record)
+        }
         Some(v) => Err(anyhow!("schema version {v}, this minder reads {}", crate::domain::record::SCHEMA_VERSION)),
         None => Err(anyhow!("no schema version")),
     }
