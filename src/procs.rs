@@ -52,6 +52,22 @@ pub fn group_members(pgrp: libc::pid_t) -> Vec<libc::pid_t> {
         .collect()
 }
 
+/// The parent and controlling terminal (`tty_nr`, 0 for none) of `pid`, from `/proc/PID/stat`.
+pub fn parent_and_tty(pid: libc::pid_t) -> Option<(libc::pid_t, i64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    Some((fields.get(1)?.parse().ok()?, fields.get(4)?.parse().ok()?))
+}
+
+/// The command line of `pid` (empty where it cannot be read).
+pub fn cmdline(pid: libc::pid_t) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            b.split(|&c| c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,20 +84,4 @@ mod tests {
         assert!(group_members(group).contains(&me));
         assert!(pid_alive(me as u32) && !pid_alive(1) && proc_stat(-5).is_none());
     }
-}
-
-/// The parent and controlling terminal (`tty_nr`, 0 for none) of `pid`, from `/proc/PID/stat`.
-pub fn parent_and_tty(pid: libc::pid_t) -> Option<(libc::pid_t, i64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
-    Some((fields.get(1)?.parse().ok()?, fields.get(4)?.parse().ok()?))
-}
-
-/// The command line of `pid` (empty where it cannot be read).
-pub fn cmdline(pid: libc::pid_t) -> Vec<String> {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            b.split(|&c| c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
-        })
-        .unwrap_or_default()
 }
