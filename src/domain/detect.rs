@@ -266,7 +266,6 @@ mod tests {
         }
     }
 
-    use super::*;
     use crate::domain::state::{next_state, State};
     use std::path::Path;
 
