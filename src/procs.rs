@@ -43,6 +43,48 @@ pub fn spawn_detached(mut cmd: std::process::Command) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Become the subreaper of everything this process starts (Linux): a descendant that leaves
+/// its parent (`setsid`, `nohup … &`, a daemon's double fork) is re-parented to this process
+/// instead of init, so `end_descendants` can still end it. Elsewhere only own children are found.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) with an integer option; it only changes this process's own attribute.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+/// End every descendant of this process (a subreaper: see `become_subreaper`): its children and
+/// the orphans re-parented to it get SIGTERM, then SIGKILL once `grace` has passed (at once with
+/// a zero grace); ending one can orphan its own children to us, so it repeats until none is left
+/// (bounded, in case one cannot die). Every child is reaped, whoever else waits for it.
+pub fn end_descendants(grace: std::time::Duration) {
+    let start = std::time::Instant::now();
+    let bound = (grace * 3).max(std::time::Duration::from_secs(1));
+    let mut warned = std::collections::HashSet::new();
+    loop {
+        // SAFETY: waitpid(2) with a null status pointer, not blocking.
+        while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
+        let children = children_of(std::process::id() as libc::pid_t);
+        if children.is_empty() || start.elapsed() > bound {
+            return;
+        }
+        let late = start.elapsed() >= grace;
+        for pid in children {
+            let sig = if late {
+                libc::SIGKILL
+            } else if warned.insert(pid) {
+                libc::SIGTERM
+            } else {
+                continue;
+            };
+            // SAFETY: kill(2) on our own child (its pid cannot be reused while it is unreaped).
+            unsafe { libc::kill(pid, sig) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The processes of process group `pgrp`, `pgrp`'s leader included.
 pub fn group_members(pgrp: libc::pid_t) -> Vec<libc::pid_t> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };

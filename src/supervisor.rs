@@ -151,15 +151,9 @@ fn watch_sink() {
     });
 }
 
-/// Become the subreaper of everything the agent starts (Linux): a process that leaves its parent
-/// (`setsid`, `nohup … &`, a daemon's double fork) is re-parented to this supervisor instead of
-/// init, so it can be ended with its session. Elsewhere only the agent's own children are found.
+/// Become the subreaper of everything the agent starts: see `procs::become_subreaper`.
 fn adopt_orphans() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) with an integer option; it only changes this process's own attribute.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    }
+    crate::procs::become_subreaper();
 }
 
 /// Wait for the agent, reaping meanwhile every adopted orphan that ends (they would stay
@@ -185,33 +179,9 @@ fn wait_for_agent(pid: libc::pid_t) -> Result<std::process::ExitStatus> {
 /// How long what the agent left behind has between SIGTERM and SIGKILL.
 const FAMILY_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// End the agent's family once the agent has ended: its remaining children and the orphans
-/// re-parented to us get SIGTERM, then SIGKILL after `FAMILY_GRACE`; ending one can orphan its
-/// own children to us, so it repeats until none is left (bounded, in case one cannot die).
+/// End the agent's family once the agent has ended.
 fn end_family() {
-    let start = std::time::Instant::now();
-    let mut warned = std::collections::HashSet::new();
-    loop {
-        // SAFETY: waitpid(2) with a null status pointer, not blocking.
-        while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
-        let children = crate::procs::children_of(std::process::id() as libc::pid_t);
-        if children.is_empty() || start.elapsed() > FAMILY_GRACE * 3 {
-            return;
-        }
-        let late = start.elapsed() >= FAMILY_GRACE;
-        for pid in children {
-            let sig = if late {
-                libc::SIGKILL
-            } else if warned.insert(pid) {
-                libc::SIGTERM
-            } else {
-                continue;
-            };
-            // SAFETY: kill(2) on our own child (its pid cannot be reused while it is unreaped).
-            unsafe { libc::kill(pid, sig) };
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    crate::procs::end_descendants(FAMILY_GRACE);
 }
 
 static AGENT_PID: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);

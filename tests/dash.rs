@@ -665,3 +665,38 @@ print(p.pid, flush=True)
     }
     assert!(ended, "the dash kept running after its terminal went away");
 }
+
+/// Whether process `pid` has ended (gone, or a zombie no one reaped yet).
+fn process_ended(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
+}
+
+/// The dash in a pane whose tmux server is killed (-9): its terminal hangs up under it and every
+/// read returns 0. It ends on its own; and a SIGTERM ends even a dash that did not.
+#[test]
+fn a_dash_ends_when_its_tmux_server_is_killed() {
+    let env = Env::new();
+    new(&env, "one", &["sh", "-c", "echo one; exec sleep 60"]);
+    let dash = start(&env, 80, 24, How::default());
+    dash.wait("the row", |s| row_of(s, "cmd-one").is_some());
+    let pid = dash.pid() as i32;
+    let server = env.server_pid().expect("the test's tmux server") as i32;
+    // SAFETY: SIGKILL to the tmux server this test started, by its pid.
+    unsafe { libc::kill(server, libc::SIGKILL) };
+    let ended_alone = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        process_ended(pid)
+    });
+    let mut ended_on_term = true;
+    if !ended_alone {
+        // SAFETY: signals to the dash this test started, by its pid.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        ended_on_term = (0..50).any(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            process_ended(pid)
+        });
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(ended_alone, "the dash kept running after its tmux server was killed (SIGTERM ended it: {ended_on_term})");
+}

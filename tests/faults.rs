@@ -284,3 +284,57 @@ fn a_damaged_record_is_shown_with_its_error_and_can_be_removed() {
         assert!(!env.state_dir().join("sessions").join(&name).exists(), "{task}");
     }
 }
+
+/// A check still running at its deadline is ended with everything it started, also what left
+/// its process group with `setsid`.
+#[test]
+fn a_check_past_its_deadline_ends_with_what_it_setsid_away() {
+    let env = Env::new();
+    env.config("[review]\ncheck_deadline = \"1s\"\n");
+    let pid_file = env.path("escaped.pid");
+    let check = format!("setsid sleep 1000 & echo $! > '{}'; exec sleep 1000", pid_file.display());
+    env.run(&["new", "escape", "--check", &check, "--", "sh", "-c", "exit 0"]);
+    env.wait_state("cmd-escape", "review", T);
+    wait_for("the check's pid", T, || std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n')));
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let ended = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
+    };
+    let gone = (0..150).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        ended()
+    });
+    if !gone {
+        // SAFETY: the process this test's check started, by the pid it wrote.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(gone, "the process the check started with setsid outlived the check's deadline");
+}
+
+/// A hook that reports a flag as its session id (`--dangerously-skip-permissions`) does not get
+/// it onto the agent's command line at `restore`: the id is refused, and the resume is the
+/// profile's own (`--continue`).
+#[test]
+fn restore_never_passes_a_hook_supplied_flag_to_the_agent() {
+    let env = Env::new();
+    let args = env.path("args.txt");
+    let fake = env.path("fake-claude");
+    std::fs::write(&fake, format!("#!/bin/sh\necho \"run: $*\" >> '{}'\nexec sleep 60\n", args.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let fake_path = fake.display();
+    env.config(&format!("[agents.claude]\ncommand = [\"{fake_path}\"]\nresume = [\"{fake_path}\", \"--continue\"]\n"));
+    let name = env.run(&["new", "hide", "-a", "claude", "--goal", "x"]).trim().to_string();
+    wait_for("the first run", T, || std::fs::read_to_string(&args).is_ok_and(|s| s.lines().count() == 1));
+    let hook = r#"{"hook_event_name":"Stop","session_id":"--dangerously-skip-permissions"}"#;
+    env.minder().env("MINDER_SESSION", &name).args(["notify", hook]).assert().success();
+    env.run(&["stop", &name, "--force"]);
+    env.wait_state(&name, "stopped", T);
+    env.run(&["restore", &name]);
+    wait_for("the resumed run", T, || std::fs::read_to_string(&args).is_ok_and(|s| s.lines().count() == 2));
+    let runs = std::fs::read_to_string(&args).unwrap();
+    let resumed = runs.lines().nth(1).unwrap();
+    assert!(!resumed.contains("dangerously"), "{runs}");
+    assert!(resumed.contains("--continue"), "{runs}");
+}

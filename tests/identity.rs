@@ -388,3 +388,54 @@ fn a_stopped_server_gives_clear_errors_within_a_bound() {
     env.run(&["send", "st", "after"]);
     wait_for("the line logged", T, || env.run(&["logs", "st"]).contains("st got: after"));
 }
+
+// ---- Hook strings: what the agent or a socket name holds is never run -----------------------
+
+/// An agent that waits for the file `go` in its directory, then exits.
+const WAITS_FOR_GO: &str = "while [ ! -e go ]; do sleep 0.1; done";
+
+/// Whether `marker` appears within a few seconds (what a hostile hook string would make).
+fn appears(marker: &std::path::Path) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        if marker.exists() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn a_hostile_minder_id_runs_nothing_when_the_pane_dies() {
+    let env = Env::new();
+    let marker = env.path("pwned-by-id");
+    env.run(&["new", "hid", "--", "sh", "-c", WAITS_FOR_GO]);
+    let hostile = format!("x'; touch '{}'; '", marker.display());
+    env.tmux_out(&["set-option", "-t", "=cmd-hid:", "@minder-id", &hostile]);
+    std::fs::write(env.work().join("go"), "").unwrap();
+    env.wait_state("hid", "review", T);
+    assert!(!appears(&marker), "the pane-died hook ran what the agent put in @minder-id");
+}
+
+#[test]
+fn a_hostile_socket_name_runs_nothing_when_the_pane_dies() {
+    let env = Env::new();
+    let socket = "r';touch pwned-by-socket;'";
+    env.run(&["-L", socket, "new", "hsock", "--", "sh", "-c", WAITS_FOR_GO]);
+    let server = || {
+        let out = env.minder_tmux_on(socket, &["display-message", "-p", "#{pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse::<i32>().ok()
+    };
+    let pid = server().expect("the server on the hostile socket");
+    std::fs::write(env.work().join("go"), "").unwrap();
+    let exited = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        env.minder_tmux_on(socket, &["display-message", "-p", "-t", "=cmd-hsock:", "#{pane_dead}"]).stdout == b"1\n"
+    });
+    let ran = appears(&env.work().join("pwned-by-socket")) || appears(&env.path("pwned-by-socket"));
+    // SAFETY: SIGKILL to the tmux server this test made minder start, by its pid.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    assert!(exited, "the agent's pane never died");
+    assert!(!ran, "the pane-died hook ran what the socket name held");
+}

@@ -13,6 +13,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
+    // What a check starts stays ours to end at its deadline, even once it `setsid`s.
+    crate::procs::become_subreaper();
     let result = crate::ops::checks::run_all(&store, &name);
     if let Err(e) = &result {
         let line = format!("{} running the checks: {e:#}", chrono::Utc::now().to_rfc3339());

@@ -20,6 +20,27 @@ pub struct Args {
     /// minder)
     #[arg(long, allow_hyphen_values = true)]
     pub minder_id: Option<String>,
+    /// The session the pane died in (`#{session_id}`)
+    #[arg(long)]
+    pub session_id: Option<String>,
+    /// The server it died on, `PID:START_TIME` (`#{pid}:#{start_time}`)
+    #[arg(long)]
+    pub server: Option<String>,
+}
+
+/// Whether the hook's pane is this run's: the session and server the hook names are the ones
+/// recorded (where recorded). Values minder holds, not one the agent can set on its session.
+fn hook_is_this_run(args: &Args, t: &crate::domain::record::TmuxIds) -> bool {
+    if let Some(id) = &args.minder_id {
+        // A hook set by an older minder passes the session's `@minder-id`.
+        return *id == t.minder_id;
+    }
+    let session_ok = t.session_id.is_empty() || args.session_id.as_deref() == Some(t.session_id.as_str());
+    let server_ok = match (t.server_pid, t.server_started) {
+        (Some(pid), Some(started)) => args.server.as_deref() == Some(format!("{pid}:{started}").as_str()),
+        _ => true,
+    };
+    session_ok && server_ok
 }
 
 /// `_pane-died ROOT PANE STATUS SIGNAL TIME`, run by the session's pane-died hook. Nobody sees
@@ -40,9 +61,8 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
     // Only this run's session counts: the hook of another run (an old session left on another
     // server, a record removed and made again) has another id. A hook set by an older minder
     // passes none; then the record has none either.
-    let hook_id = args.minder_id.as_deref().unwrap_or_default();
-    if hook_id != record.tmux.minder_id {
-        tracing::debug!("pane-died of {} in a session that is not `{name}`'s ({hook_id:?}): ignored", args.pane_id);
+    if !hook_is_this_run(args, &record.tmux) {
+        tracing::debug!("pane-died of {} in a session that is not `{name}`'s: ignored", args.pane_id);
         return Ok(());
     }
     // The hook fires for any pane of the session; only the agent's pane counts (its id may not
@@ -58,7 +78,7 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
     if status.is_none() && signal.is_none() {
         // tmux runs the hook when the pty closes, which can be before it has reaped the
         // process: ask again until the status is there.
-        if let Some(sock) = socket {
+        if let Some(sock) = socket.or_else(|| record.socket.clone()) {
             (status, signal) = poll_exit_status(&sock, &args.pane_id, &who, Duration::from_secs(3));
         }
     }

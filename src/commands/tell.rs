@@ -26,6 +26,8 @@ pub fn run(args: Args) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
     let shown = crate::tmux::quote::shell_join(&args.command);
+    // Whatever the command starts stays ours to end at the deadline, even once it `setsid`s.
+    crate::procs::become_subreaper();
     let mut child = match std::process::Command::new(&args.command[0])
         .args(&args.command[1..])
         .stdin(std::process::Stdio::null())
@@ -73,6 +75,8 @@ pub fn run(args: Args) -> Result<()> {
         None => {
             // SAFETY: kill(2) on the process group this process made for its own child.
             unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            // And what left the group (`setsid`): this process is their subreaper.
+            crate::procs::end_descendants(std::time::Duration::ZERO);
             let _ = child.wait();
             log(&format!("`{shown}` killed: still running after {:.1}s", args.deadline_ms as f64 / 1000.0));
         }

@@ -191,18 +191,17 @@ impl<'a> App<'a> {
             if let Some(due) = self.data.preview_due_in(now) {
                 timeout = timeout.min(due);
             }
-            if event::poll(timeout)? {
-                loop {
-                    if let Some(outcome) = self.on_event(event::read()?, term, scope)? {
-                        return Ok(outcome);
-                    }
-                    if !event::poll(Duration::ZERO)? {
-                        break;
-                    }
-                }
-            }
-            if term::quit_requested() {
+            // Our own wait, not crossterm's: crossterm reads in a loop that never ends when a
+            // read returns 0 (a terminal that hung up), so it is asked only when the terminal
+            // is still there.
+            if term::wait_for_input(timeout) == term::Input::Gone || term::quit_requested() {
                 return Ok(Outcome::Quit);
+            }
+            // Keys, and a resize crossterm heard of, all that are ready.
+            while event::poll(Duration::ZERO)? {
+                if let Some(outcome) = self.on_event(event::read()?, term, scope)? {
+                    return Ok(outcome);
+                }
             }
             while let Ok(done) = self.jobs.1.try_recv() {
                 self.finish(done);

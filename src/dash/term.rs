@@ -24,8 +24,43 @@ static HOOKED: AtomicBool = AtomicBool::new(false);
 /// Set by SIGTERM, SIGHUP or SIGINT: the loop ends and the terminal is given back.
 static QUIT: AtomicBool = AtomicBool::new(false);
 
+/// Set while a `Term` exists: the watchdog only ends a dash that is running.
+static RUNNING: AtomicBool = AtomicBool::new(false);
+/// How long the dash may take to end once asked (a signal, a terminal gone) before the watchdog
+/// gives the terminal back and exits for it: a loop stuck in a read that returns 0 forever, or a
+/// worker that does not finish, must not keep it alive.
+const QUIT_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn quit_requested() -> bool {
     QUIT.load(Ordering::Relaxed) || terminal_gone()
+}
+
+/// What waiting on the terminal found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Bytes to read.
+    Ready,
+    /// Nothing within the timeout (or a signal came).
+    Idle,
+    /// The terminal hung up or closed: reads would return 0 or fail forever.
+    Gone,
+}
+
+/// Wait up to `timeout` for input on the terminal, without reading it. The dash asks this
+/// before it lets crossterm read, since crossterm loops without end on a read that returns 0
+/// (a terminal that hung up).
+pub fn wait_for_input(timeout: std::time::Duration) -> Input {
+    let mut pfd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+    let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd.
+    let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+    if ready > 0 && pfd.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Input::Gone
+    } else if ready > 0 {
+        Input::Ready
+    } else {
+        Input::Idle
+    }
 }
 
 /// Whether the terminal has gone away under the dash (its pty closed without a SIGHUP reaching
@@ -50,6 +85,7 @@ impl Term {
     /// Take the terminal: stdin and stdout must be one.
     pub fn enter() -> Result<Term> {
         install_hooks();
+        RUNNING.store(true, Ordering::SeqCst);
         let out = dup_cloexec(1).context("cannot duplicate stdout")?;
         let err = dup_cloexec(2).context("cannot duplicate stderr")?;
         SAVED_OUT.store(out, Ordering::SeqCst);
@@ -96,6 +132,7 @@ impl Term {
 
 impl Drop for Term {
     fn drop(&mut self) {
+        RUNNING.store(false, Ordering::SeqCst);
         let _ = self.suspend();
         for saved in [&SAVED_OUT, &SAVED_ERR] {
             let fd = saved.swap(-1, Ordering::SeqCst);
@@ -163,6 +200,37 @@ fn restore_fds() {
     }
 }
 
+/// Give the terminal back from anywhere (a panic, the watchdog): the original fds, the main
+/// screen, a cursor, cooked mode. Each step may fail on a terminal that is gone.
+fn give_back_in_haste() {
+    let out = SAVED_OUT.load(Ordering::SeqCst);
+    if out >= 0 {
+        restore_fds();
+        // SAFETY: writing a fixed byte string to the original stdout.
+        let seq = b"\x1b[?1049l\x1b[?25h";
+        unsafe { libc::write(out, seq.as_ptr().cast(), seq.len()) };
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// Ends a dash that was asked to end (a signal, its terminal gone) and has not within
+/// `QUIT_GRACE`, whatever the main loop or a worker is stuck in.
+fn watchdog() {
+    let mut asked: Option<std::time::Instant> = None;
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if !RUNNING.load(Ordering::SeqCst) || !quit_requested() {
+            asked = None;
+            continue;
+        }
+        let since = *asked.get_or_insert_with(std::time::Instant::now);
+        if since.elapsed() >= QUIT_GRACE {
+            give_back_in_haste();
+            std::process::exit(1);
+        }
+    }
+}
+
 /// A panic gives the terminal back before its message is printed (on the real stderr); a
 /// terminating signal asks the loop to end.
 fn install_hooks() {
@@ -171,16 +239,10 @@ fn install_hooks() {
     }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let out = SAVED_OUT.load(Ordering::SeqCst);
-        if out >= 0 {
-            restore_fds();
-            // SAFETY: writing a fixed byte string to the original stdout.
-            let seq = b"\x1b[?1049l\x1b[?25h";
-            unsafe { libc::write(out, seq.as_ptr().cast(), seq.len()) };
-            let _ = terminal::disable_raw_mode();
-        }
+        give_back_in_haste();
         previous(info);
     }));
+    std::thread::spawn(watchdog);
     extern "C" fn on_signal(_: libc::c_int) {
         QUIT.store(true, Ordering::Relaxed);
     }

@@ -108,6 +108,15 @@ pub struct HookReport {
     pub event: String,
 }
 
+/// Whether `id` has the shape of an agent's own session id: a UUID (`8-4-4-4-12` hex digits),
+/// as Codex's thread ids and Claude Code's session ids are. It is handed back to the agent as
+/// an argument on `restore`, so anything else (`--dangerously-skip-permissions`) is refused.
+pub fn is_agent_session_id(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// Codex prefixes the prompt of its own title-generation side request with this; its
 /// `agent-turn-complete` says nothing about the session's turn.
 const CODEX_TITLE_REQUEST: &str = "Generate a concise, single-line task title";
@@ -132,7 +141,7 @@ pub fn parse_hook(json: &str) -> Result<HookReport, String> {
             }
             r.evidence = Some(Evidence::HookTurnDone);
             r.last_message = text("last-assistant-message");
-            r.thread_id = text("thread-id");
+            r.thread_id = text("thread-id").filter(|t| is_agent_session_id(t));
         }
         return Ok(r);
     }
@@ -140,7 +149,7 @@ pub fn parse_hook(json: &str) -> Result<HookReport, String> {
         return Err("no `type` or `hook_event_name` in the payload".into());
     };
     let mut r = HookReport { event: event.clone(), ..Default::default() };
-    r.thread_id = text("session_id");
+    r.thread_id = text("session_id").filter(|t| is_agent_session_id(t));
     r.evidence = match event.as_str() {
         "Stop" | "SubagentStop" if event == "Stop" => {
             r.last_message = text("last_assistant_message");
@@ -183,7 +192,7 @@ pub fn exec_event(line: &str) -> Option<HookReport> {
     let mut r = HookReport { event: kind.to_string(), ..Default::default() };
     match kind {
         // Codex.
-        "thread.started" => r.thread_id = text(&v, "thread_id"),
+        "thread.started" => r.thread_id = text(&v, "thread_id").filter(|t| is_agent_session_id(t)),
         "turn.started" => r.evidence = Some(Evidence::HookWorking),
         k if k.starts_with("item.") => {
             r.evidence = Some(Evidence::HookWorking);
@@ -193,7 +202,7 @@ pub fn exec_event(line: &str) -> Option<HookReport> {
             }
         }
         // Claude Code.
-        "system" => r.thread_id = text(&v, "session_id"),
+        "system" => r.thread_id = text(&v, "session_id").filter(|t| is_agent_session_id(t)),
         "assistant" => {
             r.evidence = Some(Evidence::HookWorking);
             let content = v.pointer("/message/content").and_then(Value::as_array);
@@ -210,7 +219,7 @@ pub fn exec_event(line: &str) -> Option<HookReport> {
         "user" => r.evidence = Some(Evidence::HookWorking),
         "result" => {
             r.last_message = text(&v, "result");
-            r.thread_id = text(&v, "session_id");
+            r.thread_id = text(&v, "session_id").filter(|t| is_agent_session_id(t));
         }
         _ => return None,
     }
@@ -219,6 +228,33 @@ pub fn exec_event(line: &str) -> Option<HookReport> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn only_uuids_are_agent_session_ids() {
+        assert!(is_agent_session_id("01a23357-46c8-7383-852a-a87a60888db4"));
+        assert!(is_agent_session_id("FCFE1FB9-A4B3-4057-BBCF-FEF9BC0CF85D"));
+        for bad in [
+            "--dangerously-bypass-approvals-and-sandbox",
+            "--dangerously-skip-permissions",
+            "",
+            "01a23357-46c8-7383-852a-a87a60888db4 --x",
+            "-1a23357-46c8-7383-852a-a87a60888db4",
+            "01a23357-46c8-7383-852a-a87a60888db",
+            "01a23357-46c8-7383-852a-a87a60888db4-",
+            "g1a23357-46c8-7383-852a-a87a60888db4",
+        ] {
+            assert!(!is_agent_session_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_hook_whose_session_id_is_a_flag_reports_no_id() {
+        let claude = r#"{"hook_event_name":"Stop","session_id":"--dangerously-skip-permissions"}"#;
+        assert_eq!(parse_hook(claude).unwrap().thread_id, None);
+        let codex = r#"{"type":"agent-turn-complete","thread-id":"--dangerously-bypass-approvals-and-sandbox","input-messages":["x"]}"#;
+        assert_eq!(parse_hook(codex).unwrap().thread_id, None);
+    }
 
     #[test]
     fn line_anchors_without_multiline_are_noticed() {
@@ -230,7 +266,6 @@ mod tests {
         }
     }
 
-    use super::*;
     use crate::domain::state::{next_state, State};
     use std::path::Path;
 

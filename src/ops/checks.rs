@@ -103,6 +103,8 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
             Ok(None) if start.elapsed() >= deadline => {
                 // SAFETY: kill(2) on the process group made for this child.
                 unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+                // And what left the group (`setsid`): `_check` is their subreaper.
+                crate::procs::end_descendants(Duration::ZERO);
                 let _ = child.wait();
                 return result(
                     None,

@@ -17,9 +17,14 @@ use anyhow::{anyhow, Result};
 /// without a `resume` is started again as it was.
 pub fn resume_argv(profile: &Profile, record: &Record, self_exe: &str) -> Vec<String> {
     let started = start_words(record);
-    let by_id = match (&profile.integration, &record.thread_id) {
-        (Integration::CodexNotify | Integration::CodexExecJson, Some(t)) => Some(vec!["resume".to_string(), t.clone()]),
-        (Integration::ClaudeHooks, Some(t)) => Some(vec!["--resume".to_string(), t.clone()]),
+    // The id came from the agent: only one of its own shape is handed back, and never where it
+    // could read as a flag (`--` before Codex's positional, Claude's `--resume=ID`).
+    let thread = record.thread_id.as_ref().filter(|t| crate::domain::detect::is_agent_session_id(t));
+    let by_id = match (&profile.integration, thread) {
+        (Integration::CodexNotify | Integration::CodexExecJson, Some(t)) => {
+            Some(vec!["resume".to_string(), "--".to_string(), t.clone()])
+        }
+        (Integration::ClaudeHooks, Some(t)) => Some(vec![format!("--resume={t}")]),
         _ => None,
     };
     if let Some(words) = by_id {
@@ -102,8 +107,12 @@ mod tests {
         let c = Config::default();
         let codex = crate::domain::agents::profile(&c, "codex").unwrap();
         assert_eq!(
-            resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], Some("t-1")), "/m"),
-            ["codex", "--no-daemon", "resume", "t-1"]
+            resume_argv(
+                &codex,
+                &record("codex", &["codex", "--no-daemon"], Some("01a23357-46c8-7383-852a-a87a60888db4")),
+                "/m"
+            ),
+            ["codex", "--no-daemon", "resume", "--", "01a23357-46c8-7383-852a-a87a60888db4"]
         );
         assert_eq!(
             resume_argv(&codex, &record("codex", &["codex", "--no-daemon"], None), "/m"),
@@ -111,8 +120,8 @@ mod tests {
         );
         let claude = crate::domain::agents::profile(&c, "claude").unwrap();
         assert_eq!(
-            resume_argv(&claude, &record("claude", &["claude"], Some("s-9")), "/m"),
-            ["claude", "--resume", "s-9"]
+            resume_argv(&claude, &record("claude", &["claude"], Some("fcfe1fb9-a4b3-4057-bbcf-fef9bc0cf85d")), "/m"),
+            ["claude", "--resume=fcfe1fb9-a4b3-4057-bbcf-fef9bc0cf85d"]
         );
         assert_eq!(
             resume_argv(&claude, &record("claude", &["claude", "--model", "x"], None), "/m"),
@@ -120,8 +129,21 @@ mod tests {
         );
         let exec = crate::domain::agents::profile(&c, "codex-exec").unwrap();
         assert_eq!(
-            resume_argv(&exec, &record("codex-exec", &["codex", "exec", "--json"], Some("t-2")), "/m"),
-            ["codex", "exec", "--json", "resume", "t-2"]
+            resume_argv(
+                &exec,
+                &record("codex-exec", &["codex", "exec", "--json"], Some("01a23357-dc07-79d2-b5fd-44561159e7e9")),
+                "/m"
+            ),
+            ["codex", "exec", "--json", "resume", "--", "01a23357-dc07-79d2-b5fd-44561159e7e9"]
+        );
+        // An id that is not of the agent's shape (a flag a hook slipped in) is never passed on.
+        assert_eq!(
+            resume_argv(&codex, &record("codex", &["codex"], Some("--dangerously-bypass-approvals-and-sandbox")), "/m"),
+            ["codex", "resume", "--last"]
+        );
+        assert_eq!(
+            resume_argv(&claude, &record("claude", &["claude"], Some("--dangerously-skip-permissions")), "/m"),
+            ["claude", "--continue"]
         );
         let cmd = crate::domain::agents::profile(&c, "cmd").unwrap();
         assert_eq!(resume_argv(&cmd, &record("cmd", &["make", "test"], None), "/m"), ["make", "test"]);
@@ -137,12 +159,24 @@ mod tests {
         )
         .unwrap();
         let codex = crate::domain::agents::profile(&c, "codex").unwrap();
-        let mut r =
-            record("codex", &["/opt/codex", "-c", "notify=[..]", "-a", "on-request", "-s", "read-only"], Some("t-1"));
+        let mut r = record(
+            "codex",
+            &["/opt/codex", "-c", "notify=[..]", "-a", "on-request", "-s", "read-only"],
+            Some("01a23357-46c8-7383-852a-a87a60888db4"),
+        );
         r.command.push(crate::domain::brief::instruction(&r.checkpoint_dir));
         assert_eq!(
             resume_argv(&codex, &r, "/m"),
-            ["/opt/codex", "-a", "on-request", "-s", "read-only", "resume", "t-1"]
+            [
+                "/opt/codex",
+                "-a",
+                "on-request",
+                "-s",
+                "read-only",
+                "resume",
+                "--",
+                "01a23357-46c8-7383-852a-a87a60888db4"
+            ]
         );
         r.thread_id = None;
         // The built-in `resume` names `codex`; the configured program is `/opt/codex`: the

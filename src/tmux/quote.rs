@@ -101,12 +101,15 @@ pub fn sink_command(self_exe: &Path, session_root: &Path, resumed: bool) -> Stri
     format_time_escape(&format!("exec {}", shell_join(&words)))
 }
 
-/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background, with the
-/// `@minder-id` of the session the pane died in (so an exit is recorded only for its own run).
+/// The `pane-died` hook body: hand the exit to `minder _pane-died` in the background. The shell
+/// command holds only what minder wrote (its binary and the session's folder, quoted) and
+/// formats that expand to digits, `$N` or `%N` (the pane, its session, the server's pid and
+/// start time), never a value someone else can set (`@minder-id`, the socket path): those could
+/// close the quotes. `_pane-died` checks the ids against the record and looks up the rest.
 pub fn hook_command(self_exe: &Path, session_root: &Path) -> String {
     let words = [self_exe.display().to_string(), "_pane-died".to_string(), session_root.display().to_string()];
     let shell = format!(
-        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --socket-path '#{{socket_path}}' --minder-id '#{{@minder-id}}'",
+        "{} '#{{pane_id}}' '#{{pane_dead_status}}' '#{{pane_dead_signal}}' '#{{pane_dead_time}}' --session-id '#{{session_id}}' --server '#{{pid}}:#{{start_time}}'",
         format_escape(&shell_join(&words))
     );
     format!("run-shell -b {}", tmux_quote(&shell))

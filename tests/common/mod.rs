@@ -244,3 +244,17 @@ pub fn attach_through_script(env: &Env, session: &str) -> (std::process::Child, 
     });
     (client, typescript)
 }
+
+impl Env {
+    /// tmux on another server of this test, `-L name` (under its own TMUX_TMPDIR).
+    pub fn minder_tmux_on(&self, socket: &str, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+            .env_clear()
+            .envs(self.vars())
+            .arg("-L")
+            .arg(socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
