@@ -338,3 +338,195 @@ fn restore_never_passes_a_hook_supplied_flag_to_the_agent() {
     assert!(!resumed.contains("dangerously"), "{runs}");
     assert!(resumed.contains("--continue"), "{runs}");
 }
+
+// Checkpoint files are the agent's: it may make them FIFOs, links to devices or 3 GB files.
+// Every command below runs with a short deadline, so a hang fails the test instead of
+// stalling it.
+
+/// How long a minder command may take on a trapped checkpoint folder.
+const QUICK: Duration = Duration::from_secs(15);
+
+/// `minder ARGS` with a deadline: its stdout, after asserting it succeeded in time.
+fn run_bounded(env: &Env, args: &[&str], limit: Duration) -> String {
+    let start = std::time::Instant::now();
+    let out = env.minder().args(args).timeout(limit).output().unwrap();
+    assert!(
+        out.status.success(),
+        "minder {args:?} failed or hung past {limit:?} (took {:?}): {}{}",
+        start.elapsed(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Start `trap.sh MODE FILE` and wait until all its output is logged: the sink did not stall.
+fn start_trap(env: &Env, task: &str, mode: &str, file: &str) -> String {
+    env.run(&["new", task, "--", agent("trap.sh").as_str(), mode, file]);
+    let name = format!("cmd-{task}");
+    wait_for(&format!("{task}: all 30 lines logged"), T, || {
+        run_bounded(env, &["logs", task], QUICK).contains("all lines printed")
+    });
+    let log = run_bounded(env, &["logs", task], QUICK);
+    for i in 1..=30 {
+        assert!(log.contains(&format!("line {i} of 30\n")), "{task}: line {i} missing: {log}");
+    }
+    name
+}
+
+fn sink_rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_fifo_for_plan_stalls_neither_the_log_nor_ls_show_review() {
+    let env = Env::new();
+    start_trap(&env, "fifo", "fifo", "PLAN.md");
+    let ls = run_bounded(&env, &["ls", "--json"], QUICK);
+    assert!(ls.contains("cmd-fifo"), "{ls}");
+    let show = run_bounded(&env, &["show", "fifo", "--json"], QUICK);
+    assert!(show.contains("\"progress\": null"), "{show}");
+    let review = run_bounded(&env, &["review", "fifo"], QUICK);
+    assert!(review.contains("PLAN.md is not a regular file (a FIFO)"), "{review}");
+}
+
+#[test]
+fn status_linked_to_dev_zero_keeps_the_sink_small_and_plan_still_saved() {
+    let env = Env::new();
+    let name = start_trap(&env, "zero", "zero", "STATUS.md");
+    let pid = sink_pid(&env, &name);
+    // The PLAN.md written after the trap is saved: the sink got past STATUS.md.
+    wait_for("PLAN.md saved", T, || {
+        let show: serde_json::Value =
+            serde_json::from_str(&run_bounded(&env, &["show", "zero", "--json"], QUICK)).unwrap();
+        show["session"]["checkpoints"].as_array().unwrap().iter().any(|c| c["file"] == "PLAN.md")
+    });
+    let rss = sink_rss_kib(pid);
+    assert!(rss < 64 * 1024, "the sink's RSS is {rss} KiB");
+    let show: serde_json::Value = serde_json::from_str(&run_bounded(&env, &["show", "zero", "--json"], QUICK)).unwrap();
+    let saved: Vec<&str> =
+        show["session"]["checkpoints"].as_array().unwrap().iter().map(|c| c["file"].as_str().unwrap()).collect();
+    assert!(!saved.contains(&"STATUS.md"), "a link is not saved: {saved:?}");
+    assert_eq!(show["session"]["progress"], serde_json::json!({"done": 1, "total": 2}));
+    let review = run_bounded(&env, &["review", "zero"], QUICK);
+    assert!(review.contains("STATUS.md is not a regular file (a symbolic link)"), "{review}");
+}
+
+#[test]
+fn a_plan_linked_to_dev_zero_or_three_gigabytes_large_keeps_ls_quick() {
+    let env = Env::new();
+    start_trap(&env, "zero", "zero", "PLAN.md");
+    start_trap(&env, "huge", "huge", "PLAN.md");
+    for _ in 0..3 {
+        let start = std::time::Instant::now();
+        let ls = run_bounded(&env, &["ls", "--json"], QUICK);
+        assert!(ls.contains("cmd-zero") && ls.contains("cmd-huge"), "{ls}");
+        assert!(start.elapsed() < Duration::from_secs(5), "ls took {:?}", start.elapsed());
+    }
+    let review = run_bounded(&env, &["review", "huge"], QUICK);
+    assert!(review.contains("PLAN.md was cut: only 1.0 MiB of its 3.0 GiB were read"), "{review}");
+    // The saved copy is cut too, and says so.
+    let show: serde_json::Value = serde_json::from_str(&run_bounded(&env, &["show", "huge", "--json"], QUICK)).unwrap();
+    let copy = show["session"]["checkpoints"].as_array().unwrap().iter().find(|c| c["file"] == "PLAN.md").cloned();
+    let copy = std::fs::read(copy.expect("PLAN.md saved")["path"].as_str().unwrap()).unwrap();
+    assert!(copy.len() < (1 << 20) + 200, "{}", copy.len());
+    assert!(String::from_utf8_lossy(&copy[copy.len() - 100..]).contains("PLAN.md was cut"));
+}
+
+#[test]
+fn review_names_fifos_and_links_in_risks_and_artifacts_instead_of_reading_them() {
+    let env = Env::new();
+    start_trap(&env, "rev", "review", "-");
+    let review = run_bounded(&env, &["review", "rev"], QUICK);
+    assert!(review.contains("RISKS.md is not a regular file (a FIFO)"), "{review}");
+    assert!(!review.contains("no RISKS.md yet"), "{review}");
+    assert!(review.contains("pipe (0 bytes): it is not a regular file (a FIFO)"), "{review}");
+    assert!(review.contains("zero (9 bytes): it is not a regular file (a symbolic link)"), "{review}");
+    assert!(review.contains("root (1 bytes): it is not a regular file (a symbolic link)"), "{review}");
+    assert!(review.contains("big (3221225472 bytes)"), "{review}");
+    assert!(review.contains("tests.txt (21 bytes)\n      ok 1\n      ok 2\n      all passed"), "{review}");
+    let json: serde_json::Value =
+        serde_json::from_str(&run_bounded(&env, &["review", "rev", "--json"], QUICK)).unwrap();
+    let review = &json["review"];
+    let pipe = review["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == "pipe").cloned().unwrap();
+    assert_eq!(pipe["note"], "it is not a regular file (a FIFO)", "{review}");
+    assert!(review["checkpoint_notes"].to_string().contains("RISKS.md is not a regular file (a FIFO)"), "{review}");
+    run_bounded(&env, &["ls"], QUICK);
+}
+
+#[test]
+fn a_record_or_event_log_that_is_a_fifo_or_link_is_damaged_not_read() {
+    let env = Env::new();
+    let mkfifo = |p: &std::path::Path| {
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    };
+    for (task, how) in [("fifo", "fifo"), ("zero", "zero")] {
+        env.run(&["new", task, "--", "sleep", "60"]);
+        let record = env.state_dir().join(format!("sessions/cmd-{task}/session.json"));
+        std::fs::remove_file(&record).unwrap();
+        if how == "fifo" {
+            mkfifo(&record);
+        } else {
+            std::os::unix::fs::symlink("/dev/zero", &record).unwrap();
+        }
+    }
+    let ls = run_bounded(&env, &["ls", "--json"], QUICK);
+    let json: serde_json::Value = serde_json::from_str(&ls).unwrap();
+    let damaged = json["damaged"].as_array().unwrap();
+    for (name, kind) in [("cmd-fifo", "a FIFO"), ("cmd-zero", "a symbolic link")] {
+        let d = damaged.iter().find(|d| d["name"] == name).unwrap_or_else(|| panic!("{name} not damaged: {json}"));
+        assert!(d["error"].as_str().unwrap().contains(&format!("is not a regular file ({kind})")), "{d}");
+    }
+    let out = env.minder().args(["show", "fifo"]).timeout(QUICK).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    // An event log that is a FIFO: `show` says so instead of hanging.
+    env.run(&["new", "ev", "--", "sleep", "60"]);
+    let events = env.state_dir().join("sessions/cmd-ev/events.jsonl");
+    let _ = std::fs::remove_file(&events);
+    mkfifo(&events);
+    let out = env.minder().args(["show", "ev"]).timeout(QUICK).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("is not a regular file (a FIFO)"), "{err}");
+}
+
+#[test]
+fn damaged_event_lines_are_skipped_and_counted() {
+    let env = Env::new();
+    env.run(&["new", "ev", "--", "sleep", "60"]);
+    let events = env.state_dir().join("sessions/cmd-ev/events.jsonl");
+    let mut f = std::fs::OpenOptions::new().append(true).open(&events).unwrap();
+    use std::io::Write;
+    f.write_all(b"\xff\xfe not utf-8\n{\"not\": \"an event\"}\n").unwrap();
+    drop(f);
+    let show = run_bounded(&env, &["show", "ev"], QUICK);
+    assert!(show.contains("2 damaged event lines skipped"), "{show}");
+    assert!(show.contains("events:"), "the good lines are still shown: {show}");
+    let json: serde_json::Value = serde_json::from_str(&run_bounded(&env, &["show", "ev", "--json"], QUICK)).unwrap();
+    assert_eq!(json["session"]["damaged_event_lines"], 2);
+    assert!(!json["session"]["events"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_log_removed_or_renamed_under_a_running_sink_is_reopened_and_the_gap_marked() {
+    let env = Env::new();
+    env.run(&["new", "t", "--", "sh", "-c", "i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1; done"]);
+    let logs = env.state_dir().join("sessions/cmd-t/logs");
+    let log = logs.join("output.log");
+    let read = || std::fs::read_to_string(&log).unwrap_or_default();
+    wait_for("first ticks", T, || read().contains("tick 3\r\n"));
+    std::fs::remove_file(&log).unwrap();
+    wait_for("a new log with the gap marked", T, || read().contains("[minder: the log file was removed or renamed"));
+    let after = read();
+    let mark = after.find("the log file was removed").unwrap();
+    assert!(after[mark..].contains("tick "), "{after}");
+    std::fs::rename(&log, logs.join("moved.log")).unwrap();
+    wait_for("a new log after the rename", T, || read().contains("[minder: the log file was removed or renamed"));
+    wait_for("ticks after the rename", T, || read().contains("tick "));
+    let review = run_bounded(&env, &["review", "t"], QUICK);
+    assert!(review.contains("log gap: the log file was removed or renamed"), "{review}");
+}

@@ -149,9 +149,12 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
 
 /// The first line of RISKS.md with text (not a heading), cut to 50 characters, made safe.
 fn first_risk(r: &crate::domain::record::Record) -> String {
-    std::fs::read_to_string(r.checkpoint_dir.join("RISKS.md"))
-        .ok()
-        .and_then(|t| {
+    crate::store::untrusted::checkpoint_text(&r.checkpoint_dir, "RISKS.md")
+        .and_then(|(t, note)| {
+            if t.is_empty() {
+                // Not read (a FIFO, a link): say so rather than nothing.
+                return note;
+            }
             t.lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
@@ -214,11 +217,16 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
             rep.plan.iter().map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text)).collect();
         section(&format!("plan ({done}/{})", rep.plan.len()), &body.join("\n"))?;
     }
+    if !rep.checkpoint_notes.is_empty() {
+        section("checkpoint files not read whole", &rep.checkpoint_notes.join("\n"))?;
+    }
     if let Some(s) = &rep.status {
         section("status (STATUS.md)", s)?;
     }
+    let risks_unread = rep.checkpoint_notes.iter().any(|n| n.starts_with("RISKS.md "));
     match &rep.risks {
         Some(s) => section("risks (RISKS.md)", s)?,
+        None if risks_unread => {}
         None => section("risks", "no RISKS.md yet")?,
     }
     if !rep.commits.is_empty() {
@@ -281,7 +289,10 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     if !rep.artifacts.is_empty() {
         let mut body = String::new();
         for a in &rep.artifacts {
-            body.push_str(&format!("{} ({} bytes)\n", a.path, a.size));
+            match &a.note {
+                Some(note) => body.push_str(&format!("{} ({} bytes): {note}\n", a.path, a.size)),
+                None => body.push_str(&format!("{} ({} bytes)\n", a.path, a.size)),
+            }
             for l in &a.last_lines {
                 body.push_str(&format!("    {l}\n"));
             }

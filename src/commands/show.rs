@@ -25,13 +25,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         // The sink saves the last checkpoints and log bytes of a session that just ended.
         crate::store::wait_sink_drained(&paths, std::time::Duration::from_secs(3));
     }
-    let events = ctx.store.events(&name)?;
+    let (events, damaged_events) = ctx.store.events_checked(&name)?;
     let log_errors = crate::ops::present::sink_errors(&paths.sink_errors());
     let segments = crate::sink::logfile::segments(&paths.logs()).unwrap_or_default();
     let checkpoints = crate::store::checkpoints::history(&ctx.store, &name).unwrap_or_default();
     if args.json {
         let mut s = present::session_json(ctx, &obs);
         s["events"] = serde_json::to_value(&events)?;
+        s["damaged_event_lines"] = serde_json::to_value(damaged_events)?;
         s["checkpoints"] = serde_json::to_value(&checkpoints)?;
         s["log_files"] = serde_json::to_value(&segments)?;
         s["log_errors"] = serde_json::to_value(&log_errors)?;
@@ -105,6 +106,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         for cp in checkpoints.iter().rev().take(10).rev() {
             crate::outln!("    {}  {}", cp.at.to_rfc3339(), crate::render::sanitize::one_line(&cp.file));
         }
+    }
+    if damaged_events > 0 {
+        crate::outln!("  {}", present::paint(c, "1;31", &format!("{damaged_events} damaged event lines skipped")));
     }
     if !events.is_empty() {
         crate::outln!("  events:");

@@ -19,8 +19,10 @@ pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
     }
 }
 
+/// PLAN.md's checkboxes. The agent writes the file: read as untrusted (a FIFO or a link gives
+/// no progress, a huge plan is counted in its first MiB), so `ls` never hangs on it.
 pub fn progress(record: &Record) -> Option<(usize, usize)> {
-    let text = std::fs::read_to_string(record.checkpoint_dir.join("PLAN.md")).ok()?;
+    let (text, _) = crate::store::untrusted::checkpoint_text(&record.checkpoint_dir, "PLAN.md")?;
     crate::domain::brief::plan_progress(&text)
 }
 

@@ -8,6 +8,7 @@ use crate::domain::record::{Event, Record};
 use crate::domain::state::State;
 use crate::git::diff::{Commit, DiffSummary, Uncommitted};
 use crate::ops::reconcile::Observed;
+use crate::store::untrusted::ARTIFACT_TAIL;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::path::Path;
@@ -30,6 +31,9 @@ pub struct Report {
     pub plan: Vec<PlanItem>,
     pub status: Option<String>,
     pub risks: Option<String>,
+    /// Checkpoint files not read whole: not a regular file (a FIFO, a device, a link), or cut
+    /// at the cap. The agent writes them; they are read as untrusted.
+    pub checkpoint_notes: Vec<String>,
     /// Commits since the base, newest first.
     pub commits: Vec<Commit>,
     /// In a shared checkout (no worktree): commits others made there since the session
@@ -58,6 +62,8 @@ pub struct Artifact {
     pub path: String,
     pub size: u64,
     pub last_lines: Vec<String>,
+    /// Why its lines are not shown: not a regular file (a FIFO, a device, a link).
+    pub note: Option<String>,
 }
 
 /// Something that happened that a reviewer must know of.
@@ -69,8 +75,12 @@ pub struct Notable {
     pub what: String,
 }
 
-fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok().filter(|s| !s.trim().is_empty())
+/// A checkpoint file's text (untrusted: regular files only, at most 1 MiB), None when missing,
+/// empty or not read; why it was not read whole goes to `notes`.
+fn read(dir: &Path, file: &str, notes: &mut Vec<String>) -> Option<String> {
+    let (text, note) = crate::store::untrusted::checkpoint_text(dir, file)?;
+    notes.extend(note);
+    Some(text).filter(|s| !s.trim().is_empty())
 }
 
 /// The commits since the base as the agent's and others': in its own worktree every commit is
@@ -85,10 +95,13 @@ pub fn split_commits(r: &Record, commits: Vec<Commit>) -> (Vec<Commit>, Vec<Comm
 pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let r = &obs.record;
     let (commits, others_commits) = split_commits(r, crate::git::diff::commits_since_base(r, 50));
-    let brief = read(&r.checkpoint_dir.join("BRIEF.md")).map(|t| crate::domain::brief::read_brief(&t));
+    let mut notes = Vec::new();
+    let dir = &r.checkpoint_dir;
+    let brief = read(dir, "BRIEF.md", &mut notes).map(|t| crate::domain::brief::read_brief(&t));
     let goal = r.goal.clone().or_else(|| brief.as_ref().and_then(|b| b.goal.clone()));
-    let plan =
-        read(&r.checkpoint_dir.join("PLAN.md")).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
+    let plan = read(dir, "PLAN.md", &mut notes).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
+    let status = read(dir, "STATUS.md", &mut notes);
+    let risks = read(dir, "RISKS.md", &mut notes);
     let events = ctx.store.events(&r.name).unwrap_or_default();
     let paths = ctx.store.paths(&r.name);
     Report {
@@ -105,8 +118,9 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         brief,
         progress: crate::ops::present::progress(r).map(|(d, t)| serde_json::json!({"done": d, "total": t})),
         plan,
-        status: read(&r.checkpoint_dir.join("STATUS.md")),
-        risks: read(&r.checkpoint_dir.join("RISKS.md")),
+        status,
+        risks,
+        checkpoint_notes: notes,
         commits,
         others_commits,
         uncommitted: crate::git::diff::uncommitted(r).filter(|u| !u.stat.trim().is_empty() || !u.untracked.is_empty()),
@@ -127,40 +141,52 @@ fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
     crate::ops::present::last_lines(&dir, record.width.max(20), record.height.max(5), n).unwrap_or_default()
 }
 
-/// The files under `artifacts/` (at most 200), with the last 3 lines of each text file.
+/// The files under `artifacts/` (at most 200, of at most `MAX_VISITED` entries looked at), with
+/// the last 3 lines of each text file. The agent writes them: no link is followed (a linked
+/// folder is listed, not entered), and only regular files are read, from their last 16 KiB.
 fn artifacts(record: &Record) -> Vec<Artifact> {
-    let root = record.checkpoint_dir.join("artifacts");
+    const MAX_VISITED: usize = 5000;
+    let cp = &record.checkpoint_dir;
     let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+    let mut visited = 0;
+    let mut stack = vec!["artifacts".to_string()];
+    while let Some(rel) = stack.pop() {
+        // Checked before listing: a folder swapped for a link is not entered.
+        if !crate::store::untrusted::is_dir_under(cp, &rel) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(cp.join(&rel)) else { continue };
         for e in entries.flatten() {
-            let p = e.path();
+            visited += 1;
+            if visited > MAX_VISITED || out.len() >= 200 {
+                break;
+            }
+            let Some(name) = e.file_name().to_str().map(str::to_string) else { continue };
+            let child = format!("{rel}/{name}");
+            // lstat: a link is described, never followed.
             let Ok(meta) = e.metadata() else { continue };
             if meta.is_dir() {
-                stack.push(p);
-            } else if out.len() < 200 {
-                let rel = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
-                out.push(Artifact { path: rel, size: meta.len(), last_lines: tail_lines(&p, 3) });
+                stack.push(child);
+                continue;
             }
+            let (last_lines, note) = match crate::store::untrusted::read_tail(cp, &child, ARTIFACT_TAIL) {
+                Ok(c) => (tail_lines(&c.bytes, 3), None),
+                Err(e) => (Vec::new(), Some(format!("it {e}"))),
+            };
+            let path = child.strip_prefix("artifacts/").unwrap_or(&child).to_string();
+            out.push(Artifact { path, size: meta.len(), last_lines, note });
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
 
-/// The last `n` non-empty lines of a text file (its last 16 KiB looked at); none for binary.
-fn tail_lines(path: &Path, n: usize) -> Vec<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else { return Vec::new() };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = f.seek(SeekFrom::Start(len.saturating_sub(16 << 10)));
-    let mut buf = Vec::new();
-    let _ = f.read_to_end(&mut buf);
+/// The last `n` non-empty lines of a text file's tail; none for binary.
+fn tail_lines(buf: &[u8], n: usize) -> Vec<String> {
     if buf.contains(&0) {
         return Vec::new();
     }
-    let text = String::from_utf8_lossy(&buf);
+    let text = String::from_utf8_lossy(buf);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
@@ -179,7 +205,8 @@ fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     }
     for line in crate::ops::present::sink_errors(sink_errors) {
         let (at, what) = line.split_once(' ').unwrap_or(("", line.as_str()));
-        let kind = if what.contains("sink was restarted") { "log gap" } else { "logging error" };
+        let gap = what.contains("sink was restarted") || what.contains("log file was removed or renamed");
+        let kind = if gap { "log gap" } else { "logging error" };
         out.push(Notable { at: at.to_string(), kind: kind.into(), what: what.to_string() });
     }
     for (i, e) in events.iter().enumerate().filter(|(_, e)| e.state == State::Stuck) {

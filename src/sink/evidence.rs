@@ -301,12 +301,15 @@ impl Watch {
     }
 
     /// Save every new version of PLAN.md, STATUS.md and RISKS.md (checked by mtime, so a quiet
-    /// session costs three stat calls a tick).
+    /// session costs three stat calls a tick). This runs on the sink's own thread, between
+    /// reads of its input, so it must never block: the files are the agent's, and are read
+    /// only through `store::untrusted` (never opened when a FIFO, a device or a link, at most
+    /// 1 MiB of each), and stat'ed without following a link.
     fn save_checkpoints(&mut self) {
         let Some(dir) = self.record.as_ref().map(|r| r.checkpoint_dir.clone()) else { return };
         let mut changed = false;
         for (i, file) in crate::store::checkpoints::FILES.iter().enumerate() {
-            let m = std::fs::metadata(dir.join(file)).and_then(|m| m.modified()).ok();
+            let m = std::fs::symlink_metadata(dir.join(file)).and_then(|m| m.modified()).ok();
             if m != self.checkpoint_mtimes[i] {
                 self.checkpoint_mtimes[i] = m;
                 changed = true;

@@ -8,7 +8,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const CURRENT_NAME: &str = "output.log";
 const SEGMENT_PREFIX: &str = "output.log.";
@@ -73,7 +73,14 @@ pub struct LogWriter {
     /// Every byte written since the writer was opened, across rotations: what a failed
     /// write did write is the difference (the rest was lost).
     written: u64,
+    /// When the open file was last found to still be `output.log` (see `check_replaced`),
+    /// and `written` then.
+    checked_at: Instant,
+    written_at_check: u64,
 }
+
+/// How often the sink makes sure `output.log` is still the file it writes.
+const REPLACED_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 impl LogWriter {
     /// Open the log in `dir` (created 0700), appending to an existing `output.log` so a
@@ -85,8 +92,17 @@ impl LogWriter {
             .with_context(|| format!("cannot list `{}`", dir.display()))?
             .last()
             .map_or(0, |(n, _)| *n);
-        let mut writer =
-            LogWriter { dir: dir.to_path_buf(), file: None, size: 0, max_size, keep, last_segment, written: 0 };
+        let mut writer = LogWriter {
+            dir: dir.to_path_buf(),
+            file: None,
+            size: 0,
+            max_size,
+            keep,
+            last_segment,
+            written: 0,
+            checked_at: Instant::now(),
+            written_at_check: 0,
+        };
         writer.open_current()?;
         writer.prune();
         Ok(writer)
@@ -143,6 +159,32 @@ impl LogWriter {
         self.written
     }
 
+    /// Whether the open file is still `output.log`: someone (the agent, a cleanup script) may
+    /// have removed or renamed it, and every later byte would go to a file no reader finds.
+    /// Looked at no more than once a second (one stat and one fstat). When it was replaced, the
+    /// writer starts a new `output.log` at the next write and returns the bytes written since
+    /// the last look that found it in place: they may be missing from the log.
+    pub fn check_replaced(&mut self) -> Option<u64> {
+        if self.checked_at.elapsed() < REPLACED_CHECK_EVERY {
+            return None;
+        }
+        self.checked_at = Instant::now();
+        let since = self.written - self.written_at_check;
+        self.written_at_check = self.written;
+        let file = self.file.as_ref()?;
+        let Ok(open) = file.metadata() else { return None };
+        let in_place = match fs::symlink_metadata(self.current_path()) {
+            Ok(m) => open.nlink() > 0 && m.dev() == open.dev() && m.ino() == open.ino(),
+            Err(_) => false,
+        };
+        if in_place {
+            return None;
+        }
+        self.file = None;
+        self.size = 0;
+        Some(since)
+    }
+
     fn open_current(&mut self) -> anyhow::Result<()> {
         let path = self.current_path();
         let file = fsutil::open_private_append(&path)?;
@@ -165,7 +207,10 @@ impl LogWriter {
         self.file = None;
         self.size = 0;
         self.prune();
-        self.open_current().map_err(into_io_error)
+        self.open_current().map_err(into_io_error)?;
+        // A fresh file is in place: bytes before the rotation are not "since the last look".
+        self.written_at_check = self.written;
+        Ok(())
     }
 
     /// Delete rotated segments beyond the newest `keep`. A failure here must not stop logging;
@@ -433,6 +478,34 @@ impl Follower<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_removed_or_renamed_log_is_noticed_and_a_new_one_started() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = LogWriter::open(tmp.path(), 0, 4).unwrap();
+        w.write(b"one\n").unwrap();
+        // Checked at most once a second: nothing to see yet, and the file is in place.
+        assert_eq!(w.check_replaced(), None);
+        w.checked_at -= REPLACED_CHECK_EVERY;
+        assert_eq!(w.check_replaced(), None);
+        for gone in ["removed", "renamed"] {
+            w.write(b"lost\n").unwrap();
+            if gone == "removed" {
+                fs::remove_file(current_path(tmp.path())).unwrap();
+            } else {
+                fs::rename(current_path(tmp.path()), tmp.path().join("elsewhere")).unwrap();
+            }
+            w.checked_at -= REPLACED_CHECK_EVERY;
+            assert_eq!(w.check_replaced(), Some(5), "{gone}");
+            w.write(b"after\n").unwrap();
+            assert_eq!(fs::read(current_path(tmp.path())).unwrap(), b"after\n", "{gone}");
+            w.checked_at -= REPLACED_CHECK_EVERY;
+            assert_eq!(w.check_replaced(), None, "the new file is in place");
+            fs::remove_file(current_path(tmp.path())).unwrap();
+            w.checked_at -= REPLACED_CHECK_EVERY;
+            assert_eq!(w.check_replaced(), Some(0), "{gone}");
+        }
+    }
     use std::os::unix::fs::PermissionsExt;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;

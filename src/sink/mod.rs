@@ -141,6 +141,19 @@ impl Sink {
             }
         }
         let writer = self.writer.as_mut().expect("opened above");
+        if let Some(lost) = writer.check_replaced() {
+            // The file was removed or renamed under us: a new one starts with a mark, and the
+            // gap is recorded where `show` and the review report look.
+            let now = Utc::now().to_rfc3339();
+            let mark = format!(
+                "\r\n[minder: the log file was removed or renamed; found at {now}; up to {lost} bytes printed before this are not in this log]\r\n"
+            );
+            let _ = writer.write(mark.as_bytes());
+            self.append_error(&format!(
+                "the log file was removed or renamed; up to {lost} bytes of output written to it are not in the log"
+            ));
+        }
+        let writer = self.writer.as_mut().expect("opened above");
         if let Some(f) = &self.failing {
             // Logging again after a failure: first the mark, so the gap shows where it is.
             let mark = format!("\r\n[minder: {} bytes of output were not logged here: {}]\r\n", f.lost, f.message);

@@ -2,6 +2,7 @@
 //! wrote is copied into the state dir with its time, so an overwrite loses nothing.
 
 use crate::store::fsutil;
+use crate::store::untrusted;
 use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -60,8 +61,21 @@ pub fn snapshot(
     let history = history(store, name)?;
     let mut saved = Vec::new();
     for file in FILES {
-        let Ok(content) = std::fs::read(checkpoint_dir.join(file)) else { continue };
-        let content = redact(&content);
+        // The agent controls these files: a FIFO, a device or a link is not read (nor saved),
+        // and a huge file is saved cut, with a line that says so.
+        let content = match untrusted::read_head(checkpoint_dir, file, untrusted::CHECKPOINT_CAP) {
+            Ok(c) if c.cut => {
+                let mut content = redact(&c.bytes);
+                content.extend_from_slice(format!("\n[minder: {}]\n", untrusted::cut_note(file, &c)).as_bytes());
+                content
+            }
+            Ok(c) => redact(&c.bytes),
+            Err(untrusted::Unreadable::Missing) => continue,
+            Err(e) => {
+                tracing::debug!("not saving {file}: it {e}");
+                continue;
+            }
+        };
         let latest = history.iter().rev().find(|s| s.file == *file);
         if let Some(l) = latest {
             if std::fs::read(&l.path).map(|c| c == content).unwrap_or(false) {
@@ -107,5 +121,23 @@ mod tests {
         let h = history(&store, "s").unwrap();
         let texts: Vec<String> = h.iter().map(|s| std::fs::read_to_string(&s.path).unwrap()).collect();
         assert_eq!(texts, ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn snapshot_skips_a_fifo_or_link_and_cuts_a_huge_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path().join("state"));
+        let cp = tmp.path().join("cp");
+        std::fs::create_dir_all(&cp).unwrap();
+        let fifo = std::ffi::CString::new(cp.join("PLAN.md").to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        std::os::unix::fs::symlink("/dev/zero", cp.join("STATUS.md")).unwrap();
+        std::fs::File::create(cp.join("RISKS.md")).unwrap().set_len(3 << 30).unwrap();
+        let saved = snapshot(&store, "s", &cp, &|b: &[u8]| b.to_vec()).unwrap();
+        assert_eq!(saved, ["RISKS.md"]);
+        let copy = std::fs::read(&history(&store, "s").unwrap()[0].path).unwrap();
+        assert!(copy.len() < (1 << 20) + 200, "{}", copy.len());
+        assert!(String::from_utf8_lossy(&copy).ends_with("RISKS.md was cut: only 1.0 MiB of its 3.0 GiB were read]\n"));
     }
 }

@@ -39,11 +39,14 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
 }
 
 /// Open `path` for appending, creating it 0600. The mode is forced after opening because the
-/// umask can strip bits from the mode given to open(2).
+/// umask can strip bits from the mode given to open(2). A FIFO or a link put in the file's
+/// place (an event log, the sink's error log) fails at once instead of blocking the writer:
+/// O_NONBLOCK (no effect on a regular file's writes), O_NOFOLLOW.
 pub fn open_private_append(path: &Path) -> Result<File> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
         .mode(FILE_MODE)
         .open(path)
         .with_context(|| format!("cannot open `{}`", path.display()))?;

@@ -4,6 +4,7 @@
 pub mod checkpoints;
 pub mod fsutil;
 pub mod paths;
+pub mod untrusted;
 
 use crate::domain::record::{Event, Record};
 use crate::domain::state::{Source, State};
@@ -77,7 +78,7 @@ impl Store {
         let mut damaged = Vec::new();
         for name in self.names()? {
             let path = self.paths(&name).record();
-            match std::fs::read(&path) {
+            match read_record_bytes(&path) {
                 Ok(data) => match parse_record(&data) {
                     Ok(r) => out.push(r),
                     Err(e) => {
@@ -157,13 +158,32 @@ impl Store {
     }
 
     pub fn events(&self, name: &str) -> Result<Vec<Event>> {
+        Ok(self.events_checked(name)?.0)
+    }
+
+    /// The session's events, and how many lines were skipped as damaged (not UTF-8, not an
+    /// event): one bad line never hides the others. An event log that is not a regular file
+    /// (a FIFO, a device, a link) is an error, never read; past `EVENTS_CAP` only its end is.
+    pub fn events_checked(&self, name: &str) -> Result<(Vec<Event>, usize)> {
         let path = self.paths(name).events();
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", path.display())),
+        let contents = match untrusted::read_file_tail(&path, EVENTS_CAP) {
+            Ok(c) => c,
+            Err(untrusted::Unreadable::Missing) => return Ok((Vec::new(), 0)),
+            Err(e) => anyhow::bail!("damaged event log `{}`: it {e}", path.display()),
         };
-        Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+        let mut lines = contents.bytes.split(|&b| b == b'\n');
+        if contents.cut {
+            // The first line read is the end of one cut in half.
+            lines.next();
+        }
+        let (mut events, mut damaged) = (Vec::new(), 0);
+        for line in lines.filter(|l| !l.iter().all(u8::is_ascii_whitespace)) {
+            match std::str::from_utf8(line).ok().and_then(|l| serde_json::from_str(l).ok()) {
+                Some(e) => events.push(e),
+                None => damaged += 1,
+            }
+        }
+        Ok((events, damaged))
     }
 
     /// Exclusive lock on one session's records (held until the guard drops): flock(2) on the
@@ -204,9 +224,24 @@ fn lock_file(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// The most of an event log read (its end): far more than any session writes.
+const EVENTS_CAP: u64 = 64 << 20;
+/// A record larger than this is damaged: minder never writes one near it.
+const RECORD_CAP: u64 = 64 << 20;
+
 pub fn load_record(path: &Path) -> Result<Record> {
-    let data = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let data = read_record_bytes(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     parse_record(&data).with_context(|| format!("damaged session record `{}`", path.display()))
+}
+
+/// A record's bytes: a regular file only (a FIFO, a device or a link put in its place is an
+/// error, never opened for reading), and never more than `RECORD_CAP`.
+fn read_record_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let c = untrusted::read_file_head(path, RECORD_CAP)?;
+    if c.cut {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {RECORD_CAP} bytes")));
+    }
+    Ok(c.bytes)
 }
 
 /// A record's bytes, checked: whole JSON of this schema version (an older or newer minder's
