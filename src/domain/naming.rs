@@ -18,7 +18,8 @@ pub fn is_valid_word(s: &str) -> bool {
 pub fn slug(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut dash = false;
-    for c in s.chars() {
+    // Accented and other letters as their closest ASCII (`é` → `e`, `ß` → `ss`).
+    for c in deunicode::deunicode(s).chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
             if dash && !out.is_empty() {
                 out.push('-');
@@ -113,6 +114,16 @@ pub struct Known {
 /// Resolve `query` against the known sessions: an exact full name, then an exact task, then a
 /// unique prefix of a full name or task. Returns the full name, or the error text.
 pub fn resolve(query: &str, known: &[Known]) -> Result<String, ResolveError> {
+    match resolve_as_given(query, known) {
+        // `new "fix the bug"` made `…-fix-the-bug`: the NAME as it was given finds it too.
+        Err(ResolveError::NotFound) if slug(query, MAX_NAME_LEN) != query && !slug(query, MAX_NAME_LEN).is_empty() => {
+            resolve_as_given(&slug(query, MAX_NAME_LEN), known)
+        }
+        other => other,
+    }
+}
+
+fn resolve_as_given(query: &str, known: &[Known]) -> Result<String, ResolveError> {
     if let Some(k) = known.iter().find(|k| k.name == query) {
         return Ok(k.name.clone());
     }
@@ -156,7 +167,8 @@ mod tests {
         assert_eq!(slug("a.b:c", 64), "a-b-c");
         assert_eq!(slug("  --x--  ", 64), "x");
         assert_eq!(slug("$(rm -rf /); `id` #{pane}", 64), "rm-rf-id-pane");
-        assert_eq!(slug("ünïcødé", 64), "n-c-d");
+        assert_eq!(slug("ünïcødé", 64), "unicode");
+        assert_eq!(slug("réparer ça", 64), "reparer-ca");
         assert_eq!(slug("✓✓✓", 64), "");
         assert_eq!(slug("", 64), "");
         assert_eq!(slug(&"a".repeat(300), 64).len(), 64);
@@ -198,6 +210,15 @@ mod tests {
         assert_eq!(resolve("ba", &k).unwrap(), "demo-bar");
         assert_eq!(resolve("nothing", &k), Err(ResolveError::NotFound));
         assert_eq!(resolve("", &k), Err(ResolveError::NotFound));
+    }
+
+    #[test]
+    fn a_name_as_it_was_given_finds_its_slug() {
+        let k = known(&[("cmd-fix-the-bug", "fix-the-bug"), ("cmd-reparer-ca", "reparer-ca")]);
+        assert_eq!(resolve("fix the bug", &k).unwrap(), "cmd-fix-the-bug");
+        assert_eq!(resolve("réparer ça", &k).unwrap(), "cmd-reparer-ca");
+        assert_eq!(resolve("fix the", &k).unwrap(), "cmd-fix-the-bug", "a prefix, slugged");
+        assert_eq!(resolve("!!!", &k), Err(ResolveError::NotFound));
     }
 
     #[test]

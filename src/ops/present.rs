@@ -9,14 +9,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 /// When the agent last printed something: the log's modification time (the sink touches it on
-/// every write), else when its state last changed.
+/// every write), else when it started. Never a state change: `stuck` is declared after a
+/// silence, and must not make the silence look recent.
 pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
     let log = crate::sink::logfile::current_path(&ctx.store.paths(&record.name).logs());
     let from_log = std::fs::metadata(log).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
-    match from_log {
-        Some(t) if t > record.state_at => t,
-        _ => record.state_at,
-    }
+    from_log.unwrap_or(record.created_at)
 }
 
 /// PLAN.md's checkboxes. The agent writes the file: read as untrusted (a FIFO or a link gives

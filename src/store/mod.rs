@@ -144,10 +144,15 @@ impl Store {
         let _guard = self.lock_session(name)?;
         let mut record = self.load(name)?;
         let before = record.state();
+        let decided_before = record.decision.as_ref().map(|d| d.at);
         let Some((activity, detail, note)) = decide(&mut record) else { return Ok((record, false)) };
         apply_transition(&mut record, before, activity, &detail, source);
         self.save(&record)?;
-        let (state, detail) = record.shown();
+        let (mut state, detail) = record.shown();
+        // A decision is logged as what it is (`approved`, `rejected`), whatever the agent shows.
+        if let Some(d) = record.decision.as_ref().filter(|d| Some(d.at) != decided_before) {
+            state = d.verdict.state();
+        }
         self.append_event(name, &Event { at: record.state_at, state, detail, source, note })?;
         Ok((record, true))
     }
