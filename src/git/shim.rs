@@ -287,6 +287,8 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
                     super::gate::record_refusal("git shim", &why);
                     return 1;
                 }
+                // The program behind it is the shim in the mirror: git must find the real one.
+                Ok(Plan::AsGiven) if kind == Kind::HttpPush => return exec_program(&real, argv),
                 Ok(Plan::AsGiven) => {}
                 Ok(Plan::Args(new)) => {
                     let word = if kind == Kind::Push { "push" } else { "send-pack" };
@@ -318,6 +320,36 @@ fn real_command(real: &Path, argv: Vec<OsString>) -> std::process::Command {
         cmd.env("GIT_EXEC_PATH", mirror);
     }
     cmd
+}
+
+/// The real git's own exec path (not the mirror).
+fn real_exec_path(real: &Path) -> Option<PathBuf> {
+    let out = std::process::Command::new(real)
+        .arg("--exec-path")
+        .env_remove("GIT_EXEC_PATH")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    (out.status.success() && dir.is_dir()).then_some(dir)
+}
+
+/// `real_command` for a gated command that is a program of git's (`git-http-push`,
+/// `git-remote-https`), not a builtin: in the mirror it is the shim, which would start git,
+/// which would start the shim... It runs from the real exec path; what it starts is its own.
+fn program_command(real: &Path, argv: Vec<OsString>) -> std::process::Command {
+    let mut cmd = real_command(real, argv);
+    if let Some(dir) = real_exec_path(real) {
+        cmd.env("GIT_EXEC_PATH", dir);
+    }
+    cmd
+}
+
+fn exec_program(real: &Path, argv: Vec<OsString>) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let err = program_command(real, argv).exec();
+    eprintln!("minder: cannot run git `{}`: {err}", real.display());
+    126
 }
 
 fn exec(real: &Path, argv: Vec<OsString>) -> i32 {
@@ -490,8 +522,7 @@ fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result
 /// stream) is refused; `connect` to `git-receive-pack` (git's protocol, spoken raw) needs
 /// approval. After a `connect` or `stateless-connect` the rest is git's protocol, copied as is.
 fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
-    use std::io::{BufRead, Write};
-    let mut cmd = real_command(real, argv);
+    let mut cmd = program_command(real, argv);
     cmd.stdin(std::process::Stdio::piped());
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -500,7 +531,31 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
             return 126;
         }
     };
-    let mut to_helper = child.stdin.take();
+    let Some(to_helper) = child.stdin.take() else { return 1 };
+    let pid = child.id() as libc::pid_t;
+    let (real, globals) = (real.to_path_buf(), globals.to_vec());
+    // The commands are passed on by a thread, the helper waited for here: the helper's output
+    // is git's to read, and this process holds it open too, so it must end when the helper does
+    // (git may be waiting for that end, not writing to us).
+    std::thread::spawn(move || {
+        if let Err(why) = forward_helper_commands(to_helper, &real, &globals) {
+            // Said first: once the helper ends, so does this process. The helper never saw the
+            // command, and ends without acting on it.
+            eprintln!("{why}");
+            super::gate::record_refusal("git shim", &why);
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            std::process::exit(1);
+        }
+    });
+    match child.wait() {
+        Ok(status) => status.code().unwrap_or(1),
+        Err(_) => 1,
+    }
+}
+
+/// Pass stdin's commands to the helper until stdin ends, or the first one the gate refuses.
+fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, globals: &[String]) -> Result<(), String> {
+    use std::io::{BufRead, Write};
     let stdin = std::io::stdin();
     let mut from_git = stdin.lock();
     let mut approval: Option<Result<(String, String), String>> = None;
@@ -508,10 +563,10 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
     loop {
         line.clear();
         match from_git.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => break,
+            Ok(0) | Err(_) => return Ok(()),
             Ok(_) => {}
         }
-        let text = String::from_utf8_lossy(&line);
+        let text = String::from_utf8_lossy(&line).into_owned();
         let mut approved = || -> Result<(String, String), String> {
             approval
                 .get_or_insert_with(|| {
@@ -520,33 +575,18 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
                 })
                 .clone()
         };
-        let verdict = helper_command(text.trim_end_matches('\n'), &mut approved, &|a| query(real, globals, a));
-        let (forward, raw) = match verdict {
-            Ok(HelperLine::Pass) => (line.clone(), false),
-            Ok(HelperLine::Rewritten(l)) => (format!("{l}\n").into_bytes(), false),
-            Ok(HelperLine::ThenRaw) => (line.clone(), true),
-            Err(why) => {
-                eprintln!("{why}");
-                super::gate::record_refusal("git shim", &why);
-                drop(to_helper.take());
-                let _ = child.kill();
-                let _ = child.wait();
-                return 1;
-            }
+        let verdict = helper_command(text.trim_end_matches('\n'), &mut approved, &|a| query(real, globals, a))?;
+        let forward = match &verdict {
+            HelperLine::Rewritten(l) => format!("{l}\n").into_bytes(),
+            HelperLine::Pass | HelperLine::ThenRaw => line.clone(),
         };
-        let Some(to) = to_helper.as_mut() else { break };
         if to.write_all(&forward).and_then(|_| to.flush()).is_err() {
-            break;
+            return Ok(());
         }
-        if raw {
-            let _ = std::io::copy(&mut from_git, to);
-            break;
+        if verdict == HelperLine::ThenRaw {
+            let _ = std::io::copy(&mut from_git, &mut to);
+            return Ok(());
         }
-    }
-    drop(to_helper);
-    match child.wait() {
-        Ok(status) => status.code().unwrap_or(1),
-        Err(_) => 1,
     }
 }
 
