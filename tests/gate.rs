@@ -486,7 +486,7 @@ fn remote_helpers_and_transports_are_gated() {
     print_tally("transports, before approval", &before);
     assert_all_held(&before);
     // The refusal tells the agent the push waits for the person, and hands it no command.
-    let (rc, out) = agent.sh(&list[0].1);
+    let (rc, out) = agent.sh(list[0].1);
     assert_eq!(rc, 1, "{out}");
     assert!(out.contains("is not approved yet") && out.contains("waits for the person"), "{out}");
     assert!(!out.contains("minder approve"), "{out}");
