@@ -541,9 +541,10 @@ fn grafts_and_replace_refs_do_not_make_new_work_an_ancestor() {
     assert!(outcomes.iter().all(|o| o.output.contains("is not the approved commit")), "refused for another reason");
 }
 
-/// The shim checks a refspec's source, then the real git pushes: a ref moved in between (here
-/// by `--receive-pack`, which git runs before it reads the refs to push) must not change what
-/// goes. The object that was checked is the one pushed.
+/// The shim checks a refspec's source, then the real git pushes: a ref moved in between must
+/// not change what goes. Here `--receive-pack` moves it, deterministically: git starts it before
+/// it resolves a source that is an expression (`flip~0`; plain ref names it read just before).
+/// The object that was checked is the one pushed.
 #[test]
 fn a_ref_moved_after_the_check_does_not_change_what_is_pushed() {
     let env = Env::new();
@@ -563,7 +564,7 @@ fn a_ref_moved_after_the_check_does_not_change_what_is_pushed() {
     let (rc, out) = agent.sh(&format!(
         "git branch flip HEAD && git checkout -q -b new && git commit -q --allow-empty -m 'UNREVIEWED' && \
          git rev-parse HEAD > {0}.to && git checkout -q - && \
-         git push --no-verify --receive-pack={0} origin flip:refs/heads/raced; \
+         git push --no-verify --receive-pack={0} origin flip~0:refs/heads/raced; \
          git update-ref refs/heads/flip {1} && git push --no-verify --receive-pack={0} origin +flip:raced-short",
         flip.display(),
         approved
