@@ -397,3 +397,181 @@ fn documented_limits() {
         held.iter().map(|o| format!("{}\n{}", o.script, o.output)).collect::<Vec<_>>().join("\n---\n")
     );
 }
+
+/// A smart-HTTP server for `remote.git` on loopback: python's CGI server in front of
+/// `git http-backend`. Killed on drop. (No fork: as root the forked CGI drops to `nobody`, whom
+/// git then refuses the repository.)
+struct HttpRemote {
+    child: std::process::Child,
+    url: String,
+}
+
+impl HttpRemote {
+    fn start(env: &Env) -> HttpRemote {
+        let root = env.path("http");
+        std::fs::create_dir_all(root.join("cgi-bin")).unwrap();
+        let cgi = root.join("cgi-bin/git");
+        std::fs::write(&cgi, "#!/bin/sh\nexec git http-backend\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cgi, std::fs::Permissions::from_mode(0o755)).unwrap();
+        git(
+            env.tmp.path(),
+            &["--git-dir", env.path("remote.git").to_str().unwrap(), "config", "http.receivepack", "true"],
+        );
+        let server = "import http.server, sys\n\
+                      class H(http.server.CGIHTTPRequestHandler):\n    cgi_directories = ['/cgi-bin']\n    have_fork = False\n\
+                      s = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)\n\
+                      print(s.server_address[1], flush=True)\ns.serve_forever()\n";
+        let mut child = Command::new("python3")
+            .args(["-W", "ignore", "-c", server])
+            .current_dir(&root)
+            .env("GIT_PROJECT_ROOT", env.tmp.path())
+            .env("GIT_HTTP_EXPORT_ALL", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(env.path("http.log")).unwrap())
+            .spawn()
+            .expect("python3 runs the test's HTTP server");
+        use std::io::BufRead;
+        let mut port = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut port).unwrap();
+        HttpRemote { child, url: format!("http://127.0.0.1:{}/cgi-bin/git/remote.git", port.trim()) }
+    }
+}
+
+impl Drop for HttpRemote {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A remote helper reads what to push on its stdin: the shim reads it too. Before approval, and
+/// for a commit made after it, nothing goes by `git remote-http`, `remote-ext`, `receive-pack`,
+/// `http-push`; git's own fetch and push over HTTP still work, and the approved commit goes.
+#[test]
+fn remote_helpers_and_transports_are_gated() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let http = HttpRemote::start(&env);
+    let agent = Agent::start(&env, &repo, "helpers");
+    agent.sh("echo work > work.txt && git add work.txt && git commit -q -m work");
+    let url = &http.url;
+    // git's own helper, through the exec path mirror: a fetch needs no approval.
+    let (rc, out) = agent.sh(&format!("git fetch -q {url} main && git rev-parse FETCH_HEAD"));
+    assert_eq!(rc, 0, "{out}");
+
+    let attacks: Vec<(&'static str, String)> = vec![
+        ("remote helper", format!("printf 'push HEAD:refs/heads/helper-1\\n\\n' | git remote-http x {url}")),
+        (
+            "remote helper",
+            format!("printf 'push +HEAD:refs/heads/main\\n\\n' | git -c protocol.allow=always remote-http x {url}"),
+        ),
+        (
+            "remote helper",
+            format!("printf 'push HEAD:refs/heads/helper-2\\n\\n' | \"$(git --exec-path)/git-remote-http\" x {url}"),
+        ),
+        (
+            "remote helper",
+            format!(
+                "printf 'capabilities\\nlist for-push\\npush HEAD:refs/heads/helper-3\\n\\n' | git remote-http x {url}"
+            ),
+        ),
+        ("remote helper", "printf 'connect git-receive-pack\\n' | git remote-ext x 'git-receive-pack {remote}'".into()),
+        ("receive-pack", "git receive-pack {remote} < /dev/null".into()),
+        ("http-push", format!("git http-push {url}/ HEAD:refs/heads/helper-4")),
+        ("git push over http", format!("git push --no-verify {url} HEAD:refs/heads/helper-5")),
+    ];
+    let list: Vec<(&'static str, &str)> = attacks.iter().map(|(c, s)| (*c, s.as_str())).collect();
+    let before = run_attacks(&env, &agent, "before", &list, "", false);
+    print_tally("transports, before approval", &before);
+    assert_all_held(&before);
+    // The refusal tells the agent the push waits for the person, and hands it no command.
+    let (rc, out) = agent.sh(list[0].1);
+    assert_eq!(rc, 1, "{out}");
+    assert!(out.contains("is not approved yet") && out.contains("waits for the person"), "{out}");
+    assert!(!out.contains("minder approve"), "{out}");
+
+    // Approved: the approved commit goes through the helper by hand and by git's own push.
+    let approved = agent.head();
+    env.run(&["approve", "helpers"]);
+    // (Fed by hand, without `list for-push` first, the helper also reports an error about a ref
+    // it was not asked to push, and exits 1: its `ok` line is what counts.)
+    let (_, out) = agent.sh(&format!("printf 'push HEAD:refs/heads/by-helper\\n\\n' | git remote-http x {url}"));
+    assert!(out.contains("ok refs/heads/by-helper"), "{out}");
+    assert_eq!(remote_ref(&env, "refs/heads/by-helper").as_deref(), Some(approved.as_str()), "{out}");
+    let (rc, out) = agent.sh(&format!("git push {url} HEAD:refs/heads/by-git"));
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(remote_ref(&env, "refs/heads/by-git").as_deref(), Some(approved.as_str()), "{out}");
+
+    // A commit made since is not covered, by any of these routes.
+    agent.sh("echo more >> work.txt && git commit -q -am 'UNREVIEWED change'");
+    let after = run_attacks(&env, &agent, "after", &list[..4], "", false);
+    print_tally("transports, a commit made after approval", &after);
+    assert_all_held(&after);
+    assert!(after[0].output.contains("UNREVIEWED change"), "{}", after[0].output);
+}
+
+/// Ancestry is checked as the commits record it: a replace ref or a graft that makes new work
+/// look like a parent of the approved commit does not get it out, by the shim or by the hook.
+#[test]
+fn grafts_and_replace_refs_do_not_make_new_work_an_ancestor() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let agent = Agent::start(&env, &repo, "grafts");
+    agent.sh("echo work > work.txt && git add work.txt && git commit -q -m work");
+    env.run(&["approve", "grafts"]);
+    // E: new work beside the approved commit A, which is then "given" E as a second parent.
+    let (rc, out) =
+        agent.sh("A=$(git rev-parse HEAD) && git checkout -q -b side HEAD~1 && echo e > e.txt && git add e.txt && \
+         git commit -q -m 'UNREVIEWED E' && git checkout -q - && git tag e side && \
+         git replace --graft $A $A~1 e && git merge-base --is-ancestor e $A && echo grafted");
+    assert_eq!((rc, out.trim()), (0, "grafted"), "{out}");
+    let shapes: &[(&'static str, &str)] = &[
+        ("replace ref", "git push origin e:refs/heads/{n}"),
+        ("replace ref", "git push --no-verify origin e:refs/heads/{n}"),
+        ("replace ref, hook", "\"$MINDER_GIT\" push origin e:refs/heads/{n}"),
+        ("replace ref base", "git update-ref refs/other/$(git rev-parse HEAD) $(git rev-parse refs/replace/$(git rev-parse HEAD)) && GIT_REPLACE_REF_BASE=refs/other/ git push origin e:refs/heads/{n}"),
+        ("graft file", "git replace -d $(git rev-parse HEAD) >/dev/null 2>&1; echo \"$(git rev-parse HEAD) $(git rev-parse HEAD~1) $(git rev-parse e)\" > \"$(git rev-parse --git-common-dir)/info/grafts\" && git push origin e:refs/heads/{n}"),
+        ("graft file, hook", "\"$MINDER_GIT\" push origin e:refs/heads/{n}"),
+        ("GIT_GRAFT_FILE", "echo \"$(git rev-parse HEAD) $(git rev-parse HEAD~1) $(git rev-parse e)\" > ../g && GIT_GRAFT_FILE=$(pwd)/../g git push origin e:refs/heads/{n}"),
+    ];
+    let outcomes = run_attacks(&env, &agent, "graft", shapes, "", false);
+    print_tally("grafts and replace refs, after approval", &outcomes);
+    assert_all_held(&outcomes);
+    assert!(outcomes.iter().all(|o| o.output.contains("is not the approved commit")), "refused for another reason");
+}
+
+/// The shim checks a refspec's source, then the real git pushes: a ref moved in between must
+/// not change what goes. Here `--receive-pack` moves it, deterministically: git starts it before
+/// it resolves a source that is an expression (`flip~0`; plain ref names it read just before).
+/// The object that was checked is the one pushed.
+#[test]
+fn a_ref_moved_after_the_check_does_not_change_what_is_pushed() {
+    let env = Env::new();
+    let repo = repo(&env);
+    let agent = Agent::start(&env, &repo, "race");
+    agent.sh("echo work > work.txt && git add work.txt && git commit -q -m work");
+    let approved = agent.head();
+    env.run(&["approve", "race"]);
+    let flip = env.path("flip.sh");
+    std::fs::write(
+        &flip,
+        "#!/bin/sh\ngit update-ref refs/heads/flip \"$(cat \"$0.to\")\"\nexec git-receive-pack \"$@\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&flip, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (rc, out) = agent.sh(&format!(
+        "git branch flip HEAD && git checkout -q -b new && git commit -q --allow-empty -m 'UNREVIEWED' && \
+         git rev-parse HEAD > {0}.to && git checkout -q - && \
+         git push --no-verify --receive-pack={0} origin flip~0:refs/heads/raced; \
+         git update-ref refs/heads/flip {1} && git push --no-verify --receive-pack={0} origin +flip:raced-short",
+        flip.display(),
+        approved
+    ));
+    let unreviewed = std::fs::read_to_string(env.path("flip.sh.to")).unwrap().trim().to_string();
+    assert_ne!(unreviewed, approved);
+    assert_eq!(agent.sh("git rev-parse flip").1.trim(), unreviewed, "the ref did not move: {out}");
+    assert_eq!(remote_ref(&env, "refs/heads/raced").as_deref(), Some(approved.as_str()), "rc {rc}: {out}");
+    assert_eq!(remote_ref(&env, "refs/heads/raced-short").as_deref(), Some(approved.as_str()), "rc {rc}: {out}");
+}

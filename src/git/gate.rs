@@ -126,6 +126,10 @@ pub fn session_from_env() -> Result<(Store, String), String> {
     }
 }
 
+/// The refusal's second line. The agent reads it: it says who decides, and hands the agent no
+/// command to run (an agent told `minder approve NAME` may well run it).
+pub const WAITS: &str = "the push waits for the person's review and approval in minder.";
+
 /// The commit a push may send (with its ancestors), or why nothing may go yet. A record that
 /// cannot be read refuses: the gate fails closed.
 pub fn approved_commit(store: &Store, session: &str) -> Result<String, String> {
@@ -135,12 +139,8 @@ pub fn approved_commit(store: &Store, session: &str) -> Result<String, String> {
              minder: see `minder show {session}`."
         )
     })?;
-    let again = |why: &str| {
-        format!(
-            "minder: push refused: {why}.\n\
-             minder: a person reviews and approves this work first."
-        )
-    };
+    // No command for the agent to run: the push waits for the person's review, not the agent's.
+    let again = |why: &str| format!("minder: push refused: {why}.\nminder: {WAITS}");
     match record.approval() {
         None => Err(again(&format!("session `{}` is not approved yet (state {})", record.name, record.state()))),
         Some(Some(commit)) if super::invocation::is_object_id(commit) => Ok(commit.to_string()),
@@ -179,7 +179,7 @@ pub fn check_commits(
     let short = |c: &str| c.chars().take(12).collect::<String>();
     Err(format!(
         "minder: push refused: commit {} ({:?}) is not the approved commit {} of session `{session}` or one of its ancestors.\n\
-         minder: a person approves new work first: `minder review {session}`, then `minder approve {session}`.",
+         minder: {WAITS}",
         short(commit),
         subject.trim(),
         short(approved),
@@ -199,7 +199,7 @@ fn pre_push_verdict(input: &[u8]) -> Result<(), String> {
             Err(e) => return Err(format!("minder: push refused: {e}; the gate fails closed.")),
         }
     }
-    check_commits(&|args| super::run(Path::new("."), args), &session, &approved, &objects)
+    check_commits(&|args| super::gate_run(Path::new("."), args), &session, &approved, &objects)
 }
 
 /// Note a refused push in the session's `push-refused.jsonl` (the review report shows it; the

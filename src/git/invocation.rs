@@ -244,10 +244,21 @@ const SEND_PACK_OPTS: &[Opt] = &[
     opt("force-if-includes", None, T::Nothing, E::None),
 ];
 
+/// `git http-push` (git 2.47's usage; `-d` and `-D` delete remote refs).
+const HTTP_PUSH_OPTS: &[Opt] = &[
+    opt("all", None, T::Nothing, E::All),
+    opt("force", None, T::Nothing, E::None),
+    opt("dry-run", None, T::Nothing, E::None),
+    opt("verbose", None, T::Nothing, E::None),
+    opt("helper-status", None, T::Nothing, E::None),
+    opt("delete", Some('d'), T::Nothing, E::Delete),
+    opt("force-delete", Some('D'), T::Nothing, E::Delete),
+];
+
 /// Options and positional words, read as git's parse-options reads them: options anywhere
 /// before `--`, long ones abbreviated to any unique prefix, `--no-X` negating `--X`, short ones
-/// bundled (`-fu`). Returns the effects that are on at the end and the positional words.
-fn parse_options(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<String>), String> {
+/// bundled (`-fu`). Returns the effects that are on at the end and where the positional words are.
+fn parse_options(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<usize>), String> {
     let mut on: Vec<Effect> = Vec::new();
     let mut set = |e: Effect, value: bool| {
         on.retain(|x| *x != e);
@@ -261,7 +272,7 @@ fn parse_options(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<Stri
         let word = &args[i];
         i += 1;
         if word == "--" || word == "--end-of-options" {
-            positional.extend(args[i..].iter().cloned());
+            positional.extend(i..args.len());
             break;
         }
         if let Some(long) = word.strip_prefix("--") {
@@ -305,7 +316,7 @@ fn parse_options(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<Stri
                 }
             }
         } else {
-            positional.push(word.clone());
+            positional.push(i - 1);
         }
     }
     Ok((on, positional))
@@ -388,16 +399,75 @@ fn request(effects: &[Effect], refspecs: &[String], push: bool) -> Result<PushRe
     Ok(req)
 }
 
+/// The refspec words (after the repository) of `push`, `send-pack` or `http-push`.
+fn refspec_words(args: &[String], opts: &[Opt]) -> Result<(Vec<Effect>, Vec<usize>), String> {
+    let (effects, positional) = parse_options(args, opts)?;
+    Ok((effects, positional.get(1..).unwrap_or(&[]).to_vec()))
+}
+
+fn words_at(args: &[String], at: &[usize]) -> Vec<String> {
+    at.iter().map(|&i| args[i].clone()).collect()
+}
+
 /// `git push [options] [<repository> [<refspec>...]]`.
 pub fn parse_push(args: &[String]) -> Result<PushRequest, String> {
-    let (effects, positional) = parse_options(args, PUSH_OPTS)?;
-    request(&effects, positional.get(1..).unwrap_or(&[]), true)
+    let (effects, at) = refspec_words(args, PUSH_OPTS)?;
+    request(&effects, &words_at(args, &at), true)
 }
 
 /// `git send-pack [options] [<host>:]<directory> (--all | <ref>...)`.
 pub fn parse_send_pack(args: &[String]) -> Result<PushRequest, String> {
-    let (effects, positional) = parse_options(args, SEND_PACK_OPTS)?;
-    request(&effects, positional.get(1..).unwrap_or(&[]), false)
+    let (effects, at) = refspec_words(args, SEND_PACK_OPTS)?;
+    request(&effects, &words_at(args, &at), false)
+}
+
+/// `git http-push [--all] [--dry-run] [--force] [--verbose] [-d] [-D] <url> <ref>...` (the
+/// dumb-HTTP push git's http helper starts; `--helper-status` is how it starts it).
+pub fn parse_http_push(args: &[String]) -> Result<PushRequest, String> {
+    let (effects, at) = refspec_words(args, HTTP_PUSH_OPTS)?;
+    request(&effects, &words_at(args, &at), false)
+}
+
+/// One refspec naming a single source (not a pattern, `:` or a negative one), where it sits in
+/// the arguments, so the shim can put back exactly the object it checked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct NamedRefspec {
+    /// The words it spans (two for `tag NAME`).
+    pub words: std::ops::Range<usize>,
+    pub force: bool,
+    pub src: String,
+    pub dst: Option<String>,
+}
+
+/// The single-source refspecs of a `push` (`push` true) or `send-pack`.
+pub fn named_refspecs(args: &[String], push: bool) -> Result<Vec<NamedRefspec>, String> {
+    let (_, at) = refspec_words(args, if push { PUSH_OPTS } else { SEND_PACK_OPTS })?;
+    let mut out = Vec::new();
+    let mut k = 0;
+    while let Some(&i) = at.get(k) {
+        k += 1;
+        let spec = &args[i];
+        if push && spec == "tag" {
+            let Some(&j) = at.get(k) else { return Err("`tag` needs a tag name".into()) };
+            k += 1;
+            out.push(NamedRefspec { words: i..j + 1, force: false, src: format!("refs/tags/{}", args[j]), dst: None });
+            continue;
+        }
+        let force = spec.starts_with('+');
+        let bare = spec.strip_prefix('+').unwrap_or(spec);
+        if bare.starts_with('^') || bare == ":" || bare.contains('*') {
+            continue;
+        }
+        let (src, dst) = match bare.rsplit_once(':') {
+            Some((s, d)) => (s, Some(d.to_string())),
+            None => (bare, None),
+        };
+        if src.is_empty() {
+            continue;
+        }
+        out.push(NamedRefspec { words: i..i + 1, force, src: src.to_string(), dst });
+    }
+    Ok(out)
 }
 
 /// The sources configured for a push without refspecs, from `git config --get-regexp` over
@@ -562,6 +632,32 @@ mod tests {
         assert!(sp("--stdin /r.git").stdin);
         assert!(sp("--stateless-rpc --helper-status --stdin https://h/r").stateless);
         assert!(sp("/r.git").sources.is_empty());
+    }
+
+    #[test]
+    fn named_refspecs_say_where_each_sits() {
+        let named = |s: &str| named_refspecs(&words(s), true).unwrap();
+        let spec = |w: std::ops::Range<usize>, force, src: &str, dst: Option<&str>| NamedRefspec {
+            words: w,
+            force,
+            src: src.into(),
+            dst: dst.map(String::from),
+        };
+        assert_eq!(
+            named("-f origin +HEAD:refs/heads/main main --no-verify tag v1 refs/heads/*:refs/heads/x/* : ^a"),
+            vec![
+                spec(2..3, true, "HEAD", Some("refs/heads/main")),
+                spec(3..4, false, "main", None),
+                spec(5..7, false, "refs/tags/v1", None),
+            ]
+        );
+        assert_eq!(named("origin HEAD:file:x"), vec![spec(1..2, false, "HEAD:file", Some("x"))]);
+        assert!(named("origin").is_empty());
+        let sp = named_refspecs(&words("--force /r.git HEAD:refs/heads/x"), false).unwrap();
+        assert_eq!(sp, vec![spec(2..3, false, "HEAD", Some("refs/heads/x"))]);
+        let hp = parse_http_push(&words("--all https://h/r.git")).unwrap();
+        assert_eq!(hp.sources, vec![Source::Branches]);
+        assert!(parse_http_push(&words("-D https://h/r.git x")).unwrap().deletes);
     }
 
     #[test]

@@ -31,6 +31,52 @@ pub fn command_of(git: &std::ffi::OsStr) -> Command {
     cmd
 }
 
+/// Variables through which a caller changes what history git sees: another repository, object
+/// store or alternates, replace refs under another prefix, a graft file, a namespace. The push
+/// gate's own git calls run without any of them (the shim passes the repository it checks as
+/// global options instead, the same one the push uses).
+const HISTORY_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_GRAFT_FILE",
+    "GIT_NAMESPACE",
+    "GIT_INDEX_FILE",
+    "GIT_SHALLOW_FILE",
+    "GIT_QUARANTINE_PATH",
+];
+
+/// `command_of` for the push gate: a fixed environment without `HISTORY_VARS`, and replace refs
+/// and grafts off (`--no-replace-objects`, a graft file that cannot exist), so the ancestry it
+/// checks is the one the commits themselves record: `git replace --graft` or a line in
+/// `info/grafts` cannot make new work look like an ancestor of the approved commit. A commit the
+/// push would take from elsewhere (another object store) is then not found, and refused.
+pub fn gate_command_of(git: &std::ffi::OsStr) -> Command {
+    let mut cmd = command_of(git);
+    for var in HISTORY_VARS {
+        cmd.env_remove(var);
+    }
+    // ENOTDIR: git reads no graft file and says nothing.
+    cmd.env("GIT_NO_REPLACE_OBJECTS", "1").env("GIT_GRAFT_FILE", "/dev/null/no-grafts").arg("--no-replace-objects");
+    cmd
+}
+
+/// `run` for the push gate (`gate_command_of`, in `dir`).
+pub fn gate_run(dir: &Path, args: &[&str]) -> Result<String> {
+    let out = gate_command_of(&program())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run git in `{}`", dir.display()))?;
+    if !out.status.success() {
+        return Err(anyhow!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The git minder runs: inside an agent's session the real one the push gate recorded (so
 /// minder's own git never goes through the agent's shim), else `git` on PATH.
 fn program() -> std::ffi::OsString {

@@ -1,9 +1,11 @@
 //! The agent's `git`: the first `git` on its PATH is a symlink to minder (`gitshim/bin/git`
 //! under the state dir), and minder started under that name reads the command line the way git
-//! will. `push` and `send-pack`, however they are spelled (any flags, `--no-verify` too, `-c`,
-//! `-C`, an alias), go on only when the session is approved and every commit that could leave is
-//! the approved commit or one of its ancestors; everything else goes straight to the real git.
-//! Hooks cannot do this alone: `--no-verify` and `-c core.hooksPath=...` skip them.
+//! will. Every way into sending objects — `push`, `send-pack`, `receive-pack`, `http-push` and
+//! the remote helpers (`remote-https`, `remote-ext`, ...) — however it is spelled (any flags,
+//! `--no-verify` too, `-c`, `-C`, an alias), goes on only when the session is approved and every
+//! commit that could leave is the approved commit or one of its ancestors; a push then sends the
+//! very objects that were checked. Everything else goes straight to the real git. Hooks cannot
+//! do this alone: `--no-verify` and `-c core.hooksPath=...` skip them.
 
 use super::invocation::{self, PushRequest, Source};
 use crate::store::{fsutil, Store};
@@ -12,20 +14,29 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// Names minder answers to as the agent's git (its argv[0]): `git`, and the dashed forms a
-/// script may find in git's exec path.
-pub const NAMES: &[&str] = &["git", "git-push", "git-send-pack"];
+/// script may find in git's exec path; every `git-remote-*` helper too (`answers_to`).
+pub const NAMES: &[&str] = &["git", "git-push", "git-send-pack", "git-receive-pack", "git-http-push"];
+
+/// Whether minder is the agent's git under this name.
+fn answers_to(name: &str) -> bool {
+    NAMES.contains(&name) || name.starts_with("git-remote-")
+}
+
+/// Bumped when the set of names the exec path mirror points at the shim changes, so a mirror
+/// built by an older minder is built again.
+const MIRROR_LAYOUT: u32 = 2;
 
 /// The real git, found by absolute path when the session started (skipping the shim).
 pub const REAL_GIT_VAR: &str = "MINDER_GIT";
 
-/// A mirror of the real git's exec path in which `git`, `git-push` and `git-send-pack` are the
-/// shim again. git puts its exec path first on the PATH of everything it starts (a shell alias,
+/// A mirror of the real git's exec path in which every name the shim answers to is the shim
+/// again. git puts its exec path first on the PATH of everything it starts (a shell alias,
 /// a hook, `rebase -x`, an editor), so a git started from there meets the gate too.
 pub const EXEC_PATH_VAR: &str = "MINDER_GIT_EXEC_PATH";
 
 /// Subcommands git always runs itself (an alias cannot shadow a builtin), none of which sends
-/// commits: no need to ask git whether they are aliases. git 2.47's builtins but `push` and
-/// `send-pack`; git starts many of them itself (through the exec path mirror, so through here).
+/// commits: no need to ask git whether they are aliases. git 2.47's builtins but `push`,
+/// `send-pack`, `receive-pack` and the remote helpers; git starts many of them itself (through the exec path mirror, so through here).
 const BUILTINS: &[&str] = &[
     "add",
     "am",
@@ -121,12 +132,9 @@ const BUILTINS: &[&str] = &[
     "range-diff",
     "read-tree",
     "rebase",
-    "receive-pack",
     "reflog",
     "refs",
     "remote",
-    "remote-ext",
-    "remote-fd",
     "repack",
     "replace",
     "replay",
@@ -178,14 +186,54 @@ pub fn dispatch() -> Option<i32> {
     let mut args = std::env::args_os();
     let argv0 = args.next()?;
     let name = Path::new(&argv0).file_name()?.to_str()?;
-    let name = NAMES.iter().find(|n| **n == name)?;
-    Some(run(name, args.collect()))
+    answers_to(name).then(|| run(name, args.collect()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Push,
     SendPack,
+    /// Writes into a repository what comes on its stdin (a push into a local path).
+    ReceivePack,
+    /// The dumb-HTTP push.
+    HttpPush,
+    /// `remote-<transport>`: reads push (or fetch) commands on stdin.
+    RemoteHelper,
+}
+
+impl Kind {
+    fn of(command: &str) -> Option<Kind> {
+        Some(match command {
+            "push" => Kind::Push,
+            "send-pack" => Kind::SendPack,
+            "receive-pack" => Kind::ReceivePack,
+            "http-push" => Kind::HttpPush,
+            c if c.starts_with("remote-") => Kind::RemoteHelper,
+            _ => return None,
+        })
+    }
+
+    fn spelled(self) -> &'static str {
+        match self {
+            Kind::Push => "git push",
+            Kind::SendPack => "git send-pack",
+            Kind::ReceivePack => "git receive-pack",
+            Kind::HttpPush => "git http-push",
+            Kind::RemoteHelper => "a git remote helper",
+        }
+    }
+}
+
+/// How a gated command goes on once the gate let it.
+#[derive(Debug, PartialEq, Eq)]
+enum Plan {
+    /// As the agent wrote it.
+    AsGiven,
+    /// With these arguments instead (after the subcommand; the same global options): each
+    /// single-source refspec made `[+]<object id>:<full dst>`, the object that was checked.
+    Args(Vec<String>),
+    /// A remote helper, with its commands checked one by one as they come.
+    Helper,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -233,10 +281,26 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
             } else {
                 check(&real, kind, &globals, &args)
             };
-            if let Err(why) = verdict {
-                eprintln!("{why}");
-                super::gate::record_refusal("git shim", &why);
-                return 1;
+            match verdict {
+                Err(why) => {
+                    eprintln!("{why}");
+                    super::gate::record_refusal("git shim", &why);
+                    return 1;
+                }
+                // The program behind it is the shim in the mirror: git must find the real one.
+                Ok(Plan::AsGiven) if kind == Kind::HttpPush => return exec_program(&real, argv),
+                Ok(Plan::AsGiven) => {}
+                Ok(Plan::Args(new)) => {
+                    let word = if kind == Kind::Push { "push" } else { "send-pack" };
+                    argv = globals
+                        .iter()
+                        .map(String::as_str)
+                        .chain([word])
+                        .chain(new.iter().map(String::as_str))
+                        .map(OsString::from)
+                        .collect();
+                }
+                Ok(Plan::Helper) => return run_helper(&real, &globals, argv),
             }
         }
         Decision::Refuse(why) => {
@@ -248,14 +312,49 @@ fn run(name: &str, mut argv: Vec<OsString>) -> i32 {
     exec(&real, argv)
 }
 
-fn exec(real: &Path, argv: Vec<OsString>) -> i32 {
-    use std::os::unix::process::CommandExt;
+/// The real git with `argv`, its exec path the mirror.
+fn real_command(real: &Path, argv: Vec<OsString>) -> std::process::Command {
     let mut cmd = std::process::Command::new(real);
     cmd.args(argv);
     if let Some(mirror) = std::env::var_os(EXEC_PATH_VAR).filter(|m| Path::new(m).is_dir()) {
         cmd.env("GIT_EXEC_PATH", mirror);
     }
-    let err = cmd.exec();
+    cmd
+}
+
+/// The real git's own exec path (not the mirror).
+fn real_exec_path(real: &Path) -> Option<PathBuf> {
+    let out = std::process::Command::new(real)
+        .arg("--exec-path")
+        .env_remove("GIT_EXEC_PATH")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    (out.status.success() && dir.is_dir()).then_some(dir)
+}
+
+/// `real_command` for a gated command that is a program of git's (`git-http-push`,
+/// `git-remote-https`), not a builtin: in the mirror it is the shim, which would start git,
+/// which would start the shim... It runs from the real exec path; what it starts is its own.
+fn program_command(real: &Path, argv: Vec<OsString>) -> std::process::Command {
+    let mut cmd = real_command(real, argv);
+    if let Some(dir) = real_exec_path(real) {
+        cmd.env("GIT_EXEC_PATH", dir);
+    }
+    cmd
+}
+
+fn exec_program(real: &Path, argv: Vec<OsString>) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let err = program_command(real, argv).exec();
+    eprintln!("minder: cannot run git `{}`: {err}", real.display());
+    126
+}
+
+fn exec(real: &Path, argv: Vec<OsString>) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let err = real_command(real, argv).exec();
     eprintln!("minder: cannot run git `{}`: {err}", real.display());
     126
 }
@@ -274,7 +373,7 @@ fn decide(real: &Path, argv: &[String]) -> Decision {
             // git stops there with an error, unless it is newer than this reading and the option
             // takes a value: a push behind it is refused rather than guessed at.
             let rest = &words[s.globals.len()..];
-            if rest.iter().any(|w| w == "push" || w == "send-pack") {
+            if rest.iter().any(|w| Kind::of(w).is_some()) {
                 return Decision::Refuse(format!(
                     "minder: push refused: minder's push gate does not know the git option `{option}`; the gate fails closed."
                 ));
@@ -283,9 +382,19 @@ fn decide(real: &Path, argv: &[String]) -> Decision {
         }
         let Some(command) = s.command else { return Decision::Pass };
         let gate = |kind| Decision::Gate { kind, globals: s.globals.to_vec(), args: s.args.to_vec() };
+        if let Some(kind) = Kind::of(command) {
+            // `http-push` and the helpers are programs, not builtins: git would run an alias of
+            // that name where the program is missing, and that alias could be `push`.
+            if matches!(kind, Kind::HttpPush | Kind::RemoteHelper)
+                && !matches!(alias(real, s.globals, command), Ok(None))
+            {
+                return Decision::Refuse(format!(
+                    "minder: push refused: `{command}` is a git transport, and an alias of that name cannot be checked; the gate fails closed."
+                ));
+            }
+            return gate(kind);
+        }
         match command {
-            "push" => return gate(Kind::Push),
-            "send-pack" => return gate(Kind::SendPack),
             c if BUILTINS.contains(&c) => return Decision::Pass,
             c => match alias(real, s.globals, c) {
                 Err(e) => return Decision::Refuse(format!("minder: git refused: cannot read alias `{c}`: {e:#}")),
@@ -322,8 +431,20 @@ fn alias(real: &Path, globals: &[String], name: &str) -> Result<Option<String>> 
     Ok(Some(value.strip_suffix('\n').unwrap_or(&value).to_string()))
 }
 
+/// The real git as the gate asks it (`git::gate_command_of`: no replace refs, no grafts, none
+/// of the caller's GIT_DIR-like variables), about the repository the command would use: the
+/// caller's GIT_DIR, GIT_WORK_TREE and GIT_NAMESPACE, if any, become global options first, then
+/// the command's own.
 fn git_with(real: &Path, globals: &[String]) -> std::process::Command {
-    let mut cmd = super::command_of(real.as_os_str());
+    let mut cmd = super::gate_command_of(real.as_os_str());
+    for (var, option) in [("GIT_DIR", "--git-dir"), ("GIT_WORK_TREE", "--work-tree"), ("GIT_NAMESPACE", "--namespace")]
+    {
+        if let Some(value) = std::env::var_os(var).filter(|v| !v.is_empty()) {
+            let mut word = OsString::from(format!("{option}="));
+            word.push(value);
+            cmd.arg(word);
+        }
+    }
     cmd.args(globals);
     cmd
 }
@@ -339,21 +460,32 @@ fn query(real: &Path, globals: &[String], args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The gate's verdict on one push or send-pack.
-fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result<(), String> {
-    let request = match kind {
-        Kind::Push => invocation::parse_push(args),
-        Kind::SendPack => invocation::parse_send_pack(args),
-    };
-    if matches!(&request, Ok(r) if r.stateless) {
-        return Ok(());
+/// The gate's verdict on one gated command, and how it goes on.
+fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result<Plan, String> {
+    if kind == Kind::RemoteHelper {
+        // What it sends comes on its stdin, checked line by line (`run_helper`); a fetch needs
+        // no approval.
+        return Ok(Plan::Helper);
     }
     let (store, session) = super::gate::session_from_env()?;
     let approved = super::gate::approved_commit(&store, &session)?;
-    let what = if kind == Kind::Push { "git push" } else { "git send-pack" };
+    let what = kind.spelled();
+    let request = match kind {
+        Kind::Push => invocation::parse_push(args),
+        Kind::SendPack => invocation::parse_send_pack(args),
+        Kind::HttpPush => invocation::parse_http_push(args),
+        // What it writes comes on its stdin, in git's protocol: approval is all that can be
+        // asked of it (git's own push to a local path starts it after the push was checked).
+        Kind::ReceivePack | Kind::RemoteHelper => return Ok(Plan::AsGiven),
+    };
     let request = request.map_err(|why| {
         format!("minder: push refused: cannot tell what this `{what}` would send ({why}); the gate fails closed.")
     })?;
+    if request.stateless {
+        // The pack-writing end of an HTTP push, started by git's http helper for commands the
+        // helper's gate checked; by itself it sends nothing (its pack goes to its stdout).
+        return Ok(Plan::AsGiven);
+    }
     if request.deletes {
         return Err(super::gate::deletion_refused(&session));
     }
@@ -361,14 +493,193 @@ fn check(real: &Path, kind: Kind, globals: &[String], args: &[String]) -> Result
         return Err(format!("minder: push refused: `{what} --stdin` reads its refs where the gate cannot check them."));
     }
     let run = |a: &[&str]| query(real, globals, a);
-    let objects = objects_to_send(&run, &request).map_err(|e| {
+    let cannot = |e: anyhow::Error| {
         format!("minder: push refused: cannot tell what this `{what}` would send ({e:#}); the gate fails closed.")
-    })?;
-    super::gate::check_commits(&run, &session, &approved, &objects)
+    };
+    let (objects, revs) = objects_to_send(&run, &request).map_err(cannot)?;
+    super::gate::check_commits(&run, &session, &approved, &objects)?;
+    if kind == Kind::HttpPush {
+        return Ok(Plan::AsGiven);
+    }
+    // The real git resolves the refspecs again: a ref moved in between (by the agent, racing
+    // the check) would send what was never checked. It gets the object ids instead.
+    let named = invocation::named_refspecs(args, kind == Kind::Push).map_err(|e| cannot(anyhow!(e)))?;
+    let mut out = args.to_vec();
+    for spec in named.iter().rev() {
+        let object = revs.get(&spec.src).ok_or_else(|| cannot(anyhow!("`{}` was not resolved", spec.src)))?;
+        let dst = destination(&run, spec, object).map_err(cannot)?;
+        let plus = if spec.force { "+" } else { "" };
+        out.splice(spec.words.clone(), [format!("{plus}{object}:{dst}")]);
+    }
+    Ok(Plan::Args(out))
 }
 
-/// The objects a request could send, by asking git (refs, revisions, config).
-fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushRequest) -> Result<Vec<String>> {
+/// A remote helper (`git remote-https NAME URL`, or git's own fetch and push through the exec
+/// path mirror) reads its commands on stdin, where no argv shows them: they are passed on one by
+/// one, and each that would send objects is judged before the helper sees it (the helper acts on
+/// a batch of `push` lines only at the blank line that ends it). A `push` needs approval and an
+/// approved commit, and goes on naming the object that was checked; `export` (a fast-import
+/// stream) is refused; `connect` to `git-receive-pack` (git's protocol, spoken raw) needs
+/// approval. After a `connect` or `stateless-connect` the rest is git's protocol, copied as is.
+fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
+    let mut cmd = program_command(real, argv);
+    cmd.stdin(std::process::Stdio::piped());
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("minder: cannot run git `{}`: {e}", real.display());
+            return 126;
+        }
+    };
+    let Some(to_helper) = child.stdin.take() else { return 1 };
+    let pid = child.id() as libc::pid_t;
+    let (real, globals) = (real.to_path_buf(), globals.to_vec());
+    // The commands are passed on by a thread, the helper waited for here: the helper's output
+    // is git's to read, and this process holds it open too, so it must end when the helper does
+    // (git may be waiting for that end, not writing to us).
+    std::thread::spawn(move || {
+        if let Err(why) = forward_helper_commands(to_helper, &real, &globals) {
+            // Said first: once the helper ends, so does this process. The helper never saw the
+            // command, and ends without acting on it.
+            eprintln!("{why}");
+            super::gate::record_refusal("git shim", &why);
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            std::process::exit(1);
+        }
+    });
+    match child.wait() {
+        Ok(status) => status.code().unwrap_or(1),
+        Err(_) => 1,
+    }
+}
+
+/// Pass stdin's commands to the helper until stdin ends, or the first one the gate refuses.
+fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, globals: &[String]) -> Result<(), String> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut from_git = stdin.lock();
+    let mut approval: Option<Result<(String, String), String>> = None;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match from_git.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return Ok(()),
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line).into_owned();
+        let mut approved = || -> Result<(String, String), String> {
+            approval
+                .get_or_insert_with(|| {
+                    let (store, session) = super::gate::session_from_env()?;
+                    Ok((session.clone(), super::gate::approved_commit(&store, &session)?))
+                })
+                .clone()
+        };
+        let verdict = helper_command(text.trim_end_matches('\n'), &mut approved, &|a| query(real, globals, a))?;
+        let forward = match &verdict {
+            HelperLine::Rewritten(l) => format!("{l}\n").into_bytes(),
+            HelperLine::Pass | HelperLine::ThenRaw => line.clone(),
+        };
+        if to.write_all(&forward).and_then(|_| to.flush()).is_err() {
+            return Ok(());
+        }
+        if verdict == HelperLine::ThenRaw {
+            let _ = std::io::copy(&mut from_git, &mut to);
+            return Ok(());
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum HelperLine {
+    Pass,
+    Rewritten(String),
+    /// Pass it, then the rest of the input is git's protocol, not commands.
+    ThenRaw,
+}
+
+/// The gate's verdict on one command git gives a remote helper. `approved` says whose session
+/// this is and its approved commit (or why nothing may go).
+fn helper_command(
+    line: &str,
+    approved: &mut dyn FnMut() -> Result<(String, String), String>,
+    run: &dyn Fn(&[&str]) -> Result<String>,
+) -> Result<HelperLine, String> {
+    let (command, rest) = line.split_once(' ').unwrap_or((line, ""));
+    match command {
+        "push" => {
+            let (session, commit) = approved()?;
+            let force = rest.starts_with('+');
+            let spec = rest.strip_prefix('+').unwrap_or(rest);
+            let Some((src, dst)) = spec.rsplit_once(':') else {
+                return Err(format!(
+                    "minder: push refused: cannot read the helper command `{line}`; the gate fails closed."
+                ));
+            };
+            if src.is_empty() {
+                return Err(super::gate::deletion_refused(&session));
+            }
+            if src.starts_with('-') || src.contains('*') {
+                return Err(format!("minder: push refused: cannot check `{src}`; the gate fails closed."));
+            }
+            let object = run(&["rev-parse", "--verify", "--quiet", src])
+                .map(|o| o.trim().to_string())
+                .map_err(|_| format!("minder: push refused: `{src}` names nothing here; the gate fails closed."))?;
+            super::gate::check_commits(run, &session, &commit, std::slice::from_ref(&object))?;
+            let plus = if force { "+" } else { "" };
+            Ok(HelperLine::Rewritten(format!("push {plus}{object}:{dst}")))
+        }
+        "export" => {
+            Err("minder: push refused: a remote helper's `export` sends a fast-import stream the gate cannot check."
+                .into())
+        }
+        "connect" | "stateless-connect" => {
+            if rest.trim_start_matches("git-") == "receive-pack" {
+                approved()?;
+            }
+            Ok(HelperLine::ThenRaw)
+        }
+        _ => Ok(HelperLine::Pass),
+    }
+}
+
+/// The full ref a single-source refspec updates, as git would qualify it: the destination as
+/// given when it starts with `refs/`; a short one under the source's kind (`refs/heads/` for a
+/// branch or a commit, `refs/tags/` for a tag); none given, the source's own full name.
+fn destination(
+    run: &dyn Fn(&[&str]) -> Result<String>,
+    spec: &invocation::NamedRefspec,
+    object: &str,
+) -> Result<String> {
+    if let Some(dst) = spec.dst.as_deref().filter(|d| d.starts_with("refs/")) {
+        return Ok(dst.to_string());
+    }
+    let full = run(&["rev-parse", "--symbolic-full-name", &spec.src]).unwrap_or_default();
+    let full = full.lines().next().unwrap_or_default().trim().to_string();
+    let Some(short) = spec.dst.as_deref() else {
+        if full.starts_with("refs/") {
+            return Ok(full);
+        }
+        return Err(anyhow!("`{}` names no branch or tag to push to", spec.src));
+    };
+    let kind = if full.starts_with("refs/heads/") || full.starts_with("refs/tags/") {
+        full.split('/').nth(1).unwrap_or_default().to_string()
+    } else {
+        match run(&["cat-file", "-t", object])?.trim() {
+            "commit" => "heads".to_string(),
+            "tag" => "tags".to_string(),
+            t => return Err(anyhow!("cannot tell which kind of ref `{short}` is for a {t}")),
+        }
+    };
+    Ok(format!("refs/{kind}/{short}"))
+}
+
+/// The objects a request could send, by asking git (refs, revisions, config), and the object
+/// each revision it names resolved to.
+fn objects_to_send(
+    run: &dyn Fn(&[&str]) -> Result<String>,
+    request: &PushRequest,
+) -> Result<(Vec<String>, std::collections::HashMap<String, String>)> {
     let mut sources = request.sources.clone();
     if sources.contains(&Source::Default) {
         sources.retain(|s| *s != Source::Default);
@@ -381,6 +692,7 @@ fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushReques
         }
         sources.extend(configured.sources);
     }
+    let mut revs = std::collections::HashMap::new();
     let mut refs: Option<Vec<(String, String)>> = None;
     let mut all_refs = || -> Result<Vec<(String, String)>> {
         if refs.is_none() {
@@ -401,6 +713,7 @@ fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushReques
                 let out = run(&["rev-parse", "--verify", "--quiet", rev])
                     .map_err(|_| anyhow!("`{rev}` names nothing here"))?;
                 objects.push(out.trim().to_string());
+                revs.insert(rev.clone(), out.trim().to_string());
             }
             Source::Branches => {
                 objects.extend(all_refs()?.into_iter().filter(|(r, _)| r.starts_with("refs/heads/")).map(|(_, o)| o))
@@ -415,7 +728,7 @@ fn objects_to_send(run: &dyn Fn(&[&str]) -> Result<String>, request: &PushReques
     }
     objects.sort();
     objects.dedup();
-    Ok(objects)
+    Ok((objects, revs))
 }
 
 /// The real git: the one recorded when the session started, else the first `git` on PATH that
@@ -482,8 +795,9 @@ fn ensure_symlink(link: &Path, target: &Path) -> Result<()> {
     std::fs::rename(&tmp, link).with_context(|| format!("cannot create `{}`", link.display()))
 }
 
-/// A folder mirroring the real git's exec path (a symlink per entry), with the shim as `git`,
-/// `git-push` and `git-send-pack`. Built once per git and minder binary; a stamp keyed on
+/// A folder mirroring the real git's exec path (a symlink per entry), with the shim under every
+/// name it answers to (`git`, `git-push`, `git-send-pack`, `git-receive-pack`, `git-http-push`,
+/// `git-remote-*`). Built once per git and minder binary; a stamp keyed on
 /// both spares `new` the `git --exec-path` call after that.
 fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf> {
     use std::os::unix::fs::MetadataExt;
@@ -522,7 +836,7 @@ fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf
     let id = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (&source, self_exe, &names).hash(&mut h);
+        (&source, self_exe, &names, MIRROR_LAYOUT).hash(&mut h);
         h.finish()
     };
     let dir = root.join(format!("exec-{id:016x}"));
@@ -531,8 +845,7 @@ fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf
         let _ = std::fs::remove_dir_all(&tmp);
         fsutil::create_private_dir_all(&tmp)?;
         for name in &names {
-            let target =
-                if NAMES.iter().any(|n| OsStr::new(n) == name) { self_exe.to_path_buf() } else { source.join(name) };
+            let target = if name.to_str().is_some_and(answers_to) { self_exe.to_path_buf() } else { source.join(name) };
             std::os::unix::fs::symlink(&target, tmp.join(name))
                 .with_context(|| format!("cannot create `{}`", tmp.display()))?;
         }
@@ -584,9 +897,22 @@ mod tests {
             "-c alias.p=push -c alias.q=p q --no-verify",
             "-c 'alias.p=-P push' p",
             "-c alias.sp=send-pack sp /r.git HEAD",
+            // Every other way into sending objects: the remote helpers, builtin or not, and
+            // the programs behind them.
+            "remote-https origin https://example.com/r.git",
+            "remote-http x http://127.0.0.1:1/r.git",
+            "remote-ext x 'git-receive-pack /r.git'",
+            "remote-fd x 3,4",
+            "remote-anything x y",
+            "-C / receive-pack /r.git",
+            "http-push https://example.com/r.git HEAD",
+            "-c alias.rp=receive-pack rp /r.git",
         ] {
             assert!(gated(s), "{s}: {:?}", decide_plain(s));
         }
+        // A transport's name as an alias runs the alias where the program is missing.
+        assert!(matches!(decide_plain("-c alias.remote-x=push remote-x origin"), Decision::Refuse(_)));
+        assert!(matches!(decide_plain("-c alias.http-push=push http-push origin"), Decision::Refuse(_)));
         match decide_plain("-C / -c a.b=c -c 'alias.p=push --no-verify' p -f origin") {
             Decision::Gate { kind, globals, args } => {
                 assert_eq!(kind, Kind::Push);
@@ -617,6 +943,50 @@ mod tests {
         assert!(matches!(decide_plain("--frobnicate push"), Decision::Refuse(_)));
         assert_eq!(decide_plain("--frobnicate status"), Decision::Pass);
         assert!(matches!(decide_plain("-c alias.a=b -c alias.b=a a"), Decision::Refuse(_)));
+    }
+
+    #[test]
+    fn helper_commands_that_send_are_judged() {
+        let approved = "a".repeat(40);
+        let other = "b".repeat(40);
+        // A fake git: `HEAD` is the approved commit, `new` another; only the approved commit is
+        // its own ancestor.
+        let run = |args: &[&str]| -> Result<String> {
+            match args {
+                ["rev-parse", "--verify", "--quiet", "HEAD"] => Ok(format!("{approved}\n")),
+                ["rev-parse", "--verify", "--quiet", "new"] => Ok(format!("{other}\n")),
+                ["rev-parse", peeled] => Ok(format!("{}\n", peeled.trim_end_matches("^{commit}"))),
+                ["rev-list", "-n", "1", c, "--not", _] => {
+                    Ok(if *c == approved { String::new() } else { format!("{c}\n") })
+                }
+                ["log", ..] => Ok("subject\n".into()),
+                _ => Err(anyhow!("unexpected {args:?}")),
+            }
+        };
+        let mut yes = || Ok(("s".to_string(), approved.clone()));
+        let mut no = || Err::<(String, String), String>("minder: push refused: not approved".to_string());
+        assert_eq!(
+            helper_command("push HEAD:refs/heads/x", &mut yes, &run),
+            Ok(HelperLine::Rewritten(format!("push {approved}:refs/heads/x")))
+        );
+        assert_eq!(
+            helper_command("push +HEAD:refs/heads/x", &mut yes, &run),
+            Ok(HelperLine::Rewritten(format!("push +{approved}:refs/heads/x")))
+        );
+        assert!(helper_command("push new:refs/heads/x", &mut yes, &run)
+            .unwrap_err()
+            .contains("not the approved commit"));
+        assert!(helper_command("push HEAD:refs/heads/x", &mut no, &run).is_err());
+        assert!(helper_command("push :refs/heads/x", &mut yes, &run).is_err());
+        assert!(helper_command("push refs/heads/*:refs/heads/*", &mut yes, &run).is_err());
+        assert!(helper_command("export", &mut yes, &run).is_err());
+        assert!(helper_command("connect git-receive-pack", &mut no, &run).is_err());
+        assert_eq!(helper_command("connect git-receive-pack", &mut yes, &run), Ok(HelperLine::ThenRaw));
+        // A fetch needs no approval.
+        for line in ["capabilities", "option verbosity 1", "list", "list for-push", "fetch 0000 refs/heads/x", ""] {
+            assert_eq!(helper_command(line, &mut no, &run), Ok(HelperLine::Pass), "{line}");
+        }
+        assert_eq!(helper_command("stateless-connect git-upload-pack", &mut no, &run), Ok(HelperLine::ThenRaw));
     }
 
     #[test]
