@@ -29,7 +29,9 @@ fn approving_a_running_agent_keeps_it_listed_and_stop_still_interrupts_it() {
     ]);
     wait_for("the segment shows it", T, || status_segment(&env).contains("zqa"));
     env.run(&["approve", "zqa"]);
-    assert_eq!(env.state("zqa"), "approved");
+    // A plain command reading input is `working`: the decision is named beside it.
+    let s = env.show("zqa");
+    assert_eq!((s["state"].as_str(), s["decision"]["verdict"].as_str()), (Some("working"), Some("approved")));
     assert!(listed(&env, "cmd-zqa"), "a running approved agent must stay in `minder ls`");
     wait_for("still in the segment", T, || status_segment(&env).contains("zqa"));
     // Stop is the same in every live state: the interrupt reaches the agent first.
@@ -38,7 +40,7 @@ fn approving_a_running_agent_keeps_it_listed_and_stop_still_interrupts_it() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("stopped `cmd-zqa`"), "{said}");
     assert!(!said.contains("already ended"), "{said}");
-    assert_eq!(env.state("zqa"), "stopped");
+    assert_eq!(env.state("zqa"), "approved", "the verdict outlives stop");
     assert!(env.run(&["logs", "zqa"]).contains("got INT"), "the agent was interrupted, not just killed");
     assert!(!listed(&env, "cmd-zqa"), "an ended approved session needs nothing more");
 }
@@ -108,7 +110,7 @@ fn a_verdict_outlives_exit_stop_and_a_server_crash() {
     let name = new_in(&env, &repo, &["feat", "-w", "--", "bash", "-c", script]);
     wait_for("the commit", T, || env.run(&["logs", "feat"]).contains("committed"));
     env.run(&["approve", "feat"]);
-    assert_eq!(env.state("feat"), "approved");
+    assert_eq!(env.show("feat")["decision"]["verdict"], "approved");
     env.run(&["send", "feat", "go"]);
     env.wait_state("feat", "approved", T);
     let s = env.show("feat");

@@ -261,13 +261,15 @@ fn every_attack_is_refused_before_approval_and_for_a_commit_made_after_it() {
 
     // Approval covers the worktree's HEAD: it and its ancestors go, by any spelling.
     let approved = agent.head();
+    // The person looks at the work as it is now, then approves what they saw.
+    env.run(&["review", "gate"]);
     let said = env.minder().args(["approve", "gate"]).output().unwrap();
     assert!(
         String::from_utf8_lossy(&said.stderr).contains(&approved[..12]),
         "{}",
         String::from_utf8_lossy(&said.stderr)
     );
-    assert_eq!(env.show("gate")["state"], "approved");
+    assert_eq!(env.show("gate")["decision"]["verdict"], "approved");
     let review = env.run(&["review", "gate"]);
     assert!(review.contains(&format!("approved  {approved}")), "{review}");
     let json: serde_json::Value = serde_json::from_str(&env.run(&["review", "gate", "--json"])).unwrap();
@@ -303,6 +305,7 @@ fn every_attack_is_refused_before_approval_and_for_a_commit_made_after_it() {
 
     // A new approval covers the new commit.
     let new_head = agent.head();
+    env.run(&["review", "gate"]);
     env.run(&["approve", "gate"]);
     let (rc, out) = agent.sh("git push origin HEAD:refs/heads/work");
     assert_eq!(rc, 0, "{out}");

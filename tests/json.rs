@@ -237,14 +237,16 @@ fn approve_and_reject_json_give_the_session_after_the_decision_and_what_minder_s
     env.run(&["new", "gate", "--", "sh", "-c", "while read l; do echo \"got: $l\"; done"]);
     let (v, stderr) = json(&env, &["approve", "gate", "--note", "fine", "--json"], 0);
     assert_eq!(v["session"]["name"], "cmd-gate");
-    assert_eq!(v["session"]["state"], "approved");
+    // A plain command reading input shows `working`; the decision is recorded beside it.
+    assert_eq!(v["session"]["decision"]["verdict"], "approved");
+    assert!(v["session"]["detail"].as_str().unwrap().starts_with("approved"), "{v:#}");
     assert_eq!(v["session"]["tmux"]["alive"], true);
     assert!(v["message"].as_str().unwrap().starts_with("approved `cmd-gate`"), "{v:#}");
     assert!(stderr.contains("on-approve-ran") && stderr.contains("to-stderr"), "{stderr}");
     assert!(!stderr.contains("approved `cmd-gate`"), "the message is in the JSON, not repeated: {stderr}");
 
     let (v, _) = json(&env, &["reject", "gate", "--note", "add a test", "--json"], 0);
-    assert_eq!(v["session"]["state"], "rejected");
+    assert_eq!(v["session"]["decision"]["verdict"], "rejected");
     assert_eq!(v["message"], "rejected `cmd-gate`; the note went to the agent");
     wait_for("the note reaches the agent", T, || env.run(&["logs", "gate"]).contains("got: add a test"));
 

@@ -301,11 +301,18 @@ fn review_popup_approves_the_session_that_needs_review() {
     // The agent held up until someone answers comes before the one that finished.
     wait_for("the menu", T, || env.capture("viewer").contains("a approve"));
     assert!(env.capture("viewer").contains("minder review scripted-asks"), "{}", env.capture("viewer"));
+    // `a` on a question is refused: the person answers it (`y`), which is not an approval.
     env.tmux_out(&["send-keys", "-t", "=viewer:", "a"]);
     wait_for("the note prompt", T, || env.capture("viewer").contains("Note (optional"));
     env.tmux_out(&["send-keys", "-t", "=viewer:", "Enter"]);
-    env.wait_state("asks", "approved", T);
-    // It moves on by itself to the next one that needs the person.
+    wait_for("the refusal", T, || env.capture("viewer").contains("asking a question"));
+    assert_eq!(env.state("asks"), "waiting");
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "y"]);
+    wait_for("answered", T, || env.capture("viewer").contains("Answered scripted-asks: yes"));
+    env.wait_state("asks", "working", T);
+    assert!(env.show("asks")["decision"].is_null(), "an answer decides nothing");
+    // On to the next one that needs the person.
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "j"]);
     wait_for("the next session", T, || env.capture("viewer").contains("minder review cmd-finished"));
 
     // `t` on a session whose agent has ended shows its log instead of failing to attach.

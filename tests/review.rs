@@ -142,7 +142,7 @@ fn worktree_on_its_branch_push_gated_until_approved_and_repo_hooks_still_run() {
 
     env.run(&["approve", "gate", "--note", "looks right"]);
     let s = env.show("gate");
-    assert_eq!(s["state"], "approved");
+    assert_eq!(s["decision"]["verdict"], "approved");
     let approved = std::fs::read_to_string(env.path("approved.env")).unwrap();
     assert!(
         approved.contains("MINDER_SESSION=cmd-gate") && approved.contains("MINDER_BRANCH=minder/gate"),
@@ -378,7 +378,8 @@ fn reject_sends_the_note_to_the_agent_which_then_works_again() {
     });
     let s = env.wait_state("rj", "working", T);
     let states: Vec<&str> = s["events"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
-    assert!(states.ends_with(&["rejected", "working"]), "{states:?}");
+    assert!(states.ends_with(&["rejected"]), "{states:?}");
+    assert!(s["detail"].as_str().unwrap().starts_with("rejected"), "working again, the decision named: {s:#}");
     let rejected = s["events"].as_array().unwrap().iter().find(|e| e["state"] == "rejected").unwrap();
     assert_eq!(rejected["note"], "add a test for the empty case; keep it small");
 }

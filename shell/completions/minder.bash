@@ -421,13 +421,21 @@ _minder() {
             return 0
             ;;
         minder__subcmd___pane__subcmd__died)
-            opts="-L -q -v -h -V --minder-id --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-L -q -v -h -V --minder-id --session-id --server --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --minder-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

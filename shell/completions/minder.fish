@@ -342,6 +342,8 @@ complete -c minder -n "__fish_minder_using_subcommand _sink" -s v -l verbose -d 
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_using_subcommand _sink" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l minder-id -d 'The `@minder-id` of the session the pane died in (absent from hooks set by an older minder)' -r
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l session-id -d 'The session the pane died in (`#{session_id}`)' -r
+complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l server -d 'The server it died on, `PID:START_TIME` (`#{pid}:#{start_time}`)' -r
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F

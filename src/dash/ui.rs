@@ -314,9 +314,10 @@ fn tail_to_width(s: &str, width: usize) -> String {
     out.into_iter().rev().collect()
 }
 
-const KEYS: [(&str, &str); 10] = [
+const KEYS: [(&str, &str); 11] = [
     ("↑↓", "select"),
     ("⏎", "attach"),
+    ("y/n", "answer"),
     ("r", "review"),
     ("a", "approve"),
     ("x", "reject"),

@@ -16,10 +16,18 @@ pub fn is_valid_word(s: &str) -> bool {
 /// Turn arbitrary text into `[A-Za-z0-9_-]`: every run of other characters becomes one `-`,
 /// leading and trailing `-` are dropped, and the result is cut at `max` bytes.
 pub fn slug(s: &str, max: usize) -> String {
+    // Letters of any script as their closest ASCII (`é` → `e`, `ß` → `ss`, `ж` → `zh`); symbols
+    // (`✓`, `→`) are separators, not words.
+    let letters = s.chars().flat_map(|c| {
+        let ascii = if c.is_ascii() || !c.is_alphabetic() { None } else { deunicode::deunicode_char(c) };
+        match ascii {
+            Some(t) => t.chars().collect::<Vec<_>>(),
+            None => vec![c],
+        }
+    });
     let mut out = String::new();
     let mut dash = false;
-    // Accented and other letters as their closest ASCII (`é` → `e`, `ß` → `ss`).
-    for c in deunicode::deunicode(s).chars() {
+    for c in letters {
         if c.is_ascii_alphanumeric() || c == '_' {
             if dash && !out.is_empty() {
                 out.push('-');

@@ -34,19 +34,35 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
 /// record as it is under the lock (a rejection a moment ago counts).
 pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -> Result<Option<Record>> {
     let evidence = if settled_without_idle { Evidence::RisksSettled } else { Evidence::RisksWritten };
-    if next_state(record.activity, &record.activity_detail, &evidence).is_none() || record.ended_at.is_some() {
+    let written = || {
+        std::fs::symlink_metadata(crate::domain::brief::risks_path(&record.checkpoint_dir))
+            .and_then(|m| m.modified())
+            .ok()
+            .map(DateTime::<Utc>::from)
+    };
+    // A summary written after the person's decision is a new round of work, whatever the
+    // activity (a finished agent stays `review`): the state shown must hear of it.
+    let after_decision = |r: &Record, w: Option<DateTime<Utc>>| {
+        !r.since_decision.new_risks && r.decision.as_ref().is_some_and(|d| w.is_some_and(|w| w > d.at))
+    };
+    let moves = next_state(record.activity, &record.activity_detail, &evidence).is_some();
+    if record.ended_at.is_some() || (!moves && record.decision.is_none()) {
         return Ok(None);
     }
-    let written = std::fs::metadata(crate::domain::brief::risks_path(&record.checkpoint_dir))
-        .and_then(|m| m.modified())
-        .ok()
-        .map(DateTime::<Utc>::from);
+    let written = written();
+    if !moves && !after_decision(record, written) {
+        return Ok(None);
+    }
     let (record, changed) = commit(store, &record.name, Source::Checkpoint, |r| {
         if r.ended_at.is_some() || !risks_count(written, r.rejected_at()) {
             return None;
         }
-        next_state(r.activity, &r.activity_detail, &evidence)
-            .map(|(state, detail)| (state, detail, Some("RISKS.md written".into())))
+        let note = Some("RISKS.md written".to_string());
+        match next_state(r.activity, &r.activity_detail, &evidence) {
+            Some((state, detail)) => Some((state, detail, note)),
+            None if after_decision(r, written) => Some((r.activity, r.activity_detail.clone(), note)),
+            None => None,
+        }
     })?;
     Ok(changed.then_some(record))
 }

@@ -226,14 +226,15 @@ fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
 /// Seconds spent in `working`, from the events (the last one runs to the end, or to now).
 pub fn time_worked(events: &[Event], record: &Record, now: DateTime<Utc>) -> i64 {
     let end = record.ended_at.unwrap_or(now);
-    let mut total = 0;
+    // Summed in milliseconds, then rounded up: work shorter than a second is still work.
+    let mut total_ms = 0;
     for (i, e) in events.iter().enumerate() {
         if e.state == State::Working {
             let until = events.get(i + 1).map(|n| n.at).unwrap_or(end);
-            total += (until - e.at).num_seconds().max(0);
+            total_ms += (until - e.at).num_milliseconds().max(0);
         }
     }
-    total
+    (total_ms + 999) / 1000
 }
 
 #[cfg(test)]
