@@ -290,7 +290,9 @@ fn review_popup_approves_the_session_that_needs_review() {
     let env = Env::new();
     server(&env);
     load(&env);
-    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\n");
+    env.config(
+        "[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\nworking = [\"esc to interrupt\"]\n",
+    );
     env.run(&["new", "finished", "--", "sh", "-c", "echo all done"]);
     env.wait_state("finished", "review", T);
     env.run(&["new", "asks", "-a", "scripted", "--", &common::agent("approver.sh"), "30"]);
