@@ -4,24 +4,11 @@
 
 mod common;
 
-use common::{agent, git, Env};
+use common::{agent, git, repo, Env};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(15);
-
-/// A repository on `main` with one commit.
-fn repo(env: &Env) -> PathBuf {
-    let repo = env.work().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["config", "user.email", "t@example.com"]);
-    git(&repo, &["config", "user.name", "t"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
-    repo.canonicalize().unwrap()
-}
 
 /// A worktree session whose agent commits `file` with `content`, reviewed and approved.
 fn approved(env: &Env, repo: &Path, task: &str, file: &str, content: &str) -> String {

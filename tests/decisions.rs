@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{git, wait_for, Env};
+use common::{git, repo, wait_for, Env};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(15);
@@ -55,19 +55,6 @@ fn a_rejected_session_that_has_ended_is_not_shown_working() {
     wait_for("the segment forgets it", T, || !status_segment(&env).contains("zqr"));
     assert!(!listed(&env, "cmd-zqr"));
     assert!(env.ls(true).iter().any(|s| s["name"] == "cmd-zqr"), "`ls --all` still has it");
-}
-
-/// A repository on `main` with one commit, its identity in its own config (the agent commits).
-fn repo(env: &Env) -> std::path::PathBuf {
-    let repo = env.work().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["config", "user.email", "t@example.com"]);
-    git(&repo, &["config", "user.name", "t"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
-    repo.canonicalize().unwrap()
 }
 
 fn new_in(env: &Env, dir: &std::path::Path, args: &[&str]) -> String {

@@ -30,18 +30,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// A repository with one commit on `main`, pushed to the bare remote `remote.git`, and a
 /// pre-push hook of its own that leaves a marker (the gate must still run it).
 fn repo(env: &Env) -> PathBuf {
-    let repo = env.work().join("repo");
-    let remote = env.path("remote.git");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["config", "user.email", "t@example.com"]);
-    git(&repo, &["config", "user.name", "t"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
-    git(env.tmp.path(), &["init", "-q", "--bare", remote.to_str().unwrap()]);
-    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
-    git(&repo, &["push", "-q", "origin", "main"]);
+    let repo = common::repo_with_remote(env);
     let hook = repo.join(".git/hooks/pre-push");
     std::fs::write(&hook, format!("#!/bin/sh\ncat >> '{}'\n", env.path("own-pre-push-ran").display())).unwrap();
     use std::os::unix::fs::PermissionsExt;

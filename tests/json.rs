@@ -88,16 +88,6 @@ fn wait_json_gives_each_session_as_it_ended_the_outcome_and_the_exit_code() {
     assert!(gone || stopped, "{v:#}");
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 #[test]
 fn gc_json_says_what_went_and_what_was_kept_and_why() {
     let env = Env::new();
@@ -113,12 +103,7 @@ fn gc_json_says_what_went_and_what_was_kept_and_why() {
         "i=0; while [ $i -lt 300 ]; do echo line $i of output to rotate the log; i=$((i+1)); done; sleep 60",
     ]);
     // An ended session with work in its worktree that is not saved anywhere.
-    let repo = env.work().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
+    let repo = common::repo(&env);
     env.minder()
         .current_dir(&repo)
         .args(["new", "wip", "-w", "--", "sh", "-c", "echo draft > draft.txt"])

@@ -13,18 +13,7 @@ const T: Duration = Duration::from_secs(15);
 /// A repository with one commit on `main`, pushed to a bare remote, and a pre-commit hook that
 /// leaves a marker (to prove the repository's own hooks still run).
 fn repo(env: &Env) -> PathBuf {
-    let repo = env.work().join("repo");
-    let remote = env.path("remote.git");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["config", "user.email", "t@example.com"]);
-    git(&repo, &["config", "user.name", "t"]);
-    std::fs::write(repo.join("README"), "hello\n").unwrap();
-    git(&repo, &["add", "README"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
-    git(env.tmp.path(), &["init", "-q", "--bare", remote.to_str().unwrap()]);
-    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
-    git(&repo, &["push", "-q", "origin", "main"]);
+    let repo = common::repo_with_remote(env);
     let hook = repo.join(".git/hooks/pre-commit");
     std::fs::write(&hook, format!("#!/bin/sh\necho ran >> '{}'\n", env.path("pre-commit-ran").display())).unwrap();
     use std::os::unix::fs::PermissionsExt;

@@ -29,7 +29,7 @@ pub struct Agent {
 impl Agent {
     /// It asks the person a question now (an approval, a question, trust): `y`/`n` answer it.
     pub fn asking(&self) -> bool {
-        self.state == Some(State::Waiting) && self.detail != "input"
+        self.state.is_some_and(|s| crate::domain::state::asks(s, &self.detail))
     }
 }
 

@@ -399,6 +399,11 @@ impl Record {
         crate::domain::state::shown(self.activity, &self.activity_detail, self.decision.as_ref(), self.since_decision)
     }
 
+    /// What the agent asks the person now (`approval`, `question`, `trust`), if anything.
+    pub fn asking(&self) -> Option<&str> {
+        crate::domain::state::asks(self.activity, &self.activity_detail).then_some(self.activity_detail.as_str())
+    }
+
     /// The approved commit the push gate lets through (with its ancestors), if the latest
     /// decision approved; `Some(None)` for an approval outside git.
     pub fn approval(&self) -> Option<Option<&str>> {
@@ -469,6 +474,14 @@ pub struct Event {
     pub source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+impl Event {
+    /// Something noted in the session's history that changes no state (created, checks run,
+    /// applied): shown with the state it happened in.
+    pub fn noted(at: DateTime<Utc>, state: State, source: Source, note: String) -> Event {
+        Event { at, state, detail: String::new(), source, note: Some(note) }
+    }
 }
 
 /// A plain record for unit tests.

@@ -164,7 +164,7 @@ pub fn shown(activity: State, detail: &str, decision: Option<&Decision>, since: 
         None => d.verdict.as_str().to_string(),
     };
     match activity {
-        State::Waiting if detail != "input" => (activity, detail.to_string()),
+        _ if asks(activity, detail) => (activity, detail.to_string()),
         State::Working | State::Stuck => {
             let since = match since.commits {
                 0 => String::new(),
@@ -179,6 +179,12 @@ pub fn shown(activity: State, detail: &str, decision: Option<&Decision>, since: 
         }
         _ => (activity, detail.to_string()),
     }
+}
+
+/// Whether an agent in `state` (`detail`) asks the person something now: an approval, a
+/// question, a trust dialog. `waiting (input)` is a turn that is over, not a question.
+pub fn asks(state: State, detail: &str) -> bool {
+    state == State::Waiting && detail != "input"
 }
 
 /// A commit as people read it.

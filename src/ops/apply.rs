@@ -71,13 +71,7 @@ pub fn apply(ctx: &Ctx, name: &str, squash: bool, remove: bool) -> Result<Outcom
             short(&applied.head)
         ),
     };
-    let event = Event {
-        at: chrono::Utc::now(),
-        state: record.state(),
-        detail: String::new(),
-        source: Source::Command,
-        note: Some(note),
-    };
+    let event = Event::noted(chrono::Utc::now(), record.state(), Source::Command, note);
     ctx.store.append_event(name, &event)?;
     let mut outcome =
         Outcome { applied, branch: wt.base.clone(), repo, approved_commit: commit, removed: false, kept: None };

@@ -48,14 +48,7 @@ pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
     let passed = results.iter().filter(|r| r.passed()).count();
     let note = format!("checks: {passed}/{} passed", results.len());
     store.update(name, |r| r.check_results = results.clone())?;
-    let event = Event {
-        at: chrono::Utc::now(),
-        state: record.state(),
-        detail: String::new(),
-        source: Source::Command,
-        note: Some(note),
-    };
-    store.append_event(name, &event)
+    store.append_event(name, &Event::noted(chrono::Utc::now(), record.state(), Source::Command, note))
 }
 
 fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: Duration) -> CheckResult {

@@ -5,10 +5,10 @@
 
 use crate::app::Ctx;
 use crate::domain::record::{Record, SinceDecision, Verdict};
-use crate::domain::state::{short_commit, Source, State};
+use crate::domain::state::{short_commit, Source};
 use crate::ops::reconcile;
 use anyhow::{anyhow, bail, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use std::path::Path;
 
 /// Where the session's work is: its worktree, else its directory.
@@ -29,11 +29,7 @@ pub fn since(r: &Record) -> SinceDecision {
         })
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
-    let risks = std::fs::symlink_metadata(crate::domain::brief::risks_path(&r.checkpoint_dir))
-        .ok()
-        .filter(|m| m.is_file())
-        .and_then(|m| m.modified().ok())
-        .map(DateTime::<Utc>::from);
+    let risks = crate::ops::evidence::risks_written(r);
     SinceDecision { commits, new_risks: risks.is_some_and(|w| w > d.at) }
 }
 
@@ -81,16 +77,49 @@ fn decided_commit(r: &Record, commit: Option<&str>) -> Result<Option<String>> {
 }
 
 /// Refuse a decision on a session that asks a live question: the person answers it first.
-fn refuse_live_question(r: &Record, what: &str) -> Result<()> {
-    if r.activity == State::Waiting && r.activity_detail != "input" {
+fn refuse_live_question(r: &Record, verdict: Verdict) -> Result<()> {
+    if let Some(asked) = r.asking() {
         bail!(
-            "`{}` is asking a question ({}): answer it first with `minder answer {} yes|no|TEXT`; {what} is for finished work",
+            "`{}` is asking a question ({asked}): answer it first with `minder answer {} yes|no|TEXT`; {} is for finished work",
             r.name,
-            r.activity_detail,
-            r.task
+            r.task,
+            verb(verdict)
         );
     }
     Ok(())
+}
+
+fn verb(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Approved => "approve",
+        Verdict::Rejected => "reject",
+    }
+}
+
+/// The one way a decision is recorded: from the person (not inside an agent's session), on a
+/// session asking nothing, on the commit `commit_of` picks from what was observed. Decided on
+/// the record as it is under the lock, so a question that appeared meanwhile still wins.
+fn decide(
+    ctx: &Ctx,
+    name: &str,
+    verdict: Verdict,
+    note: &Option<String>,
+    commit_of: impl FnOnce(&Record) -> Result<Option<String>>,
+) -> Result<(Record, reconcile::Observed, Option<String>)> {
+    refuse_inside_an_agent(ctx, verb(verdict))?;
+    let obs = reconcile::observe_one(ctx, name)?;
+    refuse_live_question(&obs.record, verdict)?;
+    let commit = commit_of(&obs.record)?;
+    let (record, _) = crate::ops::transitions::commit(&ctx.store, name, Source::Command, |r| {
+        if r.asking().is_some() {
+            return None;
+        }
+        let kept = redacted(r, note);
+        r.decide(verdict, commit.clone(), kept.clone(), Utc::now());
+        Some((r.activity, r.activity_detail.clone(), kept))
+    })?;
+    refuse_live_question(&record, verdict)?;
+    Ok((record, obs, commit))
 }
 
 /// In a shared checkout (no worktree) the commits since the session started may be others':
@@ -119,21 +148,7 @@ fn agent_part(r: &Record, head: Option<String>) -> Result<Option<String>> {
 /// Approve `name` (a resolved full name): the push gate opens for the reviewed commit and
 /// `review.on_approve` runs. Returns what to tell the person.
 pub fn approve(ctx: &Ctx, name: &str, note: Option<String>, commit: Option<&str>) -> Result<String> {
-    refuse_inside_an_agent(ctx, "approve")?;
-    let obs = reconcile::observe_one(ctx, name)?;
-    refuse_live_question(&obs.record, "approve")?;
-    let head = decided_commit(&obs.record, commit)?;
-    let head = agent_part(&obs.record, head)?;
-    let (record, _) = crate::ops::transitions::commit(&ctx.store, name, Source::Command, |r| {
-        // Decided on the record as it is under the lock: a question that appeared meanwhile wins.
-        if r.activity == State::Waiting && r.activity_detail != "input" {
-            return None;
-        }
-        let note = redacted(r, &note);
-        r.decide(Verdict::Approved, head.clone(), note.clone(), Utc::now());
-        Some((r.activity, r.activity_detail.clone(), Some(note.unwrap_or_default()).filter(|n| !n.is_empty())))
-    })?;
-    refuse_live_question(&record, "approve")?;
+    let (record, _, head) = decide(ctx, name, Verdict::Approved, &note, |r| agent_part(r, decided_commit(r, commit)?))?;
     let said = match (&head, ctx.config.review.gate_push) {
         (Some(c), true) => {
             format!("approved `{name}` at {} (git push of that commit and its ancestors is allowed now)", short(c))
@@ -167,19 +182,8 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>, commit: Option<&str>
 /// Reject `name`: the push gate closes, and a note goes to the agent if it is still running.
 /// Returns what to tell the person.
 pub fn reject(ctx: &Ctx, name: &str, note: Option<String>) -> Result<String> {
-    refuse_inside_an_agent(ctx, "reject")?;
-    let obs = reconcile::observe_one(ctx, name)?;
-    refuse_live_question(&obs.record, "reject")?;
-    let head = crate::git::gate::head_commit(work_dir(&obs.record));
-    let (record, _) = crate::ops::transitions::commit(&ctx.store, name, Source::Command, |r| {
-        if r.activity == State::Waiting && r.activity_detail != "input" {
-            return None;
-        }
-        let kept = redacted(r, &note);
-        r.decide(Verdict::Rejected, head.clone(), kept.clone(), Utc::now());
-        Some((r.activity, r.activity_detail.clone(), kept))
-    })?;
-    refuse_live_question(&record, "reject")?;
+    let (record, obs, _) =
+        decide(ctx, name, Verdict::Rejected, &note, |r| Ok(crate::git::gate::head_commit(work_dir(r))))?;
     Ok(match (&note, obs.alive()) {
         (Some(note), true) => {
             let delay =
@@ -212,10 +216,10 @@ pub fn refuse_inside_an_agent(ctx: &Ctx, what: &str) -> Result<()> {
 }
 
 /// A note as the event log keeps it: redacted like the log (a person may paste a key into a
-/// note; the agent still gets the note as typed).
+/// note; the agent still gets the note as typed); an empty note is none.
 fn redacted(r: &Record, note: &Option<String>) -> Option<String> {
     let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    note.as_deref().map(|n| crate::sink::redact::redact_text(n, &extra))
+    note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::sink::redact::redact_text(n, &extra))
 }
 
 fn short(commit: &str) -> &str {

@@ -95,7 +95,7 @@ impl Answer {
 /// nothing: an answer typed into a working agent would be taken as a new instruction.
 pub fn answer(ctx: &Ctx, obs: &reconcile::Observed, reply: &Answer) -> Result<String> {
     let r = &obs.record;
-    if r.activity != crate::domain::state::State::Waiting || r.activity_detail == "input" {
+    let Some(asked) = r.asking() else {
         let (state, detail) = r.shown();
         let shown = if detail.is_empty() { state.to_string() } else { format!("{state} ({detail})") };
         return Err(anyhow!(
@@ -103,14 +103,14 @@ pub fn answer(ctx: &Ctx, obs: &reconcile::Observed, reply: &Answer) -> Result<St
             r.name,
             r.task
         ));
-    }
+    };
     let profile = crate::domain::agents::profile(&ctx.config, &r.agent)?;
     let keys = match reply {
         Answer::Yes => &profile.answer_yes,
         Answer::No => &profile.answer_no,
         Answer::Text(text) => {
             deliver(ctx, obs, text, profile.submit_delay)?;
-            return Ok(format!("answered `{}` ({}) with the text", r.name, r.activity_detail));
+            return Ok(format!("answered `{}` ({asked}) with the text", r.name));
         }
     };
     if keys.is_empty() {
@@ -122,5 +122,5 @@ pub fn answer(ctx: &Ctx, obs: &reconcile::Observed, reply: &Answer) -> Result<St
     }
     press(ctx, obs, keys)?;
     let word = if *reply == Answer::Yes { "yes" } else { "no" };
-    Ok(format!("answered `{}` ({}): {word}", r.name, r.activity_detail))
+    Ok(format!("answered `{}` ({asked}): {word}", r.name))
 }

@@ -69,13 +69,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     let record = new_record(ctx, &plan);
     // Rewritten (durably) once the session runs; this first write only has to be whole.
     let saved = store.save_quick(&record).and_then(|()| {
-        let created = Event {
-            at: record.created_at,
-            state: State::Working,
-            detail: String::new(),
-            source: Source::Command,
-            note: Some("created".into()),
-        };
+        let created = Event::noted(record.created_at, State::Working, Source::Command, "created".into());
         store.append_event(&record.name, &created)
     });
     let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {

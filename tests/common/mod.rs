@@ -223,6 +223,30 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A repository on `main` with one commit (`README`), with an identity of its own so agents can
+/// commit in it.
+pub fn repo(env: &Env) -> PathBuf {
+    let repo = env.work().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["config", "user.email", "t@example.com"]);
+    git(&repo, &["config", "user.name", "t"]);
+    std::fs::write(repo.join("README"), "hello\n").unwrap();
+    git(&repo, &["add", "README"]);
+    git(&repo, &["commit", "-q", "-m", "init"]);
+    repo.canonicalize().unwrap()
+}
+
+/// `repo`, with `main` pushed to the bare remote `origin` at `remote.git`.
+pub fn repo_with_remote(env: &Env) -> PathBuf {
+    let repo = repo(env);
+    let remote = env.path("remote.git");
+    git(env.tmp.path(), &["init", "-q", "--bare", remote.to_str().unwrap()]);
+    git(&repo, &["remote", "add", "origin", remote.to_str().unwrap()]);
+    git(&repo, &["push", "-q", "origin", "main"]);
+    repo
+}
+
 /// A real client attached to `session` on a pseudo-terminal (`script`), size 150×20; what
 /// reaches its terminal is written to the returned file. Detach it with
 /// `detach-client -s =SESSION`, then wait for the child.
