@@ -149,6 +149,7 @@ fn print_attempts(ctx: &Ctx, all: &[Observed], task: &str) -> Result<()> {
 fn first_risk(r: &crate::domain::record::Record) -> String {
     std::fs::read_to_string(r.checkpoint_dir.join("RISKS.md"))
         .ok()
+        .map(|t| crate::sink::redact::redact_text(&t, &crate::sink::redact::user_patterns(&r.log_settings.redact)))
         .and_then(|t| {
             t.lines()
                 .map(str::trim)

@@ -72,10 +72,14 @@ fn read(path: &Path) -> Option<String> {
 
 pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let r = &obs.record;
+    // What the agent wrote is shown as the log shows it: redacted.
+    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+    let read_redacted = |p: &Path| read(p).map(|t| crate::sink::redact::redact_text(&t, &extra));
     let brief = read(&r.checkpoint_dir.join("BRIEF.md")).map(|t| crate::domain::brief::read_brief(&t));
     let goal = r.goal.clone().or_else(|| brief.as_ref().and_then(|b| b.goal.clone()));
-    let plan =
-        read(&r.checkpoint_dir.join("PLAN.md")).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
+    let plan = read_redacted(&r.checkpoint_dir.join("PLAN.md"))
+        .map(|t| crate::domain::brief::plan_items(&t))
+        .unwrap_or_default();
     let events = ctx.store.events(&r.name).unwrap_or_default();
     let paths = ctx.store.paths(&r.name);
     Report {
@@ -92,12 +96,12 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         brief,
         progress: crate::ops::present::progress(r).map(|(d, t)| serde_json::json!({"done": d, "total": t})),
         plan,
-        status: read(&r.checkpoint_dir.join("STATUS.md")),
-        risks: read(&r.checkpoint_dir.join("RISKS.md")),
+        status: read_redacted(&r.checkpoint_dir.join("STATUS.md")),
+        risks: read_redacted(&r.checkpoint_dir.join("RISKS.md")),
         commits: crate::git::diff::commits_since_base(r, 50),
         uncommitted: crate::git::diff::uncommitted(r).filter(|u| !u.stat.trim().is_empty() || !u.untracked.is_empty()),
         diff: crate::git::diff::diff_summary(r),
-        artifacts: artifacts(r),
+        artifacts: artifacts(r, &extra),
         checks: r.check_results.clone(),
         events: notable(&events, &paths.root, &paths.sink_errors()),
         time_worked_s: time_worked(&events, r, Utc::now()),
@@ -114,7 +118,7 @@ fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
 }
 
 /// The files under `artifacts/` (at most 200), with the last 3 lines of each text file.
-fn artifacts(record: &Record) -> Vec<Artifact> {
+fn artifacts(record: &Record, extra: &[regex::bytes::Regex]) -> Vec<Artifact> {
     let root = record.checkpoint_dir.join("artifacts");
     let mut out = Vec::new();
     let mut stack = vec![root.clone()];
@@ -127,7 +131,7 @@ fn artifacts(record: &Record) -> Vec<Artifact> {
                 stack.push(p);
             } else if out.len() < 200 {
                 let rel = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
-                out.push(Artifact { path: rel, size: meta.len(), last_lines: tail_lines(&p, 3) });
+                out.push(Artifact { path: rel, size: meta.len(), last_lines: tail_lines(&p, 3, extra) });
             }
         }
     }
@@ -135,8 +139,9 @@ fn artifacts(record: &Record) -> Vec<Artifact> {
     out
 }
 
-/// The last `n` non-empty lines of a text file (its last 16 KiB looked at); none for binary.
-fn tail_lines(path: &Path, n: usize) -> Vec<String> {
+/// The last `n` non-empty lines of a text file (its last 16 KiB looked at), redacted; none for
+/// binary.
+fn tail_lines(path: &Path, n: usize, extra: &[regex::bytes::Regex]) -> Vec<String> {
     use std::io::{Read, Seek, SeekFrom};
     let Ok(mut f) = std::fs::File::open(path) else { return Vec::new() };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -146,7 +151,7 @@ fn tail_lines(path: &Path, n: usize) -> Vec<String> {
     if buf.contains(&0) {
         return Vec::new();
     }
-    let text = String::from_utf8_lossy(&buf);
+    let text = crate::sink::redact::redact_text(&String::from_utf8_lossy(&buf), extra);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
