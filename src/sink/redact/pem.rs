@@ -27,6 +27,10 @@ pub(super) struct Pem {
     prefix: Option<Vec<Tok>>,
     /// Matching the prefix at the start of a line inside the block.
     matching: Option<PrefixMatch>,
+    /// A line of the block has carried the prefix: one that does not ends the block.
+    prefixed: bool,
+    /// Raw bytes before this were read (a release may hold some back after reading them).
+    read_to: usize,
 }
 
 /// Longest line prefix looked for.
@@ -204,7 +208,8 @@ impl Pem {
         masks: &mut Vec<Mask>,
     ) {
         let text = w.vis();
-        let mut j = 0;
+        let mut j = w.vis_before(self.read_to).min(vis_cut);
+        self.read_to = self.read_to.max(cut);
         let mut skipped = false;
         while j < vis_cut {
             if !skipped && self.state == PemState::Outside && self.word.len == 0 {
@@ -221,6 +226,10 @@ impl Pem {
             }
             let (b, at) = (text[j], w.raw_at(j));
             j += 1;
+            if matches!(b, b'\n' | b'\r' | 0x0b | 0x0c) && self.matching.as_ref().is_some_and(|m| m.seen.is_empty()) {
+                // Another line break (`\r\n`): the line has not begun.
+                self.matching = None;
+            }
             if let (Some(m), Some(toks)) = (&mut self.matching, &self.prefix) {
                 match m.step(toks, b) {
                     Step::More => {
@@ -229,12 +238,20 @@ impl Pem {
                     }
                     Step::Done { consumed } => {
                         self.matching = None;
+                        self.prefixed = true;
                         if consumed {
                             continue;
                         }
                     }
                     Step::Fail => {
-                        // Not the prefix: the line is read as it is.
+                        // Not the prefix: after lines that carried it, the block has ended;
+                        // else the block's lines carry none (`KEY="-----BEGIN …` in an env
+                        // file). Either way the line is read as it is.
+                        if self.prefixed {
+                            self.state = PemState::Outside;
+                        }
+                        self.prefix = None;
+                        self.prefixed = false;
                         let seen = self.matching.take().map(|m| m.seen).unwrap_or_default();
                         for (b, at) in seen {
                             self.feed(b, at, masks);
@@ -327,16 +344,19 @@ impl Pem {
                 // The marker's word ends the line so far: what is before `-----BEGIN` is the prefix.
                 let before = self.line.len().saturating_sub(b"-----BEGIN".len());
                 self.prefix = if self.line_long { None } else { prefix_of(&self.line[..before]) };
+                self.prefixed = false;
             }
             PemState::Marker { .. } | PemState::Inside { .. } => {}
             PemState::Outside => {
                 self.prefix = None;
                 self.matching = None;
+                self.prefixed = false;
             }
         }
     }
 
     pub(super) fn drained(&mut self, cut: usize) {
+        self.read_to = self.read_to.saturating_sub(cut);
         if let PemState::Inside { masked_to: Some(end) } = &mut self.state {
             *end = end.saturating_sub(cut);
         }

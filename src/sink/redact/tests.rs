@@ -556,10 +556,15 @@ fn a_private_key_shown_with_line_prefixes_is_masked() {
         redact_str(&prefixed_keys()[0].1),
         "     1\t-----BEGIN OPENSSH PRIVATE KEY-----\r\n     2\t[REDACTED]\r\n     5\t-----END OPENSSH PRIVATE KEY-----\r\n"
     );
-    // Lines that do not carry the prefix end the block as they did: the prompt stays.
+    // A line that does not carry the prefix ends the block: what follows stays.
     assert_eq!(
         redact_str("   1 │ -----BEGIN RSA PRIVATE KEY-----\n   2 │ MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nok then\n"),
         "   1 │ -----BEGIN RSA PRIVATE KEY-----\n   2 │ [REDACTED]\nok then\n"
+    );
+    // A prefix that the block's lines do not carry (an env file's `KEY="`) is no prefix.
+    assert_eq!(
+        redact_str("KEY=\"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\"\n"),
+        "KEY=\"-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----\"\n"
     );
 }
 
