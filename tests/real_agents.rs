@@ -741,7 +741,8 @@ fn codex_restore_keeps_the_configured_program_and_flags() {
     let cmd: Vec<&str> = s["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(cmd[0], program, "{cmd:?}");
     assert!(cmd[1] == "-c" && cmd[2].starts_with("notify="), "notify is added again, once: {cmd:?}");
-    assert_eq!(cmd[3..], [&flags[..], &["resume", thread.as_str()]].concat(), "{cmd:?}");
+    // The thread id after `--`: an id can never be read as a flag.
+    assert_eq!(cmd[3..], [&flags[..], &["resume", "--", thread.as_str()]].concat(), "{cmd:?}");
     // The real CLI accepts it: it comes back at its prompt with the old conversation on screen.
     a.wait_screen(&name, REPLY, T);
     let s = a.env.wait_state(&name, "waiting", T);

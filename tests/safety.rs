@@ -153,6 +153,8 @@ fn a_key_drawn_with_terminal_sequences_is_masked_and_the_sequences_kept() {
             Case { name: "pause", secrets, raw_keeps: &["key \x1b[1m", "\x1b[0m end"], clean: plain },
             // A backspace, then the rest after a pause.
             Case { name: "bspause", secrets, raw_keeps: &["key ", " end"], clean: plain },
+            // The line redrawn: a carriage return, then a move to where it ended.
+            Case { name: "crmove", secrets, raw_keeps: &["token ", " end"], clean: Some("token [REDACTED] end\n") },
         ],
     );
 }
@@ -213,9 +215,51 @@ fn credentials_of_every_known_kind_are_masked() {
                 clean: None,
             },
             Case { name: "glued", secrets: &[KEY], raw_keeps: &["MY_[REDACTED]\r\n"], clean: None },
+            // A key shown by `cat -n` and by `grep -n -A`: a prefix on every line.
+            Case {
+                name: "catn",
+                secrets: PREFIXED_BODY,
+                raw_keeps: &["     1\t-----BEGIN OPENSSH PRIVATE KEY-----\r\n     2\t[REDACTED]\r\n     4\t-----END"],
+                clean: None,
+            },
+            Case {
+                name: "grepn",
+                secrets: PREFIXED_BODY,
+                raw_keeps: &[
+                    "id_test:1:-----BEGIN OPENSSH PRIVATE KEY-----\r\nid_test-2-[REDACTED]\r\nid_test-4------END",
+                ],
+                clean: None,
+            },
+            Case {
+                name: "newkinds",
+                secrets: &[
+                    "pypi-AgEIcHlwaS5vcmcCJGI3ZTE1NmQzLTlmNTgtNDNiZi1hYzBmLTEwMjQ0ZWRiZjZmZQACKlsz",
+                    "ya29.a0AfB_byC7Qx9Lr2Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri",
+                    "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",
+                    "T0123ABCD/B0456EFGH/q7W2er9Ty4Ui6Op1As8Df3Gh",
+                    "xapp-1-A0123ABCDEF-1234567890123-0a1b2c3d4e5f6a7b8c9d",
+                    "glrt-Xr4Tq9Lm2Vb7Nc1Zs8Kd",
+                    "gldt-Yb3Wq8Lk2Vc7Nd1Zs9Jh",
+                    "glptt-0123456789abcdef0123456789abcdef01234567",
+                    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                    "YWxpY2U6aHVudGVyMi1Ucm91YmFkb3I=",
+                ],
+                raw_keeps: &[
+                    "TWINE_PASSWORD=[REDACTED]",
+                    "https://hooks.slack.com/services/[REDACTED]",
+                    "Authorization: Basic [REDACTED]",
+                ],
+                clean: None,
+            },
         ],
     );
 }
+
+/// The key body lines `catn` and `grepn` show.
+const PREFIXED_BODY: &[&str] = &[
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+    "QyNTUxOQAAACDq8Lx0Vh4Wm1ZTkdRT3pBbU5ZeTNxAAAAmCrP9vRqz/b0agAAAAtzc2gtZW",
+];
 
 #[test]
 fn prose_urls_and_hosts_are_left_alone() {
@@ -229,6 +273,7 @@ fn prose_urls_and_hosts_are_left_alone() {
         A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\r\n\
         MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\r\n\
         Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\r\n\
+        See SG.1 for the ya29 prefix; Basic authentication is in RFC 7617.\r\n\
         url = f\"postgresql://{user}:{password}@{host}/db\" or postgres://$DB_USER:$DB_PASSWORD@db\r\n\
         \x1b[32mok\x1b[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\r\n";
     assert_eq!(env.run(&["logs", "prose", "--raw"]), want);
@@ -272,4 +317,45 @@ fn text_stored_outside_the_log_is_redacted_too() {
     }
     let s = env.show("held");
     assert!(s["last_message"].as_str().unwrap().starts_with("I found "), "{s:#}");
+}
+
+/// What minder shows or stores from the agent besides its output is redacted, with the
+/// session's own patterns too: a check's saved output, what the notify command said on stderr
+/// (`notify.log`), and what `review` prints of PLAN.md, STATUS.md, RISKS.md and the artifacts'
+/// last lines.
+#[test]
+fn check_output_notify_stderr_and_review_are_redacted() {
+    let env = Env::new();
+    // The notify command repeats what the agent wrote in STATUS.md on its stderr.
+    env.config(
+        "[logs]\nredact = ['internal-[0-9a-f]{8}']\n[notify]\non = [\"review\"]\n\
+         command = ['sh', '-c', 'cat \"$MINDER_DIR/STATUS.md\" >&2; exit 3']\n",
+    );
+    // The check prints what the agent left in its folder (the command itself is the person's).
+    env.run(&["new", "leaky", "--check", "cat leak.txt", "--", "sh", &agent("leaky.sh")]);
+    env.wait_state("leaky", "review", T);
+    common::wait_for("the check's result", T, || {
+        let record = std::fs::read_to_string(env.state_dir().join("sessions").join("cmd-leaky").join("session.json"));
+        let record: serde_json::Value = serde_json::from_str(&record.unwrap_or_default()).unwrap_or_default();
+        record["check_results"].as_array().is_some_and(|a| a.len() == 1)
+    });
+    let notify_log = env.state_dir().join("sessions").join("cmd-leaky").join("notify.log");
+    common::wait_for("the notify command's failure", T, || {
+        std::fs::read_to_string(&notify_log).unwrap_or_default().contains("failed")
+    });
+    let told = std::fs::read_to_string(&notify_log).unwrap();
+    assert!(told.contains(": used [REDACTED] and [REDACTED]"), "{told}");
+    let cp = PathBuf::from(env.show("leaky")["checkpoint_dir"].as_str().unwrap());
+    let checked = std::fs::read_to_string(cp.join("artifacts").join("check-1.txt")).unwrap();
+    assert_eq!(checked, "[REDACTED] [REDACTED]\n");
+    let review = env.run(&["review", "leaky"]);
+    let json = env.run(&["review", "leaky", "--json"]);
+    for shown in [&review, &json, &told, &checked] {
+        assert!(piece_of(shown.as_bytes(), KEY_BODY).is_none(), "a piece of the key in {shown}");
+        assert!(!shown.contains("internal-"), "a token of the user's pattern in {shown}");
+    }
+    for section in ["try the key [REDACTED]", "used [REDACTED] and [REDACTED]", "Risk: [REDACTED] is in .env"] {
+        assert!(review.contains(section), "{section:?} not in {review}");
+    }
+    assert!(review.contains("OPENAI_API_KEY=[REDACTED]"), "{review}");
 }

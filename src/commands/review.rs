@@ -155,6 +155,7 @@ fn first_risk(r: &crate::domain::record::Record) -> String {
                 // Not read (a FIFO, a link): say so rather than nothing.
                 return note;
             }
+            let t = crate::sink::redact::redact_text(&t, &crate::sink::redact::user_patterns(&r.log_settings.redact));
             t.lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))

@@ -25,6 +25,9 @@ pub fn run(args: Args) -> Result<()> {
     use std::os::unix::process::CommandExt;
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
+    // What the command says may quote the agent (its last message is in its environment).
+    let extra =
+        store.load(&name).map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
     let shown = crate::tmux::quote::shell_join(&args.command);
     // Whatever the command starts stays ours to end at the deadline, even once it `setsid`s.
     crate::procs::become_subreaper();
@@ -49,7 +52,7 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(e) = stderr.as_mut() {
             let _ = e.take(4096).read_to_end(&mut text);
         }
-        String::from_utf8_lossy(&text).trim().escape_debug().to_string()
+        crate::sink::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
     });
     let deadline = Instant::now() + Duration::from_millis(args.deadline_ms);
     let status = loop {

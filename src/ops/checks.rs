@@ -1,6 +1,7 @@
 //! Checks (`new --check CMD`, a profile's `check`): when a session reaches `review`, each
 //! command runs in its directory (its worktree, for an attempt) with a deadline, its output
-//! saved as an artifact, its exit code and duration recorded. They run in a detached
+//! saved as an artifact (redacted as the log is, before it touches disk), its exit code and
+//! duration recorded. They run in a detached
 //! `minder _check`, so nothing that records the transition waits for them.
 
 use crate::domain::record::{CheckResult, Event, Record};
@@ -71,27 +72,31 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
         Ok(f) => f,
         Err(e) => return result(None, Some(format!("cannot write `{}`: {e}", output.display()))),
     };
-    let Ok(err_file) = file.try_clone() else { return result(None, Some("cannot share the output file".into())) };
+    // Its output goes through the redactor on its way to the file.
+    let Ok((reader, out_pipe)) = std::io::pipe() else { return result(None, Some("cannot make a pipe".into())) };
+    let Ok(err_pipe) = out_pipe.try_clone() else { return result(None, Some("cannot share the pipe".into())) };
+    let extra = crate::sink::redact::user_patterns(&record.log_settings.redact);
+    let written = copy_redacted(reader, file, extra);
     let spawned = std::process::Command::new(&words[0])
         .args(&words[1..])
         .current_dir(&record.dir)
         .env("MINDER_SESSION", &record.name)
         .env("MINDER_DIR", &record.checkpoint_dir)
         .stdin(std::process::Stdio::null())
-        .stdout(file)
-        .stderr(err_file)
+        .stdout(out_pipe)
+        .stderr(err_pipe)
         .process_group(0)
         .spawn();
     let mut child = match spawned {
         Ok(c) => c,
         Err(e) => return result(None, Some(format!("cannot run `{}`: {e}", words[0]))),
     };
-    loop {
+    let (exit_code, error) = loop {
         match child.try_wait() {
             Ok(Some(status)) => {
                 use std::os::unix::process::ExitStatusExt;
                 let error = status.signal().map(|s| format!("killed by {}", crate::domain::state::signal_name(s)));
-                return result(status.code(), error);
+                break (status.code(), error);
             }
             Ok(None) if start.elapsed() >= deadline => {
                 // SAFETY: kill(2) on the process group made for this child.
@@ -99,7 +104,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
                 // And what left the group (`setsid`): `_check` is their subreaper.
                 crate::procs::end_descendants(Duration::ZERO);
                 let _ = child.wait();
-                return result(
+                break (
                     None,
                     Some(format!(
                         "killed: still running after {}",
@@ -108,9 +113,43 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
                 );
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return result(None, Some(format!("cannot wait for it: {e}"))),
+            Err(e) => break (None, Some(format!("cannot wait for it: {e}"))),
         }
-    }
+    };
+    // The pipe ends when the last process holding it does; one that left the process group
+    // must not hold the results back for long (what it has not written is not saved).
+    let _ = written.recv_timeout(Duration::from_secs(5));
+    result(exit_code, error)
+}
+
+/// Copy what a check prints from `pipe` to `file` through a [`Redactor`], on a thread; the
+/// receiver hears when all of it is written.
+///
+/// [`Redactor`]: crate::sink::redact::Redactor
+fn copy_redacted(
+    mut pipe: std::io::PipeReader,
+    mut file: std::fs::File,
+    extra: Vec<regex::bytes::Regex>,
+) -> std::sync::mpsc::Receiver<()> {
+    use std::io::{Read, Write};
+    let (done, written) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut redactor = crate::sink::redact::Redactor::new(&extra);
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let _ = file.write_all(&redactor.push(&buf[..n]));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        let _ = file.write_all(&redactor.finish());
+        let _ = done.send(());
+    });
+    written
 }
 
 #[cfg(test)]

@@ -97,11 +97,15 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let (commits, others_commits) = split_commits(r, crate::git::diff::commits_since_base(r, 50));
     let mut notes = Vec::new();
     let dir = &r.checkpoint_dir;
+    // What the agent wrote is shown as the log shows it: redacted (the brief is the person's).
+    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+    let mut read_redacted =
+        |file: &str| read(dir, file, &mut notes).map(|t| crate::sink::redact::redact_text(&t, &extra));
+    let plan = read_redacted("PLAN.md").map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
+    let status = read_redacted("STATUS.md");
+    let risks = read_redacted("RISKS.md");
     let brief = read(dir, "BRIEF.md", &mut notes).map(|t| crate::domain::brief::read_brief(&t));
     let goal = r.goal.clone().or_else(|| brief.as_ref().and_then(|b| b.goal.clone()));
-    let plan = read(dir, "PLAN.md", &mut notes).map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
-    let status = read(dir, "STATUS.md", &mut notes);
-    let risks = read(dir, "RISKS.md", &mut notes);
     let events = ctx.store.events(&r.name).unwrap_or_default();
     let paths = ctx.store.paths(&r.name);
     Report {
@@ -125,7 +129,7 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         others_commits,
         uncommitted: crate::git::diff::uncommitted(r).filter(|u| !u.stat.trim().is_empty() || !u.untracked.is_empty()),
         diff: crate::git::diff::diff_summary(r),
-        artifacts: artifacts(r),
+        artifacts: artifacts(r, &extra),
         checks: r.check_results.clone(),
         events: notable(&events, &paths.root, &paths.sink_errors()),
         time_worked_s: time_worked(&events, r, Utc::now()),
@@ -144,7 +148,7 @@ fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
 /// The files under `artifacts/` (at most 200, of at most `MAX_VISITED` entries looked at), with
 /// the last 3 lines of each text file. The agent writes them: no link is followed (a linked
 /// folder is listed, not entered), and only regular files are read, from their last 16 KiB.
-fn artifacts(record: &Record) -> Vec<Artifact> {
+fn artifacts(record: &Record, extra: &[regex::bytes::Regex]) -> Vec<Artifact> {
     const MAX_VISITED: usize = 5000;
     let cp = &record.checkpoint_dir;
     let mut out = Vec::new();
@@ -170,7 +174,7 @@ fn artifacts(record: &Record) -> Vec<Artifact> {
                 continue;
             }
             let (last_lines, note) = match crate::store::untrusted::read_tail(cp, &child, ARTIFACT_TAIL) {
-                Ok(c) => (tail_lines(&c.bytes, 3), None),
+                Ok(c) => (tail_lines(&c.bytes, 3, extra), None),
                 Err(e) => (Vec::new(), Some(format!("it {e}"))),
             };
             let path = child.strip_prefix("artifacts/").unwrap_or(&child).to_string();
@@ -181,12 +185,12 @@ fn artifacts(record: &Record) -> Vec<Artifact> {
     out
 }
 
-/// The last `n` non-empty lines of a text file's tail; none for binary.
-fn tail_lines(buf: &[u8], n: usize) -> Vec<String> {
+/// The last `n` non-empty lines of a text file's tail, redacted; none for binary.
+fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String> {
     if buf.contains(&0) {
         return Vec::new();
     }
-    let text = String::from_utf8_lossy(buf);
+    let text = crate::sink::redact::redact_text(&String::from_utf8_lossy(buf), extra);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }

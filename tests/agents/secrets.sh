@@ -21,6 +21,23 @@ pause)
     printf 'key \033[1msk-pro'
     sleep 0.6
     printf 'j-%s%s\033[0m end\n' "$B1" "$B2" ;;
+crmove) printf 'token sk-proj-\r\033[14C%s%s end\n' "$B1" "$B2" ;;
+catn|grepn)
+    printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\n' > id_test
+    printf 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n' >> id_test
+    printf 'QyNTUxOQAAACDq8Lx0Vh4Wm1ZTkdRT3pBbU5ZeTNxAAAAmCrP9vRqz/b0agAAAAtzc2gtZW\n' >> id_test
+    printf -- '-----END OPENSSH PRIVATE KEY-----\n' >> id_test
+    if [ "$1" = catn ]; then cat -n id_test; else grep -n -H -A9 BEGIN id_test; fi
+    rm -f id_test ;;
+newkinds)
+    printf 'TWINE_PASSWORD=pypi-AgEIcHlwaS5vcmcCJGI3ZTE1NmQzLTlmNTgtNDNiZi1hYzBmLTEwMjQ0ZWRiZjZmZQACKlsz\n'
+    printf 'access_token: ya29.a0AfB_byC7Qx9Lr2Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri\n'
+    printf 'SENDGRID_API_KEY=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\n'
+    printf 'https://hooks.slack.com/services/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\n'
+    printf 'xapp-1-A0123ABCDEF-1234567890123-0a1b2c3d4e5f6a7b8c9d glrt-Xr4Tq9Lm2Vb7Nc1Zs8Kd\n'
+    printf 'gldt-Yb3Wq8Lk2Vc7Nd1Zs9Jh glptt-0123456789abcdef0123456789abcdef01234567\n'
+    printf 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n'
+    printf 'Authorization: Basic YWxpY2U6aHVudGVyMi1Ucm91YmFkb3I=\n' ;;
 bspause)
     printf 'key sk-prox\b'
     sleep 0.6
@@ -52,6 +69,7 @@ prose)
     printf 'A key file starts with -----BEGIN OPENSSH PRIVATE KEY----- and then base64.\n'
     printf 'MY_VARIABLE=some-value TASK_sk-short desk-proj-reservation-system-v2-final\n'
     printf 'Generating a key pair with ssh-keygen -t ed25519 -C alice@example.com\n'
+    printf 'See SG.1 for the ya29 prefix; Basic authentication is in RFC 7617.\n'
     # shellcheck disable=SC2016  # the text shows a $VARIABLE as it stands, unexpanded
     printf 'url = f"postgresql://{user}:{password}@{host}/db" or postgres://$DB_USER:$DB_PASSWORD@db\n'
     printf '\033[32mok\033[0m 3f786850e387550fdab836ed7e6dc881de23001b from huggingface_hub import hf_hub_download\n' ;;

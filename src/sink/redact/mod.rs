@@ -167,6 +167,13 @@ impl Redactor {
                 return true;
             }
         }
+        if let Some(cr) = self.projector.pending_cr(w.vis()) {
+            // A carriage return: a move back to where the line ended joins what follows.
+            let vis = &w.vis()[..cr];
+            if self.hold.earliest(vis, 0..vis.len(), self.last_vis).is_some() {
+                return true;
+            }
+        }
         !self.one_view() && self.hold.earliest(w.vis(), 0..w.vis().len(), self.last_vis).is_some()
     }
 
@@ -294,6 +301,19 @@ impl Redactor {
                 h = h.min(i);
             }
             cut = cut.min(if h < vis.len() { w.raw_at(h) } else { len });
+        }
+        if let Some(cr) = self.projector.pending_cr(w.vis()) {
+            // After a carriage return the cursor may move back to where the line ended
+            // (`\r\e[14C`) and go on with it: hold the line's last word as if no `\r` came.
+            let vis = &w.vis()[..cr];
+            let mut h = hold_start(vis);
+            let lo = line_start(vis).max(cr.saturating_sub(HOLD_CAP));
+            if let Some(i) = self.hold.earliest(vis, lo..h, self.last_vis) {
+                h = h.min(i);
+            }
+            if h < cr {
+                cut = cut.min(w.raw_at(h));
+            }
         }
         cut = cut.max(floor);
         // A match straddling the cut would be released half in clear: hold all of it.

@@ -48,6 +48,29 @@ pub(super) const BUILTIN_SOURCES: &[&str] = &[
     r"(?-u)(?:\b|[A-Z0-9_])(xox[abposr]-[A-Za-z0-9-]{10,})",
     // Google API keys.
     r"(?-u)(?:\b|[A-Z0-9_])(AIza[A-Za-z0-9_-]{35})",
+    // Kinds whose prefix alone says what they are, after gitleaks' rule set (README.md lists
+    // them): PyPI upload tokens, Google OAuth access tokens, SendGrid keys, Slack app tokens,
+    // GitLab's runner, deploy, pipeline-trigger and other tokens, webhook signing secrets
+    // (Stripe, Svix), DigitalOcean, Shopify, Pulumi, RubyGems, Linear, Perplexity, Vault,
+    // Postman, Sentry, Grafana, age, Databricks, Notion, Heroku, PlanetScale, Hugging Face
+    // organisation and Doppler tokens. One pattern, so one search finds all their prefixes;
+    // glued only at a word boundary (a class of glue characters in front of this many
+    // prefixes would cost the search its literals).
+    concat!(
+        r"(?-u)\b(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}|ya29\.[A-Za-z0-9_-]{30,}",
+        r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|xapp-[0-9]-[A-Za-z0-9-]{10,}",
+        r"|gl(?:rt|dt|ptt|ft|soat|ffct|imt|agent|oas|cbt)-[A-Za-z0-9_-]{20,}|whsec_[A-Za-z0-9+/=]{24,}",
+        r"|do[opr]_v1_[a-f0-9]{64}|shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|pul-[a-f0-9]{40}|rubygems_[a-f0-9]{48}",
+        r"|lin_api_[A-Za-z0-9]{40}|pplx-[A-Za-z0-9]{48}|hv[sb]\.[A-Za-z0-9_-]{90,}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}",
+        r"|sntry[us]_[A-Za-z0-9+/=_]{40,}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}=*",
+        r"|AGE-SECRET-KEY-1[0-9A-Z]{58}|dapi[a-f0-9]{32}|ntn_[0-9]{11}[A-Za-z0-9]{35}|HRKU-AA[A-Za-z0-9_-]{58}",
+        r"|pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_.=-]{32,}|api_org_[A-Za-z]{34}|dp\.pt\.[A-Za-z0-9]{43})",
+    ),
+    // Slack incoming webhooks and workflow triggers: the path after the host is the secret.
+    r"(?-u)hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9+/_-]{20,})",
+    // HTTP Basic credentials (base64 of `user:password`), only after `Authorization:` (or
+    // `"Authorization": "`): `Basic` alone starts too many sentences.
+    r#"(?-u)[Aa]uthorization["']?[ \t]*[:=][ \t]*["']?(?:[Bb]asic|BASIC)[ \t]+([A-Za-z0-9+/]{8,}={0,2})"#,
     // Bearer tokens (RFC 6750 token68 characters), also inside `Authorization: Bearer …`.
     r"(?-u)\b[Bb]earer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)",
     // JSON Web Tokens: base64url header and payload that both start with `{"`.
@@ -78,6 +101,13 @@ pub(super) const HOLD_STARTS: &[&str] = &[
     r"(?-u)(?i)\bbearer[ \t]*[A-Za-z0-9._~+/=-]*",
     r#"(?-u)(?i)\bsecret_?access_?key["']?[ \t]*[:=]?[ \t]*["']?[A-Za-z0-9/+=]*"#,
     r"(?-u)\bPRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\\]*",
+    concat!(
+        r"(?-u)\b(?:pypi-|ya29\.|SG\.|xapp-|gl(?:rt|dt|ptt|ft|soat|ffct|imt|agent|oas|cbt)-|whsec_|do[opr]_v1_",
+        r"|shp(?:at|ca|pa|ss)_|pul-|rubygems_|lin_api_|pplx-|hv[sb]\.|PMAK-|sntry[us]_|glsa_|glc_",
+        r"|AGE-SECRET-KEY-|dapi|ntn_|HRKU-|pscale_|api_org_|dp\.pt\.)[A-Za-z0-9_.+/=-]*",
+    ),
+    r"(?-u)\bhooks\.slack\.com/[A-Za-z0-9+/_-]*",
+    r#"(?-u)\b[Aa]uthorization["']?[ \t]*[:=]?[ \t]*["']?(?:(?:[Bb]asic|BASIC)[ \t]*[A-Za-z0-9+/=]*)?"#,
 ];
 
 /// The same glued to what comes before (`MY_sk-…`, `KEY_AKIA…`), and the `//` of a URL. These
@@ -94,10 +124,10 @@ pub(super) const HOLD_GLUED: &[&str] = &[
     r"(?-u)//[^\s/?#@]*",
 ];
 
-/// Words after which a secret value may follow a space (`Bearer TOKEN`, `token TOKEN`,
+/// Words after which a secret value may follow a space (`Bearer TOKEN`, `Basic CREDENTIALS`, `token TOKEN`,
 /// `aws_secret_access_key = KEY`); words ending in `:` or `=` count too. Matched
 /// case-insensitively at the end of a word, ignoring closing quotes.
-const VALUE_KEYWORDS: &[&[u8]] = &[b"bearer", b"token", b"secret_access_key", b"secretaccesskey"];
+const VALUE_KEYWORDS: &[&[u8]] = &[b"bearer", b"basic", b"token", b"secret_access_key", b"secretaccesskey"];
 
 /// How many keyword steps the hold may extend backwards (`Authorization: Bearer …` needs two).
 const MAX_KEYWORD_STEPS: usize = 4;

@@ -285,6 +285,16 @@ fn drawn_keys() -> Vec<(&'static str, String, String)> {
             "key [REDACTED] end\r\n".into(),
         ),
         (
+            "a carriage return and a move to where the line ended",
+            format!("token sk-proj-\r\x1b[14C{B1}{B2} end\r\n"),
+            "token [REDACTED] end\r\n".into(),
+        ),
+        (
+            "a carriage return and a move back into the line",
+            format!("key sk-proj-{B1}wrong\r\x1b[32C{B2} end\r\n"),
+            "key [REDACTED] end\r\n".into(),
+        ),
+        (
             "UTF-8 text around it",
             format!("clé ✓ sk-proj-{B1}\x1b[0m{B2} ✓\r\n"),
             "clé ✓ [REDACTED]\x1b[0m ✓\r\n".into(),
@@ -514,6 +524,58 @@ fn a_private_key_block_is_masked_whole() {
     assert_eq!(redact_str(&format!("{head}$ ls\r\n")), "-----BEGIN OPENSSH PRIVATE KEY-----\r\n[REDACTED]\r\n$ ls\r\n");
 }
 
+/// The OpenSSH key as tools show it with a prefix on each line.
+fn prefixed_keys() -> Vec<(&'static str, String)> {
+    let lines: Vec<&str> = OPENSSH_KEY.lines().map(|l| l.trim_end_matches('\r')).collect();
+    let each =
+        |f: &dyn Fn(usize, &str) -> String| -> String { lines.iter().enumerate().map(|(i, l)| f(i + 1, l)).collect() };
+    vec![
+        ("cat -n", each(&|n, l| format!("{n:>6}\t{l}\r\n"))),
+        (
+            "grep -rn -A9",
+            each(&|n, l| {
+                format!("keys/id-ed25519{}{n}{}{l}\r\n", if n == 1 { ':' } else { '-' }, if n == 1 { ':' } else { '-' })
+            }),
+        ),
+        ("grep -r", each(&|_, l| format!("keys/id_ed25519:{l}\n"))),
+        ("bat", each(&|n, l| format!("\x1b[38;5;238m{n:>4}\x1b[0m \x1b[38;5;238m│\x1b[0m \x1b[33m{l}\x1b[0m\r\n"))),
+        ("git diff", each(&|_, l| format!("\x1b[32m+{l}\x1b[m\n"))),
+    ]
+}
+
+#[test]
+fn a_private_key_shown_with_line_prefixes_is_masked() {
+    let body = OPENSSH_KEY.lines().nth(2).unwrap().trim_end_matches('\r');
+    for (what, shown) in prefixed_keys() {
+        let out = redact_str(&format!("$ show key\r\n{shown}$ "));
+        assert!(!contains_piece_of(out.as_bytes(), body.as_bytes()), "{what}: {out}");
+        assert!(!out.contains("b3BlbnNzaC1rZXkt") && !out.contains("Vh4Wm1ZTkdRT3pB"), "{what}: {out}");
+        assert!(out.contains("[REDACTED]") && out.contains("PRIVATE KEY-----") && out.ends_with("$ "), "{what}: {out}");
+    }
+    assert_eq!(
+        redact_str(&prefixed_keys()[0].1),
+        "     1\t-----BEGIN OPENSSH PRIVATE KEY-----\r\n     2\t[REDACTED]\r\n     5\t-----END OPENSSH PRIVATE KEY-----\r\n"
+    );
+    // A line that does not carry the prefix ends the block: what follows stays.
+    assert_eq!(
+        redact_str("   1 │ -----BEGIN RSA PRIVATE KEY-----\n   2 │ MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nok then\n"),
+        "   1 │ -----BEGIN RSA PRIVATE KEY-----\n   2 │ [REDACTED]\nok then\n"
+    );
+    // A prefix that the block's lines do not carry (an env file's `KEY="`) is no prefix.
+    assert_eq!(
+        redact_str("KEY=\"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----\"\n"),
+        "KEY=\"-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----\"\n"
+    );
+}
+
+#[test]
+fn a_private_key_shown_with_line_prefixes_is_masked_at_every_split() {
+    let body = "QyNTUxOQAAACDq8Lx0Vh4Wm1ZTkdRT3pBbU5ZeTNxAAAAmCrP9vRqz/b0agAAAAtzc2gtZW";
+    for (_, shown) in prefixed_keys().into_iter().take(2) {
+        check_all_splits(&shown, body, &[]);
+    }
+}
+
 #[test]
 fn a_private_key_block_is_masked_at_every_split() {
     let body = "QyNTUxOQAAACDq8Lx0Vh4Wm1ZTkdRT3pBbU5ZeTNxAAAAmCrP9vRqz/b0agAAAAtzc2gtZW";
@@ -706,4 +768,70 @@ fn a_user_pattern_over_a_line_break_or_drawn_in_colour_is_held_through_a_pause()
     assert_eq!(r.push(b"ok\r\nnext line"), b"ok\r\nnext ".to_vec());
     assert_eq!(r.push(b"\r\npassword:\r\n"), b"line\r\n".to_vec());
     assert_eq!(r.flush_idle(), b"".to_vec());
+}
+
+// --- Kinds after gitleaks' rule set ------------------------------------------------------------
+
+const PYPI: &str = "pypi-AgEIcHlwaS5vcmcCJGI3ZTE1NmQzLTlmNTgtNDNiZi1hYzBmLTEwMjQ0ZWRiZjZmZQACKlsz";
+const YA29: &str = "ya29.a0AfB_byC7Qx9Lr2Tb4Nc6Vm1Hs8Kd3Pf5Gj0AyEu2Wo4Ri";
+const SENDGRID: &str = "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";
+const SLACK_HOOK: &str = "T0123ABCD/B0456EFGH/q7W2er9Ty4Ui6Op1As8Df3Gh";
+const XAPP: &str = "xapp-1-A0123ABCDEF-1234567890123-0a1b2c3d4e5f6a7b8c9d";
+const GLRT: &str = "glrt-Xr4Tq9Lm2Vb7Nc1Zs8Kd";
+const GLDT: &str = "gldt-Yb3Wq8Lk2Vc7Nd1Zs9Jh";
+const GLPTT: &str = "glptt-0123456789abcdef0123456789abcdef01234567";
+const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const BASIC: &str = "YWxpY2U6aHVudGVyMi1Ucm91YmFkb3I=";
+
+#[test]
+fn the_kinds_after_gitleaks_are_masked() {
+    let cases = [
+        (format!("TWINE_PASSWORD={PYPI}\n"), "TWINE_PASSWORD=[REDACTED]\n".to_string()),
+        (format!("access_token: {YA29} (expires 3599)"), "access_token: [REDACTED] (expires 3599)".into()),
+        (format!("SENDGRID_API_KEY='{SENDGRID}'"), "SENDGRID_API_KEY='[REDACTED]'".into()),
+        (
+            format!("curl -X POST https://hooks.slack.com/services/{SLACK_HOOK} -d @msg.json"),
+            "curl -X POST https://hooks.slack.com/services/[REDACTED] -d @msg.json".into(),
+        ),
+        (format!("SLACK_APP_TOKEN={XAPP}"), "SLACK_APP_TOKEN=[REDACTED]".into()),
+        (format!("runner token {GLRT}, deploy {GLDT}"), "runner token [REDACTED], deploy [REDACTED]".into()),
+        (format!("trigger={GLPTT} ok"), "trigger=[REDACTED] ok".into()),
+        (format!("STRIPE_WEBHOOK_SECRET={WHSEC}"), "STRIPE_WEBHOOK_SECRET=[REDACTED]".into()),
+        (format!("> Authorization: Basic {BASIC}\r\n"), "> Authorization: Basic [REDACTED]\r\n".into()),
+        (format!(r#"{{"Authorization": "Basic {BASIC}"}}"#), r#"{"Authorization": "Basic [REDACTED]"}"#.into()),
+        ("DO=dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(), "DO=[REDACTED]".into()),
+        ("AGE-SECRET-KEY-1QQPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQPZRY9X8GF2TVDW0S3JN54KHC".into(), "[REDACTED]".into()),
+    ];
+    for (input, want) in cases {
+        assert_eq!(redact_str(&input), want, "input: {input}");
+    }
+}
+
+#[test]
+fn the_kinds_after_gitleaks_are_masked_at_every_split() {
+    check_all_splits(&format!("export TWINE_PASSWORD={PYPI}\n"), PYPI, &[]);
+    check_all_splits(&format!("token {YA29} end\n"), YA29, &[]);
+    check_all_splits(&format!("key={SENDGRID}\n"), SENDGRID, &[]);
+    check_all_splits(&format!("https://hooks.slack.com/services/{SLACK_HOOK}\n"), SLACK_HOOK, &[]);
+    check_all_splits(&format!("{GLRT} {GLPTT}\n"), GLPTT, &[]);
+    check_all_splits(&format!("{WHSEC}\n"), WHSEC, &[]);
+    check_all_splits(&format!("Authorization: Basic {BASIC}\r\n"), BASIC, &[]);
+    check_all_splits(&format!("\x1b[1mx\x1b[0map\x1b[0mp-{}\n", &XAPP[5..]), &XAPP[5..], &[]);
+}
+
+#[test]
+fn prose_that_looks_like_the_new_kinds_is_left_alone() {
+    let texts = [
+        "See SG.1 and SG.2 in the appendix; MSG.length and SG. are not keys.",
+        "The ya29 prefix marks a Google OAuth access token; ya29.short is not one.",
+        "pip install pypi-simple; upload to pypi-test with twine",
+        "Basic usage: run it. Basic authentication is described in RFC 7617.",
+        "Authorization: Basic $CREDENTIALS and Authorization: Basic <base64>",
+        "https://hooks.slack.com/services/ is where webhooks live",
+        "glrt- tokens belong to runners; the whsec_ prefix is Stripe's",
+        "xapp-1 is the prefix of a Slack app token",
+    ];
+    for text in texts {
+        assert_eq!(redact_str(text), text);
+    }
 }

@@ -172,6 +172,10 @@ pub(super) struct Projector {
     row_known: bool,
     /// Where a character drawn next continues the last visible one.
     end: Option<Pos>,
+    /// Where the line ended before the carriage return that the visible text ends with: a
+    /// move back there (`\r\e[14C`) joins what is drawn next to it, as a move back from the
+    /// end of the line would.
+    cr_from: Option<Pos>,
     saved: Option<(Pos, bool)>,
 }
 
@@ -338,6 +342,15 @@ impl Projector {
     /// Move the cursor over plain text (printable characters, tabs, line breaks, whole UTF-8
     /// characters), as drawing it would.
     fn follow_plain(&mut self, chunk: &[u8]) {
+        if let Some((&b'\r', line)) = chunk.split_last() {
+            self.follow_plain(line);
+            self.carriage_return();
+            self.end = Some(self.cursor);
+            return;
+        }
+        if !chunk.is_empty() {
+            self.cr_from = None;
+        }
         let lines = memchr::memchr3_iter(b'\n', 0x0b, 0x0c, chunk).count();
         if lines > 0 {
             self.line_feed(lines as i64);
@@ -371,6 +384,15 @@ impl Projector {
     /// the projection, by where the cursor is against the end of the last visible character.
     fn place(&mut self, w: &mut Window, at: usize) {
         let here = self.cursor;
+        if let Some(from) = self.cr_from.take() {
+            // Drawn on the same line after a carriage return, away from its start: the line
+            // goes on from where it ended, less what this overwrites.
+            if here.col > 0 && from.epoch == here.epoch && from.row == here.row && w.vis_buf.last() == Some(&b'\r') {
+                w.vis_buf.pop();
+                w.map_buf.pop();
+                self.end = Some(from);
+            }
+        }
         match self.end {
             Some(end) if end.epoch == here.epoch && end.row == here.row => {
                 if here.col < end.col {
@@ -398,23 +420,39 @@ impl Projector {
         match c {
             0x08 => self.cursor.col = (self.cursor.col - 1).max(0),
             b'\t' => {
+                self.cr_from = None;
                 w.push_vis(c, at);
                 self.cursor.col = (self.cursor.col / 8 + 1) * 8;
                 self.end = Some(self.cursor);
             }
             b'\n' | 0x0b | 0x0c => {
+                self.cr_from = None;
                 w.push_vis(c, at);
                 self.line_feed(1);
                 self.end = Some(self.cursor);
             }
             b'\r' => {
                 w.push_vis(c, at);
-                self.cursor.col = 0;
+                self.carriage_return();
                 self.end = Some(self.cursor);
             }
             // BEL, NUL, DEL, shifts and the rest draw nothing and do not move the cursor.
             _ => {}
         }
+    }
+
+    /// Back to the first column. The projection keeps the `\r` as a break, so a redraw of
+    /// the line shows as a line of its own, but remembers where the line ended.
+    fn carriage_return(&mut self) {
+        let here = self.cursor;
+        self.cr_from = self.end.filter(|e| e.epoch == here.epoch && e.row == here.row && e.col > 0);
+        self.cursor.col = 0;
+    }
+
+    /// The visible text ends with a carriage return that a cursor move may still undo: the
+    /// index of that `\r` in `vis`.
+    pub(super) fn pending_cr(&self, vis: &[u8]) -> Option<usize> {
+        (self.cr_from.is_some() && vis.last() == Some(&b'\r')).then(|| vis.len() - 1)
     }
 
     fn line_feed(&mut self, n: i64) {
