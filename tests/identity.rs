@@ -439,3 +439,24 @@ fn a_hostile_socket_name_runs_nothing_when_the_pane_dies() {
     assert!(exited, "the agent's pane never died");
     assert!(!ran, "the pane-died hook ran what the socket name held");
 }
+
+/// `restore` while a session of the person's holds the name: refused before anything is
+/// recorded (no `working` then `lost`, nobody told twice), and the person's session untouched.
+#[test]
+fn restore_refuses_a_name_held_by_someone_elses_session_and_records_nothing() {
+    let env = Env::new();
+    env.run(&["new", "clash", "--", "sleep", "60"]);
+    env.wait_state("clash", "working", T);
+    let pid = env.server_pid().unwrap();
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    env.wait_state("clash", "lost", T);
+    let events_before = env.show("clash")["events"].as_array().unwrap().len();
+    assert!(env.tmux(&["new-session", "-d", "-s", "cmd-clash", "sleep", "60"]).status.success());
+    let said = env.fail(&["restore", "clash"], 1);
+    assert!(said.contains("exists and is not this agent's"), "{said}");
+    let s = env.show("clash");
+    assert_eq!(s["state"], "lost");
+    assert_eq!(s["events"].as_array().unwrap().len(), events_before, "nothing was recorded: {s:#}");
+    assert_eq!(env.tmux_out(&["show-options", "-t", "=cmd-clash:", "-qv", "@minder"]).trim(), "");
+    assert!(env.tmux(&["has-session", "-t", "=cmd-clash"]).status.success(), "the person's session is untouched");
+}

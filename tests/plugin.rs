@@ -317,7 +317,8 @@ fn review_popup_approves_the_session_that_needs_review() {
     env.tmux_out(&["send-keys", "-t", "=viewer:", "j"]);
     wait_for("the next session", T, || env.capture("viewer").contains("minder review cmd-finished"));
 
-    // `t` on a session whose agent has ended shows its log instead of failing to attach.
+    // `t` on a session whose tmux session is gone shows its log instead of failing to attach.
+    env.tmux_out(&["kill-session", "-t", "=cmd-finished"]);
     env.tmux_out(&["send-keys", "-t", "=viewer:", "t"]);
     wait_for("its log", T, || {
         let s = env.capture("viewer");
@@ -340,6 +341,24 @@ fn review_popup_approves_the_session_that_needs_review() {
     env.tmux_out(&["send-keys", "-t", "=viewer:", "x"]);
     wait_for("the popup to close", T, || !env.capture("viewer").contains("No other session needs you"));
     assert_eq!(env.state("busy"), "working");
+}
+
+/// `t` on a failed agent whose pane is dead but still in tmux takes the person there, to see
+/// how it ended, rather than saying its session is gone.
+#[test]
+fn review_popup_t_goes_to_a_failed_agents_dead_pane() {
+    let env = Env::new();
+    server(&env);
+    load(&env);
+    env.run(&["new", "broken", "--", "sh", "-c", "echo it broke here; exit 3"]);
+    env.wait_state("broken", "failed", T);
+    attach_client(&env);
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "C-b", "R"]);
+    wait_for("the menu", T, || env.capture("viewer").contains("minder review cmd-broken"));
+    env.tmux_out(&["send-keys", "-t", "=viewer:", "t"]);
+    wait_for("the client on the failed agent", T, || {
+        env.tmux_out(&["list-clients", "-F", "#{session_name}"]).trim() == "cmd-broken"
+    });
 }
 
 /// Stopping the agent session a client is on moves the client to another session rather than

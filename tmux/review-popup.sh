@@ -151,7 +151,8 @@ stop() {
 # Close the popup first, then switch the client: tmux runs the attach once the popup is gone.
 # A session whose tmux session is gone (ended, its server restarted) has only its log to show.
 attach() {
-    if ! "$minder" show --json -- "$name" 2>/dev/null | grep -q '"alive": *true'; then
+    # Gone from tmux: its `session_name` is null. A failed agent's dead pane is still there to see.
+    if "$minder" show --json -- "$name" 2>/dev/null | grep -q '"session_name": *null'; then
         if type -P less >/dev/null; then
             "$minder" logs -- "$name" 2>&1 | less -R -Ps"log of $name (its tmux session is gone) - q for the menu"
         else

@@ -63,6 +63,16 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
         return Err(anyhow!("its directory `{}` is gone", record.dir.display()));
     }
     let profile = crate::domain::agents::profile(&ctx.config, &record.agent)?;
+    // Its name is held by a tmux session that is not this one (ours is gone, or was closed
+    // just before): refused before anything is recorded, so nothing says it started.
+    let target = crate::tmux::session_target(&record.name);
+    if ctx.tmux_for(&record)?.run(&crate::tmux_cmd!["has-session", "-t", target]).is_ok() {
+        return Err(anyhow!(
+            "a tmux session named `{}` exists and is not this agent's: rename or close it (`tmux rename-session -t ={} NEW`), then restore",
+            record.name,
+            record.name
+        ));
+    }
     let self_exe = ctx.self_exe.display().to_string();
     let argv = resume_argv(&profile, &record, &self_exe);
     let command = profile.launch_argv(&argv, &self_exe, &record.name);
