@@ -291,7 +291,7 @@ fn the_callers_environment_never_outlives_a_failed_start() {
     assert_eq!(env.state("again"), "lost");
     env.tmux_out(&["new-session", "-d", "-s", "cmd-again", "sleep", "80"]);
     let err = env.fail(&["restore", "again"], 1);
-    assert!(err.contains("minder did not create"), "{err}");
+    assert!(err.contains("exists and is not this agent's"), "{err}");
     assert!(!session_dir(&env, "cmd-again").join("env").exists(), "the environment was left behind");
     assert_eq!(env.state("again"), "lost");
     assert!(has_session(&env, "=cmd-again"));

@@ -259,3 +259,34 @@ fn after_reject_only_a_risks_written_later_is_review_again() {
     env.run(&["send", "t", "rewrite"]);
     env.wait_state("t", "review", T);
 }
+
+/// A plain command at a `read -p` prompt waits for the person (a question), `answer` answers
+/// it; output that merely stops on a line (a progress line, a colon with no prompt) does not.
+#[test]
+fn a_plain_commands_line_prompt_is_waiting_and_plain_output_is_not() {
+    let env = Env::new();
+    env.run(&[
+        "new",
+        "ask",
+        "--",
+        "bash",
+        "-c",
+        "echo start; read -r -p 'Continue? (y/n) ' a; echo \"got $a\"; sleep 30",
+    ]);
+    env.run(&["new", "name", "--", "bash", "-c", "read -r -p 'Your name: ' n; echo \"hello $n\"; sleep 30"]);
+    env.run(&["new", "progress", "--", "sh", "-c", "echo compiling; printf 'Building: 45%%'; sleep 30"]);
+    env.run(&["new", "colon", "--", "sh", "-c", "printf 'Results:\\n'; sleep 30"]);
+    let s = env.wait_state("ask", "waiting", T);
+    assert_eq!(s["detail"], "question", "{s:#}");
+    env.wait_state("name", "waiting", T);
+    env.run(&["answer", "ask", "yes"]);
+    wait_for("the answer reached it", T, || env.run(&["logs", "ask"]).contains("got y"));
+    env.wait_state("ask", "working", T);
+    env.run(&["answer", "name", "Ada"]);
+    wait_for("the text reached it", T, || env.run(&["logs", "name"]).contains("hello Ada"));
+    env.wait_state("name", "working", T);
+    // The others were quiet all this while, and are still working.
+    assert!(env.run(&["logs", "progress"]).contains("Building: 45%"));
+    assert_eq!(env.state("progress"), "working");
+    assert_eq!(env.state("colon"), "working");
+}

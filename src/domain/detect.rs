@@ -73,6 +73,54 @@ pub fn classify_screen_from(screen: &str, p: &ScreenPatterns) -> Option<(Evidenc
     }
 }
 
+/// A capture followed by the `#{cursor_x},#{cursor_y}` line the same tmux call printed: the
+/// screen, and the cursor if that last line reads as one.
+pub fn split_cursor(out: &str) -> (String, Option<(usize, usize)>) {
+    let body = out.strip_suffix('\n').unwrap_or(out);
+    let (screen, last) = match body.rfind('\n') {
+        Some(n) => (&body[..n + 1], &body[n + 1..]),
+        None => ("", body),
+    };
+    let cursor = last.split_once(',').and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)));
+    match cursor {
+        Some(c) => (screen.to_string(), Some(c)),
+        None => (out.to_string(), None),
+    }
+}
+
+/// A line-oriented program (a plain command, a script) waiting at a prompt it printed without a
+/// newline: the text on the cursor's line, up to the cursor (`cursor` = column, row), ends in a
+/// yes/no choice (`(y/n)`, `[Y/n]`, `(yes/no)`, maybe with a default and a colon after it), or
+/// in `? ` or `: ` right before the cursor on a short line (`read -p "Name: "`). Output that
+/// ended with a newline, a cursor at the start of a line or a long line is not a prompt; and
+/// like every screen verdict this counts only once the screen has settled. Returns the
+/// evidence and the byte offset of the prompt's line.
+pub fn line_prompt(screen: &str, cursor: (usize, usize)) -> Option<(Evidence, usize)> {
+    static YES_NO: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"(?i)[(\[](y|yes)/(n|no)[)\]]\s*(\[[^\]]*\]|\([^)]*\))?\s*[:?]?\s*$").expect("regex")
+    });
+    const SHORT: usize = 80;
+    let (x, y) = cursor;
+    let start: usize = screen.split('\n').take(y).map(|l| l.len() + 1).sum();
+    let line = screen.split('\n').nth(y)?;
+    if x == 0 {
+        return None;
+    }
+    // capture-pane drops trailing spaces: the cursor's column says how many there were.
+    let mut before: String = line.chars().take(x).collect();
+    while before.chars().count() < x {
+        before.push(' ');
+    }
+    if before.trim().is_empty() {
+        return None;
+    }
+    let asks = YES_NO.is_match(&before)
+        || (x <= SHORT
+            && (before.ends_with("? ") || before.ends_with(": "))
+            && before.chars().any(char::is_alphabetic));
+    asks.then_some((Evidence::ScreenWaiting("question"), start))
+}
+
 /// Whether a screen pattern anchors to a line (`^`, `$`) without multi-line mode: it is matched
 /// against the whole screen, so `^> ` only matches a prompt on the first line and `> $` only at
 /// the very end. (`doctor` warns; the README shows `(?m)^> ?$`.)
@@ -567,5 +615,38 @@ mod tests {
             next_state(State::Waiting, "trust", &ScreenWaiting("approval")),
             Some((State::Waiting, "approval".into()))
         );
+    }
+
+    #[test]
+    fn the_cursor_line_is_split_from_the_capture() {
+        assert_eq!(split_cursor("a\nb\n3,1\n"), ("a\nb\n".to_string(), Some((3, 1))));
+        assert_eq!(split_cursor("0,0\n"), (String::new(), Some((0, 0))));
+        assert_eq!(split_cursor("a\nno cursor\n"), ("a\nno cursor\n".to_string(), None));
+    }
+
+    #[test]
+    fn a_line_prompt_at_the_cursor_asks_and_nothing_else_does() {
+        let q = Some(Evidence::ScreenWaiting("question"));
+        let at = |screen: &str, x: usize, y: usize| line_prompt(screen, (x, y)).map(|(e, _)| e);
+        // `read -p` prompts, the cursor right after them (capture-pane drops the trailing space).
+        assert_eq!(at("building\nContinue? (y/n)\n\n", 16, 1), q);
+        assert_eq!(at("Overwrite file.txt? [Y/n]", 26, 0), q);
+        assert_eq!(at("Proceed (yes/no) [no]:", 23, 0), q);
+        assert_eq!(at("Continue?", 10, 0), q);
+        assert_eq!(at("Name:", 6, 0), q);
+        assert_eq!(at("a\nb\nEnter the password for alice:", 30, 2), q);
+        assert_eq!(at("a\nb\nEnter the password for alice:", 35, 2), None, "the cursor moved on past it");
+        // The prompt's line: where steadiness is judged from.
+        assert_eq!(line_prompt("one\ntwo?", (5, 1)).map(|(_, from)| from), Some(4));
+        // Not prompts: a line that ended with a newline (the cursor on the next one), a cursor
+        // not right after `? `/`: `, a colon in the middle of output, a long line, an empty one.
+        assert_eq!(at("Continue? (y/n)\n", 0, 1), None);
+        assert_eq!(at("Building: 45%", 13, 0), None);
+        assert_eq!(at("Compiling foo v1.0:", 19, 0), None, "no space after the colon: output, not a prompt");
+        assert_eq!(at("error: something failed", 23, 0), None);
+        assert_eq!(at(&format!("{}: ", "x".repeat(100)), 102, 0), None);
+        assert_eq!(at("   ", 3, 0), None);
+        assert_eq!(at("? ", 2, 0), None, "no words: not a question");
+        assert_eq!(at("", 0, 5), None);
     }
 }

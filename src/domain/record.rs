@@ -86,6 +86,10 @@ pub struct DetectSettings {
     pub idle: Vec<String>,
     #[serde(default)]
     pub integration: crate::domain::agents::Integration,
+    /// A line-oriented program with no screen patterns of its own (a plain command): a prompt it
+    /// leaves at the cursor (`(y/n)`, `? `, `: `) means it waits (`detect::line_prompt`).
+    #[serde(default)]
+    pub line_prompts: bool,
     /// Milliseconds without output before a working agent is `stuck`.
     pub stuck_after_ms: u64,
     /// Milliseconds idle (not waiting) before the session is stopped; None = never.
@@ -107,6 +111,7 @@ impl DetectSettings {
             working: sources(&profile.working),
             idle: sources(&profile.idle),
             integration: profile.integration,
+            line_prompts: profile.waiting.is_empty() && profile.integration == crate::domain::agents::Integration::None,
             stuck_after_ms,
             idle_ttl_ms,
         }

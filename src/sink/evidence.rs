@@ -49,6 +49,8 @@ pub struct Watch {
     record_mtime: Option<SystemTime>,
     record_seen: Instant,
     patterns: ScreenPatterns,
+    /// Look for a line prompt at the cursor too (`DetectSettings::line_prompts`).
+    line_prompts: bool,
     integration: Integration,
     stuck_after: Option<Duration>,
     idle_ttl: Option<Duration>,
@@ -81,6 +83,7 @@ impl Watch {
             ),
             None => (ScreenPatterns::default(), Integration::None, None, None),
         };
+        let line_prompts = record.as_ref().is_some_and(|r| r.detect.line_prompts);
         Watch {
             store: Store::new(state_dir),
             name,
@@ -89,6 +92,7 @@ impl Watch {
             record_mtime: None,
             record_seen: Instant::now(),
             patterns,
+            line_prompts,
             integration,
             stuck_after,
             idle_ttl,
@@ -217,11 +221,14 @@ impl Watch {
     /// Output settled: ask the screen what it means; without an opinion, output is output.
     fn settle(&mut self) {
         self.last_look = Instant::now();
-        let seen = if self.patterns.is_empty() {
+        let seen = if self.patterns.is_empty() && !self.line_prompts {
             None
         } else {
-            self.screen()
-                .and_then(|s| detect::classify_screen_from(&s, &self.patterns).map(|(ev, from)| (ev, around(&s, from))))
+            self.screen().and_then(|(s, cursor)| {
+                detect::classify_screen_from(&s, &self.patterns)
+                    .or_else(|| cursor.filter(|_| self.line_prompts).and_then(|c| detect::line_prompt(&s, c)))
+                    .map(|(ev, from)| (ev, around(&s, from)))
+            })
         };
         // The part of the screen the verdict comes from, as at the last look: held still.
         let steady = seen.is_some() && seen == self.last_reading;
@@ -278,9 +285,12 @@ impl Watch {
     }
 
     /// The agent's screen, from the pane only while it is in the agent's own session.
-    fn screen(&mut self) -> Option<String> {
+    /// The visible screen and, in the same tmux call, the cursor (column, row).
+    fn screen(&mut self) -> Option<(String, Option<(usize, usize)>)> {
         let (tmux, pane, who) = self.agent_pane()?;
-        tmux.batch_if(&pane, &who, &[tmux_cmd!["capture-pane", "-p", "-t", pane]]).ok().flatten()
+        let cursor = tmux_cmd!["display-message", "-p", "-t", pane, "#{cursor_x},#{cursor_y}"];
+        let out = tmux.batch_if(&pane, &who, &[tmux_cmd!["capture-pane", "-p", "-t", pane], cursor]).ok().flatten()?;
+        Some(detect::split_cursor(&out))
     }
 
     fn apply_risks(&mut self, settled_without_idle: bool) {
