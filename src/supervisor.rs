@@ -141,10 +141,11 @@ fn watch_sink() {
             continue;
         }
         let Ok(tmux) = crate::tmux::Tmux::at_socket(&socket) else { continue };
-        let who = if run.is_empty() {
-            crate::tmux::Identity::Name(name.clone())
-        } else {
-            crate::tmux::Identity::Id(run.clone())
+        // The session's recorded ids prove the pane is still the agent's (its `@minder-id` is
+        // only the fallback of a record whose ids are not written yet).
+        let who = match store.load(&name) {
+            Ok(r) if r.tmux.minder_id == run || run.is_empty() => r.identity(),
+            _ => continue,
         };
         let cmd = crate::tmux::quote::sink_command(&exe, &store.paths(&name).root, true);
         let _ = tmux.batch_if(&pane, &who, &[crate::tmux_cmd!["pipe-pane", "-t", pane, cmd]]);

@@ -460,3 +460,40 @@ fn restore_refuses_a_name_held_by_someone_elses_session_and_records_nothing() {
     assert_eq!(env.tmux_out(&["show-options", "-t", "=cmd-clash:", "-qv", "@minder"]).trim(), "");
     assert!(env.tmux(&["has-session", "-t", "=cmd-clash"]).status.success(), "the person's session is untouched");
 }
+
+/// The agent rewrites what its session carries — a bogus `@minder-id`, `@minder` unset, the
+/// session renamed — and copies the real id onto a session of the person's: minder still knows
+/// its own session by the ids tmux holds, acts on it, and never on the impostor.
+#[test]
+fn an_agent_cannot_hide_its_session_or_lend_its_identity() {
+    let env = Env::new();
+    env.run(&[
+        "new",
+        "hide",
+        "--",
+        "bash",
+        "-c",
+        "trap 'echo got INT; exit 0' INT; while read l; do echo \"got: $l\"; done",
+    ]);
+    env.wait_state("hide", "working", T);
+    let real = env.show("hide")["tmux"]["minder_id"].as_str().unwrap().to_string();
+    assert!(env.tmux(&["set-option", "-t", "=cmd-hide:", "@minder-id", "m-bogus"]).status.success());
+    assert!(env.tmux(&["set-option", "-u", "-t", "=cmd-hide:", "@minder"]).status.success());
+    assert!(env.tmux(&["rename-session", "-t", "=cmd-hide", "elsewhere"]).status.success());
+    // A session of the person's wearing the agent's id and name.
+    assert!(env.tmux(&["new-session", "-d", "-s", "cmd-hide", "sleep", "60"]).status.success());
+    assert!(env.tmux(&["set-option", "-t", "=cmd-hide:", "@minder-id", &real]).status.success());
+    let s = env.show("hide");
+    assert_eq!(s["state"], "working", "{s:#}");
+    assert_eq!(s["tmux"]["session_name"], "elsewhere", "found by its ids: {s:#}");
+    env.run(&["send", "hide", "still there?"]);
+    wait_for("the agent got it", T, || env.run(&["logs", "hide"]).contains("got: still there?"));
+    // A restore of a live session is refused: no second copy.
+    env.fail(&["restore", "hide"], 1);
+    assert_eq!(env.tmux_out(&["list-sessions", "-F", "#{session_name}"]).lines().count(), 2);
+    let out = env.minder().args(["stop", "hide"]).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !said.contains("already ended"), "{said}");
+    assert!(env.run(&["logs", "hide"]).contains("got INT"), "the agent was interrupted");
+    assert!(has_session(&env, "=cmd-hide"), "the person's session is untouched");
+}

@@ -145,6 +145,20 @@ pub struct TmuxIds {
     pub server_started: Option<i64>,
 }
 
+impl TmuxIds {
+    /// What proves a tmux session is the one these ids were recorded for (see
+    /// `Record::identity`); `name` serves records made before ids existed.
+    pub fn identity(&self, name: &str) -> crate::tmux::Identity {
+        match (self.session_id.is_empty(), self.server_pid, self.server_started) {
+            (false, Some(pid), Some(started)) => {
+                crate::tmux::Identity::session(&self.session_id, crate::tmux::ServerIdentity { pid, started })
+            }
+            _ if !self.minder_id.is_empty() => crate::tmux::Identity::Id(self.minder_id.clone()),
+            _ => crate::tmux::Identity::Name(name.to_string()),
+        }
+    }
+}
+
 /// One session's record: `session.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Record {
@@ -305,14 +319,11 @@ pub struct Reviewed {
 }
 
 impl Record {
-    /// What proves a tmux session is this record's: its `@minder-id`, or for a record written
-    /// before ids existed, its name.
+    /// What proves a tmux session is this record's: its session id on the server it was made
+    /// on, once recorded (values the agent cannot set); before, its `@minder-id`; for a record
+    /// written before ids existed, its name.
     pub fn identity(&self) -> crate::tmux::Identity {
-        if self.tmux.minder_id.is_empty() {
-            crate::tmux::Identity::Name(self.name.clone())
-        } else {
-            crate::tmux::Identity::Id(self.tmux.minder_id.clone())
-        }
+        self.tmux.identity(&self.name)
     }
 
     /// The one constructor: a record for a session that starts now, `working`, with nothing

@@ -6,7 +6,7 @@
 use crate::app::Ctx;
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use crate::tmux::{PaneInfo, Server, Tmux};
+use crate::tmux::{PaneInfo, Server, ServerIdentity, Tmux};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -67,10 +67,14 @@ pub fn decide(record: &Record, pane: Option<&PaneInfo>, sink_alive: bool) -> Fix
     }
 }
 
-/// One server's panes of sessions this state dir owns, keyed by the `@minder-id` their session
-/// carries; sessions without one (made before ids existed) by pane id.
+/// One server's panes. A record whose session ids are recorded finds its pane by them (the
+/// session id on that server, values tmux holds: nothing the agent sets on its session, a
+/// forged `@minder-id` or an unset `@minder`, moves it). Before they are recorded (a start cut
+/// short), by the `@minder-id` of a session this state dir owns; records made before ids
+/// existed, by pane id.
 #[derive(Default)]
 pub struct ServerPanes {
+    by_session: HashMap<(String, ServerIdentity), Vec<PaneInfo>>,
     by_minder_id: HashMap<String, Vec<PaneInfo>>,
     legacy_by_pane: HashMap<String, PaneInfo>,
 }
@@ -78,7 +82,11 @@ pub struct ServerPanes {
 impl ServerPanes {
     pub fn new(list: Vec<PaneInfo>, owner: &str) -> ServerPanes {
         let mut out = ServerPanes::default();
-        for p in list.into_iter().filter(|p| p.owner == owner) {
+        for p in list {
+            out.by_session.entry((p.session_id.clone(), p.server)).or_default().push(p.clone());
+            if p.owner != owner {
+                continue;
+            }
             if p.minder_id.is_empty() {
                 out.legacy_by_pane.insert(p.pane_id.clone(), p);
             } else {
@@ -88,23 +96,26 @@ impl ServerPanes {
         out
     }
 
-    /// The record's agent pane, if tmux still has it: in the session carrying the record's id,
-    /// the recorded pane (before it is recorded, the session's first pane). A record without an
-    /// id keeps the old rule, its recorded pane, but only while the session has the record's name.
+    /// The record's agent pane, if tmux still has it: in the record's session, the recorded
+    /// pane (before it is recorded, the session's first pane). A record without any id keeps
+    /// the old rule, its recorded pane, but only while the session has the record's name.
     pub fn agent_pane(&self, record: &Record) -> Option<&PaneInfo> {
         let t = &record.tmux;
-        if t.minder_id.is_empty() {
-            return self.legacy_by_pane.get(&t.pane_id).filter(|p| p.session_name == record.name);
-        }
-        let panes = self.by_minder_id.get(&t.minder_id)?;
+        let panes = match (t.session_id.is_empty(), t.server_pid, t.server_started) {
+            (false, Some(pid), Some(started)) => {
+                self.by_session.get(&(t.session_id.clone(), ServerIdentity { pid, started }))?
+            }
+            _ if !t.minder_id.is_empty() => self.by_minder_id.get(&t.minder_id)?,
+            _ => return self.legacy_by_pane.get(&t.pane_id).filter(|p| p.session_name == record.name),
+        };
         let pane = if t.pane_id.is_empty() {
             panes.iter().min_by_key(|p| pane_number(&p.pane_id))
         } else {
             panes.iter().find(|p| p.pane_id == t.pane_id)
         }?;
-        // The id already proves it; a recorded server that differs would mean a forged one.
+        // Found by `@minder-id`: a recorded server that differs would mean a forged one.
         let same_server = match (t.server_pid, t.server_started) {
-            (Some(pid), Some(started)) => pane.server.pid == pid && pane.server.started == started,
+            (Some(pid), Some(started)) => pane.server == ServerIdentity { pid, started },
             _ => true,
         };
         same_server.then_some(pane)
@@ -210,7 +221,7 @@ pub fn observe_one(ctx: &Ctx, name: &str) -> Result<Observed> {
 
 /// One server's panes, or why it could not be asked (short: what tmux or the deadline said).
 fn list_server(ctx: &Ctx, tmux: &Tmux) -> Result<ServerPanes, String> {
-    match tmux.list_minder_panes() {
+    match tmux.list_all_panes() {
         Ok(list) => Ok(ServerPanes::new(list, &owner(ctx))),
         Err(e) => {
             tracing::warn!("cannot list tmux panes: {e:#}");
@@ -354,7 +365,6 @@ pub fn server_of(record: &Record) -> Server {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tmux::ServerIdentity;
 
     fn record(pane_id: &str, state: State) -> Record {
         let mut r = crate::domain::record::sample_record("n", "cmd", state);
@@ -456,6 +466,32 @@ mod tests {
         assert_eq!(split.agent_pane(&r), None);
         r.tmux.server_started = Some(1000);
         assert!(split.agent_pane(&r).is_some());
+    }
+
+    /// Once its session id and server are recorded, a session is found by them alone: a forged
+    /// `@minder-id` (the agent's own, or copied onto another session) or an unset `@minder`
+    /// changes nothing.
+    #[test]
+    fn recorded_ids_prove_the_session_and_what_the_agent_sets_does_not() {
+        let mut r = record("%0", State::Working);
+        r.tmux.minder_id = "m-real".into();
+        r.tmux.session_id = "$1".into();
+        r.tmux.server_pid = Some(100);
+        r.tmux.server_started = Some(1000);
+        let ours = |minder_id: &str, owner: &str| PaneInfo {
+            minder_id: minder_id.into(),
+            owner: owner.into(),
+            ..in_session("cmd-x", "", "%0")
+        };
+        // The agent set a bogus `@minder-id` and unset `@minder`: still found.
+        assert!(ServerPanes::new(vec![ours("m-bogus", "")], "/s").agent_pane(&r).is_some());
+        // Another session carrying a copy of our `@minder-id` is not ours.
+        let impostor = PaneInfo { session_id: "$7".into(), pane_id: "%9".into(), ..ours("m-real", "/s") };
+        assert_eq!(ServerPanes::new(vec![impostor], "/s").agent_pane(&r), None);
+        // The same ids on a restarted server are someone else's.
+        let restarted = PaneInfo { server: ServerIdentity { pid: 100, started: 2000 }, ..ours("m-real", "/s") };
+        assert_eq!(ServerPanes::new(vec![restarted], "/s").agent_pane(&r), None);
+        assert_eq!(r.identity(), crate::tmux::Identity::Session("$1/100/1000".into()));
     }
 
     #[test]

@@ -367,7 +367,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         Ok(r) => r,
         Err(e) => {
             // Removed while starting (`rm` raced us): leave no orphan tmux session behind.
-            let who = crate::tmux::Identity::Id(minder_id.clone());
+            let who = ids.identity(&record.name);
             let _ = tmux.batch_if(&ids.session_id, &who, &[tmux_cmd!["kill-session", "-t", ids.session_id]]);
             return Err(e.context(format!("session `{}` was removed while it started", record.name)));
         }
@@ -409,7 +409,7 @@ fn abandon(
     failure: anyhow::Error,
 ) -> anyhow::Error {
     let who = crate::tmux::Identity::Id(minder_id.to_string());
-    let listed = tmux.list_minder_panes();
+    let listed = tmux.list_all_panes();
     let ours: Vec<String> = match &listed {
         Ok(panes) => panes.iter().filter(|p| p.minder_id == minder_id).map(|p| p.session_id.clone()).collect(),
         Err(_) => Vec::new(),

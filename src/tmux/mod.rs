@@ -352,7 +352,7 @@ pub struct PaneInfo {
 
 /// Which tmux server answered: its pid and start time. A server that was restarted on the same
 /// socket differs in both, and numbers its sessions and panes from `$0`/`%0` again.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ServerIdentity {
     pub pid: u32,
     pub started: i64,
@@ -381,19 +381,29 @@ pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
 
 // ---- Identity: acting only on a session that is provably ours --------------------------------
 
-/// What proves that a tmux session is a given minder session: the `@minder-id` it carries, or,
-/// for a record made before ids existed, its name. tmux ids (`$3`, `%7`) are only hints: a
-/// restarted server hands them out again, and a person may rename a session.
+/// What proves that a tmux session is a given minder session. Once its ids are recorded: its
+/// session id on the server it was made on (`$3/PID/START_TIME`, from `#{session_id}`, `#{pid}`
+/// and `#{start_time}`), values tmux holds and nobody can set: a restarted server has another
+/// pid and start time, a renamed session keeps its id, and the agent cannot forge them. Before
+/// that (a start still under way): the `@minder-id` it was made with; for a record made before
+/// ids existed, its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Identity {
+    Session(String),
     Id(String),
     Name(String),
 }
 
 impl Identity {
+    /// The session `session_id` of the server `server`.
+    pub fn session(session_id: &str, server: ServerIdentity) -> Identity {
+        Identity::Session(format!("{session_id}/{}/{}", server.pid, server.started))
+    }
+
     /// The format that prints what identifies a session.
     fn format(&self) -> &'static str {
         match self {
+            Identity::Session(_) => "#{session_id}/#{pid}/#{start_time}",
             Identity::Id(_) => "#{@minder-id}",
             Identity::Name(_) => "#{session_name}",
         }
@@ -401,7 +411,7 @@ impl Identity {
 
     fn value(&self) -> &str {
         match self {
-            Identity::Id(v) | Identity::Name(v) => v,
+            Identity::Session(v) | Identity::Id(v) | Identity::Name(v) => v,
         }
     }
 
@@ -410,11 +420,18 @@ impl Identity {
         !self.value().is_empty() && shown == self.value()
     }
 
-    /// A format that is `1` exactly when the target is this session. Only `[A-Za-z0-9_-]` may
-    /// reach the format (ids and session names are made of those); anything else matches nothing.
+    /// A format that is `1` exactly when the target is this session. Only `[A-Za-z0-9_-]` (and
+    /// the `$` and `/` of a session identity) may reach the format (ids and session names are
+    /// made of those); anything else matches nothing.
     fn condition(&self) -> String {
         let v = self.value();
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        let allowed = |b: u8| {
+            b.is_ascii_alphanumeric()
+                || b == b'-'
+                || b == b'_'
+                || matches!(self, Identity::Session(_)) && b"$/".contains(&b)
+        };
+        if v.is_empty() || !v.bytes().all(allowed) {
             return "0".into();
         }
         format!("#{{==:{},{v}}}", self.format())
@@ -463,9 +480,10 @@ impl Tmux {
         }
     }
 
-    /// Every pane of every session marked as minder's (`@minder` set). No server: empty list.
-    pub fn list_minder_panes(&self) -> Result<Vec<PaneInfo>> {
-        let cmd = tmux_cmd!["list-panes", "-a", "-f", "#{@minder}", "-F", PANE_FORMAT];
+    /// Every pane of every session (a session whose ids are recorded is found by them, whatever
+    /// options it carries: the agent can unset `@minder` on its own session). No server: empty.
+    pub fn list_all_panes(&self) -> Result<Vec<PaneInfo>> {
+        let cmd = tmux_cmd!["list-panes", "-a", "-F", PANE_FORMAT];
         match self.run(&cmd) {
             Ok(out) => Ok(out.lines().filter_map(parse_pane_line).collect()),
             Err(e) if e.no_server() => Ok(Vec::new()),
