@@ -116,6 +116,12 @@ fn a_verdict_outlives_exit_stop_and_a_server_crash() {
     env.run(&["stop", "halt"]);
     assert_eq!(env.state("halt"), "approved", "the verdict outlives stop");
     assert_eq!(env.show(&stopped)["decision"]["verdict"], "approved");
+    // ...and `rm --keep-logs`: the record goes with the logs, its decision in it.
+    env.run(&["rm", "--keep-logs", "--force", "halt"]);
+    let kept: Vec<_> = std::fs::read_dir(env.state_dir().join("kept-logs")).unwrap().flatten().collect();
+    let record = std::fs::read_to_string(kept[0].path().join("session.json")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+    assert_eq!(record["decision"]["verdict"], "approved", "{record:#}");
 
     // approve; the tmux server dies; restore
     let crash = new_in(&env, &repo, &["crash", "-w", "--", "bash", "-c", "echo ready; read a; exit 0"]);
@@ -230,4 +236,31 @@ fn the_agent_cannot_approve_itself() {
     // The person can.
     env.run(&["approve", "self"]);
     assert_eq!(env.show(&name)["decision"]["verdict"], "approved");
+}
+
+/// A NAME given to `new` with spaces or accents is slugged, and the same words find it again.
+#[test]
+fn a_session_is_found_by_the_name_it_was_given() {
+    let env = Env::new();
+    assert_eq!(env.run(&["new", "fix the bug", "--", "sleep", "30"]).trim(), "cmd-fix-the-bug");
+    assert_eq!(env.run(&["new", "réparer ça", "--", "sleep", "30"]).trim(), "cmd-reparer-ca");
+    assert_eq!(env.show("fix the bug")["name"], "cmd-fix-the-bug");
+    assert_eq!(env.show("réparer ça")["name"], "cmd-reparer-ca");
+}
+
+/// `stuck` is declared after a silence: it must not make the last output look recent.
+#[test]
+fn stuck_keeps_the_time_since_the_last_output() {
+    let env = Env::new();
+    env.config("stuck_after = \"1s\"\n");
+    env.run(&["new", "quiet", "--", "sh", "-c", "echo once; sleep 60"]);
+    env.wait_state("quiet", "stuck", T);
+    let s = env.show("quiet");
+    let at = |k: &str| chrono::DateTime::parse_from_rfc3339(s[k].as_str().unwrap()).unwrap();
+    let stuck_at = at("state_at");
+    let active = at("last_activity_at");
+    assert!(
+        active < stuck_at - chrono::Duration::milliseconds(500),
+        "ACTIVE is the last output, not the stuck mark: {s:#}"
+    );
 }

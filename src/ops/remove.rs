@@ -43,10 +43,13 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
         } else {
             fsutil::create_private_dir_all(&dest).with_context(cannot)?;
         }
-        match std::fs::copy(paths.events(), dest.join("events.jsonl")) {
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(cannot),
+        // The events, and the record with the person's decision: it outlives the session.
+        for (from, file) in [(paths.events(), "events.jsonl"), (paths.record(), "session.json")] {
+            match std::fs::copy(from, dest.join(file)) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(cannot),
+            }
         }
         let what = if printed { "" } else { " (it printed nothing)" };
         ctx.note(&format!("kept the logs of `{name}` in {}{what}", dest.display()));
