@@ -364,7 +364,7 @@ impl Agent {
         self.wait_screen(name, "what's new", SLOW_START);
         self.wait_event(name, 0, "waiting", "approval", "screen", SOON);
         let asked = self.n_events(name);
-        self.env.run(&["send", name, "n"]);
+        self.env.run(&["answer", name, "no"]);
         self.wait_event(name, asked, "waiting", "input", "screen", T);
         assert!(self.env.capture(name).contains("[Yes]: n"), "{}", self.env.capture(name));
     }
@@ -652,7 +652,8 @@ fn codex_approval(strict: bool) {
     assert_eq!(a.env.state(&name), "waiting");
     assert!(!a.proj.join("standin-marker.txt").exists());
     let granted = a.n_events(&name);
-    a.keys(&name, &["y"]);
+    // The person's answer, with the profile's keys (`answer_yes`).
+    a.env.run(&["answer", &name, "yes"]);
     if strict {
         a.wait_event(&name, granted, "working", "", "", SOON);
     }
@@ -830,7 +831,7 @@ fn claude_approval(strict: bool) {
     assert_eq!(a.env.state(&name), "waiting");
     assert!(!a.proj.join("standin-marker.txt").exists());
     let granted = a.n_events(&name);
-    a.keys(&name, &["1"]);
+    a.env.run(&["answer", &name, "yes"]);
     if strict {
         a.wait_event(&name, granted, "working", "", "", SOON);
     }
@@ -1031,7 +1032,7 @@ fn gemini_confirmations_are_waiting_approval() {
     a.wait_event(&name, before, "waiting", "approval", "screen", SOON);
     assert!(!a.proj.join("standin-marker.txt").exists());
     let granted = a.n_events(&name);
-    a.keys(&name, &["Enter"]);
+    a.env.run(&["answer", &name, "yes"]);
     a.wait_event(&name, granted, "waiting", "input", "screen", T);
     assert!(a.events_from(&name, granted).iter().any(|e| e["state"] == "working"), "{:#}", a.env.show(&name));
     assert!(a.proj.join("standin-marker.txt").exists(), "the approved command ran");
@@ -1041,7 +1042,7 @@ fn gemini_confirmations_are_waiting_approval() {
     a.wait_screen(&name, "Do you want to proceed?", T);
     a.wait_event(&name, fetch, "waiting", "approval", "screen", SOON);
     let declined = a.n_events(&name);
-    a.keys(&name, &["Escape"]);
+    a.env.run(&["answer", &name, "no"]);
     a.wait_event(&name, declined, "waiting", "input", "screen", SOON);
 }
 
@@ -1067,7 +1068,7 @@ fn aider_turns_step_by_step() {
     a.wait_screen(&name, "Create new file?", T);
     a.wait_event(&name, asked, "waiting", "approval", "screen", SOON);
     let answered = a.n_events(&name);
-    a.env.run(&["send", &name, "y"]);
+    a.env.run(&["answer", &name, "yes"]);
     a.wait_event(&name, answered, "waiting", "input", "screen", T);
     assert!(a.proj.join("standin-marker.txt").exists(), "the approved edit was applied");
 
