@@ -198,13 +198,18 @@ fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String
 /// Refused pushes, log gaps and logging errors, and stuck periods, oldest first.
 fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     let mut out = Vec::new();
-    for line in std::fs::read_to_string(root.join(crate::git::gate::REFUSALS)).unwrap_or_default().lines() {
+    // The agent's git writes this file: read it as untrusted (never a FIFO, at most 1 MiB).
+    let refusals = crate::store::untrusted::checkpoint_text(root, crate::git::gate::REFUSALS).unwrap_or_default().0;
+    for line in refusals.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        let why = text("why");
+        // The kind says it already: `push refused: push refused: …` reads as a stutter.
+        let why = why.strip_prefix("push refused: ").unwrap_or(&why);
         out.push(Notable {
             at: text("at"),
             kind: "push refused".into(),
-            what: format!("{} (by the {})", text("why"), text("via")),
+            what: format!("{why} (by the {})", text("via")),
         });
     }
     for line in crate::ops::present::sink_errors(sink_errors) {
