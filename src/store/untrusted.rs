@@ -60,6 +60,10 @@ impl From<Unreadable> for io::Error {
 /// The first `cap` bytes of `root/rel`. Neither `root`'s last folder nor any folder of `rel`
 /// may be a symbolic link.
 pub fn read_head(root: &Path, rel: &str, cap: u64) -> Result<Contents, Unreadable> {
+    // Most sessions have no such file: one lstat says so, before a folder is opened.
+    if std::fs::symlink_metadata(root.join(rel)).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+        return Err(Unreadable::Missing);
+    }
     let file = open_under(root, rel)?;
     read_from(file, cap, false)
 }
