@@ -223,12 +223,16 @@ fn the_agent_cannot_approve_itself() {
          {minder} approve \"$MINDER_SESSION\" > approve1.txt 2>&1; echo \"rc=$?\" >> approve1.txt; \
          env -u MINDER_SESSION -u TMUX -u TMUX_PANE {minder} approve cmd-self > approve2.txt 2>&1; echo \"rc=$?\" >> approve2.txt; \
          setsid sh -c 'env -i PATH=/usr/bin:/bin HOME=$HOME XDG_STATE_HOME=$XDG_STATE_HOME MINDER_TMUX_SOCKET=$MINDER_TMUX_SOCKET TMUX_TMPDIR=$TMUX_TMPDIR {minder} reject cmd-self --note x' > approve3.txt 2>&1; echo \"rc=$?\" >> approve3.txt; \
+         tmux set-option -u @minder; tmux new-window \"env -u MINDER_SESSION {minder} approve cmd-self > $PWD/approve4.txt 2>&1; echo rc=\\$? >> $PWD/approve4.txt\"; \
+         while [ ! -s approve4.txt ] || ! grep -q rc= approve4.txt; do sleep 0.1; done; \
          echo tried; read a"
     );
     let name = new_in(&env, &repo, &["self", "-w", "--", "bash", "-c", &script]);
     wait_for("its tries", T, || env.run(&["logs", "self"]).contains("tried"));
     let wt = std::path::PathBuf::from(env.show(&name)["dir"].as_str().unwrap());
-    for f in ["approve1.txt", "approve2.txt", "approve3.txt"] {
+    // 1: as it is; 2: its environment scrubbed; 3: `setsid` with a bare environment; 4: a new
+    // window of its own session (outside its process tree, `@minder` unset): its terminal.
+    for f in ["approve1.txt", "approve2.txt", "approve3.txt", "approve4.txt"] {
         let said = std::fs::read_to_string(wt.join(f)).unwrap();
         assert!(said.contains("inside an agent's session") && said.contains("rc=1"), "{f}: {said}");
     }

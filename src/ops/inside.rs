@@ -35,19 +35,37 @@ fn is_supervisor(argv: &[String]) -> bool {
 }
 
 /// The terminal check, which needs tmux: this process's controlling terminal is a pane of a
-/// session minder made (a window the agent opened in its own session included).
+/// session minder made (a window the agent opened in its own session included). Sessions are
+/// known by the ids their records keep, not by an option the agent could unset on its own.
 pub fn in_an_agents_pane(ctx: &Ctx) -> Option<String> {
     let (_, tty) = crate::procs::parent_and_tty(std::process::id() as libc::pid_t)?;
     if tty == 0 {
         return None;
     }
+    let ours: Vec<(String, crate::tmux::Identity)> = ctx
+        .store
+        .load_all()
+        .ok()?
+        .into_iter()
+        .filter(|r| r.running())
+        .map(|r| (r.name.clone(), r.identity()))
+        .collect();
     let tmux = ctx.tmux().ok()?;
-    let cmd = crate::tmux_cmd!["list-panes", "-a", "-f", "#{@minder}", "-F", "#{pane_tty}\u{1f}#{session_name}"];
-    let out = tmux.run(&cmd).ok()?;
+    let format = "#{pane_tty}\u{1f}#{session_id}/#{pid}/#{start_time}\u{1f}#{@minder-id}\u{1f}#{session_name}";
+    let out = tmux.run(&crate::tmux_cmd!["list-panes", "-a", "-F", format]).ok()?;
     out.lines().find_map(|line| {
-        let (path, session) = line.split_once('\u{1f}')?;
+        let mut f = line.split('\u{1f}');
+        let (path, session, minder_id, shown_name) = (f.next()?, f.next()?, f.next()?, f.next()?);
         let rdev = std::fs::metadata(path).ok().map(|m| std::os::unix::fs::MetadataExt::rdev(&m))?;
-        (tty_nr_of(rdev) == tty).then(|| format!("its terminal is a pane of `{session}`"))
+        if tty_nr_of(rdev) != tty {
+            return None;
+        }
+        let (name, _) = ours.iter().find(|(name, who)| match who {
+            crate::tmux::Identity::Session(id) => id == session,
+            crate::tmux::Identity::Id(id) => id == minder_id,
+            crate::tmux::Identity::Name(n) => n == shown_name && n == name,
+        })?;
+        Some(format!("its terminal is a pane of `{name}`"))
     })
 }
 
