@@ -555,16 +555,22 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
 
 /// Pass stdin's commands to the helper until stdin ends, or the first one the gate refuses.
 fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, globals: &[String]) -> Result<(), String> {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     let stdin = std::io::stdin();
     let mut from_git = stdin.lock();
     let mut approval: Option<Result<(String, String), String>> = None;
     let mut line = Vec::new();
     loop {
         line.clear();
-        match from_git.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return Ok(()),
+        match read_command(&mut from_git, &mut line) {
+            Ok(0) => return Ok(()),
             Ok(_) => {}
+            // Anything but the end fails closed, and says so.
+            Err(e) => {
+                return Err(format!(
+                    "minder: push refused: cannot read the remote helper's commands ({e}); the gate fails closed."
+                ))
+            }
         }
         let text = String::from_utf8_lossy(&line).into_owned();
         let mut approved = || -> Result<(String, String), String> {
@@ -586,6 +592,24 @@ fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, global
         if verdict == HelperLine::ThenRaw {
             let _ = std::io::copy(&mut from_git, &mut to);
             return Ok(());
+        }
+    }
+}
+
+/// One command line (or what is left at the end of input) into `line`; 0 at the end. A
+/// descriptor left non-blocking by whoever made it is waited on: "nothing yet" is never taken
+/// for the end.
+fn read_command(from: &mut impl std::io::BufRead, line: &mut Vec<u8>) -> std::io::Result<usize> {
+    loop {
+        match from.read_until(b'\n', line) {
+            Ok(_) => return Ok(line.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                // Stdin is what the helper's commands come on; a bounded wait, then read again.
+                let mut fd = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
+                // SAFETY: one valid pollfd for the duration of the call.
+                unsafe { libc::poll(&mut fd, 1, 100) };
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -943,6 +967,37 @@ mod tests {
         assert!(matches!(decide_plain("--frobnicate push"), Decision::Refuse(_)));
         assert_eq!(decide_plain("--frobnicate status"), Decision::Pass);
         assert!(matches!(decide_plain("-c alias.a=b -c alias.b=a a"), Decision::Refuse(_)));
+    }
+
+    /// Input that is not there yet on a non-blocking descriptor is waited for, never taken for
+    /// the end (which would end the helper without a word); a line cut by it is read whole.
+    #[test]
+    fn a_command_is_read_whole_across_would_block() {
+        struct Stutter(Vec<&'static [u8]>);
+        impl std::io::Read for Stutter {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                match self.0.first().copied() {
+                    None => Ok(0),
+                    Some(b"") => {
+                        self.0.remove(0);
+                        Err(std::io::ErrorKind::WouldBlock.into())
+                    }
+                    Some(part) => {
+                        buf[..part.len()].copy_from_slice(part);
+                        self.0.remove(0);
+                        Ok(part.len())
+                    }
+                }
+            }
+        }
+        let mut from = std::io::BufReader::new(Stutter(vec![b"", b"conn", b"", b"ect git-receive-pack\n", b"", b"x"]));
+        let mut line = Vec::new();
+        assert_eq!(read_command(&mut from, &mut line).unwrap(), 25);
+        assert_eq!(line, b"connect git-receive-pack\n");
+        line.clear();
+        assert_eq!(read_command(&mut from, &mut line).unwrap(), 1, "a last line without a newline");
+        line.clear();
+        assert_eq!(read_command(&mut from, &mut line).unwrap(), 0, "the end");
     }
 
     #[test]
