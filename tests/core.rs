@@ -583,7 +583,7 @@ fn attach_outside_tmux_attaches_a_client() {
     let env = Env::new();
     env.run(&["new", "att", "--", "sleep", "30"]);
     let Some(mut child) = env.minder_on_a_terminal("attach att") else {
-        eprintln!("skipped: `script` not available");
+        common::missing_tool("`script` is not available");
         return;
     };
     wait_for("client attached", T, || {

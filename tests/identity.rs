@@ -191,7 +191,7 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
         env.tmux_out(&["detach-client", "-s", "=mine-now"]);
         assert!(client.wait().unwrap().success());
     } else {
-        eprintln!("attach skipped: `script` not available");
+        common::missing_tool("`script` is not available: attach was not tried");
     }
     env.fail(&["rm", "z"], 1);
     env.run(&["rm", "--force", "z"]);

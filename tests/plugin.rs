@@ -473,7 +473,7 @@ fn login_snippet_prints_the_summary_outside_tmux_only() {
 
     for (shell, snippet) in [(&["zsh", "-i", "-c"][..], "minder.zsh"), (&["fish", "-i", "-c"][..], "minder.fish")] {
         if std::process::Command::new(shell[0]).arg("--version").output().is_err() {
-            eprintln!("{} not installed: {snippet} not run", shell[0]);
+            common::missing_tool(&format!("{} is not installed: {snippet} was not run", shell[0]));
             continue;
         }
         let (line, took) = login(&env, shell, snippet, None);
@@ -507,7 +507,7 @@ fn the_man_page_renders_every_command_without_warnings() {
     let page = repo().join("shell/man/minder.1");
     // groff itself is what checks the roff; without it there is nothing to render with.
     if std::process::Command::new("groff").arg("--version").output().is_err() {
-        eprintln!("groff not installed: the man page was not rendered");
+        common::missing_tool("groff is not installed: the man page was not rendered");
         return;
     }
     // -k: UTF-8 input (as man feeds it), -ww: every warning, -z: no output but the warnings.
@@ -632,7 +632,7 @@ fn bash_completes_session_names_where_a_command_takes_one() {
 #[test]
 fn zsh_completes_session_names_through_its_completion_system() {
     if std::process::Command::new("zsh").arg("--version").output().is_err() {
-        eprintln!("zsh not installed: its completion was not run");
+        common::missing_tool("zsh is not installed: its completion was not run");
         return;
     }
     let env = two_sessions();
@@ -690,7 +690,7 @@ zpty -d z
 #[test]
 fn fish_completes_session_names() {
     if std::process::Command::new("fish").arg("--version").output().is_err() {
-        eprintln!("fish not installed: its completion was not run");
+        common::missing_tool("fish is not installed: its completion was not run");
         return;
     }
     let env = two_sessions();

@@ -2,8 +2,8 @@
 //! minder, offline, against the stand-in model servers of `tests/standin/` (see its README), and
 //! minder's states are checked as a person would see them. Each test is skipped (it returns
 //! early and says so on stderr) when its agent or `python3` is not on PATH (or
-//! `MINDER_SKIP_REAL_AGENTS` is set), so CI without them stays green; `.ci/run` installs the
-//! pinned versions (tests/standin/install_agents.sh).
+//! `MINDER_SKIP_REAL_AGENTS` is set), except under `CI=true`, where that fails it: `.ci/run`
+//! installs the pinned versions (tests/standin/install_agents.sh).
 //!
 //! Every test has its own tmux server, HOME, CODEX_HOME and stand-in server; a guard kills the
 //! stand-in and, after the tmux server, any process still referring to the test's temp dir (by
@@ -51,12 +51,12 @@ fn on_path(prog: &str) -> bool {
 /// test should return.
 fn missing(progs: &[&str]) -> bool {
     if std::env::var_os("MINDER_SKIP_REAL_AGENTS").is_some_and(|v| !v.is_empty()) {
-        eprintln!("skipped: MINDER_SKIP_REAL_AGENTS is set");
+        common::missing_tool("MINDER_SKIP_REAL_AGENTS is set");
         return true;
     }
     for p in progs.iter().chain(&["tmux"]) {
         if !on_path(p) {
-            eprintln!("skipped: `{p}` is not on PATH");
+            common::missing_tool(&format!("`{p}` is not on PATH"));
             return true;
         }
     }

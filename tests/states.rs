@@ -215,7 +215,7 @@ fn attach_without_a_name_picks_the_session_that_needs_attention() {
     env.run(&["new", "busy2", "--", "sleep", "30"]);
     env.wait_state("asks", "waiting", T);
     let Some(mut child) = env.minder_on_a_terminal("attach") else {
-        eprintln!("skipped: `script` not available");
+        common::missing_tool("`script` is not available");
         return;
     };
     wait_for("client attached to the waiting session", T, || {

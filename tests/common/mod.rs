@@ -282,3 +282,12 @@ impl Env {
             .unwrap()
     }
 }
+
+/// A test that cannot run here because `what` is missing: it says so on stderr and the caller
+/// returns; under `CI=true` a missing tool is a failure, not a skip.
+pub fn missing_tool(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} (CI=true: a missing tool fails the suite rather than skipping a test)");
+    }
+    eprintln!("skipped: {what}");
+}
