@@ -974,7 +974,6 @@ fn claude_untrusted_folder_is_waiting_trust() {
 /// "Do you trust the files in this folder?" waits for the person; trusted, gemini restarts at
 /// its prompt, and an ordinary turn is working, then waiting for input.
 #[test]
-#[ignore = "failed on the loaded session machine before its last fix; unverified — run with --ignored"]
 fn gemini_trust_dialog_then_a_turn() {
     let Some(a) = gemini_world(Trust::Elsewhere) else { return };
     let name = a.new_session(&a.gemini_vars(), &["-a", "gemini", "g1"]);
