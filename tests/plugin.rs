@@ -527,6 +527,8 @@ fn the_man_page_renders_every_command_without_warnings() {
         "stop",
         "rm",
         "review",
+        "explain",
+        "answer",
         "approve",
         "reject",
         "gc",

@@ -830,6 +830,26 @@ fn claude_approval(strict: bool) {
     assert!(e["source"] == "hook" || e["source"] == "screen", "{e}");
     assert_eq!(a.env.state(&name), "waiting");
     assert!(!a.proj.join("standin-marker.txt").exists());
+    // No flicker: Claude draws its dialog after its hook, and that output is not work (the
+    // sink looks at least once a second; give it a few looks).
+    std::thread::sleep(Duration::from_millis(2500));
+    let asked = a.events_from(&name, before);
+    let first = asked.iter().position(|e| is(e, "waiting", "approval", "")).expect("the wait");
+    assert!(asked[first..].iter().all(|e| is(e, "waiting", "approval", "")), "the wait flickered: {asked:#?}");
+    // `explain` names what decided it, and what it outranked if anything tried.
+    let x: serde_json::Value = serde_json::from_str(&a.env.run(&["explain", &name, "--json"])).unwrap();
+    assert_eq!(x["explain"]["state"], "waiting", "{x:#}");
+    assert!(["hook", "screen"].contains(&x["explain"]["decided_by"]["source"].as_str().unwrap()), "{x:#}");
+    // No flicker: Claude draws its dialog after its hook, and that output is not work (the
+    // sink looks at least once a second; give it a few looks).
+    std::thread::sleep(Duration::from_millis(2500));
+    let asked = a.events_from(&name, before);
+    let first = asked.iter().position(|e| is(e, "waiting", "approval", "")).expect("the wait");
+    assert!(asked[first..].iter().all(|e| is(e, "waiting", "approval", "")), "the wait flickered: {asked:#?}");
+    // `explain` names what decided it, and what it outranked if anything tried.
+    let x: serde_json::Value = serde_json::from_str(&a.env.run(&["explain", &name, "--json"])).unwrap();
+    assert_eq!(x["explain"]["state"], "waiting", "{x:#}");
+    assert!(["hook", "screen"].contains(&x["explain"]["decided_by"]["source"].as_str().unwrap()), "{x:#}");
     let granted = a.n_events(&name);
     a.env.run(&["answer", &name, "yes"]);
     if strict {

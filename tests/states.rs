@@ -290,3 +290,71 @@ fn a_plain_commands_line_prompt_is_waiting_and_plain_output_is_not() {
     assert_eq!(env.state("progress"), "working");
     assert_eq!(env.state("colon"), "working");
 }
+
+/// The question asked, answered, and followed by work and a risk summary: the question is still
+/// on screen above, but it is history (DESIGN "States": the live region), so the session is
+/// `review`, not `waiting (approval)` again.
+#[test]
+fn an_answered_question_above_later_output_is_history() {
+    let env = Env::new();
+    env.config("[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Allow this action\\\\? \\\\[y/N\\\\]\"]\n");
+    let name = env.run(&["new", "ask", "-a", "scripted", "--", agent("asker.sh").as_str()]).trim().to_string();
+    let s = env.wait_state("ask", "waiting", T);
+    assert_eq!(s["detail"], "approval");
+    env.run(&["answer", "ask", "yes"]);
+    let s = env.wait_state("ask", "review", T);
+    assert_eq!(s["detail"], "risks", "{s:#}");
+    assert!(env.capture(&name).contains("Allow this action? [y/N] y"), "the old question is still on screen");
+    // And it stays so: no later look takes the old question for a live one.
+    std::thread::sleep(Duration::from_millis(1500));
+    let s = env.show("ask");
+    assert_eq!(s["state"], "review", "{s:#}");
+    let states: Vec<String> = sources(&s).into_iter().map(|(st, _)| st).collect();
+    assert_eq!(states.iter().filter(|st| *st == "waiting").count(), 1, "{states:?}");
+    // `explain` says why: the risk summary decided it; earlier, the question, with the pattern
+    // and the screen line it matched.
+    let x: Value = serde_json::from_str(&env.run(&["explain", "ask", "--json"])).unwrap();
+    let x = &x["explain"];
+    assert_eq!(x["state"], "review", "{x:#}");
+    assert_eq!(x["decided_by"]["source"], "checkpoint", "{x:#}");
+    let asked = x["earlier"].as_array().unwrap().iter().find(|e| e["state"] == "waiting").expect("the question");
+    assert_eq!(asked["pattern"], "Allow this action\\? \\[y/N\\]", "{x:#}");
+    assert_eq!(asked["lines"][0], "Allow this action? [y/N]", "{x:#}");
+    let text = env.run(&["explain", "ask"]);
+    assert!(text.starts_with(&format!("{name}: review (risks), for ")), "{text}");
+    assert!(text.contains("decided by  checkpoint"), "{text}");
+    assert!(text.contains("`Allow this action"), "{text}");
+}
+
+/// A hook's question is not ended by output (Claude Code draws its own permission dialog after
+/// its hook says so): the state holds, `explain` names what it outranked, and the next hook
+/// moves it on.
+#[test]
+fn output_never_overturns_a_hooks_question_and_explain_says_so() {
+    let env = Env::new();
+    env.run(&["new", "p", "--", "sh", "-c", "echo ready; read x; echo drawing the dialog; read y"]);
+    wait_for("ready", T, || env.run(&["logs", "p"]).contains("ready"));
+    let hook = |payload: &str| {
+        env.minder().env("MINDER_SESSION", "cmd-p").args(["notify", payload]).assert().success();
+    };
+    hook(r#"{"hook_event_name":"PermissionRequest","tool_name":"Bash"}"#);
+    let s = env.wait_state("p", "waiting", T);
+    assert_eq!((s["detail"].as_str(), s["state_source"].as_str()), (Some("approval"), Some("hook")));
+    env.run(&["send", "p", "go"]);
+    wait_for("the output", T, || env.run(&["logs", "p"]).contains("drawing the dialog"));
+    wait_for("the outranked output in explain", T, || {
+        let x: Value = serde_json::from_str(&env.run(&["explain", "p", "--json"])).unwrap();
+        x["explain"]["outranked"].as_array().is_some_and(|o| o.iter().any(|o| o["source"] == "activity"))
+    });
+    let s = env.show("p");
+    assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("approval")), "{s:#}");
+    let text = env.run(&["explain", "p"]);
+    assert!(text.contains("decided by  hook"), "{text}");
+    assert!(text.contains("PermissionRequest"), "{text}");
+    assert!(text.contains("outranked  activity"), "{text}");
+    hook(r#"{"hook_event_name":"PostToolUse","tool_name":"Bash"}"#);
+    env.wait_state("p", "working", T);
+    // A new state starts with nothing outranked.
+    let x: Value = serde_json::from_str(&env.run(&["explain", "p", "--json"])).unwrap();
+    assert_eq!(x["explain"]["outranked"], serde_json::json!([]), "{x:#}");
+}

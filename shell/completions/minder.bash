@@ -61,6 +61,9 @@ _minder() {
             minder,doctor)
                 cmd="minder__subcmd__doctor"
                 ;;
+            minder,explain)
+                cmd="minder__subcmd__explain"
+                ;;
             minder,gc)
                 cmd="minder__subcmd__gc"
                 ;;
@@ -154,6 +157,9 @@ _minder() {
             minder__subcmd__help,doctor)
                 cmd="minder__subcmd__help__subcmd__doctor"
                 ;;
+            minder__subcmd__help,explain)
+                cmd="minder__subcmd__help__subcmd__explain"
+                ;;
             minder__subcmd__help,gc)
                 cmd="minder__subcmd__help__subcmd__gc"
                 ;;
@@ -209,7 +215,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -788,6 +794,40 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__explain)
+            opts="-L -q -v -h -V --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__gc)
             opts="-L -q -v -h -V --dry-run --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -823,7 +863,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
+            opts="new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man _sink _pane-died _exec _git-hook _demo _tell _check _names help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1033,6 +1073,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1868,6 +1922,7 @@ _minder_session_word() {
             stop) vopts+="--note "; index=0; many=0 ;;
             rm) index=0; many=0 ;;
             review) index=0; many=0 ;;
+            explain) index=0; many=0 ;;
             approve) vopts+="--commit --note "; index=0; many=0 ;;
             reject) vopts+="--note "; index=0; many=0 ;;
             apply) index=0; many=0 ;;

@@ -39,6 +39,7 @@ pub const SESSION_ARGS: &[(&str, &str)] = &[
     ("stop", "name"),
     ("rm", "name"),
     ("review", "name"),
+    ("explain", "name"),
     ("approve", "name"),
     ("reject", "name"),
     ("apply", "name"),

@@ -11,6 +11,7 @@ pub mod dash;
 pub mod demo;
 pub mod doctor;
 pub mod exec;
+pub mod explain;
 pub mod gc;
 pub mod git_hook;
 pub mod logs;

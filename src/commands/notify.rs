@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         })?;
     }
     if let Some(ev) = &report.evidence {
-        crate::ops::evidence::apply(store, &name, ev, Some(report.event.clone()))?;
+        crate::ops::evidence::apply(store, &name, ev, Some(report.event.clone()).into())?;
     }
     Ok(())
 }

@@ -322,6 +322,16 @@ pub fn review_text(ctx: &Ctx, name: &str) -> Result<String> {
     minder_output(ctx, &["review", name])
 }
 
+/// `minder explain NAME`, as text, made in-process.
+pub fn explain_text(ctx: &Ctx, name: &str) -> Result<String> {
+    let obs = crate::ops::reconcile::observe_one(ctx, name)?;
+    let events = ctx.store.events(name)?;
+    let x = crate::ops::explain::explain(&obs.record, &events);
+    let mut out = Vec::new();
+    crate::ops::explain::render(&x, false, chrono::Utc::now(), &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 /// `minder review NAME --diff`, as text (no pager: its output is not a terminal).
 pub fn diff_text(ctx: &Ctx, name: &str) -> Result<String> {
     minder_output(ctx, &["review", name, "--diff"])

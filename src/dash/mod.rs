@@ -31,6 +31,7 @@ enum Outcome {
 /// What a worker thread is doing, and what it brings back.
 enum Job {
     Review(String),
+    Explain(String),
     Diff(String),
     Approve(String, Option<String>),
     Reject(String, String),
@@ -43,6 +44,7 @@ impl Job {
     fn describe(&self) -> String {
         match self {
             Job::Review(n) => format!("reading the review of {n}…"),
+            Job::Explain(n) => format!("explaining {n}…"),
             Job::Diff(n) => format!("reading the diff of {n}…"),
             Job::Approve(n, _) => format!("approving {n}…"),
             Job::Reject(n, _) => format!("rejecting {n}…"),
@@ -55,6 +57,7 @@ impl Job {
     fn run(self, ctx: &Ctx) -> Done {
         let result = match self {
             Job::Review(n) => return overlay(format!("review {n}"), actions::review_text(ctx, &n)),
+            Job::Explain(n) => return overlay(format!("explain {n}"), actions::explain_text(ctx, &n)),
             Job::Diff(n) => {
                 return overlay(
                     format!("diff {n}"),
@@ -429,8 +432,10 @@ impl<'a> App<'a> {
             }
             _ => {
                 let Some(agent) = selected else {
-                    if matches!(key.code, KeyCode::Enter | KeyCode::Char('r' | 'a' | 'x' | 's' | 'd' | 'K' | 'y' | 'n'))
-                    {
+                    if matches!(
+                        key.code,
+                        KeyCode::Enter | KeyCode::Char('r' | 'e' | 'a' | 'x' | 's' | 'd' | 'K' | 'y' | 'n')
+                    ) {
                         self.message("no agent selected", true);
                     }
                     return Ok(None);
@@ -439,6 +444,7 @@ impl<'a> App<'a> {
                 match key.code {
                     KeyCode::Enter => return self.attach(&agent, term),
                     KeyCode::Char('r') => self.start(Job::Review(name), scope),
+                    KeyCode::Char('e') => self.start(Job::Explain(name), scope),
                     KeyCode::Char('d') => self.start(Job::Diff(name), scope),
                     // `y`/`n` answer the question the agent asks; `a` decides on finished work,
                     // and a question is never approved away (ops::decision refuses it too).

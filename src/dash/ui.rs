@@ -314,11 +314,12 @@ fn tail_to_width(s: &str, width: usize) -> String {
     out.into_iter().rev().collect()
 }
 
-const KEYS: [(&str, &str); 11] = [
+const KEYS: [(&str, &str); 12] = [
     ("↑↓", "select"),
     ("⏎", "attach"),
     ("y/n", "answer"),
     ("r", "review"),
+    ("e", "explain"),
     ("a", "approve"),
     ("x", "reject"),
     ("s", "send"),

@@ -3,6 +3,7 @@
 //! fields it names, or defines a new profile.
 
 use crate::domain::config::{AgentConfig, Config, Pattern, PromptMode};
+use crate::domain::detect::Region;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub struct Profile {
     pub waiting: Vec<Pattern>,
     pub working: Vec<Pattern>,
     pub idle: Vec<Pattern>,
+    /// Where on the screen questions and idle prompts count (`live_region`).
+    pub region: Region,
     pub integration: Integration,
     pub resume: Vec<String>,
     pub interrupt: Vec<String>,
@@ -53,6 +56,7 @@ struct Builtin {
     waiting: &'static [&'static str],
     working: &'static [&'static str],
     idle: &'static [&'static str],
+    region: Region,
     integration: Integration,
     resume: &'static [&'static str],
     interrupt: &'static [&'static str],
@@ -97,6 +101,7 @@ const BUILTINS: &[Builtin] = &[
         waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
         idle: &[CODEX_IDLE],
+        region: Region::Bottom,
         integration: Integration::CodexNotify,
         resume: &["codex", "resume", "--last"],
         interrupt: &["Escape", "C-c"],
@@ -114,6 +119,7 @@ const BUILTINS: &[Builtin] = &[
         waiting: &[],
         working: &[],
         idle: &[],
+        region: Region::Latest,
         integration: Integration::CodexExecJson,
         resume: &["codex", "exec", "--json", "resume", "--last"],
         interrupt: &["C-c"],
@@ -141,6 +147,7 @@ const BUILTINS: &[Builtin] = &[
         // `? for shortcuts` (2.1.329, or 2.1.332 in manual mode), `⏵⏵ auto mode on (shift+tab
         // to cycle)` (2.1.332's default), or nothing after Esc put a prompt back into the box.
         idle: &["(?m)^❯\\x{a0}", "\\? for shortcuts"],
+        region: Region::Bottom,
         integration: Integration::ClaudeHooks,
         resume: &["claude", "--continue"],
         interrupt: &["Escape", "C-c", "C-c"],
@@ -161,6 +168,7 @@ const BUILTINS: &[Builtin] = &[
         working: &["(?m)Waiting for \\S+[ \\t]*$", "(?m)^(?:\\w+ )?\\w*> \\S.*\\n\\s*\\z"],
         // `> `, or `ask> `, `architect> `, `multi> `, `ask multi> ` in the other chat modes.
         idle: &["(?m)^(?:\\w+ )?\\w*> ?$"],
+        region: Region::Latest,
         integration: Integration::None,
         resume: &["aider", "--restore-chat-history"],
         interrupt: &["C-c"],
@@ -186,6 +194,7 @@ const BUILTINS: &[Builtin] = &[
         // confirmation or the trust dialog hides. After the trust dialog gemini restarts below
         // the old screen, so the answered dialog stays in view above the new box.
         idle: &["Type your message", "(?m)^ workspace \\(/directory\\)"],
+        region: Region::Bottom,
         integration: Integration::None,
         resume: &["gemini", "--resume", "latest"],
         interrupt: &["Escape", "C-c"],
@@ -201,6 +210,7 @@ const BUILTINS: &[Builtin] = &[
         waiting: &[],
         working: &[],
         idle: &[],
+        region: Region::Latest,
         integration: Integration::None,
         resume: &[],
         interrupt: &["C-c"],
@@ -215,6 +225,7 @@ const BUILTINS: &[Builtin] = &[
         waiting: CODEX_WAITING,
         working: &["esc to interrupt"],
         idle: &[],
+        region: Region::Latest,
         integration: Integration::None,
         resume: &[SELF_EXE, "_demo", "--resume"],
         interrupt: &["C-c"],
@@ -238,6 +249,7 @@ fn from_builtin(b: &Builtin) -> Profile {
         waiting: pats(b.waiting),
         working: pats(b.working),
         idle: pats(b.idle),
+        region: b.region,
         integration: b.integration,
         resume: words(b.resume),
         interrupt: words(b.interrupt),
@@ -264,6 +276,9 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.idle {
         p.idle = v.clone();
+    }
+    if let Some(v) = user.live_region {
+        p.region = v;
     }
     if let Some(v) = &user.resume {
         p.resume = v.clone();

@@ -129,6 +129,9 @@ pub struct AgentConfig {
     pub working: Option<Vec<Pattern>>,
     /// Patterns of the agent idle at its prompt (its turn is over: `waiting` for input).
     pub idle: Option<Vec<Pattern>>,
+    /// Where questions and idle prompts count: "cursor" (a line-oriented program), "bottom"
+    /// (a full-screen one), "screen" (anywhere).
+    pub live_region: Option<crate::domain::detect::Region>,
     pub resume: Option<Vec<String>>,
     /// Keys sent by `stop` to interrupt the agent (tmux key names), e.g. `["C-c"]`.
     pub interrupt: Option<Vec<String>>,

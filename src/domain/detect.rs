@@ -3,16 +3,18 @@
 
 use crate::domain::state::Evidence;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 // ---- The screen ---------------------------------------------------------------------------
 
-/// A profile's screen patterns, compiled.
+/// A profile's screen patterns, compiled, and where on the screen they count.
 #[derive(Clone, Debug, Default)]
 pub struct ScreenPatterns {
     pub waiting: Vec<Regex>,
     pub working: Vec<Regex>,
     pub idle: Vec<Regex>,
+    pub region: Region,
 }
 
 impl ScreenPatterns {
@@ -21,54 +23,171 @@ impl ScreenPatterns {
     }
 }
 
+/// Where on the screen a question or an idle prompt counts: the live region, the part of the
+/// screen the agent is still drawing. Text above it is history: a question followed by later
+/// output was answered, whatever it says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Region {
+    /// A line-oriented program (aider, a script, a plain command) writes on, never back: the
+    /// live region is the text written since the screen last held still ([`fresh_from`]). A
+    /// question counts while it is part of that; once the person answers (even the echo of a
+    /// `y` on its line) and the program prints on, it is history.
+    Latest,
+    /// A full-screen program (Codex, Claude Code, gemini-cli) draws its dialogs in a block at
+    /// the bottom, under its transcript: the lowest of a question, a busy marker and the idle
+    /// prompt is what it is drawing now, and a question with a busy marker or the prompt below it
+    /// is history (a reply quoting a dialog sits above the prompt).
+    #[default]
+    Bottom,
+    /// The whole screen: a question anywhere counts.
+    Screen,
+}
+
+impl Region {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Latest => "latest",
+            Region::Bottom => "bottom",
+            Region::Screen => "screen",
+        }
+    }
+}
+
+/// Where the text written since the screen was `before` begins on `now`, as a byte offset
+/// into `now`: a line-oriented program only appends (to its last line, and new lines) and
+/// scrolls, so `before`'s lines, but for those scrolled off the top, are still there with the
+/// last one maybe grown. When they are not (the screen was cleared or redrawn), all of `now`
+/// is new. Trailing spaces and blank lines below the text do not count (capture-pane keeps
+/// neither reliably).
+pub fn fresh_from(before: &str, now: &str) -> usize {
+    let old: Vec<&str> = before.lines().map(str::trim_end).collect();
+    let old = &old[..old.iter().rposition(|l| !l.is_empty()).map_or(0, |n| n + 1)];
+    let Some((last, whole)) = old.split_last() else { return 0 };
+    let new: Vec<&str> = now.split('\n').collect();
+    let start_of = |line: usize| new[..line].iter().map(|l| l.len() + 1).sum::<usize>();
+    for scrolled in 0..=whole.len() {
+        let kept = &whole[scrolled..];
+        let Some(grown) = new.get(kept.len()) else { continue };
+        if kept.iter().zip(&new).all(|(a, b)| *a == b.trim_end()) && grown.starts_with(last) {
+            return start_of(kept.len()) + last.len();
+        }
+    }
+    0
+}
+
+/// What one look at the screen says, and what shows it (for `minder explain`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub evidence: Evidence,
+    /// The byte offset of the start of the deciding line: what is below it must hold still for
+    /// the verdict to be a settled one (see `state::screen_evidence`).
+    pub from: usize,
+    /// The pattern that matched, or the rule that read a line prompt.
+    pub pattern: String,
+    /// The screen lines the match covers.
+    pub lines: Vec<String>,
+}
+
 /// The details a waiting pattern can name with a capture group, `(?P<trust>…)`; a pattern
 /// without one (or with another name) means `approval`.
 const SCREEN_DETAILS: &[&str] = &["question", "trust", "approval"];
 
-/// The lowest match on `screen` of any of `pats`: (its line, where it starts, the regex).
-fn lowest_match<'a>(screen: &str, pats: &'a [Regex]) -> Option<(usize, usize, &'a Regex)> {
-    let line_of = |at: usize| screen[..at].bytes().filter(|&b| b == b'\n').count();
-    pats.iter()
-        .filter_map(|r| r.find_iter(screen).last().map(|m| (line_of(m.start()), m.start(), r)))
-        .max_by_key(|(line, start, _)| (*line, *start))
+/// One pattern's match on the screen: the line it starts on, its span, the regex.
+#[derive(Clone, Copy)]
+struct Hit<'a> {
+    line: usize,
+    start: usize,
+    end: usize,
+    regex: &'a Regex,
 }
 
-/// What the visible screen says. Between a question for the person and a busy marker, the one
-/// lower on the screen is the more recent (a line-oriented agent leaves an answered question on
-/// screen above its new work); on the same line the question wins (Codex's question hint reads
-/// `enter to submit answer | esc to interrupt`). The idle prompt counts when nothing is busy
-/// and no question is at or below it: a full-screen agent hides its prompt under a question,
-/// and aider's prompt below an old `(Y)es/(N)o` means the question was answered. A busy marker
-/// outranks the idle prompt wherever it is (Codex shows its composer while busy).
+/// The screen's lines, to place matches.
+struct Layout<'s> {
+    screen: &'s str,
+    /// Byte offset where each line starts.
+    starts: Vec<usize>,
+}
+
+impl<'s> Layout<'s> {
+    fn new(screen: &'s str) -> Layout<'s> {
+        let mut starts = vec![0];
+        starts.extend(screen.match_indices('\n').map(|(n, _)| n + 1));
+        Layout { screen, starts }
+    }
+
+    fn line(&self, n: usize) -> &'s str {
+        let Some(&from) = self.starts.get(n) else { return "" };
+        let to = self.starts.get(n + 1).map_or(self.screen.len(), |&s| s - 1);
+        &self.screen[from..to.max(from)]
+    }
+
+    fn line_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).saturating_sub(1)
+    }
+
+    /// The lowest (then rightmost) match of any of `pats` whose end `live` accepts.
+    fn lowest<'a>(&self, pats: &'a [Regex], live: impl Fn(usize) -> bool) -> Option<Hit<'a>> {
+        pats.iter()
+            .filter_map(|r| {
+                r.find_iter(self.screen)
+                    .filter(|m| m.end() > m.start() && live(m.end()))
+                    .map(|m| Hit { line: self.line_of(m.start()), start: m.start(), end: m.end(), regex: r })
+                    .last()
+            })
+            .max_by_key(|h| (h.line, h.start))
+    }
+
+    fn reading(&self, evidence: Evidence, hit: &Hit) -> Reading {
+        let first = self.line_of(hit.start);
+        let last = self.line_of(hit.end - 1);
+        let lines = (first..=last).map(|l| self.line(l).trim_end().to_string()).collect();
+        Reading { evidence, from: self.starts[first], pattern: hit.regex.as_str().to_string(), lines }
+    }
+}
+
+/// What the visible screen says, all of it taken as live. See [`read_screen`].
 pub fn classify_screen(screen: &str, p: &ScreenPatterns) -> Option<Evidence> {
-    classify_screen_from(screen, p).map(|(evidence, _)| evidence)
+    read_screen(screen, 0, p).map(|r| r.evidence)
 }
 
-/// [`classify_screen`], with where on the screen the verdict comes from: the byte offset of the
-/// start of the line that decided it. What is below it is the part of the screen that must hold
-/// still for the verdict to be a settled one (see `state::screen_evidence`).
-pub fn classify_screen_from(screen: &str, p: &ScreenPatterns) -> Option<(Evidence, usize)> {
-    let detail_of = |r: &Regex, start: usize| -> &'static str {
-        let Some(caps) = r.captures_at(screen, start) else { return "approval" };
+/// What the visible screen says, and what shows it. `fresh` is where the text written since
+/// the screen last held still begins ([`fresh_from`]): it bounds the live region of a
+/// line-oriented program (see [`Region`]), and questions and idle prompts count only in the
+/// live region. Between a question and a busy marker, the one lower on the screen is the more
+/// recent; on the same line the question wins (Codex's question hint reads `enter to submit
+/// answer | esc to interrupt`). The idle prompt counts when nothing is busy and no question is
+/// at or below it: a full-screen agent hides its prompt under a question, and aider's prompt
+/// below an old `(Y)es/(N)o` means the question was answered. A busy marker outranks the idle
+/// prompt (Codex shows its composer while busy).
+pub fn read_screen(screen: &str, fresh: usize, p: &ScreenPatterns) -> Option<Reading> {
+    let layout = Layout::new(screen);
+    let region = p.region;
+    let live = |end: usize| region != Region::Latest || end > fresh;
+    let detail_of = |h: &Hit| -> &'static str {
+        let Some(caps) = h.regex.captures_at(screen, h.start) else { return "approval" };
         SCREEN_DETAILS.iter().copied().find(|d| caps.name(d).is_some()).unwrap_or("approval")
     };
-    let line_start = |at: usize| screen[..at].rfind('\n').map_or(0, |n| n + 1);
-    let waiting = lowest_match(screen, &p.waiting);
-    let working = lowest_match(screen, &p.working).map(|(line, at, _)| (line, line_start(at)));
-    let idle = lowest_match(screen, &p.idle).map(|(line, at, _)| (line, line_start(at)));
-    if let Some((w, at, r)) = waiting {
-        let busy_below = working.filter(|(b, _)| *b > w);
-        let idle_below = idle.is_some_and(|(i, _)| i > w);
-        if busy_below.is_none() && !idle_below {
-            return Some((Evidence::ScreenWaiting(detail_of(r, at)), line_start(at)));
+    let waiting = layout.lowest(&p.waiting, live);
+    let idle = layout.lowest(&p.idle, live);
+    let working = layout.lowest(&p.working, |_| true);
+    let asked = |h: &Hit| layout.reading(Evidence::ScreenWaiting(detail_of(h)), h);
+    if let Some(w) = &waiting {
+        if region == Region::Screen {
+            return Some(asked(w));
         }
-        if let Some((_, from)) = busy_below {
-            return Some((Evidence::ScreenWorking, from));
+        let busy_below = working.filter(|b| b.line > w.line);
+        let idle_below = idle.is_some_and(|i| i.line > w.line);
+        if busy_below.is_none() && !idle_below {
+            return Some(asked(w));
+        }
+        if let Some(b) = busy_below {
+            return Some(layout.reading(Evidence::ScreenWorking, &b));
         }
     }
     match (working, idle) {
-        (Some((_, from)), _) if waiting.is_none() => Some((Evidence::ScreenWorking, from)),
-        (_, Some((_, from))) => Some((Evidence::ScreenIdle, from)),
+        (Some(b), _) if waiting.is_none() => Some(layout.reading(Evidence::ScreenWorking, &b)),
+        (_, Some(i)) => Some(layout.reading(Evidence::ScreenIdle, &i)),
         _ => None,
     }
 }
@@ -94,8 +213,8 @@ pub fn split_cursor(out: &str) -> (String, Option<(usize, usize)>) {
 /// in `? ` or `: ` right before the cursor on a short line (`read -p "Name: "`). Output that
 /// ended with a newline, a cursor at the start of a line or a long line is not a prompt; and
 /// like every screen verdict this counts only once the screen has settled. Returns the
-/// evidence and the byte offset of the prompt's line.
-pub fn line_prompt(screen: &str, cursor: (usize, usize)) -> Option<(Evidence, usize)> {
+/// reading, from the prompt's line.
+pub fn line_prompt(screen: &str, cursor: (usize, usize)) -> Option<Reading> {
     static YES_NO: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
         Regex::new(r"(?i)[(\[](y|yes)/(n|no)[)\]]\s*(\[[^\]]*\]|\([^)]*\))?\s*[:?]?\s*$").expect("regex")
     });
@@ -118,7 +237,12 @@ pub fn line_prompt(screen: &str, cursor: (usize, usize)) -> Option<(Evidence, us
         || (x <= SHORT
             && (before.ends_with("? ") || before.ends_with(": "))
             && before.chars().any(char::is_alphabetic));
-    asks.then_some((Evidence::ScreenWaiting("question"), start))
+    asks.then(|| Reading {
+        evidence: Evidence::ScreenWaiting("question"),
+        from: start,
+        pattern: "a line prompt at the cursor: `(y/n)`, `[Y/n]`, or `? ` / `: ` on a short line".into(),
+        lines: vec![line.trim_end().to_string()],
+    })
 }
 
 /// Whether a screen pattern anchors to a line (`^`, `$`) without multi-line mode: it is matched
@@ -204,8 +328,12 @@ pub fn parse_hook(json: &str) -> Result<HookReport, String> {
             Some(Evidence::HookTurnDone)
         }
         "PermissionRequest" => Some(Evidence::HookApproval),
+        // The tool that asks the person questions: its form is on screen until answered (its
+        // PostToolUse says so).
+        "PreToolUse" if text("tool_name").as_deref() == Some("AskUserQuestion") => Some(Evidence::HookQuestion),
         "Notification" => match text("notification_type").as_deref() {
             Some("permission_prompt") => Some(Evidence::HookApproval),
+            Some("elicitation_dialog") => Some(Evidence::HookQuestion),
             Some("idle_prompt") => Some(Evidence::HookTurnDone),
             _ => {
                 let msg = text("message").unwrap_or_default().to_lowercase();
@@ -488,11 +616,79 @@ mod tests {
             waiting: vec![Regex::new("Would you like to run").unwrap()],
             working: vec![Regex::new("esc to interrupt").unwrap()],
             idle: vec![],
+            region: Region::Bottom,
         };
         let answered = "Would you like to run the following command?\n$ make\ny\nrunning (esc to interrupt)\n";
         assert_eq!(classify_screen(answered, &p), Some(Evidence::ScreenWorking));
         let asked = "thinking (esc to interrupt)\nWould you like to run the following command?\n";
         assert_eq!(classify_screen(asked, &p), Some(Evidence::ScreenWaiting("approval")));
+    }
+
+    fn user_profile(region: Region, waiting: &str, idle: &[&str]) -> ScreenPatterns {
+        ScreenPatterns {
+            waiting: vec![Regex::new(waiting).unwrap()],
+            working: vec![],
+            idle: idle.iter().map(|p| Regex::new(p).unwrap()).collect(),
+            region,
+        }
+    }
+
+    #[test]
+    fn fresh_text_is_found_past_scrolling_and_a_grown_last_line() {
+        let before = "a\nAllow? [y/N]\n\n";
+        // Nothing new.
+        assert_eq!(fresh_from(before, "a\nAllow? [y/N]\n\n"), "a\nAllow? [y/N]".len());
+        // The answer echoed on the question's line, then new lines.
+        let now = "a\nAllow? [y/N] y\nanswer=y\n";
+        assert_eq!(&now[fresh_from(before, now)..], " y\nanswer=y\n");
+        // Scrolled up by two lines.
+        let before = "one\ntwo\nthree\nfour?";
+        let now = "three\nfour? y\nfive\nsix\n";
+        assert_eq!(&now[fresh_from(before, now)..], " y\nfive\nsix\n");
+        // Scrolled past everything, cleared or redrawn: all of it is new.
+        assert_eq!(fresh_from(before, "x\ny\n"), 0);
+        assert_eq!(fresh_from("", "x\n"), 0);
+        assert_eq!(fresh_from("  \n\n", "x\n"), 0);
+        // Trailing spaces capture-pane may drop do not break the match.
+        assert_eq!(fresh_from("a  \nb? ", "a\nb? y\n"), "a\nb?".len());
+    }
+
+    /// A scripted agent asks, is answered, works, and waits for input: its old question is
+    /// history once the text printed since holds no part of it.
+    #[test]
+    fn an_answered_question_is_history_in_the_live_region() {
+        let p = user_profile(Region::Latest, r"Allow this action\? \[y/N\]", &[]);
+        let asked = |before: &str, now: &str| read_screen(now, fresh_from(before, now), &p).map(|r| r.evidence);
+        let approval = Some(Evidence::ScreenWaiting("approval"));
+        let asking = "planning\nAllow this action? [y/N] ";
+        assert_eq!(asked("planning\n", asking), approval);
+        // A multi-line dialog with the pattern on its first line: all of it is new.
+        let p2 = user_profile(Region::Latest, r"Allow this action\?", &[]);
+        let dialog = "planning\nAllow this action?\n\n  $ make\n\n[y/N] ";
+        assert_eq!(read_screen(dialog, fresh_from("planning\n", dialog), &p2).map(|r| r.evidence), approval);
+        // Nothing new since: the region is what it was (the caller keeps the last one).
+        assert_eq!(read_screen(asking, "planning\n".len(), &p).map(|r| r.evidence), approval);
+        // Answered (the echo on its line), and the agent moved on: history.
+        let answered = "planning\nAllow this action? [y/N] y\nanswer=y\ndone; waiting for you\n";
+        assert_eq!(asked(asking, answered), None);
+        assert_eq!(asked(asking, "planning\nAllow this action? [y/N] y\n"), None, "the answer alone ends it");
+        // The whole screen, or bottom-first, where a profile asks for it: the old question counts.
+        for region in [Region::Screen, Region::Bottom] {
+            let whole = user_profile(region, r"Allow this action\? \[y/N\]", &[]);
+            assert!(read_screen(answered, fresh_from(asking, answered), &whole).is_some(), "{region:?}");
+        }
+        // Bottom-first with an idle prompt below: history too.
+        let bottom = user_profile(Region::Bottom, r"Allow this action\? \[y/N\]", &["(?m)^> ?$"]);
+        assert_eq!(classify_screen(&format!("{answered}> \n"), &bottom), Some(Evidence::ScreenIdle));
+    }
+
+    #[test]
+    fn a_reading_names_its_pattern_and_lines() {
+        let p = user_profile(Region::Latest, r"(?s)Run `make`\?.*\[y/N\]", &[]);
+        let r = read_screen("x\nRun `make`?\n  options\n[y/N] ", 2, &p).unwrap();
+        assert_eq!(r.pattern, r"(?s)Run `make`\?.*\[y/N\]");
+        assert_eq!(r.lines, vec!["Run `make`?", "  options", "[y/N]"]);
+        assert_eq!(r.from, 2);
     }
 
     #[test]
@@ -563,6 +759,10 @@ mod tests {
         assert!(stop.last_message.is_some());
         let n = r#"{"hook_event_name":"Notification","notification_type":"permission_prompt","message":"Claude needs your permission to use Bash"}"#;
         assert_eq!(parse_hook(n).unwrap().evidence, Some(Evidence::HookApproval));
+        let n = r#"{"hook_event_name":"Notification","notification_type":"elicitation_dialog","message":"x"}"#;
+        assert_eq!(parse_hook(n).unwrap().evidence, Some(Evidence::HookQuestion));
+        let q = r#"{"hook_event_name":"PreToolUse","tool_name":"AskUserQuestion","tool_input":{}}"#;
+        assert_eq!(parse_hook(q).unwrap().evidence, Some(Evidence::HookQuestion));
         let n = r#"{"hook_event_name":"Notification","notification_type":"idle_prompt"}"#;
         assert_eq!(parse_hook(n).unwrap().evidence, Some(Evidence::HookTurnDone));
         assert!(parse_hook("not json").is_err());
@@ -627,7 +827,7 @@ mod tests {
     #[test]
     fn a_line_prompt_at_the_cursor_asks_and_nothing_else_does() {
         let q = Some(Evidence::ScreenWaiting("question"));
-        let at = |screen: &str, x: usize, y: usize| line_prompt(screen, (x, y)).map(|(e, _)| e);
+        let at = |screen: &str, x: usize, y: usize| line_prompt(screen, (x, y)).map(|r| r.evidence);
         // `read -p` prompts, the cursor right after them (capture-pane drops the trailing space).
         assert_eq!(at("building\nContinue? (y/n)\n\n", 16, 1), q);
         assert_eq!(at("Overwrite file.txt? [Y/n]", 26, 0), q);
@@ -637,7 +837,7 @@ mod tests {
         assert_eq!(at("a\nb\nEnter the password for alice:", 30, 2), q);
         assert_eq!(at("a\nb\nEnter the password for alice:", 35, 2), None, "the cursor moved on past it");
         // The prompt's line: where steadiness is judged from.
-        assert_eq!(line_prompt("one\ntwo?", (5, 1)).map(|(_, from)| from), Some(4));
+        assert_eq!(line_prompt("one\ntwo?", (5, 1)).map(|r| r.from), Some(4));
         // Not prompts: a line that ended with a newline (the cursor on the next one), a cursor
         // not right after `? `/`: `, a colon in the middle of output, a long line, an empty one.
         assert_eq!(at("Continue? (y/n)\n", 0, 1), None);

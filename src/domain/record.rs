@@ -84,6 +84,10 @@ pub struct DetectSettings {
     pub working: Vec<String>,
     #[serde(default)]
     pub idle: Vec<String>,
+    /// Where questions and idle prompts count; records made before it existed matched the
+    /// whole screen bottom-first.
+    #[serde(default)]
+    pub region: crate::domain::detect::Region,
     #[serde(default)]
     pub integration: crate::domain::agents::Integration,
     /// A line-oriented program with no screen patterns of its own (a plain command): a prompt it
@@ -110,6 +114,7 @@ impl DetectSettings {
             waiting: sources(&profile.waiting),
             working: sources(&profile.working),
             idle: sources(&profile.idle),
+            region: profile.region,
             integration: profile.integration,
             line_prompts: profile.waiting.is_empty() && profile.integration == crate::domain::agents::Integration::None,
             stuck_after_ms,
@@ -123,6 +128,7 @@ impl DetectSettings {
             waiting: re(&self.waiting),
             working: re(&self.working),
             idle: re(&self.idle),
+            region: self.region,
         }
     }
 }
@@ -238,6 +244,9 @@ pub struct Record {
     /// What the agent has done since the decision, as last seen at a transition.
     #[serde(default)]
     pub since_decision: SinceDecision,
+    /// Evidence outranked since the last transition, newest last (a few at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outranked: Vec<Outranked>,
     /// HEAD and time of the last `review` shown of this session: `approve` approves that commit.
     #[serde(default)]
     pub reviewed: Option<Reviewed>,
@@ -376,6 +385,7 @@ impl Record {
             decision: None,
             decision_history: Vec::new(),
             since_decision: SinceDecision::default(),
+            outranked: Vec::new(),
             reviewed: None,
             agent_commits: Vec::new(),
             approved_at: None,
@@ -490,13 +500,49 @@ pub struct Event {
     pub source: Source,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The screen pattern (or rule) that decided it, and the screen lines it matched, redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
+}
+
+/// What shows a piece of evidence: kept with the transition it causes, and with evidence that
+/// was outranked, so `minder explain` can say why a session is in its state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Why {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<String>,
+}
+
+impl From<Option<String>> for Why {
+    fn from(note: Option<String>) -> Why {
+        Why { note, ..Why::default() }
+    }
+}
+
+/// Evidence a stronger source outranked: it would have changed the state and did not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outranked {
+    pub at: DateTime<Utc>,
+    pub source: Source,
+    /// What it said (`working`, `waiting (input)`).
+    pub said: String,
+    /// Why it did not count.
+    pub because: String,
+    #[serde(default, flatten)]
+    pub why: Why,
 }
 
 impl Event {
     /// Something noted in the session's history that changes no state (created, checks run,
     /// applied): shown with the state it happened in.
     pub fn noted(at: DateTime<Utc>, state: State, source: Source, note: String) -> Event {
-        Event { at, state, detail: String::new(), source, note: Some(note) }
+        Event { at, state, detail: String::new(), source, note: Some(note), pattern: None, lines: Vec::new() }
     }
 }
 

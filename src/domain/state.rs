@@ -197,6 +197,9 @@ pub fn short_commit(commit: &str) -> &str {
 pub enum Evidence {
     /// A hook says the agent waits for an approval.
     HookApproval,
+    /// A hook says the agent asks the person a question (Claude Code's AskUserQuestion, an MCP
+    /// server's elicitation).
+    HookQuestion,
     /// A hook says the agent's turn is over: it waits for input.
     HookTurnDone,
     /// A hook says the agent is working (a prompt was submitted, a tool runs).
@@ -223,7 +226,9 @@ pub enum Evidence {
 impl Evidence {
     pub fn source(&self) -> Source {
         match self {
-            Evidence::HookApproval | Evidence::HookTurnDone | Evidence::HookWorking => Source::Hook,
+            Evidence::HookApproval | Evidence::HookQuestion | Evidence::HookTurnDone | Evidence::HookWorking => {
+                Source::Hook
+            }
             Evidence::ScreenWaiting(_) | Evidence::ScreenWorking | Evidence::ScreenIdle => Source::Screen,
             Evidence::Output | Evidence::Quiet => Source::Activity,
             Evidence::RisksWritten | Evidence::RisksSettled => Source::Checkpoint,
@@ -269,6 +274,7 @@ use In::{Any, Is, WaitingFor};
 /// these rules: the caller guards them.
 const RULES: &[Rule] = &[
     Rule { on: Evidence::HookApproval, from: &[Any], to: To::Waiting("approval") },
+    Rule { on: Evidence::HookQuestion, from: &[Any], to: To::Waiting("question") },
     Rule { on: Evidence::HookTurnDone, from: &[Any], to: To::Waiting("input") },
     Rule { on: Evidence::HookWorking, from: &[Any], to: To::Working },
     Rule { on: Evidence::ScreenWaiting(""), from: &[Any], to: To::WaitingAsShown },
@@ -330,6 +336,44 @@ pub fn next_state(state: State, detail: &str, evidence: &Evidence) -> Option<(St
         To::Review => (State::Review, "risks"),
     };
     (to != state || to_detail != detail).then(|| (to, to_detail.to_string()))
+}
+
+/// A hook speaks of the moment it fires; the screen is drawn a moment behind. For this long
+/// after a hook set the state, a look at the screen that says otherwise is about the same
+/// moment, and the hook wins.
+pub const HOOK_HOLD: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What one piece of evidence does to a live session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The state moves.
+    Move(State, String),
+    /// It would move the state, but stronger evidence about the same moment says otherwise.
+    Outranked(&'static str),
+    /// Nothing changes.
+    Same,
+}
+
+/// [`next_state`], weighed against the source of the state it would change (`state_source`,
+/// set `age` ago): weaker evidence never overturns stronger evidence about the same moment.
+/// Output never ends a wait a hook reported (Claude Code draws its own permission dialog after
+/// its hook: that is output, not work); the screen does not overturn a hook for
+/// [`HOOK_HOLD`] (Codex's Stop hook runs while its screen still shows it busy), and corrects a
+/// stale one after that (an approval granted, an Esc, that no hook reports).
+pub fn step(state: State, detail: &str, state_source: Source, age: std::time::Duration, evidence: &Evidence) -> Step {
+    let Some((to, to_detail)) = next_state(state, detail, evidence) else { return Step::Same };
+    if state_source == Source::Hook {
+        match evidence.source() {
+            Source::Activity if state == State::Waiting => {
+                return Step::Outranked("a hook reported this wait, and output alone does not end it")
+            }
+            Source::Screen if age < HOOK_HOLD => {
+                return Step::Outranked("a hook spoke about this moment, and the screen is drawn a moment behind")
+            }
+            _ => {}
+        }
+    }
+    Step::Move(to, to_detail)
 }
 
 /// Whether a RISKS.md last written at `written` means "done": after a rejection, only one
@@ -416,6 +460,39 @@ mod tests {
         assert_eq!(attention_rank(State::Waiting), 0);
         assert!(attention_rank(State::Review) < attention_rank(State::Failed));
         assert!(attention_rank(State::Lost) < attention_rank(State::Stuck));
+    }
+
+    /// Claude Code's permission prompt: the hook says waiting, Claude then draws its dialog
+    /// (output, and a screen still half drawn). Neither may overturn the hook; the screen may
+    /// once the moment has passed, and another hook always may.
+    #[test]
+    fn weaker_evidence_never_overturns_a_hook_about_the_same_moment() {
+        use std::time::Duration;
+        let now = Duration::from_millis(800);
+        let later = HOOK_HOLD + Duration::from_millis(1);
+        let approval = (State::Waiting, "approval");
+        let st = |(s, d): (State, &str), src, age, e: Evidence| step(s, d, src, age, &e);
+        assert!(matches!(st(approval, Source::Hook, now, Evidence::Output), Step::Outranked(_)));
+        assert!(matches!(st(approval, Source::Hook, later, Evidence::Output), Step::Outranked(_)));
+        assert!(matches!(st(approval, Source::Hook, now, Evidence::ScreenWorking), Step::Outranked(_)));
+        assert_eq!(
+            st(approval, Source::Hook, later, Evidence::ScreenWorking),
+            Step::Move(State::Working, String::new())
+        );
+        assert_eq!(st(approval, Source::Hook, now, Evidence::HookWorking), Step::Move(State::Working, String::new()));
+        // The screen agreeing is no change at all.
+        assert_eq!(st(approval, Source::Hook, now, Evidence::ScreenWaiting("approval")), Step::Same);
+        // A wait the screen saw ends with output (the question was answered, no hook says so).
+        assert_eq!(st(approval, Source::Screen, now, Evidence::Output), Step::Move(State::Working, String::new()));
+        // Codex's Stop hook while its screen still shows `esc to interrupt`.
+        let input = (State::Waiting, "input");
+        assert!(matches!(st(input, Source::Hook, now, Evidence::ScreenWorking), Step::Outranked(_)));
+        // A hook's working, then the screen shows a question: after the moment, it counts.
+        let working = (State::Working, "");
+        assert_eq!(
+            st(working, Source::Hook, later, Evidence::ScreenWaiting("approval")),
+            Step::Move(State::Waiting, "approval".into())
+        );
     }
 
     #[test]

@@ -2,23 +2,45 @@
 //! updated under the session's lock, and the status line hears about it. Every source (the
 //! sink, `minder notify`, the exit) goes through here.
 
-use crate::domain::record::Record;
+use crate::domain::record::{Outranked, Record, Why};
 use crate::domain::state::State;
 use crate::domain::state::{exit_outcome, Source};
-use crate::domain::state::{next_state, risks_count, Evidence};
+use crate::domain::state::{next_state, risks_count, step, Evidence, Step};
 use crate::ops::transitions::commit;
 use crate::store::Store;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-/// Apply one piece of evidence; returns the record if the state changed.
-pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String>) -> Result<Option<Record>> {
+/// Apply one piece of evidence with what shows it; returns the record if the state changed.
+/// Evidence a stronger source outranks changes nothing and is kept in the record for
+/// `explain` (once: the same evidence again writes nothing).
+pub fn apply(store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result<Option<Record>> {
+    let mut outranked = None;
     let (record, changed) = commit(store, name, evidence.source(), |r| {
         if r.ended_at.is_some() {
             return None;
         }
-        next_state(r.activity, &r.activity_detail, evidence).map(|(state, detail)| (state, detail, note))
+        let age = (Utc::now() - r.state_at).to_std().unwrap_or_default();
+        match step(r.activity, &r.activity_detail, r.state_source, age, evidence) {
+            Step::Move(state, detail) => Some((state, detail, why)),
+            Step::Outranked(because) => {
+                let said = next_state(r.activity, &r.activity_detail, evidence).map(|(s, d)| shown_words(s, &d));
+                outranked = Some(Outranked {
+                    at: Utc::now(),
+                    source: evidence.source(),
+                    said: said.unwrap_or_default(),
+                    because: because.to_string(),
+                    why,
+                });
+                None
+            }
+            Step::Same => None,
+        }
     })?;
+    if let Some(o) = outranked {
+        note_outranked(store, name, &record, o)?;
+        return Ok(None);
+    }
     if !changed {
         return Ok(None);
     }
@@ -26,6 +48,33 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, note: Option<String
         return Ok(Some(r));
     }
     Ok(Some(record))
+}
+
+/// How many outranked pieces of evidence a record keeps.
+const OUTRANKED_KEPT: usize = 5;
+
+fn note_outranked(store: &Store, name: &str, record: &Record, o: Outranked) -> Result<()> {
+    let same = |a: &Outranked, b: &Outranked| a.source == b.source && a.said == b.said && a.because == b.because;
+    if record.outranked.last().is_some_and(|last| same(last, &o)) {
+        return Ok(());
+    }
+    store.update(name, |r| {
+        if r.outranked.last().is_some_and(|last| same(last, &o)) {
+            return;
+        }
+        r.outranked.push(o);
+        let extra = r.outranked.len().saturating_sub(OUTRANKED_KEPT);
+        r.outranked.drain(..extra);
+    })?;
+    Ok(())
+}
+
+fn shown_words(state: State, detail: &str) -> String {
+    if detail.is_empty() {
+        state.to_string()
+    } else {
+        format!("{state} ({detail})")
+    }
 }
 
 /// When the session's RISKS.md was last written, if it is a regular file: its modification time,

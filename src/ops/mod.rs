@@ -7,6 +7,7 @@ pub mod checks;
 pub mod decision;
 pub mod deliver;
 pub mod evidence;
+pub mod explain;
 pub mod inside;
 pub mod present;
 pub mod reconcile;

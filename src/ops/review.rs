@@ -253,7 +253,15 @@ mod tests {
 
     fn ev(secs: i64, state: State, note: Option<&str>) -> Event {
         let at = DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap();
-        Event { at, state, detail: String::new(), source: Source::Screen, note: note.map(str::to_string) }
+        Event {
+            at,
+            state,
+            detail: String::new(),
+            source: Source::Screen,
+            note: note.map(str::to_string),
+            pattern: None,
+            lines: vec![],
+        }
     }
 
     #[test]

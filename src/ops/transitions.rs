@@ -3,18 +3,18 @@
 //! did since the person's decision is brought up to date, the status segment is pushed, the
 //! person is told (`tell`), and a session that reached `review` has its checks run (`checks`).
 
-use crate::domain::record::Record;
+use crate::domain::record::{Record, Why};
 use crate::domain::state::{Source, State};
 use crate::store::Store;
 use anyhow::Result;
 
 /// Commit a transition (see `Store::transition_with` for `decide`); returns the record and
 /// whether it changed. Everything that follows a change happens here, once.
-pub fn commit(
+pub fn commit<W: Into<Why>>(
     store: &Store,
     name: &str,
     source: Source,
-    decide: impl FnOnce(&mut Record) -> Option<(State, String, Option<String>)>,
+    decide: impl FnOnce(&mut Record) -> Option<(State, String, W)>,
 ) -> Result<(Record, bool)> {
     let (record, changed) = store.transition_with(name, source, |r| {
         let change = decide(r)?;

@@ -4,8 +4,8 @@
 //! few stat(2) calls, never a tmux call.
 
 use crate::domain::agents::Integration;
-use crate::domain::detect::{self, ScreenPatterns};
-use crate::domain::record::Record;
+use crate::domain::detect::{self, Reading, ScreenPatterns};
+use crate::domain::record::{Record, Why};
 use crate::domain::state::Evidence;
 use crate::domain::state::State;
 use crate::store::paths::SessionPaths;
@@ -58,6 +58,8 @@ pub struct Watch {
     settle_pending: bool,
     /// The last look's verdict and the screen from its deciding line down.
     last_reading: Option<(Evidence, String)>,
+    /// The screen at the last look after output stopped, and where its live region began.
+    held_screen: Option<(String, usize)>,
     last_look: Instant,
     idle_seen: Option<Instant>,
     stuck_checked: bool,
@@ -99,6 +101,7 @@ impl Watch {
             last_output: Instant::now(),
             settle_pending: false,
             last_reading: None,
+            held_screen: None,
             last_look: Instant::now(),
             idle_seen: None,
             stuck_checked: false,
@@ -154,7 +157,7 @@ impl Watch {
         }
         self.refresh_record();
         if matches!(self.record.as_ref().map(|r| r.activity), Some(State::Stuck)) {
-            self.apply(Evidence::Output, Some("output resumed"));
+            self.apply(Evidence::Output, Some("output resumed".to_string()));
         }
         // The sink only ticks when input pauses: an agent that never stops redrawing would
         // otherwise never have its screen (or its checkpoints) looked at.
@@ -193,7 +196,7 @@ impl Watch {
         if let Some(limit) = self.stuck_after {
             if since >= limit && !self.stuck_checked {
                 self.stuck_checked = true;
-                self.apply(Evidence::Quiet, Some(&format!("no output for {}s", limit.as_secs())));
+                self.apply(Evidence::Quiet, Some(format!("no output for {}s", limit.as_secs())));
             }
         }
         if let Some(ttl) = self.idle_ttl {
@@ -221,20 +224,35 @@ impl Watch {
     /// Output settled: ask the screen what it means; without an opinion, output is output.
     fn settle(&mut self) {
         self.last_look = Instant::now();
-        let seen = if self.patterns.is_empty() && !self.line_prompts {
-            None
-        } else {
-            self.screen().and_then(|(s, cursor)| {
-                detect::classify_screen_from(&s, &self.patterns)
-                    .or_else(|| cursor.filter(|_| self.line_prompts).and_then(|c| detect::line_prompt(&s, c)))
-                    .map(|(ev, from)| (ev, around(&s, from)))
-            })
-        };
+        let quiet = self.last_output.elapsed() >= SETTLE;
+        let look = if self.patterns.is_empty() && !self.line_prompts { None } else { self.screen() };
+        let reading = look.and_then(|(s, cursor)| {
+            // The live region of a line-oriented program: what it wrote since the screen last
+            // held still (the same screen keeps the region it had).
+            let fresh = match &self.held_screen {
+                Some((before, fresh)) if *before == s => *fresh,
+                Some((before, _)) => detect::fresh_from(before, &s),
+                None => 0,
+            };
+            let reading = detect::read_screen(&s, fresh, &self.patterns)
+                .or_else(|| cursor.filter(|_| self.line_prompts).and_then(|c| detect::line_prompt(&s, c)))
+                .map(|r| {
+                    let held = around(&s, r.from);
+                    (r, held)
+                });
+            if quiet {
+                self.held_screen = Some((s, fresh));
+            }
+            reading
+        });
+        let seen = reading.as_ref().map(|(r, held)| (r.evidence.clone(), held.clone()));
         // The part of the screen the verdict comes from, as at the last look: held still.
         let steady = seen.is_some() && seen == self.last_reading;
-        self.last_reading = seen.clone();
-        let quiet = self.last_output.elapsed() >= SETTLE;
-        let verdict = crate::domain::state::screen_evidence(seen.map(|(ev, _)| ev), quiet || steady);
+        self.last_reading = seen;
+        let asking = matches!(reading, Some((Reading { evidence: Evidence::ScreenWaiting(_), .. }, _)));
+        let verdict =
+            crate::domain::state::screen_evidence(reading.as_ref().map(|(r, _)| r.evidence.clone()), quiet || steady);
+        let why = reading.map(|(r, _)| self.why(&r)).unwrap_or_default();
         let hooked = matches!(self.integration, Integration::CodexNotify | Integration::ClaudeHooks);
         let working = matches!(self.record.as_ref().map(|r| r.activity), Some(State::Working));
         // Only output that has stopped says a turn may be over (settle also runs once a second
@@ -245,19 +263,44 @@ impl Watch {
                 let seen = *self.idle_seen.get_or_insert_with(Instant::now);
                 if seen.elapsed() >= IDLE_CONFIRM {
                     self.idle_seen = None;
-                    self.apply(Evidence::ScreenIdle, Some("idle screen, no hook"));
+                    self.apply(Evidence::ScreenIdle, Why { note: Some("idle screen, no hook".into()), ..why });
                 }
             }
             Some(ev) => {
                 self.idle_seen = None;
-                self.apply(ev, None)
+                self.apply(ev, why)
             }
+            // A question still in the live region while the screen moves (a dialog drawn in
+            // parts, a clock ticking elsewhere) was not answered: that output is not work.
+            None if asking => self.idle_seen = None,
             None => {
                 self.idle_seen = None;
-                self.apply(Evidence::Output, None)
+                self.apply(Evidence::Output, Why::default())
             }
         }
         self.apply_risks(quiet_no_opinion && self.patterns.idle.is_empty());
+    }
+
+    /// What shows a reading, for `explain`: its pattern, and its screen lines redacted the way
+    /// the log is (the screen is the agent's, read from tmux, never from the redacted log).
+    fn why(&self, r: &Reading) -> Why {
+        const LINES: usize = 8;
+        const WIDTH: usize = 240;
+        let extra = self
+            .record
+            .as_ref()
+            .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
+            .unwrap_or_default();
+        let lines = r
+            .lines
+            .iter()
+            .take(LINES)
+            .map(|l| {
+                let l: String = l.chars().take(WIDTH).collect();
+                crate::sink::redact::redact_text(&l, &extra)
+            })
+            .collect();
+        Why { note: None, pattern: Some(r.pattern.clone()), lines }
     }
 
     /// tmux for the agent's server, its pane id and what proves the pane is still its own,
@@ -302,8 +345,8 @@ impl Watch {
         }
     }
 
-    fn apply(&mut self, evidence: Evidence, note: Option<&str>) {
-        match crate::ops::evidence::apply(&self.store, &self.name, &evidence, note.map(str::to_string)) {
+    fn apply(&mut self, evidence: Evidence, why: impl Into<Why>) {
+        match crate::ops::evidence::apply(&self.store, &self.name, &evidence, why.into()) {
             Ok(Some(r)) => self.record = Some(r),
             Ok(None) => {}
             Err(e) => tracing::debug!("applying {evidence:?}: {e:#}"),
@@ -364,7 +407,7 @@ impl Watch {
                 }
                 if let Some(ev) = report.evidence {
                     self.refresh_record();
-                    self.apply(ev, Some(&report.event));
+                    self.apply(ev, Some(report.event.clone()));
                 }
             } else if self.event_line.len() < MAX_EVENT_LINE {
                 self.event_line.push(b);

@@ -6,7 +6,7 @@ pub mod fsutil;
 pub mod paths;
 pub mod untrusted;
 
-use crate::domain::record::{Event, Record};
+use crate::domain::record::{Event, Record, Why};
 use crate::domain::state::{Source, State};
 use anyhow::{anyhow, Context, Result};
 use chrono::Utc;
@@ -135,25 +135,27 @@ impl Store {
     /// stamped, saved and appended to the event log with the state it shows. Returns the
     /// record and whether it changed. Callers go through `ops::transitions::commit`, which
     /// also tells the status line and the person.
-    pub fn transition_with(
+    pub fn transition_with<W: Into<Why>>(
         &self,
         name: &str,
         source: Source,
-        decide: impl FnOnce(&mut Record) -> Option<(State, String, Option<String>)>,
+        decide: impl FnOnce(&mut Record) -> Option<(State, String, W)>,
     ) -> Result<(Record, bool)> {
         let _guard = self.lock_session(name)?;
         let mut record = self.load(name)?;
         let before = record.state();
         let decided_before = record.decision.as_ref().map(|d| d.at);
-        let Some((activity, detail, note)) = decide(&mut record) else { return Ok((record, false)) };
+        let Some((activity, detail, why)) = decide(&mut record) else { return Ok((record, false)) };
+        let Why { note, pattern, lines } = why.into();
         apply_transition(&mut record, before, activity, &detail, source);
+        record.outranked.clear();
         self.save(&record)?;
         let (mut state, detail) = record.shown();
         // A decision is logged as what it is (`approved`, `rejected`), whatever the agent shows.
         if let Some(d) = record.decision.as_ref().filter(|d| Some(d.at) != decided_before) {
             state = d.verdict.state();
         }
-        self.append_event(name, &Event { at: record.state_at, state, detail, source, note })?;
+        self.append_event(name, &Event { at: record.state_at, state, detail, source, note, pattern, lines })?;
         Ok((record, true))
     }
 
