@@ -83,7 +83,7 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
         r.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
         Some((State::Working, String::new(), Some(note)))
     })?;
-    let record = match crate::ops::start::launch(ctx, &record, None) {
+    let record = match crate::ops::start::launch(ctx, &record, None, crate::ops::start::Known::Stored) {
         Ok(r) => r,
         Err(e) => {
             // Not started after all: it is as lost as before (unless tmux could not say; then

@@ -53,13 +53,10 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     // Held until the tmux session exists and is recorded: `rm` and `stop` take this lock too,
     // so they never see a session half made (and never leave an orphan tmux session).
     let _lock = store.lock_all()?;
-    let count_live = || -> Result<usize> { Ok(store.load_all()?.iter().filter(|r| r.running()).count()) };
-    let mut live = count_live()?;
-    if live >= ctx.config.max_sessions as usize {
-        // Records may be stale (sessions that ended or vanished): look at tmux, then recount.
-        crate::ops::reconcile::observe(ctx)?;
-        live = count_live()?;
-    }
+    // Every record is read once: to count the live ones, and for the status segment that goes
+    // into tmux with the new session.
+    let others = store.load_all()?;
+    let live = live_count(&others, ctx.config.max_sessions as usize);
     if live >= ctx.config.max_sessions as usize {
         return Err(anyhow!(
             "max_sessions reached: {live} sessions are live (stop or rm one, or raise `max_sessions` in the config)"
@@ -67,32 +64,54 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
     }
     plan.name = claim_name(ctx, &plan)?;
     let record = new_record(ctx, &plan);
-    // Rewritten (durably) once the session runs; this first write only has to be whole.
-    let saved = store.save_quick(&record).and_then(|()| {
-        let created = Event::noted(record.created_at, State::Working, Source::Command, "created".into());
-        store.append_event(&record.name, &created)
-    });
-    let result = saved.and_then(|()| prepare(ctx, &plan, record)).and_then(|record| {
+    let checkpoint_dir = record.checkpoint_dir.clone();
+    let result = prepare(ctx, &plan, record).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
         let facts =
             crate::git::repo::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
-        launch(ctx, &record, Some(facts))
+        launch(ctx, &record, Some(facts), Known::New { others: &others })
     });
     match result {
         Ok(record) => Ok(record),
         Err(e) if e.downcast_ref::<StartUncertain>().is_some() => Err(e),
         Err(e) => {
             // Leave nothing behind: the checkpoint folder we made, the worktree, the records.
-            if let Ok(r) = store.load(&plan.name) {
-                let _ = std::fs::remove_dir_all(&r.checkpoint_dir);
-                if let Some(wt) = &r.worktree {
-                    let _ = crate::git::worktree::remove(wt, true);
+            match store.load(&plan.name) {
+                Ok(r) => {
+                    let _ = std::fs::remove_dir_all(&r.checkpoint_dir);
+                    if let Some(wt) = &r.worktree {
+                        let _ = crate::git::worktree::remove(wt, true);
+                    }
+                }
+                Err(_) => {
+                    let _ = std::fs::remove_dir_all(&checkpoint_dir);
                 }
             }
             let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
             Err(e)
         }
     }
+}
+
+/// How many sessions count against `max_sessions`: the records that say they run. At the
+/// limit, one whose agent process is gone (its tmux server killed, a crash before its exit was
+/// recorded) does not: a kill(0) per record, never a look at tmux.
+fn live_count(records: &[Record], limit: usize) -> usize {
+    let running = || records.iter().filter(|r| r.running());
+    let n = running().count();
+    if n < limit {
+        return n;
+    }
+    running().filter(|r| r.tmux.pane_pid.is_none_or(crate::procs::pid_alive)).count()
+}
+
+/// What `launch` knows of the session's record.
+pub enum Known<'a> {
+    /// It is on disk (`restore`): updated in place, under its lock.
+    Stored,
+    /// A new session, not written yet (only its folder is claimed): written whole, once, before
+    /// tmux is asked; `others` are every other record, as `new` read them.
+    New { others: &'a [Record] },
 }
 
 /// After the name is claimed: the worktree, the brief, the final argv, the base for diffs.
@@ -240,7 +259,12 @@ impl std::error::Error for StartUncertain {}
 /// call that makes it: whatever happens after (this process killed, tmux too slow), the session
 /// can be found by it. The caller's environment, written for the supervisor, never outlives a
 /// failure here.
-pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFactsQuery>) -> Result<Record> {
+pub fn launch(
+    ctx: &Ctx,
+    record: &Record,
+    facts: Option<crate::git::repo::RepoFactsQuery>,
+    known: Known,
+) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
     let env_file = paths.env_file();
@@ -256,14 +280,33 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
     let tmux = ctx.tmux()?;
     tmux.require_version(&ctx.store.dirs().tmux_version())?;
     let minder_id = new_minder_id();
-    store.update_quick(&record.name, |r| {
+    let socket_path = tmux.server().socket_path();
+    let place = |r: &mut Record| {
         r.tmux = TmuxIds { minder_id: minder_id.clone(), ..TmuxIds::default() };
         // Where tmux will put it, until tmux says.
-        r.socket = Some(tmux.server().socket_path());
+        r.socket = Some(socket_path.clone());
         r.command = record.command.clone();
         r.dir = record.dir.clone();
         r.checkpoint_dir = record.checkpoint_dir.clone();
-    })?;
+    };
+    // The status segment with this agent in it goes in the same call (its record names this
+    // server), when the server's style options are known from an earlier push.
+    let segment = match known {
+        Known::Stored => {
+            store.update_quick(&record.name, place)?;
+            crate::ops::status_push::segment_for(store, &socket_path)
+        }
+        Known::New { others } => {
+            let mut whole = record.clone();
+            place(&mut whole);
+            store.save_quick(&whole)?;
+            let created = Event::noted(whole.created_at, State::Working, Source::Command, "created".into());
+            store.append_event(&whole.name, &created)?;
+            let mut all: Vec<&Record> = others.iter().collect();
+            all.push(&whole);
+            crate::ops::status_push::segment_with(store, &socket_path, all)
+        }
+    };
     write_env_file(&env_file, &gate)?;
 
     let target = session_target(&record.name);
@@ -323,9 +366,6 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         tmux_cmd!["set-hook", "-t", target, "pane-died", hook_command(&ctx.self_exe, &paths.root)],
         tmux_cmd!["pipe-pane", "-t", target, sink_command(&ctx.self_exe, &paths.root, false)],
     ];
-    // The status segment with this agent in it, in the same call (its record already names
-    // this server), when the server's style options are known from an earlier push.
-    let segment = crate::ops::status_push::segment_for(store, &tmux.server().socket_path());
     if let Some(segment) = &segment {
         batch.push(tmux_cmd!["set-option", "-g", "@minder-status", segment]);
         batch.push(tmux_cmd!["set-option", "-t", target, "@minder-state", State::Working]);
@@ -427,4 +467,38 @@ fn abandon(
         return failure;
     }
     failure.context(StartUncertain { name: name.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::live_count;
+    use crate::domain::record::sample_record;
+    use crate::domain::state::State;
+
+    #[test]
+    fn at_the_limit_only_agents_whose_process_is_there_count() {
+        let me = std::process::id();
+        let gone = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let with_pid = |name: &str, pid: Option<u32>, state: State| {
+            let mut r = sample_record(name, "cmd", state);
+            r.tmux.pane_pid = pid;
+            r
+        };
+        let records = vec![
+            with_pid("a", Some(me), State::Working),
+            with_pid("b", Some(gone), State::Working),
+            // Being started: no pid yet, it counts.
+            with_pid("c", None, State::Working),
+            with_pid("d", Some(me), State::Stopped),
+        ];
+        // Under the limit the records are taken at their word.
+        assert_eq!(live_count(&records, 10), 3);
+        // At it, the one whose process is gone does not count.
+        assert_eq!(live_count(&records, 3), 2);
+    }
 }

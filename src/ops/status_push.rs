@@ -196,6 +196,17 @@ pub fn segment_for(store: &Store, socket: &std::path::Path) -> Option<String> {
     Some(render(&records_on(store, Some(socket)), &style))
 }
 
+/// [`segment_for`] from records already read.
+pub fn segment_with<'a>(
+    store: &Store,
+    socket: &std::path::Path,
+    records: impl IntoIterator<Item = &'a Record>,
+) -> Option<String> {
+    let style = cached_style(store, socket)?;
+    let on: Vec<Record> = records.into_iter().filter(|r| r.socket.as_deref() == Some(socket)).cloned().collect();
+    Some(render(&on, &style))
+}
+
 /// Records on the server at `socket`.
 pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
     store.load_all().unwrap_or_default().into_iter().filter(|r| r.socket.as_deref() == socket).collect()

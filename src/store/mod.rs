@@ -74,22 +74,29 @@ impl Store {
     /// Every record, and the sessions whose record is damaged (truncated, not JSON, a missing
     /// field, another schema version, a folder where the file should be).
     pub fn load_all_checked(&self) -> Result<(Vec<Record>, Vec<Damaged>)> {
-        let mut out = Vec::new();
-        let mut damaged = Vec::new();
-        for name in self.names()? {
-            let path = self.paths(&name).record();
-            match read_record_bytes(&path) {
-                Ok(data) => match parse_record(&data) {
-                    Ok(r) => out.push(r),
-                    Err(e) => {
-                        damaged.push(Damaged { name, error: format!("damaged record `{}`: {e:#}", path.display()) })
-                    }
-                },
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => damaged.push(Damaged { name, error: format!("cannot read `{}`: {e}", path.display()) }),
+        let results: Vec<Option<Result<Record, Damaged>>> = self.names()?.iter().map(|n| self.read_one(n)).collect();
+        let (mut out, mut damaged) = (Vec::with_capacity(results.len()), Vec::new());
+        for r in results.into_iter().flatten() {
+            match r {
+                Ok(record) => out.push(record),
+                Err(d) => damaged.push(d),
             }
         }
         Ok((out, damaged))
+    }
+
+    /// One session's record for a listing: None when it has none (yet), else it or why not.
+    fn read_one(&self, name: &str) -> Option<Result<Record, Damaged>> {
+        let path = self.paths(name).record();
+        let damaged = |error| Some(Err(Damaged { name: name.to_string(), error }));
+        match read_record_bytes(&path) {
+            Ok(data) => match parse_record(&data) {
+                Ok(r) => Some(Ok(r)),
+                Err(e) => damaged(format!("damaged record `{}`: {e:#}", path.display())),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => damaged(format!("cannot read `{}`: {e}", path.display())),
+        }
     }
 
     /// The sessions whose record is damaged.
@@ -258,15 +265,22 @@ pub fn parse_record(data: &[u8]) -> Result<Record> {
     struct Schema {
         schema: Option<u32>,
     }
-    let schema: Schema = serde_json::from_slice(data)?;
-    match schema.schema {
-        Some(crate::domain::record::SCHEMA_VERSION) => {
-            let mut record: Record = serde_json::from_slice(data)?;
+    let this = crate::domain::record::SCHEMA_VERSION;
+    // Parsed once when it is whole and of this version (every `ls` reads every record); only a
+    // record that does not parse as one is looked at again, to say why.
+    let parsed = match serde_json::from_slice::<Record>(data) {
+        Ok(mut record) if record.schema == this => {
             record.upgrade();
-            Ok(record)
+            return Ok(record);
         }
-        Some(v) => Err(anyhow!("schema version {v}, this minder reads {}", crate::domain::record::SCHEMA_VERSION)),
-        None => Err(anyhow!("no schema version")),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    };
+    let schema: Schema = serde_json::from_slice(data)?;
+    match (schema.schema, parsed) {
+        (Some(v), Some(e)) if v == this => Err(e.into()),
+        (Some(v), _) => Err(anyhow!("schema version {v}, this minder reads {this}")),
+        (None, _) => Err(anyhow!("no schema version")),
     }
 }
 

@@ -127,7 +127,7 @@ fn human(bytes: u64) -> String {
 /// Open `root` (not following it if it is a link) and each folder of `rel` below it with
 /// O_NOFOLLOW, then the file itself: a link anywhere on the way is refused, so the path never
 /// leaves `root`.
-fn open_under(root: &Path, rel: &str) -> Result<File, Unreadable> {
+fn open_under(root: &Path, rel: &str) -> Result<(File, u64), Unreadable> {
     let rel = Path::new(rel);
     let (parent, name) = match rel.parent() {
         Some(p) => (p.to_str().unwrap_or(""), rel.file_name().ok_or(Unreadable::Outside)?),
@@ -174,7 +174,7 @@ fn open_dir(at: libc::c_int, name: &[u8]) -> Result<File, Unreadable> {
 
 /// Open one file for reading, never blocking (O_NONBLOCK: a FIFO with no writer opens at once)
 /// and never following a link, then insist, on the opened fd, that it is a regular file.
-fn open_at(at: libc::c_int, name: &[u8]) -> Result<File, Unreadable> {
+fn open_at(at: libc::c_int, name: &[u8]) -> Result<(File, u64), Unreadable> {
     let c = CString::new(name).map_err(|_| Unreadable::Missing)?;
     let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
     // SAFETY: a valid NUL-terminated name; the fd returned is owned by the File below.
@@ -192,9 +192,10 @@ fn open_at(at: libc::c_int, name: &[u8]) -> Result<File, Unreadable> {
     }
     // SAFETY: fd was just opened and is owned by nobody else.
     let file = unsafe { File::from_raw_fd(fd) };
-    let kind = file.metadata().map_err(Unreadable::Io)?.file_type();
+    let meta = file.metadata().map_err(Unreadable::Io)?;
+    let kind = meta.file_type();
     if kind.is_file() {
-        return Ok(file);
+        return Ok((file, meta.len()));
     }
     Err(Unreadable::NotRegular(if kind.is_fifo() {
         "a FIFO"
@@ -211,14 +212,27 @@ fn open_at(at: libc::c_int, name: &[u8]) -> Result<File, Unreadable> {
 
 /// Read at most `cap` bytes of a regular file, from its start or its end. `take` bounds it even
 /// when the file grows while it is read.
-fn read_from(mut file: File, cap: u64, tail: bool) -> Result<Contents, Unreadable> {
-    let size = file.metadata().map_err(Unreadable::Io)?.len();
+/// Read from `file` (`size` bytes long when opened: a file of minder's is replaced by rename,
+/// never rewritten in place, and an agent's that grows meanwhile is read as it was): at most
+/// `cap` bytes, from the start or the end. Exactly those bytes are asked for, so a small file
+/// costs one read(2), not a second one to find its end.
+fn read_from((mut file, size): (File, u64), cap: u64, tail: bool) -> Result<Contents, Unreadable> {
     if tail && size > cap {
         file.seek(SeekFrom::Start(size - cap)).map_err(Unreadable::Io)?;
     }
-    let mut bytes = Vec::with_capacity(size.min(cap) as usize);
-    (&mut file).take(cap).read_to_end(&mut bytes).map_err(Unreadable::Io)?;
-    Ok(Contents { cut: size > bytes.len() as u64, bytes, size })
+    let want = size.min(cap) as usize;
+    let mut bytes = vec![0u8; want];
+    let mut got = 0;
+    while got < want {
+        match file.read(&mut bytes[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Unreadable::Io(e)),
+        }
+    }
+    bytes.truncate(got);
+    Ok(Contents { cut: size > got as u64, bytes, size })
 }
 
 #[cfg(test)]
