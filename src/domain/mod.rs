@@ -10,3 +10,5 @@ pub mod naming;
 pub mod rank;
 pub mod record;
 pub mod state;
+#[cfg(test)]
+mod screens_corpus;
