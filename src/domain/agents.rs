@@ -66,8 +66,15 @@ struct Builtin {
 // Code 2.1.329 and 2.1.332, gemini-cli 0.61, aider 0.86. A waiting pattern names its detail
 // with a capture group (`(?P<trust>…)`, `(?P<question>…)`); without one it is `approval`.
 const CODEX_WAITING: &[&str] = &[
-    "Would you like to (run the following|make the following|grant these|send input)",
-    "Press enter to confirm or esc to cancel",
+    // Words may wrap onto the next line in a narrow pane (`Press enter to confirm or esc to` /
+    // `  cancel` at 40 columns).
+    "Would\\s+you\\s+like\\s+to\\s+(run\\s+the\\s+following|make\\s+the\\s+following|grant\\s+these|send\\s+input)",
+    "Press\\s+enter\\s+to\\s+confirm\\s+or\\s+esc\\s+to\\s+cancel",
+    // An MCP tool's approval form (0.171's options).
+    "Run the tool and (continue|remember this choice)|Cancel this tool call",
+    // The sign-in menu (no provider, no login) and the update menu: a numbered menu whose options
+    // are these (`> 1. Sign in with ChatGPT`, `› 1. Update now (runs `npm install …`)`).
+    "(?m)^[›>]? *\\d+\\. (?P<question>Sign in with (ChatGPT|Device Code)|Sign in another way|Provide your own API key|Update now \\(runs|Skip until next version)",
     // request_user_input (plan mode): `Question 1/1 (1 unanswered)` … `enter to submit answer |
     // esc to interrupt` — its hint line also holds the busy marker.
     "(?P<question>Question \\d+/\\d+ \\(\\d+ (required )?unanswered\\)|enter to submit (answer|all)|Submit with unanswered questions\\?)",
@@ -77,13 +84,14 @@ const CODEX_WAITING: &[&str] = &[
 ];
 
 /// Codex at its prompt, whatever the composer's placeholder (it rotates, and differs across
-/// versions) or the footer says: the composer line `› …` followed only by two or three indented
-/// footer lines (the status line `GPT-5.5 default · <dir>`, then the hints) to the bottom of
-/// the screen. An approval overlay, a question or a picker ends in lines of its own instead; the
-/// busy line (a working pattern) outranks this. While Codex is still starting, its composer has
-/// the hints alone (`? for shortcuts`) for a few seconds, and a prompt given as an argument is
-/// not submitted yet: that is not idle.
-const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,3}\\s*\\z";
+/// versions) or the footer says: the composer line `› …` followed only by indented footer lines
+/// to the bottom of the screen — two to five (the status line `GPT-5.5 default · <dir>`, which
+/// wraps in a narrow pane, then the hints), or, after a blank line, a single status line with no
+/// hints (`  gpt-5.5 xhigh fast · ~/src/app`). An approval overlay, a question or a picker ends
+/// in lines of its own instead; the busy line (a working pattern) outranks this. While Codex is
+/// still starting, its composer has the hints alone (`? for shortcuts`, right under it) for a
+/// few seconds, and a prompt given as an argument is not submitted yet: that is not idle.
+const CODEX_IDLE: &str = "(?m)^› .*\\n(?:(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,5}|[ \\t]*\\n  [^?\\s].*\\n?)\\s*\\z";
 
 const BUILTINS: &[Builtin] = &[
     Builtin {

@@ -118,7 +118,13 @@ fn every_corpus_screen_reads_as_its_manifest_says() {
         }
         *checked.entry(agent.clone()).or_default() += 1;
     }
-    assert!(problems.is_empty(), "{} of {} corpus screens wrong:\n{}", problems.len(), cases.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} of {} corpus screens wrong:\n{}",
+        problems.len(),
+        cases.len(),
+        problems.join("\n")
+    );
     // Every built-in agent with screens has a corpus.
     for agent in ["codex", "claude", "gemini", "aider"] {
         assert!(checked.get(agent).copied().unwrap_or(0) > 0, "no corpus screens for {agent}");
