@@ -188,8 +188,10 @@ const BUILTINS: &[Builtin] = &[
             "Waiting for user confirmation",
             "(?P<trust>Do you trust the files in this folder\\?)",
         ],
-        // `⠙ Thinking... (esc to cancel, 3s)`.
-        working: &["esc to cancel"],
+        // `⠙ Thinking... (esc to cancel, 3s)` (with its time: a reply that quotes Codex's `… or
+        // esc to cancel` is not busy); the spinner line without that hint (a braille glyph and
+        // a word); a tool box whose tool is executing (`│ ⊷  Shell sleep 25`).
+        working: &["\\(esc to cancel, [^)\\n]*\\)", "(?m)^ ?[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \\S", "│ ⊷ "],
         // The input box: its placeholder, or (text typed into it) the footer under it, which a
         // confirmation or the trust dialog hides. After the trust dialog gemini restarts below
         // the old screen, so the answered dialog stays in view above the new box.

@@ -192,14 +192,6 @@ claude)
     t send-keys -t "$TARGET" Escape
     sleep 2
     save ask-question-declined
-    # (2.1.332 has no TodoWrite tool in this setup: its task spinners are not provoked here)
-    type_line "STANDIN_SLOW take your time"
-    wait_for "$BUSY" 20
-    sleep 1
-    save busy-slow
-    t send-keys -t "$TARGET" Escape
-    sleep 2
-    save interrupted
     # plan mode: Shift+Tab until the footer says so, then the model leaves it with a plan
     for _i in 1 2 3 4; do
         screen | grep -q 'plan mode on' && break
@@ -219,6 +211,17 @@ claude)
     t send-keys -t "$TARGET" Escape
     sleep 2
     save error-interrupted
+    t kill-session -t "$TARGET"
+    # (2.1.332 has no TodoWrite tool in this setup: its task spinners are not provoked here.)
+    # Esc before any output puts the prompt back into the box: a session of its own.
+    launch slow 120 40
+    type_line "STANDIN_SLOW take your time"
+    wait_for "$BUSY" 20
+    sleep 1
+    save busy-slow
+    t send-keys -t "$TARGET" Escape
+    sleep 2
+    save interrupted
     t kill-session -t "$TARGET"
     for w in 40 200; do
         launch "w$w" "$w" 30
