@@ -140,10 +140,19 @@ const BUILTINS: &[Builtin] = &[
             "(?P<trust>Is this a project you created or one you trust\\?|Yes, I trust this folder|Do you trust the files in this folder\\?)",
             // With manual permissions as the default (2.1.332), each start first offers auto mode.
             "(?P<question>Make auto mode your default permission mode\\?)",
+            // Other permission prompts: an MCP tool, a connection, a web fetch, and the browser
+            // extension's (`Allow Claude in Chrome to navigate to example.com?`).
+            "Do you want to allow (this tool|this connection|Claude to fetch this content)\\?",
+            "Allow Claude in Chrome to [^\\n]*\\?",
+            // Leaving plan mode (`Exit plan mode?`, or with a plan `… Would you like to proceed?`)
+            // and AskUserQuestion's form (`Enter to select · ↑/↓ to navigate · Esc to cancel`).
+            "(?P<question>Would you like to proceed\\?|Exit plan mode\\?|Enter to select · ↑/↓ to navigate)",
         ],
         // The spinner line above the input box (`✽ Ideating…`, a random verb) shows work even
         // when the footer hides its hints (text typed into the box while busy).
-        working: &["esc to interrupt", "(?m)^\\S \\p{L}+…"],
+        // A task's spinner has several words (`✶ Fixing Scanner Buffer Overflow…`): one of the
+        // spinner's glyphs, then words up to the ellipsis.
+        working: &["esc to interrupt", "(?m)^\\S \\p{L}+…", "(?m)^[·✢✳✶✻✽*] \\p{L}[^…\\n]{0,80}…"],
         // The input box's prompt is `❯` and a no-break space (U+00A0); the transcript's old
         // prompts have a plain space. It is what says idle in every version: the footer reads
         // `? for shortcuts` (2.1.329, or 2.1.332 in manual mode), `⏵⏵ auto mode on (shift+tab

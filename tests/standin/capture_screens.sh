@@ -200,7 +200,8 @@ claude)
     done
     save plan-mode-idle
     type_line "STANDIN_PLAN make a plan"
-    wait_for 'Would you like to proceed|Ready to code|proceed\?' 30
+    # 2.1.332 with no plan file: `Exit plan mode?`; with a plan: `… Would you like to proceed?`
+    wait_for 'Exit plan mode\?|Would you like to proceed' 30
     sleep 1
     save plan-proceed
     t send-keys -t "$TARGET" Escape
