@@ -33,9 +33,11 @@ fn replay(agent: &str, name: &str, steps: &[(&str, &str, &str)]) {
     let mut args = vec!["new", name, "-a", agent, "--", "bash", script.to_str().unwrap()];
     args.extend(files.iter().map(String::as_str));
     env.run(&args);
+    // The tmux session's full name (`{agent}-{task}`).
+    let full = env.show(name)["name"].as_str().expect("a name").to_string();
     for (i, (file, state, detail)) in steps.iter().enumerate() {
         if i > 0 {
-            env.tmux_out(&["send-keys", "-t", &format!("={name}:"), "Enter"]);
+            env.tmux_out(&["send-keys", "-t", &format!("={full}:"), "Enter"]);
         }
         let mut last = serde_json::Value::Null;
         let what = format!("{file}: {state} ({detail})");
@@ -50,7 +52,7 @@ fn replay(agent: &str, name: &str, steps: &[(&str, &str, &str)]) {
             "{file}: expected {state} ({detail}), minder shows {} ({}); the pane:\n{}",
             last["state"],
             last["detail"],
-            env.capture(name)
+            env.capture(&full)
         );
     }
 }
