@@ -74,6 +74,10 @@ aider)
     ;;
 esac
 
+# A session that outlives the agents' ones: killing the last session ends the tmux server, and
+# a new-session racing that exit fails ("server exited unexpectedly").
+t new-session -d -s keep -x 80 -y 24 "exec sleep 3600"
+
 # launch NAME COLS ROWS: the agent in a new session; TARGET is then that session
 launch() {
     TARGET="=$1:"
@@ -296,7 +300,17 @@ gemini)
     done
     ;;
 aider)
-    launch main 120 40
+    # A fresh HOME: aider first asks whether to show its release notes.
+    TARGET="=main:"
+    t new-session -d -s main -x 120 -y 40 -c "$PROJ" "$RUN; echo $agent exited \$?; exec sleep 600"
+    wait_for "what's new in this version|$READY" 120
+    sleep 1
+    if screen | grep -q "what's new in this version"; then
+        save whats-new
+        type_line "n"
+        wait_for "$READY" 30
+    fi
+    sleep 1
     save idle-start
     turn "STANDIN_QUOTE show me the dialogs" 'End of the quote' quote
     turn "STANDIN_LONG print a lot" 'End of the long answer' long
