@@ -42,9 +42,17 @@ fn dirs(p: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Every (agent, version dir, case file, expected verdict), with the problems of the manifests
-/// themselves (a screen without a verdict, a verdict without a screen, an unknown verdict).
-fn corpus() -> (Vec<(String, PathBuf, String, String)>, Vec<String>) {
+/// One corpus screen: its agent, its version's directory, its file name, the expected verdict.
+struct Case {
+    agent: String,
+    dir: PathBuf,
+    file: String,
+    want: String,
+}
+
+/// Every case, with the problems of the manifests themselves (a screen without a verdict, a
+/// verdict without a screen, an unknown verdict).
+fn corpus() -> (Vec<Case>, Vec<String>) {
     const VERDICTS: &[&str] = &["waiting approval", "waiting question", "waiting trust", "working", "idle", "none"];
     let mut cases = Vec::new();
     let mut problems = Vec::new();
@@ -66,7 +74,8 @@ fn corpus() -> (Vec<(String, PathBuf, String, String)>, Vec<String>) {
                     continue;
                 }
             };
-            if !table.get("made").is_some_and(|m| m.as_str().is_some_and(|s| !s.is_empty())) {
+            let made = table.get("made").and_then(|m| m.as_str()).unwrap_or("");
+            if made.is_empty() {
                 problems.push(format!("{}: no `made` note", manifest.display()));
             }
             let synthetic = table.get("synthetic").and_then(|s| s.as_table()).cloned().unwrap_or_default();
@@ -80,7 +89,7 @@ fn corpus() -> (Vec<(String, PathBuf, String, String)>, Vec<String>) {
                 if !VERDICTS.contains(&want.as_str()) {
                     problems.push(format!("{}: {key}: unknown verdict {value}", manifest.display()));
                 }
-                cases.push((agent.clone(), version_dir.clone(), key.clone(), want));
+                cases.push(Case { agent: agent.clone(), dir: version_dir.clone(), file: key.clone(), want });
             }
             for key in synthetic.keys() {
                 if !named.contains(key) {
@@ -102,7 +111,7 @@ fn corpus() -> (Vec<(String, PathBuf, String, String)>, Vec<String>) {
 fn every_corpus_screen_reads_as_its_manifest_says() {
     let (cases, mut problems) = corpus();
     let mut checked = std::collections::BTreeMap::<String, usize>::new();
-    for (agent, dir, file, want) in &cases {
+    for Case { agent, dir, file, want } in &cases {
         let path = dir.join(file);
         let screen = match std::fs::read_to_string(&path) {
             Ok(s) => s,
