@@ -334,7 +334,7 @@ aider)
         sleep 0.5
         save "approval-$w"
         type_line "y"
-        wait_for 'Done: created' 30
+        wait_for 'Applied edit' 30
         sleep 2
         save "idle-$w"
         type_line "STANDIN_SLOW take your time"
