@@ -342,7 +342,9 @@ aider)
         sleep 1
         save "busy-$w"
         t kill-session -t "$TARGET"
+        # aider committed the file: remove it from git too (else the next run asks to add it)
         rm -f "$PROJ/standin-marker.txt"
+        git -C "$PROJ" commit -qam "remove the marker" || true
     done
     ;;
 esac
