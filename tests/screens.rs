@@ -101,6 +101,11 @@ fn gemini_and_aider_corpus_screens_in_a_pane() {
     replay(
         "aider",
         "ai",
-        &[("aider/0.86.2/idle.txt", "waiting", "input"), ("aider/0.86.2/approval.txt", "waiting", "approval")],
+        &[
+            ("aider/0.86.2/idle.txt", "waiting", "input"),
+            ("aider/0.86.2/approval.txt", "waiting", "approval"),
+            // A reply that quotes every agent's dialogs, the prompt below it.
+            ("aider/0.86.2/quote.txt", "waiting", "input"),
+        ],
     );
 }
