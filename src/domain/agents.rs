@@ -87,11 +87,12 @@ const CODEX_WAITING: &[&str] = &[
 /// versions) or the footer says: the composer line `› …` followed only by indented footer lines
 /// to the bottom of the screen — two to five (the status line `GPT-5.5 default · <dir>`, which
 /// wraps in a narrow pane, then the hints), or, after a blank line, a single status line with no
-/// hints (`  gpt-5.5 xhigh fast · ~/src/app`). An approval overlay, a question or a picker ends
+/// hints (`  gpt-5.5 xhigh fast · ~/src/app`: it has a ` · `, which a menu's `› 2. No, quit` /
+/// blank / `  Press enter to continue` has not). An approval overlay, a question or a picker ends
 /// in lines of its own instead; the busy line (a working pattern) outranks this. While Codex is
 /// still starting, its composer has the hints alone (`? for shortcuts`, right under it) for a
 /// few seconds, and a prompt given as an argument is not submitted yet: that is not idle.
-const CODEX_IDLE: &str = "(?m)^› .*\\n(?:(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,5}|[ \\t]*\\n  [^?\\s].*\\n?)\\s*\\z";
+const CODEX_IDLE: &str = "(?m)^› .*\\n(?:(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,5}|[ \\t]*\\n  [^?\\s].* · .*\\n?)\\s*\\z";
 
 const BUILTINS: &[Builtin] = &[
     Builtin {
