@@ -70,8 +70,15 @@ struct Builtin {
 // Code 2.1.329 and 2.1.332, gemini-cli 0.61, aider 0.86. A waiting pattern names its detail
 // with a capture group (`(?P<trust>…)`, `(?P<question>…)`); without one it is `approval`.
 const CODEX_WAITING: &[&str] = &[
-    "Would you like to (run the following|make the following|grant these|send input)",
-    "Press enter to confirm or esc to cancel",
+    // Words may wrap onto the next line in a narrow pane (`Press enter to confirm or esc to` /
+    // `  cancel` at 40 columns).
+    "Would\\s+you\\s+like\\s+to\\s+(run\\s+the\\s+following|make\\s+the\\s+following|grant\\s+these|send\\s+input)",
+    "Press\\s+enter\\s+to\\s+confirm\\s+or\\s+esc\\s+to\\s+cancel",
+    // An MCP tool's approval form (0.171's options).
+    "Run the tool and (continue|remember this choice)|Cancel this tool call",
+    // The sign-in menu (no provider, no login) and the update menu: a numbered menu whose options
+    // are these (`> 1. Sign in with ChatGPT`, `› 1. Update now (runs `npm install …`)`).
+    "(?m)^[›>]? *\\d+\\. (?P<question>Sign in with (ChatGPT|Device Code)|Sign in another way|Provide your own API key|Update now \\(runs|Skip until next version)",
     // request_user_input (plan mode): `Question 1/1 (1 unanswered)` … `enter to submit answer |
     // esc to interrupt` — its hint line also holds the busy marker.
     "(?P<question>Question \\d+/\\d+ \\(\\d+ (required )?unanswered\\)|enter to submit (answer|all)|Submit with unanswered questions\\?)",
@@ -81,13 +88,15 @@ const CODEX_WAITING: &[&str] = &[
 ];
 
 /// Codex at its prompt, whatever the composer's placeholder (it rotates, and differs across
-/// versions) or the footer says: the composer line `› …` followed only by two or three indented
-/// footer lines (the status line `GPT-5.5 default · <dir>`, then the hints) to the bottom of
-/// the screen. An approval overlay, a question or a picker ends in lines of its own instead; the
-/// busy line (a working pattern) outranks this. While Codex is still starting, its composer has
-/// the hints alone (`? for shortcuts`) for a few seconds, and a prompt given as an argument is
-/// not submitted yet: that is not idle.
-const CODEX_IDLE: &str = "(?m)^› .*\\n(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,3}\\s*\\z";
+/// versions) or the footer says: the composer line `› …` followed only by indented footer lines
+/// to the bottom of the screen — two to five (the status line `GPT-5.5 default · <dir>`, which
+/// wraps in a narrow pane, then the hints), or, after a blank line, a single status line with no
+/// hints (`  gpt-5.5 xhigh fast · ~/src/app`: it has a ` · `, which a menu's `› 2. No, quit` /
+/// blank / `  Press enter to continue` has not). An approval overlay, a question or a picker ends
+/// in lines of its own instead; the busy line (a working pattern) outranks this. While Codex is
+/// still starting, its composer has the hints alone (`? for shortcuts`, right under it) for a
+/// few seconds, and a prompt given as an argument is not submitted yet: that is not idle.
+const CODEX_IDLE: &str = "(?m)^› .*\\n(?:(?:[ \\t]*\\n)?(?:  \\S.*\\n?){2,5}|[ \\t]*\\n  [^?\\s].* · .*\\n?)\\s*\\z";
 
 const BUILTINS: &[Builtin] = &[
     Builtin {
@@ -138,10 +147,19 @@ const BUILTINS: &[Builtin] = &[
             "(?P<trust>Is this a project you created or one you trust\\?|Yes, I trust this folder|Do you trust the files in this folder\\?)",
             // With manual permissions as the default (2.1.332), each start first offers auto mode.
             "(?P<question>Make auto mode your default permission mode\\?)",
+            // Other permission prompts: an MCP tool, a connection, a web fetch, and the browser
+            // extension's (`Allow Claude in Chrome to navigate to example.com?`).
+            "Do you want to allow (this tool|this connection|Claude to fetch this content)\\?",
+            "Allow Claude in Chrome to [^\\n]*\\?",
+            // Leaving plan mode (`Exit plan mode?`, or with a plan `… Would you like to proceed?`)
+            // and AskUserQuestion's form (`Enter to select · ↑/↓ to navigate · Esc to cancel`).
+            "(?P<question>Would you like to proceed\\?|Exit plan mode\\?|Enter to select · ↑/↓ to navigate)",
         ],
         // The spinner line above the input box (`✽ Ideating…`, a random verb) shows work even
         // when the footer hides its hints (text typed into the box while busy).
-        working: &["esc to interrupt", "(?m)^\\S \\p{L}+…"],
+        // A task's spinner has several words (`✶ Fixing Scanner Buffer Overflow…`): one of the
+        // spinner's glyphs, then words up to the ellipsis.
+        working: &["esc to interrupt", "(?m)^\\S \\p{L}+…", "(?m)^[·✢✳✶✻✽*] \\p{L}[^…\\n]{0,80}…"],
         // The input box's prompt is `❯` and a no-break space (U+00A0); the transcript's old
         // prompts have a plain space. It is what says idle in every version: the footer reads
         // `? for shortcuts` (2.1.329, or 2.1.332 in manual mode), `⏵⏵ auto mode on (shift+tab
@@ -188,8 +206,10 @@ const BUILTINS: &[Builtin] = &[
             "Waiting for user confirmation",
             "(?P<trust>Do you trust the files in this folder\\?)",
         ],
-        // `⠙ Thinking... (esc to cancel, 3s)`.
-        working: &["esc to cancel"],
+        // `⠙ Thinking... (esc to cancel, 3s)` (with its time: a reply that quotes Codex's `… or
+        // esc to cancel` is not busy); the spinner line without that hint (a braille glyph and
+        // a word); a tool box whose tool is executing (`│ ⊷  Shell sleep 25`).
+        working: &["\\(esc to cancel, [^)\\n]*\\)", "(?m)^ ?[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \\S", "│ ⊷ "],
         // The input box: its placeholder, or (text typed into it) the footer under it, which a
         // confirmation or the trust dialog hides. After the trust dialog gemini restarts below
         // the old screen, so the answered dialog stays in view above the new box.

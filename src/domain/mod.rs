@@ -9,4 +9,6 @@ pub mod keys;
 pub mod naming;
 pub mod rank;
 pub mod record;
+#[cfg(test)]
+mod screens_corpus;
 pub mod state;
