@@ -79,6 +79,7 @@ pub enum Command {
     Dash(commands::dash::Args),
     Completions(commands::completions::Args),
     Man(commands::man::Args),
+    Hosts(commands::hosts::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds
     #[command(name = "_sink", hide = true)]
@@ -104,6 +105,9 @@ pub enum Command {
     /// (internal) the session names shell completion offers
     #[command(name = "_names", hide = true)]
     Names(commands::names::Args),
+    /// (internal) answer one request from another machine's minder (`[hosts.NAME]`), on stdin
+    #[command(name = "_serve", hide = true)]
+    Serve(commands::serve::Args),
 }
 
 /// Run the parsed command line.
@@ -167,6 +171,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
+        Command::Hosts(a) => commands::hosts::run(&ctx, a),
+        Command::Serve(a) => commands::serve::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

@@ -67,7 +67,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
         return Ok(());
     };
-    let name = ctx.resolve(query)?;
+    let name = match crate::ops::remote::locate(ctx, query)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["review".to_string(), crate::ops::remote::there(&name)];
+            if args.json {
+                argv.push("--json".into());
+            }
+            if args.diff {
+                argv.push("--diff".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = reconcile::observe_one(ctx, &name)?;
     // What the person is shown now is what `approve` approves: its HEAD, taken before the report.
     crate::ops::decision::reviewed(ctx, &obs.record);

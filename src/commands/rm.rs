@@ -21,6 +21,16 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    if let crate::ops::remote::Where::Remote(host, name) = crate::ops::remote::locate(ctx, &args.name)? {
+        let mut argv = vec!["rm".to_string(), crate::ops::remote::there(&name)];
+        if args.force {
+            argv.push("--force".into());
+        }
+        if args.keep_logs {
+            argv.push("--keep-logs".into());
+        }
+        return crate::ops::remote::forward(&host, argv, None, None);
+    }
     // Taken before looking: a `new` in progress finishes first, so what we see is whole.
     let _all = ctx.store.lock_all()?;
     let name = ctx.resolve(&args.name)?;

@@ -17,7 +17,16 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["show".to_string(), crate::ops::remote::there(&name)];
+            if args.json {
+                argv.push("--json".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = reconcile::observe_one(ctx, &name)?;
     present::note_tmux_errors(ctx, [&obs]);
     let paths = ctx.store.paths(&name);

@@ -214,6 +214,9 @@ pub struct Reply {
     /// `hello`: how many sessions the host lists.
     #[serde(default)]
     pub sessions: Option<usize>,
+    /// The remote minder's version, from its greeting (filled in by the asking side).
+    #[serde(skip)]
+    pub peer_version: String,
 }
 
 /// The commands a remote request may run: those that act on or show sessions.

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod inside;
 pub mod present;
 pub mod reconcile;
+pub mod remote;
 pub mod remove;
 pub mod restore;
 pub mod review;

@@ -1,0 +1,396 @@
+//! Several machines over plain OpenSSH: real `sshd` servers on 127.0.0.1 (tests/common/sshd.rs),
+//! each with its own remote minder state and tmux server, reached through `[hosts.NAME]`.
+
+mod common;
+#[path = "common/sshd.rs"]
+mod sshd;
+
+use common::Env;
+use serde_json::Value;
+use sshd::Hosts;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// The remote minder of `host`, run directly (not over ssh), to set up or check its side.
+fn remote(env: &Env, hosts: &mut Hosts, host: &str) -> Command {
+    let vars = hosts.host(host).vars(&env.vars());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_minder"));
+    cmd.env_clear().envs(vars).current_dir(env.work());
+    cmd
+}
+
+fn remote_run(env: &Env, hosts: &mut Hosts, host: &str, args: &[&str]) -> String {
+    let out = remote(env, hosts, host).args(args).output().unwrap();
+    assert!(out.status.success(), "remote {host} minder {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn setup(names: &[&str], max_sessions: u32, timeout: &str) -> Option<(Env, Hosts)> {
+    if !sshd::available() {
+        return None;
+    }
+    let env = Env::new();
+    let hosts = Hosts::new(&env, names, max_sessions);
+    env.config(&hosts.config_toml(timeout, |_| None));
+    Some((env, hosts))
+}
+
+fn ls_json(env: &Env) -> Value {
+    serde_json::from_str(&env.run(&["ls", "--json"])).unwrap()
+}
+
+fn on<'a>(v: &'a Value, host: &str) -> Vec<&'a Value> {
+    v["sessions"].as_array().unwrap().iter().filter(|s| s["host"] == host).collect()
+}
+
+fn host_status<'a>(v: &'a Value, host: &str) -> &'a Value {
+    v["hosts"].as_array().unwrap().iter().find(|h| h["name"] == host).unwrap()
+}
+
+#[test]
+fn ls_lists_local_and_two_hosts_each_with_its_own_sessions() {
+    let Some((env, mut hosts)) = setup(&["alpha", "beta"], 10, "10s") else { return };
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    remote_run(&env, &mut hosts, "alpha", &["new", "there", "--", "sleep", "300"]);
+    remote_run(&env, &mut hosts, "beta", &["new", "yonder", "--", "sleep", "300"]);
+    remote_run(&env, &mut hosts, "beta", &["new", "far", "--", "sleep", "300"]);
+    let v = ls_json(&env);
+    assert_eq!(v["version"], 1);
+    let names = |h| on(&v, h).iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(names("local"), ["cmd-here"]);
+    assert_eq!(names("alpha"), ["cmd-there"]);
+    let mut b = names("beta");
+    b.sort();
+    assert_eq!(b, ["cmd-far", "cmd-yonder"]);
+    for h in ["local", "alpha", "beta"] {
+        assert_eq!(host_status(&v, h)["status"], "ok", "{v}");
+    }
+    let table = env.run(&["ls"]);
+    let header = table.lines().next().unwrap();
+    assert!(header.starts_with("HOST") && header.contains("NAME"), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("alpha") && l.contains("cmd-there") && l.contains("working")),
+        "{table}"
+    );
+    assert!(table.lines().any(|l| l.starts_with("local") && l.contains("cmd-here")), "{table}");
+
+    // `minder hosts`: reachable, a latency, the remote version, the agent count.
+    let h: Value = serde_json::from_str(&env.run(&["hosts", "--json"])).unwrap();
+    let list = h["hosts"].as_array().unwrap();
+    let beta = list.iter().find(|x| x["name"] == "beta").unwrap();
+    assert_eq!(beta["status"], "ok", "{h}");
+    assert_eq!(beta["sessions"], 2, "{h}");
+    assert_eq!(beta["minder"], env!("CARGO_PKG_VERSION"), "{h}");
+    assert!(beta["latency_ms"].as_u64().is_some(), "{h}");
+    let text = env.run(&["hosts"]);
+    assert!(text.lines().any(|l| l.starts_with("alpha") && l.contains(" ok ")), "{text}");
+
+    // One master connection per host, reused: one ssh process per host stays alive.
+    let sockets = env.path("state/minder/ssh");
+    let masters = Command::new("pgrep").args(["-f", &format!("ControlPath={}", sockets.display())]).output().unwrap();
+    let ours = String::from_utf8_lossy(&masters.stdout).lines().count();
+    assert_eq!(ours, 2, "ssh processes left running for 2 hosts");
+}
+
+#[test]
+fn a_host_that_is_down_or_frozen_is_marked_and_the_others_still_list() {
+    let Some((env, mut hosts)) = setup(&["alpha", "beta"], 10, "2s") else { return };
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    remote_run(&env, &mut hosts, "alpha", &["new", "there", "--", "sleep", "300"]);
+    assert_eq!(on(&ls_json(&env), "alpha").len(), 1);
+
+    // Frozen (SIGSTOP): connected, but nothing answers: `slow`, within the host's deadline.
+    hosts.host("alpha").freeze(true);
+    let start = Instant::now();
+    let v = ls_json(&env);
+    let took = start.elapsed();
+    hosts.host("alpha").freeze(false);
+    assert!(took < Duration::from_secs(8), "ls took {took:?}");
+    assert_eq!(host_status(&v, "alpha")["status"], "slow", "{v}");
+    assert_eq!(on(&v, "local").len(), 1, "{v}");
+    assert_eq!(host_status(&v, "beta")["status"], "ok", "{v}");
+
+    // Stopped: the port refuses: `unreachable`, the local rows still there, and a row saying so.
+    hosts.host("alpha").stop();
+    let start = Instant::now();
+    let v = ls_json(&env);
+    assert!(start.elapsed() < Duration::from_secs(8), "ls took {:?}", start.elapsed());
+    assert_eq!(host_status(&v, "alpha")["status"], "unreachable", "{v}");
+    assert_eq!(on(&v, "local").len(), 1, "{v}");
+    let table = env.run(&["ls"]);
+    assert!(table.lines().any(|l| l.starts_with("alpha") && l.contains("unreachable")), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("local") && l.contains("cmd-here")), "{table}");
+}
+
+#[test]
+fn a_stale_control_socket_is_replaced_not_hung_on() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "5s") else { return };
+    remote_run(&env, &mut hosts, "alpha", &["new", "there", "--", "sleep", "300"]);
+    assert_eq!(on(&ls_json(&env), "alpha").len(), 1);
+    let socket = env.path("state/minder/ssh/alpha");
+    let socket = if socket.exists() { socket } else { panic!("no control socket at {}", socket.display()) };
+
+    // The master killed hard: its socket file stays behind, dead.
+    let check = Command::new("ssh")
+        .args(["-F", hosts.ssh_config().to_str().unwrap(), "-o", &format!("ControlPath={}", socket.display())])
+        .args(["-O", "check", "alpha"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stderr).to_string();
+    let pid: i32 =
+        said.split("pid=").nth(1).and_then(|r| r.split(')').next()).and_then(|p| p.parse().ok()).expect(&said);
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    // And the server restarted on the same port.
+    hosts.host("alpha").stop();
+    hosts.host("alpha").start();
+    assert!(socket.exists(), "the dead master's socket should still be there for this test");
+    let start = Instant::now();
+    let v = ls_json(&env);
+    assert!(start.elapsed() < Duration::from_secs(8), "ls took {:?}", start.elapsed());
+    assert_eq!(host_status(&v, "alpha")["status"], "ok", "{v}");
+    assert_eq!(on(&v, "alpha").len(), 1, "{v}");
+}
+
+#[test]
+fn a_key_the_host_refuses_is_auth_needed_at_once() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    std::fs::write(hosts.host("alpha").dir.join("authorized_keys"), "").unwrap();
+    let start = Instant::now();
+    let v = ls_json(&env);
+    assert!(start.elapsed() < Duration::from_secs(8), "ls took {:?}", start.elapsed());
+    assert_eq!(host_status(&v, "alpha")["status"], "auth-needed", "{v}");
+    let h: Value = serde_json::from_str(&env.run(&["hosts", "--json"])).unwrap();
+    assert_eq!(h["hosts"][0]["status"], "auth-needed", "{h}");
+    assert!(h["hosts"][0]["error"].as_str().unwrap().contains("Permission denied"), "{h}");
+    // A named session there says why it cannot be reached, exit 1, no prompt.
+    let err = env.fail(&["show", "alpha:x"], 1);
+    assert!(err.contains("auth-needed"), "{err}");
+}
+
+#[test]
+fn a_slow_remote_minder_is_shown_slow_within_the_timeout() {
+    let Some((env, hosts)) = setup(&["alpha"], 10, "2s") else { return };
+    let wrapper = env.path("hosts/slow-minder");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nsleep 30\nexec {} \"$@\"\n", env!("CARGO_BIN_EXE_minder"))).unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let w = wrapper.display().to_string();
+    env.config(&hosts.config_toml("2s", |_| Some(w.clone())));
+    let start = Instant::now();
+    let v = ls_json(&env);
+    assert!(start.elapsed() < Duration::from_secs(6), "ls took {:?}", start.elapsed());
+    assert_eq!(host_status(&v, "alpha")["status"], "slow", "{v}");
+}
+
+#[test]
+fn a_remote_minder_of_another_protocol_is_version_skew() {
+    let Some((env, hosts)) = setup(&["alpha"], 10, "5s") else { return };
+    let wrapper = env.path("hosts/future-minder");
+    // A minder from the future: says protocol 2, then answers anything with something else.
+    std::fs::write(&wrapper, "#!/bin/sh\necho '{\"protocol\":2,\"minder\":\"9.0.0\"}'\nread -r line\necho '{\"protocol\":2,\"exit\":0,\"stdout\":\"{}\"}'\n").unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let w = wrapper.display().to_string();
+    env.config(&hosts.config_toml("5s", |_| Some(w.clone())));
+    let v = ls_json(&env);
+    let alpha = host_status(&v, "alpha");
+    assert_eq!(alpha["status"], "version-skew", "{v}");
+    assert!(alpha["error"].as_str().unwrap().contains("protocol 2"), "{v}");
+    // No minder at that path at all is version-skew too, saying what answered.
+    env.config(&hosts.config_toml("5s", |_| Some("/nonexistent/minder".into())));
+    let v = ls_json(&env);
+    assert_eq!(host_status(&v, "alpha")["status"], "version-skew", "{v}");
+    // And the real remote minder refuses a request in another protocol, never misreads it.
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_minder"))
+        .arg("_serve")
+        .env_clear()
+        .envs(env.vars())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    serve.stdin.take().unwrap().write_all(b"{\"protocol\":2,\"op\":\"run\",\"argv\":[\"rm\",\"x\"]}\n").unwrap();
+    let out = serve.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    let greeting: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(greeting["protocol"], 1);
+    let reply: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(reply["exit"], 2, "{reply}");
+    assert!(reply["stderr"].as_str().unwrap().contains("version-skew"), "{reply}");
+}
+
+fn remote_show(env: &Env, target: &str) -> Value {
+    let v: Value = serde_json::from_str(&env.run(&["show", target, "--json"])).unwrap();
+    v["session"].clone()
+}
+
+fn wait_remote_state(env: &Env, target: &str, state: &str) -> Value {
+    let start = Instant::now();
+    loop {
+        let s = remote_show(env, target);
+        if s["state"] == state {
+            return s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{target} never {state}: {s:#}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn send_answer_approve_and_stop_act_on_host_name_with_hostile_text() {
+    let Some((env, mut hosts)) = setup(&["alpha", "beta"], 10, "10s") else { return };
+    // A remote minder that writes down the words it was started with, then is minder.
+    let record = env.path("hosts/argv.log");
+    let wrapper = env.path("hosts/recording-minder");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec {} \"$@\"\n",
+            record.display(),
+            env!("CARGO_BIN_EXE_minder")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let w = wrapper.display().to_string();
+    env.config(&hosts.config_toml("10s", |h| (h == "alpha").then(|| w.clone())));
+
+    // A remote directory whose path has spaces, quotes and a `$(...)`: sent as data, kept whole.
+    let odd_dir = hosts.host("alpha").dir.join("work/it's a \"dir\" $(touch pwned)");
+    std::fs::create_dir_all(&odd_dir).unwrap();
+    let out = env.run(&[
+        "new",
+        "--host",
+        "alpha",
+        "-C",
+        odd_dir.to_str().unwrap(),
+        "echo",
+        "--",
+        "bash",
+        "-c",
+        "while read -r l; do echo \"got: $l\"; done",
+    ]);
+    assert_eq!(out.trim(), "cmd-echo");
+    let s = wait_remote_state(&env, "alpha:echo", "working");
+    assert_eq!(s["dir"], odd_dir.to_str().unwrap());
+    let hostile = "it's \"quoted\" $(touch pwned2) `id` ; echo & | > x";
+    env.run(&["send", "alpha:echo", hostile]);
+    let want = format!("got: {hostile}");
+    common::wait_for("the text reached the remote agent", Duration::from_secs(20), || {
+        env.run(&["logs", "alpha:cmd-echo"]).contains(&want)
+    });
+    assert!(!odd_dir.join("pwned").exists() && !env.work().join("pwned2").exists());
+    // Every remote command line was the fixed one: nothing the person typed went through it.
+    let lines = std::fs::read_to_string(&record).unwrap();
+    assert!(!lines.is_empty());
+    assert!(lines.lines().all(|l| l == "_serve"), "remote command lines: {lines}");
+
+    // The bare name is found on the only host that has it.
+    env.run(&["send", "echo", "second"]);
+    common::wait_for("bare name reached alpha", Duration::from_secs(20), || {
+        env.run(&["logs", "alpha:echo"]).contains("got: second")
+    });
+
+    // stop on HOST:NAME.
+    env.run(&["stop", "alpha:echo"]);
+    assert_eq!(remote_show(&env, "alpha:echo")["state"], "stopped");
+
+    // approve on a finished remote session: decided there, through its own checks.
+    env.run(&["new", "--host", "beta", "fin", "--", "sh", "-c", "echo done"]);
+    wait_remote_state(&env, "beta:fin", "review");
+    env.run(&["approve", "beta:fin", "--note", "looks 'fine'"]);
+    let s = remote_show(&env, "beta:fin");
+    assert_eq!(s["decision"]["verdict"], "approved", "{s:#}");
+    assert_eq!(s["state"], "approved");
+    // And it is the remote's own record that changed.
+    let there = remote_run(&env, &mut hosts, "beta", &["show", "fin", "--json"]);
+    assert!(there.contains("\"verdict\": \"approved\""), "{there}");
+}
+
+#[test]
+fn a_decision_is_refused_when_the_session_moved_and_the_remote_checks_it() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    env.run(&["new", "--host", "alpha", "fin", "--", "sh", "-c", "echo done"]);
+    wait_remote_state(&env, "alpha:fin", "review");
+    // A request decided on `waiting` reaches a session in `review`: refused, nothing changed.
+    let mut serve = remote(&env, &mut hosts, "alpha")
+        .arg("_serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let req =
+        r#"{"protocol":1,"op":"run","argv":["approve","local:cmd-fin"],"expect":{"name":"cmd-fin","state":"waiting"}}"#;
+    serve.stdin.take().unwrap().write_all(format!("{req}\n").as_bytes()).unwrap();
+    let out = serve.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let reply: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(reply["exit"], 1, "{reply}");
+    assert!(reply["stderr"].as_str().unwrap().contains("is review now, not waiting"), "{reply}");
+    assert!(remote_show(&env, "alpha:fin")["decision"].is_null());
+    // Commands outside the list are refused there too.
+    let mut serve = remote(&env, &mut hosts, "alpha")
+        .arg("_serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    serve.stdin.take().unwrap().write_all(b"{\"protocol\":1,\"op\":\"run\",\"argv\":[\"_exec\",\"x\"]}\n").unwrap();
+    let text = String::from_utf8(serve.wait_with_output().unwrap().stdout).unwrap();
+    assert!(text.contains("cannot be run from another machine"), "{text}");
+}
+
+#[test]
+fn a_bare_name_on_two_hosts_is_ambiguous_and_new_host_sends_a_brief_as_text() {
+    let Some((env, _hosts)) = setup(&["alpha", "beta"], 10, "10s") else { return };
+    env.run(&["new", "dup", "--", "sleep", "300"]);
+    env.run(&["new", "--host", "beta", "dup", "--", "sleep", "300"]);
+    let err = env.fail(&["show", "dup"], 1);
+    assert!(err.contains("local:cmd-dup") && err.contains("beta:cmd-dup"), "{err}");
+    assert!(env.run(&["show", "beta:dup"]).contains("cmd-dup"));
+    assert!(env.run(&["show", "local:dup"]).contains("cmd-dup"));
+    let err = env.fail(&["show", "alpha:dup"], 1);
+    assert!(err.contains("alpha") && err.contains("no session"), "{err}");
+
+    // A brief is read here and sent as its text; the remote never sees the local path.
+    let brief = env.path("my brief.md");
+    std::fs::write(&brief, "# Goal\nmake the 'widget' spin\n").unwrap();
+    env.run(&["new", "--host", "alpha", "-b", brief.to_str().unwrap(), "spin", "--", "sleep", "300"]);
+    let s = remote_show(&env, "alpha:spin");
+    let saved =
+        std::fs::read_to_string(std::path::Path::new(s["checkpoint_dir"].as_str().unwrap()).join("BRIEF.md")).unwrap();
+    assert!(saved.contains("make the 'widget' spin"), "{saved}");
+    assert!(!serde_json::to_string(&s).unwrap().contains("my brief.md"), "{s:#}");
+    // The text's private copy on the remote side is gone once `new` read it.
+    let incoming = env.path("hosts/alpha/state/minder/incoming");
+    assert_eq!(std::fs::read_dir(&incoming).map(|d| d.count()).unwrap_or(0), 0);
+    // Without -C the remote starts in its own home, not in this directory.
+    assert_ne!(s["dir"], env.work().to_str().unwrap());
+}
+
+#[test]
+fn many_requests_queue_under_max_sessions_two() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 2, "20s") else { return };
+    for i in 0..6 {
+        remote_run(&env, &mut hosts, "alpha", &["new", &format!("a{i}"), "--", "sleep", "300"]);
+    }
+    // Twelve commands at once over one connection whose server allows two sessions.
+    let handles: Vec<_> = (0..12)
+        .map(|_| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_minder"));
+            cmd.env_clear().envs(env.vars()).current_dir(env.work()).args(["ls", "--json"]);
+            cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    for h in handles {
+        let out = h.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(host_status(&v, "alpha")["status"], "ok", "{v}");
+        assert_eq!(on(&v, "alpha").len(), 6, "{v}");
+    }
+    // All of it over the one connection: no request logged in anew when the slots were full.
+    let log = std::fs::read_to_string(hosts.host("alpha").dir.join("sshd.log")).unwrap();
+    assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
+}
