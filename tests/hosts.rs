@@ -394,3 +394,74 @@ fn many_requests_queue_under_max_sessions_two() {
     let log = std::fs::read_to_string(hosts.host("alpha").dir.join("sshd.log")).unwrap();
     assert_eq!(log.matches("Accepted publickey").count(), 1, "{log}");
 }
+
+/// A remote `minder` wrapper: the real one, but the reply to a request containing `cut` is cut
+/// after the greeting (the connection drops once the request was carried out).
+fn cutting_wrapper(env: &Env, cut: &str) -> String {
+    let wrapper = env.path("hosts/cutting-minder");
+    let bin = env!("CARGO_BIN_EXE_minder");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nIFS= read -r req\nif printf '%s' \"$req\" | grep -q '{cut}'; then\n  printf '%s\\n' \"$req\" | {bin} \"$@\" | head -n 1\nelse\n  printf '%s\\n' \"$req\" | exec {bin} \"$@\"\nfi\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    wrapper.display().to_string()
+}
+
+#[test]
+fn an_approve_whose_reply_is_lost_is_reported_unknown_and_not_sent_again() {
+    let Some((env, hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    env.run(&["new", "--host", "alpha", "fin", "--", "sh", "-c", "echo done"]);
+    wait_remote_state(&env, "alpha:fin", "review");
+    let w = cutting_wrapper(&env, "\"approve\"");
+    env.config(&hosts.config_toml("10s", |_| Some(w.clone())));
+    let err = env.fail(&["approve", "alpha:fin"], 1);
+    assert!(err.contains("lost") && err.contains("unknown"), "{err}");
+    assert!(err.contains("minder show alpha:cmd-fin"), "{err}");
+    // It was carried out there, once: one approval in the remote's events, none re-sent.
+    let s = remote_show(&env, "alpha:fin");
+    assert_eq!(s["decision"]["verdict"], "approved", "{s:#}");
+    let approvals = s["events"].as_array().unwrap().iter().filter(|e| e.to_string().contains("approved")).count();
+    assert_eq!(approvals, 1, "{:#}", s["events"]);
+}
+
+#[test]
+fn reject_answer_wait_logs_and_rm_on_a_host() {
+    let Some((env, _hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    env.run(&[
+        "new",
+        "--host",
+        "alpha",
+        "asker",
+        "--",
+        "bash",
+        "-c",
+        "read -r -p 'Proceed? [y/n] ' a; echo \"answer=$a\"; sleep 300",
+    ]);
+    // wait on a remote session: its minder waits, the outcome and exit code are ours.
+    let out = env.run(&["wait", "alpha:asker", "--until", "waiting", "--timeout", "20s", "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "reached", "{v:#}");
+    env.run(&["answer", "alpha:asker", "yes"]);
+    common::wait_for("the answer arrived", Duration::from_secs(20), || {
+        env.run(&["logs", "alpha:asker", "-n", "5"]).contains("answer=y")
+    });
+    // logs -f follows over the connection until the session ends.
+    env.run(&["new", "--host", "alpha", "short", "--", "sh", "-c", "echo one; sleep 1; echo two"]);
+    let followed = env.run(&["logs", "-f", "alpha:short"]);
+    assert!(followed.contains("one") && followed.contains("two"), "{followed}");
+    // reject on a finished session, with a note; then rm.
+    wait_remote_state(&env, "alpha:short", "review");
+    env.run(&["reject", "alpha:short", "--note", "redo \"it\""]);
+    assert_eq!(remote_show(&env, "alpha:short")["decision"]["verdict"], "rejected");
+    env.fail(&["rm", "alpha:asker"], 1);
+    env.run(&["rm", "alpha:short"]);
+    let err = env.fail(&["show", "alpha:short"], 1);
+    assert!(err.contains("no session"), "{err}");
+    // A wait that times out there is a timeout here (exit 124).
+    let out = env.minder().args(["wait", "alpha:asker", "--until", "review", "--timeout", "1s"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(124), "{}", String::from_utf8_lossy(&out.stderr));
+}

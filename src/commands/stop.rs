@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let query = match crate::ops::remote::locate(ctx, &args.name)? {
+    let query = match crate::ops::remote::locate_query(ctx, &args.name)? {
         crate::ops::remote::Where::Local(name) => name,
         crate::ops::remote::Where::Remote(host, name) => {
             let mut argv = vec!["stop".to_string(), crate::ops::remote::there(&name)];

@@ -33,6 +33,17 @@ pub fn locate(ctx: &Ctx, query: &str) -> Result<Where> {
     }
 }
 
+/// Like `locate`, for commands that resolve a local name themselves under the store's lock:
+/// a local target comes back as a query (`local:` taken off), unresolved when no host needs
+/// asking.
+pub fn locate_query(ctx: &Ctx, query: &str) -> Result<Where> {
+    match hosts::parse_target(query, |h| is_host(ctx, h)) {
+        Target::On { host, name } if host == LOCAL => Ok(Where::Local(name.to_string())),
+        Target::Anywhere(q) if ctx.config.hosts.is_empty() => Ok(Where::Local(q.to_string())),
+        _ => locate(ctx, query),
+    }
+}
+
 /// The full name `query` resolves to on `host`.
 fn resolve_on(host: &Host, query: &str) -> Result<String> {
     let reply = host.request(Op::Resolve { query: query.to_string() })?;
@@ -360,9 +371,6 @@ pub enum Located {
 }
 
 pub fn locate_all(ctx: &Ctx, queries: &[String]) -> Result<Located> {
-    if ctx.config.hosts.is_empty() {
-        return Ok(Located::Local(queries.iter().map(|q| ctx.resolve(q)).collect::<Result<_>>()?));
-    }
     let mut local = Vec::new();
     let mut remote: Option<(Box<Host>, Vec<String>)> = None;
     for q in queries {
