@@ -465,3 +465,29 @@ fn reject_answer_wait_logs_and_rm_on_a_host() {
     let out = env.minder().args(["wait", "alpha:asker", "--until", "review", "--timeout", "1s"]).output().unwrap();
     assert_eq!(out.status.code(), Some(124), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn attach_host_name_inside_tmux_opens_a_window_running_ssh_t_to_the_remote_attach() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    env.run(&["new", "--host", "alpha", "far", "--", "sleep", "300"]);
+    let socket = env.tmux_out(&["display-message", "-p", "#{socket_path}"]).trim().to_string();
+    let pid = env.server_pid().unwrap();
+    let out = env.minder().env("TMUX", format!("{socket},{pid},0")).args(["attach", "alpha:far"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A window of the person's own server runs `ssh -t ... minder attach cmd-far`...
+    let windows = env.tmux_out(&["list-windows", "-a", "-F", "#{window_name}"]);
+    assert!(windows.lines().any(|w| w == "alpha:cmd-far"), "{windows}");
+    // ...and the remote tmux server has a client on that session.
+    let vars = hosts.host("alpha").vars(&env.vars());
+    let clients = || {
+        let out = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+            .env_clear()
+            .envs(vars.clone())
+            .args(["-L", "remote-alpha", "list-clients", "-F", "#{session_name}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    common::wait_for("a client attached on the remote", Duration::from_secs(20), || clients().contains("cmd-far"));
+}
