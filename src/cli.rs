@@ -108,6 +108,9 @@ pub enum Command {
     /// (internal) answer one request from another machine's minder (`[hosts.NAME]`), on stdin
     #[command(name = "_serve", hide = true)]
     Serve(commands::serve::Args),
+    /// (internal) watch one host's sessions for the status line and notifications
+    #[command(name = "_watch", hide = true)]
+    WatchHost(commands::watch_host::Args),
 }
 
 /// Run the parsed command line.
@@ -173,6 +176,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Dash(a) => commands::dash::run(&ctx, a),
         Command::Hosts(a) => commands::hosts::run(&ctx, a),
         Command::Serve(a) => commands::serve::run(&ctx, a),
+        Command::WatchHost(a) => commands::watch_host::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

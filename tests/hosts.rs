@@ -85,11 +85,15 @@ fn ls_lists_local_and_two_hosts_each_with_its_own_sessions() {
     let text = env.run(&["hosts"]);
     assert!(text.lines().any(|l| l.starts_with("alpha") && l.contains(" ok ")), "{text}");
 
-    // One master connection per host, reused: one ssh process per host stays alive.
+    // One master connection per host, reused; beside it only the host's watcher: at most two
+    // ssh processes per host stay alive, whatever was asked.
     let sockets = env.path("state/minder/ssh");
-    let masters = Command::new("pgrep").args(["-f", &format!("ControlPath={}", sockets.display())]).output().unwrap();
-    let ours = String::from_utf8_lossy(&masters.stdout).lines().count();
-    assert_eq!(ours, 2, "ssh processes left running for 2 hosts");
+    let count = |pattern: String| {
+        let out = Command::new("pgrep").args(["-f", &pattern]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(count(format!("ssh .*ControlPath={}.*ControlMaster=yes", sockets.display())), 2, "masters for 2 hosts");
+    assert!(count(format!("ssh .*ControlPath={}", sockets.display())) <= 4, "ssh processes for 2 hosts");
 }
 
 #[test]
@@ -490,4 +494,48 @@ fn attach_host_name_inside_tmux_opens_a_window_running_ssh_t_to_the_remote_attac
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     common::wait_for("a client attached on the remote", Duration::from_secs(20), || clients().contains("cmd-far"));
+}
+
+fn status_segment(env: &Env) -> String {
+    env.tmux_out(&["show-option", "-gqv", "@minder-status"]).trim_end().to_string()
+}
+
+#[test]
+fn a_remote_change_reaches_the_local_status_line_within_two_seconds_and_a_dead_host_goes_stale() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "5s") else { return };
+    let told = env.path("told.log");
+    let mut config = hosts.config_toml("5s", |_| None);
+    config = format!(
+        "[notify]\non = [\"review\"]\ncommand = [\"sh\", \"-c\", \"echo \\\"$MINDER_SESSION $MINDER_PREVIOUS_STATE>$MINDER_STATE\\\" >> {}\"]\n\n{config}",
+        told.display()
+    );
+    env.config(&config);
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    env.run(&["new", "keep", "--", "sleep", "300"]);
+    // The plugin's push at tmux start begins watching every host.
+    env.run(&["status-line", "--push"]);
+    remote_run(&env, &mut hosts, "alpha", &["new", "far", "--", "sh", "-c", "read -r x; echo done"]);
+    common::wait_for("the remote agent on the status line", Duration::from_secs(10), || {
+        status_segment(&env).contains("alpha:far")
+    });
+    assert!(status_segment(&env).contains("here"), "{}", status_segment(&env));
+    // A remote change, timed: from the remote's own command to the local option.
+    let start = Instant::now();
+    remote_run(&env, &mut hosts, "alpha", &["send", "far", "go"]);
+    common::wait_for("review reached the local status line", Duration::from_secs(10), || {
+        status_segment(&env).contains("✓ alpha:far")
+    });
+    let took = start.elapsed();
+    assert!(took <= Duration::from_secs(2), "a remote change took {took:?} to reach @minder-status");
+    // [notify] ran here for the remote transition.
+    common::wait_for("notified", Duration::from_secs(10), || {
+        std::fs::read_to_string(&told).is_ok_and(|t| t.contains("alpha:cmd-far working>review"))
+    });
+    // A local transition keeps the remote agents in the segment.
+    env.run(&["stop", "here"]);
+    let seg = status_segment(&env);
+    assert!(seg.contains("alpha:far") && !seg.contains(" here "), "{seg}");
+    // The host dies: within the stale time the segment says so.
+    hosts.host("alpha").stop();
+    common::wait_for("the host shown stale", Duration::from_secs(30), || status_segment(&env).contains("alpha stale"));
 }

@@ -31,6 +31,7 @@ struct Seen {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let hosts = Host::all(&ctx.config)?;
+    crate::ops::remote_status::ensure_watchers(ctx);
     let seen: Vec<Seen> = std::thread::scope(|s| {
         let handles: Vec<_> = hosts.iter().map(|h| s.spawn(move || ask(h))).collect();
         handles.into_iter().map(|h| h.join().expect("a host thread does not panic")).collect()

@@ -33,3 +33,4 @@ pub mod status_line;
 pub mod stop;
 pub mod tell;
 pub mod wait;
+pub mod watch_host;

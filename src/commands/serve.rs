@@ -32,6 +32,10 @@ pub fn run(ctx: &Ctx, _args: Args) -> Result<()> {
         ),
         Ok(v) => match serde_json::from_value::<Request>(v) {
             Err(e) => refused(2, format!("error: unknown request: {e}")),
+            Ok(Request { op: Op::Watch, .. }) => {
+                watch(ctx, &mut out);
+                return Ok(());
+            }
             Ok(req) => answer(ctx, req.op),
         },
     };
@@ -66,7 +70,88 @@ fn answer(ctx: &Ctx, op: Op) -> Reply {
             Err(e) => refused(1, format!("error: {}", crate::error::one_line(&e))),
         },
         Op::Run { argv, expect, brief } => run_command(ctx, argv, expect, brief),
+        Op::Watch => refused(2, "error: watch is a stream".into()),
     }
+}
+
+/// How often the records are looked at (a stat per session), how often tmux is asked too (a
+/// session whose tmux server vanished is `lost` only then), and the heartbeat that tells the
+/// watching side the host still answers.
+const LOOK: std::time::Duration = std::time::Duration::from_millis(250);
+const ASK_TMUX: std::time::Duration = std::time::Duration::from_secs(2);
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The `watch` stream: a line with the sessions whenever they change, a heartbeat between;
+/// ends when the other side is gone (a write fails).
+fn watch(ctx: &Ctx, out: &mut impl Write) {
+    use crate::domain::hosts::{RemoteSession, WatchLine};
+    use std::time::Instant;
+    let mut sent: Option<Vec<RemoteSession>> = None;
+    let mut last_write = Instant::now();
+    let mut asked_tmux: Option<Instant> = None;
+    let mut seen_files = None;
+    loop {
+        let files = record_stamps(ctx);
+        let ask_tmux = asked_tmux.is_none_or(|t| t.elapsed() >= ASK_TMUX);
+        if ask_tmux || seen_files.as_ref() != Some(&files) {
+            seen_files = Some(files);
+            let records: Vec<crate::domain::record::Record> = if ask_tmux {
+                asked_tmux = Some(Instant::now());
+                crate::ops::reconcile::observe_listing(ctx)
+                    .map(|v| v.into_iter().map(|o| o.record).collect())
+                    .unwrap_or_default()
+            } else {
+                ctx.store.load_all().unwrap_or_default()
+            };
+            let mut now: Vec<RemoteSession> = records
+                .iter()
+                .filter(|r| crate::domain::state::listed_by_default(r.state(), r.running()))
+                .map(|r| RemoteSession {
+                    name: r.name.clone(),
+                    task: r.task.clone(),
+                    state: r.state(),
+                    detail: r.detail().to_string(),
+                    running: r.running(),
+                })
+                .collect();
+            now.sort_by(|a, b| a.name.cmp(&b.name));
+            if sent.as_ref() != Some(&now) {
+                let line = WatchLine { protocol: PROTOCOL, sessions: Some(now.clone()) };
+                if write_line(out, &line).is_err() {
+                    return;
+                }
+                sent = Some(now);
+                last_write = Instant::now();
+            }
+        }
+        if last_write.elapsed() >= HEARTBEAT {
+            if write_line(out, &WatchLine { protocol: PROTOCOL, sessions: None }).is_err() {
+                return;
+            }
+            last_write = Instant::now();
+        }
+        std::thread::sleep(LOOK);
+    }
+}
+
+fn write_line(out: &mut impl Write, line: &crate::domain::hosts::WatchLine) -> std::io::Result<()> {
+    writeln!(out, "{}", serde_json::to_string(line).unwrap_or_default())?;
+    out.flush()
+}
+
+/// Each record file's name, size and modification time: what changes when a state does.
+fn record_stamps(ctx: &Ctx) -> Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)> {
+    let mut v: Vec<_> = std::fs::read_dir(ctx.store.sessions_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let meta = std::fs::metadata(e.path().join("session.json")).ok();
+            (e.file_name(), meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok()))
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 fn run_command(ctx: &Ctx, mut argv: Vec<String>, expect: Option<Expect>, brief: Option<String>) -> Reply {

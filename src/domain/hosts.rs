@@ -176,6 +176,8 @@ pub enum Op {
     Hello,
     /// What a session query names on that host.
     Resolve { query: String },
+    /// Stay: a `WatchLine` each time the host's sessions change, a heartbeat between.
+    Watch,
     /// Run one minder command there, its argv as data. `expect` is the state (and commit) the
     /// person decided on: the remote refuses when the session is no longer in it.
     Run {
@@ -217,6 +219,41 @@ pub struct Reply {
     /// The remote minder's version, from its greeting (filled in by the asking side).
     #[serde(skip)]
     pub peer_version: String,
+}
+
+/// One line of a `watch` stream.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WatchLine {
+    pub protocol: u32,
+    /// The host's listed sessions now (absent on a heartbeat).
+    #[serde(default)]
+    pub sessions: Option<Vec<RemoteSession>>,
+}
+
+/// A remote session as the status line and `[notify]` need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteSession {
+    pub name: String,
+    pub task: String,
+    pub state: crate::domain::state::State,
+    #[serde(default)]
+    pub detail: String,
+    pub running: bool,
+}
+
+/// The sessions whose state is new in `now` (arrived or changed since `before`), each with
+/// the state it left.
+pub fn transitions<'a>(
+    before: &[RemoteSession],
+    now: &'a [RemoteSession],
+) -> Vec<(&'a RemoteSession, Option<crate::domain::state::State>)> {
+    now.iter()
+        .filter_map(|s| match before.iter().find(|b| b.name == s.name) {
+            Some(b) if b.state == s.state => None,
+            Some(b) => Some((s, Some(b.state))),
+            None => Some((s, None)),
+        })
+        .collect()
 }
 
 /// The commands a remote request may run: those that act on or show sessions.
@@ -263,6 +300,24 @@ mod tests {
             Failure::Unreachable
         );
         assert!(is_session_refused("mux_client_request_session: session request failed: Session open refused by peer"));
+    }
+
+    #[test]
+    fn transitions_are_new_states_only() {
+        use crate::domain::state::State;
+        let s = |n: &str, state| RemoteSession {
+            name: n.into(),
+            task: n.into(),
+            state,
+            detail: String::new(),
+            running: true,
+        };
+        let before = [s("a", State::Working), s("b", State::Working)];
+        let now = [s("a", State::Working), s("b", State::Waiting), s("c", State::Working)];
+        let t = transitions(&before, &now);
+        assert_eq!(t.len(), 2);
+        assert_eq!((t[0].0.name.as_str(), t[0].1), ("b", Some(State::Working)));
+        assert_eq!((t[1].0.name.as_str(), t[1].1), ("c", None));
     }
 
     #[test]

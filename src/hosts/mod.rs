@@ -292,6 +292,18 @@ impl Host {
         cmd.args(argv);
         Ok(cmd)
     }
+
+    /// The watcher's long request: `minder _serve` over the master, its stdin and stdout
+    /// piped, no deadline of its own (the watcher reads heartbeats and ends it on silence).
+    pub fn watch_command(&self) -> Result<Command, HostError> {
+        self.ensure_master(Instant::now() + self.timeout())?;
+        let mut cmd = self.mux_client();
+        cmd.args(["-T", "--", self.destination(), &self.config.minder, "_serve"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        Ok(cmd)
+    }
 }
 
 /// flock `file`, trying until `deadline`.

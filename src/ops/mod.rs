@@ -11,6 +11,7 @@ pub mod inside;
 pub mod present;
 pub mod reconcile;
 pub mod remote;
+pub mod remote_status;
 pub mod remove;
 pub mod restore;
 pub mod review;

@@ -205,6 +205,7 @@ fn listing(host: &Host, argv: Vec<String>) -> Result<Vec<Value>, HostError> {
 /// `ls` when hosts are configured: the local sessions and every host's, in one attention order,
 /// with a HOST column (`host` in JSON); a host that did not answer is a row saying why.
 pub fn ls_across(ctx: &Ctx, local: Vec<Value>, json: bool, all: bool) -> Result<()> {
+    crate::ops::remote_status::ensure_watchers(ctx);
     let listings = list_hosts(ctx, all)?;
     let mut sessions = local;
     let mut hosts_json = vec![serde_json::json!({"name": LOCAL, "status": "ok"})];
