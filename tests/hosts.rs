@@ -58,7 +58,7 @@ fn ls_lists_local_and_two_hosts_each_with_its_own_sessions() {
     assert_eq!(v["version"], 1);
     let names = |h| on(&v, h).iter().map(|s| s["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(names("local"), ["cmd-here"]);
-    assert_eq!(names("alpha"), ["cmd-there"]);
+    assert_eq!(names("alpha"), ["cmd-there"], "{v}");
     let mut b = names("beta");
     b.sort();
     assert_eq!(b, ["cmd-far", "cmd-yonder"]);
@@ -538,4 +538,34 @@ fn a_remote_change_reaches_the_local_status_line_within_two_seconds_and_a_dead_h
     // The host dies: within the stale time the segment says so.
     hosts.host("alpha").stop();
     common::wait_for("the host shown stale", Duration::from_secs(30), || status_segment(&env).contains("alpha stale"));
+}
+
+#[test]
+fn review_without_a_name_covers_every_host_and_restore_brings_back_a_remote_session() {
+    let Some((env, hosts)) = setup(&["alpha", "beta"], 10, "10s") else { return };
+    env.run(&["new", "--host", "alpha", "done1", "--", "sh", "-c", "echo finished one"]);
+    env.run(&["new", "--host", "beta", "live", "--", "sleep", "300"]);
+    wait_remote_state(&env, "alpha:done1", "review");
+    assert_eq!(remote_show(&env, "alpha:done1")["host"], "alpha");
+    let v: Value = serde_json::from_str(&env.run(&["review", "--json"])).unwrap();
+    let list = v["sessions"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{v:#}");
+    assert_eq!(list[0]["host"], "alpha", "{v:#}");
+    let text = env.run(&["review"]);
+    assert!(text.contains("── alpha ──") && text.contains("done1"), "{text}");
+    assert!(!text.contains("── beta ──"), "{text}");
+
+    // The remote tmux server dies: the session is lost there, and restore HOST:NAME brings it
+    // back on that host's own server.
+    let vars = hosts.hosts.iter().find(|h| h.name == "beta").unwrap().vars(&env.vars());
+    let kill = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+        .env_clear()
+        .envs(vars)
+        .args(["-L", "remote-beta", "kill-server"])
+        .output()
+        .unwrap();
+    assert!(kill.status.success());
+    wait_remote_state(&env, "beta:live", "lost");
+    assert_eq!(env.run(&["restore", "beta:live"]).trim(), "cmd-live");
+    wait_remote_state(&env, "beta:live", "working");
 }

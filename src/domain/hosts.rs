@@ -257,8 +257,10 @@ pub fn transitions<'a>(
 }
 
 /// The commands a remote request may run: those that act on or show sessions.
-pub const REMOTE_COMMANDS: &[&str] =
-    &["ls", "show", "send", "answer", "approve", "reject", "stop", "rm", "review", "logs", "apply", "wait", "new"];
+pub const REMOTE_COMMANDS: &[&str] = &[
+    "ls", "show", "send", "answer", "approve", "reject", "stop", "rm", "review", "logs", "apply", "wait", "new",
+    "restore",
+];
 
 #[cfg(test)]
 mod tests {

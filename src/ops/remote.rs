@@ -364,8 +364,8 @@ pub fn attach(host: &Host, name: &str) -> Result<()> {
     }
 }
 
-/// Several named sessions: all local, or all on one host (a command that waits on several
-/// hosts at once is not offered: wait on each host).
+/// Several named sessions: all local, or all on one host (`wait` and `restore` on several
+/// hosts at once are not offered: one host at a time).
 pub enum Located {
     Local(Vec<String>),
     Remote(Box<Host>, Vec<String>),
@@ -381,7 +381,7 @@ pub fn locate_all(ctx: &Ctx, queries: &[String]) -> Result<Located> {
                 Some((h, names)) if h.name == host.name => names.push(name),
                 Some((h, _)) => {
                     return Err(crate::usage!(
-                        "sessions on `{}` and `{}`: wait on one host at a time",
+                        "sessions on `{}` and `{}`: name those of one host at a time",
                         h.name,
                         host.name
                     ))
@@ -393,6 +393,52 @@ pub fn locate_all(ctx: &Ctx, queries: &[String]) -> Result<Located> {
     match remote {
         None => Ok(Located::Local(local)),
         Some((host, names)) if local.is_empty() => Ok(Located::Remote(host, names)),
-        Some((host, _)) => Err(crate::usage!("sessions on `local` and `{}`: wait on one host at a time", host.name)),
+        Some((host, _)) => {
+            Err(crate::usage!("sessions on `local` and `{}`: name those of one host at a time", host.name))
+        }
     }
+}
+
+/// `review` with no NAME on every host at once: each host's output (JSON or text) that has
+/// something to review, by host name; a host that did not answer is said on stderr.
+pub fn review_hosts(ctx: &Ctx, json: bool) -> Vec<(String, String)> {
+    let Ok(hosts) = Host::all(&ctx.config) else { return Vec::new() };
+    let mut argv = vec!["review".to_string()];
+    if json {
+        argv.push("--json".into());
+    }
+    let answers: Vec<(String, Result<crate::domain::hosts::Reply, HostError>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = hosts
+            .iter()
+            .map(|h| {
+                let argv = argv.clone();
+                s.spawn(move || (h.name.clone(), h.request(Op::Run { argv, expect: None, brief: None })))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a review thread does not panic")).collect()
+    });
+    let mut out = Vec::new();
+    for (host, answer) in answers {
+        match answer {
+            Ok(r) if r.exit == 0 => {
+                let empty = if json {
+                    serde_json::from_str::<Value>(&r.stdout)
+                        .ok()
+                        .and_then(|v| v["sessions"].as_array().map(|a| a.is_empty()))
+                        .unwrap_or(true)
+                } else {
+                    r.stdout.trim().is_empty()
+                };
+                if !empty {
+                    out.push((host, r.stdout));
+                }
+            }
+            Ok(r) => ctx.note(&format!(
+                "warning: host `{host}`: {}",
+                crate::render::sanitize::one_line(r.stderr.trim().trim_start_matches("error: "))
+            )),
+            Err(e) => ctx.note(&format!("warning: {e}")),
+        }
+    }
+    out
 }

@@ -125,10 +125,13 @@ impl Hosts {
 }
 
 impl Sshd {
+    /// `SHLVL=1`: bash started by sshd reads the user's ~/.bashrc unless it is a nested shell;
+    /// the developer's rc files (a `pyenv init` waiting on a lock) are not the test's to run.
+    /// The login shell still runs the remote command line, as it would on any host.
     fn write_config(&self, max_sessions: u32) {
         let d = |p: &str| self.dir.join(p).display().to_string();
         let cfg = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\nPidFile {pid}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions {max_sessions}\nMaxStartups 100\nSetEnv XDG_STATE_HOME={state} XDG_CONFIG_HOME={config} TMUX_TMPDIR={tmux} XDG_RUNTIME_DIR={run} MINDER_TMUX_SOCKET=remote-{name} MINDER_DEMO_DELAY_MS=20 LANG=C.UTF-8 {tmuxbin}\n",
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\nPidFile {pid}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions {max_sessions}\nMaxStartups 100\nSetEnv XDG_STATE_HOME={state} XDG_CONFIG_HOME={config} TMUX_TMPDIR={tmux} XDG_RUNTIME_DIR={run} MINDER_TMUX_SOCKET=remote-{name} MINDER_DEMO_DELAY_MS=20 LANG=C.UTF-8 SHLVL=1 {tmuxbin}\n",
             port = self.port,
             hk = d("host_key"),
             ak = d("authorized_keys"),
