@@ -569,3 +569,44 @@ fn review_without_a_name_covers_every_host_and_restore_brings_back_a_remote_sess
     assert_eq!(env.run(&["restore", "beta:live"]).trim(), "cmd-live");
     wait_remote_state(&env, "beta:live", "working");
 }
+
+#[test]
+fn a_remote_login_shell_of_fish_runs_the_fixed_command_and_nothing_else() {
+    if !sshd::available() {
+        return;
+    }
+    if !std::path::Path::new("/usr/bin/fish").exists() {
+        common::missing_tool("fish is not installed: the fish login shell was not tried");
+        return;
+    }
+    if !Hosts::can_change_login_shell() {
+        common::missing_tool("root and unshare are needed to give sshd another login shell");
+        return;
+    }
+    let env = Env::new();
+    let hosts = Hosts::with_login_shell(&env, &["fishy"], 10, Some("/usr/bin/fish"));
+    env.config(&hosts.config_toml("10s", |_| None));
+    // The login shell there is fish indeed.
+    let out = Command::new("ssh")
+        .args(["-F", hosts.ssh_config().to_str().unwrap(), "-o", "BatchMode=yes", "fishy", "echo $version"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        version.starts_with(|c: char| c.is_ascii_digit()),
+        "not fish: {version:?} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Text that means something else to fish (`(...)` substitution, `$`, quotes, `;`) reaches
+    // the agent as typed: it travelled as data, never through fish.
+    env.run(&["new", "--host", "fishy", "echo", "--", "bash", "-c", "while read -r l; do echo \"got: $l\"; done"]);
+    wait_remote_state(&env, "fishy:echo", "working");
+    let hostile = "(touch pwned) $HOME 'single' \"double\" ; and echo no";
+    env.run(&["send", "fishy:echo", hostile]);
+    common::wait_for("the text reached the agent behind fish", Duration::from_secs(20), || {
+        env.run(&["logs", "fishy:echo"]).contains(&format!("got: {hostile}"))
+    });
+    let v = ls_json(&env);
+    assert_eq!(host_status(&v, "fishy")["status"], "ok", "{v}");
+    assert_eq!(on(&v, "fishy").len(), 1, "{v}");
+}

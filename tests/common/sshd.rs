@@ -17,6 +17,8 @@ pub struct Sshd {
     pub dir: PathBuf,
     pub port: u16,
     child: Option<Child>,
+    /// A passwd file naming another login shell for this user, seen by this sshd alone.
+    passwd: Option<PathBuf>,
 }
 
 pub struct Hosts {
@@ -52,6 +54,19 @@ fn free_port() -> u16 {
 impl Hosts {
     /// Start one sshd per name, each with `MaxSessions` `max_sessions`.
     pub fn new(env: &Env, names: &[&str], max_sessions: u32) -> Hosts {
+        Hosts::with_login_shell(env, names, max_sessions, None)
+    }
+
+    /// Whether sshd can be given another login shell here: it runs in a mount namespace of its
+    /// own where a copy of /etc/passwd names that shell (the system's file is untouched), which
+    /// needs root.
+    pub fn can_change_login_shell() -> bool {
+        (unsafe { libc::geteuid() }) == 0
+            && Command::new("unshare").args(["-m", "true"]).output().is_ok_and(|o| o.status.success())
+    }
+
+    /// As `new`, with `shell` as the user's login shell on every host.
+    pub fn with_login_shell(env: &Env, names: &[&str], max_sessions: u32, shell: Option<&str>) -> Hosts {
         // sshd run by root insists on its privilege-separation folder (Debian's service makes it).
         if unsafe { libc::geteuid() } == 0 && !Path::new("/run/sshd").is_dir() {
             std::fs::create_dir_all("/run/sshd").unwrap();
@@ -63,13 +78,30 @@ impl Hosts {
         let mut hosts = Hosts { root, hosts: Vec::new(), vars: env.vars() };
         for name in names {
             let dir = hosts.root.join(name);
-            for d in ["state", "config/minder", "tmux", "run", "work"] {
+            for d in ["state", "config/minder", "tmux", "run", "work", "data", "cache"] {
                 std::fs::create_dir_all(dir.join(d)).unwrap();
             }
             std::fs::set_permissions(dir.join("run"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
             run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(dir.join("host_key")));
             std::fs::copy(key.with_extension("pub"), dir.join("authorized_keys")).unwrap();
-            let mut sshd = Sshd { name: name.to_string(), dir, port: free_port(), child: None };
+            let passwd = shell.map(|shell| {
+                let me = user();
+                let text: String = std::fs::read_to_string("/etc/passwd")
+                    .unwrap()
+                    .lines()
+                    .map(|l| {
+                        let mut f: Vec<&str> = l.split(':').collect();
+                        if f.first() == Some(&me.as_str()) && f.len() == 7 {
+                            f[6] = shell;
+                        }
+                        f.join(":") + "\n"
+                    })
+                    .collect();
+                let path = dir.join("passwd");
+                std::fs::write(&path, text).unwrap();
+                path
+            });
+            let mut sshd = Sshd { name: name.to_string(), dir, port: free_port(), child: None, passwd };
             sshd.write_config(max_sessions);
             sshd.start();
             hosts.hosts.push(sshd);
@@ -131,13 +163,15 @@ impl Sshd {
     fn write_config(&self, max_sessions: u32) {
         let d = |p: &str| self.dir.join(p).display().to_string();
         let cfg = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\nPidFile {pid}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions {max_sessions}\nMaxStartups 100\nSetEnv XDG_STATE_HOME={state} XDG_CONFIG_HOME={config} TMUX_TMPDIR={tmux} XDG_RUNTIME_DIR={run} MINDER_TMUX_SOCKET=remote-{name} MINDER_DEMO_DELAY_MS=20 LANG=C.UTF-8 SHLVL=1 {tmuxbin}\n",
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nAuthorizedKeysFile {ak}\nPidFile {pid}\nStrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nMaxSessions {max_sessions}\nMaxStartups 100\nSetEnv XDG_STATE_HOME={state} XDG_CONFIG_HOME={config} XDG_DATA_HOME={data} XDG_CACHE_HOME={cache} TMUX_TMPDIR={tmux} XDG_RUNTIME_DIR={run} MINDER_TMUX_SOCKET=remote-{name} MINDER_DEMO_DELAY_MS=20 LANG=C.UTF-8 SHLVL=1 {tmuxbin}\n",
             port = self.port,
             hk = d("host_key"),
             ak = d("authorized_keys"),
             pid = d("sshd.pid"),
             state = d("state"),
             config = d("config"),
+            data = d("data"),
+            cache = d("cache"),
             tmux = d("tmux"),
             run = d("run"),
             name = self.name,
@@ -152,7 +186,17 @@ impl Sshd {
     }
 
     pub fn start(&mut self) {
-        let child = Command::new(SSHD)
+        let mut cmd = match &self.passwd {
+            None => Command::new(SSHD),
+            Some(passwd) => {
+                // `unshare -m` execs sh in a mount namespace of its own; sh mounts the passwd
+                // copy there and execs sshd: one pid, sshd's.
+                let mut c = Command::new("unshare");
+                c.args(["-m", "sh", "-c", "mount --bind \"$0\" /etc/passwd && exec \"$@\""]).arg(passwd).arg(SSHD);
+                c
+            }
+        };
+        let child = cmd
             .args(["-D", "-f"])
             .arg(self.dir.join("sshd_config"))
             .arg("-E")
