@@ -256,7 +256,9 @@ pub fn transitions<'a>(
         .collect()
 }
 
-/// The commands a remote request may run: those that act on or show sessions.
+/// The commands a remote request may run: those that act on or show sessions. (`explain`,
+/// being added elsewhere, belongs here too once it exists, with `HOST:NAME` routed in its
+/// command as `show` does: `ops::remote::locate`, then `forward`.)
 pub const REMOTE_COMMANDS: &[&str] = &[
     "ls", "show", "send", "answer", "approve", "reject", "stop", "rm", "review", "logs", "apply", "wait", "new",
     "restore",

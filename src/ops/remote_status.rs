@@ -74,6 +74,11 @@ pub fn shown_at(heard: &[Heard], now: DateTime<Utc>) -> Vec<(State, String)> {
             if matches!(s.state, State::Approved | State::Rejected) && !s.running {
                 continue;
             }
+            // The segment is tmux style markup: only a task that is one plain word goes in
+            // (minder makes every task one; anything else is not its).
+            if !crate::domain::naming::is_valid_word(&s.task) {
+                continue;
+            }
             v.push((s.state, format!("{}:{}", h.host, s.task)));
         }
     }
@@ -163,5 +168,7 @@ mod tests {
         assert_eq!(v[2].0, State::Lost);
         assert!(v[2].1.starts_with("box stale"), "{v:?}");
         assert_eq!(v.len(), 3);
+        let odd = Heard { host: "vps".into(), at: now, sessions: vec![s("#[fg=red]x", State::Waiting)], error: None };
+        assert!(shown_at(&[odd], now).is_empty(), "markup never reaches the segment");
     }
 }
