@@ -610,3 +610,45 @@ fn a_remote_login_shell_of_fish_runs_the_fixed_command_and_nothing_else() {
     assert_eq!(host_status(&v, "fishy")["status"], "ok", "{v}");
     assert_eq!(on(&v, "fishy").len(), 1, "{v}");
 }
+
+#[test]
+fn the_dash_lists_remote_agents_and_approves_one_through_the_host() {
+    let Some((env, _hosts)) = setup(&["alpha"], 10, "10s") else { return };
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    env.run(&["new", "--host", "alpha", "fin", "--", "sh", "-c", "echo done"]);
+    wait_remote_state(&env, "alpha:fin", "review");
+    // The dash in a pane of the test's own server.
+    let script = env.path("dash.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nexec '{}' dash\n", env!("CARGO_BIN_EXE_minder"))).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    env.tmux_out(&["new-session", "-d", "-s", "dash", "-x", "120", "-y", "30", script.to_str().unwrap()]);
+    let screen = || env.tmux_out(&["capture-pane", "-p", "-t", "=dash:"]);
+    let wait_screen = |what: &str, cond: &dyn Fn(&str) -> bool| {
+        let start = Instant::now();
+        loop {
+            let s = screen();
+            if cond(&s) {
+                return s;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let s = wait_screen("the remote row", &|s| s.contains("alpha:cmd-fin") && s.contains("cmd-here"));
+    let row = s.lines().find(|l| l.contains("alpha:cmd-fin")).unwrap();
+    assert!(row.contains("review"), "{s}");
+    // Select it (it needs review: first in attention order), approve without a note.
+    env.tmux_out(&["send-keys", "-t", "=dash:", "/"]);
+    env.tmux_out(&["send-keys", "-t", "=dash:", "-l", "alpha:"]);
+    env.tmux_out(&["send-keys", "-t", "=dash:", "Enter"]);
+    env.tmux_out(&["send-keys", "-t", "=dash:", "a"]);
+    wait_screen("the approve prompt", &|s| s.contains("approve alpha:cmd-fin"));
+    env.tmux_out(&["send-keys", "-t", "=dash:", "Enter"]);
+    let start = Instant::now();
+    while remote_show(&env, "alpha:fin")["decision"]["verdict"] != "approved" {
+        assert!(start.elapsed() < Duration::from_secs(20), "not approved; the dash shows:\n{}", screen());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    wait_screen("the new state", &|s| s.lines().any(|l| l.contains("alpha:cmd-fin") && l.contains("approved")));
+    env.tmux_out(&["send-keys", "-t", "=dash:", "q"]);
+}

@@ -112,6 +112,7 @@ fn watch(ctx: &Ctx, out: &mut impl Write) {
                     state: r.state(),
                     detail: r.detail().to_string(),
                     running: r.running(),
+                    state_at: Some(r.state_at),
                 })
                 .collect();
             now.sort_by(|a, b| a.name.cmp(&b.name));

@@ -239,6 +239,9 @@ pub struct RemoteSession {
     #[serde(default)]
     pub detail: String,
     pub running: bool,
+    /// Since when it is in its state.
+    #[serde(default)]
+    pub state_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The sessions whose state is new in `now` (arrived or changed since `before`), each with
@@ -315,6 +318,7 @@ mod tests {
             state,
             detail: String::new(),
             running: true,
+            state_at: None,
         };
         let before = [s("a", State::Working), s("b", State::Working)];
         let now = [s("a", State::Working), s("b", State::Waiting), s("c", State::Working)];

@@ -149,6 +149,7 @@ mod tests {
             state,
             detail: String::new(),
             running: true,
+            state_at: None,
         };
         let fresh = Heard {
             host: "vps".into(),
