@@ -72,7 +72,17 @@ pub fn socket_dir() -> anyhow::Result<PathBuf> {
         Some(run) if run.is_absolute() && run.is_dir() => run.join("minder/ssh"),
         _ => crate::store::paths::StatePaths { root: crate::store::paths::state_dir() }.ssh_sockets(),
     };
-    crate::store::fsutil::create_private_dir_all(&dir)?;
+    if let Some(parent) = dir.parent() {
+        crate::store::fsutil::create_private_dir_all(parent)?;
+    }
+    // Created 0700 in one step (a umask only takes bits away): another minder never sees it
+    // open to others between a mkdir and a chmod.
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => anyhow::bail!("cannot create `{}`: {e}", dir.display()),
+    }
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(&dir)?;
     // SAFETY: getuid has no failure mode.
