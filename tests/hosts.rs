@@ -357,6 +357,11 @@ fn a_bare_name_on_two_hosts_is_ambiguous_and_new_host_sends_a_brief_as_text() {
     let err = env.fail(&["show", "alpha:dup"], 1);
     assert!(err.contains("alpha") && err.contains("no session"), "{err}");
 
+    // A name with spaces and quotes is slugged there, as here.
+    let out = env.run(&["new", "--host", "alpha", "it's a \"quoted\" name", "--", "sleep", "300"]);
+    assert_eq!(out.trim(), "cmd-it-s-a-quoted-name");
+    assert!(env.run(&["show", "alpha:it-s-a-quoted-name"]).contains("cmd-it-s-a-quoted-name"));
+
     // A brief is read here and sent as its text; the remote never sees the local path.
     let brief = env.path("my brief.md");
     std::fs::write(&brief, "# Goal\nmake the 'widget' spin\n").unwrap();
@@ -538,6 +543,12 @@ fn a_remote_change_reaches_the_local_status_line_within_two_seconds_and_a_dead_h
     // The host dies: within the stale time the segment says so.
     hosts.host("alpha").stop();
     common::wait_for("the host shown stale", Duration::from_secs(30), || status_segment(&env).contains("alpha stale"));
+    // It comes back: the watcher reconnects (with backoff) and its agents are shown again.
+    hosts.host("alpha").start();
+    common::wait_for("the host back on the status line", Duration::from_secs(45), || {
+        let seg = status_segment(&env);
+        seg.contains("alpha:far") && !seg.contains("stale")
+    });
 }
 
 #[test]
