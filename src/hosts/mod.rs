@@ -6,7 +6,7 @@
 use crate::domain::hosts::{self, Failure, Greeting, HostConfig, Op, Reply, Request, PROTOCOL};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -400,10 +400,4 @@ pub fn run(
     let stdout = out_rx.recv_timeout(grace).unwrap_or_default();
     let stderr = err_rx.recv_timeout(grace).unwrap_or_default();
     Ok(Some(std::process::Output { status, stdout, stderr }))
-}
-
-/// Has `path` a socket? (For `doctor`-like reports.)
-pub fn is_socket(path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
