@@ -42,7 +42,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 // Streamed over the master for as long as the remote follows (the words are
                 // a full name, a number and flags: nothing a login shell reads otherwise).
                 argv.insert(1, "-f".into());
-                argv[2] = name.clone();
                 return crate::ops::remote::stream(&host, &argv);
             }
             return crate::ops::remote::forward(&host, argv, None, None);

@@ -293,7 +293,7 @@ impl Host {
     /// (`-t` for attach). Each word must read as itself in any login shell: a full session
     /// name, a number, a flag.
     pub fn remote_command(&self, tty: bool, argv: &[String]) -> anyhow::Result<Command> {
-        if let Some(bad) = argv.iter().find(|a| !a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=".contains(&b))) {
+        if let Some(bad) = argv.iter().find(|a| !a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=:".contains(&b))) {
             anyhow::bail!("`{bad}` cannot be sent on a command line");
         }
         self.ensure_master(Instant::now() + self.timeout())?;
