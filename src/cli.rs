@@ -80,6 +80,7 @@ pub enum Command {
     Dash(commands::dash::Args),
     Completions(commands::completions::Args),
     Man(commands::man::Args),
+    Hosts(commands::hosts::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds
     #[command(name = "_sink", hide = true)]
@@ -105,6 +106,12 @@ pub enum Command {
     /// (internal) the session names shell completion offers
     #[command(name = "_names", hide = true)]
     Names(commands::names::Args),
+    /// (internal) answer one request from another machine's minder (`[hosts.NAME]`), on stdin
+    #[command(name = "_serve", hide = true)]
+    Serve(commands::serve::Args),
+    /// (internal) watch one host's sessions for the status line and notifications
+    #[command(name = "_watch", hide = true)]
+    WatchHost(commands::watch_host::Args),
 }
 
 /// Run the parsed command line.
@@ -169,6 +176,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
+        Command::Hosts(a) => commands::hosts::run(&ctx, a),
+        Command::Serve(a) => commands::serve::run(&ctx, a),
+        Command::WatchHost(a) => commands::watch_host::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

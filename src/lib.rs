@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod git;
+pub mod hosts;
 pub mod ops;
 pub mod procs;
 pub mod render;

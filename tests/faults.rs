@@ -96,7 +96,8 @@ fn garbage_and_a_ten_megabyte_line_keep_the_sink_small_and_logs_readable() {
     let out = env.minder().timeout(Duration::from_secs(300)).args(["logs", "g"]).output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("after the flood"));
-    assert_eq!(env.state("g"), "working");
+    let s = env.show("g");
+    assert_eq!(s["state"], "working", "{}\n{}", env.run(&["explain", "g"]), env.capture("cmd-g"));
 }
 
 #[test]

@@ -26,7 +26,14 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["answer".to_string(), crate::ops::remote::there(&name), "--".to_string()];
+            argv.extend(args.answer);
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
     let said = crate::ops::deliver::answer(ctx, &obs, &Answer::parse(&args.answer))?;
     ctx.note(&said);

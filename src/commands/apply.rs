@@ -34,8 +34,21 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let query = match crate::ops::remote::locate_query(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            crate::ops::decision::refuse_inside_an_agent(ctx, "apply")?;
+            let mut argv = vec!["apply".to_string(), crate::ops::remote::there(&name)];
+            for (on, flag) in [(args.squash, "--squash"), (args.no_rm, "--no-rm"), (args.json, "--json")] {
+                if on {
+                    argv.push(flag.into());
+                }
+            }
+            return crate::ops::remote::decide(&host, &name, argv);
+        }
+    };
     let _all = ctx.store.lock_all()?;
-    let name = ctx.resolve(&args.name)?;
+    let name = ctx.resolve(&query)?;
     let out = crate::ops::apply::apply(ctx, &name, args.squash, !args.no_rm)?;
     let head = &out.applied.head[..out.applied.head.len().min(12)];
     let what = match out.applied.how {

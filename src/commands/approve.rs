@@ -32,7 +32,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            // Refused here too: a decision never comes from inside an agent's session.
+            crate::ops::decision::refuse_inside_an_agent(ctx, "approve")?;
+            let mut argv = vec!["approve".to_string(), crate::ops::remote::there(&name)];
+            if let Some(note) = args.note {
+                argv.extend(["--note".to_string(), note]);
+            }
+            if let Some(commit) = args.commit {
+                argv.extend(["--commit".to_string(), commit]);
+            }
+            if args.json {
+                argv.push("--json".into());
+            }
+            return crate::ops::remote::decide(&host, &name, argv);
+        }
+    };
     if !args.json {
         let said = crate::ops::decision::approve(ctx, &name, args.note, args.commit.as_deref())?;
         ctx.note(&said);

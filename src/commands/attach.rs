@@ -17,10 +17,10 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let obs = match args.name {
-        Some(q) => {
-            let name = ctx.resolve(&q)?;
-            reconcile::observe_one(ctx, &name)?
-        }
+        Some(q) => match crate::ops::remote::locate(ctx, &q)? {
+            crate::ops::remote::Where::Local(name) => reconcile::observe_one(ctx, &name)?,
+            crate::ops::remote::Where::Remote(host, name) => return crate::ops::remote::attach(&host, &name),
+        },
         None => crate::ops::attach::pick(ctx)?,
     };
     crate::ops::attach::attach_to(ctx, &obs)

@@ -24,7 +24,16 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["explain".to_string(), crate::ops::remote::there(&name)];
+            if args.json {
+                argv.push("--json".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
     crate::ops::present::note_tmux_errors(ctx, [&obs]);
     let events = ctx.store.events(&name)?;

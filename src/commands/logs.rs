@@ -28,7 +28,25 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["logs".to_string(), crate::ops::remote::there(&name)];
+            if let Some(n) = args.lines {
+                argv.extend(["-n".to_string(), n.to_string()]);
+            }
+            if args.raw {
+                argv.push("--raw".into());
+            }
+            if args.follow {
+                // Streamed over the master for as long as the remote follows (the words are
+                // a full name, a number and flags: nothing a login shell reads otherwise).
+                argv.insert(1, "-f".into());
+                return crate::ops::remote::stream(&host, &argv);
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let record = ctx.store.load(&name)?;
     let paths = ctx.store.paths(&name);
     let dir = paths.logs();

@@ -29,6 +29,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if !args.all {
         sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state(), o.record.running()));
     }
+    // With `[hosts.NAME]` configured: every host's sessions too, with a HOST column.
+    if !ctx.config.hosts.is_empty() {
+        let mut local: Vec<_> = sessions
+            .iter()
+            .map(|o| {
+                let mut v = present::session_json(ctx, o);
+                v["host"] = "local".into();
+                v
+            })
+            .collect();
+        local.extend(damaged.iter().map(|d| serde_json::json!({"host": "local", "name": d.name, "damaged": d.error})));
+        return crate::ops::remote::ls_across(ctx, local, args.json, args.all);
+    }
     // Those that need a person first (waiting, review, failed, lost, stuck), the longest
     // waiting first; `--json` lists in the same order.
     sessions.sort_by(|a, b| {

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 ///   minder new fix-login --goal "make the login test pass" --stop-when "tests pass"
 ///   minder new -a demo hello
 ///   minder new build -- cargo build --release
-#[derive(ClapArgs, Debug, Default)]
+#[derive(ClapArgs, Debug, Default, Clone)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// Task name (default: from --goal, or the command's name); slugged to [A-Za-z0-9_-]
@@ -72,9 +72,16 @@ pub struct Args {
     /// Command to run instead of the profile's
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+    /// Start it on this host of the config (`[hosts.NAME]`), with that host's config and
+    /// profiles: -C is a path there (default: the remote home), a --brief file is sent as text
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    if let Some(host) = args.host.as_deref().filter(|h| *h != crate::domain::hosts::LOCAL) {
+        return new_on_host(ctx, host, args.clone());
+    }
     let agent = match &args.agent {
         Some(a) => a.clone(),
         None if !args.command.is_empty() => "cmd".to_string(),
@@ -251,4 +258,65 @@ fn check_program(program: &str, dir: &Path, profile: &str, from_profile: bool) -
     which::which(program)
         .map(|_| ())
         .map_err(|_| anyhow!("cannot run `{program}`{whose}: not found on PATH (install it, or give its path)"))
+}
+
+/// `new --host HOST`: the remote minder starts it, with its own config and profiles. Nothing
+/// local travels as a path: `-C` is the remote path as typed, a brief goes as its text.
+fn new_on_host(ctx: &Ctx, host: &str, args: Args) -> Result<()> {
+    let Some(config) = ctx.config.hosts.get(host) else {
+        let known: Vec<&str> = ctx.config.hosts.keys().map(String::as_str).collect();
+        return Err(usage!(
+            "no host `{host}` in the config (hosts: {})",
+            if known.is_empty() { "none; add a [hosts.NAME] table".to_string() } else { known.join(", ") }
+        ));
+    };
+    let host = crate::hosts::Host::new(host, config)?;
+    let mut argv: Vec<String> = vec!["new".into()];
+    let mut opt = |flag: &str, value: Option<String>| {
+        if let Some(v) = value {
+            argv.push(flag.into());
+            argv.push(v);
+        }
+    };
+    opt("-C", args.dir.as_ref().map(|d| d.to_string_lossy().into_owned()));
+    opt("--agent", args.agent.clone());
+    opt("--goal", args.goal.clone());
+    opt("--branch", args.branch.clone());
+    opt("--base", args.base.clone());
+    opt("--attempts", args.attempts.map(|n| n.to_string()));
+    for (flag, list) in
+        [("--allow", &args.allow), ("--deny", &args.deny), ("--stop-when", &args.stop_when), ("--check", &args.check)]
+    {
+        for v in list {
+            argv.extend([flag.to_string(), v.clone()]);
+        }
+    }
+    let brief = match &args.brief {
+        Some(path) => {
+            argv.extend(["--brief".to_string(), "{brief}".to_string()]);
+            Some(std::fs::read_to_string(path).map_err(|e| usage!("cannot read brief `{}`: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    if args.worktree {
+        argv.push("--worktree".into());
+    }
+    if args.json {
+        argv.push("--json".into());
+    }
+    if let Some(name) = &args.name {
+        argv.push(name.clone());
+    }
+    if !args.command.is_empty() {
+        argv.push("--".into());
+        argv.extend(args.command.iter().cloned());
+    }
+    let reply = host.request(crate::domain::hosts::Op::Run { argv, expect: None, brief })?;
+    crate::ops::remote::print_reply(&reply)?;
+    if args.attach && !args.json {
+        if let Some(name) = reply.stdout.lines().next().map(str::trim).filter(|n| !n.is_empty()) {
+            return crate::ops::remote::attach(&host, name);
+        }
+    }
+    Ok(())
 }

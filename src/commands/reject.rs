@@ -20,7 +20,20 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            crate::ops::decision::refuse_inside_an_agent(ctx, "reject")?;
+            let mut argv = vec!["reject".to_string(), crate::ops::remote::there(&name)];
+            if let Some(note) = args.note {
+                argv.extend(["--note".to_string(), note]);
+            }
+            if args.json {
+                argv.push("--json".into());
+            }
+            return crate::ops::remote::decide(&host, &name, argv);
+        }
+    };
     let said = crate::ops::decision::reject(ctx, &name, args.note)?;
     if !args.json {
         ctx.note(&said);

@@ -29,12 +29,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    // Sessions of another host are restored by its minder, on its tmux server.
+    let names = match crate::ops::remote::locate_all(ctx, &args.names)? {
+        crate::ops::remote::Located::Local(names) => names,
+        crate::ops::remote::Located::Remote(host, names) => {
+            let mut argv = vec!["restore".to_string()];
+            argv.extend(names.iter().map(|n| crate::ops::remote::there(n)));
+            if args.json {
+                argv.push("--json".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let all = reconcile::observe(ctx)?;
     let targets: Vec<Record> = if args.names.is_empty() {
         all.into_iter().filter(|o| o.record.state() == State::Lost).map(|o| o.record).collect()
     } else {
         let mut v = Vec::new();
-        for q in &args.names {
+        for q in &names {
             let name = ctx.resolve(q)?;
             let o = all.iter().find(|o| o.record.name == name).ok_or_else(|| anyhow!("no session `{q}`"))?;
             if o.record.state() != State::Lost {

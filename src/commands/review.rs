@@ -39,16 +39,33 @@ fn needs_review(state: State) -> bool {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let Some(query) = &args.name else {
-        let all = reconcile::observe(ctx)?;
+        // Every host's too, asked at once while this machine's are gathered.
+        let remote = std::thread::scope(|sc| {
+            let asked = sc.spawn(|| crate::ops::remote::review_hosts(ctx, args.json));
+            let all = reconcile::observe(ctx);
+            (all, asked.join().expect("the hosts' review thread does not panic"))
+        });
+        let (all, remote) = (remote.0?, remote.1);
         crate::ops::present::note_tmux_errors(ctx, &all);
         let mut todo: Vec<&Observed> = all.iter().filter(|o| needs_review(o.record.state())).collect();
         todo.sort_by_key(|o| o.record.state_at);
         if args.json {
-            let list: Vec<_> = todo.iter().map(|o| report(ctx, o)).collect();
+            let mut list: Vec<_> = todo.iter().map(|o| report(ctx, o)).collect();
+            for (host, text) in &remote {
+                let theirs: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+                for mut s in theirs["sessions"].as_array().cloned().unwrap_or_default() {
+                    s["host"] = json!(host);
+                    list.push(s);
+                }
+            }
             crate::outln!("{}", serde_json::to_string_pretty(&json!({"version": 1, "sessions": list}))?);
             return Ok(());
         }
-        if todo.is_empty() {
+        for (host, text) in &remote {
+            crate::outln!("── {host} ──");
+            crate::out!("{text}");
+        }
+        if todo.is_empty() && remote.is_empty() {
             ctx.note("nothing to review (sessions reach `review` when they finish; see `minder ls`)");
             return Ok(());
         }
@@ -67,7 +84,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
         return Ok(());
     };
-    let name = ctx.resolve(query)?;
+    let name = match crate::ops::remote::locate(ctx, query)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["review".to_string(), crate::ops::remote::there(&name)];
+            if args.json {
+                argv.push("--json".into());
+            }
+            if args.diff {
+                argv.push("--diff".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = reconcile::observe_one(ctx, &name)?;
     // What the person is shown now is what `approve` approves: its HEAD, taken before the report.
     crate::ops::decision::reviewed(ctx, &obs.record);

@@ -21,9 +21,22 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let query = match crate::ops::remote::locate_query(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["rm".to_string(), crate::ops::remote::there(&name)];
+            if args.force {
+                argv.push("--force".into());
+            }
+            if args.keep_logs {
+                argv.push("--keep-logs".into());
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     // Taken before looking: a `new` in progress finishes first, so what we see is whole.
     let _all = ctx.store.lock_all()?;
-    let name = ctx.resolve(&args.name)?;
+    let name = ctx.resolve(&query)?;
     let obs = match reconcile::observe_one(ctx, &name) {
         Ok(obs) => obs,
         Err(e) if ctx.store.load(&name).is_err() => {

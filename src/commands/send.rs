@@ -35,7 +35,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ));
         }
     }
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["send".to_string(), crate::ops::remote::there(&name)];
+            for key in &args.key {
+                argv.extend(["--key".to_string(), key.clone()]);
+            }
+            if args.key.is_empty() {
+                argv.extend(["--".to_string(), args.text.join(" ")]);
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let obs = reconcile::observe_one(ctx, &name)?;
     if !args.key.is_empty() {
         return crate::ops::deliver::press(ctx, &obs, &args.key);

@@ -17,7 +17,23 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let name = ctx.resolve(&args.name)?;
+    let name = match crate::ops::remote::locate(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["show".to_string(), crate::ops::remote::there(&name)];
+            if !args.json {
+                return crate::ops::remote::forward(&host, argv, None, None);
+            }
+            argv.push("--json".into());
+            let mut reply = host.request(crate::domain::hosts::Op::Run { argv, expect: None, brief: None })?;
+            // The session as the remote shows it, and the host it is on.
+            if let Ok(mut v) = serde_json::from_str::<serde_json::Value>(&reply.stdout) {
+                v["session"]["host"] = host.name.clone().into();
+                reply.stdout = serde_json::to_string_pretty(&v)? + "\n";
+            }
+            return crate::ops::remote::print_reply(&reply);
+        }
+    };
     let obs = reconcile::observe_one(ctx, &name)?;
     present::note_tmux_errors(ctx, [&obs]);
     let paths = ctx.store.paths(&name);

@@ -32,18 +32,26 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 r.activity = crate::domain::state::State::Lost;
             }
         }
-        if let Some(line) = status_push::summary(&records) {
+        if let Some(line) = status_push::summary_with(&records, &crate::ops::remote_status::shown(&ctx.store)) {
             crate::outln!("{line}");
         }
         return Ok(());
     }
     // The server's socket is known without asking tmux, and its style options were remembered
     // by the last push: then no tmux call at all.
+    if args.push && !ctx.config.hosts.is_empty() {
+        // The plugin pushes when tmux starts: from then on each host's watcher keeps the
+        // segment current with its agents.
+        crate::ops::remote_status::ensure_watchers(ctx);
+    }
     if !args.push {
         let socket = ctx.server.socket_path();
         if let Some(style) = status_push::cached_style(&ctx.store, &socket) {
             let records = status_push::records_on(&ctx.store, Some(&socket));
-            crate::outln!("{}", status_push::render(&records, &style));
+            crate::outln!(
+                "{}",
+                status_push::render_with(&records, &crate::ops::remote_status::shown(&ctx.store), &style)
+            );
             return Ok(());
         }
     }
@@ -60,7 +68,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let socket = PathBuf::from(socket);
     status_push::save_style(&ctx.store, &socket, style_line);
     let records = status_push::records_on(&ctx.store, Some(&socket));
-    let segment = status_push::render(&records, &style);
+    let segment = status_push::render_with(&records, &crate::ops::remote_status::shown(&ctx.store), &style);
     if args.push {
         tmux.run(&tmux_cmd!["set-option", "-g", "@minder-status", segment])?;
     }

@@ -22,10 +22,23 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let query = match crate::ops::remote::locate_query(ctx, &args.name)? {
+        crate::ops::remote::Where::Local(name) => name,
+        crate::ops::remote::Where::Remote(host, name) => {
+            let mut argv = vec!["stop".to_string(), crate::ops::remote::there(&name)];
+            if args.force {
+                argv.push("--force".into());
+            }
+            if let Some(note) = args.note {
+                argv.extend(["--note".to_string(), note]);
+            }
+            return crate::ops::remote::forward(&host, argv, None, None);
+        }
+    };
     let name = {
         // A `new` in progress finishes first (it holds this lock until the session exists).
         let _all = ctx.store.lock_all()?;
-        ctx.resolve(&args.name)?
+        ctx.resolve(&query)?
     };
     let obs = reconcile::observe_one(ctx, &name)?;
     let was_alive = obs.alive();

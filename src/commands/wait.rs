@@ -133,7 +133,28 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Some(t) => Some(crate::domain::config::parse_duration(t).map_err(|e| usage!("--timeout: {e}"))?),
         None => None,
     };
-    let names = args.names.iter().map(|n| ctx.resolve(n)).collect::<Result<Vec<_>>>()?;
+    let names = match crate::ops::remote::locate_all(ctx, &args.names)? {
+        crate::ops::remote::Located::Local(names) => names,
+        crate::ops::remote::Located::Remote(host, names) => {
+            // All on one host: its minder waits, under our deadline (the wait's timeout and the
+            // host's own); with no timeout, the connection's keep-alives notice a dead host.
+            let mut argv = vec!["wait".to_string()];
+            argv.extend(names.iter().map(|n| crate::ops::remote::there(n)));
+            for u in &args.until {
+                argv.extend(["--until".to_string(), u.clone()]);
+            }
+            if let Some(t) = &args.timeout {
+                argv.extend(["--timeout".to_string(), t.clone()]);
+            }
+            if args.json {
+                argv.push("--json".into());
+            }
+            let limit = timeout.map_or(Duration::from_secs(365 * 86400), |t| t + host.timeout());
+            let reply =
+                host.request_within(crate::domain::hosts::Op::Run { argv, expect: None, brief: None }, limit)?;
+            return crate::ops::remote::print_reply(&reply);
+        }
+    };
     let start = Instant::now();
     let (outcome, seen) = watch(ctx, &names, &targets, &args, timeout, start);
     if args.json {

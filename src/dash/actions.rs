@@ -81,11 +81,23 @@ pub struct Data<'a> {
     preview: Option<Shown>,
     captured_at: Option<Instant>,
     read_at: Option<Instant>,
+    /// Other machines' agents (`HOST:NAME`), as their watchers last heard them.
+    remote: Vec<Agent>,
+    remote_read_at: Option<Instant>,
 }
 
 impl<'a> Data<'a> {
     pub fn new(ctx: &'a Ctx) -> Data<'a> {
-        Data { ctx, entries: BTreeMap::new(), reconciled_at: None, preview: None, captured_at: None, read_at: None }
+        Data {
+            ctx,
+            entries: BTreeMap::new(),
+            reconciled_at: None,
+            preview: None,
+            captured_at: None,
+            read_at: None,
+            remote: Vec::new(),
+            remote_read_at: None,
+        }
     }
 
     /// Bring the view up to date; true when anything shown changed. Costs a directory read and
@@ -113,6 +125,24 @@ impl<'a> Data<'a> {
         for name in names {
             changed |= self.refresh_one(&name, now);
         }
+        changed | self.refresh_remote(now)
+    }
+
+    /// Other machines' agents from their watchers' files (no ssh per refresh), read at most
+    /// every `PREVIEW_EVERY`; the watchers are started with the dash and checked as tmux is.
+    fn refresh_remote(&mut self, now: Instant) -> bool {
+        if self.ctx.config.hosts.is_empty()
+            || self.remote_read_at.is_some_and(|t| now.duration_since(t) < PREVIEW_EVERY)
+        {
+            return false;
+        }
+        if self.remote_read_at.is_none() || self.reconciled_at == Some(now) {
+            crate::ops::remote_status::ensure_watchers(self.ctx);
+        }
+        self.remote_read_at = Some(now);
+        let remote = remote_agents(&crate::ops::remote_status::load_all(&self.ctx.store), chrono::Utc::now());
+        let changed = remote != self.remote;
+        self.remote = remote;
         changed
     }
 
@@ -158,6 +188,7 @@ impl<'a> Data<'a> {
                 Ok(r) => agent_of(r, e),
                 Err(err) => Agent { name: name.clone(), task: name.clone(), detail: err.clone(), ..Agent::default() },
             })
+            .chain(self.remote.iter().cloned())
             .collect()
     }
 
@@ -226,6 +257,42 @@ impl<'a> Data<'a> {
     }
 }
 
+/// Each remote session as a row named `HOST:NAME`; a host not heard from lately keeps its rows,
+/// marked stale and not alive (nothing to attach to until it answers).
+fn remote_agents(heard: &[crate::ops::remote_status::Heard], now: chrono::DateTime<chrono::Utc>) -> Vec<Agent> {
+    let mut v = Vec::new();
+    for h in heard {
+        let age = (now - h.at).to_std().unwrap_or_default();
+        let stale = age > crate::ops::remote_status::STALE_AFTER;
+        for s in &h.sessions {
+            v.push(Agent {
+                name: format!("{}:{}", h.host, s.name),
+                task: format!("{}:{}", h.host, s.task),
+                agent: String::new(),
+                state: Some(s.state),
+                detail: if stale {
+                    format!("{} stale {}", h.host, crate::ops::present::age(age.as_secs() as i64))
+                } else {
+                    s.detail.clone()
+                },
+                state_at: s.state_at,
+                progress: None,
+                project: h.host.clone(),
+                branch: String::new(),
+                last_line: String::new(),
+                alive: s.running && !stale,
+            });
+        }
+    }
+    v
+}
+
+/// A row of another machine (`HOST:NAME`): its actions go through the commands, which reach
+/// the host.
+fn is_remote(name: &str) -> bool {
+    name.contains(':')
+}
+
 fn alive(record: &Record) -> bool {
     record.ended_at.is_none() && record.state() != State::Lost && !record.tmux.pane_id.is_empty()
 }
@@ -275,11 +342,23 @@ fn capture(ctx: &Ctx, record: &Record) -> Result<String> {
 /// `minder attach NAME`: switches the client inside tmux; outside, replaces this process with
 /// a tmux client (so the dash must have given the terminal back first).
 pub fn attach(ctx: &Ctx, name: &str) -> Result<()> {
+    if is_remote(name) {
+        if let crate::ops::remote::Where::Remote(host, full) = crate::ops::remote::locate(ctx, name)? {
+            return crate::ops::remote::attach(&host, &full);
+        }
+    }
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
     crate::ops::attach::attach_to(ctx, &obs)
 }
 
 pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<()> {
+    if is_remote(name) {
+        let mut args = vec!["approve", name];
+        if let Some(n) = note.as_deref() {
+            args.extend(["--note", n]);
+        }
+        return minder_output(ctx, &args).map(|_| ());
+    }
     let said = crate::ops::decision::approve(ctx, name, note, None)?;
     ctx.note(&said);
     Ok(())
@@ -287,17 +366,32 @@ pub fn approve(ctx: &Ctx, name: &str, note: Option<String>) -> Result<()> {
 
 /// `minder answer NAME yes|no`: returns what to tell the person.
 pub fn answer(ctx: &Ctx, name: &str, reply: &crate::ops::deliver::Answer) -> Result<String> {
+    if is_remote(name) {
+        use crate::ops::deliver::Answer;
+        let words = match reply {
+            Answer::Yes => "yes",
+            Answer::No => "no",
+            Answer::Text(t) => t.as_str(),
+        };
+        return minder_output(ctx, &["answer", name, "--", words]).map(|_| format!("answered {name}"));
+    }
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
     crate::ops::deliver::answer(ctx, &obs, reply)
 }
 
 pub fn reject(ctx: &Ctx, name: &str, note: String) -> Result<()> {
+    if is_remote(name) {
+        return minder_output(ctx, &["reject", name, "--note", &note]).map(|_| ());
+    }
     let said = crate::ops::decision::reject(ctx, name, Some(note))?;
     ctx.note(&said);
     Ok(())
 }
 
 pub fn send(ctx: &Ctx, name: &str, text: String) -> Result<()> {
+    if is_remote(name) {
+        return minder_output(ctx, &["send", name, "--", &text]).map(|_| ());
+    }
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
     let delay = crate::domain::agents::profile(&ctx.config, &obs.record.agent)
         .map(|p| p.submit_delay)
@@ -307,6 +401,9 @@ pub fn send(ctx: &Ctx, name: &str, text: String) -> Result<()> {
 }
 
 pub fn stop(ctx: &Ctx, name: &str) -> Result<()> {
+    if is_remote(name) {
+        return minder_output(ctx, &["stop", name]).map(|_| ());
+    }
     let obs = {
         // A `new` in progress finishes first (it holds this lock until the session exists).
         let _all = ctx.store.lock_all()?;

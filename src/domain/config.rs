@@ -22,6 +22,8 @@ pub struct Config {
     pub review: ReviewConfig,
     pub notify: NotifyConfig,
     pub agents: BTreeMap<String, AgentConfig>,
+    /// Other machines reached over ssh (see DESIGN.md, Hosts).
+    pub hosts: BTreeMap<String, crate::domain::hosts::HostConfig>,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             review: ReviewConfig::default(),
             notify: NotifyConfig::default(),
             agents: BTreeMap::new(),
+            hosts: BTreeMap::new(),
         }
     }
 }
@@ -323,6 +326,9 @@ impl Config {
                 }
             }
         }
+        for (name, host) in &self.hosts {
+            crate::domain::hosts::validate(name, host)?;
+        }
         Ok(())
     }
 }
@@ -494,5 +500,26 @@ waiting = ["\\? $"]
         assert_eq!(parse_size("4096").unwrap(), 4096);
         assert!(parse_size("MiB").is_err());
         assert!(parse_size("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn hosts_tables() {
+        let c = Config::parse(
+            "[hosts.build]\nssh = \"build.example\"\nssh_args = [\"-F\", \"/x y/cfg\"]\ntimeout = \"3s\"\n[hosts.vps]\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(c.hosts["build"].destination("build"), "build.example");
+        assert_eq!(c.hosts["build"].timeout.0, Duration::from_secs(3));
+        assert_eq!(c.hosts["vps"].destination("vps"), "vps");
+        assert_eq!(c.hosts["vps"].minder, "minder");
+        assert_eq!(c.hosts["vps"].timeout.0, Duration::from_secs(10));
+        assert!(err("[hosts.local]\nssh = \"x\"\n").contains("reserved"));
+        let e = err("[hosts.b]\nsh = \"x\"\n");
+        assert!(e.contains("line 2") && e.contains("sh"), "{e}");
+        let e = err("[hosts.b]\nminder = \"minder; id\"\n");
+        assert!(e.contains("hosts.b.minder"), "{e}");
+        let e = err("[hosts.b]\ntimeout = \"soon\"\n");
+        assert!(e.contains("hosts.b.timeout"), "{e}");
     }
 }

@@ -11,6 +11,8 @@ pub mod explain;
 pub mod inside;
 pub mod present;
 pub mod reconcile;
+pub mod remote;
+pub mod remote_status;
 pub mod remove;
 pub mod restore;
 pub mod review;

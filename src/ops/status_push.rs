@@ -103,6 +103,11 @@ pub fn parse_style(line: &str) -> Style {
 
 /// Sessions as the status line counts them: (state, short name), attention first.
 pub fn shown(records: &[Record]) -> Vec<(State, String)> {
+    shown_with(records, &[])
+}
+
+/// `shown`, with other machines' sessions (`host:task`, from their watchers) among them.
+pub fn shown_with(records: &[Record], remote: &[(State, String)]) -> Vec<(State, String)> {
     let mut v: Vec<(usize, State, String)> = records
         .iter()
         .filter_map(|r| {
@@ -115,6 +120,11 @@ pub fn shown(records: &[Record]) -> Vec<(State, String)> {
             let rank = SHOWN.iter().position(|(s, _)| *s == state)?;
             Some((rank, state, r.task.clone()))
         })
+        .chain(
+            remote
+                .iter()
+                .filter_map(|(state, name)| Some((SHOWN.iter().position(|(s, _)| s == state)?, *state, name.clone()))),
+        )
         .collect();
     v.sort();
     v.into_iter().map(|(_, s, n)| (s, n)).collect()
@@ -122,7 +132,12 @@ pub fn shown(records: &[Record]) -> Vec<(State, String)> {
 
 /// The segment in tmux style markup; empty when no agent needs showing.
 pub fn render(records: &[Record], style: &Style) -> String {
-    let sessions = shown(records);
+    render_with(records, &[], style)
+}
+
+/// The segment with other machines' sessions too.
+pub fn render_with(records: &[Record], remote: &[(State, String)], style: &Style) -> String {
+    let sessions = shown_with(records, remote);
     let idx = |state: State| SHOWN.iter().position(|(s, _)| *s == state).unwrap();
     let mut parts = Vec::new();
     if sessions.len() <= style.max_names {
@@ -143,7 +158,12 @@ pub fn render(records: &[Record], style: &Style) -> String {
 
 /// The one-line login summary: `minder: 2 working, 1 waiting (billing) — minder attach`.
 pub fn summary(records: &[Record]) -> Option<String> {
-    let sessions = shown(records);
+    summary_with(records, &[])
+}
+
+/// The login summary with other machines' sessions too.
+pub fn summary_with(records: &[Record], remote: &[(State, String)]) -> Option<String> {
+    let sessions = shown_with(records, remote);
     if sessions.is_empty() {
         return None;
     }
@@ -193,7 +213,7 @@ pub fn cached_style(store: &Store, socket: &std::path::Path) -> Option<Style> {
 /// remembered (else a push has to ask tmux for them).
 pub fn segment_for(store: &Store, socket: &std::path::Path) -> Option<String> {
     let style = cached_style(store, socket)?;
-    Some(render(&records_on(store, Some(socket)), &style))
+    Some(render_with(&records_on(store, Some(socket)), &crate::ops::remote_status::shown(store), &style))
 }
 
 /// [`segment_for`] from records already read.
@@ -210,6 +230,24 @@ pub fn segment_with<'a>(
 /// Records on the server at `socket`.
 pub fn records_on(store: &Store, socket: Option<&std::path::Path>) -> Vec<Record> {
     store.load_all().unwrap_or_default().into_iter().filter(|r| r.socket.as_deref() == socket).collect()
+}
+
+/// Push the segment into one server as the records and the hosts' watchers say now (a
+/// watcher heard a remote change). Fails when the server does not answer.
+pub fn push_server(store: &Store, tmux: &Tmux) -> Result<()> {
+    let socket = tmux.server().socket_path();
+    let style = match cached_style(store, &socket) {
+        Some(style) => style,
+        None => {
+            let line = tmux.run(&tmux_cmd!["display-message", "-p", style_format()])?;
+            save_style(store, &socket, line.trim_end_matches('\n'));
+            parse_style(&line)
+        }
+    };
+    let records = records_on(store, Some(&socket));
+    let segment = render_with(&records, &crate::ops::remote_status::shown(store), &style);
+    tmux.run(&tmux_cmd!["set-option", "-g", "@minder-status", segment])?;
+    Ok(())
 }
 
 /// Push the segment (and the session's own `@minder-state`) into tmux; tell the person when
@@ -243,7 +281,8 @@ fn try_push(store: &Store, record: &Record, announce: bool) -> Result<()> {
         }
     };
     let records = records_on(store, Some(socket));
-    let mut cmds = vec![tmux_cmd!["set-option", "-g", "@minder-status", render(&records, &style)]];
+    let remote = crate::ops::remote_status::shown(store);
+    let mut cmds = vec![tmux_cmd!["set-option", "-g", "@minder-status", render_with(&records, &remote, &style)]];
     if announce && style.message {
         let text = crate::tmux::quote::format_escape(&format!("minder: {}", crate::ops::tell::headline(record)));
         for (client, _) in &clients {

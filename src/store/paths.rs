@@ -118,4 +118,16 @@ impl StatePaths {
     pub fn tmux_version(&self) -> PathBuf {
         self.root.join("tmux-version")
     }
+    /// Briefs another machine's minder sent as text (`new --host`), while `new` reads them.
+    pub fn incoming(&self) -> PathBuf {
+        self.root.join("incoming")
+    }
+    /// What each host's watcher last heard (`NAME.json`), and its lock (`NAME.watch`).
+    pub fn hosts_seen(&self) -> PathBuf {
+        self.root.join("hosts")
+    }
+    /// The ssh control sockets, when there is no `$XDG_RUNTIME_DIR`.
+    pub fn ssh_sockets(&self) -> PathBuf {
+        self.root.join("ssh")
+    }
 }

@@ -1,0 +1,170 @@
+//! `minder _watch HOST`: the long-lived watcher of one host. Over the host's master connection
+//! it keeps one `watch` request open; each change it hears goes into the state dir
+//! (`hosts/HOST.json`) and this machine's `@minder-status` at once, and `[notify]` runs here
+//! for remote transitions (the person is here). It reconnects with backoff, marks the host
+//! stale when it hears nothing, and ends when the host leaves the config or the tmux server it
+//! pushes to is gone. One per host: it holds the host's watcher lock for its life.
+
+use crate::app::Ctx;
+use crate::domain::hosts::{self, RemoteSession, WatchLine};
+use crate::hosts::Host;
+use crate::ops::remote_status::{self, Heard};
+use anyhow::Result;
+use chrono::Utc;
+use clap::Args as ClapArgs;
+use std::io::BufRead;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// (internal) watch one host's sessions for the status line and notifications
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The host (a `[hosts.NAME]` of the config)
+    pub host: String,
+}
+
+/// Longer than this without a line (heartbeats come every few seconds): the stream is dead.
+const SILENCE: Duration = Duration::from_secs(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let lock = remote_status::watcher_lock(&ctx.store, &args.host)?;
+    if lock.try_lock().is_err() {
+        return Ok(()); // another watcher has this host
+    }
+    let mut backoff = Duration::from_secs(1);
+    let mut before: Option<Vec<RemoteSession>> =
+        remote_status::load_all(&ctx.store).into_iter().find(|h| h.host == args.host).map(|h| h.sessions);
+    loop {
+        // The config as it is now: a host taken out of it is no longer watched.
+        let Ok((config, _)) = crate::domain::config::Config::load(Some(&ctx.config_path)) else { return Ok(()) };
+        let Some(host_config) = config.hosts.get(&args.host) else {
+            remote_status::forget(&ctx.store, &args.host);
+            return Ok(());
+        };
+        let host = Host::new(&args.host, host_config)?;
+        let heard_something = follow(ctx, &config, &host, &mut before);
+        // The stream ended: say so on the status line, unless nobody is there to see it.
+        if let Some(mut h) = remote_status::load_all(&ctx.store).into_iter().find(|h| h.host == args.host) {
+            h.error = Some("not connected".into());
+            remote_status::save(&ctx.store, &h);
+        }
+        if push(ctx).is_err() {
+            return Ok(());
+        }
+        if heard_something {
+            backoff = Duration::from_secs(1);
+        }
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+fn push(ctx: &Ctx) -> Result<()> {
+    crate::ops::status_push::push_server(&ctx.store, ctx.tmux()?)
+}
+
+/// One connection's life: read lines until the stream ends or falls silent. True when at
+/// least one line came.
+fn follow(
+    ctx: &Ctx,
+    config: &crate::domain::config::Config,
+    host: &Host,
+    before: &mut Option<Vec<RemoteSession>>,
+) -> bool {
+    let Ok(mut cmd) = host.watch_command() else { return false };
+    let Ok(mut child) = cmd.spawn() else { return false };
+    let request = serde_json::to_string(&hosts::Request { protocol: hosts::PROTOCOL, op: hosts::Op::Watch })
+        .expect("a request serializes");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = writeln!(stdin, "{request}");
+    }
+    let (tx, rx) = mpsc::channel::<String>();
+    if let Some(stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let mut heard = false;
+    let mut greeted = false;
+    let mut sessions = before.clone().unwrap_or_default();
+    while let Ok(line) = rx.recv_timeout(SILENCE) {
+        if !greeted {
+            // The greeting: the same protocol, or nothing more is read from this peer.
+            match serde_json::from_str::<hosts::Greeting>(&line) {
+                Ok(g) if g.protocol == hosts::PROTOCOL => greeted = true,
+                Ok(_) => break,
+                Err(_) => continue, // a login shell's chatter before minder speaks
+            }
+            continue;
+        }
+        let Ok(watch) = serde_json::from_str::<WatchLine>(&line) else { break };
+        if watch.protocol != hosts::PROTOCOL {
+            break;
+        }
+        heard = true;
+        if let Some(now) = watch.sessions {
+            if let Some(prev) = before.as_ref() {
+                for (s, from) in hosts::transitions(prev, &now) {
+                    tell(config, &host.name, s, from);
+                }
+            }
+            *before = Some(now.clone());
+            sessions = now;
+        }
+        remote_status::save(
+            &ctx.store,
+            &Heard { host: host.name.clone(), at: Utc::now(), sessions: sessions.clone(), error: None },
+        );
+        if push(ctx).is_err() {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    heard
+}
+
+/// `[notify]` for a remote transition, here, where the person is: the command runs without a
+/// shell, with MINDER_HOST and the MINDER_* variables, and is killed past its deadline.
+fn tell(
+    config: &crate::domain::config::Config,
+    host: &str,
+    s: &RemoteSession,
+    from: Option<crate::domain::state::State>,
+) {
+    let notify = &config.notify;
+    if notify.command.is_empty() || !notify.on.contains(&s.state) {
+        return;
+    }
+    let mut cmd = std::process::Command::new(&notify.command[0]);
+    cmd.args(&notify.command[1..])
+        .env("MINDER_HOST", host)
+        .env("MINDER_SESSION", format!("{host}:{}", s.name))
+        .env("MINDER_STATE", s.state.to_string())
+        .env("MINDER_DETAIL", &s.detail)
+        .env("MINDER_PREVIOUS_STATE", from.map(|f| f.to_string()).unwrap_or_default())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let deadline = notify.deadline.0;
+    if let Ok(mut child) = cmd.spawn() {
+        std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            while start.elapsed() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        });
+    }
+}
