@@ -7,7 +7,7 @@ use crate::domain::record::Record;
 use crate::store::Store;
 use crate::tmux::{Server, Tmux};
 use anyhow::{anyhow, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 pub struct Ctx {
@@ -98,6 +98,55 @@ pub fn self_exe() -> Result<PathBuf> {
     Ok(std::fs::canonicalize(&exe).unwrap_or(exe))
 }
 
-pub fn display_path(p: &Path) -> String {
-    p.display().to_string()
+/// Where the config comes from: `--config`, `MINDER_CONFIG`, else the XDG path (may be absent).
+pub fn config_path(flag: Option<&std::path::Path>) -> (PathBuf, bool) {
+    if let Some(p) = flag {
+        return (p.to_path_buf(), true);
+    }
+    if let Some(p) = std::env::var_os("MINDER_CONFIG").filter(|v| !v.is_empty()) {
+        return (PathBuf::from(p), true);
+    }
+    (crate::store::paths::config_home().join("minder/config.toml"), false)
+}
+
+/// Load the config. A file named explicitly must exist; the default path may be absent. (The
+/// reading is here; what the text means is `domain::config`'s.)
+pub fn load_config(flag: Option<&std::path::Path>) -> Result<(Config, PathBuf)> {
+    let (path, explicit) = config_path(flag);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok((Config::default(), path)),
+        Err(e) => return Err(crate::error::UsageError(format!("cannot read config `{}`: {e}", path.display())).into()),
+    };
+    let config = Config::parse(&text, &path)?;
+    Ok((config, path))
+}
+
+/// Fail with a clear message unless tmux is at least 3.2. The answer is cached in the file
+/// `cache`, keyed by the binary's path, size and modification time, so `new` does not
+/// pay for a `tmux -V` each time.
+pub fn require_tmux_version(tmux: &Tmux, cache: &std::path::Path) -> Result<crate::tmux::Version> {
+    let key = std::fs::metadata(tmux.bin()).ok().map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        format!("{}\t{}\t{}", tmux.bin().display(), m.len(), m.mtime())
+    });
+    let cached = key.as_ref().and_then(|k| {
+        let text = std::fs::read_to_string(cache).ok()?;
+        let (stored_key, version) = text.trim_end().rsplit_once('\t')?;
+        (stored_key == k).then(|| crate::tmux::parse_version(&format!("tmux {version}"))).flatten()
+    });
+    let v = match cached {
+        Some(v) => v,
+        None => {
+            let v = tmux.version()?;
+            if let Some(k) = key {
+                let _ = crate::store::fsutil::write_atomic(cache, format!("{k}\t{v}\n").as_bytes());
+            }
+            v
+        }
+    };
+    if !v.at_least(3, 2) {
+        anyhow::bail!("tmux {} is too old: minder needs tmux 3.2 or newer ({})", v, tmux.bin().display());
+    }
+    Ok(v)
 }

@@ -4,7 +4,6 @@
 
 use crate::app::Ctx;
 use crate::commands;
-use crate::domain::config::Config;
 use crate::tmux::Server;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -139,7 +138,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Names(a) => return commands::names::run(a),
         _ => {}
     }
-    let (config, config_path) = Config::load(cli.config.as_deref())?;
+    let (config, config_path) = crate::app::load_config(cli.config.as_deref())?;
     let server = match (&cli.socket_name, &cli.socket_path) {
         (Some(name), _) => Server::Name(name.clone()),
         (None, Some(path)) => Server::Path(path.clone()),

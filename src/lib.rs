@@ -6,19 +6,21 @@
 //! `supervisor`), `procs` (processes as the kernel lists them) and `render/` (bytes to the text
 //! a person saw).
 
-pub mod app;
+pub(crate) mod app;
 pub mod cli;
-pub mod commands;
-pub mod dash;
-pub mod demo;
-pub mod domain;
+pub(crate) mod commands;
+pub(crate) mod dash;
+pub(crate) mod demo;
+pub(crate) mod domain;
 pub mod error;
 pub mod git;
-pub mod hosts;
-pub mod ops;
-pub mod procs;
+pub(crate) mod hosts;
+#[cfg(test)]
+mod house;
+pub(crate) mod ops;
+pub(crate) mod procs;
 pub mod render;
-pub mod sink;
-pub mod store;
-pub mod supervisor;
-pub mod tmux;
+pub(crate) mod sink;
+pub(crate) mod store;
+pub(crate) mod supervisor;
+pub(crate) mod tmux;

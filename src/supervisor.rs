@@ -16,8 +16,14 @@ pub const PANE_ENV: &[&str] =
 /// environment of whoever ran `minder new` (tmux would give it the server's), never through a
 /// shell, waits for it, and records its exit itself: tmux's own exit status can be missing
 /// (it may never reap a child that exits while a fresh server starts up).
-pub fn exec(env_file: Option<&std::path::Path>, minder_id: Option<&str>, command: &[String]) -> Result<()> {
+pub fn exec(
+    env_file: Option<&std::path::Path>,
+    minder_id: Option<&str>,
+    command: &[String],
+    record_exit: RecordExit,
+) -> Result<()> {
     let _ = RUN_ID.set(minder_id.unwrap_or_default().to_string());
+    let _ = RECORD_EXIT.set(record_exit);
     let mut cmd = std::process::Command::new(&command[0]);
     cmd.args(&command[1..]);
     if let Some(file) = env_file {
@@ -263,6 +269,12 @@ fn apply_caller_env(cmd: &mut std::process::Command, data: &[u8]) {
 /// This run's `@minder-id` (`--minder-id`; empty from an older `new`).
 static RUN_ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
+/// How an exit becomes a transition of the session (`ops::evidence::record_exit`, given by the
+/// `_exec` command: the supervisor stands below `ops`).
+pub type RecordExit = fn(&Store, &str, Option<i32>, Option<i32>) -> anyhow::Result<()>;
+
+static RECORD_EXIT: std::sync::OnceLock<RecordExit> = std::sync::OnceLock::new();
+
 /// Record the agent's exit in its session (named by the pane's environment), if the record is
 /// still this run's: a record removed and made again under the same name, or restored
 /// elsewhere, has another id.
@@ -275,7 +287,8 @@ fn record_own_exit(code: Option<i32>, signal: Option<i32>) {
     if !run.is_empty() && store.load(&name).map(|r| r.tmux.minder_id != run).unwrap_or(true) {
         return;
     }
-    if let Err(e) = crate::ops::evidence::record_exit(&store, &name, code, signal, None) {
+    let Some(record_exit) = RECORD_EXIT.get() else { return };
+    if let Err(e) = record_exit(&store, &name, code, signal) {
         let line = format!("{} recording the exit: {e:#}", chrono::Utc::now().to_rfc3339());
         let _ = crate::store::fsutil::append_line(&store.paths(&name).sink_errors(), &line);
     }

@@ -17,5 +17,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    crate::supervisor::exec(args.env_file.as_deref(), args.minder_id.as_deref(), &args.command)
+    crate::supervisor::exec(
+        args.env_file.as_deref(),
+        args.minder_id.as_deref(),
+        &args.command,
+        |store, name, code, signal| crate::ops::evidence::record_exit(store, name, code, signal, None).map(|_| ()),
+    )
 }

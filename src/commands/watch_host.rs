@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         remote_status::load_all(&ctx.store).into_iter().find(|h| h.host == args.host).map(|h| h.sessions);
     loop {
         // The config as it is now: a host taken out of it is no longer watched.
-        let Ok((config, _)) = crate::domain::config::Config::load(Some(&ctx.config_path)) else { return Ok(()) };
+        let Ok((config, _)) = crate::app::load_config(Some(&ctx.config_path)) else { return Ok(()) };
         let Some(host_config) = config.hosts.get(&args.host) else {
             remote_status::forget(&ctx.store, &args.host);
             return Ok(());

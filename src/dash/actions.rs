@@ -168,7 +168,7 @@ impl<'a> Data<'a> {
             entry.progress = progress;
         }
         let logs = paths.logs();
-        let log = stamp(&crate::sink::logfile::current_path(&logs));
+        let log = stamp(&paths.current_log());
         let due = entry.last_line_at.is_none_or(|t| now.duration_since(t) >= LAST_LINE_EVERY);
         if log != entry.log_stamp && due {
             entry.log_stamp = log;
@@ -201,8 +201,9 @@ impl<'a> Data<'a> {
         let Some(Ok(record)) = self.entries.get(name).map(|e| &e.record) else {
             return self.preview.take().is_some();
         };
-        let logs = self.ctx.store.paths(name).logs();
-        let log_stamp = stamp(&crate::sink::logfile::current_path(&logs));
+        let paths = self.ctx.store.paths(name);
+        let logs = paths.logs();
+        let log_stamp = stamp(&paths.current_log());
         let alive = alive(record);
         let moved = self.preview.as_ref().is_none_or(|p| p.text.name != name);
         let current = self.preview.as_ref().is_some_and(|p| {

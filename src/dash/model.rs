@@ -141,10 +141,6 @@ impl Model {
         self.shown.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.shown.is_empty()
-    }
-
     pub fn selected(&self) -> Option<&Agent> {
         let name = self.selected.as_ref()?;
         self.rows().find(|a| &a.name == name)
@@ -592,7 +588,7 @@ mod tests {
         assert_eq!(names(&m), ["claude-docs"]);
         assert_eq!(m.selected().unwrap().name, "claude-docs");
         m.set_filter("nothing matches");
-        assert!(m.is_empty() && m.selected().is_none());
+        assert!(m.len() == 0 && m.selected().is_none());
         m.set_filter("");
         assert_eq!(m.len(), 3);
         assert!(m.selected().is_some());

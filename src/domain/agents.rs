@@ -381,7 +381,7 @@ pub fn claude_hook_settings(self_exe: &str, session: Option<&str>) -> String {
     if let Some(s) = session {
         words.extend(["--session".to_string(), s.to_string()]);
     }
-    let command = crate::tmux::quote::shell_join(&words);
+    let command = crate::domain::shell::shell_join(&words);
     let hook = serde_json::json!([{ "hooks": [{ "type": "command", "command": command }] }]);
     let mut hooks = serde_json::Map::new();
     for event in ["UserPromptSubmit", "PreToolUse", "PostToolUse", "PermissionRequest", "Notification", "Stop"] {

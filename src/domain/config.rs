@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::{de, Deserialize, Deserializer};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -279,32 +279,9 @@ impl<'de> Deserialize<'de> for Pattern {
     }
 }
 
-// ---- Loading ---------------------------------------------------------------------------------
-
-/// Where the config comes from: `--config`, `MINDER_CONFIG`, else the XDG path (may be absent).
-pub fn config_path(flag: Option<&Path>) -> (PathBuf, bool) {
-    if let Some(p) = flag {
-        return (p.to_path_buf(), true);
-    }
-    if let Some(p) = std::env::var_os("MINDER_CONFIG").filter(|v| !v.is_empty()) {
-        return (PathBuf::from(p), true);
-    }
-    (crate::store::paths::config_home().join("minder/config.toml"), false)
-}
+// ---- Parsing --------------------------------------------------------------------------------
 
 impl Config {
-    /// Load the config. A file named explicitly must exist; the default path may be absent.
-    pub fn load(flag: Option<&Path>) -> Result<(Config, PathBuf)> {
-        let (path, explicit) = config_path(flag);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok((Config::default(), path)),
-            Err(e) => return Err(UsageError(format!("cannot read config `{}`: {e}", path.display())).into()),
-        };
-        let config = Config::parse(&text, &path)?;
-        Ok((config, path))
-    }
-
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| config_error(text, path, &e))?;
         config.validate().map_err(|msg| UsageError(format!("config `{}`: {msg}", path.display())))?;
@@ -373,14 +350,6 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         Some(t) if !t.is_empty() => format!("{t}.{key}"),
         _ => key.to_string(),
     })
-}
-
-/// `~/x` → `$HOME/x`.
-pub fn expand_home(p: &str) -> String {
-    match (p.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => p.to_string(),
-    }
 }
 
 #[cfg(test)]

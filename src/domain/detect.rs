@@ -146,7 +146,9 @@ impl<'s> Layout<'s> {
     }
 }
 
-/// What the visible screen says, all of it taken as live. See [`read_screen`].
+/// What the visible screen says, all of it taken as live (the screen corpus and the unit tests
+/// read screens this way). See [`read_screen`].
+#[cfg(test)]
 pub fn classify_screen(screen: &str, p: &ScreenPatterns) -> Option<Evidence> {
     read_screen(screen, 0, p).map(|r| r.evidence)
 }

@@ -8,8 +8,10 @@ pub mod detect;
 pub mod hosts;
 pub mod keys;
 pub mod naming;
+pub mod panes;
 pub mod rank;
 pub mod record;
 #[cfg(test)]
 mod screens_corpus;
+pub mod shell;
 pub mod state;

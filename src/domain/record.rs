@@ -154,13 +154,14 @@ pub struct TmuxIds {
 impl TmuxIds {
     /// What proves a tmux session is the one these ids were recorded for (see
     /// `Record::identity`); `name` serves records made before ids existed.
-    pub fn identity(&self, name: &str) -> crate::tmux::Identity {
+    pub fn identity(&self, name: &str) -> crate::domain::panes::Identity {
         match (self.session_id.is_empty(), self.server_pid, self.server_started) {
-            (false, Some(pid), Some(started)) => {
-                crate::tmux::Identity::session(&self.session_id, crate::tmux::ServerIdentity { pid, started })
-            }
-            _ if !self.minder_id.is_empty() => crate::tmux::Identity::Id(self.minder_id.clone()),
-            _ => crate::tmux::Identity::Name(name.to_string()),
+            (false, Some(pid), Some(started)) => crate::domain::panes::Identity::session(
+                &self.session_id,
+                crate::domain::panes::ServerIdentity { pid, started },
+            ),
+            _ if !self.minder_id.is_empty() => crate::domain::panes::Identity::Id(self.minder_id.clone()),
+            _ => crate::domain::panes::Identity::Name(name.to_string()),
         }
     }
 }
@@ -331,7 +332,7 @@ impl Record {
     /// What proves a tmux session is this record's: its session id on the server it was made
     /// on, once recorded (values the agent cannot set); before, its `@minder-id`; for a record
     /// written before ids existed, its name.
-    pub fn identity(&self) -> crate::tmux::Identity {
+    pub fn identity(&self) -> crate::domain::panes::Identity {
         self.tmux.identity(&self.name)
     }
 
@@ -402,6 +403,11 @@ impl Record {
         self.stop_requested_at = None;
         self.stop_note = None;
         self.tmux = TmuxIds::default();
+    }
+
+    /// Where the session's work is: its worktree, else its directory.
+    pub fn work_dir(&self) -> &std::path::Path {
+        self.worktree.as_ref().map(|w| w.path.as_path()).unwrap_or(&self.dir)
     }
 
     /// Whether the agent has ended: its exit is recorded, or it cannot be running any more

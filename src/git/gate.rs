@@ -283,7 +283,7 @@ fn own_hook(name: &str, base: usize) -> Option<PathBuf> {
     };
     let dir = match git(&["config", "--get", "core.hooksPath"]) {
         Some(p) => {
-            let p = PathBuf::from(crate::domain::config::expand_home(&p));
+            let p = PathBuf::from(crate::store::paths::expand_home(&p));
             if p.is_absolute() {
                 p
             } else {

@@ -108,7 +108,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
                     None,
                     Some(format!(
                         "killed: still running after {}",
-                        crate::ops::present::age(deadline.as_secs() as i64)
+                        crate::render::text::age(deadline.as_secs() as i64)
                     )),
                 );
             }

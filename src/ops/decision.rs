@@ -4,7 +4,7 @@
 //! or closing the push gate, `on_approve`, and a rejection's note to the agent.
 
 use crate::app::Ctx;
-use crate::domain::record::{Record, SinceDecision, Verdict};
+use crate::domain::record::{Record, Verdict};
 use crate::domain::state::{short_commit, Source};
 use crate::ops::reconcile;
 use anyhow::{anyhow, bail, Result};
@@ -13,24 +13,7 @@ use std::path::Path;
 
 /// Where the session's work is: its worktree, else its directory.
 pub fn work_dir(r: &Record) -> &Path {
-    r.worktree.as_ref().map(|w| w.path.as_path()).unwrap_or(&r.dir)
-}
-
-/// What the agent did since the person's decision: commits on top of the decided commit, and
-/// a RISKS.md written after it. Read at each transition of a decided session.
-pub fn since(r: &Record) -> SinceDecision {
-    let Some(d) = &r.decision else { return SinceDecision::default() };
-    let commits = d
-        .commit
-        .as_ref()
-        .and_then(|c| {
-            let range = format!("{c}..HEAD");
-            crate::git::run(work_dir(r), &["--no-replace-objects", "rev-list", "--count", &range]).ok()
-        })
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0);
-    let risks = crate::ops::evidence::risks_written(r);
-    SinceDecision { commits, new_risks: risks.is_some_and(|w| w > d.at) }
+    r.work_dir()
 }
 
 /// The commit a decision is on: the HEAD the person's last `review` showed. `commit` (the

@@ -77,16 +77,6 @@ fn shown_words(state: State, detail: &str) -> String {
     }
 }
 
-/// When the session's RISKS.md was last written, if it is a regular file: its modification time,
-/// from a stat that never opens it (a FIFO or a link there is not a risk summary).
-pub fn risks_written(record: &Record) -> Option<DateTime<Utc>> {
-    std::fs::symlink_metadata(crate::domain::brief::risks_path(&record.checkpoint_dir))
-        .ok()
-        .filter(|m| m.is_file())
-        .and_then(|m| m.modified().ok())
-        .map(DateTime::<Utc>::from)
-}
-
 /// A turn that is over (waiting for input, not for an approval) with a risk summary that counts
 /// means done: review; so does settled output with one, for a profile that has no idle patterns
 /// (`settled_without_idle`). The one place RISKS.md is looked at for the state, decided on the
@@ -102,7 +92,7 @@ pub fn apply_risks(store: &Store, record: &Record, settled_without_idle: bool) -
     if record.ended_at.is_some() || (!moves && record.decision.is_none()) {
         return Ok(None);
     }
-    let written = risks_written(record);
+    let written = crate::store::checkpoints::risks_written(&record.checkpoint_dir);
     if !moves && !after_decision(record, written) {
         return Ok(None);
     }

@@ -2,9 +2,9 @@
 //! function that decides colours.
 
 use crate::app::Ctx;
+use crate::domain::panes::Observed;
 use crate::domain::record::Record;
 use crate::domain::state::State;
-use crate::ops::reconcile::Observed;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
@@ -101,21 +101,7 @@ pub fn paint(on: bool, code: &str, text: &str) -> String {
     }
 }
 
-/// "3s", "5m", "2h", "4d": how long ago, for tables.
-pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    age((now - t).num_seconds())
-}
-
-/// "45s", "3m", "2h", "4d": how long, in the largest unit that fits.
-pub fn age(seconds: i64) -> String {
-    let s = seconds.max(0);
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m", s / 60),
-        3600..=86399 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86400),
-    }
-}
+pub use crate::render::text::{age, ago};
 
 /// Where a session works, as a person names it: the project (the repository's folder, or the
 /// directory's) and, in a worktree, its branch.

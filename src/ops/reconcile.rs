@@ -6,7 +6,7 @@
 use crate::app::Ctx;
 use crate::domain::record::Record;
 use crate::domain::state::{Source, State};
-use crate::tmux::{PaneInfo, Server, ServerIdentity, Tmux};
+use crate::tmux::{PaneInfo, ServerIdentity, Tmux};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -133,35 +133,7 @@ pub fn env_file_stale(record: &Record, pane: Option<&PaneInfo>, age: Duration) -
     pane.is_some_and(|p| p.dead) || record.ended() || age >= START_GRACE
 }
 
-/// A record with what tmux says of it right now.
-pub struct Observed {
-    pub record: Record,
-    pub pane: Option<PaneInfo>,
-    /// False when tmux was not asked (see `observe_listing`) or did not answer: `pane` is then
-    /// unknown.
-    pub tmux_checked: bool,
-    /// Why tmux could not be asked (a stopped or wedged server), when it was tried.
-    pub tmux_error: Option<String>,
-}
-
-impl Observed {
-    /// The error for a command that must act on the session in tmux and cannot, because its
-    /// server did not answer (None when tmux answered, or the session has ended anyway).
-    pub fn unreachable(&self, nothing_done: &str) -> Option<anyhow::Error> {
-        let why = self.tmux_error.as_deref()?;
-        (self.pane.is_none() && self.alive())
-            .then(|| anyhow::anyhow!("cannot find session `{}` in tmux: {why}; {nothing_done}", self.record.name))
-    }
-
-    /// Whether the agent's pane is alive: from tmux when it was asked, else from the record.
-    pub fn alive(&self) -> bool {
-        match (&self.pane, self.tmux_checked) {
-            (Some(p), _) => !p.dead,
-            (None, true) => false,
-            (None, false) => self.record.running(),
-        }
-    }
-}
+pub use crate::domain::panes::Observed;
 
 /// The view `ls` needs, as cheaply as it can be had. Every live session has a log sink that
 /// tmux kills with its pane (or its server), so when every live session's sink is alive, tmux
@@ -352,14 +324,6 @@ pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> 
         None => anyhow::bail!("pane {pane_id} is no longer in the tmux session of `{}`", record.name),
     }
     Ok(())
-}
-
-/// The server a record lives on, for display.
-pub fn server_of(record: &Record) -> Server {
-    match &record.socket {
-        Some(p) => Server::Path(p.clone()),
-        None => Server::Default,
-    }
 }
 
 #[cfg(test)]

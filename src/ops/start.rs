@@ -120,7 +120,7 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
         let path = if ctx.config.worktree.dir.is_empty() {
             ctx.store.dirs().worktrees().join(&plan.name)
         } else {
-            PathBuf::from(crate::domain::config::expand_home(&ctx.config.worktree.dir)).join(&plan.name)
+            PathBuf::from(crate::store::paths::expand_home(&ctx.config.worktree.dir)).join(&plan.name)
         };
         let wt = crate::git::worktree::create(&wp.repo, &path, &wp.branch, &wp.base)?;
         record.dir = wt.path.clone();
@@ -278,7 +278,7 @@ pub fn launch(
         Vec::new()
     };
     let tmux = ctx.tmux()?;
-    tmux.require_version(&ctx.store.dirs().tmux_version())?;
+    crate::app::require_tmux_version(tmux, &ctx.store.dirs().tmux_version())?;
     let minder_id = new_minder_id();
     let socket_path = tmux.server().socket_path();
     let place = |r: &mut Record| {

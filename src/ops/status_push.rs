@@ -101,12 +101,8 @@ pub fn parse_style(line: &str) -> Style {
     s
 }
 
-/// Sessions as the status line counts them: (state, short name), attention first.
-pub fn shown(records: &[Record]) -> Vec<(State, String)> {
-    shown_with(records, &[])
-}
-
-/// `shown`, with other machines' sessions (`host:task`, from their watchers) among them.
+/// Sessions as the status line counts them, (state, short name), attention first, with other
+/// machines' sessions (`host:task`, from their watchers) among them.
 pub fn shown_with(records: &[Record], remote: &[(State, String)]) -> Vec<(State, String)> {
     let mut v: Vec<(usize, State, String)> = records
         .iter()
@@ -131,6 +127,7 @@ pub fn shown_with(records: &[Record], remote: &[(State, String)]) -> Vec<(State,
 }
 
 /// The segment in tmux style markup; empty when no agent needs showing.
+#[cfg(test)]
 pub fn render(records: &[Record], style: &Style) -> String {
     render_with(records, &[], style)
 }
@@ -156,12 +153,8 @@ pub fn render_with(records: &[Record], remote: &[(State, String)], style: &Style
     parts.join(" ")
 }
 
-/// The one-line login summary: `minder: 2 working, 1 waiting (billing) — minder attach`.
-pub fn summary(records: &[Record]) -> Option<String> {
-    summary_with(records, &[])
-}
-
-/// The login summary with other machines' sessions too.
+/// The one-line login summary, other machines' sessions too: `minder: 2 working, 1 waiting
+/// (billing) — minder attach`.
 pub fn summary_with(records: &[Record], remote: &[(State, String)]) -> Option<String> {
     let sessions = shown_with(records, remote);
     if sessions.is_empty() {
@@ -224,7 +217,7 @@ pub fn segment_with<'a>(
 ) -> Option<String> {
     let style = cached_style(store, socket)?;
     let on: Vec<Record> = records.into_iter().filter(|r| r.socket.as_deref() == Some(socket)).cloned().collect();
-    Some(render(&on, &style))
+    Some(render_with(&on, &crate::ops::remote_status::shown(store), &style))
 }
 
 /// Records on the server at `socket`.
@@ -381,8 +374,10 @@ mod tests {
 
     #[test]
     fn login_summary() {
-        assert_eq!(summary(&[rec("x", State::Stopped)]), None);
-        let s = summary(&[rec("a", State::Working), rec("b", State::Working), rec("billing", State::Waiting)]).unwrap();
+        assert_eq!(summary_with(&[rec("x", State::Stopped)], &[]), None);
+        let s =
+            summary_with(&[rec("a", State::Working), rec("b", State::Working), rec("billing", State::Waiting)], &[])
+                .unwrap();
         assert_eq!(s, "minder: 1 waiting (billing), 2 working — minder attach", "attention first");
     }
 }

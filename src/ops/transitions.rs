@@ -3,7 +3,7 @@
 //! did since the person's decision is brought up to date, the status segment is pushed, the
 //! person is told (`tell`), and a session that reached `review` has its checks run (`checks`).
 
-use crate::domain::record::{Record, Why};
+use crate::domain::record::{Record, SinceDecision, Why};
 use crate::domain::state::{Source, State};
 use crate::store::Store;
 use anyhow::Result;
@@ -19,7 +19,7 @@ pub fn commit<W: Into<Why>>(
     let (record, changed) = store.transition_with(name, source, |r| {
         let change = decide(r)?;
         if r.decision.is_some() {
-            r.since_decision = crate::ops::decision::since(r);
+            r.since_decision = since(r);
         }
         Some(change)
     })?;
@@ -48,4 +48,21 @@ pub fn to(
 fn after(store: &Store, record: &Record) {
     crate::ops::tell::transitioned(store, record);
     crate::ops::checks::transitioned(store, record);
+}
+
+/// What the agent did since the person's decision: commits on top of the decided commit, and
+/// a RISKS.md written after it. Read at each transition of a decided session.
+fn since(r: &Record) -> SinceDecision {
+    let Some(d) = &r.decision else { return SinceDecision::default() };
+    let commits = d
+        .commit
+        .as_ref()
+        .and_then(|c| {
+            let range = format!("{c}..HEAD");
+            crate::git::run(r.work_dir(), &["--no-replace-objects", "rev-list", "--count", &range]).ok()
+        })
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    let risks = crate::store::checkpoints::risks_written(&r.checkpoint_dir);
+    SinceDecision { commits, new_risks: risks.is_some_and(|w| w > d.at) }
 }

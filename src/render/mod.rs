@@ -8,6 +8,7 @@ pub mod sanitize;
 mod term;
 #[cfg(test)]
 mod tests;
+pub mod text;
 mod width;
 
 use row::{Emitter, LineState};

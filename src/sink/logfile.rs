@@ -10,7 +10,7 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const CURRENT_NAME: &str = "output.log";
+const CURRENT_NAME: &str = crate::store::paths::CURRENT_LOG;
 const SEGMENT_PREFIX: &str = "output.log.";
 /// How often `follow` looks for new bytes when there are none.
 const POLL_INTERVAL: Duration = Duration::from_millis(150);

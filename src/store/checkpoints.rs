@@ -29,6 +29,16 @@ fn parse_saved_name(name: &str) -> Option<(DateTime<Utc>, String)> {
     FILES.contains(&file).then(|| (at, file.to_string()))
 }
 
+/// When the session's RISKS.md was last written, if it is a regular file: its modification time,
+/// from a stat that never opens it (a FIFO or a link there is not a risk summary).
+pub fn risks_written(checkpoint_dir: &Path) -> Option<DateTime<Utc>> {
+    std::fs::symlink_metadata(crate::domain::brief::risks_path(checkpoint_dir))
+        .ok()
+        .filter(|m| m.is_file())
+        .and_then(|m| m.modified().ok())
+        .map(DateTime::<Utc>::from)
+}
+
 /// Every saved version, oldest first.
 pub fn history(store: &Store, name: &str) -> Result<Vec<Saved>> {
     let dir = store.paths(name).checkpoint_history();

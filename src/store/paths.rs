@@ -14,6 +14,17 @@ fn xdg(var: &str, fallback: &str) -> PathBuf {
     }
 }
 
+/// The name of the log file the sink writes now, in a session's `logs/`.
+pub const CURRENT_LOG: &str = "output.log";
+
+/// `~/x` → `$HOME/x` (a path from the config).
+pub fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}
+
 pub fn config_home() -> PathBuf {
     xdg("XDG_CONFIG_HOME", ".config")
 }
@@ -52,6 +63,10 @@ impl SessionPaths {
     }
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
+    }
+    /// The log file the sink writes now (rotated segments sit beside it).
+    pub fn current_log(&self) -> PathBuf {
+        self.logs().join(CURRENT_LOG)
     }
     /// Errors the log sink could not help (disk full, size limit): what `show` reports.
     pub fn sink_errors(&self) -> PathBuf {

@@ -5,7 +5,7 @@
 pub mod quote;
 
 use crate::tmux::quote::tmux_arg;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -253,35 +253,6 @@ impl Tmux {
         let text = String::from_utf8_lossy(&out.stdout);
         parse_version(text.trim()).with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
     }
-
-    /// Fail with a clear message unless tmux is at least 3.2. The answer is cached in the file
-    /// `cache`, keyed by the binary's path, size and modification time, so `new` does not
-    /// pay for a `tmux -V` each time.
-    pub fn require_version(&self, cache: &Path) -> Result<Version> {
-        let key = std::fs::metadata(&self.bin).ok().map(|m| {
-            use std::os::unix::fs::MetadataExt;
-            format!("{}\t{}\t{}", self.bin.display(), m.len(), m.mtime())
-        });
-        let cached = key.as_ref().and_then(|k| {
-            let text = std::fs::read_to_string(cache).ok()?;
-            let (stored_key, version) = text.trim_end().rsplit_once('\t')?;
-            (stored_key == k).then(|| parse_version(&format!("tmux {version}"))).flatten()
-        });
-        let v = match cached {
-            Some(v) => v,
-            None => {
-                let v = self.version()?;
-                if let Some(k) = key {
-                    let _ = crate::store::fsutil::write_atomic(cache, format!("{k}\t{v}\n").as_bytes());
-                }
-                v
-            }
-        };
-        if !v.at_least(3, 2) {
-            bail!("tmux {} is too old: minder needs tmux 3.2 or newer ({})", v, self.bin.display());
-        }
-        Ok(v)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -330,33 +301,7 @@ pub const SEP: char = '\u{1f}';
 /// is a path, and the only field that could hold anything.
 pub const PANE_FORMAT: &str = "#{session_name}\u{1f}#{session_id}\u{1f}#{pane_id}\u{1f}#{pane_pid}\u{1f}#{pane_dead}\u{1f}#{pane_dead_status}\u{1f}#{pane_dead_signal}\u{1f}#{pane_pipe}\u{1f}#{session_attached}\u{1f}#{@minder-id}\u{1f}#{pid}\u{1f}#{start_time}\u{1f}#{@minder}";
 
-/// What minder needs to know of one agent pane, from one `list-panes` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PaneInfo {
-    pub session_name: String,
-    pub session_id: String,
-    pub pane_id: String,
-    pub pane_pid: Option<u32>,
-    pub dead: bool,
-    pub dead_status: Option<i32>,
-    pub dead_signal: Option<i32>,
-    pub pipe: bool,
-    pub attached: u32,
-    /// The session's `@minder-id`: which minder session (and which run of it) this is.
-    pub minder_id: String,
-    /// The server's pid and start time (`#{pid}`, `#{start_time}`): which server this is.
-    pub server: ServerIdentity,
-    /// The `@minder` session option: the state dir of the minder that owns the session.
-    pub owner: String,
-}
-
-/// Which tmux server answered: its pid and start time. A server that was restarted on the same
-/// socket differs in both, and numbers its sessions and panes from `$0`/`%0` again.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ServerIdentity {
-    pub pid: u32,
-    pub started: i64,
-}
+pub use crate::domain::panes::{Identity, PaneInfo, ServerIdentity};
 
 pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
     let f: Vec<&str> = line.split(SEP).collect();
@@ -377,65 +322,6 @@ pub fn parse_pane_line(line: &str) -> Option<PaneInfo> {
         server: ServerIdentity { pid: f[10].parse().unwrap_or(0), started: f[11].parse().unwrap_or(0) },
         owner: f[12..].join(&SEP.to_string()),
     })
-}
-
-// ---- Identity: acting only on a session that is provably ours --------------------------------
-
-/// What proves that a tmux session is a given minder session. Once its ids are recorded: its
-/// session id on the server it was made on (`$3/PID/START_TIME`, from `#{session_id}`, `#{pid}`
-/// and `#{start_time}`), values tmux holds and nobody can set: a restarted server has another
-/// pid and start time, a renamed session keeps its id, and the agent cannot forge them. Before
-/// that (a start still under way): the `@minder-id` it was made with; for a record made before
-/// ids existed, its name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Identity {
-    Session(String),
-    Id(String),
-    Name(String),
-}
-
-impl Identity {
-    /// The session `session_id` of the server `server`.
-    pub fn session(session_id: &str, server: ServerIdentity) -> Identity {
-        Identity::Session(format!("{session_id}/{}/{}", server.pid, server.started))
-    }
-
-    /// The format that prints what identifies a session.
-    fn format(&self) -> &'static str {
-        match self {
-            Identity::Session(_) => "#{session_id}/#{pid}/#{start_time}",
-            Identity::Id(_) => "#{@minder-id}",
-            Identity::Name(_) => "#{session_name}",
-        }
-    }
-
-    fn value(&self) -> &str {
-        match self {
-            Identity::Session(v) | Identity::Id(v) | Identity::Name(v) => v,
-        }
-    }
-
-    /// Whether `shown` (what `format` printed) is this session.
-    fn is(&self, shown: &str) -> bool {
-        !self.value().is_empty() && shown == self.value()
-    }
-
-    /// A format that is `1` exactly when the target is this session. Only `[A-Za-z0-9_-]` (and
-    /// the `$` and `/` of a session identity) may reach the format (ids and session names are
-    /// made of those); anything else matches nothing.
-    fn condition(&self) -> String {
-        let v = self.value();
-        let allowed = |b: u8| {
-            b.is_ascii_alphanumeric()
-                || b == b'-'
-                || b == b'_'
-                || matches!(self, Identity::Session(_)) && b"$/".contains(&b)
-        };
-        if v.is_empty() || !v.bytes().all(allowed) {
-            return "0".into();
-        }
-        format!("#{{==:{},{v}}}", self.format())
-    }
 }
 
 /// The first line a guarded batch prints when the target is ours (`NOT_OURS` otherwise).

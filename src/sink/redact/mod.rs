@@ -35,11 +35,6 @@ pub const MASK: &str = "[REDACTED]";
 /// Most bytes a [`Redactor`] ever holds back, whatever the input.
 pub const HOLD_CAP: usize = 1024;
 
-/// The built-in patterns (see the list above for what each catches).
-pub fn builtin_patterns() -> Vec<Regex> {
-    builtins().to_vec()
-}
-
 /// The user's extra patterns (`logs.redact`) as the redactor takes them; one that does not
 /// compile (config has already refused it) is left out.
 pub fn user_patterns<S: AsRef<str>>(sources: &[S]) -> Vec<Regex> {
