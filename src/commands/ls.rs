@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let header = ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"];
+    let header = ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE", "FENCE"];
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     for o in &sessions {
         let r = &o.record;
@@ -75,6 +75,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (progress, String::new()),
             (place, String::new()),
+            // The sandbox and network policy: `rw-net`, `ro+net`, `off+net`.
+            (r.fence.map(|f| f.marker()).unwrap_or_else(|| "-".into()), String::new()),
         ]);
     }
     for d in &damaged {
@@ -85,6 +87,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ("-".into(), String::new()),
             ("-".into(), String::new()),
             (crate::render::sanitize::one_line(&d.error).into_owned(), String::new()),
+            ("-".into(), String::new()),
         ]);
     }
     crate::out!("{}", present::table(&rows, ctx.color));

@@ -244,6 +244,7 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         branch,
         last_line: e.last_line.clone(),
         alive: alive(r),
+        fence: r.fence.map(|f| f.marker()).unwrap_or_default(),
     }
 }
 

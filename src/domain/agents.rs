@@ -3,6 +3,7 @@
 //! fields it names, or defines a new profile.
 
 use crate::domain::config::{AgentConfig, Config, Pattern, PromptMode};
+use crate::domain::fence::Sandbox;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -44,6 +45,16 @@ pub struct Profile {
     pub submit_delay: Duration,
     /// Commands run when a session reaches `review` (see `ops::checks`).
     pub check: Vec<String>,
+    /// What the agent may touch (`domain::fence`).
+    pub sandbox: crate::domain::fence::Sandbox,
+    pub network: bool,
+    /// Whether the person chose `sandbox` (the config or `new --sandbox`), not the default.
+    pub sandbox_chosen: bool,
+    /// The program reaches its model over the network (a wrapper must not cut it).
+    pub needs_network: bool,
+    /// Variables only this agent gets, and a file of more.
+    pub env: std::collections::BTreeMap<String, String>,
+    pub env_file: Option<String>,
 }
 
 struct Builtin {
@@ -59,6 +70,9 @@ struct Builtin {
     answer_yes: &'static [&'static str],
     answer_no: &'static [&'static str],
     submit_delay_ms: u64,
+    sandbox: Sandbox,
+    network: bool,
+    needs_network: bool,
 }
 
 // Screen patterns come from the agents' real screens (tests/captures/), captured by running each
@@ -106,6 +120,9 @@ const BUILTINS: &[Builtin] = &[
         answer_no: &["Escape"],
         // Codex treats an Enter that follows typed text too closely as part of a paste.
         submit_delay_ms: 500,
+        sandbox: Sandbox::WorkspaceWrite,
+        network: false,
+        needs_network: false,
     },
     Builtin {
         name: "codex-exec",
@@ -120,6 +137,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &[],
         answer_no: &[],
         submit_delay_ms: 50,
+        sandbox: Sandbox::WorkspaceWrite,
+        network: false,
+        needs_network: false,
     },
     Builtin {
         name: "claude",
@@ -147,6 +167,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["Enter"],
         answer_no: &["Escape"],
         submit_delay_ms: 500,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
     Builtin {
         name: "aider",
@@ -167,6 +190,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 100,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: true,
     },
     Builtin {
         name: "gemini",
@@ -193,6 +219,9 @@ const BUILTINS: &[Builtin] = &[
         answer_no: &["Escape"],
         // Like Codex, an Enter right after a burst of typed text is taken as part of a paste.
         submit_delay_ms: 500,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: true,
     },
     Builtin {
         name: "cmd",
@@ -207,6 +236,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
     Builtin {
         name: "demo",
@@ -221,6 +253,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
 ];
 
@@ -246,6 +281,12 @@ fn from_builtin(b: &Builtin) -> Profile {
         stop_grace: Duration::from_secs(5),
         submit_delay: Duration::from_millis(b.submit_delay_ms),
         check: Vec::new(),
+        sandbox: b.sandbox,
+        network: b.network,
+        sandbox_chosen: false,
+        needs_network: b.needs_network,
+        env: Default::default(),
+        env_file: None,
     }
 }
 
@@ -285,6 +326,19 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.check {
         p.check = v.clone();
+    }
+    if let Some(v) = user.sandbox {
+        p.sandbox = v;
+        p.sandbox_chosen = true;
+    }
+    if let Some(v) = user.network {
+        p.network = v;
+    }
+    if let Some(v) = &user.env {
+        p.env = v.clone();
+    }
+    if let Some(v) = &user.env_file {
+        p.env_file = Some(v.clone());
     }
     p
 }

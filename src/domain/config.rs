@@ -141,6 +141,14 @@ pub struct AgentConfig {
     pub submit_delay: Option<Dur>,
     /// Commands run in the session's directory when it reaches `review` (as `new --check`).
     pub check: Option<Vec<String>>,
+    /// What the agent may write: "read-only", "workspace-write" or "off" (`domain::fence`).
+    pub sandbox: Option<crate::domain::fence::Sandbox>,
+    /// Whether what the agent runs may use the network.
+    pub network: Option<bool>,
+    /// Variables only this agent gets (never stored, logged, or given to another session).
+    pub env: Option<BTreeMap<String, String>>,
+    /// A file of `KEY=VALUE` lines, read at each start, for the same purpose.
+    pub env_file: Option<String>,
 }
 
 // ---- Value types ------------------------------------------------------------------------------

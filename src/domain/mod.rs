@@ -5,6 +5,7 @@ pub mod agents;
 pub mod brief;
 pub mod config;
 pub mod detect;
+pub mod fence;
 pub mod keys;
 pub mod naming;
 pub mod rank;

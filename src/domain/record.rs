@@ -245,6 +245,10 @@ pub struct Record {
     /// checkout: `review` tells them apart from commits others made there.
     #[serde(default)]
     pub agent_commits: Vec<String>,
+    /// The sandbox and network policy it runs under (`domain::fence`); None in records written
+    /// before policies existed.
+    #[serde(default)]
+    pub fence: Option<crate::domain::fence::Fence>,
     /// Records written before decisions were kept apart had these; read once and turned into
     /// `decision` (see `Record::upgrade`), never written again.
     #[serde(default, skip_serializing)]
@@ -378,6 +382,7 @@ impl Record {
             since_decision: SinceDecision::default(),
             reviewed: None,
             agent_commits: Vec::new(),
+            fence: None,
             approved_at: None,
             approved_commit: None,
             rejected_at: None,

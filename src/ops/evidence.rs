@@ -95,3 +95,29 @@ pub fn record_exit(
     }
     Ok(record)
 }
+
+/// Record what a hook reported: its last message (redacted), its thread, its evidence.
+pub fn apply_hook_report(
+    store: &crate::store::Store,
+    name: &str,
+    report: &crate::domain::detect::HookReport,
+) -> anyhow::Result<()> {
+    if report.last_message.is_some() || report.thread_id.is_some() {
+        store.update(name, |r| {
+            if let Some(m) = &report.last_message {
+                // Stored outside the log, so redacted as the log is (the agent's reply may
+                // quote a key it read).
+                let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+                extra.extend(crate::ops::agent_env::secret_patterns(&store.paths(name)));
+                r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
+            }
+            if let Some(t) = &report.thread_id {
+                r.thread_id = Some(t.clone());
+            }
+        })?;
+    }
+    if let Some(ev) = &report.evidence {
+        crate::ops::evidence::apply(store, name, ev, Some(report.event.clone()))?;
+    }
+    Ok(())
+}

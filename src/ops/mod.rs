@@ -1,12 +1,14 @@
 //! Operations the commands share: starting, stopping, removing and restoring sessions,
 //! delivering text, reconciling records with tmux, applying evidence, pushing the status segment.
 
+pub mod agent_env;
 pub mod apply;
 pub mod attach;
 pub mod checks;
 pub mod decision;
 pub mod deliver;
 pub mod evidence;
+pub mod fence;
 pub mod inside;
 pub mod present;
 pub mod reconcile;

@@ -54,6 +54,11 @@ pub struct Report {
     pub approved_at: Option<DateTime<Utc>>,
     pub last_message: Option<String>,
     pub last_lines: Vec<String>,
+    /// The sandbox and network policy it ran under (null: a record from before policies).
+    pub fence: Option<crate::domain::fence::Fence>,
+    /// Lines of its recent output where the fence refused something (a write outside the
+    /// sandbox, the network), as the agent printed them.
+    pub fence_refusals: Vec<String>,
 }
 
 /// A test artifact: its path under `artifacts/`, size, and last lines when it is text.
@@ -137,7 +142,21 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         approved_at: r.approval().and(r.decision.as_ref().map(|d| d.at)),
         last_message: r.last_message.clone(),
         last_lines: if with_output { last_lines(ctx, r, 15) } else { Vec::new() },
+        fence: r.fence,
+        fence_refusals: if r.fence.is_some_and(|f| f.sandbox != crate::domain::fence::Sandbox::Off || !f.network) {
+            fence_refusals(&last_lines(ctx, r, 500))
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// The lines that show the fence at work: what the kernel says to a write on the read-only
+/// rest of the machine, or to a connection with no network.
+fn fence_refusals(lines: &[String]) -> Vec<String> {
+    const SIGNS: &[&str] = &["Read-only file system", "Network is unreachable"];
+    let hits: Vec<String> = lines.iter().filter(|l| SIGNS.iter().any(|s| l.contains(s))).cloned().collect();
+    hits[hits.len().saturating_sub(10)..].to_vec()
 }
 
 fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {

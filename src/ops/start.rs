@@ -37,6 +37,9 @@ pub struct Plan {
     pub explicit_name: bool,
     pub brief: Option<BriefInput>,
     pub worktree: Option<WorktreePlan>,
+    /// The sandbox and network policy, decided (and refused if it cannot hold) before anything
+    /// starts (`ops::fence::decide`).
+    pub fence: crate::domain::fence::Fence,
 }
 
 /// Where an attempt's worktree comes from.
@@ -119,7 +122,8 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
             command.push(crate::domain::brief::instruction(&record.checkpoint_dir));
         }
     }
-    record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
+    let argv = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
+    record.command = crate::ops::fence::agent_argv(argv, &plan.fence, &record.checkpoint_dir, &record.dir);
     // Not saved here: `launch` records these fields together with where the session runs.
     Ok(record)
 }
@@ -175,6 +179,7 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
     record.checks = plan.checks.clone();
     record.check_deadline_ms = ctx.config.review.check_deadline.0.as_millis() as u64;
+    record.fence = Some(plan.fence);
     record
 }
 
@@ -264,7 +269,13 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         r.dir = record.dir.clone();
         r.checkpoint_dir = record.checkpoint_dir.clone();
     })?;
-    write_env_file(&env_file, &gate)?;
+    // The fence (bubblewrap words in front of the agent), and the profile's own variables:
+    // read now, from the config and its env_file, never kept in the record.
+    let wrapper = crate::ops::fence::wrapper(&paths, record)?;
+    let mut extra = crate::ops::agent_env::for_agent(ctx, &record.agent)?;
+    crate::ops::agent_env::remember_for_redaction(&paths, &extra)?;
+    extra.extend(gate);
+    write_env_file(&env_file, &extra)?;
 
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
@@ -308,6 +319,7 @@ pub fn launch(ctx: &Ctx, record: &Record, facts: Option<crate::git::repo::RepoFa
         let at = new_session.iter().position(|w| w == "--").expect("the command follows `--`");
         new_session.splice(at..at, ["-e".to_string(), format!("MINDER_ATTEMPT={n}")]);
     }
+    new_session.extend(wrapper);
     new_session.extend(record.command.iter().cloned());
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
     // command that exits at once is still caught by remain-on-exit and the hook, and the sink

@@ -67,6 +67,8 @@ pub struct Watch {
     checkpoint_mtimes: Vec<Option<SystemTime>>,
     tmux: Option<Tmux>,
     event_line: Vec<u8>,
+    /// When the notify inbox of a bubblewrap-fenced session was last emptied.
+    inbox_looked: Instant,
 }
 
 impl Watch {
@@ -107,6 +109,7 @@ impl Watch {
             checkpoint_mtimes: vec![None; crate::store::checkpoints::FILES.len()],
             tmux: None,
             event_line: Vec::new(),
+            inbox_looked: Instant::now(),
         }
     }
 
@@ -146,6 +149,9 @@ impl Watch {
         self.settle_pending = true;
         self.stuck_checked = false;
         self.idle_stopped = false;
+        if self.inbox_looked.elapsed() >= Duration::from_millis(200) {
+            self.take_inbox();
+        }
         if self.integration == Integration::CodexExecJson {
             self.read_events(data);
         }
@@ -166,9 +172,33 @@ impl Watch {
         }
     }
 
+    /// Apply the events `minder notify` left in the inbox from inside a bubblewrap fence.
+    fn take_inbox(&mut self) {
+        self.inbox_looked = Instant::now();
+        let fenced = self
+            .record
+            .as_ref()
+            .and_then(|r| r.fence)
+            .is_some_and(|f| f.by == crate::domain::fence::FenceBy::Bubblewrap);
+        if !fenced {
+            return;
+        }
+        for payload in crate::ops::fence::take_inbox(&self.paths) {
+            match crate::domain::detect::parse_hook(&payload) {
+                Ok(report) => {
+                    if let Err(e) = crate::ops::evidence::apply_hook_report(&self.store, &self.name, &report) {
+                        tracing::warn!("notify from the fence: {e:#}");
+                    }
+                }
+                Err(e) => tracing::info!("notify from the fence: unreadable event: {e}"),
+            }
+        }
+    }
+
     /// Time passed with no input.
     pub fn tick(&mut self) -> Tick {
         self.refresh_record();
+        self.take_inbox();
         if self.record.as_ref().map(|r| r.ended_at.is_some()).unwrap_or(false) {
             self.save_checkpoints();
             // The exit is recorded a moment before tmux has read the pane's last output. tmux
@@ -326,11 +356,12 @@ impl Watch {
             }
         }
         if changed {
-            let extra = self
+            let mut extra = self
                 .record
                 .as_ref()
                 .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
                 .unwrap_or_default();
+            extra.extend(crate::ops::agent_env::secret_patterns(&self.paths));
             let redact =
                 |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {
