@@ -562,7 +562,9 @@ fn assert_codex_command(s: &Value, name: &str) {
         cmd[2].starts_with("notify=[\"/") && cmd[2].ends_with(&format!("\"notify\",\"--session\",\"{name}\"]")),
         "{cmd:?}"
     );
-    assert_eq!(cmd[3], "--no-daemon", "{cmd:?}");
+    // The profile's sandbox (Codex's own, workspace-write, commands without network).
+    assert_eq!(cmd[3..7], ["-s", "workspace-write", "-c", "sandbox_workspace_write.network_access=false"], "{cmd:?}");
+    assert_eq!(cmd[7], "--no-daemon", "{cmd:?}");
 }
 
 /// `minder new -a codex NAME -- codex --no-daemon PROMPT`: the turn's end is heard through
@@ -1097,4 +1099,42 @@ fn aider_without_colour_is_working_while_the_model_answers() {
     let worked = a.n_events(&name);
     a.wait_event(&name, worked, "waiting", "input", "screen", T);
     a.wait_screen(&name, REPLY, SOON);
+}
+
+/// The sandbox minder asks of Codex is the one Codex runs under: the stand-in sees it in the
+/// permissions Codex states to its model with the turn (network off by default, on when asked).
+#[test]
+fn codex_runs_under_the_sandbox_the_profile_says() {
+    let Some(a) = codex_world() else { return };
+    let turn_requests = || -> Vec<String> {
+        let log = std::fs::read_to_string(&a.server.log).unwrap_or_default();
+        // The turn's requests (not the side thread that names the session, run read-only).
+        let user_turn = "thread_source\\\":\\\"user\\\"";
+        log.lines().filter(|l| l.contains("hello there") && l.contains(user_turn)).map(str::to_string).collect()
+    };
+    let name = a.new_codex("sb", &["hello there"]);
+    a.wait_last_message(&name, REPLY);
+    let first = turn_requests();
+    assert!(!first.is_empty());
+    for r in &first {
+        assert!(r.contains("`sandbox_mode` is `workspace-write`") && r.contains("Network access is restricted"), "{r}");
+    }
+    a.env.run(&["stop", &name]);
+    let out = a
+        .env
+        .minder()
+        .env("CODEX_HOME", &a.home)
+        .env("STANDIN_API_KEY", "dummy")
+        .args(["new", "-a", "codex", "--network", "true", "sb2", "--", "codex", "--no-daemon", "hello there"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    a.wait_last_message(&name, REPLY);
+    let later = turn_requests();
+    assert!(later.len() > first.len());
+    for r in &later[first.len()..] {
+        assert!(r.contains("`sandbox_mode` is `workspace-write`") && r.contains("Network access is enabled"), "{r}");
+    }
+    a.env.run(&["stop", &name]);
 }

@@ -218,7 +218,10 @@ fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String
 fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     let mut out = Vec::new();
     // The agent's git writes this file: read it as untrusted (never a FIFO, at most 1 MiB).
-    let refusals = crate::store::untrusted::checkpoint_text(root, crate::git::gate::REFUSALS).unwrap_or_default().0;
+    let mut refusals = crate::store::untrusted::checkpoint_text(root, crate::git::gate::REFUSALS).unwrap_or_default().0;
+    // From inside a bubblewrap fence the gate writes them to the session's inbox.
+    let fenced = crate::store::untrusted::checkpoint_text(&root.join("inbox"), crate::git::gate::REFUSALS);
+    refusals.push_str(&fenced.unwrap_or_default().0);
     for line in refusals.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
