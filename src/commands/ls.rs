@@ -54,7 +54,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
+    // The FENCE column (sandbox and network policy) shows when any listed agent is fenced.
+    let fenced = sessions.iter().any(|o| o.record.fence.is_some_and(|f| f.by != crate::domain::fence::FenceBy::None));
     let header = ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE", "FENCE"];
+    let header = if fenced { &header[..] } else { &header[..6] };
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     for o in &sessions {
         let r = &o.record;
@@ -75,9 +78,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (progress, String::new()),
             (place, String::new()),
-            // The sandbox and network policy: `rw-net`, `ro+net`, `off+net`.
-            (r.fence.map(|f| f.marker()).unwrap_or_else(|| "-".into()), String::new()),
         ]);
+        if fenced {
+            // The sandbox and network policy: `rw-net`, `ro+net`, `off+net`.
+            let marker = r.fence.map(|f| f.marker()).unwrap_or_else(|| "-".into());
+            rows.last_mut().expect("just pushed").push((marker, String::new()));
+        }
     }
     for d in &damaged {
         rows.push(vec![
@@ -87,8 +93,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ("-".into(), String::new()),
             ("-".into(), String::new()),
             (crate::render::sanitize::one_line(&d.error).into_owned(), String::new()),
-            ("-".into(), String::new()),
         ]);
+        if fenced {
+            rows.last_mut().expect("just pushed").push(("-".into(), String::new()));
+        }
     }
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())

@@ -244,7 +244,8 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         branch,
         last_line: e.last_line.clone(),
         alive: alive(r),
-        fence: r.fence.map(|f| f.marker()).unwrap_or_default(),
+        // Only a fenced agent is marked (`rw-net`): unfenced is what a plain command is.
+        fence: r.fence.filter(|f| f.by != crate::domain::fence::FenceBy::None).map(|f| f.marker()).unwrap_or_default(),
     }
 }
 
