@@ -79,6 +79,7 @@ pub enum Command {
     Dash(commands::dash::Args),
     Completions(commands::completions::Args),
     Man(commands::man::Args),
+    Grep(commands::grep::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds
     #[command(name = "_sink", hide = true)]
@@ -167,6 +168,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Wait(a) => commands::wait::run(&ctx, a),
         Command::StatusLine(a) => commands::status_line::run(&ctx, a),
         Command::Dash(a) => commands::dash::run(&ctx, a),
+        Command::Grep(a) => commands::grep::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

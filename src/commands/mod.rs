@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod exec;
 pub mod gc;
 pub mod git_hook;
+pub mod grep;
 pub mod logs;
 pub mod ls;
 pub mod man;

@@ -9,6 +9,7 @@ pub mod decision;
 pub mod deliver;
 pub mod evidence;
 pub mod fence;
+pub mod grep;
 pub mod inside;
 pub mod present;
 pub mod reconcile;
