@@ -415,7 +415,14 @@ impl Agent {
     /// `minder new -a codex NAME -- codex --no-daemon EXTRA...`, with the caller's environment
     /// pointing Codex at the stand-in.
     fn new_codex(&self, task: &str, extra: &[&str]) -> String {
-        let mut args = vec!["new", "-a", "codex", task, "--", "codex", "--no-daemon"];
+        self.new_codex_with(task, &[], extra)
+    }
+
+    /// `new_codex` with options for `minder new` itself.
+    fn new_codex_with(&self, task: &str, options: &[&str], extra: &[&str]) -> String {
+        let mut args = vec!["new", "-a", "codex", task];
+        args.extend(options);
+        args.extend(["--", "codex", "--no-daemon"]);
         args.extend(extra);
         let out = self
             .env
@@ -1137,4 +1144,73 @@ fn codex_runs_under_the_sandbox_the_profile_says() {
         assert!(r.contains("`sandbox_mode` is `workspace-write`") && r.contains("Network access is enabled"), "{r}");
     }
     a.env.run(&["stop", &name]);
+}
+
+/// Tokens from Codex's own rollout: the stand-in reports usage the test chose, and `show`
+/// gives exactly what Codex recorded, with the cost from `[prices]`.
+#[test]
+fn codex_tokens_come_from_its_rollout() {
+    let Some(a) = codex_world() else { return };
+    a.env.config("[prices.\"gpt-5.5\"]\ninput = 1.25\ncached_input = 0.125\noutput = 10.0\n");
+    let name = a.new_codex("tok", &["STANDIN_USAGE please"]);
+    a.wait_last_message(&name, "Usage turn done.");
+    let mut usage = Value::Null;
+    common::wait_for("the tokens read", Duration::from_secs(30), || {
+        usage = a.env.show(&name)["usage"].clone();
+        usage["input_tokens"].as_u64().unwrap_or(0) > 0
+    });
+    eprintln!("codex usage: {usage}");
+    assert_eq!(usage["input_tokens"], 1234, "{usage}");
+    assert_eq!(usage["cached_input_tokens"], 200, "{usage}");
+    assert_eq!(usage["output_tokens"], 56, "{usage}");
+    assert_eq!(usage["reasoning_tokens"], 7, "{usage}");
+    let cost = (1034.0 * 1.25 + 200.0 * 0.125 + 56.0 * 10.0) / 1e6;
+    assert!((usage["cost"].as_f64().unwrap() - cost).abs() < 1e-12, "{usage}");
+    a.env.run(&["stop", &name]);
+}
+
+/// Tokens from Claude Code's project transcript (its hooks name the file): each message once.
+#[test]
+fn claude_tokens_come_from_its_transcript() {
+    let Some(a) = claude_world() else { return };
+    let name = a.new_claude("tok");
+    a.wait_ready(&name, CLAUDE_PROMPT);
+    a.env.run(&["send", &name, "STANDIN_USAGE please"]);
+    a.wait_last_message(&name, "Usage turn done.");
+    let mut usage = Value::Null;
+    common::wait_for("the tokens read", Duration::from_secs(30), || {
+        usage = a.env.show(&name)["usage"].clone();
+        usage["output_tokens"].as_u64().unwrap_or(0) >= 45
+    });
+    eprintln!("claude usage: {usage}");
+    assert_eq!(usage["input_tokens"], 321 + 10 + 1000, "{usage}");
+    assert_eq!(usage["cached_input_tokens"], 1000, "{usage}");
+    assert_eq!(usage["output_tokens"], 45, "{usage}");
+    assert_eq!(usage["reasoning_tokens"], 0, "{usage}");
+    assert!(usage["cost"].is_null(), "no prices, no cost: {usage}");
+    a.env.run(&["stop", &name]);
+}
+
+/// `max_tokens`: passing it is told (an event) with `on_budget = "tell"`, and stops the agent
+/// with `"stop"`.
+#[test]
+fn codex_past_its_token_budget_is_told_or_stopped() {
+    let Some(a) = codex_world() else { return };
+    let told = a.new_codex_with("told", &["--max-tokens", "1000"], &["STANDIN_USAGE please"]);
+    a.wait_last_message(&told, "Usage turn done.");
+    let mut s = Value::Null;
+    common::wait_for("the budget passed", Duration::from_secs(30), || {
+        s = a.env.show(&told);
+        !s["usage"]["budget_passed_at"].is_null()
+    });
+    let note = events(&s).iter().filter_map(|e| e["note"].as_str().map(str::to_string)).find(|n| n.contains("budget"));
+    assert_eq!(note.as_deref(), Some("token budget passed: 1290 of max_tokens 1000"), "{s:#}");
+    assert_eq!(s["state"], "waiting", "told, not stopped: {s:#}");
+    a.env.run(&["stop", &told]);
+
+    a.env.config("[agents.codex]\non_budget = \"stop\"\nmax_tokens = 1000\n");
+    let stopped = a.new_codex_with("stopped", &[], &["STANDIN_USAGE please"]);
+    let s = a.env.wait_state(&stopped, "stopped", Duration::from_secs(60));
+    assert_eq!(s["usage"]["output_tokens"], 56, "{s:#}");
+    assert!(events(&s).iter().any(|e| e["note"].as_str().is_some_and(|n| n.contains("stopping it"))), "{s:#}");
 }

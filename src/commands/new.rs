@@ -76,6 +76,10 @@ pub struct Args {
     /// profile's `network`)
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub network: Option<bool>,
+    /// Token budget for this session (input + output; replaces the profile's `max_tokens`):
+    /// past it the person is told, or the agent stopped with `on_budget = "stop"`
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
     /// Command to run instead of the profile's
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -94,6 +98,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     if let Some(n) = args.network {
         profile.network = n;
+    }
+    if let Some(n) = args.max_tokens {
+        profile.max_tokens = n;
     }
     let dir = resolve_dir(args.dir.as_deref())?;
     let command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };

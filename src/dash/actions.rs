@@ -245,6 +245,9 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         last_line: e.last_line.clone(),
         alive: alive(r),
         // Only a fenced agent is marked (`rw-net`): unfenced is what a plain command is.
+        tokens: crate::ops::usage::short(&crate::domain::config::Config::default(), r)
+            .map(|t| format!("{t} tok"))
+            .unwrap_or_default(),
         fence: r.fence.filter(|f| f.by != crate::domain::fence::FenceBy::None).map(|f| f.marker()).unwrap_or_default(),
     }
 }

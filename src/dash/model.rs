@@ -26,6 +26,8 @@ pub struct Agent {
     pub alive: bool,
     /// Its sandbox and network policy (`rw-net`), empty when unknown.
     pub fence: String,
+    /// Tokens used (`12.3k`, with the cost when priced), empty without a transcript.
+    pub tokens: String,
 }
 
 impl Agent {
@@ -238,6 +240,7 @@ pub fn cells(agent: &Agent, now: DateTime<Utc>) -> Cells {
         (false, false) => format!("{}:{}", agent.project, agent.branch),
     };
     let place = if agent.fence.is_empty() { place } else { format!("{place} [{}]", agent.fence) };
+    let place = if agent.tokens.is_empty() { place } else { format!("{place} {}", agent.tokens) };
     let last = if agent.state.is_none() { agent.detail.clone() } else { agent.last_line.clone() };
     Cells {
         icon: icon(agent.state),

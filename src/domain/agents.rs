@@ -55,6 +55,9 @@ pub struct Profile {
     /// Variables only this agent gets, and a file of more.
     pub env: std::collections::BTreeMap<String, String>,
     pub env_file: Option<String>,
+    /// Token budget (0 = none) and what passing it does.
+    pub max_tokens: u64,
+    pub on_budget: crate::domain::usage::OnBudget,
 }
 
 struct Builtin {
@@ -287,6 +290,8 @@ fn from_builtin(b: &Builtin) -> Profile {
         needs_network: b.needs_network,
         env: Default::default(),
         env_file: None,
+        max_tokens: 0,
+        on_budget: Default::default(),
     }
 }
 
@@ -339,6 +344,12 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.env_file {
         p.env_file = Some(v.clone());
+    }
+    if let Some(v) = user.max_tokens {
+        p.max_tokens = v;
+    }
+    if let Some(v) = user.on_budget {
+        p.on_budget = v;
     }
     p
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub review: ReviewConfig,
     pub notify: NotifyConfig,
     pub agents: BTreeMap<String, AgentConfig>,
+    /// `[prices.MODEL]`: dollars per million tokens, for the cost beside a session's tokens.
+    pub prices: BTreeMap<String, crate::domain::usage::Price>,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             review: ReviewConfig::default(),
             notify: NotifyConfig::default(),
             agents: BTreeMap::new(),
+            prices: BTreeMap::new(),
         }
     }
 }
@@ -149,6 +152,10 @@ pub struct AgentConfig {
     pub env: Option<BTreeMap<String, String>>,
     /// A file of `KEY=VALUE` lines, read at each start, for the same purpose.
     pub env_file: Option<String>,
+    /// Tokens (input + output) past which the person is told, or the agent stopped; 0 = none.
+    pub max_tokens: Option<u64>,
+    /// Past `max_tokens`: "tell" or "stop".
+    pub on_budget: Option<crate::domain::usage::OnBudget>,
 }
 
 // ---- Value types ------------------------------------------------------------------------------

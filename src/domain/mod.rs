@@ -11,3 +11,4 @@ pub mod naming;
 pub mod rank;
 pub mod record;
 pub mod state;
+pub mod usage;

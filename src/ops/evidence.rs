@@ -102,7 +102,7 @@ pub fn apply_hook_report(
     name: &str,
     report: &crate::domain::detect::HookReport,
 ) -> anyhow::Result<()> {
-    if report.last_message.is_some() || report.thread_id.is_some() {
+    if report.last_message.is_some() || report.thread_id.is_some() || report.transcript_path.is_some() {
         store.update(name, |r| {
             if let Some(m) = &report.last_message {
                 // Stored outside the log, so redacted as the log is (the agent's reply may
@@ -113,6 +113,9 @@ pub fn apply_hook_report(
             }
             if let Some(t) = &report.thread_id {
                 r.thread_id = Some(t.clone());
+            }
+            if let Some(p) = &report.transcript_path {
+                crate::ops::usage::note_transcript_path(r, p);
             }
         })?;
     }

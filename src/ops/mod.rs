@@ -21,3 +21,4 @@ pub mod status_push;
 pub mod stop;
 pub mod tell;
 pub mod transitions;
+pub mod usage;

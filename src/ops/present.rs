@@ -55,6 +55,7 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "sandbox": r.fence.map(|f| f.sandbox),
         "network": r.fence.map(|f| f.network),
         "fenced_by": r.fence.map(|f| f.by),
+        "usage": crate::ops::usage::usage_json(&ctx.config, r),
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,

@@ -59,6 +59,8 @@ pub struct Report {
     /// Lines of its recent output where the fence refused something (a write outside the
     /// sandbox, the network), as the agent printed them.
     pub fence_refusals: Vec<String>,
+    /// Tokens read from the agent's transcript, and their cost (`show --json`'s `usage`).
+    pub usage: serde_json::Value,
 }
 
 /// A test artifact: its path under `artifacts/`, size, and last lines when it is text.
@@ -143,6 +145,7 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         last_message: r.last_message.clone(),
         last_lines: if with_output { last_lines(ctx, r, 15) } else { Vec::new() },
         fence: r.fence,
+        usage: crate::ops::usage::usage_json(&ctx.config, r),
         fence_refusals: if r.fence.is_some_and(|f| f.sandbox != crate::domain::fence::Sandbox::Off || !f.network) {
             fence_refusals(&last_lines(ctx, r, 500))
         } else {

@@ -180,6 +180,12 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.checks = plan.checks.clone();
     record.check_deadline_ms = ctx.config.review.check_deadline.0.as_millis() as u64;
     record.fence = Some(plan.fence);
+    // The agent's own transcript, for its tokens (only where its profile's program keeps one;
+    // the profile's env may name where, as Codex's CODEX_HOME).
+    let env = crate::ops::agent_env::for_agent(ctx, &plan.profile.name).unwrap_or_default();
+    record.transcript = crate::ops::usage::transcript_for(&plan.profile, &plan.command, &env);
+    record.max_tokens = plan.profile.max_tokens;
+    record.on_budget = plan.profile.on_budget;
     record
 }
 

@@ -32,6 +32,8 @@ const ACTIVE_FOR: Duration = Duration::from_secs(10);
 const ASLEEP_AFTER: Duration = Duration::from_secs(60);
 /// While output streams, the record is looked at no more often than this.
 const RECORD_EVERY: Duration = Duration::from_millis(100);
+/// How often the agent's transcript is read for its tokens.
+const USAGE_EVERY: Duration = Duration::from_secs(2);
 /// Longest partial JSON line kept while reading `codex exec --json` events.
 const MAX_EVENT_LINE: usize = 1 << 20;
 
@@ -69,6 +71,8 @@ pub struct Watch {
     event_line: Vec<u8>,
     /// When the notify inbox of a bubblewrap-fenced session was last emptied.
     inbox_looked: Instant,
+    /// When the agent's transcript was last read for its tokens.
+    usage_looked: Option<Instant>,
 }
 
 impl Watch {
@@ -110,6 +114,7 @@ impl Watch {
             tmux: None,
             event_line: Vec::new(),
             inbox_looked: Instant::now(),
+            usage_looked: None,
         }
     }
 
@@ -152,6 +157,7 @@ impl Watch {
         if self.inbox_looked.elapsed() >= Duration::from_millis(200) {
             self.take_inbox();
         }
+        self.read_usage(false);
         if self.integration == Integration::CodexExecJson {
             self.read_events(data);
         }
@@ -195,10 +201,25 @@ impl Watch {
         }
     }
 
+    /// Read what the agent's transcript gained (at most every `USAGE_EVERY`; `force` now).
+    pub fn read_usage(&mut self, force: bool) {
+        if self.record.as_ref().is_none_or(|r| r.transcript.is_none()) {
+            return;
+        }
+        if !force && self.usage_looked.is_some_and(|t| t.elapsed() < USAGE_EVERY) {
+            return;
+        }
+        self.usage_looked = Some(Instant::now());
+        if let Err(e) = crate::ops::usage::refresh(&self.store, &self.name) {
+            tracing::debug!("reading the transcript: {e:#}");
+        }
+    }
+
     /// Time passed with no input.
     pub fn tick(&mut self) -> Tick {
         self.refresh_record();
         self.take_inbox();
+        self.read_usage(false);
         if self.record.as_ref().map(|r| r.ended_at.is_some()).unwrap_or(false) {
             self.save_checkpoints();
             // The exit is recorded a moment before tmux has read the pane's last output. tmux

@@ -97,6 +97,8 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let out = redactor.finish();
     sink.write(&out);
     sink.finish();
+    // The tokens of the agent's last turn.
+    watch.read_usage(true);
     drop(sink);
     drop(wake_fifo);
     let _ = std::fs::remove_file(paths.wake_fifo());
