@@ -1439,7 +1439,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__new)
-            opts="-C -a -b -w -L -q -v -h -V --dir --agent --brief --goal --allow --deny --stop-when --worktree --branch --base --attempts --check --attach --json --sandbox --network --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-C -a -b -w -L -q -v -h -V --dir --agent --brief --goal --allow --deny --stop-when --worktree --branch --base --attempts --check --attach --json --sandbox --network --max-tokens --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1507,6 +1507,10 @@ _minder() {
                     ;;
                 --network)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)

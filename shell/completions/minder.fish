@@ -82,6 +82,7 @@ workspace-write\t''
 off\t''"
 complete -c minder -n "__fish_minder_using_subcommand new" -l network -d 'Whether what the agent runs may use the network, for this session (replaces the profile\'s `network`)' -r -f -a "true\t''
 false\t''"
+complete -c minder -n "__fish_minder_using_subcommand new" -l max-tokens -d 'Token budget for this session (input + output; replaces the profile\'s `max_tokens`): past it the person is told, or the agent stopped with `on_budget = "stop"`' -r
 complete -c minder -n "__fish_minder_using_subcommand new" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
 complete -c minder -n "__fish_minder_using_subcommand new" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
 complete -c minder -n "__fish_minder_using_subcommand new" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
