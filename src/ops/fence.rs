@@ -62,7 +62,11 @@ fn after_integration(argv: &[String]) -> usize {
 pub fn agent_argv(mut argv: Vec<String>, fence: &Fence, checkpoint_dir: &Path, dir: &Path) -> Vec<String> {
     match fence.by {
         FenceBy::Codex => {
-            let at = after_integration(&argv);
+            let mut at = after_integration(&argv);
+            // `codex exec` takes the sandbox itself (the top level's `-s` is for the TUI).
+            if argv.get(at).is_some_and(|w| w == "exec") {
+                at += 1;
+            }
             let flags = fence::codex_flags(fence, &argv);
             argv.splice(at..at, flags);
         }
@@ -84,9 +88,10 @@ pub fn agent_argv(mut argv: Vec<String>, fence: &Fence, checkpoint_dir: &Path, d
 pub fn strip_agent_words(mut argv: Vec<String>, fence: Option<&Fence>) -> Vec<String> {
     let Some(fence) = fence.filter(|f| f.by == FenceBy::Codex) else { return argv };
     let full = fence::codex_flags(fence, &[]);
+    let at = if argv.get(1).is_some_and(|w| w == "exec") { 2 } else { 1 };
     for flags in [full.clone(), full.get(2..).map(<[String]>::to_vec).unwrap_or_default()] {
-        if !flags.is_empty() && argv.len() > flags.len() && argv[1..=flags.len()] == flags[..] {
-            argv.drain(1..=flags.len());
+        if !flags.is_empty() && argv.len() >= at + flags.len() && argv[at..at + flags.len()] == flags[..] {
+            argv.drain(at..at + flags.len());
             break;
         }
     }
@@ -178,4 +183,59 @@ pub fn take_inbox(paths: &SessionPaths) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fence::Sandbox;
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn codex_flags_go_after_the_notify_override_or_after_exec_and_come_off_for_restore() {
+        let f = Fence { sandbox: Sandbox::WorkspaceWrite, network: false, by: FenceBy::Codex };
+        let cp = Path::new("/d/.minder/s");
+        let tui = agent_argv(words(&["codex", "-c", "notify=[]", "--no-daemon", "go"]), &f, cp, Path::new("/d"));
+        assert_eq!(
+            tui,
+            words(&[
+                "codex",
+                "-c",
+                "notify=[]",
+                "-s",
+                "workspace-write",
+                "-c",
+                "sandbox_workspace_write.network_access=false",
+                "--no-daemon",
+                "go"
+            ])
+        );
+        let exec = agent_argv(words(&["codex", "exec", "--json", "go"]), &f, cp, Path::new("/d"));
+        assert_eq!(
+            exec,
+            words(&[
+                "codex",
+                "exec",
+                "-s",
+                "workspace-write",
+                "-c",
+                "sandbox_workspace_write.network_access=false",
+                "--json",
+                "go"
+            ])
+        );
+        assert_eq!(strip_agent_words(exec, Some(&f)), words(&["codex", "exec", "--json", "go"]));
+        let started = words(&[
+            "codex",
+            "-s",
+            "workspace-write",
+            "-c",
+            "sandbox_workspace_write.network_access=false",
+            "--no-daemon",
+        ]);
+        assert_eq!(strip_agent_words(started, Some(&f)), words(&["codex", "--no-daemon"]));
+    }
 }
