@@ -68,23 +68,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     records.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.name.cmp(&b.name)));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    // Sessions are rendered and searched on every core (as rg searches files), then printed in
+    // order: the newest session first, each one's lines in order.
+    let results = search_all(ctx, &matcher, &records);
     let mut hits = Vec::new();
     let mut any = false;
-    for r in &records {
-        let paths = ctx.store.paths(&r.name);
-        let clean = match crate::ops::grep::clean_copy(&paths, r.width, r.height) {
-            Ok(Some(c)) => c,
-            Ok(None) => continue,
+    for (r, result) in records.iter().zip(results) {
+        let found = match result {
+            Ok(found) => found,
             Err(e) => {
                 ctx.note(&format!("warning: `{}`: {e:#}", r.name));
                 continue;
             }
         };
-        let mut found = Vec::new();
-        if let Err(e) = crate::ops::grep::search_file(&matcher, &r.name, &clean, &mut found) {
-            ctx.note(&format!("warning: `{}`: {e:#}", r.name));
-            continue;
-        }
         any |= !found.is_empty();
         if args.json {
             hits.extend(found);
@@ -104,4 +100,41 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Err(crate::error::Exit { code: 1, message: None }.into());
     }
     Ok(())
+}
+
+/// Each session's hits (or why it could not be searched), in the order of `records`.
+fn search_all(
+    ctx: &Ctx,
+    matcher: &grep_regex::RegexMatcher,
+    records: &[crate::domain::record::Record],
+) -> Vec<Result<Vec<crate::ops::grep::Hit>>> {
+    let one = |r: &crate::domain::record::Record| -> Result<Vec<crate::ops::grep::Hit>> {
+        let paths = ctx.store.paths(&r.name);
+        let mut found = Vec::new();
+        if let Some(clean) = crate::ops::grep::clean_copy(&paths, r.width, r.height)? {
+            crate::ops::grep::search_file(matcher, &r.name, &clean, &mut found)?;
+        }
+        Ok(found)
+    };
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(records.len()).max(1);
+    if threads == 1 {
+        return records.iter().map(one).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<Vec<crate::ops::grep::Hit>>>>> =
+        records.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(r) = records.get(i) else { break };
+                let result = one(r);
+                *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or_else(|| Ok(Vec::new())))
+        .collect()
 }
