@@ -1214,3 +1214,50 @@ fn codex_past_its_token_budget_is_told_or_stopped() {
     assert_eq!(s["usage"]["output_tokens"], 56, "{s:#}");
     assert!(events(&s).iter().any(|e| e["note"].as_str().is_some_and(|n| n.contains("stopping it"))), "{s:#}");
 }
+
+/// Claude Code fenced by its own sandbox, from the settings minder passes: a Bash command it
+/// runs writes inside the project and is refused outside it, and the stand-in sees the refusal
+/// in the tool result.
+#[test]
+fn claude_sandbox_keeps_its_commands_inside_the_project() {
+    if missing(&["socat", "bwrap"]) {
+        return;
+    }
+    let Some(a) = claude_world() else { return };
+    let out = a
+        .env
+        .minder()
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{}", a.server.port))
+        .env("ANTHROPIC_API_KEY", CLAUDE_KEY)
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .args(["new", "-a", "claude", "--sandbox", "workspace-write", "--network", "false", "fenced", "--", "claude"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    a.wait_ready(&name, CLAUDE_PROMPT);
+    a.env.run(&["send", &name, "STANDIN_FENCE probe"]);
+    let start = Instant::now();
+    loop {
+        let s = a.env.show(&name);
+        if s["last_message"] == "Fence probe done." {
+            break;
+        }
+        if s["state"] == "waiting" && s["detail"] == "approval" {
+            a.env.run(&["answer", &name, "yes"]);
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no end of the probe: {s:#}\n{}", a.env.capture(&name));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(a.proj.join("inside-marker.txt").exists(), "the write inside the project works");
+    let outside = a.proj.parent().unwrap().join("outside-marker.txt");
+    assert!(!outside.exists(), "the sandbox let a write out");
+    let log = std::fs::read_to_string(&a.server.log).unwrap_or_default();
+    let result = log.lines().rev().find(|l| l.contains("fence-probe-done")).unwrap_or_default();
+    assert!(
+        result.contains("Read-only file system") || result.contains("Operation not permitted"),
+        "the tool result shows the refusal: {result}"
+    );
+    a.env.run(&["stop", &name]);
+}
