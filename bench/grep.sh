@@ -94,8 +94,8 @@ rg_count=$(rg -c --no-filename "$pattern" "$sessions"/*/clean.txt | paste -sd+ |
 declare -a tm tr tc
 for ((i = 0; i < rounds; i++)); do
     tm+=("$(t "$m" grep --all "$pattern")")
-    tr+=("$(t rg "$pattern" "$sessions")")
-    tc+=("$(t rg "$pattern" "$sessions"/*/clean.txt)")
+    tr+=("$(t rg -n "$pattern" "$sessions")")
+    tc+=("$(t rg -n "$pattern" "$sessions"/*/clean.txt)")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 mm=$(median "${tm[@]}") mr=$(median "${tr[@]}") mc=$(median "${tc[@]}")
@@ -105,8 +105,8 @@ clean_bytes=$(du -cb "$sessions"/*/clean.txt | tail -1 | cut -f1)
 {
 printf '| what | median s | ratio |\n| --- | --- | --- |\n'
 printf '| `minder grep --all` (clean copies in place) | %.3f | 1.00 |\n' "$mm"
-printf '| `rg` over the raw logs (%s MiB) | %.3f | minder/rg = %.2f |\n' "$((raw_bytes >> 20))" "$mr" "$(echo "$mm / $mr" | bc -l)"
-printf '| `rg` over the same clean copies (%s MiB) | %.3f | minder/rg = %.2f |\n' "$((clean_bytes >> 20))" "$mc" "$(echo "$mm / $mc" | bc -l)"
+printf '| `rg -n` over the raw logs (%s MiB) | %.3f | minder/rg = %.2f |\n' "$((raw_bytes >> 20))" "$mr" "$(echo "$mm / $mr" | bc -l)"
+printf '| `rg -n` over the same clean copies (%s MiB) | %.3f | minder/rg = %.2f |\n' "$((clean_bytes >> 20))" "$mc" "$(echo "$mm / $mc" | bc -l)"
 printf '| first `minder grep` (renders every clean copy) | %.3f | %.1f MiB/s rendered |\n' "$cold" "$(echo "$raw_bytes / 1048576 / $cold" | bc -l)"
 printf '\n%s matches in each; %s rounds; rg %s; %s CPUs\n' "$minder_count" "$rounds" "$(rg --version | head -1)" "$(nproc)"
 }
