@@ -402,3 +402,31 @@ fn a_profiles_own_variables_reach_that_agent_alone_and_are_never_stored() {
         env.run(&["stop", n]);
     }
 }
+
+#[test]
+fn a_commit_made_inside_the_fence_in_a_shared_checkout_counts_as_the_agents() {
+    if !have_bwrap() {
+        return;
+    }
+    let env = Env::new();
+    let repo = common::repo(&env);
+    let script = "echo change > f.txt && git add f.txt && git commit -qm 'agent change' && echo committed; sleep 30";
+    let out = env
+        .minder()
+        .current_dir(&repo)
+        .args(["new", "shared", "--sandbox", "workspace-write", "--", "sh", "-c", script])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    wait_log(&env, &name, "committed");
+    let head = common::git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    // The hook noted it in the inbox; the sink, outside, puts it in the record.
+    let mut review = serde_json::Value::Null;
+    wait_for("the commit counted as the agent's", T, || {
+        review = serde_json::from_str(&env.run(&["review", &name, "--json"])).unwrap();
+        review["review"]["commits"].as_array().is_some_and(|c| c.iter().any(|c| c["commit"] == head.as_str()))
+    });
+    assert!(review["review"]["others_commits"].as_array().is_none_or(|c| c.is_empty()), "{review}");
+    env.run(&["stop", &name]);
+}

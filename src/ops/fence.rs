@@ -12,6 +12,25 @@ use std::path::{Path, PathBuf};
 /// Set inside a bubblewrap fence: `minder notify` leaves its event in the inbox there.
 pub const FENCED_ENV: &str = "MINDER_FENCED";
 
+/// The inbox file where the post-commit hook notes the agent's commits from inside a fence.
+pub const AGENT_COMMITS: &str = "agent-commits";
+
+/// Take the commits the agent's hooks noted in the inbox (full hex object names only).
+pub fn take_agent_commits(paths: &SessionPaths) -> Vec<String> {
+    // Renamed first, so a hook appending meanwhile starts a new file instead of losing a line.
+    const TAKEN: &str = ".agent-commits.taken";
+    if std::fs::rename(paths.inbox().join(AGENT_COMMITS), paths.inbox().join(TAKEN)).is_err() {
+        return Vec::new();
+    }
+    let text = crate::store::untrusted::checkpoint_text(&paths.inbox(), TAKEN).map(|(t, _)| t).unwrap_or_default();
+    let _ = std::fs::remove_file(paths.inbox().join(TAKEN));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| matches!(l.len(), 40 | 64) && l.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+        .collect()
+}
+
 /// bubblewrap: `MINDER_BWRAP` (empty: none; for tests and odd installs), else the system's
 /// `/usr/bin/bwrap`, else `bwrap` on PATH.
 fn bwrap() -> Option<PathBuf> {

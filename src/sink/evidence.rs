@@ -189,6 +189,16 @@ impl Watch {
         if !fenced {
             return;
         }
+        let commits = crate::ops::fence::take_agent_commits(&self.paths);
+        if !commits.is_empty() {
+            let _ = self.store.update(&self.name, |r| {
+                for c in commits {
+                    if !r.agent_commits.contains(&c) {
+                        r.agent_commits.push(c);
+                    }
+                }
+            });
+        }
         for payload in crate::ops::fence::take_inbox(&self.paths) {
             match crate::domain::detect::parse_hook(&payload) {
                 Ok(report) => {
