@@ -150,3 +150,17 @@ pub fn require_tmux_version(tmux: &Tmux, cache: &std::path::Path) -> Result<crat
     }
     Ok(v)
 }
+
+/// A fresh `@minder-id`: 128 random bits, so no two runs, on any server, share one.
+pub fn new_minder_id() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
+        // No /dev/urandom: time and pid still make a clash between two runs unlikely.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
+        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
+    }
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("m-{hex}")
+}

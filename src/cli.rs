@@ -80,6 +80,7 @@ pub enum Command {
     Completions(commands::completions::Args),
     Man(commands::man::Args),
     Hosts(commands::hosts::Args),
+    Grep(commands::grep::Args),
 
     /// (internal) the log sink that tmux pipe-pane feeds
     #[command(name = "_sink", hide = true)]
@@ -178,6 +179,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Hosts(a) => commands::hosts::run(&ctx, a),
         Command::Serve(a) => commands::serve::run(&ctx, a),
         Command::WatchHost(a) => commands::watch_host::run(&ctx, a),
+        Command::Grep(a) => commands::grep::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

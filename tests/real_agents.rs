@@ -415,7 +415,14 @@ impl Agent {
     /// `minder new -a codex NAME -- codex --no-daemon EXTRA...`, with the caller's environment
     /// pointing Codex at the stand-in.
     fn new_codex(&self, task: &str, extra: &[&str]) -> String {
-        let mut args = vec!["new", "-a", "codex", task, "--", "codex", "--no-daemon"];
+        self.new_codex_with(task, &[], extra)
+    }
+
+    /// `new_codex` with options for `minder new` itself.
+    fn new_codex_with(&self, task: &str, options: &[&str], extra: &[&str]) -> String {
+        let mut args = vec!["new", "-a", "codex", task];
+        args.extend(options);
+        args.extend(["--", "codex", "--no-daemon"]);
         args.extend(extra);
         let out = self
             .env
@@ -562,7 +569,9 @@ fn assert_codex_command(s: &Value, name: &str) {
         cmd[2].starts_with("notify=[\"/") && cmd[2].ends_with(&format!("\"notify\",\"--session\",\"{name}\"]")),
         "{cmd:?}"
     );
-    assert_eq!(cmd[3], "--no-daemon", "{cmd:?}");
+    // The profile's sandbox (Codex's own, workspace-write, commands without network).
+    assert_eq!(cmd[3..7], ["-s", "workspace-write", "-c", "sandbox_workspace_write.network_access=false"], "{cmd:?}");
+    assert_eq!(cmd[7], "--no-daemon", "{cmd:?}");
 }
 
 /// `minder new -a codex NAME -- codex --no-daemon PROMPT`: the turn's end is heard through
@@ -1117,4 +1126,158 @@ fn aider_without_colour_is_working_while_the_model_answers() {
     let worked = a.n_events(&name);
     a.wait_event(&name, worked, "waiting", "input", "screen", T);
     a.wait_screen(&name, REPLY, SOON);
+}
+
+/// The sandbox minder asks of Codex is the one Codex runs under: the stand-in sees it in the
+/// permissions Codex states to its model with the turn (network off by default, on when asked).
+#[test]
+fn codex_runs_under_the_sandbox_the_profile_says() {
+    let Some(a) = codex_world() else { return };
+    let turn_requests = || -> Vec<String> {
+        let log = std::fs::read_to_string(&a.server.log).unwrap_or_default();
+        // The turn's requests (not the side thread that names the session, run read-only).
+        let user_turn = "thread_source\\\":\\\"user\\\"";
+        log.lines().filter(|l| l.contains("hello there") && l.contains(user_turn)).map(str::to_string).collect()
+    };
+    let name = a.new_codex("sb", &["hello there"]);
+    a.wait_last_message(&name, REPLY);
+    let first = turn_requests();
+    assert!(!first.is_empty());
+    for r in &first {
+        assert!(r.contains("`sandbox_mode` is `workspace-write`") && r.contains("Network access is restricted"), "{r}");
+    }
+    a.env.run(&["stop", &name]);
+    let out = a
+        .env
+        .minder()
+        .env("CODEX_HOME", &a.home)
+        .env("STANDIN_API_KEY", "dummy")
+        .args(["new", "-a", "codex", "--network", "true", "sb2", "--", "codex", "--no-daemon", "hello there"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    a.wait_last_message(&name, REPLY);
+    let later = turn_requests();
+    assert!(later.len() > first.len());
+    for r in &later[first.len()..] {
+        assert!(r.contains("`sandbox_mode` is `workspace-write`") && r.contains("Network access is enabled"), "{r}");
+    }
+    a.env.run(&["stop", &name]);
+}
+
+/// Tokens from Codex's own rollout: the stand-in reports usage the test chose, and `show`
+/// gives exactly what Codex recorded, with the cost from `[prices]`.
+#[test]
+fn codex_tokens_come_from_its_rollout() {
+    let Some(a) = codex_world() else { return };
+    a.env.config("[prices.\"gpt-5.5\"]\ninput = 1.25\ncached_input = 0.125\noutput = 10.0\n");
+    let name = a.new_codex("tok", &["STANDIN_USAGE please"]);
+    a.wait_last_message(&name, "Usage turn done.");
+    let mut usage = Value::Null;
+    common::wait_for("the tokens read", Duration::from_secs(30), || {
+        usage = a.env.show(&name)["usage"].clone();
+        usage["input_tokens"].as_u64().unwrap_or(0) > 0
+    });
+    eprintln!("codex usage: {usage}");
+    assert_eq!(usage["input_tokens"], 1234, "{usage}");
+    assert_eq!(usage["cached_input_tokens"], 200, "{usage}");
+    assert_eq!(usage["output_tokens"], 56, "{usage}");
+    assert_eq!(usage["reasoning_tokens"], 7, "{usage}");
+    let cost = (1034.0 * 1.25 + 200.0 * 0.125 + 56.0 * 10.0) / 1e6;
+    assert!((usage["cost"].as_f64().unwrap() - cost).abs() < 1e-12, "{usage}");
+    a.env.run(&["stop", &name]);
+}
+
+/// Tokens from Claude Code's project transcript (its hooks name the file): each message once.
+#[test]
+fn claude_tokens_come_from_its_transcript() {
+    let Some(a) = claude_world() else { return };
+    let name = a.new_claude("tok");
+    a.wait_ready(&name, CLAUDE_PROMPT);
+    a.env.run(&["send", &name, "STANDIN_USAGE please"]);
+    a.wait_last_message(&name, "Usage turn done.");
+    let mut usage = Value::Null;
+    common::wait_for("the tokens read", Duration::from_secs(30), || {
+        usage = a.env.show(&name)["usage"].clone();
+        usage["output_tokens"].as_u64().unwrap_or(0) >= 45
+    });
+    eprintln!("claude usage: {usage}");
+    assert_eq!(usage["input_tokens"], 321 + 10 + 1000, "{usage}");
+    assert_eq!(usage["cached_input_tokens"], 1000, "{usage}");
+    assert_eq!(usage["output_tokens"], 45, "{usage}");
+    assert_eq!(usage["reasoning_tokens"], 0, "{usage}");
+    assert!(usage["cost"].is_null(), "no prices, no cost: {usage}");
+    a.env.run(&["stop", &name]);
+}
+
+/// `max_tokens`: passing it is told (an event) with `on_budget = "tell"`, and stops the agent
+/// with `"stop"`.
+#[test]
+fn codex_past_its_token_budget_is_told_or_stopped() {
+    let Some(a) = codex_world() else { return };
+    let told = a.new_codex_with("told", &["--max-tokens", "1000"], &["STANDIN_USAGE please"]);
+    a.wait_last_message(&told, "Usage turn done.");
+    let mut s = Value::Null;
+    common::wait_for("the budget passed", Duration::from_secs(30), || {
+        s = a.env.show(&told);
+        !s["usage"]["budget_passed_at"].is_null()
+    });
+    let note = events(&s).iter().filter_map(|e| e["note"].as_str().map(str::to_string)).find(|n| n.contains("budget"));
+    assert_eq!(note.as_deref(), Some("token budget passed: 1290 of max_tokens 1000"), "{s:#}");
+    assert_eq!(s["state"], "waiting", "told, not stopped: {s:#}");
+    a.env.run(&["stop", &told]);
+
+    a.env.config("[agents.codex]\non_budget = \"stop\"\nmax_tokens = 1000\n");
+    let stopped = a.new_codex_with("stopped", &[], &["STANDIN_USAGE please"]);
+    let s = a.env.wait_state(&stopped, "stopped", Duration::from_secs(60));
+    assert_eq!(s["usage"]["output_tokens"], 56, "{s:#}");
+    assert!(events(&s).iter().any(|e| e["note"].as_str().is_some_and(|n| n.contains("stopping it"))), "{s:#}");
+}
+
+/// Claude Code fenced by its own sandbox, from the settings minder passes: a Bash command it
+/// runs writes inside the project and is refused outside it, and the stand-in sees the refusal
+/// in the tool result.
+#[test]
+fn claude_sandbox_keeps_its_commands_inside_the_project() {
+    if missing(&["socat", "bwrap"]) {
+        return;
+    }
+    let Some(a) = claude_world() else { return };
+    let out = a
+        .env
+        .minder()
+        .env("ANTHROPIC_BASE_URL", format!("http://127.0.0.1:{}", a.server.port))
+        .env("ANTHROPIC_API_KEY", CLAUDE_KEY)
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .args(["new", "-a", "claude", "--sandbox", "workspace-write", "--network", "false", "fenced", "--", "claude"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "minder new: {}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    a.wait_ready(&name, CLAUDE_PROMPT);
+    a.env.run(&["send", &name, "STANDIN_FENCE probe"]);
+    let start = Instant::now();
+    loop {
+        let s = a.env.show(&name);
+        if s["last_message"] == "Fence probe done." {
+            break;
+        }
+        if s["state"] == "waiting" && s["detail"] == "approval" {
+            a.env.run(&["answer", &name, "yes"]);
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "no end of the probe: {s:#}\n{}", a.env.capture(&name));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(a.proj.join("inside-marker.txt").exists(), "the write inside the project works");
+    let outside = a.proj.parent().unwrap().join("outside-marker.txt");
+    assert!(!outside.exists(), "the sandbox let a write out");
+    let log = std::fs::read_to_string(&a.server.log).unwrap_or_default();
+    let result = log.lines().rev().find(|l| l.contains("fence-probe-done")).unwrap_or_default();
+    assert!(
+        result.contains("Read-only file system") || result.contains("Operation not permitted"),
+        "the tool result shows the refusal: {result}"
+    );
+    a.env.run(&["stop", &name]);
 }

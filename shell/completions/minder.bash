@@ -73,6 +73,9 @@ _minder() {
             minder,gc)
                 cmd="minder__subcmd__gc"
                 ;;
+            minder,grep)
+                cmd="minder__subcmd__grep"
+                ;;
             minder,help)
                 cmd="minder__subcmd__help"
                 ;;
@@ -178,6 +181,9 @@ _minder() {
             minder__subcmd__help,gc)
                 cmd="minder__subcmd__help__subcmd__gc"
                 ;;
+            minder__subcmd__help,grep)
+                cmd="minder__subcmd__help__subcmd__grep"
+                ;;
             minder__subcmd__help,help)
                 cmd="minder__subcmd__help__subcmd__help"
                 ;;
@@ -233,7 +239,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -948,8 +954,46 @@ _minder() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        minder__subcmd__grep)
+            opts="-a -i -L -q -v -h -V --all --since --ignore-case --json --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
+            opts="new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,6 +1259,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd__gc)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd__grep)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1597,7 +1655,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__new)
-            opts="-C -a -b -w -L -q -v -h -V --dir --agent --brief --goal --allow --deny --stop-when --worktree --branch --base --attempts --check --attach --json --host --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            opts="-C -a -b -w -L -q -v -h -V --dir --agent --brief --goal --allow --deny --stop-when --worktree --branch --base --attempts --check --attach --json --sandbox --network --max-tokens --host --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1656,6 +1714,18 @@ _minder() {
                     return 0
                     ;;
                 --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sandbox)
+                    COMPREPLY=($(compgen -W "read-only workspace-write off" -- "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2094,6 +2164,7 @@ _minder_session_word() {
             apply) index=0; many=0 ;;
             wait) vopts+="--timeout --until "; index=0; many=1 ;;
             restore) index=0; many=1 ;;
+            grep) vopts+="--since "; index=1; many=1 ;;
             *) return 1 ;;
             esac
             continue

@@ -45,6 +45,7 @@ pub const SESSION_ARGS: &[(&str, &str)] = &[
     ("apply", "name"),
     ("wait", "names"),
     ("restore", "names"),
+    ("grep", "names"),
 ];
 
 pub fn run(args: Args, cmd: clap::Command) -> Result<()> {

@@ -169,6 +169,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         if bin == crate::domain::agents::SELF_EXE {
             continue;
         }
+        // A sandbox policy this machine cannot hold: `new` would refuse it.
+        let expanded = crate::domain::agents::expand_self(&p.command, &ctx.self_exe.display().to_string());
+        if which::which(bin).is_ok() {
+            if let Err(e) = crate::ops::fence::decide(&p, &expanded) {
+                let why = format!("{e:#}");
+                report(
+                    "sandbox",
+                    Some(&name),
+                    Level::Warn,
+                    &format!("agent `{name}`: {}", why.trim_start_matches("refused: ")),
+                    "",
+                );
+            }
+        }
         match which::which(bin) {
             Ok(path) => report("agent", Some(&name), Level::Ok, &format!("agent `{name}`: {}", path.display()), ""),
             Err(_) if name == ctx.config.default_agent => report(

@@ -67,7 +67,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let header = ["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"];
+    // The FENCE column (sandbox and network policy) shows when any listed agent is fenced.
+    let fenced = sessions.iter().any(|o| o.record.fence.is_some_and(|f| f.by != crate::domain::fence::FenceBy::None));
+    // TOKENS (read from the agents' transcripts) shows when any listed agent keeps one.
+    let tokens = sessions.iter().any(|o| o.record.transcript.is_some());
+    let mut header = vec!["NAME", "STATE", "FOR", "ACTIVE", "PLAN", "WHERE"];
+    if tokens {
+        header.push("TOKENS");
+    }
+    if fenced {
+        header.push("FENCE");
+    }
     let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
     for o in &sessions {
         let r = &o.record;
@@ -89,6 +99,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             (progress, String::new()),
             (place, String::new()),
         ]);
+        if tokens {
+            let t = crate::ops::usage::short(&ctx.config, r).unwrap_or_else(|| "-".into());
+            rows.last_mut().expect("just pushed").push((t, String::new()));
+        }
+        if fenced {
+            // The sandbox and network policy: `rw-net`, `ro+net`, `off+net`.
+            let marker = r.fence.map(|f| f.marker()).unwrap_or_else(|| "-".into());
+            rows.last_mut().expect("just pushed").push((marker, String::new()));
+        }
     }
     for d in &damaged {
         rows.push(vec![
@@ -99,6 +118,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ("-".into(), String::new()),
             (crate::render::sanitize::one_line(&d.error).into_owned(), String::new()),
         ]);
+        for _ in 0..(usize::from(tokens) + usize::from(fenced)) {
+            rows.last_mut().expect("just pushed").push(("-".into(), String::new()));
+        }
     }
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod explain;
 pub mod gc;
 pub mod git_hook;
+pub mod grep;
 pub mod hosts;
 pub mod logs;
 pub mod ls;

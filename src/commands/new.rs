@@ -69,6 +69,17 @@ pub struct Args {
     /// Print the session as JSON
     #[arg(long)]
     pub json: bool,
+    /// What the agent may write, for this session (replaces the profile's `sandbox`)
+    #[arg(long, value_name = "MODE")]
+    pub sandbox: Option<crate::domain::fence::Sandbox>,
+    /// Whether what the agent runs may use the network, for this session (replaces the
+    /// profile's `network`)
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub network: Option<bool>,
+    /// Token budget for this session (input + output; replaces the profile's `max_tokens`):
+    /// past it the person is told, or the agent stopped with `on_budget = "stop"`
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u64>,
     /// Command to run instead of the profile's
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -87,7 +98,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         None if !args.command.is_empty() => "cmd".to_string(),
         None => ctx.config.default_agent.clone(),
     };
-    let profile = agents::profile(&ctx.config, &agent)?;
+    let mut profile = agents::profile(&ctx.config, &agent)?;
+    if let Some(s) = args.sandbox {
+        profile.sandbox = s;
+        profile.sandbox_chosen = true;
+    }
+    if let Some(n) = args.network {
+        profile.network = n;
+    }
+    if let Some(n) = args.max_tokens {
+        profile.max_tokens = n;
+    }
     let dir = resolve_dir(args.dir.as_deref())?;
     let command = if args.command.is_empty() { profile.command.clone() } else { args.command.clone() };
     if command.is_empty() {
@@ -97,6 +118,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ));
     }
     check_program(&command[0], &dir, &profile.name, args.command.is_empty())?;
+    // Refused here, before anything is made, when the policy cannot hold on this machine.
+    let fence =
+        crate::ops::fence::decide(&profile, &agents::expand_self(&command, &ctx.self_exe.display().to_string()))?;
     let brief = BriefInput {
         file_text: match &args.brief {
             Some(path) => {
@@ -191,6 +215,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 branch: branch.clone().unwrap(),
                 base: base.clone().unwrap(),
             }),
+            fence,
         };
         let record = crate::ops::start::start(ctx, plan)?;
         if args.json {

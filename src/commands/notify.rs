@@ -42,24 +42,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         tracing::info!("notify: no minder session for this event");
         return Ok(());
     };
-    let store = &ctx.store;
-    if report.last_message.is_some() || report.thread_id.is_some() {
-        store.update(&name, |r| {
-            if let Some(m) = &report.last_message {
-                // Stored outside the log, so redacted as the log is (the agent's reply may
-                // quote a key it read).
-                let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-                r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
-            }
-            if let Some(t) = &report.thread_id {
-                r.thread_id = Some(t.clone());
-            }
-        })?;
+    if std::env::var_os(crate::ops::fence::FENCED_ENV).is_some() {
+        // Inside a bubblewrap fence the state dir is read-only but for this session's inbox:
+        // the sink outside applies the event a moment later.
+        let paths = ctx.store.paths(&name);
+        crate::ops::fence::leave_in_inbox(&paths, &payload)?;
+        crate::store::wake_sink(&paths);
+        return Ok(());
     }
-    if let Some(ev) = &report.evidence {
-        crate::ops::evidence::apply(store, &name, ev, Some(report.event.clone()).into())?;
-    }
-    Ok(())
+    crate::ops::evidence::apply_hook_report(&ctx.store, &name, &report)
 }
 
 /// `--session`, else `MINDER_SESSION`, else the session whose agent pane is `TMUX_PANE` on the

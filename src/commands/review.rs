@@ -210,6 +210,22 @@ fn print_report(ctx: &Ctx, obs: &Observed, short: bool) -> Result<()> {
     if rep.time_worked_s > 0 {
         crate::outln!("worked    {}", present::age(rep.time_worked_s));
     }
+    if let Some(t) = crate::ops::usage::short(&ctx.config, r) {
+        let u = &rep.usage;
+        crate::outln!(
+            "tokens    {t} (input {} of which cached {}, output {} of which reasoning {})",
+            u["input_tokens"],
+            u["cached_input_tokens"],
+            u["output_tokens"],
+            u["reasoning_tokens"]
+        );
+    }
+    if let Some(f) = &rep.fence {
+        crate::outln!("fence     {}", f.describe());
+    }
+    for line in &rep.fence_refusals {
+        crate::outln!("refused   {}", one_line(line));
+    }
     match r.approval() {
         // What the push gate and `apply` take: this commit and its ancestors.
         Some(Some(commit)) => crate::outln!(

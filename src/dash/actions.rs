@@ -282,6 +282,9 @@ fn remote_agents(heard: &[crate::ops::remote_status::Heard], now: chrono::DateTi
                 branch: String::new(),
                 last_line: String::new(),
                 alive: s.running && !stale,
+                // Not in what a host's watcher sends: `minder show HOST:NAME` has them.
+                fence: String::new(),
+                tokens: String::new(),
             });
         }
     }
@@ -312,6 +315,11 @@ fn agent_of(r: &Record, e: &Entry) -> Agent {
         branch,
         last_line: e.last_line.clone(),
         alive: alive(r),
+        // Only a fenced agent is marked (`rw-net`): unfenced is what a plain command is.
+        tokens: crate::ops::usage::short(&crate::domain::config::Config::default(), r)
+            .map(|t| format!("{t} tok"))
+            .unwrap_or_default(),
+        fence: r.fence.filter(|f| f.by != crate::domain::fence::FenceBy::None).map(|f| f.marker()).unwrap_or_default(),
     }
 }
 

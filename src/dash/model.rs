@@ -24,6 +24,10 @@ pub struct Agent {
     pub last_line: String,
     /// The agent's pane is believed alive: its preview is the screen, else the log.
     pub alive: bool,
+    /// Its sandbox and network policy (`rw-net`), empty when unknown.
+    pub fence: String,
+    /// Tokens used (`12.3k`, with the cost when priced), empty without a transcript.
+    pub tokens: String,
 }
 
 impl Agent {
@@ -231,6 +235,8 @@ pub fn cells(agent: &Agent, now: DateTime<Utc>) -> Cells {
         (true, false) => agent.branch.clone(),
         (false, false) => format!("{}:{}", agent.project, agent.branch),
     };
+    let place = if agent.fence.is_empty() { place } else { format!("{place} [{}]", agent.fence) };
+    let place = if agent.tokens.is_empty() { place } else { format!("{place} {}", agent.tokens) };
     let last = if agent.state.is_none() { agent.detail.clone() } else { agent.last_line.clone() };
     Cells {
         icon: icon(agent.state),

@@ -4,6 +4,7 @@
 
 use crate::domain::config::{AgentConfig, Config, Pattern, PromptMode};
 use crate::domain::detect::Region;
+use crate::domain::fence::Sandbox;
 use anyhow::Result;
 use std::time::Duration;
 
@@ -47,6 +48,19 @@ pub struct Profile {
     pub submit_delay: Duration,
     /// Commands run when a session reaches `review` (see `ops::checks`).
     pub check: Vec<String>,
+    /// What the agent may touch (`domain::fence`).
+    pub sandbox: crate::domain::fence::Sandbox,
+    pub network: bool,
+    /// Whether the person chose `sandbox` (the config or `new --sandbox`), not the default.
+    pub sandbox_chosen: bool,
+    /// The program reaches its model over the network (a wrapper must not cut it).
+    pub needs_network: bool,
+    /// Variables only this agent gets, and a file of more.
+    pub env: std::collections::BTreeMap<String, String>,
+    pub env_file: Option<String>,
+    /// Token budget (0 = none) and what passing it does.
+    pub max_tokens: u64,
+    pub on_budget: crate::domain::usage::OnBudget,
 }
 
 struct Builtin {
@@ -63,6 +77,9 @@ struct Builtin {
     answer_yes: &'static [&'static str],
     answer_no: &'static [&'static str],
     submit_delay_ms: u64,
+    sandbox: Sandbox,
+    network: bool,
+    needs_network: bool,
 }
 
 // Screen patterns come from the agents' real screens (tests/captures/), captured by running each
@@ -120,6 +137,9 @@ const BUILTINS: &[Builtin] = &[
         answer_no: &["Escape"],
         // Codex treats an Enter that follows typed text too closely as part of a paste.
         submit_delay_ms: 500,
+        sandbox: Sandbox::WorkspaceWrite,
+        network: false,
+        needs_network: false,
     },
     Builtin {
         name: "codex-exec",
@@ -135,6 +155,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &[],
         answer_no: &[],
         submit_delay_ms: 50,
+        sandbox: Sandbox::WorkspaceWrite,
+        network: false,
+        needs_network: false,
     },
     Builtin {
         name: "claude",
@@ -172,6 +195,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["Enter"],
         answer_no: &["Escape"],
         submit_delay_ms: 500,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
     Builtin {
         name: "aider",
@@ -193,6 +219,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 100,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: true,
     },
     Builtin {
         name: "gemini",
@@ -222,6 +251,9 @@ const BUILTINS: &[Builtin] = &[
         answer_no: &["Escape"],
         // Like Codex, an Enter right after a burst of typed text is taken as part of a paste.
         submit_delay_ms: 500,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: true,
     },
     Builtin {
         name: "cmd",
@@ -237,6 +269,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
     Builtin {
         name: "demo",
@@ -252,6 +287,9 @@ const BUILTINS: &[Builtin] = &[
         answer_yes: &["y", "Enter"],
         answer_no: &["n", "Enter"],
         submit_delay_ms: 50,
+        sandbox: Sandbox::Off,
+        network: true,
+        needs_network: false,
     },
 ];
 
@@ -278,6 +316,14 @@ fn from_builtin(b: &Builtin) -> Profile {
         stop_grace: Duration::from_secs(5),
         submit_delay: Duration::from_millis(b.submit_delay_ms),
         check: Vec::new(),
+        sandbox: b.sandbox,
+        network: b.network,
+        sandbox_chosen: false,
+        needs_network: b.needs_network,
+        env: Default::default(),
+        env_file: None,
+        max_tokens: 0,
+        on_budget: Default::default(),
     }
 }
 
@@ -320,6 +366,25 @@ fn apply(mut p: Profile, user: &AgentConfig) -> Profile {
     }
     if let Some(v) = &user.check {
         p.check = v.clone();
+    }
+    if let Some(v) = user.sandbox {
+        p.sandbox = v;
+        p.sandbox_chosen = true;
+    }
+    if let Some(v) = user.network {
+        p.network = v;
+    }
+    if let Some(v) = &user.env {
+        p.env = v.clone();
+    }
+    if let Some(v) = &user.env_file {
+        p.env_file = Some(v.clone());
+    }
+    if let Some(v) = user.max_tokens {
+        p.max_tokens = v;
+    }
+    if let Some(v) = user.on_budget {
+        p.on_budget = v;
     }
     p
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub agents: BTreeMap<String, AgentConfig>,
     /// Other machines reached over ssh (see DESIGN.md, Hosts).
     pub hosts: BTreeMap<String, crate::domain::hosts::HostConfig>,
+    /// `[prices.MODEL]`: dollars per million tokens, for the cost beside a session's tokens.
+    pub prices: BTreeMap<String, crate::domain::usage::Price>,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             notify: NotifyConfig::default(),
             agents: BTreeMap::new(),
             hosts: BTreeMap::new(),
+            prices: BTreeMap::new(),
         }
     }
 }
@@ -147,6 +150,18 @@ pub struct AgentConfig {
     pub submit_delay: Option<Dur>,
     /// Commands run in the session's directory when it reaches `review` (as `new --check`).
     pub check: Option<Vec<String>>,
+    /// What the agent may write: "read-only", "workspace-write" or "off" (`domain::fence`).
+    pub sandbox: Option<crate::domain::fence::Sandbox>,
+    /// Whether what the agent runs may use the network.
+    pub network: Option<bool>,
+    /// Variables only this agent gets (never stored, logged, or given to another session).
+    pub env: Option<BTreeMap<String, String>>,
+    /// A file of `KEY=VALUE` lines, read at each start, for the same purpose.
+    pub env_file: Option<String>,
+    /// Tokens (input + output) past which the person is told, or the agent stopped; 0 = none.
+    pub max_tokens: Option<u64>,
+    /// Past `max_tokens`: "tell" or "stop".
+    pub on_budget: Option<crate::domain::usage::OnBudget>,
 }
 
 // ---- Value types ------------------------------------------------------------------------------

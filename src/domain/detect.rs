@@ -278,6 +278,8 @@ pub struct HookReport {
     pub evidence: Option<Evidence>,
     pub last_message: Option<String>,
     pub thread_id: Option<String>,
+    /// The agent's transcript file, when the hook names it (Claude Code's `transcript_path`).
+    pub transcript_path: Option<String>,
     /// The event's name, for the event log.
     pub event: String,
 }
@@ -324,6 +326,7 @@ pub fn parse_hook(json: &str) -> Result<HookReport, String> {
     };
     let mut r = HookReport { event: event.clone(), ..Default::default() };
     r.thread_id = text("session_id").filter(|t| is_agent_session_id(t));
+    r.transcript_path = text("transcript_path").filter(|p| p.starts_with('/'));
     r.evidence = match event.as_str() {
         "Stop" | "SubagentStop" if event == "Stop" => {
             r.last_message = text("last_assistant_message");

@@ -255,6 +255,21 @@ pub struct Record {
     /// checkout: `review` tells them apart from commits others made there.
     #[serde(default)]
     pub agent_commits: Vec<String>,
+    /// The sandbox and network policy it runs under (`domain::fence`); None in records written
+    /// before policies existed.
+    #[serde(default)]
+    pub fence: Option<crate::domain::fence::Fence>,
+    /// The agent's own transcript and the tokens read from it (`domain::usage`); None for an
+    /// agent that keeps none.
+    #[serde(default)]
+    pub transcript: Option<crate::domain::usage::Transcript>,
+    /// Token budget (0 = none), what passing it does, and when it was passed.
+    #[serde(default)]
+    pub max_tokens: u64,
+    #[serde(default)]
+    pub on_budget: crate::domain::usage::OnBudget,
+    #[serde(default)]
+    pub budget_passed_at: Option<DateTime<Utc>>,
     /// Records written before decisions were kept apart had these; read once and turned into
     /// `decision` (see `Record::upgrade`), never written again.
     #[serde(default, skip_serializing)]
@@ -389,6 +404,11 @@ impl Record {
             outranked: Vec::new(),
             reviewed: None,
             agent_commits: Vec::new(),
+            fence: None,
+            transcript: None,
+            max_tokens: 0,
+            on_budget: Default::default(),
+            budget_passed_at: None,
             approved_at: None,
             approved_commit: None,
             rejected_at: None,

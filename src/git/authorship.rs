@@ -16,6 +16,14 @@ pub fn record_after(hook: &str) {
     let Ok((store, session)) = super::gate::session_from_env() else { return };
     let Ok(dir) = std::env::current_dir() else { return };
     let Some(head) = super::gate::head_commit(&dir) else { return };
+    if std::env::var_os(crate::domain::fence::FENCED_ENV).is_some() {
+        // Inside a bubblewrap fence the record is read-only: the sink takes it from the inbox.
+        let file = store.paths(&session).inbox().join(crate::domain::fence::AGENT_COMMITS);
+        if let Err(e) = crate::store::fsutil::append_line(&file, &head) {
+            tracing::warn!("cannot note the agent's commit {head} in `{session}`: {e:#}");
+        }
+        return;
+    }
     if let Err(e) = store.update(&session, |r| {
         if !r.agent_commits.contains(&head) {
             r.agent_commits.push(head.clone());

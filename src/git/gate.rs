@@ -211,7 +211,14 @@ pub fn record_refusal(via: &str, why: &str) {
         "via": via,
         "why": why.lines().next().unwrap_or_default().trim_start_matches("minder: "),
     });
-    let _ = crate::store::fsutil::append_line(&store.paths(&session).root.join(REFUSALS), &line.to_string());
+    let paths = store.paths(&session);
+    // Inside a bubblewrap fence only the session's inbox is writable (`ops::fence`).
+    let file = if std::env::var_os(crate::domain::fence::FENCED_ENV).is_some() {
+        paths.inbox().join(REFUSALS)
+    } else {
+        paths.root.join(REFUSALS)
+    };
+    let _ = crate::store::fsutil::append_line(&file, &line.to_string());
 }
 
 /// Refused pushes, one JSON object per line, in the session's folder.

@@ -22,7 +22,7 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result
         }
         let age = (Utc::now() - r.state_at).to_std().unwrap_or_default();
         match step(r.activity, &r.activity_detail, r.state_source, age, evidence) {
-            Step::Move(state, detail) => Some((state, detail, why)),
+            Step::Move(state, detail) => Some((state, detail, redacted(store, r, why))),
             Step::Outranked(because) => {
                 let said = next_state(r.activity, &r.activity_detail, evidence).map(|(s, d)| shown_words(s, &d));
                 outranked = Some(Outranked {
@@ -30,7 +30,7 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result
                     source: evidence.source(),
                     said: said.unwrap_or_default(),
                     because: because.to_string(),
-                    why,
+                    why: redacted(store, r, why),
                 });
                 None
             }
@@ -48,6 +48,19 @@ pub fn apply(store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result
         return Ok(Some(r));
     }
     Ok(Some(record))
+}
+
+/// The screen lines that show a piece of evidence, redacted as the log is: they are kept in the
+/// record and the event log, and shown by `explain`.
+fn redacted(store: &Store, r: &Record, mut why: Why) -> Why {
+    if why.lines.is_empty() {
+        return why;
+    }
+    let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+    extra.extend(crate::ops::agent_env::secret_patterns(&store.paths(&r.name)));
+    let text = crate::sink::redact::redact_text(&why.lines.join("\n"), &extra);
+    why.lines = text.split('\n').map(str::to_string).collect();
+    why
 }
 
 /// How many outranked pieces of evidence a record keeps.
@@ -133,4 +146,33 @@ pub fn record_exit(
         crate::store::wake_sink(&store.paths(name));
     }
     Ok(record)
+}
+
+/// Record what a hook reported: its last message (redacted), its thread, its evidence.
+pub fn apply_hook_report(
+    store: &crate::store::Store,
+    name: &str,
+    report: &crate::domain::detect::HookReport,
+) -> anyhow::Result<()> {
+    if report.last_message.is_some() || report.thread_id.is_some() || report.transcript_path.is_some() {
+        store.update(name, |r| {
+            if let Some(m) = &report.last_message {
+                // Stored outside the log, so redacted as the log is (the agent's reply may
+                // quote a key it read).
+                let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+                extra.extend(crate::ops::agent_env::secret_patterns(&store.paths(name)));
+                r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
+            }
+            if let Some(t) = &report.thread_id {
+                r.thread_id = Some(t.clone());
+            }
+            if let Some(p) = &report.transcript_path {
+                crate::ops::usage::note_transcript_path(r, p);
+            }
+        })?;
+    }
+    if let Some(ev) = &report.evidence {
+        crate::ops::evidence::apply(store, name, ev, Some(report.event.clone()).into())?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Operations the commands share: starting, stopping, removing and restoring sessions,
 //! delivering text, reconciling records with tmux, applying evidence, pushing the status segment.
 
+pub mod agent_env;
 pub mod apply;
 pub mod attach;
 pub mod checks;
@@ -8,6 +9,8 @@ pub mod decision;
 pub mod deliver;
 pub mod evidence;
 pub mod explain;
+pub mod fence;
+pub mod grep;
 pub mod inside;
 pub mod present;
 pub mod reconcile;
@@ -21,3 +24,4 @@ pub mod status_push;
 pub mod stop;
 pub mod tell;
 pub mod transitions;
+pub mod usage;

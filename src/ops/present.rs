@@ -51,6 +51,11 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         // What `approve` covered: the push gate and `apply` take this commit and its ancestors.
         "approved_commit": r.approval().flatten(),
         "decision": r.decision,
+        // The policy it runs under (null: a record from before policies).
+        "sandbox": r.fence.map(|f| f.sandbox),
+        "network": r.fence.map(|f| f.network),
+        "fenced_by": r.fence.map(|f| f.by),
+        "usage": crate::ops::usage::usage_json(&ctx.config, r),
         "tmux": {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,

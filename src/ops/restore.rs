@@ -51,6 +51,7 @@ fn start_words(record: &Record) -> Vec<String> {
     if c.len() >= 3 && (c[1] == "-c" && c[2].starts_with("notify=") || c[1] == "--settings") {
         c.drain(1..3);
     }
+    let mut c = crate::ops::fence::strip_agent_words(c, record.fence.as_ref());
     let instruction = crate::domain::brief::instruction(&record.checkpoint_dir);
     if c.len() > 1 && c.last() == Some(&instruction) {
         c.pop();
@@ -75,7 +76,17 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
     }
     let self_exe = ctx.self_exe.display().to_string();
     let argv = resume_argv(&profile, &record, &self_exe);
+    let mut profile = profile;
+    if let Some(f) = record.fence {
+        // It runs again under the policy it ran under.
+        profile.sandbox = f.sandbox;
+        profile.network = f.network;
+    }
     let command = profile.launch_argv(&argv, &self_exe, &record.name);
+    let command = match &record.fence {
+        Some(f) => crate::ops::fence::agent_argv(command, f, &record.checkpoint_dir, &record.dir),
+        None => command,
+    };
     let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
     let (record, _) = crate::ops::transitions::commit(&ctx.store, &record.name, Source::Command, |r| {
         r.clear_run();

@@ -54,6 +54,13 @@ pub struct Report {
     pub approved_at: Option<DateTime<Utc>>,
     pub last_message: Option<String>,
     pub last_lines: Vec<String>,
+    /// The sandbox and network policy it ran under (null: a record from before policies).
+    pub fence: Option<crate::domain::fence::Fence>,
+    /// Lines of its recent output where the fence refused something (a write outside the
+    /// sandbox, the network), as the agent printed them.
+    pub fence_refusals: Vec<String>,
+    /// Tokens read from the agent's transcript, and their cost (`show --json`'s `usage`).
+    pub usage: serde_json::Value,
 }
 
 /// A test artifact: its path under `artifacts/`, size, and last lines when it is text.
@@ -137,7 +144,22 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
         approved_at: r.approval().and(r.decision.as_ref().map(|d| d.at)),
         last_message: r.last_message.clone(),
         last_lines: if with_output { last_lines(ctx, r, 15) } else { Vec::new() },
+        fence: r.fence,
+        usage: crate::ops::usage::usage_json(&ctx.config, r),
+        fence_refusals: if r.fence.is_some_and(|f| f.sandbox != crate::domain::fence::Sandbox::Off || !f.network) {
+            fence_refusals(&last_lines(ctx, r, 500))
+        } else {
+            Vec::new()
+        },
     }
+}
+
+/// The lines that show the fence at work: what the kernel says to a write on the read-only
+/// rest of the machine, or to a connection with no network.
+fn fence_refusals(lines: &[String]) -> Vec<String> {
+    const SIGNS: &[&str] = &["Read-only file system", "Network is unreachable"];
+    let hits: Vec<String> = lines.iter().filter(|l| SIGNS.iter().any(|s| l.contains(s))).cloned().collect();
+    hits[hits.len().saturating_sub(10)..].to_vec()
 }
 
 fn last_lines(ctx: &Ctx, record: &Record, n: usize) -> Vec<String> {
@@ -199,7 +221,10 @@ fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String
 fn notable(events: &[Event], root: &Path, sink_errors: &Path) -> Vec<Notable> {
     let mut out = Vec::new();
     // The agent's git writes this file: read it as untrusted (never a FIFO, at most 1 MiB).
-    let refusals = crate::store::untrusted::checkpoint_text(root, crate::git::gate::REFUSALS).unwrap_or_default().0;
+    let mut refusals = crate::store::untrusted::checkpoint_text(root, crate::git::gate::REFUSALS).unwrap_or_default().0;
+    // From inside a bubblewrap fence the gate writes them to the session's inbox.
+    let fenced = crate::store::untrusted::checkpoint_text(&root.join("inbox"), crate::git::gate::REFUSALS);
+    refusals.push_str(&fenced.unwrap_or_default().0);
     for line in refusals.lines() {
         let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();

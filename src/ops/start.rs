@@ -37,6 +37,9 @@ pub struct Plan {
     pub explicit_name: bool,
     pub brief: Option<BriefInput>,
     pub worktree: Option<WorktreePlan>,
+    /// The sandbox and network policy, decided (and refused if it cannot hold) before anything
+    /// starts (`ops::fence::decide`).
+    pub fence: crate::domain::fence::Fence,
 }
 
 /// Where an attempt's worktree comes from.
@@ -138,7 +141,8 @@ fn prepare(ctx: &Ctx, plan: &Plan, mut record: Record) -> Result<Record> {
             command.push(crate::domain::brief::instruction(&record.checkpoint_dir));
         }
     }
-    record.command = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
+    let argv = plan.profile.launch_argv(&command, &ctx.self_exe.display().to_string(), &plan.name);
+    record.command = crate::ops::fence::agent_argv(argv, &plan.fence, &record.checkpoint_dir, &record.dir);
     // Not saved here: `launch` records these fields together with where the session runs.
     Ok(record)
 }
@@ -194,6 +198,13 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
     record.checks = plan.checks.clone();
     record.check_deadline_ms = ctx.config.review.check_deadline.0.as_millis() as u64;
+    record.fence = Some(plan.fence);
+    // The agent's own transcript, for its tokens (only where its profile's program keeps one;
+    // the profile's env may name where, as Codex's CODEX_HOME).
+    let env = crate::ops::agent_env::for_agent(ctx, &plan.profile.name).unwrap_or_default();
+    record.transcript = crate::ops::usage::transcript_for(&plan.profile, &plan.command, &env);
+    record.max_tokens = plan.profile.max_tokens;
+    record.on_budget = plan.profile.on_budget;
     record
 }
 
@@ -220,20 +231,6 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     }
     // Read and deleted by `_exec` a moment later: private, but no need to make it durable.
     fsutil::write_private(path, &data)
-}
-
-/// A fresh `@minder-id`: 128 random bits, so no two runs, on any server, share one.
-pub fn new_minder_id() -> String {
-    use std::io::Read;
-    let mut bytes = [0u8; 16];
-    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
-        // No /dev/urandom: time and pid still make a clash between two runs unlikely.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        bytes[..8].copy_from_slice(&(t.as_nanos() as u64).to_le_bytes());
-        bytes[8..12].copy_from_slice(&std::process::id().to_le_bytes());
-    }
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("m-{hex}")
 }
 
 /// `launch` could not tell whether tmux made the session (tmux did not answer, even to the
@@ -279,7 +276,7 @@ pub fn launch(
     };
     let tmux = ctx.tmux()?;
     crate::app::require_tmux_version(tmux, &ctx.store.dirs().tmux_version())?;
-    let minder_id = new_minder_id();
+    let minder_id = crate::app::new_minder_id();
     let socket_path = tmux.server().socket_path();
     let place = |r: &mut Record| {
         r.tmux = TmuxIds { minder_id: minder_id.clone(), ..TmuxIds::default() };
@@ -307,7 +304,13 @@ pub fn launch(
             crate::ops::status_push::segment_with(store, &socket_path, all)
         }
     };
-    write_env_file(&env_file, &gate)?;
+    // The fence (bubblewrap words in front of the agent), and the profile's own variables:
+    // read now, from the config and its env_file, never kept in the record.
+    let wrapper = crate::ops::fence::wrapper(&paths, record)?;
+    let mut extra = crate::ops::agent_env::for_agent(ctx, &record.agent)?;
+    crate::ops::agent_env::remember_for_redaction(&paths, &extra)?;
+    extra.extend(gate);
+    write_env_file(&env_file, &extra)?;
 
     let target = session_target(&record.name);
     let mut new_session: Cmd = tmux_cmd![
@@ -351,6 +354,7 @@ pub fn launch(
         let at = new_session.iter().position(|w| w == "--").expect("the command follows `--`");
         new_session.splice(at..at, ["-e".to_string(), format!("MINDER_ATTEMPT={n}")]);
     }
+    new_session.extend(wrapper);
     new_session.extend(record.command.iter().cloned());
     // One invocation: tmux runs these back to back before it handles the child's exit, so a
     // command that exits at once is still caught by remain-on-exit and the hook, and the sink

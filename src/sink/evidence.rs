@@ -32,6 +32,8 @@ const ACTIVE_FOR: Duration = Duration::from_secs(10);
 const ASLEEP_AFTER: Duration = Duration::from_secs(60);
 /// While output streams, the record is looked at no more often than this.
 const RECORD_EVERY: Duration = Duration::from_millis(100);
+/// How often the agent's transcript is read for its tokens.
+const USAGE_EVERY: Duration = Duration::from_secs(2);
 /// Longest partial JSON line kept while reading `codex exec --json` events.
 const MAX_EVENT_LINE: usize = 1 << 20;
 
@@ -69,6 +71,10 @@ pub struct Watch {
     checkpoint_mtimes: Vec<Option<SystemTime>>,
     tmux: Option<Tmux>,
     event_line: Vec<u8>,
+    /// When the notify inbox of a bubblewrap-fenced session was last emptied.
+    inbox_looked: Instant,
+    /// When the agent's transcript was last read for its tokens.
+    usage_looked: Option<Instant>,
 }
 
 impl Watch {
@@ -110,6 +116,8 @@ impl Watch {
             checkpoint_mtimes: vec![None; crate::store::checkpoints::FILES.len()],
             tmux: None,
             event_line: Vec::new(),
+            inbox_looked: Instant::now(),
+            usage_looked: None,
         }
     }
 
@@ -149,6 +157,10 @@ impl Watch {
         self.settle_pending = true;
         self.stuck_checked = false;
         self.idle_stopped = false;
+        if self.inbox_looked.elapsed() >= Duration::from_millis(200) {
+            self.take_inbox();
+        }
+        self.read_usage(false);
         if self.integration == Integration::CodexExecJson {
             self.read_events(data);
         }
@@ -169,9 +181,58 @@ impl Watch {
         }
     }
 
+    /// Apply the events `minder notify` left in the inbox from inside a bubblewrap fence.
+    fn take_inbox(&mut self) {
+        self.inbox_looked = Instant::now();
+        let fenced = self
+            .record
+            .as_ref()
+            .and_then(|r| r.fence)
+            .is_some_and(|f| f.by == crate::domain::fence::FenceBy::Bubblewrap);
+        if !fenced {
+            return;
+        }
+        let commits = crate::ops::fence::take_agent_commits(&self.paths);
+        if !commits.is_empty() {
+            let _ = self.store.update(&self.name, |r| {
+                for c in commits {
+                    if !r.agent_commits.contains(&c) {
+                        r.agent_commits.push(c);
+                    }
+                }
+            });
+        }
+        for payload in crate::ops::fence::take_inbox(&self.paths) {
+            match crate::domain::detect::parse_hook(&payload) {
+                Ok(report) => {
+                    if let Err(e) = crate::ops::evidence::apply_hook_report(&self.store, &self.name, &report) {
+                        tracing::warn!("notify from the fence: {e:#}");
+                    }
+                }
+                Err(e) => tracing::info!("notify from the fence: unreadable event: {e}"),
+            }
+        }
+    }
+
+    /// Read what the agent's transcript gained (at most every `USAGE_EVERY`; `force` now).
+    pub fn read_usage(&mut self, force: bool) {
+        if self.record.as_ref().is_none_or(|r| r.transcript.is_none()) {
+            return;
+        }
+        if !force && self.usage_looked.is_some_and(|t| t.elapsed() < USAGE_EVERY) {
+            return;
+        }
+        self.usage_looked = Some(Instant::now());
+        if let Err(e) = crate::ops::usage::refresh(&self.store, &self.name) {
+            tracing::debug!("reading the transcript: {e:#}");
+        }
+    }
+
     /// Time passed with no input.
     pub fn tick(&mut self) -> Tick {
         self.refresh_record();
+        self.take_inbox();
+        self.read_usage(false);
         if self.record.as_ref().map(|r| r.ended_at.is_some()).unwrap_or(false) {
             self.save_checkpoints();
             // The exit is recorded a moment before tmux has read the pane's last output. tmux
@@ -281,25 +342,14 @@ impl Watch {
         self.apply_risks(quiet_no_opinion && self.patterns.idle.is_empty());
     }
 
-    /// What shows a reading, for `explain`: its pattern, and its screen lines redacted the way
-    /// the log is (the screen is the agent's, read from tmux, never from the redacted log).
+    /// What shows a reading, for `explain`: its pattern and (a few, cut short) screen lines.
+    /// They are the agent's screen, read from tmux, not the redacted log: `ops::evidence`
+    /// redacts them before they are kept, and only when they decide something (a redactor per
+    /// look would cost the sink memory for nothing).
     fn why(&self, r: &Reading) -> Why {
         const LINES: usize = 8;
         const WIDTH: usize = 240;
-        let extra = self
-            .record
-            .as_ref()
-            .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
-            .unwrap_or_default();
-        let lines = r
-            .lines
-            .iter()
-            .take(LINES)
-            .map(|l| {
-                let l: String = l.chars().take(WIDTH).collect();
-                crate::sink::redact::redact_text(&l, &extra)
-            })
-            .collect();
+        let lines = r.lines.iter().take(LINES).map(|l| l.chars().take(WIDTH).collect()).collect();
         Why { note: None, pattern: Some(r.pattern.clone()), lines }
     }
 
@@ -369,11 +419,12 @@ impl Watch {
             }
         }
         if changed {
-            let extra = self
+            let mut extra = self
                 .record
                 .as_ref()
                 .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
                 .unwrap_or_default();
+            extra.extend(crate::ops::agent_env::secret_patterns(&self.paths));
             let redact =
                 |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {

@@ -37,6 +37,9 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
         }
         Err(_) => (32 << 20, 4, Vec::new()),
     };
+    // The profile's own variables (`env`, `env_file`) are masked like any other secret.
+    let mut extra = extra;
+    extra.extend(crate::ops::agent_env::secret_patterns(&paths));
     let mut sink =
         Sink { writer: None, logs: paths.logs(), errors: paths.sink_errors(), max_size, keep, failing: None };
     if resumed {
@@ -94,6 +97,8 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let out = redactor.finish();
     sink.write(&out);
     sink.finish();
+    // The tokens of the agent's last turn.
+    watch.read_usage(true);
     drop(sink);
     drop(wake_fifo);
     let _ = std::fs::remove_file(paths.wake_fifo());

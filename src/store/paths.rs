@@ -89,6 +89,15 @@ impl SessionPaths {
     pub fn env_file(&self) -> PathBuf {
         self.root.join("env")
     }
+    /// The session's own temp dir inside a bubblewrap fence (its TMPDIR).
+    pub fn fence_tmp(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+    /// Where `minder notify` inside a fence leaves events (the state dir is read-only there);
+    /// the sink outside applies them.
+    pub fn inbox(&self) -> PathBuf {
+        self.root.join("inbox")
+    }
     /// Saved versions of the checkpoint files.
     pub fn checkpoint_history(&self) -> PathBuf {
         self.root.join("checkpoints")

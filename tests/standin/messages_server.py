@@ -250,6 +250,8 @@ class Handler(BaseHTTPRequestHandler):
         mid = f"msg_standin_{n}_{uuid.uuid4().hex[:8]}"
         stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
         usage = {"input_tokens": 100, "output_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        # A step may say the usage its response reports (tests assert exact token counts).
+        usage.update(resp.get("usage") or {})
         delay = float(resp.get("delay", 0))
         if not body.get("stream"):
             time.sleep(delay)
@@ -294,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     ev("content_block_start", {"index": i, "content_block": b})
                 ev("content_block_stop", {"index": i})
-            ev("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": 10}})
+            ev("message_delta", {"delta": {"stop_reason": stop, "stop_sequence": None}, "usage": {"output_tokens": usage["output_tokens"]}})
             ev("message_stop", {})
         except (BrokenPipeError, ConnectionResetError):
             pass

@@ -361,6 +361,8 @@ class Handler(BaseHTTPRequestHandler):
         items = build_output_items(resp, n, cwd)
         rid = f"resp_{n}_{uuid.uuid4().hex[:8]}"
         model = body.get("model", "standin")
+        # A step may say the usage its response reports (tests assert exact token counts).
+        self._usage = resp.get("usage")
         if body.get("stream") is False:
             time.sleep(delay)
             self._send_json(200, self._response_obj(rid, model, items, "completed"))
@@ -368,6 +370,23 @@ class Handler(BaseHTTPRequestHandler):
         self._stream(rid, model, items, delay, float(resp.get("chunk_delay", 0.02)))
 
     def _response_obj(self, rid, model, items, status):
+        u = getattr(self, "_usage", None)
+        if u:
+            return {
+                "id": rid,
+                "object": "response",
+                "created_at": int(_now()),
+                "status": status,
+                "model": model,
+                "output": items if status == "completed" else [],
+                "usage": {
+                    "input_tokens": u.get("input_tokens", 0),
+                    "input_tokens_details": {"cached_tokens": u.get("cached_tokens", 0)},
+                    "output_tokens": u.get("output_tokens", 0),
+                    "output_tokens_details": {"reasoning_tokens": u.get("reasoning_tokens", 0)},
+                    "total_tokens": u.get("input_tokens", 0) + u.get("output_tokens", 0),
+                },
+            }
         return {
             "id": rid,
             "object": "response",
