@@ -668,3 +668,122 @@ fn the_dash_lists_remote_agents_and_approves_one_through_the_host() {
     wait_screen("the new state", &|s| s.lines().any(|l| l.contains("alpha:cmd-fin") && l.contains("approved")));
     env.tmux_out(&["send-keys", "-t", "=dash:", "q"]);
 }
+
+/// Undo: a host taken out of the config is no longer watched, even while it answers, and its
+/// agents leave the local status line without anything else running.
+#[test]
+fn a_host_taken_out_of_the_config_stops_being_watched_and_leaves_the_status_line() {
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "5s") else { return };
+    // A local session: the local tmux server the status line lives on.
+    env.run(&["new", "here", "--", "sleep", "300"]);
+    remote_run(&env, &mut hosts, "alpha", &["new", "far", "--", "sleep", "300"]);
+    env.run(&["status-line", "--push"]);
+    common::wait_for("the remote agent on the status line", Duration::from_secs(15), || {
+        status_segment(&env).contains("alpha:far")
+    });
+    let config = env.path("config").display().to_string();
+    let watchers = || {
+        let out = Command::new("pgrep")
+            .args(["-f", "--", &format!("--config {config}/minder/config.toml.* _watch alpha")])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(watchers(), 1, "one watcher of alpha");
+    env.config("");
+    common::wait_for("the watcher of a host no longer configured ended", Duration::from_secs(20), || watchers() == 0);
+    common::wait_for("the host's agents off the status line", Duration::from_secs(5), || {
+        !status_segment(&env).contains("alpha")
+    });
+    assert!(!env.state_dir().join("hosts/alpha.json").exists(), "what the watcher heard is forgotten");
+}
+
+/// The master's liveness is asked on its socket as `ssh -O check` asks it, with no ssh process:
+/// the real OpenSSH master answers with its pid; a wedged one (stopped) is dead within the
+/// deadline; a killed one is dead at once.
+#[test]
+fn the_master_is_checked_on_its_socket_as_ssh_checks_it() {
+    use minder::hosts::mux::{check, Alive};
+    let Some((env, mut hosts)) = setup(&["alpha"], 10, "5s") else { return };
+    remote_run(&env, &mut hosts, "alpha", &["new", "there", "--", "sleep", "300"]);
+    assert_eq!(on(&ls_json(&env), "alpha").len(), 1);
+    let socket = env.path("state/minder/ssh/alpha");
+    let said = Command::new("ssh")
+        .args(["-F", hosts.ssh_config().to_str().unwrap(), "-o", &format!("ControlPath={}", socket.display())])
+        .args(["-O", "check", "alpha"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&said.stderr).to_string();
+    let pid: u32 =
+        said.split("pid=").nth(1).and_then(|r| r.split(')').next()).and_then(|p| p.parse().ok()).expect(&said);
+    assert_eq!(check(&socket, Duration::from_secs(3)), Alive::Yes(pid));
+
+    unsafe { libc::kill(pid as i32, libc::SIGSTOP) };
+    let start = Instant::now();
+    let wedged = check(&socket, Duration::from_millis(500));
+    unsafe { libc::kill(pid as i32, libc::SIGCONT) };
+    assert_eq!(wedged, Alive::No);
+    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
+    assert_eq!(check(&socket, Duration::from_secs(3)), Alive::Yes(pid), "alive again once it runs");
+
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    common::wait_for("the master gone", Duration::from_secs(10), || {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+    });
+    assert_eq!(check(&socket, Duration::from_secs(3)), Alive::No);
+    // And ls, finding it dead, makes a new one.
+    assert_eq!(host_status(&ls_json(&env), "alpha")["status"], "ok");
+    assert!(matches!(check(&socket, Duration::from_secs(3)), Alive::Yes(p) if p != pid));
+}
+
+/// Another machine's `ls` is answered by `_serve` itself, with what `minder ls --json` prints
+/// there (with and without `--all`): the same sessions, in the same order, with the same fields.
+#[test]
+fn serve_answers_ls_as_ls_json_does() {
+    let env = Env::new();
+    env.run(&["new", "one", "--", "sleep", "300"]);
+    env.run(&["new", "two", "--", "sleep", "300"]);
+    env.run(&["new", "gone", "--", "sleep", "300"]);
+    env.run(&["stop", "gone"]);
+    let serve = |argv: &str| -> Value {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_minder"))
+            .arg("_serve")
+            .env_clear()
+            .envs(env.vars())
+            .current_dir(env.work())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let req = format!("{{\"protocol\":1,\"op\":\"run\",\"argv\":{argv}}}\n");
+        child.stdin.take().unwrap().write_all(req.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let reply: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(reply["exit"], 0, "{reply}");
+        serde_json::from_str(reply["stdout"].as_str().unwrap()).unwrap()
+    };
+    // Fields that move with the clock aside, the two are the same.
+    let strip = |mut v: Value| {
+        for s in v["sessions"].as_array_mut().unwrap() {
+            for (k, x) in s.as_object_mut().unwrap() {
+                if k.ends_with("_for") || k.ends_with("_secs") || k == "age" {
+                    *x = Value::Null;
+                }
+            }
+        }
+        v
+    };
+    let names = |v: &Value| v["sessions"].as_array().unwrap().iter().map(|s| s["name"].clone()).collect::<Vec<_>>();
+    for (argv, args) in [
+        ("[\"ls\",\"--json\"]", vec!["ls", "--json"]),
+        ("[\"ls\",\"--json\",\"--all\"]", vec!["ls", "--json", "--all"]),
+    ] {
+        let served = serve(argv);
+        let printed: Value = serde_json::from_str(&env.run(&args)).unwrap();
+        assert_eq!(strip(served.clone()), strip(printed.clone()), "{argv}");
+        assert_eq!(names(&served).len(), if args.len() == 3 { 3 } else { 2 }, "{served}");
+    }
+}

@@ -160,6 +160,22 @@ fn run_command(ctx: &Ctx, mut argv: Vec<String>, expect: Option<Expect>, brief: 
         Some(cmd) if REMOTE_COMMANDS.contains(&cmd.as_str()) => {}
         other => return refused(2, format!("error: `{}` cannot be run from another machine", other.map_or("", |s| s))),
     }
+    // Another machine's `ls` (every host is asked on each one): answered here, in this process,
+    // as `minder ls --json` would answer, without starting a second minder. Not when this host
+    // has hosts of its own: that listing is `ls`'s to make.
+    if expect.is_none() && brief.is_none() && ctx.config.hosts.is_empty() {
+        let all = match argv.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["ls", "--json"] => Some(false),
+            ["ls", "--json", "--all"] => Some(true),
+            _ => None,
+        };
+        if let Some(all) = all {
+            return match crate::commands::ls::local_json(ctx, all).and_then(|v| Ok(serde_json::to_string(&v)?)) {
+                Ok(text) => Reply { protocol: PROTOCOL, stdout: text + "\n", ..Reply::default() },
+                Err(e) => refused(1, format!("error: {}", crate::error::one_line(&e))),
+            };
+        }
+    }
     if let Some(expect) = &expect {
         if let Err(why) = still_as_decided(ctx, expect) {
             return refused(1, format!("error: {why}"));

@@ -44,6 +44,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         };
         let host = Host::new(&args.host, host_config)?;
         let heard_something = follow(ctx, &config, &host, &mut before);
+        if !still_configured(ctx, &args.host) {
+            // Taken out of the config while connected: its agents leave the status line now.
+            remote_status::forget(&ctx.store, &args.host);
+            let _ = push(ctx);
+            return Ok(());
+        }
         // The stream ended: say so on the status line, unless nobody is there to see it.
         if let Some(mut h) = remote_status::load_all(&ctx.store).into_iter().find(|h| h.host == args.host) {
             h.error = Some("not connected".into());
@@ -93,6 +99,7 @@ fn follow(
     }
     let mut heard = false;
     let mut greeted = false;
+    let mut config_seen = config_stamp(ctx);
     let mut sessions = before.clone().unwrap_or_default();
     while let Ok(line) = rx.recv_timeout(SILENCE) {
         if !greeted {
@@ -103,6 +110,15 @@ fn follow(
                 Err(_) => continue, // a login shell's chatter before minder speaks
             }
             continue;
+        }
+        // The config changed (a heartbeat comes every few seconds): a host taken out of it is
+        // no longer watched, even while it answers.
+        let stamp = config_stamp(ctx);
+        if stamp != config_seen {
+            config_seen = stamp;
+            if !still_configured(ctx, &host.name) {
+                break;
+            }
         }
         let Ok(watch) = serde_json::from_str::<WatchLine>(&line) else { break };
         if watch.protocol != hosts::PROTOCOL {
@@ -129,6 +145,20 @@ fn follow(
     let _ = child.kill();
     let _ = child.wait();
     heard
+}
+
+/// What changes when the config file is edited: its size and modification time.
+fn config_stamp(ctx: &Ctx) -> Option<(u64, Option<std::time::SystemTime>)> {
+    std::fs::metadata(&ctx.config_path).ok().map(|m| (m.len(), m.modified().ok()))
+}
+
+/// Whether `host` is in the config as it is now. An unreadable config (being written) keeps
+/// it: only a config that reads and lacks the host ends its watcher.
+fn still_configured(ctx: &Ctx, host: &str) -> bool {
+    match crate::domain::config::Config::load(Some(&ctx.config_path)) {
+        Ok((config, _)) => config.hosts.contains_key(host),
+        Err(_) => true,
+    }
 }
 
 /// `[notify]` for a remote transition, here, where the person is: the command runs without a

@@ -3,6 +3,8 @@
 //! fixed remote command, `<minder> _serve`. Every ssh call has a deadline; a failure is
 //! classified (`unreachable`, `auth-needed`, `version-skew`, `slow`), never a hang or a prompt.
 
+pub mod mux;
+
 use crate::domain::hosts::{self, Failure, Greeting, HostConfig, Op, Reply, Request, PROTOCOL};
 use std::fs::File;
 use std::io::{Read, Write};
@@ -145,9 +147,13 @@ impl Host {
     }
 
     /// Is the master on our socket alive? Asked under a deadline: a wedged master is dead.
+    /// Asked on the socket itself (`mux::check`, what `ssh -O check` asks, without starting
+    /// an ssh for it); `ssh -O check` only when the socket answers in a way it does not know.
     fn master_alive(&self) -> bool {
-        if !self.control_path().exists() {
-            return false;
+        match mux::check(&self.control_path(), CHECK_DEADLINE) {
+            mux::Alive::Yes(_) => return true,
+            mux::Alive::No => return false,
+            mux::Alive::Unsure => {}
         }
         let mut cmd = self.ssh(&[]);
         cmd.args(["-O", "check", "--", self.destination()]);
@@ -385,19 +391,36 @@ pub fn run(
     let out_rx = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let err_rx = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let deadline = Instant::now() + limit;
+    // The end of its output comes as it exits: wake on that (no polling delay on the answer),
+    // looking at its exit every 5 ms meanwhile (a grandchild may hold the pipe), then often.
+    let mut stdout = None;
+    let mut pause = Duration::from_micros(200);
     let status = loop {
         if let Some(status) = child.try_wait()? {
             break status;
         }
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= deadline {
             let _ = child.kill();
             let _ = child.wait();
             return Ok(None);
         }
-        std::thread::sleep(Duration::from_millis(5));
+        if stdout.is_none() {
+            match out_rx.recv_timeout(Duration::from_millis(5).min(deadline - now)) {
+                Ok(out) => stdout = Some(out),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => stdout = Some(Vec::new()),
+            }
+        } else {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
     };
     let grace = Duration::from_secs(1);
-    let stdout = out_rx.recv_timeout(grace).unwrap_or_default();
+    let stdout = match stdout {
+        Some(out) => out,
+        None => out_rx.recv_timeout(grace).unwrap_or_default(),
+    };
     let stderr = err_rx.recv_timeout(grace).unwrap_or_default();
     Ok(Some(std::process::Output { status, stdout, stderr }))
 }
