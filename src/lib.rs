@@ -15,6 +15,12 @@ pub(crate) mod domain;
 pub mod error;
 pub mod git;
 pub(crate) mod hosts;
+/// The control master's liveness check alone, for the test that holds it against a real
+/// OpenSSH master (`tests/hosts.rs`); the rest of `hosts` stays inside the crate.
+#[doc(hidden)]
+pub mod mux_check {
+    pub use crate::hosts::mux::{check, Alive};
+}
 #[cfg(test)]
 mod house;
 pub(crate) mod ops;

@@ -703,7 +703,7 @@ fn a_host_taken_out_of_the_config_stops_being_watched_and_leaves_the_status_line
 /// deadline; a killed one is dead at once.
 #[test]
 fn the_master_is_checked_on_its_socket_as_ssh_checks_it() {
-    use minder::hosts::mux::{check, Alive};
+    use minder::mux_check::{check, Alive};
     let Some((env, mut hosts)) = setup(&["alpha"], 10, "5s") else { return };
     remote_run(&env, &mut hosts, "alpha", &["new", "there", "--", "sleep", "300"]);
     assert_eq!(on(&ls_json(&env), "alpha").len(), 1);

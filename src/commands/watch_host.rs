@@ -155,7 +155,7 @@ fn config_stamp(ctx: &Ctx) -> Option<(u64, Option<std::time::SystemTime>)> {
 /// Whether `host` is in the config as it is now. An unreadable config (being written) keeps
 /// it: only a config that reads and lacks the host ends its watcher.
 fn still_configured(ctx: &Ctx, host: &str) -> bool {
-    match crate::domain::config::Config::load(Some(&ctx.config_path)) {
+    match crate::app::load_config(Some(&ctx.config_path)) {
         Ok((config, _)) => config.hosts.contains_key(host),
         Err(_) => true,
     }
