@@ -35,8 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("app", &["domain", "error", "store", "tmux"]),
     ("hosts", &["domain", "error", "procs", "render", "store"]),
     ("git", &["domain", "error", "procs", "store", "tmux"]),
-    // `app` and `ops`: until the sink's evidence goes through a door `ops` hands it.
-    ("sink", &["app", "domain", "error", "ops", "procs", "render", "store", "tmux"]),
+    ("sink", &["domain", "error", "procs", "render", "store", "tmux"]),
     ("supervisor", &["domain", "error", "procs", "store", "tmux"]),
     ("tmux", &["domain", "error"]),
     ("store", &["domain", "error"]),

@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         // Inside a bubblewrap fence the state dir is read-only but for this session's inbox:
         // the sink outside applies the event a moment later.
         let paths = ctx.store.paths(&name);
-        crate::ops::fence::leave_in_inbox(&paths, &payload)?;
+        crate::store::inbox::leave(&paths, &payload)?;
         crate::store::wake_sink(&paths);
         return Ok(());
     }

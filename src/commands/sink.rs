@@ -14,5 +14,5 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    crate::sink::run(&args.session_dir, args.resumed)
+    crate::sink::run(&args.session_dir, args.resumed, &crate::ops::evidence::SinkHand)
 }

@@ -4,12 +4,8 @@
 //! prints its key shows `[REDACTED]` in the log like any other secret.
 
 use crate::app::Ctx;
-use crate::store::paths::SessionPaths;
 use anyhow::{anyhow, Result};
 use std::path::{Path, PathBuf};
-
-/// Values shorter than this are not redacted (a `DEBUG=1` would mask every `1` in the log).
-const MIN_SECRET: usize = 6;
 
 /// The variables of `agent`'s profile: `env_file` first, the `env` table over it.
 pub fn for_agent(ctx: &Ctx, agent: &str) -> Result<Vec<(String, String)>> {
@@ -65,25 +61,6 @@ pub fn parse_env_file(text: &str) -> Result<Vec<(String, String)>, String> {
         vars.push((k.trim().to_string(), v.to_string()));
     }
     Ok(vars)
-}
-
-/// Keep the values for the session's redactor (a private file beside the logs, removed with
-/// the session): the sink, restarted or not, masks them.
-pub fn remember_for_redaction(paths: &SessionPaths, vars: &[(String, String)]) -> Result<()> {
-    let values: Vec<&str> = vars.iter().map(|(_, v)| v.as_str()).filter(|v| v.len() >= MIN_SECRET).collect();
-    let file = paths.root.join("secret-values");
-    if values.is_empty() {
-        let _ = std::fs::remove_file(&file);
-        return Ok(());
-    }
-    crate::store::fsutil::write_private(&file, serde_json::to_string(&values)?.as_bytes())
-}
-
-/// The session's profile secrets as redaction patterns (literal matches).
-pub fn secret_patterns(paths: &SessionPaths) -> Vec<regex::bytes::Regex> {
-    let Ok(text) = std::fs::read_to_string(paths.root.join("secret-values")) else { return Vec::new() };
-    let values: Vec<String> = serde_json::from_str(&text).unwrap_or_default();
-    values.iter().filter_map(|v| regex::bytes::Regex::new(&regex::escape(v)).ok()).collect()
 }
 
 #[cfg(test)]

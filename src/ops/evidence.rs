@@ -57,7 +57,7 @@ fn redacted(store: &Store, r: &Record, mut why: Why) -> Why {
         return why;
     }
     let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    extra.extend(crate::ops::agent_env::secret_patterns(&store.paths(&r.name)));
+    extra.extend(crate::store::secrets::patterns(&store.paths(&r.name)));
     let text = crate::sink::redact::redact_text(&why.lines.join("\n"), &extra);
     why.lines = text.split('\n').map(str::to_string).collect();
     why
@@ -160,7 +160,7 @@ pub fn apply_hook_report(
                 // Stored outside the log, so redacted as the log is (the agent's reply may
                 // quote a key it read).
                 let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-                extra.extend(crate::ops::agent_env::secret_patterns(&store.paths(name)));
+                extra.extend(crate::store::secrets::patterns(&store.paths(name)));
                 r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
             }
             if let Some(t) = &report.thread_id {
@@ -175,4 +175,34 @@ pub fn apply_hook_report(
         crate::ops::evidence::apply(store, name, ev, Some(report.event.clone()).into())?;
     }
     Ok(())
+}
+
+/// What the sink hands on (`sink::Hand`): applied here, where every source of evidence is.
+pub struct SinkHand;
+
+impl crate::sink::Hand for SinkHand {
+    fn evidence(&self, store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result<Option<Record>> {
+        apply(store, name, evidence, why)
+    }
+
+    fn risks(&self, store: &Store, record: &Record, settled_without_idle: bool) -> Result<Option<Record>> {
+        apply_risks(store, record, settled_without_idle)
+    }
+
+    fn hook_report(&self, store: &Store, name: &str, report: &crate::domain::detect::HookReport) -> Result<()> {
+        apply_hook_report(store, name, report)
+    }
+
+    fn usage(&self, store: &Store, name: &str) -> Result<()> {
+        crate::ops::usage::refresh(store, name)
+    }
+
+    fn stop(&self, store: &Store, name: &str, note: &str) {
+        let Ok(exe) = crate::app::self_exe() else { return };
+        let mut cmd = std::process::Command::new(exe);
+        cmd.env("MINDER_STATE_DIR", &store.state_dir).args(["-q", "stop", "--note", note, "--", name]);
+        if let Err(e) = crate::procs::spawn_detached(cmd) {
+            tracing::warn!("stopping {name}: {e}");
+        }
+    }
 }

@@ -308,7 +308,7 @@ pub fn launch(
     // read now, from the config and its env_file, never kept in the record.
     let wrapper = crate::ops::fence::wrapper(&paths, record)?;
     let mut extra = crate::ops::agent_env::for_agent(ctx, &record.agent)?;
-    crate::ops::agent_env::remember_for_redaction(&paths, &extra)?;
+    crate::store::secrets::remember(&paths, &extra)?;
     extra.extend(gate);
     write_env_file(&env_file, &extra)?;
 

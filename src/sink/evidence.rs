@@ -8,6 +8,7 @@ use crate::domain::detect::{self, Reading, ScreenPatterns};
 use crate::domain::record::{Record, Why};
 use crate::domain::state::Evidence;
 use crate::domain::state::State;
+use crate::sink::Hand;
 use crate::store::paths::SessionPaths;
 use crate::store::Store;
 use crate::tmux::{Identity, Tmux};
@@ -44,6 +45,7 @@ pub enum Tick {
 }
 
 pub struct Watch {
+    hand: &'static dyn Hand,
     store: Store,
     name: String,
     paths: SessionPaths,
@@ -78,7 +80,7 @@ pub struct Watch {
 }
 
 impl Watch {
-    pub fn new(paths: &SessionPaths, record: Option<Record>) -> Watch {
+    pub fn new(paths: &SessionPaths, record: Option<Record>, hand: &'static dyn Hand) -> Watch {
         let root = &paths.root;
         let name = root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let state_dir = root.parent().and_then(|p| p.parent()).map(PathBuf::from).unwrap_or_default();
@@ -93,6 +95,7 @@ impl Watch {
         };
         let line_prompts = record.as_ref().is_some_and(|r| r.detect.line_prompts);
         Watch {
+            hand,
             store: Store::new(state_dir),
             name,
             paths: paths.clone(),
@@ -192,7 +195,7 @@ impl Watch {
         if !fenced {
             return;
         }
-        let commits = crate::ops::fence::take_agent_commits(&self.paths);
+        let commits = crate::store::inbox::take_agent_commits(&self.paths);
         if !commits.is_empty() {
             let _ = self.store.update(&self.name, |r| {
                 for c in commits {
@@ -202,10 +205,10 @@ impl Watch {
                 }
             });
         }
-        for payload in crate::ops::fence::take_inbox(&self.paths) {
+        for payload in crate::store::inbox::take_events(&self.paths) {
             match crate::domain::detect::parse_hook(&payload) {
                 Ok(report) => {
-                    if let Err(e) = crate::ops::evidence::apply_hook_report(&self.store, &self.name, &report) {
+                    if let Err(e) = self.hand.hook_report(&self.store, &self.name, &report) {
                         tracing::warn!("notify from the fence: {e:#}");
                     }
                 }
@@ -223,7 +226,7 @@ impl Watch {
             return;
         }
         self.usage_looked = Some(Instant::now());
-        if let Err(e) = crate::ops::usage::refresh(&self.store, &self.name) {
+        if let Err(e) = self.hand.usage(&self.store, &self.name) {
             tracing::debug!("reading the transcript: {e:#}");
         }
     }
@@ -388,7 +391,7 @@ impl Watch {
 
     fn apply_risks(&mut self, settled_without_idle: bool) {
         let Some(record) = self.record.as_ref() else { return };
-        match crate::ops::evidence::apply_risks(&self.store, record, settled_without_idle) {
+        match self.hand.risks(&self.store, record, settled_without_idle) {
             Ok(Some(r)) => self.record = Some(r),
             Ok(None) => {}
             Err(e) => tracing::debug!("applying RISKS.md: {e:#}"),
@@ -396,7 +399,7 @@ impl Watch {
     }
 
     fn apply(&mut self, evidence: Evidence, why: impl Into<Why>) {
-        match crate::ops::evidence::apply(&self.store, &self.name, &evidence, why.into()) {
+        match self.hand.evidence(&self.store, &self.name, &evidence, why.into()) {
             Ok(Some(r)) => self.record = Some(r),
             Ok(None) => {}
             Err(e) => tracing::debug!("applying {evidence:?}: {e:#}"),
@@ -424,7 +427,7 @@ impl Watch {
                 .as_ref()
                 .map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact))
                 .unwrap_or_default();
-            extra.extend(crate::ops::agent_env::secret_patterns(&self.paths));
+            extra.extend(crate::store::secrets::patterns(&self.paths));
             let redact =
                 |bytes: &[u8]| crate::sink::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {
@@ -468,13 +471,7 @@ impl Watch {
 
     /// `idle_ttl`: stop the session the way `minder stop` does, recorded as such.
     fn stop_idle(&mut self, ttl: Duration) {
-        let Ok(exe) = crate::app::self_exe() else { return };
-        let note = format!("idle for {}s (idle_ttl)", ttl.as_secs());
-        let _ = std::process::Command::new(exe)
-            .env("MINDER_STATE_DIR", &self.store.state_dir)
-            .args(["-q", "stop", "--note", &note, &self.name])
-            .stdin(std::process::Stdio::null())
-            .spawn();
+        self.hand.stop(&self.store, &self.name, &format!("idle for {}s (idle_ttl)", ttl.as_secs()));
     }
 }
 

@@ -10,7 +10,11 @@ pub mod redact;
 use crate::sink::logfile::LogWriter;
 use crate::sink::redact::Redactor;
 use crate::store::load_record;
+use crate::domain::detect::HookReport;
+use crate::domain::record::{Record, Why};
+use crate::domain::state::Evidence;
 use crate::store::paths::SessionPaths;
+use crate::store::Store;
 use anyhow::Result;
 use chrono::Utc;
 use std::io::Read;
@@ -23,7 +27,25 @@ const IDLE_FLUSH: Duration = Duration::from_millis(250);
 /// The same write error is recorded at most this often.
 const ERROR_EVERY: Duration = Duration::from_secs(60);
 
-pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
+/// What the sink hands on. It sees; `ops` decides: evidence becomes a state there, a hook's
+/// report and the transcript are read there, and an idle session is stopped there the way
+/// `minder stop` does. `commands/sink.rs` passes the one `ops` offers, so the sink never
+/// reaches up and data still flows one way.
+pub trait Hand {
+    /// Apply `evidence` to session `name`, with what shows it; the record, when it changed.
+    fn evidence(&self, store: &Store, name: &str, evidence: &Evidence, why: Why) -> Result<Option<Record>>;
+    /// RISKS.md as evidence (`settled_without_idle`: output stopped with no idle screen seen);
+    /// the record, when it changed.
+    fn risks(&self, store: &Store, record: &Record, settled_without_idle: bool) -> Result<Option<Record>>;
+    /// A hook's report that `minder notify` left in a fenced session's inbox.
+    fn hook_report(&self, store: &Store, name: &str, report: &HookReport) -> Result<()>;
+    /// Read what the agent's transcript gained since the last read.
+    fn usage(&self, store: &Store, name: &str) -> Result<()>;
+    /// Stop session `name` as `minder stop --note NOTE` does, without waiting for it.
+    fn stop(&self, store: &Store, name: &str, note: &str);
+}
+
+pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Result<()> {
     // A file-size limit must give EFBIG, not kill the sink (and with it the logging).
     // SAFETY: setting a signal disposition to SIG_IGN is always sound.
     unsafe {
@@ -39,7 +61,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     };
     // The profile's own variables (`env`, `env_file`) are masked like any other secret.
     let mut extra = extra;
-    extra.extend(crate::ops::agent_env::secret_patterns(&paths));
+    extra.extend(crate::store::secrets::patterns(&paths));
     let mut sink =
         Sink { writer: None, logs: paths.logs(), errors: paths.sink_errors(), max_size, keep, failing: None };
     if resumed {
@@ -58,7 +80,7 @@ pub fn run(session_root: &Path, resumed: bool) -> Result<()> {
     let _ = std::fs::remove_file(paths.sink_done());
     let _ = crate::store::fsutil::write_atomic(&paths.sink_pid(), std::process::id().to_string().as_bytes());
     let wake_fifo = WakeFifo::open(&paths);
-    let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok());
+    let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok(), hand);
     let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();

@@ -3,7 +3,9 @@
 
 pub mod checkpoints;
 pub mod fsutil;
+pub mod inbox;
 pub mod paths;
+pub mod secrets;
 pub mod untrusted;
 
 use crate::domain::record::{Event, Record, Why};
