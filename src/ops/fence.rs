@@ -137,7 +137,6 @@ fn git_dir_outside(dir: &Path) -> Option<PathBuf> {
     (!path.starts_with(dir) && path.is_dir()).then_some(path)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

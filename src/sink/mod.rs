@@ -7,12 +7,12 @@ pub mod evidence;
 pub mod logfile;
 pub mod redact;
 
-use crate::sink::logfile::LogWriter;
-use crate::sink::redact::Redactor;
-use crate::store::load_record;
 use crate::domain::detect::HookReport;
 use crate::domain::record::{Record, Why};
 use crate::domain::state::Evidence;
+use crate::sink::logfile::LogWriter;
+use crate::sink::redact::Redactor;
+use crate::store::load_record;
 use crate::store::paths::SessionPaths;
 use crate::store::Store;
 use anyhow::Result;
