@@ -185,6 +185,27 @@ fn no_cycle_among_the_modules_of_ops() {
     }
 }
 
+#[test]
+fn no_command_calls_another() {
+    let commands: BTreeSet<String> =
+        sources().into_iter().filter(|(p, _)| p.len() == 2 && p[0] == "commands").map(|(p, _)| p[1].clone()).collect();
+    let mut wrong = Vec::new();
+    for (parts, text) in sources() {
+        if parts.len() < 2 || parts[0] != "commands" {
+            continue;
+        }
+        let called = used_after(&text, "crate::")
+            .into_iter()
+            .filter(|(first, _)| first == "commands")
+            .filter_map(|(_, second)| second)
+            .chain(used_after(&text, "super::").into_iter().map(|(first, _)| first));
+        for other in called.filter(|c| *c != parts[1] && commands.contains(c)) {
+            wrong.push(format!("commands::{} → commands::{other}", parts[1]));
+        }
+    }
+    assert!(wrong.is_empty(), "a command calls another (what two share belongs in ops/):\n  {}", wrong.join("\n  "));
+}
+
 /// The check sees what it should: a made-up edge is found.
 #[test]
 fn the_reader_finds_crate_and_super_paths() {

@@ -1,0 +1,28 @@
+//! This machine's sessions as `minder ls --json` lists them: what `ls` prints and what `_serve`
+//! answers another machine's `ls` with, so the two can never differ.
+
+use crate::app::Ctx;
+use crate::domain::panes::Observed;
+use crate::ops::{present, reconcile};
+use anyhow::Result;
+
+/// `ls --json` of this machine's sessions, as a value: what `ls --json` prints with no hosts
+/// configured, and what `_serve` answers another machine's `ls` with (in this process).
+pub fn local_json(ctx: &Ctx, all: bool) -> Result<serde_json::Value> {
+    let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;
+    present::note_tmux_errors(ctx, &sessions);
+    if !all {
+        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state(), o.record.running()));
+    }
+    // Those that need a person first, the longest waiting first, as the table.
+    sessions.sort_by(|a, b| {
+        let key = |o: &Observed| {
+            (crate::domain::state::attention_rank(o.record.state()), o.record.state_at, o.record.name.clone())
+        };
+        key(a).cmp(&key(b))
+    });
+    // A record that cannot be read is listed with its error, never skipped.
+    let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
+    let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
+    Ok(serde_json::json!({"version": 1, "sessions": list, "damaged": damaged}))
+}
