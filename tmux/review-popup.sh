@@ -22,21 +22,9 @@ else
     bold='' dim='' reset=''
 fi
 
-# Quote for /bin/sh; run-shell also expands formats, so a `#` is doubled.
-quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-# For text tmux expands as a format: every `#` doubled, except a run of them right before `[`,
-# which tmux copies as it is (a style, `#[...]`); doubling that would leave `##[` behind.
-format_escape() {
-    local rest=$1 out='' run
-    while [[ $rest =~ ^([^#]*)(#+)(.*)$ ]]; do
-        out+=${BASH_REMATCH[1]}
-        run=${BASH_REMATCH[2]}
-        rest=${BASH_REMATCH[3]}
-        [[ $rest == \[* ]] || run+=$run
-        out+=$run
-    done
-    printf '%s' "$out$rest"
-}
+# quote, format_escape
+# shellcheck source=tmux/quote.sh
+source "$plugin_dir/quote.sh"
 
 any_key() {
     printf '%s' "${dim}${1:-Press any key to close.}${reset}"
