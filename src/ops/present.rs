@@ -60,8 +60,10 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
             // The tmux session's name now (a person may have renamed it; it is still ours: it
-            // carries `minder_id`), null when it is not in tmux.
+            // carries `minder_id`), null when it is not in tmux or tmux was not asked.
             "session_name": obs.pane.as_ref().map(|p| p.session_name.clone()),
+            // Whether tmux was asked: `ls` spares the call while every live session's sink runs.
+            "checked": obs.tmux_checked,
             "minder_id": r.tmux.minder_id,
             "socket": r.socket,
             "alive": obs.alive(),
