@@ -7,6 +7,16 @@ pub fn pid_alive(pid: u32) -> bool {
     pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }
 
+/// Whether the process a pid file names runs (a zombie waiting to be reaped does not). No file
+/// yet counts as running: its process writes it as it starts. A file that names no pid does not.
+/// The one check of a session's log sink (its `sink.pid`), by `minder` commands and the pane's
+/// supervisor alike.
+pub fn pid_file_alive(path: &std::path::Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else { return true };
+    let Ok(pid) = text.trim().parse::<u32>() else { return false };
+    pid_alive(pid) && proc_stat(pid as libc::pid_t).is_none_or(|(state, _, _)| state != 'Z')
+}
+
 /// The live children of `parent`, from `/proc` (none where there is no `/proc`).
 pub fn children_of(parent: libc::pid_t) -> Vec<libc::pid_t> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
@@ -125,5 +135,27 @@ mod tests {
         assert!(children_of(parent).contains(&me));
         assert!(group_members(group).contains(&me));
         assert!(pid_alive(me as u32) && !pid_alive(1) && proc_stat(-5).is_none());
+    }
+
+    #[test]
+    fn a_pid_file_is_alive_while_its_process_runs_unreaped_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sink.pid");
+        assert!(pid_file_alive(&file), "not written yet: starting");
+        std::fs::write(&file, std::process::id().to_string()).unwrap();
+        assert!(pid_file_alive(&file));
+        std::fs::write(&file, "garbage").unwrap();
+        assert!(!pid_file_alive(&file));
+        // A child that has exited and is not reaped yet is a zombie: not running.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        std::fs::write(&file, child.id().to_string()).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while proc_stat(child.id() as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z') {
+            assert!(std::time::Instant::now() < deadline, "`true` did not exit");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!pid_file_alive(&file));
+        child.wait().unwrap();
+        assert!(!pid_file_alive(&file));
     }
 }

@@ -123,8 +123,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 
 fn report_json(report: &Report, dry_run: bool, retention: Duration) -> serde_json::Value {
     use serde_json::json;
-    json!({
-        "version": 1,
+    crate::ops::present::versioned(json!({
         "dry_run": dry_run,
         "retention": humantime(retention),
         "removed": {
@@ -137,7 +136,7 @@ fn report_json(report: &Report, dry_run: bool, retention: Duration) -> serde_jso
         "kept": report.kept.iter().map(|(name, state, reason, detail)| json!({
             "name": name, "state": state, "reason": reason, "detail": detail,
         })).collect::<Vec<_>>(),
-    })
+    }))
 }
 
 /// The rotated log files of `name` older than `age` (never the current one), removed unless

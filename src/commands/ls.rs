@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.json {
         let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
         let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
-        let v = serde_json::json!({"version": 1, "sessions": list, "damaged": damaged});
+        let v = crate::ops::present::versioned(serde_json::json!({"sessions": list, "damaged": damaged}));
         crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
@@ -97,7 +97,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let place = present::keep_tail(&crate::render::sanitize::one_line(&place), PLACE_WIDTH);
         rows.push(vec![
             (r.name.clone(), String::new()),
-            (state, present::state_color(r.state()).to_string()),
+            (state, present::state_color(r.state())),
             (present::ago(r.state_at, now), String::new()),
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (progress, String::new()),
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     for d in &damaged {
         rows.push(vec![
             (d.name.clone(), String::new()),
-            ("damaged".into(), present::state_color(crate::domain::state::State::Failed).to_string()),
+            ("damaged".into(), crate::render::look::UNREADABLE.sgr()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),

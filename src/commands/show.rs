@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         s["log_errors"] = serde_json::to_value(&log_errors)?;
         s["goal"] = serde_json::to_value(&obs.record.goal)?;
         s["thread_id"] = serde_json::to_value(&obs.record.thread_id)?;
-        let v = serde_json::json!({"version": 1, "session": s});
+        let v = crate::ops::present::versioned(serde_json::json!({"session": s}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         use std::io::Write as _;
         writeln!(std::io::stdout(), "  {:<12} {}", k, crate::render::sanitize::one_line(&v))
     };
-    crate::outln!("  {:<12} {}", "state", present::paint(c, present::state_color(r.state()), &state));
+    crate::outln!("  {:<12} {}", "state", present::paint(c, &present::state_color(r.state()), &state));
     field("agent", r.agent.clone())?;
     field("task", r.task.clone())?;
     if let Some(goal) = &r.goal {

@@ -37,5 +37,5 @@ pub fn local_json(ctx: &Ctx, all: bool) -> Result<serde_json::Value> {
     // A record that cannot be read is listed with its error, never skipped.
     let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
     let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
-    Ok(serde_json::json!({"version": 1, "sessions": list, "damaged": damaged}))
+    Ok(present::versioned(serde_json::json!({"sessions": list, "damaged": damaged})))
 }

@@ -1,5 +1,5 @@
 //! How sessions are shown: the JSON object of DESIGN.md and the human table, with one style
-//! function that decides colours.
+//! function that decides colours (from `render::look`, the table every view shares).
 
 use crate::app::Ctx;
 use crate::domain::panes::Observed;
@@ -22,6 +22,18 @@ pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
 pub fn progress(record: &Record) -> Option<(usize, usize)> {
     let (text, _) = crate::store::untrusted::checkpoint_text(&record.checkpoint_dir, "PLAN.md")?;
     crate::domain::brief::plan_progress(&text)
+}
+
+/// The version every `--json` document carries (DESIGN.md "JSON").
+pub const JSON_VERSION: u64 = 1;
+
+/// A `--json` document: `fields` (an object) with `"version": 1` first.
+pub fn versioned(fields: Value) -> Value {
+    let Value::Object(fields) = fields else { panic!("a --json document is an object: {fields}") };
+    let mut doc = serde_json::Map::new();
+    doc.insert("version".into(), JSON_VERSION.into());
+    doc.extend(fields);
+    Value::Object(doc)
 }
 
 pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
@@ -87,17 +99,9 @@ pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Ob
     }
 }
 
-/// ANSI colour for a state (None: plain).
-pub fn state_color(state: State) -> &'static str {
-    match state {
-        State::Working => "32",                                  // green
-        State::Waiting => "1;33",                                // bold yellow
-        State::Stuck => "35",                                    // magenta
-        State::Review => "1;36",                                 // bold cyan
-        State::Approved => "34",                                 // blue
-        State::Rejected | State::Failed | State::Lost => "1;31", // bold red
-        State::Stopped => "2",                                   // dim
-    }
+/// ANSI colour for a state (SGR parameters for [`paint`]), from the one table of looks.
+pub fn state_color(state: State) -> String {
+    crate::render::look::look(state).sgr()
 }
 
 pub fn paint(on: bool, code: &str, text: &str) -> String {
@@ -219,6 +223,12 @@ mod tests {
             assert_eq!(home_short(std::path::Path::new(&format!("{home}/src"))), "~/src");
             assert_eq!(home_short(std::path::Path::new(&format!("{home}x/src"))), format!("{home}x/src"));
         }
+    }
+
+    #[test]
+    fn every_json_document_carries_the_version() {
+        let v = versioned(json!({"sessions": [], "damaged": []}));
+        assert_eq!(v, json!({"version": 1, "sessions": [], "damaged": []}));
     }
 
     #[test]

@@ -353,6 +353,21 @@ impl Tmux {
 }
 
 impl Tmux {
+    /// Start a new log sink on the agent's `pane` after its sink died (killed, out of memory),
+    /// only while the pane is in the session `who` identifies (checked in the same call); the
+    /// new sink marks the gap in the log (`--resumed`). False: the pane is no longer that
+    /// session's. The one way to re-attach a sink: `minder` commands and the supervisor use it.
+    pub fn reattach_sink(
+        &self,
+        pane: &str,
+        who: &Identity,
+        self_exe: &Path,
+        session_root: &Path,
+    ) -> Result<bool, TmuxError> {
+        let cmd = quote::sink_command(self_exe, session_root, true);
+        Ok(self.batch_if(pane, who, &[tmux_cmd!["pipe-pane", "-t", pane, cmd]])?.is_some())
+    }
+
     /// Whether tmux is done with the agent's `pane`: dead (kept by remain-on-exit), gone, no
     /// longer in the session `who` identifies, or its server gone.
     pub fn pane_finished(&self, pane: &str, who: &Identity) -> bool {
