@@ -37,7 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("git", &["domain", "error", "procs", "store", "tmux"]),
     ("sink", &["domain", "error", "procs", "render", "store", "tmux"]),
     ("supervisor", &["domain", "error", "procs", "store", "tmux"]),
-    ("tmux", &["domain", "error"]),
+    ("tmux", &["domain", "error", "procs"]),
     ("store", &["domain", "error"]),
     ("render", &["domain", "error"]),
     ("demo", &["domain", "error"]),

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args as ClapArgs;
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -54,16 +54,14 @@ pub fn run(args: Args) -> Result<()> {
         }
         crate::sink::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
     });
-    let deadline = Instant::now() + Duration::from_millis(args.deadline_ms);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                log(&format!("cannot wait for `{shown}`: {e}"));
-                return Ok(());
-            }
+    // This process is the subreaper of what the command starts: at the deadline its whole
+    // family ends, even what `setsid`ed away.
+    let limit = Duration::from_millis(args.deadline_ms);
+    let status = match crate::procs::wait_within(&mut child, limit, crate::procs::End::Family) {
+        Ok(status) => status,
+        Err(e) => {
+            log(&format!("cannot wait for `{shown}`: {e}"));
+            return Ok(());
         }
     };
     match status {
@@ -76,11 +74,6 @@ pub fn run(args: Args) -> Result<()> {
             ));
         }
         None => {
-            // SAFETY: kill(2) on the process group this process made for its own child.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            // And what left the group (`setsid`): this process is their subreaper.
-            crate::procs::end_descendants(std::time::Duration::ZERO);
-            let _ = child.wait();
             log(&format!("`{shown}` killed: still running after {:.1}s", args.deadline_ms as f64 / 1000.0));
         }
     }

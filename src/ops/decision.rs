@@ -34,10 +34,9 @@ fn decided_commit(r: &Record, commit: Option<&str>) -> Result<Option<String>> {
         )
         .map(|s| s.trim().to_string())
         .map_err(|_| anyhow!("no commit `{c}` in `{}`", dir.display()))?;
-        let ancestor = crate::git::command(dir)
-            .args(["--no-replace-objects", "merge-base", "--is-ancestor", &full, &head])
-            .status();
-        if !ancestor.is_ok_and(|s| s.success()) {
+        let ancestor =
+            crate::git::succeeds(dir, &["--no-replace-objects", "merge-base", "--is-ancestor", &full, &head])?;
+        if !ancestor {
             bail!(
                 "commit `{c}` is not on `{}`'s HEAD ({}): approve its work, not another branch",
                 r.name,

@@ -113,26 +113,13 @@ pub fn deadline() -> std::time::Duration {
 /// error is the message to show.
 fn run_with_deadline(cmd: &mut Command, limit: std::time::Duration) -> Result<std::process::Output, String> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let child =
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot run {program}: {e}"))?;
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    // The child's pipes are drained on a thread so neither can fill up and block it.
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(Ok(out)) => Ok(out),
-        Ok(Err(e)) => Err(format!("cannot run {program}: {e}")),
-        Err(_) => {
-            // SAFETY: kill(2) on the child we started; it has not been reaped (its waiter is
-            // still blocked), so the pid is still ours.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            Err(format!(
-                "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
-                limit.as_secs_f32()
-            ))
-        }
+    match crate::procs::output_within(cmd, None, limit, crate::procs::End::Kill) {
+        Ok(Some(out)) => Ok(out),
+        Ok(None) => Err(format!(
+            "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
+            limit.as_secs_f32()
+        )),
+        Err(e) => Err(format!("cannot run {program}: {e}")),
     }
 }
 

@@ -1,5 +1,10 @@
 //! Processes on this machine, as the kernel lists them: whether one exists, and who its parent
-//! and process group are (from `/proc` on Linux; elsewhere these find nothing).
+//! and process group are (from `/proc` on Linux; elsewhere these find nothing); and the one
+//! deadline every process minder waits for is held to (`deadline`).
+
+pub mod deadline;
+
+pub use deadline::{output_within, wait_until, wait_within, Capture, End};
 
 /// Whether a process with this pid exists (signal 0: nothing is sent).
 pub fn pid_alive(pid: u32) -> bool {
