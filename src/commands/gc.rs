@@ -143,9 +143,9 @@ fn report_json(report: &Report, dry_run: bool, retention: Duration) -> serde_jso
 /// `dry_run`.
 fn prune_rotated(ctx: &Ctx, name: &str, age: Duration, dry_run: bool) -> Result<Vec<std::path::PathBuf>> {
     let logs = ctx.store.paths(name).logs();
-    let current = crate::sink::logfile::current_path(&logs);
+    let current = crate::store::logs::current_path(&logs);
     let mut pruned = Vec::new();
-    for seg in crate::sink::logfile::segments(&logs).unwrap_or_default() {
+    for seg in crate::store::logs::segments(&logs).unwrap_or_default() {
         if seg != current && older_than(&seg, age) {
             if !dry_run {
                 std::fs::remove_file(&seg)?;

@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let (events, damaged_events) = ctx.store.events_checked(&name)?;
     let log_errors = crate::ops::present::sink_errors(&paths.sink_errors());
-    let segments = crate::sink::logfile::segments(&paths.logs()).unwrap_or_default();
+    let segments = crate::store::logs::segments(&paths.logs()).unwrap_or_default();
     let checkpoints = crate::store::checkpoints::history(&ctx.store, &name).unwrap_or_default();
     if args.json {
         let mut s = present::session_json(ctx, &obs);
@@ -93,7 +93,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         field("worktree", format!("{} (branch {}, base {})", w.path.display(), w.branch, w.base))?;
     }
     field("checkpoints", r.checkpoint_dir.display().to_string())?;
-    field("log", crate::sink::logfile::current_path(&paths.logs()).display().to_string())?;
+    field("log", crate::store::logs::current_path(&paths.logs()).display().to_string())?;
     if segments.len() > 1 {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }

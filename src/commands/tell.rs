@@ -26,8 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
     // What the command says may quote the agent (its last message is in its environment).
-    let extra =
-        store.load(&name).map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
+    let extra = store.load(&name).map(|r| crate::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
     let shown = crate::tmux::quote::shell_join(&args.command);
     // Whatever the command starts stays ours to end at the deadline, even once it `setsid`s.
     crate::procs::become_subreaper();
@@ -52,7 +51,7 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(e) = stderr.as_mut() {
             let _ = e.take(4096).read_to_end(&mut text);
         }
-        crate::sink::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
+        crate::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
     });
     // This process is the subreaper of what the command starts: at the deadline its whole
     // family ends, even what `setsid`ed away.

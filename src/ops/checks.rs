@@ -75,7 +75,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
     // Its output goes through the redactor on its way to the file.
     let Ok((reader, out_pipe)) = std::io::pipe() else { return result(None, Some("cannot make a pipe".into())) };
     let Ok(err_pipe) = out_pipe.try_clone() else { return result(None, Some("cannot share the pipe".into())) };
-    let extra = crate::sink::redact::user_patterns(&record.log_settings.redact);
+    let extra = crate::redact::user_patterns(&record.log_settings.redact);
     let written = copy_redacted(reader, file, extra);
     let spawned = std::process::Command::new(&words[0])
         .args(&words[1..])
@@ -112,7 +112,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
 /// Copy what a check prints from `pipe` to `file` through a [`Redactor`], on a thread; the
 /// receiver hears when all of it is written.
 ///
-/// [`Redactor`]: crate::sink::redact::Redactor
+/// [`Redactor`]: crate::redact::Redactor
 fn copy_redacted(
     mut pipe: std::io::PipeReader,
     mut file: std::fs::File,
@@ -121,7 +121,7 @@ fn copy_redacted(
     use std::io::{Read, Write};
     let (done, written) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut redactor = crate::sink::redact::Redactor::new(&extra);
+        let mut redactor = crate::redact::Redactor::new(&extra);
         let mut buf = vec![0u8; 64 << 10];
         loop {
             match pipe.read(&mut buf) {

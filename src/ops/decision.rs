@@ -200,8 +200,8 @@ pub fn refuse_inside_an_agent(ctx: &Ctx, what: &str) -> Result<()> {
 /// A note as the event log keeps it: redacted like the log (a person may paste a key into a
 /// note; the agent still gets the note as typed); an empty note is none.
 fn redacted(r: &Record, note: &Option<String>) -> Option<String> {
-    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::sink::redact::redact_text(n, &extra))
+    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+    note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::redact::redact_text(n, &extra))
 }
 
 fn short(commit: &str) -> &str {

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// every write), else when it started. Never a state change: `stuck` is declared after a
 /// silence, and must not make the silence look recent.
 pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
-    let log = crate::sink::logfile::current_path(&ctx.store.paths(&record.name).logs());
+    let log = crate::store::logs::current_path(&ctx.store.paths(&record.name).logs());
     let from_log = std::fs::metadata(log).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
     from_log.unwrap_or(record.created_at)
 }
@@ -55,7 +55,7 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "exit_code": r.exit_code,
         "exit_signal": r.exit_signal,
         "progress": progress(r).map(|(done, total)| json!({"done": done, "total": total})),
-        "log": crate::sink::logfile::current_path(&logs),
+        "log": crate::store::logs::current_path(&logs),
         "checkpoint_dir": r.checkpoint_dir,
         "last_message": r.last_message,
         "worktree": r.worktree,
@@ -189,7 +189,7 @@ pub fn table(rows: &[Vec<(String, String)>], color: bool) -> String {
 /// The last `n` lines of clean text: a generous raw tail is rendered (cursor moves may reach a
 /// few lines up) and its last `n` lines kept.
 pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> std::io::Result<Vec<String>> {
-    let raw = crate::sink::logfile::tail_bytes(dir, n + height as usize)?;
+    let raw = crate::store::logs::tail_bytes(dir, n + height as usize)?;
     let text = crate::render::render_to_string(&raw, width, height);
     let lines: Vec<&str> = text.lines().collect();
     Ok(lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect())

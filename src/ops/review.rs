@@ -109,9 +109,8 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let mut notes = Vec::new();
     let dir = &r.checkpoint_dir;
     // What the agent wrote is shown as the log shows it: redacted (the brief is the person's).
-    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    let mut read_redacted =
-        |file: &str| read(dir, file, &mut notes).map(|t| crate::sink::redact::redact_text(&t, &extra));
+    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+    let mut read_redacted = |file: &str| read(dir, file, &mut notes).map(|t| crate::redact::redact_text(&t, &extra));
     let plan = read_redacted("PLAN.md").map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
     let status = read_redacted("STATUS.md");
     let risks = read_redacted("RISKS.md");
@@ -216,7 +215,7 @@ fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String
     if buf.contains(&0) {
         return Vec::new();
     }
-    let text = crate::sink::redact::redact_text(&String::from_utf8_lossy(buf), extra);
+    let text = crate::redact::redact_text(&String::from_utf8_lossy(buf), extra);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
@@ -365,7 +364,7 @@ fn first_risk(r: &Record) -> String {
                 // Not read (a FIFO, a link): say so rather than nothing.
                 return note;
             }
-            let t = crate::sink::redact::redact_text(&t, &crate::sink::redact::user_patterns(&r.log_settings.redact));
+            let t = crate::redact::redact_text(&t, &crate::redact::user_patterns(&r.log_settings.redact));
             t.lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
