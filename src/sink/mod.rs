@@ -74,7 +74,14 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
         let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     let _ = std::fs::remove_file(paths.sink_done());
-    let _ = crate::store::fsutil::write_atomic(&paths.sink_pid(), std::process::id().to_string().as_bytes());
+    // Held open (and locked) for the sink's whole life: that is what says it is alive.
+    let _pid_file = match crate::procs::hold_pid_file(&paths.sink_pid()) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!("cannot write the sink's pid file: {e}");
+            None
+        }
+    };
     let wake_fifo = WakeFifo::open(&paths);
     let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok(), hand);
     let mut redactor = Redactor::new(&extra);
