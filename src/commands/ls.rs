@@ -25,7 +25,7 @@ const PLACE_WIDTH: usize = 24;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.json && ctx.config.hosts.is_empty() {
-        crate::outln!("{}", serde_json::to_string(&crate::ops::listing::local_json(ctx, args.all)?)?);
+        crate::outln!("{}", crate::ops::listing::local_json(ctx, args.all)?);
         return Ok(());
     }
     let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;

@@ -30,12 +30,28 @@ pub fn in_attention_order(sessions: &mut [Observed]) {
     });
 }
 
-/// `ls --json` of this machine's sessions, as a value: what `ls --json` prints with no hosts
-/// configured, and what `_serve` answers another machine's `ls` with (in this process).
-pub fn local_json(ctx: &Ctx, all: bool) -> Result<serde_json::Value> {
+/// `ls --json` of this machine's sessions, as the text printed: what `ls --json` prints with no
+/// hosts configured, and what `_serve` answers another machine's `ls` with (in this process).
+/// Written straight from the records, with no JSON map built per session.
+pub fn local_json(ctx: &Ctx, all: bool) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct Damage<'a> {
+        error: &'a str,
+        name: &'a str,
+    }
+    /// Keys in alphabetical order, as `present::versioned` prints them.
+    #[derive(serde::Serialize)]
+    struct Listing<'a> {
+        damaged: Vec<Damage<'a>>,
+        sessions: Vec<present::SessionJson<'a>>,
+        version: u64,
+    }
     let (sessions, damaged) = sorted(ctx, all)?;
     // A record that cannot be read is listed with its error, never skipped.
-    let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
-    let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
-    Ok(present::versioned(serde_json::json!({"sessions": list, "damaged": damaged})))
+    let listing = Listing {
+        damaged: damaged.iter().map(|d| Damage { error: &d.error, name: &d.name }).collect(),
+        sessions: sessions.iter().map(|o| present::SessionJson::of(ctx, o)).collect(),
+        version: present::JSON_VERSION,
+    };
+    Ok(serde_json::to_string(&listing)?)
 }

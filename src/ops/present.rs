@@ -6,7 +6,7 @@ use crate::domain::panes::Observed;
 use crate::domain::record::Record;
 use crate::domain::state::State;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// When the agent last printed something: the log's modification time (the sink touches it on
 /// every write), else when it started. Never a state change: `stuck` is declared after a
@@ -36,52 +36,112 @@ pub fn versioned(fields: Value) -> Value {
     Value::Object(doc)
 }
 
+/// A session object as DESIGN.md's JSON has it (`ls --json`, `show --json`, …).
 pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
-    let r = &obs.record;
-    let logs = ctx.store.paths(&r.name).logs();
-    json!({
-        "name": r.name,
-        "task": r.task,
-        "agent": r.agent,
-        "state": r.state(),
-        "detail": r.detail(),
-        "dir": r.dir,
-        "command": r.command,
-        "created_at": r.created_at.to_rfc3339(),
-        "last_activity_at": last_activity(ctx, r).to_rfc3339(),
-        "state_at": r.state_at.to_rfc3339(),
-        "state_source": r.state_source,
-        "ended_at": r.ended_at.map(|t| t.to_rfc3339()),
-        "exit_code": r.exit_code,
-        "exit_signal": r.exit_signal,
-        "progress": progress(r).map(|(done, total)| json!({"done": done, "total": total})),
-        "log": crate::store::logs::current_path(&logs),
-        "checkpoint_dir": r.checkpoint_dir,
-        "last_message": r.last_message,
-        "worktree": r.worktree,
-        "attempt": r.attempt,
-        // What `approve` covered: the push gate and `apply` take this commit and its ancestors.
-        "approved_commit": r.approval().flatten(),
-        "decision": r.decision,
-        // The policy it runs under (null: a record from before policies).
-        "sandbox": r.fence.map(|f| f.sandbox),
-        "network": r.fence.map(|f| f.network),
-        "fenced_by": r.fence.map(|f| f.by),
-        "usage": crate::ops::usage::usage_json(&ctx.config, r),
-        "tmux": {
-            "session_id": r.tmux.session_id,
-            "pane_id": r.tmux.pane_id,
-            // The tmux session's name now (a person may have renamed it; it is still ours: it
-            // carries `minder_id`), null when it is not in tmux or tmux was not asked.
-            "session_name": obs.pane.as_ref().map(|p| p.session_name.clone()),
-            // Whether tmux was asked: `ls` spares the call while every live session's sink runs.
-            "checked": obs.tmux_checked,
-            "minder_id": r.tmux.minder_id,
-            "socket": r.socket,
-            "alive": obs.alive(),
-            "attached": obs.pane.as_ref().map(|p| p.attached),
-        },
-    })
+    serde_json::to_value(SessionJson::of(ctx, obs)).expect("a session object is plain data")
+}
+
+/// The session object, serialized as it is (`ls --json` writes a hundred of them without a map
+/// per object). Fields in alphabetical order, as a `serde_json` map keeps them, so both ways
+/// print the same bytes; nested records (`decision`, `worktree`) go through a map for the same
+/// reason.
+#[derive(serde::Serialize)]
+pub struct SessionJson<'a> {
+    agent: &'a str,
+    /// What `approve` covered: the push gate and `apply` take this commit and its ancestors.
+    approved_commit: Option<&'a str>,
+    attempt: Option<u32>,
+    checkpoint_dir: &'a std::path::Path,
+    command: &'a [String],
+    created_at: String,
+    decision: Value,
+    detail: String,
+    dir: &'a std::path::Path,
+    ended_at: Option<String>,
+    exit_code: Option<i32>,
+    exit_signal: Option<i32>,
+    fenced_by: Option<crate::domain::fence::FenceBy>,
+    last_activity_at: String,
+    last_message: Option<&'a str>,
+    log: std::path::PathBuf,
+    name: &'a str,
+    /// The policy it runs under (null: a record from before policies).
+    network: Option<bool>,
+    progress: Option<Progress>,
+    sandbox: Option<crate::domain::fence::Sandbox>,
+    state: State,
+    state_at: String,
+    state_source: crate::domain::state::Source,
+    task: &'a str,
+    tmux: TmuxJson<'a>,
+    usage: Value,
+    worktree: Value,
+}
+
+#[derive(serde::Serialize)]
+struct Progress {
+    done: usize,
+    total: usize,
+}
+
+#[derive(serde::Serialize)]
+struct TmuxJson<'a> {
+    alive: bool,
+    attached: Option<u32>,
+    /// Whether tmux was asked: `ls` spares the call while every live session's sink runs.
+    checked: bool,
+    minder_id: &'a str,
+    pane_id: &'a str,
+    session_id: &'a str,
+    /// The tmux session's name now (a person may have renamed it; it is still ours: it carries
+    /// `minder_id`), null when it is not in tmux or tmux was not asked.
+    session_name: Option<&'a str>,
+    socket: Option<&'a std::path::Path>,
+}
+
+impl<'a> SessionJson<'a> {
+    pub fn of(ctx: &Ctx, obs: &'a Observed) -> SessionJson<'a> {
+        let r = &obs.record;
+        let value = |v: Option<Value>| v.unwrap_or(Value::Null);
+        SessionJson {
+            agent: &r.agent,
+            approved_commit: r.approval().flatten(),
+            attempt: r.attempt,
+            checkpoint_dir: &r.checkpoint_dir,
+            command: &r.command,
+            created_at: r.created_at.to_rfc3339(),
+            decision: value(r.decision.as_ref().and_then(|d| serde_json::to_value(d).ok())),
+            detail: r.detail(),
+            dir: &r.dir,
+            ended_at: r.ended_at.map(|t| t.to_rfc3339()),
+            exit_code: r.exit_code,
+            exit_signal: r.exit_signal,
+            fenced_by: r.fence.map(|f| f.by),
+            last_activity_at: last_activity(ctx, r).to_rfc3339(),
+            last_message: r.last_message.as_deref(),
+            log: crate::store::logs::current_path(&ctx.store.paths(&r.name).logs()),
+            name: &r.name,
+            network: r.fence.map(|f| f.network),
+            progress: progress(r).map(|(done, total)| Progress { done, total }),
+            sandbox: r.fence.map(|f| f.sandbox),
+            state: r.state(),
+            state_at: r.state_at.to_rfc3339(),
+            state_source: r.state_source,
+            task: &r.task,
+            tmux: TmuxJson {
+                alive: obs.alive(),
+                attached: obs.pane.as_ref().map(|p| p.attached),
+                checked: obs.tmux_checked,
+                minder_id: &r.tmux.minder_id,
+                pane_id: &r.tmux.pane_id,
+                session_id: &r.tmux.session_id,
+                session_name: obs.pane.as_ref().map(|p| p.session_name.as_str()),
+                socket: r.socket.as_deref(),
+            },
+            usage: crate::ops::usage::usage_json(&ctx.config, r),
+            worktree: value(r.worktree.as_ref().and_then(|w| serde_json::to_value(w).ok())),
+        }
+    }
 }
 
 /// Say once, on stderr, for each tmux server that did not answer, that the states shown are
