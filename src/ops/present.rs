@@ -287,6 +287,7 @@ mod tests {
 
     #[test]
     fn every_json_document_carries_the_version() {
+        use serde_json::json;
         let v = versioned(json!({"sessions": [], "damaged": []}));
         assert_eq!(v, json!({"version": 1, "sessions": [], "damaged": []}));
     }
