@@ -1,9 +1,7 @@
 //! The core issue's behaviour against a real tmux server: create, list, show, logs, send,
 //! stop, rm, naming, hostile input, concurrency, permissions.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 

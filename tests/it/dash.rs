@@ -2,9 +2,7 @@
 //! the agents' sessions; the test types with send-keys and reads the screen with capture-pane,
 //! polling with deadlines.
 
-mod common;
-
-use common::{agent, git, wait_for, Env};
+use crate::common::{agent, git, wait_for, Env};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,8 @@
 //! temp HOME and XDG dirs, no TMUX/TMUX_PANE, and kills that server when dropped.
 #![allow(dead_code)]
 
+pub mod sshd;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -2,9 +2,7 @@
 //! sessions included, newest session first, sanitized output, `--json`, `-i`, `--since`, and
 //! grep's exit codes.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{agent, wait_for, Env};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);

@@ -3,9 +3,7 @@
 //! must know, and neither the raw log, nor any file under the state dir, nor `minder logs`
 //! holds a piece of it — while the escape sequences around it are kept and prose is untouched.
 
-mod common;
-
-use common::{agent, Env};
+use crate::common::{self, agent, Env};
 use std::path::PathBuf;
 use std::time::Duration;
 

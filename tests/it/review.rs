@@ -1,9 +1,7 @@
 //! Briefs, checkpoints, worktrees and the review gate, on real git repositories with a local
 //! bare remote and private tmux servers.
 
-mod common;
-
-use common::{agent, git, wait_for, Env};
+use crate::common::{self, agent, git, wait_for, Env};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;

@@ -2,9 +2,7 @@
 //! fast-forward, merge, `--squash` — and every refusal leaving the repository exactly as it
 //! was. Real git, real tmux.
 
-mod common;
-
-use common::{agent, git, repo, Env};
+use crate::common::{agent, git, repo, Env};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -2,9 +2,7 @@
 //! TPM does, its placeholders, keys, hook and the options it may touch, the status segment it
 //! shows, the review popup, the login summary, and completions kept in step with the binary.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env};
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};

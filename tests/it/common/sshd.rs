@@ -5,7 +5,7 @@
 //! strictly). Every sshd (and what it started) is killed by pid on drop.
 #![allow(dead_code)]
 
-use super::common::Env;
+use super::Env;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,7 +31,7 @@ pub struct Hosts {
 /// sshd and ssh-keygen present (else the test says so and returns; fails under CI=true).
 pub fn available() -> bool {
     if !Path::new(SSHD).exists() || Command::new("ssh-keygen").arg("-?").output().is_err() {
-        super::common::missing_tool("openssh-server (/usr/sbin/sshd) and ssh-keygen are needed");
+        super::missing_tool("openssh-server (/usr/sbin/sshd) and ssh-keygen are needed");
         return false;
     }
     true

@@ -4,9 +4,7 @@
 //! Code get their own flags; a policy that cannot hold is refused before anything starts; a
 //! profile's own variables reach that agent alone and are never stored or logged.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env};
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,9 +1,7 @@
 //! `--json` on the commands scripts drive: wait, gc, restore, doctor, approve and reject. Each
 //! prints one object with `"version": 1` and nothing else on stdout, and keeps its exit code.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;

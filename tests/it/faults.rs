@@ -1,9 +1,7 @@
 //! Faults survived and recovery: a killed sink, a killed server, garbage through the sink,
 //! races between commands, restore, gc and idle_ttl.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{agent, wait_for, Env};
 use std::time::Duration;
 
 const T: Duration = Duration::from_secs(20);

@@ -9,9 +9,7 @@
 //! stand-in and, after the tmux server, any process still referring to the test's temp dir (by
 //! pid). Codex runs with `--no-daemon`, and the tests check that no app-server daemon appears.
 
-mod common;
-
-use common::Env;
+use crate::common::{self, Env};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,13 +1,9 @@
-//! Several machines over plain OpenSSH: real `sshd` servers on 127.0.0.1 (tests/common/sshd.rs),
+//! Several machines over plain OpenSSH: real `sshd` servers on 127.0.0.1 (tests/it/common/sshd.rs),
 //! each with its own remote minder state and tmux server, reached through `[hosts.NAME]`.
 
-mod common;
-#[path = "common/sshd.rs"]
-mod sshd;
-
-use common::Env;
+use crate::common::{self, Env};
 use serde_json::Value;
-use sshd::Hosts;
+use crate::common::sshd::{self, Hosts};
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -5,9 +5,7 @@
 //! `domain::screens_corpus` replays the whole corpus through the detection code alone; this one
 //! proves that the same screens, drawn in a pane and read back by capture-pane, read the same.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{wait_for, Env};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

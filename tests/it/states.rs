@@ -1,9 +1,7 @@
 //! The state model against real tmux: every state reached and left as it should be, from each
 //! source (hooks through `minder notify`, the screen, activity, checkpoints, the exit).
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env};
 use serde_json::Value;
 use std::time::Duration;
 

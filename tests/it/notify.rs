@@ -2,9 +2,7 @@
 //! MINDER_* variables, never blocking the sink, killed at its deadline; the desktop escape
 //! reaches an attached client's terminal. Against real tmux.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env};
 use std::time::{Duration, Instant};
 
 const T: Duration = Duration::from_secs(15);

@@ -3,9 +3,7 @@
 //! (and a namesake of their own), a `new` cut short, an exit hook of another run: minder never
 //! touches a session that is not the one it means.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

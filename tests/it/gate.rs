@@ -3,9 +3,7 @@
 //! tries to put a commit on the remote; it holds when the remote's refs are unchanged. The same
 //! attacks run once with the gate off, to prove each one is a push that works.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
