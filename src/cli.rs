@@ -106,6 +106,9 @@ pub enum Command {
     /// (internal) the session names shell completion offers
     #[command(name = "_names", hide = true)]
     Names(commands::names::Args),
+    /// (internal) this machine's sessions, one line each, for the review popup
+    #[command(name = "_list", hide = true)]
+    List(commands::list::Args),
     /// (internal) answer one request from another machine's minder (`[hosts.NAME]`), on stdin
     #[command(name = "_serve", hide = true)]
     Serve(commands::serve::Args),
@@ -180,6 +183,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Serve(a) => commands::serve::run(&ctx, a),
         Command::WatchHost(a) => commands::watch_host::run(&ctx, a),
         Command::Grep(a) => commands::grep::run(&ctx, a),
+        Command::List(a) => commands::list::run(&ctx, a),
         Command::Sink(_)
         | Command::PaneDied(_)
         | Command::Exec(_)

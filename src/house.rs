@@ -23,6 +23,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "hosts",
             "ops",
             "procs",
+            "redact",
             "render",
             "sink",
             "store",
@@ -31,17 +32,21 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("dash", &["app", "domain", "error", "ops", "render", "store", "tmux"]),
-    ("ops", &["app", "domain", "error", "git", "hosts", "procs", "render", "sink", "store", "supervisor", "tmux"]),
+    (
+        "ops",
+        &["app", "domain", "error", "git", "hosts", "procs", "redact", "render", "sink", "store", "supervisor", "tmux"],
+    ),
     ("app", &["domain", "error", "store", "tmux"]),
     ("hosts", &["domain", "error", "procs", "render", "store"]),
     ("git", &["domain", "error", "procs", "store", "tmux"]),
-    ("sink", &["domain", "error", "procs", "render", "store", "tmux"]),
+    ("sink", &["domain", "error", "procs", "redact", "render", "store", "tmux"]),
     ("supervisor", &["domain", "error", "procs", "store", "tmux"]),
-    ("tmux", &["domain", "error"]),
+    ("tmux", &["domain", "error", "procs"]),
     ("store", &["domain", "error"]),
     ("render", &["domain", "error"]),
     ("demo", &["domain", "error"]),
     ("procs", &[]),
+    ("redact", &[]),
     ("error", &[]),
     ("domain", &["error"]),
 ];
@@ -183,6 +188,27 @@ fn no_cycle_among_the_modules_of_ops() {
             panic!("a cycle in ops/: {cycle}");
         }
     }
+}
+
+#[test]
+fn no_command_calls_another() {
+    let commands: BTreeSet<String> =
+        sources().into_iter().filter(|(p, _)| p.len() == 2 && p[0] == "commands").map(|(p, _)| p[1].clone()).collect();
+    let mut wrong = Vec::new();
+    for (parts, text) in sources() {
+        if parts.len() < 2 || parts[0] != "commands" {
+            continue;
+        }
+        let called = used_after(&text, "crate::")
+            .into_iter()
+            .filter(|(first, _)| first == "commands")
+            .filter_map(|(_, second)| second)
+            .chain(used_after(&text, "super::").into_iter().map(|(first, _)| first));
+        for other in called.filter(|c| *c != parts[1] && commands.contains(c)) {
+            wrong.push(format!("commands::{} → commands::{other}", parts[1]));
+        }
+    }
+    assert!(wrong.is_empty(), "a command calls another (what two share belongs in ops/):\n  {}", wrong.join("\n  "));
 }
 
 /// The check sees what it should: a made-up edge is found.

@@ -25,6 +25,7 @@ pub mod mux_check {
 mod house;
 pub(crate) mod ops;
 pub(crate) mod procs;
+pub(crate) mod redact;
 pub mod render;
 pub(crate) mod sink;
 pub(crate) mod store;

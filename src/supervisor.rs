@@ -108,14 +108,7 @@ fn session_paths() -> Option<(Store, String)> {
 
 /// Whether the sink is running (or has not started yet: no pid file).
 fn sink_running() -> bool {
-    let Some((store, name)) = session_paths() else { return true };
-    match std::fs::read_to_string(store.paths(&name).sink_pid()) {
-        Ok(text) => text
-            .trim()
-            .parse::<u32>()
-            .is_ok_and(|pid| crate::procs::proc_stat(pid as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z')),
-        Err(_) => true,
-    }
+    session_paths().is_none_or(|(store, name)| crate::procs::pid_file_alive(&store.paths(&name).sink_pid()))
 }
 
 fn note_sink_gap(what: &str) {
@@ -153,8 +146,7 @@ fn watch_sink() {
             Ok(r) if r.tmux.minder_id == run || run.is_empty() => r.identity(),
             _ => continue,
         };
-        let cmd = crate::tmux::quote::sink_command(&exe, &store.paths(&name).root, true);
-        let _ = tmux.batch_if(&pane, &who, &[crate::tmux_cmd!["pipe-pane", "-t", pane, cmd]]);
+        let _ = tmux.reattach_sink(&pane, &who, &exe, &store.paths(&name).root);
     });
 }
 

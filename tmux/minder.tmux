@@ -16,24 +16,9 @@ tmux_bin=${MINDER_TMUX:-tmux}
 
 t() { "$tmux_bin" "$@"; }
 
-# Quote for /bin/sh, and equally for tmux's command parser: inside single quotes neither
-# expands anything, and a quote is closed, escaped and reopened.
-quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-
-# run-shell expands formats in its command: keep a `#` in a path literal.
-# For text tmux expands as a format: every `#` doubled, except a run of them right before `[`,
-# which tmux copies as it is (a style, `#[...]`); doubling that would leave `##[` behind.
-format_escape() {
-    local rest=$1 out='' run
-    while [[ $rest =~ ^([^#]*)(#+)(.*)$ ]]; do
-        out+=${BASH_REMATCH[1]}
-        run=${BASH_REMATCH[2]}
-        rest=${BASH_REMATCH[3]}
-        [[ $rest == \[* ]] || run+=$run
-        out+=$run
-    done
-    printf '%s' "$out$rest"
-}
+# quote, format_escape
+# shellcheck source=tmux/quote.sh
+source "$plugin_dir/quote.sh"
 
 # Say it where it can be seen: the client's message line, and the output of a manual
 # `run-shell` (TPM discards it).

@@ -22,21 +22,9 @@ else
     bold='' dim='' reset=''
 fi
 
-# Quote for /bin/sh; run-shell also expands formats, so a `#` is doubled.
-quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-# For text tmux expands as a format: every `#` doubled, except a run of them right before `[`,
-# which tmux copies as it is (a style, `#[...]`); doubling that would leave `##[` behind.
-format_escape() {
-    local rest=$1 out='' run
-    while [[ $rest =~ ^([^#]*)(#+)(.*)$ ]]; do
-        out+=${BASH_REMATCH[1]}
-        run=${BASH_REMATCH[2]}
-        rest=${BASH_REMATCH[3]}
-        [[ $rest == \[* ]] || run+=$run
-        out+=$run
-    done
-    printf '%s' "$out$rest"
-}
+# quote, format_escape
+# shellcheck source=tmux/quote.sh
+source "$plugin_dir/quote.sh"
 
 any_key() {
     printf '%s' "${dim}${1:-Press any key to close.}${reset}"
@@ -45,23 +33,24 @@ any_key() {
 }
 
 # Sessions that need a person, in the one attention order `minder ls` lists in: waiting (an
-# agent held up until you answer), review, failed, lost, stuck.
-# Names are [A-Za-z0-9_-] and states plain words, and a quote inside a JSON string is always
-# escaped, so the two keys can be picked out without a JSON parser, in either key order.
+# agent held up until you answer), review, failed, lost, stuck. `minder _list` prints one line
+# per session: name, state, and whether its tmux session is gone, tab-separated.
 queue() {
-    local json pair name='' state='' re='^"(name|state)"[[:space:]]*:[[:space:]]*"([A-Za-z0-9_-]*)"$'
-    local -a todo=()
-    json=$("$minder" ls --json 2>/dev/null) || return 0
-    while IFS= read -r pair; do
-        [[ $pair =~ $re ]] || continue
-        if [[ ${BASH_REMATCH[1]} == name ]]; then name=${BASH_REMATCH[2]}; else state=${BASH_REMATCH[2]}; fi
-        [[ -n $name && -n $state ]] || continue
+    local name state _
+    "$minder" _list 2>/dev/null | while IFS=$'\t' read -r name state _; do
         case $state in
-            waiting | review | failed | lost | stuck) todo+=("$name") ;;
+            waiting | review | failed | lost | stuck) printf '%s\n' "$name" ;;
         esac
-        name='' state=''
-    done < <(grep -oE '"(name|state)"[[:space:]]*:[[:space:]]*"[A-Za-z0-9_-]*"' <<<"$json")
-    printf '%s\n' "${todo[@]}" | grep -v '^$'
+    done
+}
+
+# Whether session `$1`'s tmux session is gone (ended, its server restarted).
+tmux_gone() {
+    local name state tmux
+    while IFS=$'\t' read -r name state tmux; do
+        [[ $name == "$1" ]] && { [[ $tmux == gone ]]; return; }
+    done < <("$minder" _list 2>/dev/null)
+    return 1
 }
 
 # The session after `$1` in the queue (wrapping around), or nothing when no other one waits.
@@ -151,8 +140,8 @@ stop() {
 # Close the popup first, then switch the client: tmux runs the attach once the popup is gone.
 # A session whose tmux session is gone (ended, its server restarted) has only its log to show.
 attach() {
-    # Gone from tmux: its `session_name` is null. A failed agent's dead pane is still there to see.
-    if "$minder" show --json -- "$name" 2>/dev/null | grep -q '"session_name": *null'; then
+    # A failed agent's dead pane is still there to see.
+    if tmux_gone "$name"; then
         if type -P less >/dev/null; then
             "$minder" logs -- "$name" 2>&1 | less -R -Ps"log of $name (its tmux session is gone) - q for the menu"
         else

@@ -28,6 +28,9 @@ _minder() {
             minder,_git-hook)
                 cmd="minder__subcmd___git__subcmd__hook"
                 ;;
+            minder,_list)
+                cmd="minder__subcmd___list"
+                ;;
             minder,_names)
                 cmd="minder__subcmd___names"
                 ;;
@@ -136,6 +139,9 @@ _minder() {
             minder__subcmd__help,_git-hook)
                 cmd="minder__subcmd__help__subcmd___git__subcmd__hook"
                 ;;
+            minder__subcmd__help,_list)
+                cmd="minder__subcmd__help__subcmd___list"
+                ;;
             minder__subcmd__help,_names)
                 cmd="minder__subcmd__help__subcmd___names"
                 ;;
@@ -239,7 +245,7 @@ _minder() {
 
     case "${cmd}" in
         minder)
-            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,6 +389,40 @@ _minder() {
             return 0
             ;;
         minder__subcmd___git__subcmd__hook)
+            opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -L)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd___list)
             opts="-L -q -v -h -V --config --socket-name --socket-path --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -993,7 +1033,7 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help)
-            opts="new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _serve _watch help"
+            opts="new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1049,6 +1089,20 @@ _minder() {
             return 0
             ;;
         minder__subcmd__help__subcmd___git__subcmd__hook)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        minder__subcmd__help__subcmd___list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         (None, false) => String::new(),
     };
     if args.json {
-        let v = serde_json::json!({"version": 1, "applied": {
+        let v = crate::ops::present::versioned(serde_json::json!({"applied": {
             "session": name,
             "how": out.applied.how.as_str(),
             "branch": out.branch,
@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             "head": out.applied.head,
             "removed": out.removed,
             "kept": out.kept,
-        }});
+        }}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     }
     ctx.note(&format!("applied `{name}`: {what}{after}"));

@@ -58,7 +58,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     // on_approve inherits stdout: what it prints goes to stderr, so stdout is the JSON alone.
     let said = stdout_to_stderr(|| crate::ops::decision::approve(ctx, &name, args.note, args.commit.as_deref()))?;
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
-    let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
+    let v = crate::ops::present::versioned(
+        serde_json::json!({"session": crate::ops::present::session_json(ctx, &obs), "message": said}),
+    );
     crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }

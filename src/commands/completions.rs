@@ -64,7 +64,7 @@ pub fn script(shell: clap_complete::Shell, mut cmd: clap::Command) -> Result<Str
     let slots = name_slots(&cmd)?;
     let global = value_options(cmd.get_arguments());
     Ok(match shell {
-        Shell::Bash => format!("{generated}{}", fill(BASH, &global, &bash_cases(&slots))),
+        Shell::Bash => format!("{generated}{}", fill(&with_session_word(BASH, shell), &global, &bash_cases(&slots))),
         Shell::Zsh => zsh(&generated, &global, &slots)?,
         Shell::Fish => format!("{generated}{}", fill(FISH, &global, &fish_cases(&slots))),
         // elvish, PowerShell: clap's script as it is, without session names.
@@ -119,6 +119,20 @@ fn value_options<'a>(args: impl Iterator<Item = &'a clap::Arg>) -> Vec<String> {
     out
 }
 
+/// `template` with the shared `_minder_session_word` in place, written for bash or zsh.
+fn with_session_word(template: &str, shell: clap_complete::Shell) -> String {
+    let (first, current, words, split) = match shell {
+        clap_complete::Shell::Bash => ("1", "COMP_CWORD", "COMP_WORDS", BASH_SPLIT),
+        _ => ("2", "CURRENT", "words", ""),
+    };
+    let function = SESSION_WORD
+        .replace("@FIRST@", first)
+        .replace("@CURRENT@", current)
+        .replace("@WORDS@", words)
+        .replace("@SPLIT@", split);
+    template.replace("@SESSION_WORD@", &function)
+}
+
 fn fill(template: &str, global: &[String], cases: &str) -> String {
     template.replace("@GLOBAL@", &global.join(" ")).replace("@CASES@", cases)
 }
@@ -166,24 +180,22 @@ fn zsh(generated: &str, global: &[String], slots: &[NameSlot]) -> Result<String>
         bail!("completions: clap_complete's zsh script changed shape; update commands/completions.rs");
     }
     let body = generated[..generated.len() - CLAP_TAIL.len()].replacen(CLAP_DEF, "\n_minder_clap() {\n", 1);
-    Ok(format!("{body}{}{CLAP_TAIL}", fill(ZSH, global, &bash_cases(slots))))
+    let wrapper = fill(&with_session_word(ZSH, clap_complete::Shell::Zsh), global, &bash_cases(slots));
+    Ok(format!("{body}{wrapper}{CLAP_TAIL}"))
 }
 
 /// The decision is the same in every shell: skip the global options (and their values) up to
 /// the subcommand; after it, count the positional words before the cursor, skipping options
 /// and the value of each option that takes one, everything after `--` being positional. The
 /// word under the cursor is a NAME when the count is the NAME's position (or past it, for a
-/// list of names) and it is not an option or an option's value.
-const BASH: &str = r#"
-# Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
-# which asks no tmux); everything else is the completion above.
-_minder_session_word() {
+/// list of names) and it is not an option or an option's value. bash and zsh share the
+/// function, but for the words' array (`COMP_WORDS` from 1, `words` from 2: `words[1]` is the
+/// command), the cursor and bash's splitting at `=`; fish's syntax is its own.
+const SESSION_WORD: &str = r#"_minder_session_word() {
     local i w sub="" pos=0 skip=0 dashdash=0 index=0 many=0 vopts=" @GLOBAL@ "
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        w=${COMP_WORDS[i]}
-        # bash splits `--until=review` at the `=`: what follows it is the option's value.
-        if [[ $w == "=" ]]; then skip=1; continue; fi
-        if ((skip)); then skip=0; continue; fi
+    for ((i = @FIRST@; i < @CURRENT@; i++)); do
+        w=${@WORDS@[i]}
+@SPLIT@        if ((skip)); then skip=0; continue; fi
         if ((!dashdash)) && [[ -n $sub && $w == "--" ]]; then dashdash=1; continue; fi
         if ((!dashdash)) && [[ $w == -* ]]; then
             [[ $vopts == *" $w "* ]] && skip=1
@@ -199,10 +211,20 @@ _minder_session_word() {
         pos=$((pos + 1))
     done
     [[ -n $sub ]] && ((!skip)) || return 1
-    ((dashdash)) || [[ ${COMP_WORDS[COMP_CWORD]} != -* ]] || return 1
+    ((dashdash)) || [[ ${@WORDS@[@CURRENT@]} != -* ]] || return 1
     ((pos == index || (many && pos > index)))
 }
+"#;
 
+/// bash splits `--until=review` at the `=` (COMP_WORDBREAKS); zsh keeps it one word.
+const BASH_SPLIT: &str = r#"        # bash splits `--until=review` at the `=`: what follows it is the option's value.
+        if [[ $w == "=" ]]; then skip=1; continue; fi
+"#;
+
+const BASH: &str = r#"
+# Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
+# which asks no tmux); everything else is the completion above.
+@SESSION_WORD@
 _minder_with_sessions() {
     if _minder_session_word; then
         local cur=${COMP_WORDS[COMP_CWORD]} bin=${COMP_WORDS[0]/#\~/$HOME}
@@ -224,30 +246,7 @@ fi
 const ZSH: &str = r#"
 # Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
 # which asks no tmux); everything else is clap's completion above (`_minder_clap`).
-_minder_session_word() {
-    local i w sub="" pos=0 skip=0 dashdash=0 index=0 many=0 vopts=" @GLOBAL@ "
-    for ((i = 2; i < CURRENT; i++)); do
-        w=${words[i]}
-        if ((skip)); then skip=0; continue; fi
-        if ((!dashdash)) && [[ -n $sub && $w == "--" ]]; then dashdash=1; continue; fi
-        if ((!dashdash)) && [[ $w == -* ]]; then
-            [[ $vopts == *" $w "* ]] && skip=1
-            continue
-        fi
-        if [[ -z $sub ]]; then
-            sub=$w
-            case $sub in
-@CASES@            *) return 1 ;;
-            esac
-            continue
-        fi
-        pos=$((pos + 1))
-    done
-    [[ -n $sub ]] && ((!skip)) || return 1
-    ((dashdash)) || [[ ${words[CURRENT]} != -* ]] || return 1
-    ((pos == index || (many && pos > index)))
-}
-
+@SESSION_WORD@
 _minder() {
     if _minder_session_word; then
         local -a names expl
@@ -352,11 +351,19 @@ mod tests {
     fn every_shell_gets_its_wrapper() {
         for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
             let s = script(shell, cli()).unwrap();
-            assert!(!s.contains("@GLOBAL@") && !s.contains("@CASES@"), "{shell}");
+            for placeholder in ["@GLOBAL@", "@CASES@", "@SESSION_WORD@", "@FIRST@", "@CURRENT@", "@WORDS@", "@SPLIT@"] {
+                assert!(!s.contains(placeholder), "{shell}: {placeholder}");
+            }
             assert!(s.contains(" _names -- "), "{shell}");
         }
         let zsh = script(clap_complete::Shell::Zsh, cli()).unwrap();
         assert_eq!(zsh.matches("\n_minder() {").count(), 1, "only the wrapper is `_minder`");
         assert!(zsh.contains("\n_minder_clap() {") && zsh.starts_with("#compdef minder\n"));
+        // bash and zsh share the function that decides a NAME, each with its own words.
+        let bash = script(clap_complete::Shell::Bash, cli()).unwrap();
+        assert!(
+            bash.contains("for ((i = 1; i < COMP_CWORD; i++)); do\n        w=${COMP_WORDS[i]}\n        # bash splits")
+        );
+        assert!(zsh.contains("for ((i = 2; i < CURRENT; i++)); do\n        w=${words[i]}\n        if ((skip))"));
     }
 }

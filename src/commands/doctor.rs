@@ -230,7 +230,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 })
             })
             .collect();
-        let v = serde_json::json!({"version": 1, "ok": failures == 0, "checks": list});
+        let v = crate::ops::present::versioned(serde_json::json!({"ok": failures == 0, "checks": list}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     }
     if failures > 0 {

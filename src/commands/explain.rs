@@ -39,7 +39,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let events = ctx.store.events(&name)?;
     let x = crate::ops::explain::explain(&obs.record, &events);
     if args.json {
-        let v = serde_json::json!({"version": 1, "explain": x});
+        let v = crate::ops::present::versioned(serde_json::json!({"explain": x}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }

@@ -123,8 +123,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 
 fn report_json(report: &Report, dry_run: bool, retention: Duration) -> serde_json::Value {
     use serde_json::json;
-    json!({
-        "version": 1,
+    crate::ops::present::versioned(json!({
         "dry_run": dry_run,
         "retention": humantime(retention),
         "removed": {
@@ -137,16 +136,16 @@ fn report_json(report: &Report, dry_run: bool, retention: Duration) -> serde_jso
         "kept": report.kept.iter().map(|(name, state, reason, detail)| json!({
             "name": name, "state": state, "reason": reason, "detail": detail,
         })).collect::<Vec<_>>(),
-    })
+    }))
 }
 
 /// The rotated log files of `name` older than `age` (never the current one), removed unless
 /// `dry_run`.
 fn prune_rotated(ctx: &Ctx, name: &str, age: Duration, dry_run: bool) -> Result<Vec<std::path::PathBuf>> {
     let logs = ctx.store.paths(name).logs();
-    let current = crate::sink::logfile::current_path(&logs);
+    let current = crate::store::logs::current_path(&logs);
     let mut pruned = Vec::new();
-    for seg in crate::sink::logfile::segments(&logs).unwrap_or_default() {
+    for seg in crate::store::logs::segments(&logs).unwrap_or_default() {
         if seg != current && older_than(&seg, age) {
             if !dry_run {
                 std::fs::remove_file(&seg)?;

@@ -92,7 +92,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         }
     }
     if args.json {
-        let v = serde_json::json!({"version": 1, "matches": hits});
+        let v = crate::ops::present::versioned(serde_json::json!({"matches": hits}));
         writeln!(out, "{}", serde_json::to_string(&v)?)?;
     }
     out.flush()?;

@@ -50,7 +50,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 })
             })
             .collect();
-        crate::outln!("{}", serde_json::to_string(&serde_json::json!({"version": 1, "hosts": list}))?);
+        crate::outln!(
+            "{}",
+            serde_json::to_string(&crate::ops::present::versioned(serde_json::json!({"hosts": list})))?
+        );
         return Ok(());
     }
     if seen.is_empty() {

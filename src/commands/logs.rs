@@ -3,7 +3,7 @@
 
 use crate::app::Ctx;
 use crate::render::Renderer;
-use crate::sink::logfile;
+use crate::store::logs;
 use anyhow::Result;
 use clap::Args as ClapArgs;
 use std::io::Write;
@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             done.exists() || since.elapsed() > std::time::Duration::from_secs(3)
         };
         if args.raw {
-            logfile::follow(
+            logs::follow(
                 &dir,
                 args.lines,
                 &mut |b| {
@@ -86,7 +86,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             // One row of screen: a line is printed once the next one starts, and `\r` redraws
             // and erases still collapse into the final text.
             let mut renderer = Renderer::new(w, 1);
-            logfile::follow(
+            logs::follow(
                 &dir,
                 args.lines,
                 &mut |b| {
@@ -108,12 +108,12 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let ctx_err =
         |e: std::io::Error| anyhow::Error::from(e).context(format!("cannot read the log in `{}`", dir.display()));
     match (args.raw, args.lines) {
-        (true, None) => logfile::read_all(&dir, &mut out).map_err(ctx_err)?,
-        (true, Some(n)) => out.write_all(&logfile::tail_bytes(&dir, n).map_err(ctx_err)?)?,
+        (true, None) => logs::read_all(&dir, &mut out).map_err(ctx_err)?,
+        (true, Some(n)) => out.write_all(&logs::tail_bytes(&dir, n).map_err(ctx_err)?)?,
         (false, None) => {
             let mut renderer = Renderer::new(w, h);
             let mut feeder = Feed { renderer: &mut renderer, out: &mut out };
-            logfile::read_all(&dir, &mut feeder).map_err(ctx_err)?;
+            logs::read_all(&dir, &mut feeder).map_err(ctx_err)?;
             renderer.finish(&mut out)?;
         }
         (false, Some(n)) => {

@@ -25,7 +25,7 @@ const PLACE_WIDTH: usize = 24;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.json && ctx.config.hosts.is_empty() {
-        crate::outln!("{}", serde_json::to_string(&local_json(ctx, args.all)?)?);
+        crate::outln!("{}", serde_json::to_string(&crate::ops::listing::local_json(ctx, args.all)?)?);
         return Ok(());
     }
     let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;
@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if args.json {
         let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
         let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
-        let v = serde_json::json!({"version": 1, "sessions": list, "damaged": damaged});
+        let v = crate::ops::present::versioned(serde_json::json!({"sessions": list, "damaged": damaged}));
         crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
@@ -97,7 +97,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         let place = present::keep_tail(&crate::render::sanitize::one_line(&place), PLACE_WIDTH);
         rows.push(vec![
             (r.name.clone(), String::new()),
-            (state, present::state_color(r.state()).to_string()),
+            (state, present::state_color(r.state())),
             (present::ago(r.state_at, now), String::new()),
             (present::ago(present::last_activity(ctx, r), now), String::new()),
             (progress, String::new()),
@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     for d in &damaged {
         rows.push(vec![
             (d.name.clone(), String::new()),
-            ("damaged".into(), present::state_color(crate::domain::state::State::Failed).to_string()),
+            ("damaged".into(), crate::render::look::UNREADABLE.sgr()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),
             ("-".into(), String::new()),
@@ -128,25 +128,4 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     crate::out!("{}", present::table(&rows, ctx.color));
     Ok(())
-}
-
-/// `ls --json` of this machine's sessions, as a value: what `ls --json` prints with no hosts
-/// configured, and what `_serve` answers another machine's `ls` with (in this process).
-pub fn local_json(ctx: &Ctx, all: bool) -> Result<serde_json::Value> {
-    let (mut sessions, damaged) = reconcile::observe_listing_checked(ctx)?;
-    present::note_tmux_errors(ctx, &sessions);
-    if !all {
-        sessions.retain(|o| crate::domain::state::listed_by_default(o.record.state(), o.record.running()));
-    }
-    // Those that need a person first, the longest waiting first, as the table.
-    sessions.sort_by(|a, b| {
-        let key = |o: &Observed| {
-            (crate::domain::state::attention_rank(o.record.state()), o.record.state_at, o.record.name.clone())
-        };
-        key(a).cmp(&key(b))
-    });
-    // A record that cannot be read is listed with its error, never skipped.
-    let list: Vec<_> = sessions.iter().map(|o| present::session_json(ctx, o)).collect();
-    let damaged: Vec<_> = damaged.iter().map(|d| serde_json::json!({"name": d.name, "error": d.error})).collect();
-    Ok(serde_json::json!({"version": 1, "sessions": list, "damaged": damaged}))
 }

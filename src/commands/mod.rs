@@ -16,6 +16,7 @@ pub mod gc;
 pub mod git_hook;
 pub mod grep;
 pub mod hosts;
+pub mod list;
 pub mod logs;
 pub mod ls;
 pub mod man;

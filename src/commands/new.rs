@@ -225,7 +225,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 tmux_checked: false,
                 tmux_error: None,
             };
-            let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs)});
+            let v = crate::ops::present::versioned(
+                serde_json::json!({"session": crate::ops::present::session_json(ctx, &obs)}),
+            );
             crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         } else {
             crate::outln!("{}", record.name);

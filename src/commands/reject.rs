@@ -40,7 +40,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return Ok(());
     }
     let obs = crate::ops::reconcile::observe_one(ctx, &name)?;
-    let v = serde_json::json!({"version": 1, "session": crate::ops::present::session_json(ctx, &obs), "message": said});
+    let v = crate::ops::present::versioned(
+        serde_json::json!({"session": crate::ops::present::session_json(ctx, &obs), "message": said}),
+    );
     crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }

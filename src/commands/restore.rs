@@ -97,7 +97,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .iter()
             .map(|name| reconcile::observe_one(ctx, name).map(|o| crate::ops::present::session_json(ctx, &o)))
             .collect::<Result<Vec<_>>>()?;
-        let v = serde_json::json!({"version": 1, "restored": restored, "failed": failed});
+        let v = crate::ops::present::versioned(serde_json::json!({"restored": restored, "failed": failed}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     }
     if !failed.is_empty() {

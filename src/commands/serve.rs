@@ -170,7 +170,7 @@ fn run_command(ctx: &Ctx, mut argv: Vec<String>, expect: Option<Expect>, brief: 
             _ => None,
         };
         if let Some(all) = all {
-            return match crate::commands::ls::local_json(ctx, all).and_then(|v| Ok(serde_json::to_string(&v)?)) {
+            return match crate::ops::listing::local_json(ctx, all).and_then(|v| Ok(serde_json::to_string(&v)?)) {
                 Ok(text) => Reply { protocol: PROTOCOL, stdout: text + "\n", ..Reply::default() },
                 Err(e) => refused(1, format!("error: {}", crate::error::one_line(&e))),
             };

@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let (events, damaged_events) = ctx.store.events_checked(&name)?;
     let log_errors = crate::ops::present::sink_errors(&paths.sink_errors());
-    let segments = crate::sink::logfile::segments(&paths.logs()).unwrap_or_default();
+    let segments = crate::store::logs::segments(&paths.logs()).unwrap_or_default();
     let checkpoints = crate::store::checkpoints::history(&ctx.store, &name).unwrap_or_default();
     if args.json {
         let mut s = present::session_json(ctx, &obs);
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         s["log_errors"] = serde_json::to_value(&log_errors)?;
         s["goal"] = serde_json::to_value(&obs.record.goal)?;
         s["thread_id"] = serde_json::to_value(&obs.record.thread_id)?;
-        let v = serde_json::json!({"version": 1, "session": s});
+        let v = crate::ops::present::versioned(serde_json::json!({"session": s}));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         use std::io::Write as _;
         writeln!(std::io::stdout(), "  {:<12} {}", k, crate::render::sanitize::one_line(&v))
     };
-    crate::outln!("  {:<12} {}", "state", present::paint(c, present::state_color(r.state()), &state));
+    crate::outln!("  {:<12} {}", "state", present::paint(c, &present::state_color(r.state()), &state));
     field("agent", r.agent.clone())?;
     field("task", r.task.clone())?;
     if let Some(goal) = &r.goal {
@@ -93,7 +93,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         field("worktree", format!("{} (branch {}, base {})", w.path.display(), w.branch, w.base))?;
     }
     field("checkpoints", r.checkpoint_dir.display().to_string())?;
-    field("log", crate::sink::logfile::current_path(&paths.logs()).display().to_string())?;
+    field("log", crate::store::logs::current_path(&paths.logs()).display().to_string())?;
     if segments.len() > 1 {
         field("log files", format!("{} (rotated {})", segments.len(), segments.len() - 1))?;
     }

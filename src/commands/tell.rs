@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args as ClapArgs;
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(ClapArgs, Debug)]
 pub struct Args {
@@ -26,8 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
     // What the command says may quote the agent (its last message is in its environment).
-    let extra =
-        store.load(&name).map(|r| crate::sink::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
+    let extra = store.load(&name).map(|r| crate::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
     let shown = crate::tmux::quote::shell_join(&args.command);
     // Whatever the command starts stays ours to end at the deadline, even once it `setsid`s.
     crate::procs::become_subreaper();
@@ -52,18 +51,16 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(e) = stderr.as_mut() {
             let _ = e.take(4096).read_to_end(&mut text);
         }
-        crate::sink::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
+        crate::redact::redact_text(&String::from_utf8_lossy(&text), &extra).trim().escape_debug().to_string()
     });
-    let deadline = Instant::now() + Duration::from_millis(args.deadline_ms);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break Some(s),
-            Ok(None) if Instant::now() >= deadline => break None,
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => {
-                log(&format!("cannot wait for `{shown}`: {e}"));
-                return Ok(());
-            }
+    // This process is the subreaper of what the command starts: at the deadline its whole
+    // family ends, even what `setsid`ed away.
+    let limit = Duration::from_millis(args.deadline_ms);
+    let status = match crate::procs::wait_within(&mut child, limit, crate::procs::End::Family) {
+        Ok(status) => status,
+        Err(e) => {
+            log(&format!("cannot wait for `{shown}`: {e}"));
+            return Ok(());
         }
     };
     match status {
@@ -76,11 +73,6 @@ pub fn run(args: Args) -> Result<()> {
             ));
         }
         None => {
-            // SAFETY: kill(2) on the process group this process made for its own child.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            // And what left the group (`setsid`): this process is their subreaper.
-            crate::procs::end_descendants(std::time::Duration::ZERO);
-            let _ = child.wait();
             log(&format!("`{shown}` killed: still running after {:.1}s", args.deadline_ms as f64 / 1000.0));
         }
     }

@@ -173,8 +173,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .collect();
         let gone: Vec<&str> = seen.iter().filter(|s| s.obs.is_none()).map(|s| s.name.as_str()).collect();
         let until: Vec<&str> = args.until.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-        let v = serde_json::json!({
-            "version": 1,
+        let v = crate::ops::present::versioned(serde_json::json!({
             "outcome": outcome.word(),
             "exit_code": outcome.exit_code(),
             "message": outcome.message(),
@@ -182,7 +181,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             "elapsed_ms": start.elapsed().as_millis() as u64,
             "sessions": sessions,
             "gone": gone,
-        });
+        }));
         crate::outln!("{}", serde_json::to_string_pretty(&v)?);
     }
     match outcome {

@@ -185,16 +185,6 @@ fn tell(
         .stderr(std::process::Stdio::null());
     let deadline = notify.deadline.0;
     if let Ok(mut child) = cmd.spawn() {
-        std::thread::spawn(move || {
-            let start = std::time::Instant::now();
-            while start.elapsed() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        });
+        std::thread::spawn(move || crate::procs::wait_within(&mut child, deadline, crate::procs::End::Kill));
     }
 }

@@ -423,13 +423,22 @@ pub fn stop(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// `minder review NAME`, as text.
+/// `minder review NAME`, as text, made in-process (another machine's through its minder).
 pub fn review_text(ctx: &Ctx, name: &str) -> Result<String> {
-    minder_output(ctx, &["review", name])
+    if is_remote(name) {
+        return minder_output(ctx, &["review", name]);
+    }
+    let obs = crate::ops::review::take(ctx, name)?;
+    let mut out = Vec::new();
+    crate::ops::review::render(ctx, &obs, false, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// `minder explain NAME`, as text, made in-process.
+/// `minder explain NAME`, as text, made in-process (another machine's through its minder).
 pub fn explain_text(ctx: &Ctx, name: &str) -> Result<String> {
+    if is_remote(name) {
+        return minder_output(ctx, &["explain", name]);
+    }
     let obs = crate::ops::reconcile::observe_one(ctx, name)?;
     let events = ctx.store.events(name)?;
     let x = crate::ops::explain::explain(&obs.record, &events);
@@ -444,8 +453,8 @@ pub fn diff_text(ctx: &Ctx, name: &str) -> Result<String> {
 }
 
 /// Run this minder with the dash's config, server and state dir, and return its stdout; its
-/// error line when it fails. The report's text is made by the command itself, which prints to
-/// stdout, hence a process rather than a call.
+/// error line when it fails. For what only a process does: acting on another machine's session
+/// (the command reaches the host), and the diff (git's own output, no pager).
 fn minder_output(ctx: &Ctx, args: &[&str]) -> Result<String> {
     let mut cmd = Command::new(&ctx.self_exe);
     cmd.args(["--color", "never"]);

@@ -1,9 +1,11 @@
 //! The dash's view model, pure: agents in attention order, the filter, the selection (kept by
 //! name across refreshes), the text of each row and column widths that fit the terminal, and
-//! the helpers that make agent text safe to print and fit a width. No I/O and no clock: the
-//! caller passes `now`.
+//! the helpers that fit text to a width. Agent text is made safe to print by
+//! `render::sanitize::screen_line`, as everywhere. No I/O and no clock: the caller passes `now`.
 
 use crate::domain::state::State;
+use crate::render::look::Look;
+use crate::render::sanitize::screen_line;
 use chrono::{DateTime, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -55,12 +57,10 @@ pub fn attention_rank(state: Option<State>) -> u8 {
     state.map_or(0, |s| 1 + crate::domain::state::attention_rank(s))
 }
 
-/// One narrow symbol per state, so the state reads without colour too.
-pub fn icon(state: Option<State>) -> &'static str {
-    match state {
-        None => "‽",
-        Some(s) => s.icon(),
-    }
+/// How a state looks (`render::look`, as everywhere else); a record that cannot be read has a
+/// look of its own.
+pub fn look(state: Option<State>) -> Look {
+    state.map_or(crate::render::look::UNREADABLE, crate::render::look::look)
 }
 
 /// Sort agents for the dash: attention first, then the longest in that state, then by name.
@@ -239,12 +239,12 @@ pub fn cells(agent: &Agent, now: DateTime<Utc>) -> Cells {
     let place = if agent.tokens.is_empty() { place } else { format!("{place} {}", agent.tokens) };
     let last = if agent.state.is_none() { agent.detail.clone() } else { agent.last_line.clone() };
     Cells {
-        icon: icon(agent.state),
-        name: sanitize(&agent.name),
-        state: sanitize(&state),
+        icon: look(agent.state).icon,
+        name: screen_line(&agent.name).into_owned(),
+        state: screen_line(&state).into_owned(),
         progress: agent.progress.map(|(d, t)| format!("{d}/{t}")).unwrap_or_default(),
-        place: sanitize(&place),
-        last: sanitize(last.trim()),
+        place: screen_line(&place).into_owned(),
+        last: screen_line(last.trim()).into_owned(),
     }
 }
 
@@ -313,46 +313,6 @@ pub fn columns(rows: &[Cells], width: usize) -> Columns {
 
 // ---- Text ---------------------------------------------------------------------------------
 
-/// Agent text made safe for the terminal: control characters become visible escapes (`\e`,
-/// `\a`, `\x01`, …), tabs become spaces, and characters that reorder text (bidi controls)
-/// are escaped too, so nothing the agent printed can drive the terminal.
-pub fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut col = 0;
-    for c in s.chars() {
-        let escaped: Option<String> = match c {
-            '\t' => {
-                let n = 8 - col % 8;
-                out.extend(std::iter::repeat_n(' ', n));
-                col += n;
-                continue;
-            }
-            '\x1b' => Some("\\e".into()),
-            '\x07' => Some("\\a".into()),
-            '\x08' => Some("\\b".into()),
-            '\r' => Some("\\r".into()),
-            '\n' => Some("\\n".into()),
-            c if (c as u32) < 0x20 || c == '\x7f' => Some(format!("\\x{:02x}", c as u32)),
-            c if (0x80..0xa0).contains(&(c as u32)) => Some(format!("\\x{:02x}", c as u32)),
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => {
-                Some(format!("\\u{{{:x}}}", c as u32))
-            }
-            _ => None,
-        };
-        match escaped {
-            Some(e) => {
-                col += e.len();
-                out.push_str(&e);
-            }
-            None => {
-                col += c.width().unwrap_or(0);
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
 /// Cut `s` to at most `width` columns, ending with `…` when cut; a wide character that would
 /// straddle the edge is left out whole.
 pub fn truncate(s: &str, width: usize) -> String {
@@ -403,13 +363,13 @@ pub fn wrap(line: &str, width: usize) -> Vec<String> {
 
 /// A text (review, diff) as sanitized lines wrapped to `width`, for a scrolling overlay.
 pub fn overlay_lines(text: &str, width: usize) -> Vec<String> {
-    text.lines().flat_map(|l| wrap(&sanitize(l.trim_end_matches('\r')), width)).collect()
+    text.lines().flat_map(|l| wrap(&screen_line(l.trim_end_matches('\r')), width)).collect()
 }
 
 /// The preview of a screen or log tail: sanitized, trailing blank lines dropped, the last
 /// `height` lines, each cut to `width`.
 pub fn preview_lines(text: &str, width: usize, height: usize) -> Vec<String> {
-    let mut lines: Vec<String> = text.lines().map(|l| sanitize(l).trim_end().to_string()).collect();
+    let mut lines: Vec<String> = text.lines().map(|l| screen_line(l).trim_end().to_string()).collect();
     while lines.last().is_some_and(|l| l.is_empty()) {
         lines.pop();
     }
@@ -528,14 +488,18 @@ mod tests {
     }
 
     #[test]
-    fn sanitize_makes_controls_visible() {
-        assert_eq!(sanitize("a\x1b[2Jb\x07c\x08d\re\x01f\x7fg\u{9b}h"), "a\\e[2Jb\\ac\\bd\\re\\x01f\\x7fg\\x9bh");
-        assert_eq!(sanitize("x\u{202e}evil"), "x\\u{202e}evil");
-        assert_eq!(sanitize("a\tb"), "a       b");
-        assert_eq!(sanitize("ab\tc"), "ab      c");
-        assert_eq!(sanitize("日本\tx"), "日本    x");
-        assert_eq!(sanitize("plain ünïcødé ✓"), "plain ünïcødé ✓");
-        assert!(sanitize("\x1b]52;c;ZXZpbA==\x07").chars().all(|c| !c.is_control()));
+    fn agent_text_is_made_safe_wherever_it_is_shown() {
+        // render::sanitize's screen_line: control characters visible, tabs to the next stop.
+        assert_eq!(
+            preview_lines("a\x1b[2Jb\x07c\x08d\re\x01f\x7fg\u{9b}h", 80, 1),
+            ["a\\e[2Jb\\ac\\bd\\re\\x01f\\x7fg\\u{9b}h"]
+        );
+        assert_eq!(overlay_lines("x\u{202e}evil\ta", 80), ["x\\u{202e}evil   a"]);
+        assert!(overlay_lines("\x1b]52;c;ZXZpbA==\x07", 80).iter().all(|l| !l.chars().any(char::is_control)));
+        let mut a = agent("x\x1b]0;t\x07", State::Working, 5, Utc::now());
+        a.last_line = "\tdone\x1b[2J".into();
+        let c = cells(&a, Utc::now());
+        assert_eq!((c.name.as_str(), c.last.as_str()), ("x\\e]0;t\\a", "done\\e[2J"));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Drawing the dash with ratatui: a title with the counts, the agents' table, the selected
 //! agent's preview (beside the table when the terminal is wide, below it otherwise), a status
 //! line and the keys; overlays for the review and the diff. Everything shown comes from
-//! `model` and is sanitized there; colour only when allowed (NO_COLOR, --color), and then only
-//! as a second cue: icons and words carry the state.
+//! `model` and is sanitized (`render::sanitize::screen_line`); colour only when allowed
+//! (NO_COLOR, --color), and then only as a second cue: icons and words carry the state.
 
 use super::model::{self, Model, PreviewText};
 use crate::domain::state::State;
+use crate::render::sanitize::screen_line;
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -105,7 +106,10 @@ pub fn preview_lines(areas: &Areas) -> usize {
     areas.preview.height.saturating_sub(1) as usize
 }
 
+/// A state's look (`render::look`) in ratatui's terms; without colour, what needs the person is
+/// bold.
 fn state_style(state: Option<State>, color: bool) -> Style {
+    use crate::render::look::{Hue, Weight};
     let base = Style::default();
     if !color {
         return match state {
@@ -114,16 +118,20 @@ fn state_style(state: Option<State>, color: bool) -> Style {
             _ => base,
         };
     }
-    match state {
-        None => base.fg(Color::Red).add_modifier(Modifier::BOLD),
-        Some(State::Waiting) => base.fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        Some(State::Review) => base.fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        Some(State::Failed | State::Lost) => base.fg(Color::Red).add_modifier(Modifier::BOLD),
-        Some(State::Stuck) => base.fg(Color::Magenta),
-        Some(State::Working) => base.fg(Color::Green),
-        Some(State::Approved) => base.fg(Color::Blue),
-        Some(State::Rejected) => base.fg(Color::Red),
-        Some(State::Stopped) => base.add_modifier(Modifier::DIM),
+    let look = model::look(state);
+    let base = match look.hue {
+        Hue::Plain => base,
+        Hue::Red => base.fg(Color::Red),
+        Hue::Green => base.fg(Color::Green),
+        Hue::Yellow => base.fg(Color::Yellow),
+        Hue::Blue => base.fg(Color::Blue),
+        Hue::Magenta => base.fg(Color::Magenta),
+        Hue::Cyan => base.fg(Color::Cyan),
+    };
+    match look.weight {
+        Weight::Normal => base,
+        Weight::Bold => base.add_modifier(Modifier::BOLD),
+        Weight::Dim => base.add_modifier(Modifier::DIM),
     }
 }
 
@@ -146,13 +154,13 @@ pub fn draw(frame: &mut Frame, view: View) {
 fn draw_title(frame: &mut Frame, area: Rect, view: &View) {
     let mut right = String::new();
     if let Some(busy) = view.busy {
-        right.push_str(&model::sanitize(busy));
+        right.push_str(&screen_line(busy));
     }
     if !view.model.filter().is_empty() {
         if !right.is_empty() {
             right.push_str("  ");
         }
-        right.push_str(&format!("filter: {}", model::sanitize(view.model.filter())));
+        right.push_str(&format!("filter: {}", screen_line(view.model.filter())));
     }
     let right = model::truncate(&right, (area.width as usize) / 2);
     let left_w = (area.width as usize).saturating_sub(right.width() + 1);
@@ -193,7 +201,7 @@ fn draw_list(frame: &mut Frame, area: Rect, model: &Model, now: DateTime<Utc>, c
         let text = if model.all().is_empty() {
             "no agents yet: start one with `minder new NAME -- COMMAND`".to_string()
         } else {
-            format!("no agent matches `{}` (Esc clears the filter)", model::sanitize(model.filter()))
+            format!("no agent matches `{}` (Esc clears the filter)", screen_line(model.filter()))
         };
         lines.push(Line::from(format!("  {}", model::truncate(&text, width.saturating_sub(2)))));
     }
@@ -244,7 +252,7 @@ fn draw_preview(frame: &mut Frame, area: Rect, preview: Option<&PreviewText>, an
         return;
     }
     let title = match preview {
-        Some(p) => format!(" {} · {} ", model::sanitize(&p.name), p.what),
+        Some(p) => format!(" {} · {} ", screen_line(&p.name), p.what),
         None if any_selected => " preview ".to_string(),
         None => String::new(),
     };
@@ -281,16 +289,16 @@ fn draw_bottom(frame: &mut Frame, area: Rect, bottom: Option<&Bottom>, color: bo
                 (true, false) => Style::default().add_modifier(Modifier::BOLD),
                 _ => Style::default(),
             };
-            Line::styled(model::truncate(&model::sanitize(text), width), style)
+            Line::styled(model::truncate(&screen_line(text), width), style)
         }
         Some(Bottom::Question(q)) => {
-            Line::styled(model::truncate(&model::sanitize(q), width), Style::default().add_modifier(Modifier::BOLD))
+            Line::styled(model::truncate(&screen_line(q), width), Style::default().add_modifier(Modifier::BOLD))
         }
         Some(Bottom::Prompt { label, text }) => {
             let label = format!("{label}: ");
             // Show the end of a long text, where the cursor is.
             let room = width.saturating_sub(label.width() + 1);
-            let shown = tail_to_width(&model::sanitize(text), room);
+            let shown = tail_to_width(&screen_line(text), room);
             let x = area.x + (label.width() + shown.width()).min(width.saturating_sub(1)) as u16;
             frame.set_cursor_position(Position { x, y: area.y });
             Line::from(vec![Span::styled(label, Style::default().add_modifier(Modifier::BOLD)), Span::raw(shown)])
@@ -375,7 +383,7 @@ fn draw_overlay(frame: &mut Frame, area: Rect, overlay: &mut Overlay) {
     );
     let block = Block::bordered()
         .title(Span::styled(
-            model::truncate(&format!(" {} ", model::sanitize(&overlay.title)), inner_w),
+            model::truncate(&format!(" {} ", screen_line(&overlay.title)), inner_w),
             Style::default().add_modifier(Modifier::BOLD),
         ))
         .title_bottom(model::truncate(&footer, inner_w));

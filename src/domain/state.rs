@@ -39,22 +39,6 @@ impl State {
         ALL_STATES.iter().copied().find(|st| st.as_str() == s)
     }
 
-    /// One narrow symbol per state, the same in the status line, `ls` and the dash, so a state
-    /// reads without colour too.
-    pub fn icon(self) -> &'static str {
-        match self {
-            State::Waiting => "?",
-            State::Review => "✓",
-            State::Failed => "✗",
-            State::Lost => "⊘",
-            State::Stuck => "!",
-            State::Working => "●",
-            State::Approved => "✔",
-            State::Rejected => "↺",
-            State::Stopped => "■",
-        }
-    }
-
     /// States that mean the session asks for a person.
     pub fn needs_person(self) -> bool {
         matches!(self, State::Waiting | State::Review | State::Failed | State::Lost | State::Stuck)

@@ -284,7 +284,7 @@ fn own_hook(name: &str, base: usize) -> Option<PathBuf> {
         let mut cmd = super::command(std::path::Path::new("."));
         cmd.args(args).stderr(std::process::Stdio::null());
         restore_git_config(&mut cmd, base);
-        let out = cmd.output().ok()?;
+        let out = super::output(&mut cmd).ok()?;
         let s = String::from_utf8_lossy(&out.stdout).trim().to_string();
         (out.status.success() && !s.is_empty()).then_some(s)
     };

@@ -27,28 +27,34 @@ pub fn repo_facts(dir: &Path, base: Option<&str>) -> RepoFacts {
 /// session.
 pub struct RepoFactsQuery {
     dir: std::path::PathBuf,
-    child: Option<std::process::Child>,
+    /// The git asked, and when its time (`super::deadline`) is up.
+    git: Option<(crate::procs::Capture, std::time::Instant)>,
 }
 
 impl RepoFactsQuery {
     pub fn start(dir: &Path, base: Option<&str>) -> RepoFactsQuery {
-        let child = inside_repo(dir)
+        let git = inside_repo(dir)
             .then(|| {
+                let by = std::time::Instant::now() + super::deadline();
                 let rev = format!("{}^{{commit}}", base.unwrap_or("HEAD"));
-                super::command(dir)
-                    .args(["rev-parse", "--git-path", "info/exclude", "--verify", "-q", &rev])
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .ok()
+                let mut cmd = super::command(dir);
+                cmd.args(["rev-parse", "--git-path", "info/exclude", "--verify", "-q", &rev]);
+                crate::procs::Capture::start(&mut cmd, None).ok().map(|c| (c, by))
             })
             .flatten();
-        RepoFactsQuery { dir: dir.to_path_buf(), child }
+        RepoFactsQuery { dir: dir.to_path_buf(), git }
     }
 
     pub fn finish(self) -> RepoFacts {
-        let Some(child) = self.child else { return RepoFacts::default() };
-        let Ok(out) = child.wait_with_output() else { return RepoFacts::default() };
+        let Some((git, by)) = self.git else { return RepoFacts::default() };
+        let out = match git.finish_by(by, super::END) {
+            Ok(Some(out)) => out,
+            Ok(None) => {
+                tracing::warn!("`git rev-parse` in `{}` did not finish within its deadline", self.dir.display());
+                return RepoFacts::default();
+            }
+            Err(_) => return RepoFacts::default(),
+        };
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
         // The exclude path comes first and is printed even when the commit does not resolve

@@ -324,12 +324,9 @@ fn real_command(real: &Path, argv: Vec<OsString>) -> std::process::Command {
 
 /// The real git's own exec path (not the mirror).
 fn real_exec_path(real: &Path) -> Option<PathBuf> {
-    let out = std::process::Command::new(real)
-        .arg("--exec-path")
-        .env_remove("GIT_EXEC_PATH")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()?;
+    let mut cmd = std::process::Command::new(real);
+    cmd.arg("--exec-path").env_remove("GIT_EXEC_PATH");
+    let out = super::output(&mut cmd).ok()?;
     let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     (out.status.success() && dir.is_dir()).then_some(dir)
 }
@@ -419,10 +416,7 @@ fn decide(real: &Path, argv: &[String]) -> Decision {
 /// `alias.NAME`, as git will see it with these global options.
 fn alias(real: &Path, globals: &[String], name: &str) -> Result<Option<String>> {
     let key = format!("alias.{name}");
-    let out = git_with(real, globals)
-        .args(["config", "--get", &key])
-        .output()
-        .with_context(|| format!("cannot run `{}`", real.display()))?;
+    let out = super::output(git_with(real, globals).args(["config", "--get", &key]))?;
     // 1: no such key (other failures: git will not find the alias either).
     if !out.status.success() {
         return Ok(None);
@@ -452,8 +446,7 @@ fn git_with(real: &Path, globals: &[String]) -> std::process::Command {
 /// Ask the real git, with the command's own global options (`-C`, `--git-dir`, `-c`, ...), so
 /// the answers are about the repository and config the push would use.
 fn query(real: &Path, globals: &[String], args: &[&str]) -> Result<String> {
-    let out =
-        git_with(real, globals).args(args).output().with_context(|| format!("cannot run `{}`", real.display()))?;
+    let out = super::output(git_with(real, globals).args(args))?;
     if !out.status.success() {
         return Err(anyhow!("git {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
     }
@@ -843,11 +836,7 @@ fn exec_path_mirror(root: &Path, real: &Path, self_exe: &Path) -> Result<PathBuf
             }
         }
     }
-    let out = std::process::Command::new(real)
-        .arg("--exec-path")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run `{} --exec-path`", real.display()))?;
+    let out = super::output(std::process::Command::new(real).arg("--exec-path"))?;
     let source = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     if !out.status.success() || !source.is_dir() {
         return Err(anyhow!("`{} --exec-path` gave no folder", real.display()));

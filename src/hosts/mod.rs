@@ -6,11 +6,10 @@
 pub mod mux;
 
 use crate::domain::hosts::{self, Failure, Greeting, HostConfig, Op, Reply, Request, PROTOCOL};
+use crate::procs::{output_within, End};
 use std::fs::File;
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Requests open at once per host, across every minder process: under sshd's default
@@ -157,7 +156,7 @@ impl Host {
         }
         let mut cmd = self.ssh(&[]);
         cmd.args(["-O", "check", "--", self.destination()]);
-        matches!(run(&mut cmd, None, CHECK_DEADLINE), Ok(Some(out)) if out.status.success())
+        matches!(output_within(&mut cmd, None, CHECK_DEADLINE, End::Kill), Ok(Some(out)) if out.status.success())
     }
 
     /// Open the host's master connection unless a live one is there. A dead socket is asked to
@@ -165,7 +164,9 @@ impl Host {
     pub fn ensure_master(&self, deadline: Instant) -> Result<(), HostError> {
         let lock = crate::store::fsutil::open_private_append(&self.dir.join(format!("{}.lock", self.name)))
             .map_err(|e| self.err(Failure::Unreachable, format!("{e:#}")))?;
-        lock_until(&lock, deadline).map_err(|()| self.err(Failure::Slow, "another minder is connecting"))?;
+        if !crate::procs::wait_until(deadline, Duration::from_millis(20), || lock.try_lock().is_ok()) {
+            return Err(self.err(Failure::Slow, "another minder is connecting"));
+        }
         if self.master_alive() {
             return Ok(());
         }
@@ -173,7 +174,7 @@ impl Host {
         if socket.exists() {
             let mut cmd = self.ssh(&[]);
             cmd.args(["-O", "exit", "--", self.destination()]);
-            let _ = run(&mut cmd, None, Duration::from_secs(1));
+            let _ = output_within(&mut cmd, None, Duration::from_secs(1), End::Kill);
             let _ = std::fs::remove_file(&socket);
         }
         // `-f`: ssh goes to the background once authenticated; its stderr goes to a file, not
@@ -185,8 +186,10 @@ impl Host {
         let mut cmd = self.ssh(&["-o", "ControlMaster=yes", "-o", &persist]);
         cmd.args(["-N", "-f", "--", self.destination()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(errors);
         let left = deadline.saturating_duration_since(Instant::now());
-        let status =
-            spawn_wait(&mut cmd, left).map_err(|e| self.err(Failure::Unreachable, format!("cannot run ssh: {e}")))?;
+        let status = cmd
+            .spawn()
+            .and_then(|mut child| crate::procs::wait_within(&mut child, left, End::Kill))
+            .map_err(|e| self.err(Failure::Unreachable, format!("cannot run ssh: {e}")))?;
         let said = std::fs::read_to_string(&errors_path).unwrap_or_default();
         let said = last_lines(&said);
         match status {
@@ -214,7 +217,7 @@ impl Host {
             // what the request says travels on stdin.
             cmd.args(["-T", "--", self.destination(), &self.config.minder, "_serve"]);
             let left = deadline.saturating_duration_since(Instant::now());
-            let out = run(&mut cmd, Some(input.clone()), left)
+            let out = output_within(&mut cmd, Some(input.clone()), left, End::Kill)
                 .map_err(|e| self.err(Failure::Unreachable, format!("cannot run ssh: {e}")))?;
             let Some(out) = out else {
                 return Err(self.err(Failure::Slow, format!("no answer within {limit:?}")));
@@ -282,16 +285,14 @@ impl Host {
             .map(|i| crate::store::fsutil::open_private_append(&self.dir.join(format!("{}.slot{i}", self.name))))
             .collect::<anyhow::Result<_>>()
             .map_err(|e| self.err(Failure::Unreachable, format!("{e:#}")))?;
-        loop {
-            for f in &files {
-                if f.try_lock().is_ok() {
-                    return Ok(f.try_clone().expect("a lock file clones"));
-                }
-            }
-            if Instant::now() >= deadline {
-                return Err(self.err(Failure::Slow, "every request slot stayed busy"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let mut free = None;
+        crate::procs::wait_until(deadline, Duration::from_millis(20), || {
+            free = files.iter().find(|f| f.try_lock().is_ok());
+            free.is_some()
+        });
+        match free {
+            Some(f) => Ok(f.try_clone().expect("a lock file clones")),
+            None => Err(self.err(Failure::Slow, "every request slot stayed busy")),
         }
     }
 
@@ -322,105 +323,9 @@ impl Host {
     }
 }
 
-/// flock `file`, trying until `deadline`.
-fn lock_until(file: &File, deadline: Instant) -> Result<(), ()> {
-    loop {
-        if file.try_lock().is_ok() {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 /// The end of what ssh said, on one line.
 fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let tail = &lines[lines.len().saturating_sub(3)..];
     crate::render::sanitize::one_line(&tail.join("; ")).into_owned()
-}
-
-/// Spawn `cmd` as set up and wait for it until `limit`; past it kill it (by its pid) and say
-/// None.
-fn spawn_wait(cmd: &mut Command, limit: Duration) -> std::io::Result<Option<std::process::ExitStatus>> {
-    let mut child = cmd.spawn()?;
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Run `cmd` with `input` on its stdin, collecting stdout and stderr, until `limit`. None: the
-/// deadline passed and the child was killed. Readers run on threads so nothing deadlocks, and
-/// a grandchild that holds a pipe open (a ProxyCommand) cannot hold us past the deadline.
-pub fn run(
-    cmd: &mut Command,
-    input: Option<Vec<u8>>,
-    limit: Duration,
-) -> std::io::Result<Option<std::process::Output>> {
-    cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn()?;
-    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-    }
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = mpsc::channel();
-        if let Some(mut pipe) = pipe {
-            std::thread::spawn(move || {
-                let mut buf = Vec::new();
-                let _ = pipe.read_to_end(&mut buf);
-                let _ = tx.send(buf);
-            });
-        }
-        rx
-    };
-    let out_rx = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err_rx = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + limit;
-    // The end of its output comes as it exits: wake on that (no polling delay on the answer),
-    // looking at its exit every 5 ms meanwhile (a grandchild may hold the pipe), then often.
-    let mut stdout = None;
-    let mut pause = Duration::from_micros(200);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Ok(None);
-        }
-        if stdout.is_none() {
-            match out_rx.recv_timeout(Duration::from_millis(5).min(deadline - now)) {
-                Ok(out) => stdout = Some(out),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => stdout = Some(Vec::new()),
-            }
-        } else {
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(5));
-        }
-    };
-    let grace = Duration::from_secs(1);
-    let stdout = match stdout {
-        Some(out) => out,
-        None => out_rx.recv_timeout(grace).unwrap_or_default(),
-    };
-    let stderr = err_rx.recv_timeout(grace).unwrap_or_default();
-    Ok(Some(std::process::Output { status, stdout, stderr }))
 }

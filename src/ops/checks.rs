@@ -75,7 +75,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
     // Its output goes through the redactor on its way to the file.
     let Ok((reader, out_pipe)) = std::io::pipe() else { return result(None, Some("cannot make a pipe".into())) };
     let Ok(err_pipe) = out_pipe.try_clone() else { return result(None, Some("cannot share the pipe".into())) };
-    let extra = crate::sink::redact::user_patterns(&record.log_settings.redact);
+    let extra = crate::redact::user_patterns(&record.log_settings.redact);
     let written = copy_redacted(reader, file, extra);
     let spawned = std::process::Command::new(&words[0])
         .args(&words[1..])
@@ -91,30 +91,17 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
         Ok(c) => c,
         Err(e) => return result(None, Some(format!("cannot run `{}`: {e}", words[0]))),
     };
-    let (exit_code, error) = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => {
-                use std::os::unix::process::ExitStatusExt;
-                let error = status.signal().map(|s| format!("killed by {}", crate::domain::state::signal_name(s)));
-                break (status.code(), error);
-            }
-            Ok(None) if start.elapsed() >= deadline => {
-                // SAFETY: kill(2) on the process group made for this child.
-                unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-                // And what left the group (`setsid`): `_check` is their subreaper.
-                crate::procs::end_descendants(Duration::ZERO);
-                let _ = child.wait();
-                break (
-                    None,
-                    Some(format!(
-                        "killed: still running after {}",
-                        crate::render::text::age(deadline.as_secs() as i64)
-                    )),
-                );
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => break (None, Some(format!("cannot wait for it: {e}"))),
+    // `_check` is the subreaper of what the check starts: at the deadline its whole family ends.
+    let (exit_code, error) = match crate::procs::wait_within(&mut child, deadline, crate::procs::End::Family) {
+        Ok(Some(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            let error = status.signal().map(|s| format!("killed by {}", crate::domain::state::signal_name(s)));
+            (status.code(), error)
         }
+        Ok(None) => {
+            (None, Some(format!("killed: still running after {}", crate::render::text::age(deadline.as_secs() as i64))))
+        }
+        Err(e) => (None, Some(format!("cannot wait for it: {e}"))),
     };
     // The pipe ends when the last process holding it does; one that left the process group
     // must not hold the results back for long (what it has not written is not saved).
@@ -125,7 +112,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
 /// Copy what a check prints from `pipe` to `file` through a [`Redactor`], on a thread; the
 /// receiver hears when all of it is written.
 ///
-/// [`Redactor`]: crate::sink::redact::Redactor
+/// [`Redactor`]: crate::redact::Redactor
 fn copy_redacted(
     mut pipe: std::io::PipeReader,
     mut file: std::fs::File,
@@ -134,7 +121,7 @@ fn copy_redacted(
     use std::io::{Read, Write};
     let (done, written) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut redactor = crate::sink::redact::Redactor::new(&extra);
+        let mut redactor = crate::redact::Redactor::new(&extra);
         let mut buf = vec![0u8; 64 << 10];
         loop {
             match pipe.read(&mut buf) {

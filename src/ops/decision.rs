@@ -34,10 +34,9 @@ fn decided_commit(r: &Record, commit: Option<&str>) -> Result<Option<String>> {
         )
         .map(|s| s.trim().to_string())
         .map_err(|_| anyhow!("no commit `{c}` in `{}`", dir.display()))?;
-        let ancestor = crate::git::command(dir)
-            .args(["--no-replace-objects", "merge-base", "--is-ancestor", &full, &head])
-            .status();
-        if !ancestor.is_ok_and(|s| s.success()) {
+        let ancestor =
+            crate::git::succeeds(dir, &["--no-replace-objects", "merge-base", "--is-ancestor", &full, &head])?;
+        if !ancestor {
             bail!(
                 "commit `{c}` is not on `{}`'s HEAD ({}): approve its work, not another branch",
                 r.name,
@@ -201,8 +200,8 @@ pub fn refuse_inside_an_agent(ctx: &Ctx, what: &str) -> Result<()> {
 /// A note as the event log keeps it: redacted like the log (a person may paste a key into a
 /// note; the agent still gets the note as typed); an empty note is none.
 fn redacted(r: &Record, note: &Option<String>) -> Option<String> {
-    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::sink::redact::redact_text(n, &extra))
+    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+    note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::redact::redact_text(n, &extra))
 }
 
 fn short(commit: &str) -> &str {

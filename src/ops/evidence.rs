@@ -56,9 +56,9 @@ fn redacted(store: &Store, r: &Record, mut why: Why) -> Why {
     if why.lines.is_empty() {
         return why;
     }
-    let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+    let mut extra = crate::redact::user_patterns(&r.log_settings.redact);
     extra.extend(crate::store::secrets::patterns(&store.paths(&r.name)));
-    let text = crate::sink::redact::redact_text(&why.lines.join("\n"), &extra);
+    let text = crate::redact::redact_text(&why.lines.join("\n"), &extra);
     why.lines = text.split('\n').map(str::to_string).collect();
     why
 }
@@ -159,9 +159,9 @@ pub fn apply_hook_report(
             if let Some(m) = &report.last_message {
                 // Stored outside the log, so redacted as the log is (the agent's reply may
                 // quote a key it read).
-                let mut extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
+                let mut extra = crate::redact::user_patterns(&r.log_settings.redact);
                 extra.extend(crate::store::secrets::patterns(&store.paths(name)));
-                r.last_message = Some(crate::sink::redact::redact_text(m, &extra));
+                r.last_message = Some(crate::redact::redact_text(m, &extra));
             }
             if let Some(t) = &report.thread_id {
                 r.thread_id = Some(t.clone());

@@ -167,7 +167,7 @@ pub fn render(x: &Explanation, color: bool, now: DateTime<Utc>, out: &mut dyn Wr
         out,
         "{}: {}, for {}",
         paint(color, "1", &one_line(&x.name)),
-        paint(color, state_color(x.state), &one_line(&shown)),
+        paint(color, &state_color(x.state), &one_line(&shown)),
         age((now - x.since).num_seconds())
     )?;
     let d = &x.decided_by;

@@ -128,12 +128,8 @@ pub fn wrapper(paths: &SessionPaths, record: &Record) -> Result<Vec<String>> {
 /// The repository's common git dir when it is outside `dir` (a worktree's, or `dir` is a
 /// subfolder of the checkout): the agent commits there.
 fn git_dir_outside(dir: &Path) -> Option<PathBuf> {
-    let out =
-        crate::git::command(dir).args(["rev-parse", "--path-format=absolute", "--git-common-dir"]).output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let out = crate::git::run(dir, &["rev-parse", "--path-format=absolute", "--git-common-dir"]).ok()?;
+    let path = PathBuf::from(out.trim());
     (!path.starts_with(dir) && path.is_dir()).then_some(path)
 }
 

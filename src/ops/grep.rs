@@ -8,7 +8,7 @@
 //! changed in place, so a search may map it into memory.
 
 use crate::render::Renderer;
-use crate::sink::logfile;
+use crate::store::logs;
 use crate::store::paths::SessionPaths;
 use anyhow::{Context, Result};
 use grep_regex::{RegexMatcher, RegexMatcherBuilder};
@@ -44,7 +44,7 @@ fn searcher() -> Searcher {
 /// rendered from.
 fn segments_key(dir: &Path) -> Result<String> {
     let mut key = Vec::new();
-    for seg in logfile::segments(dir)? {
+    for seg in logs::segments(dir)? {
         let meta = std::fs::metadata(&seg)?;
         let mtime = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
         key.push(serde_json::json!([
@@ -74,7 +74,7 @@ pub fn clean_copy(paths: &SessionPaths, width: u16, height: u16) -> Result<Optio
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         let mut renderer = Renderer::new(width.max(20), height.max(5));
         let mut feed = Feed { renderer: &mut renderer, out: &mut out };
-        logfile::read_all(&dir, &mut feed)?;
+        logs::read_all(&dir, &mut feed)?;
         renderer.finish(&mut out)?;
         out.flush()?;
         Ok(())
@@ -132,7 +132,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = SessionPaths { root: dir.path().to_path_buf() };
         std::fs::create_dir_all(paths.logs()).unwrap();
-        let log = logfile::current_path(&paths.logs());
+        let log = logs::current_path(&paths.logs());
         // A colour split inside the word, and a progress line redrawn with `\r`.
         std::fs::write(&log, b"first line\r\nan \x1b[31merr\x1b[0mor here\r\n10%\r100% done\r\n").unwrap();
         let clean = clean_copy(&paths, 80, 24).unwrap().unwrap();

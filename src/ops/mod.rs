@@ -12,6 +12,7 @@ pub mod explain;
 pub mod fence;
 pub mod grep;
 pub mod inside;
+pub mod listing;
 pub mod present;
 pub mod reconcile;
 pub mod remote;

@@ -1,5 +1,5 @@
 //! How sessions are shown: the JSON object of DESIGN.md and the human table, with one style
-//! function that decides colours.
+//! function that decides colours (from `render::look`, the table every view shares).
 
 use crate::app::Ctx;
 use crate::domain::panes::Observed;
@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 /// every write), else when it started. Never a state change: `stuck` is declared after a
 /// silence, and must not make the silence look recent.
 pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
-    let log = crate::sink::logfile::current_path(&ctx.store.paths(&record.name).logs());
+    let log = crate::store::logs::current_path(&ctx.store.paths(&record.name).logs());
     let from_log = std::fs::metadata(log).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from);
     from_log.unwrap_or(record.created_at)
 }
@@ -22,6 +22,18 @@ pub fn last_activity(ctx: &Ctx, record: &Record) -> DateTime<Utc> {
 pub fn progress(record: &Record) -> Option<(usize, usize)> {
     let (text, _) = crate::store::untrusted::checkpoint_text(&record.checkpoint_dir, "PLAN.md")?;
     crate::domain::brief::plan_progress(&text)
+}
+
+/// The version every `--json` document carries (DESIGN.md "JSON").
+pub const JSON_VERSION: u64 = 1;
+
+/// A `--json` document: `fields` (an object) with `"version": 1` first.
+pub fn versioned(fields: Value) -> Value {
+    let Value::Object(fields) = fields else { panic!("a --json document is an object: {fields}") };
+    let mut doc = serde_json::Map::new();
+    doc.insert("version".into(), JSON_VERSION.into());
+    doc.extend(fields);
+    Value::Object(doc)
 }
 
 pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
@@ -43,7 +55,7 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
         "exit_code": r.exit_code,
         "exit_signal": r.exit_signal,
         "progress": progress(r).map(|(done, total)| json!({"done": done, "total": total})),
-        "log": crate::sink::logfile::current_path(&logs),
+        "log": crate::store::logs::current_path(&logs),
         "checkpoint_dir": r.checkpoint_dir,
         "last_message": r.last_message,
         "worktree": r.worktree,
@@ -60,8 +72,10 @@ pub fn session_json(ctx: &Ctx, obs: &Observed) -> Value {
             "session_id": r.tmux.session_id,
             "pane_id": r.tmux.pane_id,
             // The tmux session's name now (a person may have renamed it; it is still ours: it
-            // carries `minder_id`), null when it is not in tmux.
+            // carries `minder_id`), null when it is not in tmux or tmux was not asked.
             "session_name": obs.pane.as_ref().map(|p| p.session_name.clone()),
+            // Whether tmux was asked: `ls` spares the call while every live session's sink runs.
+            "checked": obs.tmux_checked,
             "minder_id": r.tmux.minder_id,
             "socket": r.socket,
             "alive": obs.alive(),
@@ -85,17 +99,9 @@ pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Ob
     }
 }
 
-/// ANSI colour for a state (None: plain).
-pub fn state_color(state: State) -> &'static str {
-    match state {
-        State::Working => "32",                                  // green
-        State::Waiting => "1;33",                                // bold yellow
-        State::Stuck => "35",                                    // magenta
-        State::Review => "1;36",                                 // bold cyan
-        State::Approved => "34",                                 // blue
-        State::Rejected | State::Failed | State::Lost => "1;31", // bold red
-        State::Stopped => "2",                                   // dim
-    }
+/// ANSI colour for a state (SGR parameters for [`paint`]), from the one table of looks.
+pub fn state_color(state: State) -> String {
+    crate::render::look::look(state).sgr()
 }
 
 pub fn paint(on: bool, code: &str, text: &str) -> String {
@@ -183,7 +189,7 @@ pub fn table(rows: &[Vec<(String, String)>], color: bool) -> String {
 /// The last `n` lines of clean text: a generous raw tail is rendered (cursor moves may reach a
 /// few lines up) and its last `n` lines kept.
 pub fn last_lines(dir: &std::path::Path, width: u16, height: u16, n: usize) -> std::io::Result<Vec<String>> {
-    let raw = crate::sink::logfile::tail_bytes(dir, n + height as usize)?;
+    let raw = crate::store::logs::tail_bytes(dir, n + height as usize)?;
     let text = crate::render::render_to_string(&raw, width, height);
     let lines: Vec<&str> = text.lines().collect();
     Ok(lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect())
@@ -217,6 +223,12 @@ mod tests {
             assert_eq!(home_short(std::path::Path::new(&format!("{home}/src"))), "~/src");
             assert_eq!(home_short(std::path::Path::new(&format!("{home}x/src"))), format!("{home}x/src"));
         }
+    }
+
+    #[test]
+    fn every_json_document_carries_the_version() {
+        let v = versioned(json!({"sessions": [], "damaged": []}));
+        assert_eq!(v, json!({"version": 1, "sessions": [], "damaged": []}));
     }
 
     #[test]

@@ -239,10 +239,7 @@ pub fn server_answers(socket: &std::path::Path) -> bool {
 /// Whether the session's log sink still runs (its pid file names a live process). Without a pid
 /// file yet (just starting) it is presumed alive.
 pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
-    let path = ctx.store.paths(name).sink_pid();
-    let Ok(text) = std::fs::read_to_string(path) else { return true };
-    let Ok(pid) = text.trim().parse::<u32>() else { return true };
-    crate::procs::pid_alive(pid)
+    crate::procs::pid_file_alive(&ctx.store.paths(name).sink_pid())
 }
 
 /// The `@minder` value of the sessions this state dir owns.
@@ -314,15 +311,14 @@ fn apply_fix(ctx: &Ctx, record: Record, pane: Option<&PaneInfo>, fix: Fix, sink_
     }
 }
 
-/// Start a new sink on a live pane whose sink died; it marks the gap in the log. tmux attaches
-/// it only if the pane is still in the record's session (checked in the same call).
+/// Start a new sink on a live pane whose sink died (`Tmux::reattach_sink`, as the supervisor
+/// does); it marks the gap in the log.
 pub fn reattach_sink(ctx: &Ctx, tmux: &Tmux, record: &Record, pane_id: &str) -> Result<()> {
     let root = ctx.store.paths(&record.name).root;
-    let cmd = crate::tmux::quote::sink_command(&ctx.self_exe, &root, true);
-    match tmux.batch_if(pane_id, &record.identity(), &[crate::tmux_cmd!["pipe-pane", "-t", pane_id, cmd]])? {
-        Some(_) => tracing::info!("re-attached the log sink of `{}`", record.name),
-        None => anyhow::bail!("pane {pane_id} is no longer in the tmux session of `{}`", record.name),
+    if !tmux.reattach_sink(pane_id, &record.identity(), &ctx.self_exe, &root)? {
+        anyhow::bail!("pane {pane_id} is no longer in the tmux session of `{}`", record.name);
     }
+    tracing::info!("re-attached the log sink of `{}`", record.name);
     Ok(())
 }
 

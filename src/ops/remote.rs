@@ -230,7 +230,9 @@ pub fn ls_across(ctx: &Ctx, local: Vec<Value>, json: bool, all: bool) -> Result<
             .into_iter()
             .map(|d| serde_json::json!({"host": d["host"], "name": d["name"], "error": d["damaged"]}))
             .collect();
-        let v = serde_json::json!({"version": 1, "sessions": sessions, "damaged": damaged, "hosts": hosts_json});
+        let v = crate::ops::present::versioned(
+            serde_json::json!({"sessions": sessions, "damaged": damaged, "hosts": hosts_json}),
+        );
         crate::outln!("{}", serde_json::to_string(&v)?);
         return Ok(());
     }
@@ -242,7 +244,8 @@ pub fn ls_across(ctx: &Ctx, local: Vec<Value>, json: bool, all: bool) -> Result<
         let state_word = s["state"].as_str().unwrap_or("?");
         let detail = s["detail"].as_str().unwrap_or("");
         let state = if detail.is_empty() { state_word.to_string() } else { format!("{state_word} ({detail})") };
-        let color = serde_json::from_value(s["state"].clone()).map(crate::ops::present::state_color).unwrap_or("");
+        let color =
+            serde_json::from_value(s["state"].clone()).map(crate::ops::present::state_color).unwrap_or_default();
         let progress = match (s["progress"]["done"].as_u64(), s["progress"]["total"].as_u64()) {
             (Some(d), Some(t)) => format!("{d}/{t}"),
             _ => "-".into(),
@@ -272,14 +275,14 @@ pub fn ls_across(ctx: &Ctx, local: Vec<Value>, json: bool, all: bool) -> Result<
         rows.push(vec![
             (clean(&s["host"]), String::new()),
             (clean(&s["name"]), String::new()),
-            (crate::render::sanitize::one_line(&state).into_owned(), color.to_string()),
+            (crate::render::sanitize::one_line(&state).into_owned(), color),
             (ago(&s["state_at"], now), String::new()),
             (ago(&s["last_activity_at"], now), String::new()),
             (progress, String::new()),
             (place, String::new()),
         ]);
     }
-    let red = crate::ops::present::state_color(crate::domain::state::State::Failed).to_string();
+    let red = crate::ops::present::state_color(crate::domain::state::State::Failed);
     for d in &damaged {
         rows.push(vec![
             (clean(&d["host"]), String::new()),

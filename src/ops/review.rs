@@ -1,16 +1,20 @@
 //! The review report: what a person needs to decide on an agent's work without attaching,
-//! gathered once and shown as text (`minder review`, the popup) or JSON. Each section is empty
-//! when it has nothing to say; the text view leaves it out.
+//! gathered once and shown as JSON or as text rendered to any `io::Write` (`minder review`, the
+//! popup, the dash's overlay). Each section is empty when it has nothing to say; the text view
+//! leaves it out.
 
 use crate::app::Ctx;
 use crate::domain::brief::{BriefView, PlanItem};
 use crate::domain::record::{Event, Record};
 use crate::domain::state::State;
 use crate::git::diff::{Commit, DiffSummary, Uncommitted};
+use crate::ops::present::{paint, state_color};
 use crate::ops::reconcile::Observed;
+use crate::render::sanitize::one_line;
 use crate::store::untrusted::ARTIFACT_TAIL;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::io::{self, Write};
 use std::path::Path;
 
 #[derive(Serialize, Debug)]
@@ -105,9 +109,8 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let mut notes = Vec::new();
     let dir = &r.checkpoint_dir;
     // What the agent wrote is shown as the log shows it: redacted (the brief is the person's).
-    let extra = crate::sink::redact::user_patterns(&r.log_settings.redact);
-    let mut read_redacted =
-        |file: &str| read(dir, file, &mut notes).map(|t| crate::sink::redact::redact_text(&t, &extra));
+    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+    let mut read_redacted = |file: &str| read(dir, file, &mut notes).map(|t| crate::redact::redact_text(&t, &extra));
     let plan = read_redacted("PLAN.md").map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
     let status = read_redacted("STATUS.md");
     let risks = read_redacted("RISKS.md");
@@ -212,7 +215,7 @@ fn tail_lines(buf: &[u8], n: usize, extra: &[regex::bytes::Regex]) -> Vec<String
     if buf.contains(&0) {
         return Vec::new();
     }
-    let text = crate::sink::redact::redact_text(&String::from_utf8_lossy(buf), extra);
+    let text = crate::redact::redact_text(&String::from_utf8_lossy(buf), extra);
     let lines: Vec<String> = text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect();
     lines[lines.len().saturating_sub(n)..].to_vec()
 }
@@ -269,6 +272,281 @@ pub fn time_worked(events: &[Event], record: &Record, now: DateTime<Utc>) -> i64
         }
     }
     (total_ms + 999) / 1000
+}
+
+// ---- The report as text: `minder review`, the dash's overlay -------------------------------
+
+/// The session `minder review NAME` reports on, taken now: what it shows is what `approve`
+/// approves (its HEAD is recorded before the report), and an ended agent's sink has written
+/// its last bytes.
+pub fn take(ctx: &Ctx, name: &str) -> anyhow::Result<Observed> {
+    let obs = crate::ops::reconcile::observe_one(ctx, name)?;
+    crate::ops::decision::reviewed(ctx, &obs.record);
+    if obs.record.ended_at.is_some() {
+        crate::store::wait_sink_drained(&ctx.store.paths(name), std::time::Duration::from_secs(3));
+    }
+    Ok(obs)
+}
+
+/// One session's review for a person, to any `io::Write` (the command, the dash): the attempts
+/// on the same brief side by side first when it is one of them, then its own report.
+pub fn render(ctx: &Ctx, obs: &Observed, color: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    if obs.record.attempt.is_some() {
+        let all = crate::ops::reconcile::observe(ctx)?;
+        render_attempts(&all, &obs.record.task, color, out)?;
+        writeln!(out)?;
+    }
+    render_report(ctx, obs, false, color, out)?;
+    Ok(())
+}
+
+/// Attempts on the same brief, side by side and ranked, so the person can pick one: checks
+/// passing first, then the smaller diff, then the one that finished sooner; the row says why.
+pub fn render_attempts(all: &[Observed], task: &str, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let group: Vec<&Observed> = all.iter().filter(|o| o.record.attempt.is_some() && o.record.task == task).collect();
+    let mut ranked: Vec<(crate::domain::rank::Standing, &Observed)> = group
+        .into_iter()
+        .map(|o| {
+            let r = &o.record;
+            let diff = crate::git::diff::diff_summary(r);
+            let standing = crate::domain::rank::Standing {
+                checks_passed: r.check_results.iter().filter(|c| c.passed()).count(),
+                checks: r.checks.len(),
+                checks_run: !r.check_results.is_empty(),
+                lines_changed: diff.as_ref().map(|d| d.insertions + d.deletions),
+                finished_at: (r.state() == State::Review || r.state() == State::Approved).then_some(r.state_at),
+            };
+            (standing, o)
+        })
+        .collect();
+    ranked.sort_by(|a, b| crate::domain::rank::order(&a.0, &b.0).then(a.1.record.attempt.cmp(&b.1.record.attempt)));
+    writeln!(out, "{}", paint(color, "1", &format!("attempts on `{task}`, best first")))?;
+    let header = ["RANK", "#", "NAME", "STATE", "CHECKS", "DIFF", "WHY", "FIRST RISK"];
+    let mut rows = vec![header.iter().map(|h| (h.to_string(), String::new())).collect::<Vec<_>>()];
+    let best = ranked.first().map(|(s, _)| s.clone());
+    for (i, (standing, o)) in ranked.iter().enumerate() {
+        let r = &o.record;
+        let diff = crate::git::diff::diff_summary(r)
+            .map(|d| {
+                format!(
+                    "{} files +{} -{}{}",
+                    d.files_changed,
+                    d.insertions,
+                    d.deletions,
+                    if d.untracked.is_empty() { String::new() } else { format!(" ({} new)", d.untracked.len()) }
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        let why = match (&best, i) {
+            (_, 0) => crate::domain::rank::why_first(standing),
+            (Some(b), _) => crate::domain::rank::why_behind(standing, b),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            ((i + 1).to_string(), String::new()),
+            (r.attempt.map(|n| n.to_string()).unwrap_or_default(), String::new()),
+            (r.name.clone(), String::new()),
+            (r.state().to_string(), state_color(r.state())),
+            (standing.checks_cell(), String::new()),
+            (diff, String::new()),
+            (why, String::new()),
+            (first_risk(r), String::new()),
+        ]);
+    }
+    write!(out, "{}", crate::ops::present::table(&rows, color))
+}
+
+/// The first line of RISKS.md with text (not a heading), cut to 50 characters, made safe.
+fn first_risk(r: &Record) -> String {
+    crate::store::untrusted::checkpoint_text(&r.checkpoint_dir, "RISKS.md")
+        .and_then(|(t, note)| {
+            if t.is_empty() {
+                // Not read (a FIFO, a link): say so rather than nothing.
+                return note;
+            }
+            let t = crate::redact::redact_text(&t, &crate::redact::user_patterns(&r.log_settings.redact));
+            t.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| l.chars().take(50).collect::<String>())
+        })
+        .map(|l| one_line(&l).into_owned())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// One session's report, each section only when it has something to say; `short` (the list of
+/// sessions to review) leaves out the last output. Everything the agent wrote is sanitized: it
+/// never drives the terminal.
+pub fn render_report(ctx: &Ctx, obs: &Observed, short: bool, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    use crate::ops::present::age;
+    use crate::render::sanitize::{for_terminal, path};
+    let rep = gather(ctx, obs, !short);
+    let c = color;
+    let r = &obs.record;
+    let state = if r.detail().is_empty() { r.state().to_string() } else { format!("{} ({})", r.state(), r.detail()) };
+    writeln!(out, "{}  {}", paint(c, "1", &r.name), paint(c, &state_color(r.state()), &state))?;
+    match &r.worktree {
+        Some(w) => {
+            writeln!(out, "worktree  {} (branch {}, base {})", path(&w.path), one_line(&w.branch), one_line(&w.base))?
+        }
+        None => writeln!(out, "dir       {}", path(&r.dir))?,
+    }
+    if rep.time_worked_s > 0 {
+        writeln!(out, "worked    {}", age(rep.time_worked_s))?;
+    }
+    if let Some(t) = crate::ops::usage::short(&ctx.config, r) {
+        let u = &rep.usage;
+        writeln!(
+            out,
+            "tokens    {t} (input {} of which cached {}, output {} of which reasoning {})",
+            u["input_tokens"], u["cached_input_tokens"], u["output_tokens"], u["reasoning_tokens"]
+        )?;
+    }
+    if let Some(f) = &rep.fence {
+        writeln!(out, "fence     {}", f.describe())?;
+    }
+    for line in &rep.fence_refusals {
+        writeln!(out, "refused   {}", one_line(line))?;
+    }
+    match r.approval() {
+        // What the push gate and `apply` take: this commit and its ancestors.
+        Some(Some(commit)) => writeln!(
+            out,
+            "approved  {commit} (git push of it and its ancestors is allowed; `minder apply {}` merges it)",
+            r.name
+        )?,
+        Some(None) => writeln!(out, "approved  (no commit recorded)")?,
+        None => {}
+    }
+    let mut section = |title: &str, body: &str| -> io::Result<()> {
+        writeln!(out, "\n{}", paint(c, "1", title))?;
+        for line in for_terminal(body.trim_end()).lines() {
+            writeln!(out, "  {line}")?;
+        }
+        Ok(())
+    };
+    if let Some(b) = &rep.brief {
+        let mut body = String::new();
+        if let Some(g) = &rep.goal {
+            body.push_str(&format!("goal:         {g}\n"));
+        }
+        for (label, items) in [("allowed:", &b.allowed), ("not allowed:", &b.not_allowed), ("stop when:", &b.stop_when)]
+        {
+            for (i, item) in items.iter().enumerate() {
+                body.push_str(&format!("{:<14}{item}\n", if i == 0 { label } else { "" }));
+            }
+        }
+        section("brief", &body)?;
+    } else if let Some(g) = &rep.goal {
+        section("brief", &format!("goal:         {g}"))?;
+    }
+    if !rep.plan.is_empty() {
+        let done = rep.plan.iter().filter(|i| i.done).count();
+        let body: Vec<String> =
+            rep.plan.iter().map(|i| format!("[{}] {}", if i.done { "x" } else { " " }, i.text)).collect();
+        section(&format!("plan ({done}/{})", rep.plan.len()), &body.join("\n"))?;
+    }
+    if !rep.checkpoint_notes.is_empty() {
+        section("checkpoint files not read whole", &rep.checkpoint_notes.join("\n"))?;
+    }
+    if let Some(s) = &rep.status {
+        section("status (STATUS.md)", s)?;
+    }
+    let risks_unread = rep.checkpoint_notes.iter().any(|n| n.starts_with("RISKS.md "));
+    match &rep.risks {
+        Some(s) => section("risks (RISKS.md)", s)?,
+        None if risks_unread => {}
+        None => section("risks", "no RISKS.md yet")?,
+    }
+    if !rep.commits.is_empty() {
+        let body: Vec<String> =
+            rep.commits.iter().map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], k.subject)).collect();
+        section(&format!("commits since the base ({})", rep.commits.len()), &body.join("\n"))?;
+    }
+    if !rep.others_commits.is_empty() {
+        let body: Vec<String> = rep
+            .others_commits
+            .iter()
+            .map(|k| format!("{} {}", &k.commit[..k.commit.len().min(12)], one_line(&k.subject)))
+            .collect();
+        let title = format!(
+            "commits by others in this shared checkout since the session started ({}; not the agent's, never covered by its approval)",
+            rep.others_commits.len()
+        );
+        section(&title, &body.join("\n"))?;
+    }
+    if let Some(u) = &rep.uncommitted {
+        let mut body = u.stat.trim_end().to_string();
+        if !u.untracked.is_empty() {
+            body.push_str(&format!("\nnew files not yet added: {}", u.untracked.join(", ")));
+        }
+        section("uncommitted changes", body.trim_start_matches('\n'))?;
+    }
+    match &rep.diff {
+        Some(d) if d.files_changed > 0 || !d.untracked.is_empty() => {
+            let base: String = d.base.chars().take(12).collect();
+            let mut body = d.stat.trim_end().to_string();
+            if !d.untracked.is_empty() {
+                body.push_str(&format!("\n{} new file(s) not yet added", d.untracked.len()));
+            }
+            section(&format!("files changed in total against {base} (full: minder review {} --diff)", r.name), &body)?;
+        }
+        Some(_) => section("files changed", "none")?,
+        None => section("files changed", "not a git repository")?,
+    }
+    if !r.checks.is_empty() {
+        let body = if rep.checks.is_empty() {
+            format!("{} check(s), not run yet (they run when it reaches review)", r.checks.len())
+        } else {
+            let rows: Vec<String> = rep
+                .checks
+                .iter()
+                .map(|c| {
+                    let outcome = match (c.exit_code, &c.error) {
+                        (Some(0), _) => "passed".to_string(),
+                        (Some(code), _) => format!("failed ({code})"),
+                        (None, Some(e)) => e.clone(),
+                        (None, None) => "failed".into(),
+                    };
+                    format!("{outcome:<12} {:>6}  {}", age((c.duration_ms / 1000) as i64), c.command)
+                })
+                .collect();
+            rows.join("\n")
+        };
+        section("checks", &body)?;
+    }
+    if !rep.artifacts.is_empty() {
+        let mut body = String::new();
+        for a in &rep.artifacts {
+            match &a.note {
+                Some(note) => body.push_str(&format!("{} ({} bytes): {note}\n", a.path, a.size)),
+                None => body.push_str(&format!("{} ({} bytes)\n", a.path, a.size)),
+            }
+            for l in &a.last_lines {
+                body.push_str(&format!("    {l}\n"));
+            }
+        }
+        section("artifacts", &body)?;
+    }
+    if !rep.events.is_empty() {
+        let body: Vec<String> = rep.events.iter().map(|e| format!("{}  {}: {}", e.at, e.kind, e.what)).collect();
+        section("to know", &body.join("\n"))?;
+    }
+    if let Some(m) = &rep.last_message {
+        section("last reply", m)?;
+    }
+    if !rep.last_lines.is_empty() {
+        section("last output", &rep.last_lines.join("\n"))?;
+    }
+    writeln!(
+        out,
+        "\n{}",
+        paint(
+            c,
+            "2",
+            &format!("minder approve {0} [--note TEXT] · minder reject {0} --note TEXT · minder attach {0}", r.name)
+        )
+    )
 }
 
 #[cfg(test)]

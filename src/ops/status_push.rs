@@ -4,6 +4,7 @@
 
 use crate::domain::record::Record;
 use crate::domain::state::State;
+use crate::render::look::look;
 use crate::store::Store;
 use crate::tmux::Tmux;
 use crate::tmux_cmd;
@@ -33,19 +34,6 @@ const SHOWN: [(State, &str); 8] = [
     (State::Rejected, "rejected"),
 ];
 
-/// Each indicator is a chip with its own background, so it reads the same on tmux's default
-/// status bar (black on green, where a green or cyan foreground vanishes) and on a dark one.
-const DEFAULT_COLORS: [&str; 8] = [
-    "fg=black,bg=yellow,bold",
-    "fg=black,bg=cyan,bold",
-    "fg=white,bg=red,bold",
-    "fg=white,bg=red",
-    "fg=white,bg=magenta",
-    "fg=black,bg=white",
-    "fg=white,bg=blue",
-    "fg=white,bg=red",
-];
-
 /// A `@minder-color-*` value as a tmux style: a whole style (`fg=…,bg=…`) as it is, a bare
 /// colour (`blue`, `colour208`, `#ff8800`) as the foreground.
 fn style_of(value: &str) -> String {
@@ -62,8 +50,9 @@ impl Default for Style {
             max_names: 4,
             bell: true,
             message: true,
-            icons: SHOWN.map(|(s, _)| s.icon().to_string()),
-            colors: DEFAULT_COLORS.map(String::from),
+            // Each indicator is its state's chip (`render::look`), icon and colours.
+            icons: SHOWN.map(|(s, _)| look(s).icon.to_string()),
+            colors: SHOWN.map(|(s, _)| look(s).chip.to_string()),
         }
     }
 }
@@ -343,7 +332,7 @@ mod tests {
         // tmux's default status bar is black on green; a dark one is light on black. A chip
         // with its own background reads on both: it sets fg and bg, they differ, and neither
         // is the bar's green or black background.
-        for style in DEFAULT_COLORS {
+        for style in Style::default().colors {
             let get = |key: &str| {
                 style.split(',').find_map(|p| p.strip_prefix(key)).unwrap_or_else(|| panic!("{style}: no {key}"))
             };

@@ -131,16 +131,9 @@ fn kill_group_but_leader(leader: u32) {
     }
 }
 
+/// Whether the pane is done by `deadline`, asking tmux every 50 ms.
 fn wait_until(deadline: Instant, done: &dyn Fn() -> bool) -> bool {
-    loop {
-        if done() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::procs::wait_until(deadline, Duration::from_millis(50), done)
 }
 
 /// Signal the agent's process group (the pane's process leads its own group on the pty) and

@@ -2,7 +2,10 @@
 //!
 //! [`Renderer`] feeds the bytes to a small streaming emulator (`term`) and writes each row out
 //! once it scrolls off and can no longer change, so memory stays bounded by the screen size.
+//! Beside it, how text reaches a person: `sanitize` (agent text made safe to print), `look` (each
+//! state's icon and colour, one table for every view) and `text` (ages).
 
+pub mod look;
 mod row;
 pub mod sanitize;
 mod term;

@@ -21,6 +21,28 @@ pub fn one_line(s: &str) -> Cow<'_, str> {
     escape(s, Mode::Line)
 }
 
+/// One line of a screen laid out in columns (the dash's rows, preview and overlays): as
+/// [`one_line`], but a tab moves on to the next multiple of 8 columns, in spaces, as a terminal
+/// shows it.
+pub fn screen_line(s: &str) -> Cow<'_, str> {
+    if !s.contains('\t') {
+        return one_line(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut col = 0;
+    for (i, piece) in s.split('\t').enumerate() {
+        if i > 0 {
+            let n = 8 - col % 8;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        }
+        let piece = one_line(piece);
+        col += piece.chars().map(super::width::char_width).sum::<usize>();
+        out.push_str(&piece);
+    }
+    Cow::Owned(out)
+}
+
 /// A path on one line; bytes that are not UTF-8 show as `\xNN`.
 pub fn path(p: &Path) -> Cow<'_, str> {
     os_str(p.as_os_str())
@@ -164,6 +186,7 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(for_terminal(input), want, "{input:?}");
             assert_eq!(one_line(input), want, "{input:?}");
+            assert_eq!(screen_line(input), want, "{input:?}");
         }
     }
 
@@ -179,6 +202,17 @@ mod tests {
         assert_eq!(one_line("two\nlines"), "two\\nlines");
         assert_eq!(one_line("cr\r\nlf"), "cr\\r\\nlf");
         assert_eq!(one_line("tab\there"), "tab\\there");
+    }
+
+    #[test]
+    fn a_screen_line_expands_its_tabs_to_the_next_stop() {
+        assert_eq!(screen_line("a\tb"), "a       b");
+        assert_eq!(screen_line("ab\tc"), "ab      c");
+        assert_eq!(screen_line("日本\tx"), "日本    x");
+        // An escape takes the columns it shows in.
+        assert_eq!(screen_line("\x1b\tx"), "\\e      x");
+        assert_eq!(screen_line("\t\x1b[2J\n"), "        \\e[2J\\n");
+        assert!(matches!(screen_line("plain ünïcødé ✓"), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -198,10 +232,10 @@ mod tests {
             all.push(char::from_u32(c).unwrap());
             all.push('x');
         }
-        for out in [for_terminal(&all), one_line(&all)] {
+        for out in [for_terminal(&all), one_line(&all), screen_line(&all)] {
             let bad: Vec<char> = out.chars().filter(|&c| needs_escape(c, Mode::Text)).collect();
             assert!(bad.is_empty(), "{bad:?} in {out:?}");
         }
-        assert!(!one_line(&all).contains(['\n', '\t']));
+        assert!(!one_line(&all).contains(['\n', '\t']) && !screen_line(&all).contains(['\n', '\t']));
     }
 }

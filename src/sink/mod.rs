@@ -4,15 +4,13 @@
 //! or killing the agent.
 
 pub mod evidence;
-pub mod logfile;
-pub mod redact;
 
 use crate::domain::detect::HookReport;
 use crate::domain::record::{Record, Why};
 use crate::domain::state::Evidence;
-use crate::sink::logfile::LogWriter;
-use crate::sink::redact::Redactor;
+use crate::redact::Redactor;
 use crate::store::load_record;
+use crate::store::logs::LogWriter;
 use crate::store::paths::SessionPaths;
 use crate::store::Store;
 use anyhow::Result;
@@ -54,9 +52,7 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
     let paths = SessionPaths { root: session_root.to_path_buf() };
     let record = load_record(&paths.record());
     let (max_size, keep, extra) = match &record {
-        Ok(r) => {
-            (r.log_settings.max_size, r.log_settings.keep, crate::sink::redact::user_patterns(&r.log_settings.redact))
-        }
+        Ok(r) => (r.log_settings.max_size, r.log_settings.keep, crate::redact::user_patterns(&r.log_settings.redact)),
         Err(_) => (32 << 20, 4, Vec::new()),
     };
     // The profile's own variables (`env`, `env_file`) are masked like any other secret.
@@ -78,7 +74,14 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
         let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     let _ = std::fs::remove_file(paths.sink_done());
-    let _ = crate::store::fsutil::write_atomic(&paths.sink_pid(), std::process::id().to_string().as_bytes());
+    // Held open (and locked) for the sink's whole life: that is what says it is alive.
+    let _pid_file = match crate::procs::hold_pid_file(&paths.sink_pid()) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!("cannot write the sink's pid file: {e}");
+            None
+        }
+    };
     let wake_fifo = WakeFifo::open(&paths);
     let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok(), hand);
     let mut redactor = Redactor::new(&extra);

@@ -4,6 +4,7 @@
 pub mod checkpoints;
 pub mod fsutil;
 pub mod inbox;
+pub mod logs;
 pub mod paths;
 pub mod secrets;
 pub mod untrusted;

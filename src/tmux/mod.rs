@@ -113,26 +113,13 @@ pub fn deadline() -> std::time::Duration {
 /// error is the message to show.
 fn run_with_deadline(cmd: &mut Command, limit: std::time::Duration) -> Result<std::process::Output, String> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let child =
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| format!("cannot run {program}: {e}"))?;
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    // The child's pipes are drained on a thread so neither can fill up and block it.
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(Ok(out)) => Ok(out),
-        Ok(Err(e)) => Err(format!("cannot run {program}: {e}")),
-        Err(_) => {
-            // SAFETY: kill(2) on the child we started; it has not been reaped (its waiter is
-            // still blocked), so the pid is still ours.
-            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
-            Err(format!(
-                "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
-                limit.as_secs_f32()
-            ))
-        }
+    match crate::procs::output_within(cmd, None, limit, crate::procs::End::Kill) {
+        Ok(Some(out)) => Ok(out),
+        Ok(None) => Err(format!(
+            "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
+            limit.as_secs_f32()
+        )),
+        Err(e) => Err(format!("cannot run {program}: {e}")),
     }
 }
 
@@ -353,6 +340,21 @@ impl Tmux {
 }
 
 impl Tmux {
+    /// Start a new log sink on the agent's `pane` after its sink died (killed, out of memory),
+    /// only while the pane is in the session `who` identifies (checked in the same call); the
+    /// new sink marks the gap in the log (`--resumed`). False: the pane is no longer that
+    /// session's. The one way to re-attach a sink: `minder` commands and the supervisor use it.
+    pub fn reattach_sink(
+        &self,
+        pane: &str,
+        who: &Identity,
+        self_exe: &Path,
+        session_root: &Path,
+    ) -> Result<bool, TmuxError> {
+        let cmd = quote::sink_command(self_exe, session_root, true);
+        Ok(self.batch_if(pane, who, &[tmux_cmd!["pipe-pane", "-t", pane, cmd]])?.is_some())
+    }
+
     /// Whether tmux is done with the agent's `pane`: dead (kept by remain-on-exit), gone, no
     /// longer in the session `who` identifies, or its server gone.
     pub fn pane_finished(&self, pane: &str, who: &Identity) -> bool {

@@ -244,3 +244,30 @@ fn approve_and_reject_json_give_the_session_after_the_decision_and_what_minder_s
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+/// `ls --json` spares the tmux call while every live session's sink runs: its `tmux` object
+/// then says it was not asked (`checked` false) rather than calling a session gone; `show`
+/// asks, and a failed agent's dead pane is still in tmux. When a sink is gone, `ls` asks too.
+#[test]
+fn ls_json_says_when_tmux_was_not_asked() {
+    let env = Env::new();
+    env.run(&["new", "broken", "--", "sh", "-c", "echo it broke; exit 3"]);
+    env.wait_state("broken", "failed", T);
+    let listed = env.ls(true);
+    let tmux = &listed.iter().find(|s| s["name"] == "cmd-broken").unwrap()["tmux"];
+    assert_eq!((&tmux["checked"], &tmux["session_name"]), (&Value::Bool(false), &Value::Null), "{tmux:#}");
+    let (shown, _) = json(&env, &["show", "--json", "broken"], 0);
+    let tmux = &shown["session"]["tmux"];
+    assert_eq!((&tmux["checked"], &tmux["session_name"]), (&Value::Bool(true), &Value::from("cmd-broken")), "{tmux:#}");
+
+    // A live session whose sink is gone: `ls` asks tmux (and re-attaches the sink).
+    env.run(&["new", "live", "--", "sleep", "60"]);
+    let sink_pid = || std::fs::read_to_string(env.state_dir().join("sessions/cmd-live/sink.pid")).ok();
+    wait_for("the sink's pid", T, || sink_pid().is_some());
+    let pid = sink_pid().unwrap();
+    std::process::Command::new("kill").args(["-KILL", pid.trim()]).status().unwrap();
+    wait_for("the sink gone", T, || !Path::new(&format!("/proc/{}", pid.trim())).exists());
+    let listed = env.ls(true);
+    let tmux = &listed.iter().find(|s| s["name"] == "cmd-broken").unwrap()["tmux"];
+    assert_eq!((&tmux["checked"], &tmux["session_name"]), (&Value::Bool(true), &Value::from("cmd-broken")), "{tmux:#}");
+}

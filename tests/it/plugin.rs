@@ -393,6 +393,7 @@ fn without_a_binary_it_hints_and_changes_nothing() {
     let copy = env.path("elsewhere/minder/tmux");
     std::fs::create_dir_all(&copy).unwrap();
     std::fs::copy(plugin(), copy.join("minder.tmux")).unwrap();
+    std::fs::copy(repo().join("tmux/quote.sh"), copy.join("quote.sh")).unwrap();
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
     for tool in ["bash", "dirname", "tmux"] {
