@@ -1,5 +1,5 @@
 """Real OpenSSH servers on 127.0.0.1 for bench/run's host rows: the approach of the test
-fixture tests/common/sshd.rs, in python. Each host is an `sshd -D` at a free port with its own
+fixture tests/it/common/sshd.rs, in python. Each host is an `sshd -D` at a free port with its own
 host key, authorized key and `MaxSessions`, and its own state dir, config and tmux server for the
 remote minder (given by sshd's `SetEnv`), so three hosts are truly three. Reached with
 `ssh -F <root>/ssh_config` (host keys pre-seeded, checked strictly). Everything it starts is

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerate the shipped completions and man page from the current CLI (tests/plugin.rs fails
+# Regenerate the shipped completions and man page from the current CLI (tests/it/plugin.rs fails
 # when they are stale).
 cd "$(dirname "$0")/.." || exit 1
 for s in bash:minder.bash zsh:_minder fish:minder.fish; do

@@ -16,7 +16,7 @@ pub mod error;
 pub mod git;
 pub(crate) mod hosts;
 /// The control master's liveness check alone, for the test that holds it against a real
-/// OpenSSH master (`tests/hosts.rs`); the rest of `hosts` stays inside the crate.
+/// OpenSSH master (`tests/it/hosts.rs`); the rest of `hosts` stays inside the crate.
 #[doc(hidden)]
 pub mod mux_check {
     pub use crate::hosts::mux::{check, Alive};

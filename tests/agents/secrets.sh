@@ -1,5 +1,5 @@
 #!/bin/sh
-# Prints one secret in the form named by $1 (see tests/safety.rs), then exits 0. The secrets
+# Prints one secret in the form named by $1 (see tests/it/safety.rs), then exits 0. The secrets
 # are made up; each is split, coloured or redrawn the way real tools print them.
 B1=Zq7Xw2Lr9Tb4Nc6Vm1Hs
 B2=8Kd3Pf5Gj0AyEu2Wo4Ri

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# install_agents.sh: install the real agent CLIs that tests/real_agents.rs drives, at pinned
+# install_agents.sh: install the real agent CLIs that tests/it/real_agents.rs drives, at pinned
 # versions, into a cache outside the clone, and print the PATH entries that reach them (one
 # line, `:`-separated) on stdout. Everything else goes to stderr.
 #
-#   PATH="$(tests/standin/install_agents.sh):$PATH" cargo test --locked --test real_agents
+#   PATH="$(tests/standin/install_agents.sh):$PATH" cargo test --locked --test it real_agents::
 #
 # A version already in the cache is reused without asking any registry. An agent that cannot
 # be installed (registry unreachable, a version that does not exist) is reported on stderr and

@@ -2,12 +2,8 @@
 //! MINDER_* variables, never blocking the sink, killed at its deadline; the desktop escape
 //! reaches an attached client's terminal. Against real tmux.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env, T};
 use std::time::{Duration, Instant};
-
-const T: Duration = Duration::from_secs(15);
 
 const SCRIPTED: &str = "[agents.scripted]\ncommand = [\"x\"]\nwaiting = [\"Would you like to run the following command\"]\nworking = [\"esc to interrupt\"]\n";
 
@@ -30,7 +26,8 @@ fn the_command_runs_once_per_listed_transition_with_the_variables() {
     env.run(&["send", "ap", "y"]);
     env.wait_state("ap", "review", T);
     wait_for("the review told", T, || std::fs::read_to_string(&out).unwrap_or_default().lines().count() >= 2);
-    // Let a second teller (the sink, the hook, the supervisor, a command) have its chance.
+    // A pause on purpose: a second teller (the sink, the hook, the supervisor, a command) has
+    // its chance to tell again.
     std::thread::sleep(Duration::from_millis(1500));
     env.run(&["ls"]);
     let told = std::fs::read_to_string(&out).unwrap();

@@ -3,13 +3,8 @@
 //! must know, and neither the raw log, nor any file under the state dir, nor `minder logs`
 //! holds a piece of it — while the escape sequences around it are kept and prose is untouched.
 
-mod common;
-
-use common::{agent, Env};
+use crate::common::{self, agent, Env, T};
 use std::path::PathBuf;
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(20);
 
 /// Pieces of a secret this long are "long enough to matter" (and never occur by chance).
 const PIECE: usize = 8;

@@ -2,20 +2,12 @@
 //! the agents' sessions; the test types with send-keys and reads the screen with capture-pane,
 //! polling with deadlines.
 
-mod common;
-
-use common::{agent, git, wait_for, Env};
+use crate::common::{self, agent, git, process_ended, tmux_bin, wait_for, within, Env, T};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-const T: Duration = Duration::from_secs(15);
-
 fn minder_bin() -> &'static str {
     env!("CARGO_BIN_EXE_minder")
-}
-
-fn tmux_bin() -> String {
-    std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into())
 }
 
 /// A dash running in the tmux session `session`, started by a script that records the dash's
@@ -47,7 +39,7 @@ fn start_in<'a>(env: &'a Env, session: &str, width: u16, height: u16, how: How<'
     let unset = if how.outside_tmux { "-u TMUX -u TMUX_PANE" } else { "" };
     let args = if how.args.is_empty() { "dash".to_string() } else { how.args.join(" ") };
     let script = dir.join("run.sh");
-    std::fs::write(
+    common::write_script(
         &script,
         format!(
             "#!/bin/sh\nenv {unset} {vars} sh -c 'echo $$ > \"{dir}/pid\"; exec \"$0\" {args}' '{bin}'\n\
@@ -56,10 +48,7 @@ fn start_in<'a>(env: &'a Env, session: &str, width: u16, height: u16, how: How<'
             dir = dir.display(),
             bin = minder_bin(),
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let (w, h) = (width.to_string(), height.to_string());
     env.tmux_out(&["new-session", "-d", "-s", session, "-x", &w, "-y", &h, script.to_str().unwrap()]);
     let dash = Dash { env, session: session.to_string(), dir };
@@ -266,6 +255,8 @@ fn selection_keys_and_the_filter() {
     let env = Env::new();
     for name in ["alpha", "bravo", "charlie"] {
         new(&env, name, &["sh", "-c", &format!("echo I am {name}; exec sleep 60")]);
+        // A pause on purpose: three distinct start times, so "the longest working first" has
+        // one answer.
         std::thread::sleep(Duration::from_millis(30));
     }
     let dash = start(&env, 100, 30, How::default());
@@ -316,12 +307,10 @@ fn selection_keys_and_the_filter() {
 #[test]
 fn review_and_diff_overlays() {
     let env = Env::new();
-    let repo = env.work().join("repo");
-    std::fs::create_dir_all(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
+    let repo = common::repo(&env);
     std::fs::write(repo.join("notes.txt"), "first line\n").unwrap();
     git(&repo, &["add", "notes.txt"]);
-    git(&repo, &["commit", "-q", "-m", "init"]);
+    git(&repo, &["commit", "-q", "-m", "notes"]);
     let script = "mkdir -p \"$MINDER_DIR\"; printf 'status: the notes are longer\\n' > \"$MINDER_DIR/STATUS.md\"; \
                   printf 'Low risk: one line added.\\n' > \"$MINDER_DIR/RISKS.md\"; echo 'second line from the agent' >> notes.txt; echo edited";
     env.run(&["new", "editor", "-C", repo.to_str().unwrap(), "--", "sh", "-c", script]);
@@ -600,10 +589,10 @@ fn it_asks_tmux_little() {
     let env = Env::new();
     let log = env.path("tmux-calls");
     let wrapper = env.path("tmux-wrapper");
-    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec {} \"$@\"\n", log.display(), tmux_bin()))
-        .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(
+        &wrapper,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec {} \"$@\"\n", log.display(), tmux_bin()),
+    );
     for i in 0..5 {
         new(&env, &format!("quiet{i}"), &["sh", "-c", "echo quiet; exec sleep 60"]);
     }
@@ -613,6 +602,7 @@ fn it_asks_tmux_little() {
         (0..5).all(|i| row_text(s, &format!("cmd-quiet{i}")).contains("quiet")) && s.contains("· screen")
     });
     let before = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    // A pause on purpose: nothing should happen in it, and nothing is there to wait for.
     std::thread::sleep(Duration::from_secs(3));
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
     let during: Vec<&str> = calls.lines().skip(before).collect();
@@ -621,6 +611,7 @@ fn it_asks_tmux_little() {
     // Moving the selection reads the new screen: one call each, never one per agent.
     dash.keys(&["j"]);
     dash.wait("the next screen", |s| previewed(s).as_deref() == Some("cmd-quiet1") && s.contains("· screen"));
+    // A pause on purpose, to see that no second call follows the one just waited for.
     std::thread::sleep(Duration::from_millis(700));
     let calls = std::fs::read_to_string(&log).unwrap_or_default();
     let after: Vec<&str> = calls.lines().skip(before).collect();
@@ -651,25 +642,12 @@ print(p.pid, flush=True)
         .output()
         .unwrap();
     let pid: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| panic!("{out:?}"));
-    let gone = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
-    };
-    let ended = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        gone()
-    });
+    let ended = within(Duration::from_secs(10), || process_ended(pid));
     if !ended {
         // SAFETY: the dash this test started, by its pid.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     assert!(ended, "the dash kept running after its terminal went away");
-}
-
-/// Whether process `pid` has ended (gone, or a zombie no one reaped yet).
-fn process_ended(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
 }
 
 /// The dash in a pane whose tmux server is killed (-9): its terminal hangs up under it and every
@@ -684,18 +662,12 @@ fn a_dash_ends_when_its_tmux_server_is_killed() {
     let server = env.server_pid().expect("the test's tmux server") as i32;
     // SAFETY: SIGKILL to the tmux server this test started, by its pid.
     unsafe { libc::kill(server, libc::SIGKILL) };
-    let ended_alone = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        process_ended(pid)
-    });
+    let ended_alone = within(Duration::from_secs(10), || process_ended(pid));
     let mut ended_on_term = true;
     if !ended_alone {
         // SAFETY: signals to the dash this test started, by its pid.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        ended_on_term = (0..50).any(|_| {
-            std::thread::sleep(Duration::from_millis(100));
-            process_ended(pid)
-        });
+        ended_on_term = within(Duration::from_secs(5), || process_ended(pid));
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     assert!(ended_alone, "the dash kept running after its tmux server was killed (SIGTERM ended it: {ended_on_term})");

@@ -1,9 +1,7 @@
 //! The renderer against tmux itself: bytes shown in a real pane, and recorded from it with
 //! `pipe-pane` as minder does, must render to what `capture-pane` shows.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 use minder::render::render_to_string;
 use std::time::{Duration, Instant};
 

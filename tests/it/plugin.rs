@@ -2,16 +2,13 @@
 //! TPM does, its placeholders, keys, hook and the options it may touch, the status segment it
 //! shows, the review popup, the login summary, and completions kept in step with the binary.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, tmux_bin, wait_for, Env, T};
 use std::collections::BTreeSet;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-const T: Duration = Duration::from_secs(15);
 const STATUS_RIGHT: &str = "#{minder_status} | %H:%M & 'q' \\1";
 const STATUS_RIGHT_LOADED: &str = "#{@minder-status} | %H:%M & 'q' \\1";
 
@@ -30,10 +27,6 @@ fn minder_bin() -> PathBuf {
 /// PATH with the minder under test first, as after `cargo install`.
 fn path_with_minder() -> String {
     format!("{}:{}", minder_bin().parent().unwrap().display(), std::env::var("PATH").unwrap_or_default())
-}
-
-fn tmux_bin() -> String {
-    std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into())
 }
 
 /// A server with one session of the user's and a status-right holding the placeholder.
@@ -160,7 +153,11 @@ fn loads_as_tpm_does_and_changes_only_what_it_owns() {
 
     // Loading twice is harmless: same options, hooks and keys.
     load(&env);
-    std::thread::sleep(Duration::from_millis(300)); // its background push, which sets the same segment
+    // Its background push sets the same segment: let it end, as a forked copy of the plugin
+    // script or as `minder status-line --push`.
+    wait_for("the background push", T, || {
+        !env.processes().iter().any(|(_, argv)| argv.iter().any(|a| a.ends_with("minder.tmux") || a == "--push"))
+    });
     assert_eq!(diff(&options1, &global_options(&env)), Vec::<String>::new());
     assert_eq!(hooks(&env), hooks1);
     assert_eq!(keys(&env), keys1);

@@ -2,13 +2,8 @@
 //! fast-forward, merge, `--squash` — and every refusal leaving the repository exactly as it
 //! was. Real git, real tmux.
 
-mod common;
-
-use common::{agent, git, repo, Env};
+use crate::common::{agent, git, repo, Env, T};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
 
 /// A worktree session whose agent commits `file` with `content`, reviewed and approved.
 fn approved(env: &Env, repo: &Path, task: &str, file: &str, content: &str) -> String {

@@ -1,12 +1,8 @@
 //! Faults survived and recovery: a killed sink, a killed server, garbage through the sink,
 //! races between commands, restore, gc and idle_ttl.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env, T};
 use std::time::Duration;
-
-const T: Duration = Duration::from_secs(20);
 
 fn sink_pid(env: &Env, name: &str) -> i32 {
     let path = env.state_dir().join("sessions").join(name).join("sink.pid");
@@ -54,17 +50,18 @@ fn a_killed_sink_is_restarted_by_the_supervisor_with_nobody_looking() {
         "i=0; while [ $i -lt 40 ]; do echo tick $i; i=$((i+1)); sleep 0.2; done; echo all ticks",
     ]);
     let root = env.state_dir().join("sessions/cmd-k");
+    let logged = || -> String {
+        let Ok(dir) = std::fs::read_dir(root.join("logs")) else { return String::new() };
+        dir.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default()).collect()
+    };
     let pid = sink_pid(&env, "cmd-k");
-    std::thread::sleep(Duration::from_millis(800));
+    wait_for("the first ticks logged", T, || logged().contains("tick 2"));
     // SAFETY: a process this test's minder started, by its id.
     unsafe { libc::kill(pid, libc::SIGKILL) };
     let record = || std::fs::read_to_string(root.join("session.json")).unwrap_or_default();
     wait_for("the agent's exit", Duration::from_secs(30), || record().contains("\"state\": \"review\""));
-    wait_for("the new sink done", T, || root.join("sink-done").exists());
-    let log: String = std::fs::read_dir(root.join("logs"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
-        .collect();
+    env.wait_sink_done("cmd-k");
+    let log = logged();
     assert!(log.contains("[minder: the log sink was restarted at"), "the gap is marked: {log}");
     assert!(log.contains("all ticks"), "what came after the restart is logged: {log}");
     let errors = std::fs::read_to_string(root.join("sink-errors.log")).unwrap();
@@ -161,9 +158,10 @@ fn gc_removes_ended_sessions_past_retention_and_never_a_live_one() {
     env.run(&["new", "old", "--", "sh", "-c", "echo bye"]);
     env.run(&["new", "live", "--", "sleep", "60"]);
     env.wait_state("old", "review", T);
-    std::thread::sleep(Duration::from_millis(2200));
+    wait_for("cmd-old past its retention", T, || {
+        env.run(&["gc", "--dry-run"]).contains("would remove session cmd-old")
+    });
     let dry = env.run(&["gc", "--dry-run"]);
-    assert!(dry.contains("would remove session cmd-old"), "{dry}");
     assert!(!dry.contains("cmd-live"), "{dry}");
     assert_eq!(env.ls(true).len(), 2);
     let out = env.run(&["gc"]);
@@ -200,12 +198,15 @@ fn racing_commands_leave_no_corrupt_record_and_no_orphan_session() {
             spawn(vec!["stop".into(), name.clone()]),
             spawn(vec!["ls".into()]),
         ];
+        // A pause on purpose: each round races the last `rm` against a later point of the rest.
         std::thread::sleep(Duration::from_millis(30 * round));
         handles.push(spawn(vec!["rm".into(), "--force".into(), name.clone()]));
         for h in handles {
             h.join().unwrap();
         }
     }
+    // A pause on purpose: what the racers left running in the background (a sink, a
+    // supervisor) gets its chance to write a record back or leave a session behind.
     std::thread::sleep(Duration::from_millis(500));
     // Every record parses; every minder tmux session has a record and vice versa.
     let list = env.ls(true);
@@ -307,14 +308,7 @@ fn a_check_past_its_deadline_ends_with_what_it_setsid_away() {
     env.wait_state("cmd-escape", "review", T);
     wait_for("the check's pid", T, || std::fs::read_to_string(&pid_file).is_ok_and(|s| s.ends_with('\n')));
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
-    let ended = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map_or(true, |s| s.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"))
-    };
-    let gone = (0..150).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
-        ended()
-    });
+    let gone = common::within(Duration::from_secs(15), || common::process_ended(pid));
     if !gone {
         // SAFETY: the process this test's check started, by the pid it wrote.
         unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -330,9 +324,7 @@ fn restore_never_passes_a_hook_supplied_flag_to_the_agent() {
     let env = Env::new();
     let args = env.path("args.txt");
     let fake = env.path("fake-claude");
-    std::fs::write(&fake, format!("#!/bin/sh\necho \"run: $*\" >> '{}'\nexec sleep 60\n", args.display())).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&fake, format!("#!/bin/sh\necho \"run: $*\" >> '{}'\nexec sleep 60\n", args.display()));
     let fake_path = fake.display();
     env.config(&format!("[agents.claude]\ncommand = [\"{fake_path}\"]\nresume = [\"{fake_path}\", \"--continue\"]\n"));
     let name = env.run(&["new", "hide", "-a", "claude", "--goal", "x"]).trim().to_string();

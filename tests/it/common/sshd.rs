@@ -3,9 +3,8 @@
 //! dir, config and tmux server for the remote minder (given by sshd's `SetEnv`), so two hosts
 //! are truly two. Reached with `ssh -F <test config>` (known host keys pre-seeded, checked
 //! strictly). Every sshd (and what it started) is killed by pid on drop.
-#![allow(dead_code)]
 
-use super::common::Env;
+use super::Env;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,7 +30,7 @@ pub struct Hosts {
 /// sshd and ssh-keygen present (else the test says so and returns; fails under CI=true).
 pub fn available() -> bool {
     if !Path::new(SSHD).exists() || Command::new("ssh-keygen").arg("-?").output().is_err() {
-        super::common::missing_tool("openssh-server (/usr/sbin/sshd) and ssh-keygen are needed");
+        super::missing_tool("openssh-server (/usr/sbin/sshd) and ssh-keygen are needed");
         return false;
     }
     true
@@ -180,11 +179,6 @@ impl Sshd {
         std::fs::write(self.dir.join("sshd_config"), cfg).unwrap();
     }
 
-    /// The remote side's config file.
-    pub fn remote_config(&self, text: &str) {
-        std::fs::write(self.dir.join("config/minder/config.toml"), text).unwrap();
-    }
-
     pub fn start(&mut self) {
         let mut cmd = match &self.passwd {
             None => Command::new(SSHD),
@@ -290,7 +284,7 @@ impl Drop for Hosts {
         for h in &mut self.hosts {
             h.stop();
             // The remote minder's tmux server (it left sshd's tree when it daemonized).
-            let _ = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+            let _ = Command::new(super::tmux_bin())
                 .env_clear()
                 .envs(h.vars(&self.vars))
                 .args(["-L", &format!("remote-{}", h.name), "kill-server"])

@@ -1,13 +1,9 @@
 //! The state model against real tmux: every state reached and left as it should be, from each
 //! source (hooks through `minder notify`, the screen, activity, checkpoints, the exit).
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env, T};
 use serde_json::Value;
 use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
 
 fn sources(s: &Value) -> Vec<(String, String)> {
     s["events"]
@@ -151,7 +147,8 @@ fn risks_and_settled_output_is_review_for_a_profile_without_idle_patterns() {
     let s = env.wait_state("q", "review", T);
     assert_eq!(s["detail"], "risks");
     assert_eq!(s["state_source"], "checkpoint");
-    // Review, and stays so: quiet after the summary is not stuck.
+    // Review, and stays so: quiet after the summary is not stuck (a pause on purpose, past
+    // `stuck_after`).
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(env.state("q"), "review");
 }
@@ -178,6 +175,8 @@ fn wait_exit_codes() {
     let mut waiter = env.minder();
     waiter.args(["wait", "ok", "--until", "approved", "--timeout", "20s"]).timeout(Duration::from_secs(30));
     let handle = std::thread::spawn(move || waiter.output().unwrap());
+    // A pause on purpose: the waiter shows no sign of having started, and it must be waiting
+    // when the decision comes.
     std::thread::sleep(Duration::from_millis(1500));
     env.run(&["approve", "ok"]);
     let out = handle.join().unwrap();
@@ -253,6 +252,7 @@ fn after_reject_only_a_risks_written_later_is_review_again() {
     wait_for("the note handled", T, || env.run(&["logs", "t"]).contains("got: again"));
     // Back at its prompt with nothing new: the person's verdict is what it shows.
     env.wait_state("t", "rejected", T);
+    // A pause on purpose: the sink looks again, and must not bring the old RISKS.md back.
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(env.state("t"), "rejected", "an old RISKS.md must not count after a rejection");
     // A new summary counts.
@@ -305,7 +305,8 @@ fn an_answered_question_above_later_output_is_history() {
     let s = env.wait_state("ask", "review", T);
     assert_eq!(s["detail"], "risks", "{s:#}");
     assert!(env.capture(&name).contains("Allow this action? [y/N] y"), "the old question is still on screen");
-    // And it stays so: no later look takes the old question for a live one.
+    // And it stays so: no later look takes the old question for a live one (a pause on
+    // purpose, for the sink's next looks).
     std::thread::sleep(Duration::from_millis(1500));
     let s = env.show("ask");
     assert_eq!(s["state"], "review", "{s:#}");

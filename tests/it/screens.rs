@@ -5,13 +5,8 @@
 //! `domain::screens_corpus` replays the whole corpus through the detection code alone; this one
 //! proves that the same screens, drawn in a pane and read back by capture-pane, read the same.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{wait_for, Env, T};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(20);
 
 fn screen(rel: &str) -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screens").join(rel);

@@ -2,12 +2,7 @@
 //! sessions included, newest session first, sanitized output, `--json`, `-i`, `--since`, and
 //! grep's exit codes.
 
-mod common;
-
-use common::{agent, wait_for, Env};
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(30);
+use crate::common::{agent, wait_for, Env, T};
 
 #[test]
 fn grep_searches_every_sessions_clean_log_newest_first() {

@@ -1,13 +1,9 @@
-//! Several machines over plain OpenSSH: real `sshd` servers on 127.0.0.1 (tests/common/sshd.rs),
+//! Several machines over plain OpenSSH: real `sshd` servers on 127.0.0.1 (tests/it/common/sshd.rs),
 //! each with its own remote minder state and tmux server, reached through `[hosts.NAME]`.
 
-mod common;
-#[path = "common/sshd.rs"]
-mod sshd;
-
-use common::Env;
+use crate::common::sshd::{self, Hosts};
+use crate::common::{self, Env};
 use serde_json::Value;
-use sshd::Hosts;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -175,8 +171,7 @@ fn a_key_the_host_refuses_is_auth_needed_at_once() {
 fn a_slow_remote_minder_is_shown_slow_within_the_timeout() {
     let Some((env, hosts)) = setup(&["alpha"], 10, "2s") else { return };
     let wrapper = env.path("hosts/slow-minder");
-    std::fs::write(&wrapper, format!("#!/bin/sh\nsleep 30\nexec {} \"$@\"\n", env!("CARGO_BIN_EXE_minder"))).unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    common::write_script(&wrapper, format!("#!/bin/sh\nsleep 30\nexec {} \"$@\"\n", env!("CARGO_BIN_EXE_minder")));
     let w = wrapper.display().to_string();
     env.config(&hosts.config_toml("2s", |_| Some(w.clone())));
     let start = Instant::now();
@@ -190,8 +185,7 @@ fn a_remote_minder_of_another_protocol_is_version_skew() {
     let Some((env, hosts)) = setup(&["alpha"], 10, "5s") else { return };
     let wrapper = env.path("hosts/future-minder");
     // A minder from the future: says protocol 2, then answers anything with something else.
-    std::fs::write(&wrapper, "#!/bin/sh\necho '{\"protocol\":2,\"minder\":\"9.0.0\"}'\nread -r line\necho '{\"protocol\":2,\"exit\":0,\"stdout\":\"{}\"}'\n").unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    common::write_script(&wrapper, "#!/bin/sh\necho '{\"protocol\":2,\"minder\":\"9.0.0\"}'\nread -r line\necho '{\"protocol\":2,\"exit\":0,\"stdout\":\"{}\"}'\n");
     let w = wrapper.display().to_string();
     env.config(&hosts.config_toml("5s", |_| Some(w.clone())));
     let v = ls_json(&env);
@@ -246,16 +240,14 @@ fn send_answer_approve_and_stop_act_on_host_name_with_hostile_text() {
     // A remote minder that writes down the words it was started with, then is minder.
     let record = env.path("hosts/argv.log");
     let wrapper = env.path("hosts/recording-minder");
-    std::fs::write(
+    common::write_script(
         &wrapper,
         format!(
             "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec {} \"$@\"\n",
             record.display(),
             env!("CARGO_BIN_EXE_minder")
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    );
     let w = wrapper.display().to_string();
     env.config(&hosts.config_toml("10s", |h| (h == "alpha").then(|| w.clone())));
 
@@ -409,14 +401,9 @@ fn many_requests_queue_under_max_sessions_two() {
 fn cutting_wrapper(env: &Env, cut: &str) -> String {
     let wrapper = env.path("hosts/cutting-minder");
     let bin = env!("CARGO_BIN_EXE_minder");
-    std::fs::write(
-        &wrapper,
-        format!(
+    common::write_script(&wrapper, format!(
             "#!/bin/sh\nIFS= read -r req\nif printf '%s' \"$req\" | grep -q '{cut}'; then\n  printf '%s\\n' \"$req\" | {bin} \"$@\" | head -n 1\nelse\n  printf '%s\\n' \"$req\" | exec {bin} \"$@\"\nfi\n"
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        ));
     wrapper.display().to_string()
 }
 
@@ -495,7 +482,7 @@ fn attach_host_name_inside_tmux_opens_a_window_running_ssh_t_to_the_remote_attac
     // ...and the remote tmux server has a client on that session.
     let vars = hosts.host("alpha").vars(&env.vars());
     let clients = || {
-        let out = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+        let out = Command::new(common::tmux_bin())
             .env_clear()
             .envs(vars.clone())
             .args(["-L", "remote-alpha", "list-clients", "-F", "#{session_name}"])
@@ -574,7 +561,7 @@ fn review_without_a_name_covers_every_host_and_restore_brings_back_a_remote_sess
     // The remote tmux server dies: the session is lost there, and restore HOST:NAME brings it
     // back on that host's own server.
     let vars = hosts.hosts.iter().find(|h| h.name == "beta").unwrap().vars(&env.vars());
-    let kill = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+    let kill = Command::new(common::tmux_bin())
         .env_clear()
         .envs(vars)
         .args(["-L", "remote-beta", "kill-server"])
@@ -635,8 +622,7 @@ fn the_dash_lists_remote_agents_and_approves_one_through_the_host() {
     wait_remote_state(&env, "alpha:fin", "review");
     // The dash in a pane of the test's own server.
     let script = env.path("dash.sh");
-    std::fs::write(&script, format!("#!/bin/sh\nexec '{}' dash\n", env!("CARGO_BIN_EXE_minder"))).unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    common::write_script(&script, format!("#!/bin/sh\nexec '{}' dash\n", env!("CARGO_BIN_EXE_minder")));
     env.tmux_out(&["new-session", "-d", "-s", "dash", "-x", "120", "-y", "30", script.to_str().unwrap()]);
     let screen = || env.tmux_out(&["capture-pane", "-p", "-t", "=dash:"]);
     let wait_screen = |what: &str, cond: &dyn Fn(&str) -> bool| {
@@ -727,10 +713,7 @@ fn the_master_is_checked_on_its_socket_as_ssh_checks_it() {
     assert_eq!(check(&socket, Duration::from_secs(3)), Alive::Yes(pid), "alive again once it runs");
 
     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-    common::wait_for("the master gone", Duration::from_secs(10), || {
-        !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
-    });
+    common::wait_for("the master gone", Duration::from_secs(10), || common::process_ended(pid as i32));
     assert_eq!(check(&socket, Duration::from_secs(3)), Alive::No);
     // And ls, finding it dead, makes a new one.
     assert_eq!(host_status(&ls_json(&env), "alpha")["status"], "ok");

@@ -9,17 +9,13 @@
 //! stand-in and, after the tmux server, any process still referring to the test's temp dir (by
 //! pid). Codex runs with `--no-daemon`, and the tests check that no app-server daemon appears.
 
-mod common;
-
-use common::Env;
+use crate::common::{self, Env, T};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Generous: agents start slowly on a loaded machine.
-const T: Duration = Duration::from_secs(30);
 /// How soon minder must notice what is on the screen.
 const SOON: Duration = Duration::from_secs(10);
 /// The stand-ins' scripted answers (tests/standin/*-script.json).
@@ -112,40 +108,11 @@ impl Drop for StandIn {
     }
 }
 
-/// Processes (pid, argv) other than this one whose command line or environment mentions
-/// `marker` (the test's unique temp dir).
-fn processes_mentioning(marker: &str) -> Vec<(i32, Vec<String>)> {
-    let me = std::process::id() as i32;
-    let mut found = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return found };
-    for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-        if pid == me {
-            continue;
-        }
-        let read = |f: &str| std::fs::read(entry.path().join(f)).unwrap_or_default();
-        let cmdline = read("cmdline");
-        if cmdline.is_empty() {
-            continue; // a kernel thread or a zombie
-        }
-        let mentions = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker.as_bytes());
-        if mentions(&cmdline) || mentions(&read("environ")) {
-            let argv = cmdline
-                .split(|&b| b == 0)
-                .filter(|w| !w.is_empty())
-                .map(|w| String::from_utf8_lossy(w).to_string())
-                .collect();
-            found.push((pid, argv));
-        }
-    }
-    found
-}
-
 /// Codex processes (the npm wrapper `node .../codex`, the native `codex`, a daemon) that
 /// mention `marker`.
 fn codex_processes(marker: &str) -> Vec<(i32, Vec<String>)> {
     let base = |w: &String| Path::new(w).file_name().map(|n| n == "codex").unwrap_or(false);
-    processes_mentioning(marker).into_iter().filter(|(_, argv)| argv.iter().take(2).any(base)).collect()
+    common::processes_mentioning(marker).into_iter().filter(|(_, argv)| argv.iter().take(2).any(base)).collect()
 }
 
 /// Codex app-server daemons started from this test.
@@ -173,7 +140,7 @@ impl Reaper {
 
 impl Drop for Reaper {
     fn drop(&mut self) {
-        let _ = Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+        let _ = Command::new(common::tmux_bin())
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")
             .env("TMUX_TMPDIR", &self.tmux_tmpdir)
@@ -182,7 +149,7 @@ impl Drop for Reaper {
         let deadline = Instant::now() + Duration::from_secs(3);
         let mut signal = libc::SIGTERM;
         loop {
-            let left = processes_mentioning(&self.marker);
+            let left = common::processes_mentioning(&self.marker);
             if left.is_empty() {
                 return;
             }
@@ -202,17 +169,8 @@ impl Drop for Reaper {
     }
 }
 
-/// One real agent at a time: two of them starting at once on a loaded 2-core machine lose
-/// keystrokes (an Enter read as part of a paste) and stretch first-turn timings past the
-/// detection thresholds, which is the machine, not minder.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// One test's world. Fields drop in order: the stand-in, then the reaper, then the Env, then
-/// the turn of the next test.
+/// One test's world, with the machine to itself (`Env::alone`). Fields drop in order: the
+/// stand-in, then the reaper, then the Env, and with it the machine goes to the next test.
 struct Agent {
     server: StandIn,
     _reaper: Reaper,
@@ -221,7 +179,6 @@ struct Agent {
     proj: PathBuf,
     /// CODEX_HOME (Codex only).
     home: PathBuf,
-    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 /// No configuration: the built-in profiles are what is tested. (`minder send` types the text,
@@ -268,8 +225,7 @@ fn codex_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["codex", "python3"]) {
         return None;
     }
-    let turn = serial();
-    let env = Env::new();
+    let env = Env::alone();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
     let server = StandIn::start(&env, "responses_server.py", "codex-script.json");
@@ -284,7 +240,7 @@ fn codex_world_trusting(trust: Trust) -> Option<Agent> {
         .output()
         .unwrap();
     assert!(out.status.success(), "codex_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+    Some(Agent { server, _reaper: reaper, env, proj, home })
 }
 
 fn claude_world() -> Option<Agent> {
@@ -295,8 +251,7 @@ fn claude_world_trusting(trust: Trust) -> Option<Agent> {
     if missing(&["claude", "python3"]) {
         return None;
     }
-    let turn = serial();
-    let env = Env::new();
+    let env = Env::alone();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
     let server = StandIn::start(&env, "messages_server.py", "claude-script.json");
@@ -311,15 +266,14 @@ fn claude_world_trusting(trust: Trust) -> Option<Agent> {
         .unwrap();
     assert!(out.status.success(), "claude_home.sh: {}", String::from_utf8_lossy(&out.stderr));
     let home = env.path("home");
-    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+    Some(Agent { server, _reaper: reaper, env, proj, home })
 }
 
 fn gemini_world(trust: Trust) -> Option<Agent> {
     if missing(&["gemini", "python3"]) {
         return None;
     }
-    let turn = serial();
-    let env = Env::new();
+    let env = Env::alone();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
     let server = StandIn::start(&env, "gemini_server.py", "gemini-script.json");
@@ -331,15 +285,14 @@ fn gemini_world(trust: Trust) -> Option<Agent> {
     }
     let out = cmd.env_clear().envs(env.vars()).output().unwrap();
     assert!(out.status.success(), "gemini_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+    Some(Agent { server, _reaper: reaper, env, proj, home })
 }
 
 fn aider_world() -> Option<Agent> {
     if missing(&["aider", "python3"]) {
         return None;
     }
-    let turn = serial();
-    let env = Env::new();
+    let env = Env::alone();
     let reaper = Reaper::new(&env);
     let proj = project(&env);
     let server = StandIn::start(&env, "chat_server.py", "aider-script.json");
@@ -353,7 +306,7 @@ fn aider_world() -> Option<Agent> {
         .output()
         .unwrap();
     assert!(out.status.success(), "aider_home.sh: {}", String::from_utf8_lossy(&out.stderr));
-    Some(Agent { server, _reaper: reaper, env, proj, home, _serial: turn })
+    Some(Agent { server, _reaper: reaper, env, proj, home })
 }
 
 impl Agent {
@@ -387,12 +340,10 @@ impl Agent {
         let before = self.n_events(name);
         self.env.run(&["send", name, text]);
         for _ in 0..4 {
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(3) {
-                if self.events_from(name, before).iter().any(|e| e["detail"] != "input") {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+            if common::within(Duration::from_secs(3), || {
+                self.events_from(name, before).iter().any(|e| e["detail"] != "input")
+            }) {
+                return;
             }
             eprintln!("{name}: the prompt is still in the input box; pressing Enter again");
             self.keys(name, &["Enter"]);
@@ -840,17 +791,7 @@ fn claude_approval(strict: bool) {
     assert_eq!(a.env.state(&name), "waiting");
     assert!(!a.proj.join("standin-marker.txt").exists());
     // No flicker: Claude draws its dialog after its hook, and that output is not work (the
-    // sink looks at least once a second; give it a few looks).
-    std::thread::sleep(Duration::from_millis(2500));
-    let asked = a.events_from(&name, before);
-    let first = asked.iter().position(|e| is(e, "waiting", "approval", "")).expect("the wait");
-    assert!(asked[first..].iter().all(|e| is(e, "waiting", "approval", "")), "the wait flickered: {asked:#?}");
-    // `explain` names what decided it, and what it outranked if anything tried.
-    let x: serde_json::Value = serde_json::from_str(&a.env.run(&["explain", &name, "--json"])).unwrap();
-    assert_eq!(x["explain"]["state"], "waiting", "{x:#}");
-    assert!(["hook", "screen"].contains(&x["explain"]["decided_by"]["source"].as_str().unwrap()), "{x:#}");
-    // No flicker: Claude draws its dialog after its hook, and that output is not work (the
-    // sink looks at least once a second; give it a few looks).
+    // sink looks at least once a second; give it a few looks: a pause on purpose).
     std::thread::sleep(Duration::from_millis(2500));
     let asked = a.events_from(&name, before);
     let first = asked.iter().position(|e| is(e, "waiting", "approval", "")).expect("the wait");
@@ -896,6 +837,8 @@ fn claude_interrupted_turn_is_waiting_input() {
     // The UserPromptSubmit hook or the spinner on screen, whichever minder hears first.
     a.wait_event(&name, before, "working", "", "", SOON);
     a.wait_screen(&name, "esc to interrupt", T);
+    // A pause on purpose: what minder makes of the screen from before the Escape is counted
+    // before `busy`, so the waiting found after it is the interrupt's.
     std::thread::sleep(Duration::from_millis(500));
     let busy = a.n_events(&name);
     a.keys(&name, &["Escape"]);
@@ -919,7 +862,8 @@ fn codex_question_is_waiting_question_until_answered() {
     a.wait_screen(&name, "unanswered", T);
     a.wait_event(&name, before, "waiting", "question", "screen", SOON);
     let asked = a.n_events(&name);
-    // It stays a question while it is on screen (the sink looks again at least once a second).
+    // It stays a question while it is on screen (the sink looks again at least once a second:
+    // a pause on purpose).
     std::thread::sleep(Duration::from_millis(1500));
     let s = a.env.show(&name);
     assert_eq!((s["state"].as_str(), s["detail"].as_str()), (Some("waiting"), Some("question")), "{s:#}");
@@ -992,7 +936,7 @@ fn claude_untrusted_folder_is_waiting_trust() {
     let asked = a.n_events(&name);
     // `❯ No, exit` is selected first.
     a.keys(&name, &["Down"]);
-    std::thread::sleep(Duration::from_millis(500));
+    a.wait_screen(&name, "❯ Yes, I trust this folder", SOON);
     a.keys(&name, &["Enter"]);
     a.wait_event(&name, asked, "waiting", "input", "screen", T);
     a.wait_screen(&name, CLAUDE_PROMPT, SOON);
@@ -1013,11 +957,7 @@ fn gemini_trust_dialog_then_a_turn() {
     // answered question is what makes it `waiting input` again.
     for _ in 0..5 {
         a.keys(&name, &["Enter"]);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(3) && !a.env.capture(&name).contains("restarting") {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        if a.env.capture(&name).contains("restarting") {
+        if common::within(Duration::from_secs(3), || a.env.capture(&name).contains("restarting")) {
             break;
         }
     }

@@ -3,14 +3,10 @@
 //! (and a namesake of their own), a `new` cut short, an exit hook of another run: minder never
 //! touches a session that is not the one it means.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env, T};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-const T: Duration = Duration::from_secs(20);
 
 /// A shell agent that echoes every line it reads, prefixed with `who`.
 fn echoer(who: &str) -> String {
@@ -57,10 +53,8 @@ fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
 /// A stand-in for tmux (given to minder as MINDER_TMUX): a shell script whose `$TMUX_REAL` is
 /// the real one.
 fn tmux_wrapper(env: &Env, name: &str, body: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
     let path = env.path(name);
-    std::fs::write(&path, format!("#!/bin/sh\nTMUX_REAL='{}'\n{body}\n", real_tmux())).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&path, format!("#!/bin/sh\nTMUX_REAL='{}'\n{body}\n", real_tmux()));
     path
 }
 
@@ -394,16 +388,10 @@ fn a_stopped_server_gives_clear_errors_within_a_bound() {
 /// An agent that waits for the file `go` in its directory, then exits.
 const WAITS_FOR_GO: &str = "while [ ! -e go ]; do sleep 0.1; done";
 
-/// Whether `marker` appears within a few seconds (what a hostile hook string would make).
+/// Whether `marker` appears within a few seconds (what a hostile hook string would make). The
+/// test hopes it does not: then this waits the whole time, on purpose.
 fn appears(marker: &std::path::Path) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(3) {
-        if marker.exists() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    false
+    common::within(Duration::from_secs(3), || marker.exists())
 }
 
 #[test]
@@ -429,8 +417,7 @@ fn a_hostile_socket_name_runs_nothing_when_the_pane_dies() {
     };
     let pid = server().expect("the server on the hostile socket");
     std::fs::write(env.work().join("go"), "").unwrap();
-    let exited = (0..200).any(|_| {
-        std::thread::sleep(Duration::from_millis(100));
+    let exited = common::within(Duration::from_secs(20), || {
         env.minder_tmux_on(socket, &["display-message", "-p", "-t", "=cmd-hsock:", "#{pane_dead}"]).stdout == b"1\n"
     });
     let ran = appears(&env.work().join("pwned-by-socket")) || appears(&env.path("pwned-by-socket"));

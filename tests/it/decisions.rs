@@ -1,12 +1,7 @@
 //! A person's decision (approve, reject) never hides an agent that still runs, and a decided
 //! session that has ended is not shown as working; stop works the same in every live state.
 
-mod common;
-
-use common::{git, repo, wait_for, Env};
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
+use crate::common::{git, repo, wait_for, Env, T};
 
 fn status_segment(env: &Env) -> String {
     env.tmux_out(&["show-option", "-gqv", "@minder-status"]).trim_end().to_string()

@@ -1,15 +1,72 @@
 //! Test environment: every test gets its own tmux server (private TMUX_TMPDIR and socket), a
 //! temp HOME and XDG dirs, no TMUX/TMUX_PANE, and kills that server when dropped.
-#![allow(dead_code)]
+
+pub mod sshd;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
+
+/// How long a test waits for what should happen (a state, a line in a log, a screen): long,
+/// because the suite shares a loaded machine; a wait returns as soon as what it waits for is
+/// there.
+pub const T: Duration = Duration::from_secs(30);
 
 pub struct Env {
     pub tmp: tempfile::TempDir,
     pub socket: String,
+    /// Last, so the temp dir is gone before the next test has the machine.
+    _turn: Option<Turn>,
+}
+
+/// The machine the tests run on: shared by the tests libtest runs at once (as many as there are
+/// cores), or had alone by a test that needs all of it. A real agent does: beside another
+/// agent or a flood of output it loses keystrokes (an Enter read as part of a paste) and its
+/// first turn stretches past minder's thresholds, which is the machine, not minder. (std's
+/// RwLock on Linux lets a waiting writer in before new readers: an `alone` test waits only for
+/// the tests already running.)
+static MACHINE: RwLock<()> = RwLock::new(());
+
+thread_local! {
+    /// Whether this test's thread holds a turn (a second Env in one test takes none: a read
+    /// lock taken twice deadlocks once a writer waits between the two).
+    static HOLDS_TURN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A test's hold on the machine: one of the two.
+struct Turn {
+    _shared: Option<RwLockReadGuard<'static, ()>>,
+    _alone: Option<RwLockWriteGuard<'static, ()>>,
+}
+
+impl Turn {
+    fn take(alone: bool) -> Option<Turn> {
+        if HOLDS_TURN.get() {
+            assert!(!alone, "a test that has the machine shared cannot have it alone too");
+            return None;
+        }
+        let turn = if alone {
+            Turn { _shared: None, _alone: Some(MACHINE.write().unwrap_or_else(|poisoned| poisoned.into_inner())) }
+        } else {
+            Turn { _shared: Some(MACHINE.read().unwrap_or_else(|poisoned| poisoned.into_inner())), _alone: None }
+        };
+        HOLDS_TURN.set(true);
+        Some(turn)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        HOLDS_TURN.set(false);
+    }
+}
+
+/// The tmux the tests drive: `$MINDER_TMUX`, as minder itself reads it, or `tmux` on PATH.
+pub fn tmux_bin() -> String {
+    std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into())
 }
 
 pub fn agent(name: &str) -> String {
@@ -17,12 +74,23 @@ pub fn agent(name: &str) -> String {
 }
 
 impl Env {
+    /// A test's world, on the machine it shares with the other tests running.
     pub fn new() -> Env {
+        Env::with_turn(Turn::take(false))
+    }
+
+    /// A test's world, on the machine it has alone: it waits for the tests running to end, and
+    /// no other starts until it ends.
+    pub fn alone() -> Env {
+        Env::with_turn(Turn::take(true))
+    }
+
+    fn with_turn(turn: Option<Turn>) -> Env {
         let tmp = tempfile::Builder::new().prefix("minder-test-").tempdir().unwrap();
         for d in ["home", "config", "state", "tmux", "work", "data", "cache"] {
             std::fs::create_dir_all(tmp.path().join(d)).unwrap();
         }
-        Env { tmp, socket: "minder-test".to_string() }
+        Env { tmp, socket: "minder-test".to_string(), _turn: turn }
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -99,7 +167,7 @@ impl Env {
 
     /// tmux on this test's server.
     pub fn tmux(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+        std::process::Command::new(tmux_bin())
             .env_clear()
             .envs(self.vars())
             .arg("-L")
@@ -163,6 +231,19 @@ impl Env {
         }
     }
 
+    /// Wait until the log sink of the ended session `name` (its full name) has put everything it
+    /// received on disk and exited: it writes `sink-done` last.
+    pub fn wait_sink_done(&self, name: &str) {
+        let done = self.state_dir().join("sessions").join(name).join("sink-done");
+        wait_for(&format!("the sink of {name} done"), T, || done.exists());
+    }
+
+    /// This test's processes (pid, argv): those whose command line or environment mentions its
+    /// temp dir.
+    pub fn processes(&self) -> Vec<(i32, Vec<String>)> {
+        processes_mentioning(&self.tmp.path().display().to_string())
+    }
+
     pub fn server_pid(&self) -> Option<u32> {
         let out = self.tmux(&["display-message", "-p", "#{pid}"]);
         String::from_utf8_lossy(&out.stdout).trim().parse().ok()
@@ -192,13 +273,61 @@ impl Env {
 }
 
 /// Poll `cond` until true or panic after `timeout`.
-pub fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+pub fn wait_for(what: &str, timeout: Duration, cond: impl FnMut() -> bool) {
+    if !within(timeout, cond) {
+        panic!("timed out waiting for {what}");
+    }
+}
+
+/// Poll `cond` until true (true), or until `timeout` has passed (false): for a test that has
+/// something to do (a process to kill, a screen to show) before it fails.
+pub fn within(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while !cond() {
         if start.elapsed() > timeout {
-            panic!("timed out waiting for {what}");
+            return false;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// Processes (pid, argv) other than this one whose command line or environment mentions
+/// `marker` (a test's temp dir: `Env::processes`).
+pub fn processes_mentioning(marker: &str) -> Vec<(i32, Vec<String>)> {
+    let me = std::process::id() as i32;
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return found };
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid == me {
+            continue;
+        }
+        let read = |f: &str| std::fs::read(entry.path().join(f)).unwrap_or_default();
+        let cmdline = read("cmdline");
+        if cmdline.is_empty() {
+            continue; // a kernel thread or a zombie
+        }
+        let mentions = |b: &[u8]| b.windows(marker.len()).any(|w| w == marker.as_bytes());
+        if mentions(&cmdline) || mentions(&read("environ")) {
+            let argv = cmdline
+                .split(|&b| b == 0)
+                .filter(|w| !w.is_empty())
+                .map(|w| String::from_utf8_lossy(w).to_string())
+                .collect();
+            found.push((pid, argv));
+        }
+    }
+    found
+}
+
+/// Whether process `pid` has ended: gone, or a zombie its parent has not reaped yet (as ended
+/// as it gets).
+pub fn process_ended(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold anything.
+        Ok(stat) => stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"),
+        Err(_) => true,
     }
 }
 
@@ -221,6 +350,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .unwrap();
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// Write `text` to `path` as an executable file (a fake program, a wrapper, a git hook).
+pub fn write_script(path: &Path, text: impl AsRef<[u8]>) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// A repository on `main` with one commit (`README`), with an identity of its own so agents can
@@ -252,7 +388,7 @@ pub fn repo_with_remote(env: &Env) -> PathBuf {
 /// `detach-client -s =SESSION`, then wait for the child.
 pub fn attach_through_script(env: &Env, session: &str) -> (std::process::Child, PathBuf) {
     let typescript = env.path(&format!("{session}.typescript"));
-    let tmux = std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into());
+    let tmux = tmux_bin();
     let client = std::process::Command::new("script")
         .env_clear()
         .envs(env.vars())
@@ -272,7 +408,7 @@ pub fn attach_through_script(env: &Env, session: &str) -> (std::process::Child, 
 impl Env {
     /// tmux on another server of this test, `-L name` (under its own TMUX_TMPDIR).
     pub fn minder_tmux_on(&self, socket: &str, args: &[&str]) -> std::process::Output {
-        std::process::Command::new(std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into()))
+        std::process::Command::new(tmux_bin())
             .env_clear()
             .envs(self.vars())
             .arg("-L")

@@ -1,23 +1,16 @@
 //! Briefs, checkpoints, worktrees and the review gate, on real git repositories with a local
 //! bare remote and private tmux servers.
 
-mod common;
-
-use common::{agent, git, wait_for, Env};
+use crate::common::{self, agent, git, wait_for, Env, T};
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
 
 /// A repository with one commit on `main`, pushed to a bare remote, and a pre-commit hook that
 /// leaves a marker (to prove the repository's own hooks still run).
 fn repo(env: &Env) -> PathBuf {
     let repo = common::repo_with_remote(env);
     let hook = repo.join(".git/hooks/pre-commit");
-    std::fs::write(&hook, format!("#!/bin/sh\necho ran >> '{}'\n", env.path("pre-commit-ran").display())).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&hook, format!("#!/bin/sh\necho ran >> '{}'\n", env.path("pre-commit-ran").display()));
     repo
 }
 

@@ -1,14 +1,10 @@
 //! `--json` on the commands scripts drive: wait, gc, restore, doctor, approve and reject. Each
 //! prints one object with `"version": 1` and nothing else on stdout, and keeps its exit code.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env, T};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
 
 /// Run minder with `args`, expect exit `code`, and parse stdout, which must be one JSON
 /// object of version 1 and nothing else. Returns it and stderr.
@@ -74,6 +70,8 @@ fn wait_json_gives_each_session_as_it_ended_the_outcome_and_the_exit_code() {
     let mut waiter = env.minder();
     waiter.args(["wait", "long", "--until", "review", "--timeout", "20s", "--json"]).timeout(Duration::from_secs(30));
     let handle = std::thread::spawn(move || waiter.output().unwrap());
+    // A pause on purpose: the waiter shows no sign of having started, and it must be waiting
+    // when the session goes.
     std::thread::sleep(Duration::from_millis(1500));
     env.run(&["rm", "--force", "long"]);
     let out = handle.join().unwrap();
@@ -129,8 +127,14 @@ fn gc_json_says_what_went_and_what_was_kept_and_why() {
     assert_eq!(why(&v, "cmd-live").as_deref(), Some("running"), "{v:#}");
 
     env.config("[logs]\nretention = \"1s\"\nmax_size = \"2KiB\"\nkeep = 100\n");
-    std::thread::sleep(Duration::from_millis(2200));
-    let (v, stderr) = json(&env, &["gc", "--dry-run", "--json"], 0);
+    // Once a second has passed, nothing is recent any more.
+    let mut dry = (Value::Null, String::new());
+    wait_for("everything past the new retention", T, || {
+        dry = json(&env, &["gc", "--dry-run", "--json"], 0);
+        dry.0["kept"].as_array().unwrap().iter().all(|k| k["reason"] != "recent")
+            && !dry.0["removed"]["log_files"].as_array().unwrap().is_empty()
+    });
+    let (v, stderr) = dry;
     assert_eq!(names(&v["removed"]["sessions"]), ["cmd-old"], "{v:#}");
     assert_eq!(v["removed"]["sessions"][0]["state"], "review");
     let rotated = v["removed"]["log_files"].as_array().unwrap();

@@ -4,13 +4,8 @@
 //! Code get their own flags; a policy that cannot hold is refused before anything starts; a
 //! profile's own variables reach that agent alone and are never stored or logged.
 
-mod common;
-
-use common::{wait_for, Env};
+use crate::common::{self, wait_for, Env, T};
 use std::path::Path;
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(30);
 
 fn have_bwrap() -> bool {
     let ok = std::process::Command::new("bwrap")
@@ -284,9 +279,7 @@ fn fake_agent(env: &Env, prog: &str) -> std::path::PathBuf {
         env.path("").display()
     );
     let path = bin.join(prog);
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&path, script);
     bin
 }
 

@@ -3,38 +3,17 @@
 //! tries to put a commit on the remote; it holds when the remote's refs are unchanged. The same
 //! attacks run once with the gate off, to prove each one is a push that works.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, git, wait_for, Env, T};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(30);
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A repository with one commit on `main`, pushed to the bare remote `remote.git`, and a
 /// pre-push hook of its own that leaves a marker (the gate must still run it).
 fn repo(env: &Env) -> PathBuf {
     let repo = common::repo_with_remote(env);
     let hook = repo.join(".git/hooks/pre-push");
-    std::fs::write(&hook, format!("#!/bin/sh\ncat >> '{}'\n", env.path("own-pre-push-ran").display())).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&hook, format!("#!/bin/sh\ncat >> '{}'\n", env.path("own-pre-push-ran").display()));
     std::fs::create_dir_all(env.path("clones")).unwrap();
     repo
 }
@@ -403,9 +382,7 @@ impl HttpRemote {
         let root = env.path("http");
         std::fs::create_dir_all(root.join("cgi-bin")).unwrap();
         let cgi = root.join("cgi-bin/git");
-        std::fs::write(&cgi, "#!/bin/sh\nexec git http-backend\n").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&cgi, std::fs::Permissions::from_mode(0o755)).unwrap();
+        common::write_script(&cgi, "#!/bin/sh\nexec git http-backend\n");
         git(
             env.tmp.path(),
             &["--git-dir", env.path("remote.git").to_str().unwrap(), "config", "http.receivepack", "true"],
@@ -546,13 +523,10 @@ fn a_ref_moved_after_the_check_does_not_change_what_is_pushed() {
     let approved = agent.head();
     env.run(&["approve", "race"]);
     let flip = env.path("flip.sh");
-    std::fs::write(
+    common::write_script(
         &flip,
         "#!/bin/sh\ngit update-ref refs/heads/flip \"$(cat \"$0.to\")\"\nexec git-receive-pack \"$@\"\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&flip, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let (rc, out) = agent.sh(&format!(
         "git branch flip HEAD && git checkout -q -b new && git commit -q --allow-empty -m 'UNREVIEWED' && \
          git rev-parse HEAD > {0}.to && git checkout -q - && \

@@ -1,13 +1,9 @@
 //! The core issue's behaviour against a real tmux server: create, list, show, logs, send,
 //! stop, rm, naming, hostile input, concurrency, permissions.
 
-mod common;
-
-use common::{agent, wait_for, Env};
+use crate::common::{self, agent, wait_for, Env, T};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
-
-const T: Duration = Duration::from_secs(15);
 
 #[test]
 fn exit_zero_is_review_nonzero_is_failed_with_the_code() {
@@ -246,7 +242,8 @@ fn send_key_presses_named_keys() {
     assert!(err.contains("not a tmux key name"), "{err}");
     let err = env.fail(&["send", "rd", "--key", "Enter", "text"], 2);
     assert!(err.contains("cannot be used with"), "{err}");
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // A pause on purpose: a key sent by a refused command would arrive in it.
+    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(std::fs::read_to_string(&sink).unwrap(), "[ac]\n", "nothing was sent by the refused ones");
 }
 
@@ -292,14 +289,6 @@ fn stop_ends_an_agent_that_ignores_signals_within_the_grace_period() {
     assert_eq!(env.ls(true).len(), 1);
 }
 
-/// Whether `pid` is gone (or a zombie waiting for its parent, which is as gone as it gets).
-fn gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z"),
-        Err(_) => true,
-    }
-}
-
 /// `stop`, `rm --force` and the agent's own exit end what it left running in other sessions
 /// and groups (`setsid`, `nohup`, a double fork, one that ignores SIGTERM), not only its group.
 #[test]
@@ -325,7 +314,7 @@ fn the_agents_whole_family_ends_with_it() {
             }
         }
         wait_for(&format!("{task}: every member of the family gone"), Duration::from_secs(6), || {
-            pids.iter().all(|&p| gone(p))
+            pids.iter().all(|&p| common::process_ended(p))
         });
     }
 }
@@ -449,7 +438,7 @@ fn clean_log_of_progress_output_equals_what_tmux_shows() {
     let env = Env::new();
     env.run(&["new", "prog", "--", agent("progress.sh").as_str()]);
     wait_for("progress finished", T, || env.capture("cmd-prog").contains("Finished"));
-    std::thread::sleep(Duration::from_millis(400));
+    wait_for("the log up to the screen's last line", T, || env.run(&["logs", "prog"]).contains("Finished"));
     let screen = env.tmux_out(&["capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", "=cmd-prog:"]);
     let screen = screen.trim_end_matches('\n').to_string() + "\n";
     let log = env.run(&["logs", "prog"]);
@@ -471,7 +460,7 @@ fn secrets_are_redacted_before_they_reach_disk() {
     );
     env.run(&["new", "sec", "--", "sh", "-c", &script]);
     env.wait_state("sec", "review", T);
-    std::thread::sleep(Duration::from_millis(300));
+    env.wait_sink_done("cmd-sec");
     let raw = env.run(&["logs", "sec", "--raw"]);
     assert!(!raw.contains("abcdefghijklmnop"), "{raw}");
     assert!(!raw.contains("abcdef0123456789"), "{raw}");
@@ -496,8 +485,8 @@ fn files_are_private_whatever_the_umask() {
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         env.wait_state(&format!("um{umask}"), "review", T);
+        env.wait_sink_done(&format!("cmd-um{umask}"));
     }
-    std::thread::sleep(Duration::from_millis(300));
     let mut checked = 0;
     let mut stack = vec![env.state_dir()];
     while let Some(p) = stack.pop() {
@@ -558,8 +547,7 @@ fn config_errors_are_usage_errors_naming_the_place() {
 fn old_tmux_is_refused_with_a_clear_error() {
     let env = Env::new();
     let fake = env.path("tmux-old");
-    std::fs::write(&fake, "#!/bin/sh\necho 'tmux 3.1c'\n").unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    common::write_script(&fake, "#!/bin/sh\necho 'tmux 3.1c'\n");
     let err = env.minder().env("MINDER_TMUX", &fake).args(["new", "x", "--", "true"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&err.stderr);
     assert_eq!(err.status.code(), Some(1));
