@@ -32,7 +32,7 @@ always\t''
 never\t''"
 complete -c minder -n "__fish_minder_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c minder -n "__fish_minder_needs_command" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c minder -n "__fish_minder_needs_command" -s h -l help -d 'Print help'
 complete -c minder -n "__fish_minder_needs_command" -s V -l version -d 'Print version'
 complete -c minder -n "__fish_minder_needs_command" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name'
 complete -c minder -n "__fish_minder_needs_command" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
@@ -59,17 +59,6 @@ complete -c minder -n "__fish_minder_needs_command" -f -a "completions" -d 'Prin
 complete -c minder -n "__fish_minder_needs_command" -f -a "man" -d 'Print the man page (roff) of the whole command line'
 complete -c minder -n "__fish_minder_needs_command" -f -a "hosts" -d 'Show the hosts of the config: reachable or why not, latency, minder version, agents'
 complete -c minder -n "__fish_minder_needs_command" -f -a "grep" -d 'Search the clean logs of every session'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_demo" -d '(internal) the built-in demo agent'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_tell" -d '(internal) run the `[notify]` command for one transition, within its deadline'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_check" -d '(internal) run a session\'s checks now that it reached review'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_names" -d '(internal) the session names shell completion offers'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_list" -d '(internal) this machine\'s sessions, one line each, for the review popup'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_serve" -d '(internal) answer one request from another machine\'s minder (`[hosts.NAME]`), on stdin'
-complete -c minder -n "__fish_minder_needs_command" -f -a "_watch" -d '(internal) watch one host\'s sessions for the status line and notifications'
 complete -c minder -n "__fish_minder_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c minder -n "__fish_minder_using_subcommand new" -s C -l dir -d 'Directory to run in' -r -F
 complete -c minder -n "__fish_minder_using_subcommand new" -s a -l agent -d 'Agent profile (codex, claude, aider, gemini, codex-exec, cmd, demo, or your own)' -r
@@ -379,162 +368,32 @@ complete -c minder -n "__fish_minder_using_subcommand grep" -s q -l quiet -d 'Pr
 complete -c minder -n "__fish_minder_using_subcommand grep" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
 complete -c minder -n "__fish_minder_using_subcommand grep" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c minder -n "__fish_minder_using_subcommand grep" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _sink" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _sink" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _sink" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _sink" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _sink" -l resumed -d 'Logging restarts after the previous sink died: mark the gap in the log'
-complete -c minder -n "__fish_minder_using_subcommand _sink" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _sink" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _sink" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _sink" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l minder-id -d 'The `@minder-id` of the session the pane died in (absent from hooks set by an older minder)' -r
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l session-id -d 'The session the pane died in (`#{session_id}`)' -r
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l server -d 'The server it died on, `PID:START_TIME` (`#{pid}:#{start_time}`)' -r
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _pane-died" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _exec" -l env-file -d 'File holding the caller\'s environment (read, then deleted)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _exec" -l minder-id -d 'The `@minder-id` of this run: its exit is recorded only while the record has it' -r
-complete -c minder -n "__fish_minder_using_subcommand _exec" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _exec" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _exec" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _exec" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _exec" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _exec" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _exec" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _exec" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _git-hook" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _demo" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _demo" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _demo" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _demo" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _demo" -l resume -d 'Continue a demo that was interrupted'
-complete -c minder -n "__fish_minder_using_subcommand _demo" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _demo" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _demo" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _demo" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _tell" -l deadline-ms -d 'Kill the command after this many milliseconds' -r
-complete -c minder -n "__fish_minder_using_subcommand _tell" -l state -d 'The state it tells of (for the log)' -r
-complete -c minder -n "__fish_minder_using_subcommand _tell" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _tell" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _tell" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _tell" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _tell" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _tell" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _tell" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _tell" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _check" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _check" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _check" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _check" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _check" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _check" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _check" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _check" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _names" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _names" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _names" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _names" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _names" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _names" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _names" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _names" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _list" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _list" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _list" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _list" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _list" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _list" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _list" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _list" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _serve" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _serve" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _serve" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _serve" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _serve" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _serve" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _serve" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _serve" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand _watch" -l config -d 'Config file (default: $MINDER_CONFIG, else $XDG_CONFIG_HOME/minder/config.toml)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _watch" -s L -l socket-name -d 'tmux server socket name, as tmux -L (default: $MINDER_TMUX_SOCKET, else tmux\'s default)' -r
-complete -c minder -n "__fish_minder_using_subcommand _watch" -l socket-path -d 'tmux server socket path, as tmux -S (used by minder\'s own hooks)' -r -F
-complete -c minder -n "__fish_minder_using_subcommand _watch" -l color -d 'When to colour output' -r -f -a "auto\t''
-always\t''
-never\t''"
-complete -c minder -n "__fish_minder_using_subcommand _watch" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c minder -n "__fish_minder_using_subcommand _watch" -s v -l verbose -d 'Log what minder does to stderr (more with -vv; filter with MINDER_LOG)'
-complete -c minder -n "__fish_minder_using_subcommand _watch" -s h -l help -d 'Print help'
-complete -c minder -n "__fish_minder_using_subcommand _watch" -s V -l version -d 'Print version'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "logs" -d 'Print a session\'s output without attaching'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "explain" -d 'Why a session is in its state: the deciding evidence and what it outranked'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "answer" -d 'Answer the question the agent is asking now: yes, no, or a text'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "approve" -d 'Approve a session\'s finished work: git push of it is allowed, `review.on_approve` runs'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "apply" -d 'Apply an approved session\'s work to its base branch, then remove the session'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "gc" -d 'Remove ended sessions and old logs past `logs.retention`'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "restore" -d 'Re-create lost sessions (tmux server killed, reboot), or continue ended ones, with their resume command'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "wait" -d 'Block until every session reaches one of the states'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "dash" -d 'The live dashboard: every agent, what it needs, and its screen'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "completions" -d 'Print shell completions'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "man" -d 'Print the man page (roff) of the whole command line'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "hosts" -d 'Show the hosts of the config: reachable or why not, latency, minder version, agents'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "grep" -d 'Search the clean logs of every session'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_sink" -d '(internal) the log sink that tmux pipe-pane feeds'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_pane-died" -d '(internal) pane-died hook: record the agent\'s exit'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_exec" -d '(internal) start the agent inside its pane with the caller\'s environment'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_git-hook" -d '(internal) a git hook: the push gate, then the repository\'s own hook'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_demo" -d '(internal) the built-in demo agent'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_tell" -d '(internal) run the `[notify]` command for one transition, within its deadline'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_check" -d '(internal) run a session\'s checks now that it reached review'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_names" -d '(internal) the session names shell completion offers'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_list" -d '(internal) this machine\'s sessions, one line each, for the review popup'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_serve" -d '(internal) answer one request from another machine\'s minder (`[hosts.NAME]`), on stdin'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "_watch" -d '(internal) watch one host\'s sessions for the status line and notifications'
-complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep _sink _pane-died _exec _git-hook _demo _tell _check _names _list _serve _watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "new" -d 'Start an agent in a new detached tmux session and print its name'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "ls" -d 'List minder\'s sessions: live ones and those that need you'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "show" -d 'Everything known of one session: metadata, state, exit, logs, events'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "attach" -d 'Attach to a session (or switch to it, inside tmux)'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "logs" -d 'Print a session\'s output without attaching'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "send" -d 'Type text into the agent and press Enter, or press keys'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "stop" -d 'Stop a session: interrupt the agent, then end it after a grace period'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "rm" -d 'Remove a session\'s records, logs and worktree'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "review" -d 'Show a session\'s review report, or the sessions that need review'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "explain" -d 'Why a session is in its state: the deciding evidence and what it outranked'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "answer" -d 'Answer the question the agent is asking now: yes, no, or a text'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "approve" -d 'Approve a session\'s finished work: git push of it is allowed, `review.on_approve` runs'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "reject" -d 'Reject a session\'s work and send the note to the agent as its next input'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "apply" -d 'Apply an approved session\'s work to its base branch, then remove the session'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "gc" -d 'Remove ended sessions and old logs past `logs.retention`'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "restore" -d 'Re-create lost sessions (tmux server killed, reboot), or continue ended ones, with their resume command'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "doctor" -d 'Check tmux, config, state dir, plugin and agent commands, and say what to do'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "notify" -d 'Entry point for agent hooks: record an event and update the state at once'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "wait" -d 'Block until every session reaches one of the states'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "status-line" -d 'Print the status-line segment (tmux style markup) for the agents on this tmux server'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "dash" -d 'The live dashboard: every agent, what it needs, and its screen'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "completions" -d 'Print shell completions'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "man" -d 'Print the man page (roff) of the whole command line'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "hosts" -d 'Show the hosts of the config: reachable or why not, latency, minder version, agents'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "grep" -d 'Search the clean logs of every session'
+complete -c minder -n "__fish_minder_using_subcommand help; and not __fish_seen_subcommand_from new ls show attach logs send stop rm review explain answer approve reject apply gc restore doctor notify wait status-line dash completions man hosts grep help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Session names: a NAME argument completes the sessions in the state dir (`minder _names`,
 # which asks no tmux); everything else is the completion above.

@@ -55,8 +55,9 @@ pub fn run(args: Args, cmd: clap::Command) -> Result<()> {
 }
 
 /// The whole completion script for `shell`.
-pub fn script(shell: clap_complete::Shell, mut cmd: clap::Command) -> Result<String> {
+pub fn script(shell: clap_complete::Shell, cmd: clap::Command) -> Result<String> {
     use clap_complete::Shell;
+    let mut cmd = without_internal(cmd);
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "minder", &mut buf);
     let generated = String::from_utf8(buf)?;
@@ -70,6 +71,22 @@ pub fn script(shell: clap_complete::Shell, mut cmd: clap::Command) -> Result<Str
         // elvish, PowerShell: clap's script as it is, without session names.
         _ => generated,
     })
+}
+
+/// The command line as a person meets it: the internal subcommands (`_sink`, `_exec`, …), hidden
+/// from the help, are not offered on TAB either (clap_complete lists hidden subcommands).
+fn without_internal(cmd: clap::Command) -> clap::Command {
+    let mut out = clap::Command::new("minder")
+        .propagate_version(true)
+        .args(cmd.get_arguments().cloned())
+        .subcommands(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if cmd.get_version().is_some() {
+        out = out.version(env!("CARGO_PKG_VERSION"));
+    }
+    if let Some(a) = cmd.get_about() {
+        out = out.about(a.clone());
+    }
+    out
 }
 
 /// Where a subcommand takes a session NAME.
@@ -315,6 +332,30 @@ complete -c minder -n __fish_minder_session_word -f -a '(__fish_minder_sessions)
 mod tests {
     use super::*;
 
+    /// TAB offers the commands a person runs, never the internal ones tmux and hooks run.
+    #[test]
+    fn internal_commands_are_not_offered() {
+        let cmd = unbuilt();
+        let internal: Vec<String> =
+            cmd.get_subcommands().filter(|s| s.is_hide_set()).map(|s| s.get_name().to_string()).collect();
+        assert!(internal.iter().any(|n| n == "_sink") && internal.iter().any(|n| n == "_serve"), "{internal:?}");
+        for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
+            let text = script(shell, cmd.clone()).unwrap();
+            for name in &internal {
+                // The wrapper runs `minder _names -- WORD` itself: a call, not an offer.
+                let words = text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ':');
+                let offered = words.filter(|w| w == name).count() > text.matches(&format!("{name} -- ")).count();
+                assert!(!offered, "{shell:?} completion offers `{name}`");
+            }
+            assert!(text.contains("approve") && text.contains("--socket-name"), "{shell:?}: the rest is still there");
+        }
+    }
+
+    /// The command line as `minder completions` gets it: not built yet.
+    fn unbuilt() -> clap::Command {
+        <crate::cli::Cli as clap::CommandFactory>::command()
+    }
+
     fn cli() -> clap::Command {
         let mut cmd = <crate::cli::Cli as clap::CommandFactory>::command();
         cmd.build();
@@ -350,17 +391,17 @@ mod tests {
     #[test]
     fn every_shell_gets_its_wrapper() {
         for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
-            let s = script(shell, cli()).unwrap();
+            let s = script(shell, unbuilt()).unwrap();
             for placeholder in ["@GLOBAL@", "@CASES@", "@SESSION_WORD@", "@FIRST@", "@CURRENT@", "@WORDS@", "@SPLIT@"] {
                 assert!(!s.contains(placeholder), "{shell}: {placeholder}");
             }
             assert!(s.contains(" _names -- "), "{shell}");
         }
-        let zsh = script(clap_complete::Shell::Zsh, cli()).unwrap();
+        let zsh = script(clap_complete::Shell::Zsh, unbuilt()).unwrap();
         assert_eq!(zsh.matches("\n_minder() {").count(), 1, "only the wrapper is `_minder`");
         assert!(zsh.contains("\n_minder_clap() {") && zsh.starts_with("#compdef minder\n"));
         // bash and zsh share the function that decides a NAME, each with its own words.
-        let bash = script(clap_complete::Shell::Bash, cli()).unwrap();
+        let bash = script(clap_complete::Shell::Bash, unbuilt()).unwrap();
         assert!(
             bash.contains("for ((i = 1; i < COMP_CWORD; i++)); do\n        w=${COMP_WORDS[i]}\n        # bash splits")
         );
