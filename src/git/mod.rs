@@ -90,8 +90,7 @@ fn program() -> std::ffi::OsString {
 /// (tests use a short one). The agent's own git has none: what the push gate's shim passes
 /// through is the agent's (a `git push` may take long) and runs as the agent started it.
 pub fn deadline() -> Duration {
-    let ms = std::env::var("MINDER_GIT_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(60_000);
-    Duration::from_millis(ms)
+    crate::procs::deadline::from_env("MINDER_GIT_TIMEOUT_MS", 60_000)
 }
 
 /// How a git past its deadline is ended: TERM first, so it removes its lock files (a killed

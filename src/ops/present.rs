@@ -102,7 +102,6 @@ struct TmuxJson<'a> {
 impl<'a> SessionJson<'a> {
     pub fn of(ctx: &Ctx, obs: &'a Observed) -> SessionJson<'a> {
         let r = &obs.record;
-        let value = |v: Option<Value>| v.unwrap_or(Value::Null);
         SessionJson {
             agent: &r.agent,
             approved_commit: r.approval().flatten(),
@@ -110,7 +109,7 @@ impl<'a> SessionJson<'a> {
             checkpoint_dir: &r.checkpoint_dir,
             command: &r.command,
             created_at: r.created_at.to_rfc3339(),
-            decision: value(r.decision.as_ref().and_then(|d| serde_json::to_value(d).ok())),
+            decision: serde_json::to_value(&r.decision).unwrap_or_default(),
             detail: r.detail(),
             dir: &r.dir,
             ended_at: r.ended_at.map(|t| t.to_rfc3339()),
@@ -139,7 +138,7 @@ impl<'a> SessionJson<'a> {
                 socket: r.socket.as_deref(),
             },
             usage: crate::ops::usage::usage_json(&ctx.config, r),
-            worktree: value(r.worktree.as_ref().and_then(|w| serde_json::to_value(w).ok())),
+            worktree: serde_json::to_value(&r.worktree).unwrap_or_default(),
         }
     }
 }

@@ -7,6 +7,12 @@ use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A limit from the environment variable `var` (milliseconds; tests set short ones), else
+/// `default_ms`.
+pub fn from_env(var: &str, default_ms: u64) -> Duration {
+    Duration::from_millis(std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default_ms))
+}
+
 /// How a child whose time is up is ended. Whichever, it is reaped before the wait returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum End {

@@ -17,8 +17,8 @@ pub fn pid_alive(pid: u32) -> bool {
 /// The one check of a session's log sink (its `sink.pid`), by `minder` commands and the pane's
 /// supervisor alike.
 ///
-/// A process that wrote its pid file with [`hold_pid_file`] holds a lock on it for as long as it
-/// lives: the lock is asked first, which costs one open and no read, can never be fooled by a
+/// A process that wrote its pid file with `store::fsutil::write_atomic_held` holds a lock on it
+/// for as long as it lives: the lock is asked first, which costs one open and no read, can never be fooled by a
 /// pid the kernel gave to another process since, and is released as the process exits (a zombie
 /// holds none). A free lock (a pid file written without one) falls back to the pid it names.
 pub fn pid_file_alive(path: &std::path::Path) -> bool {
@@ -36,35 +36,6 @@ pub fn pid_file_alive(path: &std::path::Path) -> bool {
     }
     let Ok(pid) = text.trim().parse::<u32>() else { return false };
     pid_alive(pid) && proc_stat(pid as libc::pid_t).is_none_or(|(state, _, _)| state != 'Z')
-}
-
-/// Write this process's pid to `path` (through a temporary file renamed into place, so a reader
-/// never sees a partial one) holding an exclusive lock on it, and return the file: the lock
-/// lasts as long as it stays open, which for a process that keeps it is its life
-/// ([`pid_file_alive`]). The lock is taken before the rename, so no reader ever finds the file
-/// without it.
-pub fn hold_pid_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    use std::io::Write;
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("pid");
-    let tmp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-    // SAFETY: flock(2) on the descriptor just opened; a new file's lock is free.
-    let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
-    let written = if locked {
-        file.write_all(std::process::id().to_string().as_bytes())
-    } else {
-        Err(std::io::Error::last_os_error())
-    };
-    match written.and_then(|_| std::fs::rename(&tmp, path)) {
-        Ok(()) => Ok(file),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
 }
 
 /// The live children of `parent`, from `/proc` (none where there is no `/proc`).
@@ -217,7 +188,7 @@ mod tests {
     fn a_held_pid_file_is_alive_by_its_lock() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sink.pid");
-        let held = hold_pid_file(&file).unwrap();
+        let held = crate::store::fsutil::write_atomic_held(&file, std::process::id().to_string().as_bytes()).unwrap();
         assert_eq!(std::fs::read_to_string(&file).unwrap(), std::process::id().to_string());
         // Rewritten in place (same file, same lock) with a pid no process has.
         std::fs::OpenOptions::new().write(true).truncate(true).open(&file).unwrap().write_all(b"999999999").unwrap();
@@ -225,7 +196,7 @@ mod tests {
         drop(held);
         assert!(!pid_file_alive(&file), "the lock is gone and the pid names nothing");
         // Held again over the old one: replaced atomically, alive at once.
-        let _again = hold_pid_file(&file).unwrap();
+        let _again = crate::store::fsutil::write_atomic_held(&file, std::process::id().to_string().as_bytes()).unwrap();
         assert!(pid_file_alive(&file));
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     }

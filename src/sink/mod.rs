@@ -75,13 +75,14 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
     }
     let _ = std::fs::remove_file(paths.sink_done());
     // Held open (and locked) for the sink's whole life: that is what says it is alive.
-    let _pid_file = match crate::procs::hold_pid_file(&paths.sink_pid()) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            tracing::warn!("cannot write the sink's pid file: {e}");
-            None
-        }
-    };
+    let _pid_file =
+        match crate::store::fsutil::write_atomic_held(&paths.sink_pid(), std::process::id().to_string().as_bytes()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::warn!("cannot write the sink's pid file: {e:#}");
+                None
+            }
+        };
     let wake_fifo = WakeFifo::open(&paths);
     let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok(), hand);
     let mut redactor = Redactor::new(&extra);

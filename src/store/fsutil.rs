@@ -78,16 +78,24 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    replace(path, data, true)
+    replace(path, data, true, false).map(drop)
 }
 
 /// `write_atomic` without the fsync: readers never see a partial file, but a power cut may lose
 /// it. For files rewritten durably soon after.
 pub fn write_atomic_quick(path: &Path, data: &[u8]) -> Result<()> {
-    replace(path, data, false)
+    replace(path, data, false, false).map(drop)
 }
 
-fn replace(path: &Path, data: &[u8], sync: bool) -> Result<()> {
+/// `write_atomic`, with an exclusive lock held on the file from before it takes `path`'s name:
+/// the lock lasts as long as the returned file stays open, so no reader ever finds the file
+/// without it. A process's pid file (`procs::pid_file_alive` asks the lock).
+pub fn write_atomic_held(path: &Path, data: &[u8]) -> Result<File> {
+    replace(path, data, true, true)
+}
+
+fn replace(path: &Path, data: &[u8], sync: bool, hold: bool) -> Result<File> {
+    use std::os::fd::AsRawFd;
     let dir = path.parent().context("atomic write needs a parent folder")?;
     let tmp = dir.join(format!(
         ".{}.{}.partial",
@@ -96,11 +104,16 @@ fn replace(path: &Path, data: &[u8], sync: bool) -> Result<()> {
     ));
     let result = (|| {
         let mut file = create_private_file(&tmp)?;
+        // SAFETY: flock(2) on the descriptor just opened; LOCK_NB never blocks.
+        if hold && unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Err(std::io::Error::last_os_error()).with_context(|| format!("cannot lock `{}`", tmp.display()));
+        }
         file.write_all(data).with_context(|| format!("cannot write `{}`", tmp.display()))?;
         if sync {
             file.sync_all().with_context(|| format!("cannot sync `{}`", tmp.display()))?;
         }
-        fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))
+        fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))?;
+        Ok(file)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

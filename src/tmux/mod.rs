@@ -105,8 +105,7 @@ impl TmuxError {
 /// connection and never answers; minder must say so, not hang. `MINDER_TMUX_TIMEOUT_MS` sets it
 /// (tests use a short one).
 pub fn deadline() -> std::time::Duration {
-    let ms = std::env::var("MINDER_TMUX_TIMEOUT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(5000);
-    std::time::Duration::from_millis(ms)
+    crate::procs::deadline::from_env("MINDER_TMUX_TIMEOUT_MS", 5000)
 }
 
 /// Run `cmd` to completion with stdout and stderr captured, or kill it once `limit` passes. The
