@@ -47,6 +47,50 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// The two internal commands tmux starts for every session, `_exec` (the pane's process)
+    /// and `_sink` (its log pipe), read without clap when they have exactly the shape minder
+    /// writes (`ops::start`, `tmux::quote::sink_command`). Building clap's whole command line
+    /// is a third of a minder's start-up, and these two start while `new` still waits for
+    /// tmux's answer. Any other shape returns None and goes through clap as usual.
+    pub fn internal(args: &[std::ffi::OsString]) -> Option<Cli> {
+        let rest = args.get(2..)?;
+        let command = match args.get(1)?.to_str()? {
+            "_sink" => {
+                let (dir, resumed) = match rest {
+                    [dir] => (dir, false),
+                    [dir, flag] if flag == "--resumed" => (dir, true),
+                    _ => return None,
+                };
+                let dir = dir.to_str().filter(|d| d.starts_with('/'))?;
+                Command::Sink(commands::sink::Args { session_dir: PathBuf::from(dir), resumed })
+            }
+            "_exec" => {
+                let [env_flag, env_file, id_flag, minder_id, dashes, command @ ..] = rest else { return None };
+                if env_flag != "--env-file" || id_flag != "--minder-id" || dashes != "--" || command.is_empty() {
+                    return None;
+                }
+                let command = command.iter().map(|w| w.to_str().map(str::to_string)).collect::<Option<Vec<_>>>()?;
+                Command::Exec(commands::exec::Args {
+                    env_file: Some(PathBuf::from(env_file.to_str()?)),
+                    minder_id: Some(minder_id.to_str()?.to_string()),
+                    command,
+                })
+            }
+            _ => return None,
+        };
+        Some(Cli {
+            config: None,
+            socket_name: None,
+            socket_path: None,
+            color: ColorChoice::Auto,
+            quiet: false,
+            verbose: 0,
+            command: Some(command),
+        })
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -195,6 +239,51 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         | Command::Man(_)
         | Command::Names(_) => {
             unreachable!("handled above")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn args(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    /// The shapes minder writes read the same without clap as with it.
+    #[test]
+    fn internal_commands_read_without_clap_as_clap_reads_them() {
+        let shapes: &[&[&str]] = &[
+            &["minder", "_sink", "/state/sessions/a b"],
+            &["minder", "_sink", "/state/sessions/x", "--resumed"],
+            &["minder", "_exec", "--env-file", "/s/env", "--minder-id", "m1", "--", "sleep", "--", "-x", "9"],
+        ];
+        for words in shapes {
+            let fast = Cli::internal(&args(words)).expect("the shape minder writes");
+            let slow = Cli::try_parse_from(args(words)).unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{words:?}");
+        }
+    }
+
+    /// Anything else is left to clap, which knows the flags and their errors.
+    #[test]
+    fn other_shapes_go_through_clap() {
+        let others: &[&[&str]] = &[
+            &["minder"],
+            &["minder", "ls"],
+            &["minder", "_sink"],
+            &["minder", "_sink", "relative/dir"],
+            &["minder", "_sink", "/d", "--help"],
+            &["minder", "_sink", "/d", "--resumed", "x"],
+            &["minder", "-v", "_sink", "/d"],
+            &["minder", "_exec", "--", "sleep"],
+            &["minder", "_exec", "--env-file", "/s/env", "--minder-id", "m1", "--"],
+            &["minder", "_exec", "--minder-id", "m1", "--env-file", "/s/env", "--", "sleep"],
+        ];
+        for words in others {
+            assert!(Cli::internal(&args(words)).is_none(), "{words:?}");
         }
     }
 }

@@ -6,7 +6,12 @@ fn main() {
     if let Some(code) = minder::git::shim::dispatch() {
         std::process::exit(code);
     }
-    let cli = match minder::cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match minder::cli::Cli::internal(&args) {
+        Some(cli) => Ok(cli),
+        None => minder::cli::Cli::try_parse_from(args),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

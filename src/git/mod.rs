@@ -37,7 +37,7 @@ pub fn command_of(git: &std::ffi::OsStr) -> Command {
 /// store or alternates, replace refs under another prefix, a graft file, a namespace. The push
 /// gate's own git calls run without any of them (the shim passes the repository it checks as
 /// global options instead, the same one the push uses).
-const HISTORY_VARS: &[&str] = &[
+pub(crate) const HISTORY_VARS: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_COMMON_DIR",

@@ -52,7 +52,9 @@ pub struct Watch {
     record: Option<Record>,
     record_mtime: Option<SystemTime>,
     record_seen: Instant,
-    patterns: ScreenPatterns,
+    /// The profile's screen patterns, compiled at the first look (a session that prints
+    /// nothing, or only after `new` has returned, never pays for them on the way in).
+    patterns: std::cell::OnceCell<ScreenPatterns>,
     /// Look for a line prompt at the cursor too (`DetectSettings::line_prompts`).
     line_prompts: bool,
     integration: Integration,
@@ -84,14 +86,13 @@ impl Watch {
         let root = &paths.root;
         let name = root.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         let state_dir = root.parent().and_then(|p| p.parent()).map(PathBuf::from).unwrap_or_default();
-        let (patterns, integration, stuck_after, idle_ttl) = match &record {
+        let (integration, stuck_after, idle_ttl) = match &record {
             Some(r) => (
-                r.detect.screen_patterns(),
                 r.detect.integration,
                 (r.detect.stuck_after_ms > 0).then(|| Duration::from_millis(r.detect.stuck_after_ms)),
                 r.detect.idle_ttl_ms.map(Duration::from_millis),
             ),
-            None => (ScreenPatterns::default(), Integration::None, None, None),
+            None => (Integration::None, None, None),
         };
         let line_prompts = record.as_ref().is_some_and(|r| r.detect.line_prompts);
         Watch {
@@ -102,7 +103,7 @@ impl Watch {
             record,
             record_mtime: None,
             record_seen: Instant::now(),
-            patterns,
+            patterns: std::cell::OnceCell::new(),
             line_prompts,
             integration,
             stuck_after,
@@ -122,6 +123,11 @@ impl Watch {
             inbox_looked: Instant::now(),
             usage_looked: None,
         }
+    }
+
+    /// The screen patterns of the session's profile (none without a record).
+    fn patterns(&self) -> &ScreenPatterns {
+        self.patterns.get_or_init(|| self.record.as_ref().map(|r| r.detect.screen_patterns()).unwrap_or_default())
     }
 
     /// How long the sink may sleep before `tick` has something to do.
@@ -289,7 +295,7 @@ impl Watch {
     fn settle(&mut self) {
         self.last_look = Instant::now();
         let quiet = self.last_output.elapsed() >= SETTLE;
-        let look = if self.patterns.is_empty() && !self.line_prompts { None } else { self.screen() };
+        let look = if self.patterns().is_empty() && !self.line_prompts { None } else { self.screen() };
         let reading = look.and_then(|(s, cursor)| {
             // The live region of a line-oriented program: what it wrote since the screen last
             // held still (the same screen keeps the region it had).
@@ -298,7 +304,7 @@ impl Watch {
                 Some((before, _)) => detect::fresh_from(before, &s),
                 None => 0,
             };
-            let reading = detect::read_screen(&s, fresh, &self.patterns)
+            let reading = detect::read_screen(&s, fresh, self.patterns())
                 .or_else(|| cursor.filter(|_| self.line_prompts).and_then(|c| detect::line_prompt(&s, c)))
                 .map(|r| {
                     let held = around(&s, r.from);
@@ -342,7 +348,8 @@ impl Watch {
                 self.apply(Evidence::Output, Why::default())
             }
         }
-        self.apply_risks(quiet_no_opinion && self.patterns.idle.is_empty());
+        let no_idle_pattern = self.patterns().idle.is_empty();
+        self.apply_risks(quiet_no_opinion && no_idle_pattern);
     }
 
     /// What shows a reading, for `explain`: its pattern and (a few, cut short) screen lines.

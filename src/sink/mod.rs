@@ -51,13 +51,10 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
     }
     let paths = SessionPaths { root: session_root.to_path_buf() };
     let record = load_record(&paths.record());
-    let (max_size, keep, extra) = match &record {
-        Ok(r) => (r.log_settings.max_size, r.log_settings.keep, crate::redact::user_patterns(&r.log_settings.redact)),
-        Err(_) => (32 << 20, 4, Vec::new()),
+    let (max_size, keep) = match &record {
+        Ok(r) => (r.log_settings.max_size, r.log_settings.keep),
+        Err(_) => (32 << 20, 4),
     };
-    // The profile's own variables (`env`, `env_file`) are masked like any other secret.
-    let mut extra = extra;
-    extra.extend(crate::store::secrets::patterns(&paths));
     let mut sink =
         Sink { writer: None, logs: paths.logs(), errors: paths.sink_errors(), max_size, keep, failing: None };
     if resumed {
@@ -84,8 +81,10 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
             }
         };
     let wake_fifo = WakeFifo::open(&paths);
+    // Built at the first byte: compiling the patterns is most of a sink's start-up, and a sink
+    // starts while `new` waits for tmux. Nothing reaches the log before it exists.
+    let mut redactor = LazyRedactor::new(&paths, record.as_ref().ok());
     let mut watch = crate::sink::evidence::Watch::new(&paths, record.ok(), hand);
-    let mut redactor = Redactor::new(&extra);
     let mut buf = vec![0u8; CHUNK];
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -130,6 +129,46 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
     let _ = std::fs::remove_file(paths.wake_fifo());
     let _ = crate::store::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
+}
+
+/// The session's redactor, made when there is first something to redact: the built-in
+/// patterns, the config's `[logs] redact` ones, and the values of the profile's own variables
+/// (`env`, `env_file`), masked like any other secret.
+struct LazyRedactor {
+    redactor: Option<Redactor>,
+    paths: SessionPaths,
+    user: Vec<String>,
+}
+
+impl LazyRedactor {
+    fn new(paths: &SessionPaths, record: Option<&Record>) -> LazyRedactor {
+        let user = record.map(|r| r.log_settings.redact.clone()).unwrap_or_default();
+        LazyRedactor { redactor: None, paths: paths.clone(), user }
+    }
+
+    fn get(&mut self) -> &mut Redactor {
+        self.redactor.get_or_insert_with(|| {
+            let mut extra = crate::redact::user_patterns(&self.user);
+            extra.extend(crate::store::secrets::patterns(&self.paths));
+            Redactor::new(&extra)
+        })
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+        self.get().push(chunk)
+    }
+
+    fn held_len(&self) -> usize {
+        self.redactor.as_ref().map_or(0, Redactor::held_len)
+    }
+
+    fn flush_idle(&mut self) -> Vec<u8> {
+        self.redactor.as_mut().map(Redactor::flush_idle).unwrap_or_default()
+    }
+
+    fn finish(&mut self) -> Vec<u8> {
+        self.redactor.as_mut().map(Redactor::finish).unwrap_or_default()
+    }
 }
 
 /// Whether the input has bytes (or EOF) ready right now.

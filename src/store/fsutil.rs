@@ -87,11 +87,12 @@ pub fn write_atomic_quick(path: &Path, data: &[u8]) -> Result<()> {
     replace(path, data, false, false).map(drop)
 }
 
-/// `write_atomic`, with an exclusive lock held on the file from before it takes `path`'s name:
-/// the lock lasts as long as the returned file stays open, so no reader ever finds the file
-/// without it. A process's pid file (`procs::pid_file_alive` asks the lock).
+/// `write_atomic_quick`, with an exclusive lock held on the file from before it takes `path`'s
+/// name: the lock lasts as long as the returned file stays open, so no reader ever finds the
+/// file without it. A process's pid file (`procs::pid_file_alive` asks the lock): not synced,
+/// as it means nothing after a power cut (no lock holds it then, whatever it says).
 pub fn write_atomic_held(path: &Path, data: &[u8]) -> Result<File> {
-    replace(path, data, true, true)
+    replace(path, data, false, true)
 }
 
 fn replace(path: &Path, data: &[u8], sync: bool, hold: bool) -> Result<File> {
