@@ -524,18 +524,22 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
             return 126;
         }
     };
-    let Some(to_helper) = child.stdin.take() else { return 1 };
+    let Some(mut to_helper) = child.stdin.take() else { return 1 };
     let pid = child.id() as libc::pid_t;
     let (real, globals) = (real.to_path_buf(), globals.to_vec());
     // The commands are passed on by a thread, the helper waited for here: the helper's output
     // is git's to read, and this process holds it open too, so it must end when the helper does
     // (git may be waiting for that end, not writing to us).
     std::thread::spawn(move || {
-        if let Err(why) = forward_helper_commands(to_helper, &real, &globals) {
-            // Said first: once the helper ends, so does this process. The helper never saw the
+        if let Err(why) = forward_helper_commands(&mut to_helper, &real, &globals) {
+            // Said first, and the helper killed, while its stdin is still open: closed, the
+            // helper would take it for the end of its commands and exit 0, and this process
+            // with it, before the refusal was said or recorded. The helper never saw the
             // command, and ends without acting on it.
             eprintln!("{why}");
             super::gate::record_refusal("git shim", &why);
+            // SAFETY: kill(2) on our own child, not yet reaped (the main thread reaps it only
+            // once it has died), so the pid is still its.
             unsafe { libc::kill(pid, libc::SIGKILL) };
             std::process::exit(1);
         }
@@ -547,7 +551,7 @@ fn run_helper(real: &Path, globals: &[String], argv: Vec<OsString>) -> i32 {
 }
 
 /// Pass stdin's commands to the helper until stdin ends, or the first one the gate refuses.
-fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, globals: &[String]) -> Result<(), String> {
+fn forward_helper_commands(to: &mut std::process::ChildStdin, real: &Path, globals: &[String]) -> Result<(), String> {
     use std::io::Write;
     let stdin = std::io::stdin();
     let mut from_git = stdin.lock();
@@ -583,7 +587,7 @@ fn forward_helper_commands(mut to: std::process::ChildStdin, real: &Path, global
             return Ok(());
         }
         if verdict == HelperLine::ThenRaw {
-            let _ = std::io::copy(&mut from_git, &mut to);
+            let _ = std::io::copy(&mut from_git, to);
             return Ok(());
         }
     }
