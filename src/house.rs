@@ -42,7 +42,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("sink", &["domain", "error", "procs", "redact", "render", "store", "tmux"]),
     ("supervisor", &["domain", "error", "procs", "store", "tmux"]),
     ("tmux", &["domain", "error", "procs"]),
-    ("store", &["domain", "error"]),
+    ("store", &["domain", "error", "redact"]),
     ("render", &["domain", "error"]),
     ("demo", &["domain", "error"]),
     ("procs", &[]),

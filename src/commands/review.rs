@@ -79,7 +79,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                     continue;
                 }
                 shown_groups.push(o.record.task.clone());
-                render_attempts(&all, &o.record.task, ctx.color, &mut out)?;
+                render_attempts(&ctx.store, &all, &o.record.task, ctx.color, &mut out)?;
             } else {
                 render_report(ctx, o, true, ctx.color, &mut out)?;
             }

@@ -26,7 +26,8 @@ pub fn run(args: Args) -> Result<()> {
     let (store, name) = crate::store::store_of(&args.session_dir)?;
     let log = |line: &str| crate::ops::tell::log(&store, &name, &format!("{}: {line}", args.state));
     // What the command says may quote the agent (its last message is in its environment).
-    let extra = store.load(&name).map(|r| crate::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
+    let user = store.load(&name).map(|r| r.log_settings.redact).unwrap_or_default();
+    let extra = crate::store::secrets::redactions(&store.paths(&name), &user);
     let shown = crate::tmux::quote::shell_join(&args.command);
     // Whatever the command starts stays ours to end at the deadline, even once it `setsid`s.
     crate::procs::become_subreaper();

@@ -44,7 +44,7 @@ pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for (i, command) in record.checks.iter().enumerate() {
         let output = artifacts.join(format!("check-{}.txt", i + 1));
-        results.push(run_one(&record, command, &output, deadline));
+        results.push(run_one(store, &record, command, &output, deadline));
     }
     let passed = results.iter().filter(|r| r.passed()).count();
     let note = format!("checks: {passed}/{} passed", results.len());
@@ -52,7 +52,7 @@ pub fn run_all(store: &Store, name: &str) -> anyhow::Result<()> {
     store.append_event(name, &Event::noted(chrono::Utc::now(), record.state(), Source::Command, note))
 }
 
-fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: Duration) -> CheckResult {
+fn run_one(store: &Store, record: &Record, command: &str, output: &std::path::Path, deadline: Duration) -> CheckResult {
     use std::os::unix::process::CommandExt;
     let started_at = chrono::Utc::now();
     let start = Instant::now();
@@ -75,7 +75,7 @@ fn run_one(record: &Record, command: &str, output: &std::path::Path, deadline: D
     // Its output goes through the redactor on its way to the file.
     let Ok((reader, out_pipe)) = std::io::pipe() else { return result(None, Some("cannot make a pipe".into())) };
     let Ok(err_pipe) = out_pipe.try_clone() else { return result(None, Some("cannot share the pipe".into())) };
-    let extra = crate::redact::user_patterns(&record.log_settings.redact);
+    let extra = crate::store::secrets::redactions(&store.paths(&record.name), &record.log_settings.redact);
     let written = copy_redacted(reader, file, extra);
     let spawned = std::process::Command::new(&words[0])
         .args(&words[1..])

@@ -96,7 +96,7 @@ fn decide(
         if r.asking().is_some() {
             return None;
         }
-        let kept = redacted(r, note);
+        let kept = redacted(&ctx.store, r, note);
         r.decide(verdict, commit.clone(), kept.clone(), Utc::now());
         Some((r.activity, r.activity_detail.clone(), kept))
     })?;
@@ -199,8 +199,8 @@ pub fn refuse_inside_an_agent(ctx: &Ctx, what: &str) -> Result<()> {
 
 /// A note as the event log keeps it: redacted like the log (a person may paste a key into a
 /// note; the agent still gets the note as typed); an empty note is none.
-fn redacted(r: &Record, note: &Option<String>) -> Option<String> {
-    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+fn redacted(store: &crate::store::Store, r: &Record, note: &Option<String>) -> Option<String> {
+    let extra = crate::store::secrets::redactions(&store.paths(&r.name), &r.log_settings.redact);
     note.as_deref().filter(|n| !n.is_empty()).map(|n| crate::redact::redact_text(n, &extra))
 }
 

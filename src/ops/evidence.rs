@@ -56,8 +56,7 @@ fn redacted(store: &Store, r: &Record, mut why: Why) -> Why {
     if why.lines.is_empty() {
         return why;
     }
-    let mut extra = crate::redact::user_patterns(&r.log_settings.redact);
-    extra.extend(crate::store::secrets::patterns(&store.paths(&r.name)));
+    let extra = crate::store::secrets::redactions(&store.paths(&r.name), &r.log_settings.redact);
     let text = crate::redact::redact_text(&why.lines.join("\n"), &extra);
     why.lines = text.split('\n').map(str::to_string).collect();
     why
@@ -159,8 +158,7 @@ pub fn apply_hook_report(
             if let Some(m) = &report.last_message {
                 // Stored outside the log, so redacted as the log is (the agent's reply may
                 // quote a key it read).
-                let mut extra = crate::redact::user_patterns(&r.log_settings.redact);
-                extra.extend(crate::store::secrets::patterns(&store.paths(name)));
+                let extra = crate::store::secrets::redactions(&store.paths(name), &r.log_settings.redact);
                 r.last_message = Some(crate::redact::redact_text(m, &extra));
             }
             if let Some(t) = &report.thread_id {

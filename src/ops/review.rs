@@ -109,7 +109,7 @@ pub fn gather(ctx: &Ctx, obs: &Observed, with_output: bool) -> Report {
     let mut notes = Vec::new();
     let dir = &r.checkpoint_dir;
     // What the agent wrote is shown as the log shows it: redacted (the brief is the person's).
-    let extra = crate::redact::user_patterns(&r.log_settings.redact);
+    let extra = crate::store::secrets::redactions(&ctx.store.paths(&r.name), &r.log_settings.redact);
     let mut read_redacted = |file: &str| read(dir, file, &mut notes).map(|t| crate::redact::redact_text(&t, &extra));
     let plan = read_redacted("PLAN.md").map(|t| crate::domain::brief::plan_items(&t)).unwrap_or_default();
     let status = read_redacted("STATUS.md");
@@ -293,7 +293,7 @@ pub fn take(ctx: &Ctx, name: &str) -> anyhow::Result<Observed> {
 pub fn render(ctx: &Ctx, obs: &Observed, color: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     if obs.record.attempt.is_some() {
         let all = crate::ops::reconcile::observe(ctx)?;
-        render_attempts(&all, &obs.record.task, color, out)?;
+        render_attempts(&ctx.store, &all, &obs.record.task, color, out)?;
         writeln!(out)?;
     }
     render_report(ctx, obs, false, color, out)?;
@@ -302,7 +302,13 @@ pub fn render(ctx: &Ctx, obs: &Observed, color: bool, out: &mut dyn Write) -> an
 
 /// Attempts on the same brief, side by side and ranked, so the person can pick one: checks
 /// passing first, then the smaller diff, then the one that finished sooner; the row says why.
-pub fn render_attempts(all: &[Observed], task: &str, color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub fn render_attempts(
+    store: &crate::store::Store,
+    all: &[Observed],
+    task: &str,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let group: Vec<&Observed> = all.iter().filter(|o| o.record.attempt.is_some() && o.record.task == task).collect();
     let mut ranked: Vec<(crate::domain::rank::Standing, &Observed)> = group
         .into_iter()
@@ -350,21 +356,24 @@ pub fn render_attempts(all: &[Observed], task: &str, color: bool, out: &mut dyn 
             (standing.checks_cell(), String::new()),
             (diff, String::new()),
             (why, String::new()),
-            (first_risk(r), String::new()),
+            (first_risk(store, r), String::new()),
         ]);
     }
     write!(out, "{}", crate::ops::present::table(&rows, color))
 }
 
 /// The first line of RISKS.md with text (not a heading), cut to 50 characters, made safe.
-fn first_risk(r: &Record) -> String {
+fn first_risk(store: &crate::store::Store, r: &Record) -> String {
     crate::store::untrusted::checkpoint_text(&r.checkpoint_dir, "RISKS.md")
         .and_then(|(t, note)| {
             if t.is_empty() {
                 // Not read (a FIFO, a link): say so rather than nothing.
                 return note;
             }
-            let t = crate::redact::redact_text(&t, &crate::redact::user_patterns(&r.log_settings.redact));
+            let t = crate::redact::redact_text(
+                &t,
+                &crate::store::secrets::redactions(&store.paths(&r.name), &r.log_settings.redact),
+            );
             t.lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))

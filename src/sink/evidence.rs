@@ -429,9 +429,8 @@ impl Watch {
             }
         }
         if changed {
-            let mut extra =
-                self.record.as_ref().map(|r| crate::redact::user_patterns(&r.log_settings.redact)).unwrap_or_default();
-            extra.extend(crate::store::secrets::patterns(&self.paths));
+            let user = self.record.as_ref().map(|r| r.log_settings.redact.clone()).unwrap_or_default();
+            let extra = crate::store::secrets::redactions(&self.paths, &user);
             let redact =
                 |bytes: &[u8]| crate::redact::redact_text(&String::from_utf8_lossy(bytes), &extra).into_bytes();
             if let Err(e) = crate::store::checkpoints::snapshot(&self.store, &self.name, &dir, &redact) {

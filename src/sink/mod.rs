@@ -147,11 +147,7 @@ impl LazyRedactor {
     }
 
     fn get(&mut self) -> &mut Redactor {
-        self.redactor.get_or_insert_with(|| {
-            let mut extra = crate::redact::user_patterns(&self.user);
-            extra.extend(crate::store::secrets::patterns(&self.paths));
-            Redactor::new(&extra)
-        })
+        self.redactor.get_or_insert_with(|| Redactor::new(&crate::store::secrets::redactions(&self.paths, &self.user)))
     }
 
     fn push(&mut self, chunk: &[u8]) -> Vec<u8> {

@@ -20,8 +20,19 @@ pub fn remember(paths: &SessionPaths, vars: &[(String, String)]) -> Result<()> {
     crate::store::fsutil::write_private(&file, serde_json::to_string(&values)?.as_bytes())
 }
 
+/// What a session's text is redacted with beyond the redactor's built-in patterns: the
+/// `[logs] redact` patterns it was started with (`user`, from its record) and its profile's
+/// secret values. The one list for every place that keeps or shows what came from the
+/// session: the log, checkpoint snapshots, evidence lines, the last message, notes, checks'
+/// output, the notify command's output, the review report.
+pub fn redactions(paths: &SessionPaths, user: &[String]) -> Vec<regex::bytes::Regex> {
+    let mut all = crate::redact::user_patterns(user);
+    all.extend(patterns(paths));
+    all
+}
+
 /// The session's profile secrets as redaction patterns (literal matches).
-pub fn patterns(paths: &SessionPaths) -> Vec<regex::bytes::Regex> {
+fn patterns(paths: &SessionPaths) -> Vec<regex::bytes::Regex> {
     let Ok(text) = std::fs::read_to_string(paths.root.join("secret-values")) else { return Vec::new() };
     let values: Vec<String> = serde_json::from_str(&text).unwrap_or_default();
     values.iter().filter_map(|v| regex::bytes::Regex::new(&regex::escape(v)).ok()).collect()

@@ -354,3 +354,61 @@ fn check_output_notify_stderr_and_review_are_redacted() {
     }
     assert!(review.contains("OPENAI_API_KEY=[REDACTED]"), "{review}");
 }
+
+/// A profile's own secret (`env`), repeated by the agent into its checkpoint files and a file a
+/// check prints, is masked everywhere minder keeps or shows it, as in the log: the check's saved
+/// output, what the notify command said, `review` (text and JSON), and a note that quotes it.
+#[test]
+fn a_profiles_secret_the_agent_repeats_is_masked_wherever_minder_keeps_or_shows_it() {
+    let env = Env::new();
+    let secret = "tok-71c3e9a05f2d48b6";
+    let script = env.path("tok.sh");
+    common::write_script(
+        &script,
+        "#!/bin/sh\nmkdir -p \"$MINDER_DIR/artifacts\"\n\
+         printf -- '- [x] use %s\\n' \"$MY_TOKEN\" > \"$MINDER_DIR/PLAN.md\"\n\
+         printf 'used %s\\n' \"$MY_TOKEN\" > \"$MINDER_DIR/STATUS.md\"\n\
+         printf 'Risk: %s leaked\\n' \"$MY_TOKEN\" > \"$MINDER_DIR/RISKS.md\"\n\
+         printf 'token %s\\n' \"$MY_TOKEN\" > \"$MINDER_DIR/artifacts/run.txt\"\n\
+         printf 'check saw %s\\n' \"$MY_TOKEN\" > leak.txt\necho done\n",
+    );
+    env.config(&format!(
+        "[agents.tok]\ncommand = [\"sh\", \"{}\"]\nenv = {{ MY_TOKEN = \"{secret}\" }}\n\
+         [notify]\non = [\"review\"]\ncommand = ['sh', '-c', 'cat \"$MINDER_DIR/STATUS.md\" >&2; exit 3']\n",
+        script.display()
+    ));
+    let name = env.run(&["new", "s", "-a", "tok", "--check", "cat leak.txt"]).trim().to_string();
+    env.wait_state(&name, "review", T);
+    let root = env.state_dir().join("sessions").join(&name);
+    common::wait_for("the check's result", T, || {
+        let record = std::fs::read_to_string(root.join("session.json")).unwrap_or_default();
+        let record: serde_json::Value = serde_json::from_str(&record).unwrap_or_default();
+        record["check_results"].as_array().is_some_and(|a| a.len() == 1)
+    });
+    common::wait_for("the notify command's failure", T, || {
+        std::fs::read_to_string(root.join("notify.log")).unwrap_or_default().contains("failed")
+    });
+    let cp = PathBuf::from(env.show(&name)["checkpoint_dir"].as_str().unwrap());
+    let checked = std::fs::read_to_string(cp.join("artifacts").join("check-1.txt")).unwrap();
+    assert_eq!(checked, "check saw [REDACTED]\n");
+    let told = std::fs::read_to_string(root.join("notify.log")).unwrap();
+    assert!(told.contains("used [REDACTED]"), "{told}");
+    let review = env.run(&["review", &name]);
+    let json = env.run(&["review", &name, "--json"]);
+    for section in ["use [REDACTED]", "used [REDACTED]", "Risk: [REDACTED] leaked", "token [REDACTED]"] {
+        assert!(review.contains(section), "{section:?} not in {review}");
+    }
+    env.run(&["reject", &name, "--note", &format!("never print {secret}")]);
+    for shown in [&checked, &told, &review, &json] {
+        assert!(!shown.contains(secret), "the profile's secret in {shown}");
+    }
+    // Nowhere but in the redactor's own private list of what to mask (`secret-values`, 0600,
+    // removed with the session).
+    for (path, bytes) in state_files(&env) {
+        let text = String::from_utf8_lossy(&bytes);
+        if path.file_name().is_some_and(|f| f == "secret-values") {
+            continue;
+        }
+        assert!(!text.contains(secret), "{} holds the profile's secret", path.display());
+    }
+}
