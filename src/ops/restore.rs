@@ -87,6 +87,9 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
         Some(f) => crate::ops::fence::agent_argv(command, f, &record.checkpoint_dir, &record.dir),
         None => command,
     };
+    // The profile's own variables (its env_file too), read before anything is recorded: one
+    // that cannot be read leaves the session as it was.
+    let agent_env = crate::ops::agent_env::for_agent(ctx, &record.agent)?;
     let note = format!("restored: {}", crate::tmux::quote::shell_join(&argv));
     let (record, _) = crate::ops::transitions::commit(&ctx.store, &record.name, Source::Command, |r| {
         r.clear_run();
@@ -94,7 +97,7 @@ pub fn restore_one(ctx: &Ctx, record: Record) -> Result<Record> {
         r.notify = crate::domain::record::NotifySettings::from_config(&ctx.config.notify);
         Some((State::Working, String::new(), Some(note)))
     })?;
-    let record = match crate::ops::start::launch(ctx, &record, None, crate::ops::start::Known::Stored) {
+    let record = match crate::ops::start::launch(ctx, &record, None, crate::ops::start::Known::Stored, agent_env) {
         Ok(r) => r,
         Err(e) => {
             // Not started after all: it is as lost as before (unless tmux could not say; then

@@ -65,14 +65,17 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
             "max_sessions reached: {live} sessions are live (stop or rm one, or raise `max_sessions` in the config)"
         ));
     }
+    // The profile's own variables, read once (its env_file too): a bad one stops `new` before
+    // anything is made.
+    let agent_env = crate::ops::agent_env::for_agent(ctx, &plan.profile.name)?;
     plan.name = claim_name(ctx, &plan)?;
-    let record = new_record(ctx, &plan);
+    let record = new_record(ctx, &plan, &agent_env);
     let checkpoint_dir = record.checkpoint_dir.clone();
     let result = prepare(ctx, &plan, record).and_then(|record| {
         // git answers while tmux creates the session; its facts go in with the session's ids.
         let facts =
             crate::git::repo::RepoFactsQuery::start(&record.dir, record.worktree.as_ref().map(|w| w.base.as_str()));
-        launch(ctx, &record, Some(facts), Known::New { others: &others })
+        launch(ctx, &record, Some(facts), Known::New { others: &others }, agent_env)
     });
     match result {
         Ok(record) => Ok(record),
@@ -178,7 +181,7 @@ fn claim_name(ctx: &Ctx, plan: &Plan) -> Result<String> {
     Err(anyhow!("too many sessions named `{}-*`", plan.name))
 }
 
-fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
+fn new_record(ctx: &Ctx, plan: &Plan, agent_env: &[(String, String)]) -> Record {
     let logs = LogSettings {
         max_size: ctx.config.logs.max_size.0,
         keep: ctx.config.logs.keep,
@@ -201,8 +204,7 @@ fn new_record(ctx: &Ctx, plan: &Plan) -> Record {
     record.fence = Some(plan.fence);
     // The agent's own transcript, for its tokens (only where its profile's program keeps one;
     // the profile's env may name where, as Codex's CODEX_HOME).
-    let env = crate::ops::agent_env::for_agent(ctx, &plan.profile.name).unwrap_or_default();
-    record.transcript = crate::ops::usage::transcript_for(&plan.profile, &plan.command, &env);
+    record.transcript = crate::ops::usage::transcript_for(&plan.profile, &plan.command, agent_env);
     record.max_tokens = plan.profile.max_tokens;
     record.on_budget = plan.profile.on_budget;
     record
@@ -250,7 +252,8 @@ impl std::fmt::Display for StartUncertain {
 impl std::error::Error for StartUncertain {}
 
 /// Create the tmux session for `record` (its name, dir and command), its exit hook and its log
-/// sink in one tmux call, and record where it runs. Used by `new` and `restore`.
+/// sink in one tmux call, and record where it runs. Used by `new` and `restore`. `agent_env` is
+/// the profile's own variables (`ops::agent_env::for_agent`), given to the agent alone.
 ///
 /// The run's `@minder-id` is recorded before tmux is asked, and the session gets it in the same
 /// call that makes it: whatever happens after (this process killed, tmux too slow), the session
@@ -261,6 +264,7 @@ pub fn launch(
     record: &Record,
     facts: Option<crate::git::repo::RepoFactsQuery>,
     known: Known,
+    agent_env: Vec<(String, String)>,
 ) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
@@ -307,7 +311,7 @@ pub fn launch(
     // The fence (bubblewrap words in front of the agent), and the profile's own variables:
     // read now, from the config and its env_file, never kept in the record.
     let wrapper = crate::ops::fence::wrapper(&paths, record)?;
-    let mut extra = crate::ops::agent_env::for_agent(ctx, &record.agent)?;
+    let mut extra = agent_env;
     crate::store::secrets::remember(&paths, &extra)?;
     extra.extend(gate);
     write_env_file(&env_file, &extra)?;

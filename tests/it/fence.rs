@@ -423,3 +423,20 @@ fn a_commit_made_inside_the_fence_in_a_shared_checkout_counts_as_the_agents() {
     assert!(review["review"]["others_commits"].as_array().is_none_or(|c| c.is_empty()), "{review}");
     env.run(&["stop", &name]);
 }
+
+/// A profile whose env_file cannot be read stops `new` before anything is made, and says which
+/// file of which profile.
+#[test]
+fn an_unreadable_env_file_stops_new_before_anything_is_made() {
+    let env = Env::new();
+    env.config("[agents.mine]\ncommand = [\"sleep\", \"30\"]\nenv_file = \"missing.env\"\n");
+    let out = env.minder().args(["new", "s", "-a", "mine"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read env_file") && err.contains("missing.env") && err.contains("`mine`"), "{err}");
+    let sessions = env.state_dir().join("sessions");
+    let left: Vec<_> =
+        std::fs::read_dir(&sessions).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(!env.run(&["ls", "--json"]).contains("mine-s"));
+}
