@@ -17,13 +17,26 @@ pub fn transitioned(store: &Store, record: &Record) {
     if !record.notify.tells(record.state()) {
         return;
     }
+    tell(store, record, &headline(record));
+}
+
+/// The session passed its token budget (`max_tokens`; `what` says by how much and what is done
+/// about it): told the same ways, whatever its state and whatever `on` lists, since the person
+/// asked for the budget. The message is the session's name and minder's words.
+pub fn budget_passed(store: &Store, record: &Record, what: &str) {
+    tell(store, record, &format!("{} passed its token budget: {what}", record.name));
+}
+
+/// Run the notify command (with `message` as `MINDER_MESSAGE`) and send the desktop
+/// notification, each if configured.
+fn tell(store: &Store, record: &Record, message: &str) {
     if !record.notify.command.is_empty() {
-        if let Err(e) = run_command(store, record) {
+        if let Err(e) = run_command(store, record, message) {
             log(store, &record.name, &format!("cannot start the notify command: {e:#}"));
         }
     }
     if record.notify.desktop {
-        desktop(record);
+        desktop(record, message);
     }
 }
 
@@ -56,7 +69,7 @@ pub fn variables(record: &Record) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
+fn run_command(store: &Store, record: &Record, message: &str) -> anyhow::Result<()> {
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
     cmd.arg("_tell")
         .arg(store.paths(&record.name).root)
@@ -66,7 +79,8 @@ fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
         .arg(record.state().to_string())
         .arg("--")
         .args(&record.notify.command)
-        .envs(variables(record));
+        .envs(variables(record))
+        .env("MINDER_MESSAGE", message);
     // `_tell` itself keeps to the deadline.
     crate::procs::spawn_detached(cmd)?;
     Ok(())
@@ -76,11 +90,10 @@ fn run_command(store: &Store, record: &Record) -> anyhow::Result<()> {
 /// written straight to each attached client's terminal, as the bell is: through ssh they reach
 /// the laptop's terminal with nothing to set up. The text is the session's name (a slug) and
 /// minder's own words, never the agent's.
-fn desktop(record: &Record) {
+fn desktop(record: &Record, text: &str) {
     let Some(socket) = &record.socket else { return };
     let Ok(tmux) = Tmux::at_socket(socket) else { return };
     let Ok(out) = tmux.batch(&[tmux_cmd!["list-clients", "-F", "#{client_tty}"]]) else { return };
-    let text = headline(record);
     let escape = format!("\x1b]9;minder: {text}\x07\x1b]777;notify;minder;{text}\x07");
     for tty in out.lines().filter(|l| l.starts_with("/dev/")) {
         if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(tty) {

@@ -134,15 +134,18 @@ fn save_if_changed(store: &Store, name: &str, record: &Record, t: Transcript) ->
         } else {
             what.clone()
         };
-        let ev = Event::noted(chrono::Utc::now(), updated.state(), Source::Command, note);
+        let ev = Event::noted(chrono::Utc::now(), updated.state(), Source::Command, note.clone());
         store.append_event(name, &ev)?;
+        crate::ops::tell::budget_passed(store, &updated, note.trim_start_matches("token budget passed: "));
         if updated.on_budget == OnBudget::Stop && updated.ended_at.is_none() {
+            // As `minder stop` does it, on its own (the caller may be the sink, which must
+            // neither wait for it nor collect its zombie).
             if let Ok(exe) = crate::app::self_exe() {
-                let _ = std::process::Command::new(exe)
-                    .env("MINDER_STATE_DIR", &store.state_dir)
-                    .args(["-q", "stop", "--note", &what, name])
-                    .stdin(std::process::Stdio::null())
-                    .spawn();
+                let mut cmd = std::process::Command::new(exe);
+                cmd.env("MINDER_STATE_DIR", &store.state_dir).args(["-q", "stop", "--note", &what, name]);
+                if let Err(e) = crate::procs::spawn_detached(cmd) {
+                    tracing::warn!("cannot start `minder stop` for `{name}` past its budget: {e}");
+                }
             }
         }
     }

@@ -1151,11 +1151,19 @@ fn claude_tokens_come_from_its_transcript() {
     a.env.run(&["stop", &name]);
 }
 
-/// `max_tokens`: passing it is told (an event) with `on_budget = "tell"`, and stops the agent
-/// with `"stop"`.
+/// `max_tokens`: passing it is told (an event, and the `[notify]` command with its own message,
+/// whatever `on` lists) with `on_budget = "tell"`, and stops the agent with `"stop"` (told too).
 #[test]
 fn codex_past_its_token_budget_is_told_or_stopped() {
     let Some(a) = codex_world() else { return };
+    let told_file = a.env.path("told.txt");
+    let notify = |extra: &str| {
+        format!(
+            "{extra}[notify]\non = [\"failed\"]\ncommand = [\"sh\", \"-c\", \"printf '%s\\\\n' \\\"$MINDER_MESSAGE\\\" >> '{}'\"]\n",
+            told_file.display()
+        )
+    };
+    a.env.config(&notify(""));
     let told = a.new_codex_with("told", &["--max-tokens", "1000"], &["STANDIN_USAGE please"]);
     a.wait_last_message(&told, "Usage turn done.");
     let mut s = Value::Null;
@@ -1166,13 +1174,20 @@ fn codex_past_its_token_budget_is_told_or_stopped() {
     let note = events(&s).iter().filter_map(|e| e["note"].as_str().map(str::to_string)).find(|n| n.contains("budget"));
     assert_eq!(note.as_deref(), Some("token budget passed: 1290 of max_tokens 1000"), "{s:#}");
     assert_eq!(s["state"], "waiting", "told, not stopped: {s:#}");
+    let said = |what: &str| {
+        common::wait_for(what, Duration::from_secs(30), || {
+            std::fs::read_to_string(&told_file).unwrap_or_default().contains(what)
+        })
+    };
+    said("codex-told passed its token budget: 1290 of max_tokens 1000\n");
     a.env.run(&["stop", &told]);
 
-    a.env.config("[agents.codex]\non_budget = \"stop\"\nmax_tokens = 1000\n");
+    a.env.config(&notify("[agents.codex]\non_budget = \"stop\"\nmax_tokens = 1000\n"));
     let stopped = a.new_codex_with("stopped", &[], &["STANDIN_USAGE please"]);
     let s = a.env.wait_state(&stopped, "stopped", Duration::from_secs(60));
     assert_eq!(s["usage"]["output_tokens"], 56, "{s:#}");
     assert!(events(&s).iter().any(|e| e["note"].as_str().is_some_and(|n| n.contains("stopping it"))), "{s:#}");
+    said("codex-stopped passed its token budget: 1290 of max_tokens 1000; stopping it");
 }
 
 /// Claude Code fenced by its own sandbox, from the settings minder passes: a Bash command it
