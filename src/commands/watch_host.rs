@@ -128,7 +128,7 @@ fn follow(
         if let Some(now) = watch.sessions {
             if let Some(prev) = before.as_ref() {
                 for (s, from) in hosts::transitions(prev, &now) {
-                    tell(config, &host.name, s, from);
+                    crate::ops::tell::remote_transitioned(&config.notify, ctx.tmux().ok(), &host.name, s, from);
                 }
             }
             *before = Some(now.clone());
@@ -158,33 +158,5 @@ fn still_configured(ctx: &Ctx, host: &str) -> bool {
     match crate::app::load_config(Some(&ctx.config_path)) {
         Ok((config, _)) => config.hosts.contains_key(host),
         Err(_) => true,
-    }
-}
-
-/// `[notify]` for a remote transition, here, where the person is: the command runs without a
-/// shell, with MINDER_HOST and the MINDER_* variables, and is killed past its deadline.
-fn tell(
-    config: &crate::domain::config::Config,
-    host: &str,
-    s: &RemoteSession,
-    from: Option<crate::domain::state::State>,
-) {
-    let notify = &config.notify;
-    if notify.command.is_empty() || !notify.on.contains(&s.state) {
-        return;
-    }
-    let mut cmd = std::process::Command::new(&notify.command[0]);
-    cmd.args(&notify.command[1..])
-        .env("MINDER_HOST", host)
-        .env("MINDER_SESSION", format!("{host}:{}", s.name))
-        .env("MINDER_STATE", s.state.to_string())
-        .env("MINDER_DETAIL", &s.detail)
-        .env("MINDER_PREVIOUS_STATE", from.map(|f| f.to_string()).unwrap_or_default())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let deadline = notify.deadline.0;
-    if let Ok(mut child) = cmd.spawn() {
-        std::thread::spawn(move || crate::procs::wait_within(&mut child, deadline, crate::procs::End::Kill));
     }
 }

@@ -36,13 +36,63 @@ fn tell(store: &Store, record: &Record, message: &str) {
         }
     }
     if record.notify.desktop {
-        desktop(record, message);
+        if let Some(tmux) = record.socket.as_ref().and_then(|s| Tmux::at_socket(s).ok()) {
+            desktop(&tmux, message);
+        }
+    }
+}
+
+/// A remote session's transition (`[hosts]`), told here, where the person is, as `[notify]` in
+/// this machine's config says: the command (without a shell, with `MINDER_HOST` and the
+/// MINDER_* variables; `MINDER_SESSION` is `HOST:NAME`, and the agent's last message and folder,
+/// which are the remote's, are empty), killed past its deadline; and the desktop notification
+/// on the clients of `tmux`, the server this machine's status line is on.
+pub fn remote_transitioned(
+    notify: &crate::domain::config::NotifyConfig,
+    tmux: Option<&Tmux>,
+    host: &str,
+    s: &crate::domain::hosts::RemoteSession,
+    from: Option<State>,
+) {
+    if !notify.on.contains(&s.state) {
+        return;
+    }
+    let name = format!("{host}:{}", s.name);
+    let message = headline_of(&name, s.state, &s.detail);
+    if let Some((program, args)) = notify.command.split_first() {
+        let mut cmd = std::process::Command::new(program);
+        cmd.args(args)
+            .env("MINDER_HOST", host)
+            .env("MINDER_SESSION", &name)
+            .env("MINDER_STATE", s.state.to_string())
+            .env("MINDER_DETAIL", &s.detail)
+            .env("MINDER_PREVIOUS_STATE", from.map(|f| f.to_string()).unwrap_or_default())
+            .env("MINDER_LAST_MESSAGE", "")
+            .env("MINDER_DIR", "")
+            .env("MINDER_MESSAGE", &message)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let deadline = notify.deadline.0;
+        if let Ok(mut child) = cmd.spawn() {
+            std::thread::spawn(move || crate::procs::wait_within(&mut child, deadline, crate::procs::End::Kill));
+        }
+    }
+    if notify.desktop {
+        if let Some(tmux) = tmux {
+            desktop(tmux, &message);
+        }
     }
 }
 
 /// The line a person reads: `cmd-fix waits for your approval`.
 pub fn headline(record: &Record) -> String {
-    let what = match (record.state(), record.detail().as_str()) {
+    headline_of(&record.name, record.state(), &record.detail())
+}
+
+/// `headline` for a session known by its name, state and detail (a remote one: `HOST:NAME`).
+fn headline_of(name: &str, state: State, detail: &str) -> String {
+    let what = match (state, detail) {
         (State::Waiting, "approval") => "waits for your approval".to_string(),
         (State::Waiting, "question") => "asks you a question".to_string(),
         (State::Waiting, "trust") => "asks whether to trust its folder".to_string(),
@@ -53,7 +103,7 @@ pub fn headline(record: &Record) -> String {
         (State::Stuck, _) => "is stuck (no output)".to_string(),
         (state, _) => format!("is {state}"),
     };
-    format!("{} {what}", record.name)
+    format!("{name} {what}")
 }
 
 /// The environment the command gets (DESIGN.md `[notify]`).
@@ -90,16 +140,28 @@ fn run_command(store: &Store, record: &Record, message: &str) -> anyhow::Result<
 /// written straight to each attached client's terminal, as the bell is: through ssh they reach
 /// the laptop's terminal with nothing to set up. The text is the session's name (a slug) and
 /// minder's own words, never the agent's.
-fn desktop(record: &Record, text: &str) {
-    let Some(socket) = &record.socket else { return };
-    let Ok(tmux) = Tmux::at_socket(socket) else { return };
+fn desktop(tmux: &Tmux, text: &str) {
     let Ok(out) = tmux.batch(&[tmux_cmd!["list-clients", "-F", "#{client_tty}"]]) else { return };
+    let text = notification_text(text);
     let escape = format!("\x1b]9;minder: {text}\x07\x1b]777;notify;minder;{text}\x07");
     for tty in out.lines().filter(|l| l.starts_with("/dev/")) {
         if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(tty) {
             let _ = f.write_all(escape.as_bytes());
         }
     }
+}
+
+/// The text of a desktop notification: no control character gets through (a BEL or ESC in a
+/// remote session's name would end the notification and start a sequence of its own on the
+/// person's terminal), nor a `;`, which separates OSC 777's fields.
+fn notification_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            ';' => ',',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// One line in the session's `notify.log`.
@@ -128,6 +190,14 @@ mod tests {
         r.activity = State::Failed;
         r.activity_detail = "3".into();
         assert_eq!(headline(&r), "codex-fix failed (3)");
+    }
+
+    #[test]
+    fn a_notification_carries_no_control_character() {
+        let hostile = "h:x\x07\x1b]52;c;ZXZpbA==\x07\u{9b}31m; more";
+        let text = notification_text(&headline_of(hostile, State::Review, ""));
+        assert!(!text.chars().any(|c| c.is_control() || c == ';'), "{text:?}");
+        assert_eq!(text, "h:x  ]52,c,ZXZpbA==  31m, more is done: review it");
     }
 
     #[test]

@@ -503,7 +503,7 @@ fn a_remote_change_reaches_the_local_status_line_within_two_seconds_and_a_dead_h
     let told = env.path("told.log");
     let mut config = hosts.config_toml("5s", |_| None);
     config = format!(
-        "[notify]\non = [\"review\"]\ncommand = [\"sh\", \"-c\", \"echo \\\"$MINDER_SESSION $MINDER_PREVIOUS_STATE>$MINDER_STATE\\\" >> {}\"]\n\n{config}",
+        "[notify]\non = [\"review\"]\ncommand = [\"sh\", \"-c\", \"echo \\\"$MINDER_SESSION $MINDER_PREVIOUS_STATE>$MINDER_STATE: $MINDER_MESSAGE\\\" >> {}\"]\n\n{config}",
         told.display()
     );
     env.config(&config);
@@ -526,7 +526,8 @@ fn a_remote_change_reaches_the_local_status_line_within_two_seconds_and_a_dead_h
     assert!(took <= Duration::from_secs(2), "a remote change took {took:?} to reach @minder-status");
     // [notify] ran here for the remote transition.
     common::wait_for("notified", Duration::from_secs(10), || {
-        std::fs::read_to_string(&told).is_ok_and(|t| t.contains("alpha:cmd-far working>review"))
+        std::fs::read_to_string(&told)
+            .is_ok_and(|t| t.contains("alpha:cmd-far working>review: alpha:cmd-far is done: review it"))
     });
     // A local transition keeps the remote agents in the segment.
     env.run(&["stop", "here"]);
