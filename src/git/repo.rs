@@ -88,14 +88,10 @@ fn read_head(dir: &Path) -> Option<RepoFacts> {
     if moved.into_iter().any(|v| std::env::var_os(v).is_some()) {
         return None;
     }
-    let (top, dot_git) = dir
-        .ancestors()
-        .find_map(|d| {
-            let p = d.join(".git");
-            std::fs::symlink_metadata(&p).ok().map(|m| (d, p, m))
-        })
-        .map(|(d, p, m)| (d.to_path_buf(), (p, m)))?;
-    let (dot_git, meta) = dot_git;
+    let (top, dot_git, meta) = dir.ancestors().find_map(|d| {
+        let p = d.join(".git");
+        std::fs::symlink_metadata(&p).ok().map(|m| (d, p, m))
+    })?;
     let git_dir = if meta.is_dir() {
         dot_git
     } else if meta.is_file() {
@@ -144,19 +140,11 @@ fn lookup_ref(common: &Path, name: &str) -> Option<String> {
 }
 
 /// A small text file of the repository's (a ref, HEAD, the config): None if it is missing, is
-/// not a regular file (a FIFO, a device), or is implausibly large for what it should be.
+/// not a regular file (a FIFO, a device, a link: never waited on), is implausibly large for
+/// what it should be, or is not text. git is asked then.
 fn read_small(path: &Path) -> Option<String> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    // Non-blocking: a FIFO put there must not hang `new` (it is then refused as not a file).
-    let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > 16 << 20 {
-        return None;
-    }
-    let mut text = String::new();
-    file.take(16 << 20).read_to_string(&mut text).ok()?;
-    Some(text)
+    let read = crate::store::untrusted::read_file_head(path, 16 << 20).ok().filter(|c| !c.cut)?;
+    String::from_utf8(read.bytes).ok()
 }
 
 /// Add `.minder/` to the repository's `info/exclude` (once), so checkpoint folders never show

@@ -63,13 +63,7 @@ pub fn remote_transitioned(
         let mut cmd = std::process::Command::new(program);
         cmd.args(args)
             .env("MINDER_HOST", host)
-            .env("MINDER_SESSION", &name)
-            .env("MINDER_STATE", s.state.to_string())
-            .env("MINDER_DETAIL", &s.detail)
-            .env("MINDER_PREVIOUS_STATE", from.map(|f| f.to_string()).unwrap_or_default())
-            .env("MINDER_LAST_MESSAGE", "")
-            .env("MINDER_DIR", "")
-            .env("MINDER_MESSAGE", &message)
+            .envs(variables_of(&name, s.state, &s.detail, from, "", ""))
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
@@ -108,14 +102,33 @@ fn headline_of(name: &str, state: State, detail: &str) -> String {
 
 /// The environment the command gets (DESIGN.md `[notify]`).
 pub fn variables(record: &Record) -> Vec<(&'static str, String)> {
+    variables_of(
+        &record.name,
+        record.state(),
+        &record.detail(),
+        record.previous_state,
+        record.last_message.as_deref().unwrap_or_default(),
+        &record.checkpoint_dir.display().to_string(),
+    )
+}
+
+/// `variables` for a session known by its name, state and the rest (a remote one).
+fn variables_of(
+    name: &str,
+    state: State,
+    detail: &str,
+    previous: Option<State>,
+    last_message: &str,
+    dir: &str,
+) -> Vec<(&'static str, String)> {
     vec![
-        ("MINDER_SESSION", record.name.clone()),
-        ("MINDER_STATE", record.state().to_string()),
-        ("MINDER_DETAIL", record.detail().clone()),
-        ("MINDER_PREVIOUS_STATE", record.previous_state.map(|s| s.to_string()).unwrap_or_default()),
-        ("MINDER_LAST_MESSAGE", record.last_message.clone().unwrap_or_default()),
-        ("MINDER_DIR", record.checkpoint_dir.display().to_string()),
-        ("MINDER_MESSAGE", headline(record)),
+        ("MINDER_SESSION", name.to_string()),
+        ("MINDER_STATE", state.to_string()),
+        ("MINDER_DETAIL", detail.to_string()),
+        ("MINDER_PREVIOUS_STATE", previous.map(|s| s.to_string()).unwrap_or_default()),
+        ("MINDER_LAST_MESSAGE", last_message.to_string()),
+        ("MINDER_DIR", dir.to_string()),
+        ("MINDER_MESSAGE", headline_of(name, state, detail)),
     ]
 }
 

@@ -128,15 +128,17 @@ fn save_if_changed(store: &Store, name: &str, record: &Record, t: Transcript) ->
         passed
     })?;
     if passed {
-        let what = format!("token budget passed: {} of max_tokens {}", tokens.total(), updated.max_tokens);
-        let note = if updated.on_budget == OnBudget::Stop {
-            format!("{what}; stopping it (on_budget = \"stop\")")
+        let amount = format!("{} of max_tokens {}", tokens.total(), updated.max_tokens);
+        let what = format!("token budget passed: {amount}");
+        let done = if updated.on_budget == OnBudget::Stop {
+            format!("{amount}; stopping it (on_budget = \"stop\")")
         } else {
-            what.clone()
+            amount
         };
-        let ev = Event::noted(chrono::Utc::now(), updated.state(), Source::Command, note.clone());
+        let ev =
+            Event::noted(chrono::Utc::now(), updated.state(), Source::Command, format!("token budget passed: {done}"));
         store.append_event(name, &ev)?;
-        crate::ops::tell::budget_passed(store, &updated, note.trim_start_matches("token budget passed: "));
+        crate::ops::tell::budget_passed(store, &updated, &done);
         if updated.on_budget == OnBudget::Stop && updated.ended_at.is_none() {
             // As `minder stop` does it, on its own (the caller may be the sink, which must
             // neither wait for it nor collect its zombie).

@@ -117,7 +117,7 @@ impl Capture {
             if !self.stdout.wait_end(Duration::from_millis(5).min(deadline - now)) {
                 continue;
             }
-            exit.wait(deadline - Instant::now().min(deadline));
+            exit.wait(deadline.saturating_duration_since(Instant::now()));
         };
         let exited = Instant::now();
         let drained_by = deadline.max(exited + DRAIN_MIN).min(exited + DRAIN_MAX);
