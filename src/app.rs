@@ -20,6 +20,8 @@ pub struct Ctx {
     pub quiet: bool,
     pub self_exe: PathBuf,
     tmux: OnceLock<Tmux>,
+    /// A tmux client started ahead of the one batch this command sends (`new`).
+    early: std::sync::Mutex<Option<crate::tmux::Early>>,
 }
 
 impl Ctx {
@@ -33,7 +35,21 @@ impl Ctx {
             quiet,
             self_exe: self_exe()?,
             tmux: OnceLock::new(),
+            early: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The tmux found before this context was made, and the client started early on its
+    /// server (`tmux::Tmux::start_early`), for `take_early_tmux`.
+    pub fn adopt_tmux(&self, tmux: Tmux, early: Option<crate::tmux::Early>) {
+        let _ = self.tmux.set(tmux);
+        *self.early.lock().unwrap_or_else(|p| p.into_inner()) = early;
+    }
+
+    /// The client started early, if there is one for `tmux`'s binary and server; taken once.
+    pub fn take_early_tmux(&self, tmux: &Tmux) -> Option<crate::tmux::Early> {
+        let early = self.early.lock().unwrap_or_else(|p| p.into_inner()).take()?;
+        early.serves(tmux).then_some(early)
     }
 
     /// tmux for the server `new` uses.

@@ -186,7 +186,6 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Names(a) => return commands::names::run(a),
         _ => {}
     }
-    let (config, config_path) = crate::app::load_config(cli.config.as_deref())?;
     let server = match (&cli.socket_name, &cli.socket_path) {
         (Some(name), _) => Server::Name(name.clone()),
         (None, Some(path)) => Server::Path(path.clone()),
@@ -195,12 +194,28 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             None => Server::Default,
         },
     };
+    // `new` on this machine starts its tmux client first: it connects to the server while the
+    // config is read and the session prepared, and is handed its commands once the record is
+    // written (`tmux::Tmux::start_early`).
+    let early = match &command {
+        Command::New(a) if a.host.as_deref().is_none_or(|h| h == crate::domain::hosts::LOCAL) => {
+            crate::tmux::Tmux::discover(server.clone()).ok().map(|tmux| {
+                let early = tmux.start_early();
+                (tmux, early)
+            })
+        }
+        _ => None,
+    };
+    let (config, config_path) = crate::app::load_config(cli.config.as_deref())?;
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal(),
     };
     let ctx = Ctx::new(config, config_path, server, color, cli.quiet)?;
+    if let Some((tmux, early)) = early {
+        ctx.adopt_tmux(tmux, early);
+    }
     match command {
         Command::New(a) => commands::new::run(&ctx, a),
         Command::Ls(a) => commands::ls::run(&ctx, a),

@@ -378,7 +378,11 @@ pub fn launch(
         batch.push(tmux_cmd!["set-option", "-g", "@minder-status", segment]);
         batch.push(tmux_cmd!["set-option", "-t", target, "@minder-state", State::Working]);
     }
-    let answer = tmux.batch(&batch);
+    // The client `new` started early was connecting while all the above was done.
+    let answer = match ctx.take_early_tmux(tmux).and_then(|early| early.batch(&batch)) {
+        Some(answer) => answer,
+        None => tmux.batch(&batch),
+    };
     let made = answer.as_ref().ok().and_then(|out| parse_new_session(out));
     let Some((ids, socket)) = made else {
         // The supervisor never got (or never will get) the environment: it goes now.

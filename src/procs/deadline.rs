@@ -3,7 +3,7 @@
 //! door needs (tmux, git, ssh, checks, the notify command), so none of them can hang minder.
 
 use std::io::{self, Read, Write};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -87,16 +87,23 @@ impl Capture {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn()?;
-        if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
-            // A child that does not read it all closes the pipe when it exits: the write fails
-            // then, and the thread ends.
-            std::thread::spawn(move || {
-                let _ = stdin.write_all(&input);
-            });
+        if let (Some(stdin), Some(input)) = (child.stdin.take(), input) {
+            feed(stdin, input);
         }
         let stdout = Collected::read(child.stdout.take());
         let stderr = Collected::read(child.stderr.take());
         Ok(Capture { child, stdout, stderr })
+    }
+
+    /// Start `cmd` with its stdout and stderr read and its stdin a pipe held open, for input
+    /// known only later (`feed` it, or drop it for an end of input).
+    pub fn start_open(cmd: &mut Command) -> io::Result<(Capture, ChildStdin)> {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn()?;
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = Collected::read(child.stdout.take());
+        let stderr = Collected::read(child.stderr.take());
+        Ok((Capture { child, stdout, stderr }, stdin))
     }
 
     /// The child's status and output once it exits, or None when `deadline` passes first (the
@@ -126,6 +133,21 @@ impl Capture {
         }
         Ok(Some(Output { status, stdout: self.stdout.take(), stderr: self.stderr.take() }))
     }
+}
+
+/// Write `input` to a child's stdin on a thread of its own (a child that reads slowly never
+/// blocks the caller, whose deadline stays in force), then close it. A child that does not read
+/// it all closes the pipe when it exits: the write fails then, and the thread ends.
+pub fn feed(mut stdin: ChildStdin, input: Vec<u8>) {
+    // A pipe holds at least a page, and nothing else writes to this one: input that fits is
+    // written at once, without a thread.
+    if input.len() <= 4096 {
+        let _ = stdin.write_all(&input);
+        return;
+    }
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
 }
 
 /// What a reader thread has read from one pipe so far. `None` once taken: the thread then

@@ -114,12 +114,16 @@ fn run_with_deadline(cmd: &mut Command, limit: std::time::Duration) -> Result<st
     let program = cmd.get_program().to_string_lossy().into_owned();
     match crate::procs::output_within(cmd, None, limit, crate::procs::End::Kill) {
         Ok(Some(out)) => Ok(out),
-        Ok(None) => Err(format!(
-            "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
-            limit.as_secs_f32()
-        )),
+        Ok(None) => Err(timed_out(limit)),
         Err(e) => Err(format!("cannot run {program}: {e}")),
     }
+}
+
+fn timed_out(limit: std::time::Duration) -> String {
+    format!(
+        "the tmux server did not answer within {:.1}s (is it stopped or wedged? `kill -CONT` its pid, or restart it)",
+        limit.as_secs_f32()
+    )
 }
 
 /// One command of a batch: its words, unescaped.
@@ -194,28 +198,42 @@ impl Tmux {
     /// Run several tmux commands in one tmux invocation (joined by `;`), so they happen together
     /// in the server's command queue, with nothing in between.
     pub fn batch(&self, cmds: &[Cmd]) -> Result<String, TmuxError> {
-        let mut words: Vec<String> = Vec::new();
-        for (i, cmd) in cmds.iter().enumerate() {
-            if i > 0 {
-                words.push(";".into());
-            }
-            // The command name is ours; every argument after it may be user text.
-            words.extend(cmd.iter().map(|w| tmux_arg(w)));
-        }
+        let words = batch_words(cmds);
         tracing::debug!(argv = ?words, "tmux");
-        let output = match run_with_deadline(self.command().args(&words), deadline()) {
+        let output = run_with_deadline(self.command().args(&words), deadline());
+        self.answer(&words, output)
+    }
+
+    /// What a batch's tmux process said, as `batch` returns it (`words` name it in an error).
+    fn answer(&self, words: &[String], output: Result<std::process::Output, String>) -> Result<String, TmuxError> {
+        let output = match output {
             Ok(o) => o,
-            Err(stderr) => return Err(TmuxError { argv: self.argv_for(&words), stderr, status: None }),
+            Err(stderr) => return Err(TmuxError { argv: self.argv_for(words), stderr, status: None }),
         };
         if output.status.success() {
             Ok(String::from_utf8_lossy(&output.stdout).into_owned())
         } else {
             Err(TmuxError {
-                argv: self.argv_for(&words),
+                argv: self.argv_for(words),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
                 status: output.status.code(),
             })
         }
+    }
+
+    /// A tmux client for one batch whose commands are not known yet: `tmux source-file -`,
+    /// started now, so that its start (exec, loading, connecting, telling the server who it is:
+    /// about as long as a tmux call itself) overlaps the caller's own work; `Early::batch` then
+    /// hands it the commands. None when there is no server to connect to (its socket is not
+    /// there): `source-file` never starts one, and `batch` does.
+    pub fn start_early(&self) -> Option<Early> {
+        if !self.server.socket_path().exists() {
+            return None;
+        }
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(self.server_args()).args(["source-file", "-"]);
+        let (capture, stdin) = crate::procs::Capture::start_open(&mut cmd).ok()?;
+        Some(Early { tmux: self.clone(), client: Some((capture, stdin)) })
     }
 
     /// Replace this process with an interactive tmux client (attach). `unset_tmux` drops `$TMUX`
@@ -238,6 +256,65 @@ impl Tmux {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         parse_version(text.trim()).with_context(|| format!("cannot read the tmux version from `{}`", text.trim()))
+    }
+}
+
+/// A batch's commands as the tmux client's argv: joined by `;`, each argument kept whole.
+fn batch_words(cmds: &[Cmd]) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for (i, cmd) in cmds.iter().enumerate() {
+        if i > 0 {
+            words.push(";".into());
+        }
+        // The command name is ours; every argument after it may be user text.
+        words.extend(cmd.iter().map(|w| tmux_arg(w)));
+    }
+    words
+}
+
+/// A tmux client started ahead of its one batch (`Tmux::start_early`). Dropped unused, it is
+/// killed and reaped: it was given nothing, so nothing of it ran.
+pub struct Early {
+    tmux: Tmux,
+    /// The client and its stdin, until `batch` takes them.
+    client: Option<(crate::procs::Capture, std::process::ChildStdin)>,
+}
+
+impl Drop for Early {
+    fn drop(&mut self) {
+        if let Some((capture, _stdin)) = self.client.take() {
+            let _ = capture.finish_by(std::time::Instant::now(), crate::procs::End::Kill);
+        }
+    }
+}
+
+impl Early {
+    /// Whether this client talks to the same tmux binary and server as `tmux`.
+    pub fn serves(&self, tmux: &Tmux) -> bool {
+        self.tmux.bin == tmux.bin && self.tmux.server == tmux.server
+    }
+
+    /// Run `cmds` as `Tmux::batch` would, in one go on one line of tmux's command language
+    /// (every word quoted with `quote::tmux_quote`, commands joined by ` ; `: a failed command
+    /// stops the rest, as in argv). The deadline counts from here. None when this client found
+    /// no server to connect to: it was given nothing, and the caller runs `Tmux::batch`.
+    pub fn batch(mut self, cmds: &[Cmd]) -> Option<Result<String, TmuxError>> {
+        let (capture, stdin) = self.client.take()?;
+        let tmux = &self.tmux;
+        let mut line = quote::tmux_commands(cmds);
+        line.push('\n');
+        tracing::debug!(batch = %line, "tmux source-file -");
+        crate::procs::deadline::feed(stdin, line.into_bytes());
+        let output = match capture.finish_by(std::time::Instant::now() + deadline(), crate::procs::End::Kill) {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(timed_out(deadline())),
+            Err(e) => Err(format!("cannot run {}: {e}", tmux.bin.display())),
+        };
+        let answer = tmux.answer(&batch_words(cmds), output);
+        match answer {
+            Err(e) if e.no_server() => None,
+            answer => Some(answer),
+        }
     }
 }
 

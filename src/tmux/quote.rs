@@ -35,16 +35,24 @@ pub fn format_time_escape(s: &str) -> String {
     format_escape(s).replace('%', "%%")
 }
 
-/// Quote `s` for tmux's own command language (a hook body, a `run-shell` argument): inside
-/// double quotes only `\`, `"` and `$` are special to tmux's parser.
+/// Quote `s` for tmux's own command language (a hook body, an `if-shell` branch, a batch read
+/// by `source-file`), so tmux's parser gives back exactly `s`. Inside double quotes it still
+/// expands `\`, `$` and a leading `~`, and after a newline it drops the blanks that open the
+/// next line and a next line that starts with `#`. So `\`, `"` and `$` are escaped with `\`,
+/// and `~` and every control character are written as octal escapes (`\176`, `\012`), which
+/// the parser turns back into the byte itself.
 pub fn tmux_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
-        if matches!(c, '\\' | '"' | '$') {
-            out.push('\\');
+        match c {
+            '\\' | '"' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' | '\0'..='\x1f' | '\x7f' => out.push_str(&format!("\\{:03o}", c as u32)),
+            _ => out.push(c),
         }
-        out.push(c);
     }
     out.push('"');
     out
@@ -154,6 +162,7 @@ mod tests {
     #[test]
     fn tmux_quote_escapes_parser_specials() {
         assert_eq!(tmux_quote(r#"a "b" $X \ c"#), r#""a \"b\" \$X \\ c""#);
+        assert_eq!(tmux_quote("~/x\n  #y\t"), r#""\176/x\012  #y\011""#);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The core issue's behaviour against a real tmux server: create, list, show, logs, send,
 //! stop, rm, naming, hostile input, concurrency, permissions.
 
-use crate::common::{self, agent, wait_for, Env, T};
+use crate::common::{self, agent, wait_for, within, Env, T};
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
@@ -79,7 +79,18 @@ fn json_has_the_contract_fields() {
 
 #[test]
 fn argv_after_dashes_reaches_the_agent_unchanged() {
+    // Without a server, `new`'s call starts one (the words in tmux's argv); with one up, `new`'s
+    // early client reads them in tmux's command language on stdin.
+    for server_up in [false, true] {
+        argv_reaches_the_agent_unchanged(server_up);
+    }
+}
+
+fn argv_reaches_the_agent_unchanged(server_up: bool) {
     let env = Env::new();
+    if server_up {
+        env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+    }
     let args = [
         "plain",
         "two words",
@@ -96,6 +107,9 @@ fn argv_after_dashes_reaches_the_agent_unchanged() {
         "'single'",
         "\"double\"",
         "back\\slash\\;",
+        "~/home $HOME ${HOME} \\012 \\e",
+        "{ } {",
+        "new\n    line\n# not a comment\n%if 1",
         "-n",
         "--",
     ];
@@ -141,11 +155,12 @@ fn hostile_names_are_slugged_and_never_executed() {
     assert!(err.contains("no usable characters"), "{err}");
     assert!(!env.work().join("pwned").exists() && !env.work().join("pwned2").exists());
     // A directory with format characters still works (-c is expanded as a format).
-    let odd = env.work().join("dir #{x} %Y");
+    let odd = env.work().join("dir #{x} %Y ~ $HOME 'q\" ;{}\n  # x");
     std::fs::create_dir_all(&odd).unwrap();
     env.run(&["new", "odd", "-C", odd.to_str().unwrap(), "--", agent("printargs.sh").as_str()]);
     env.wait_state("odd", "review", T);
-    assert!(env.run(&["logs", "odd"]).contains(&format!("cwd={}", odd.canonicalize().unwrap().display())));
+    let log = env.run(&["logs", "odd", "--raw"]).replace("\r\n", "\n");
+    assert!(log.contains(&format!("cwd={}\n", odd.canonicalize().unwrap().display())), "{log}");
 }
 
 /// `ls` puts the sessions that need a person first (waiting, review, then the rest), says how
@@ -257,6 +272,13 @@ fn multi_line_text_goes_through_a_paste() {
     wait_for("both lines", T, || {
         std::fs::read_to_string(&sink).map(|s| s == "[first line]\n[second; line]\n").unwrap_or(false)
     });
+    // Exactly as typed: tmux's parser drops the blanks that open a quoted line and a line that
+    // starts with `#`, and expands `~` and `$`, unless minder's quoting keeps them from it.
+    std::fs::write(&sink, "").unwrap();
+    env.run(&["send", "rd", "~/first $HOME\n    indented\n\t# heading\n#{pane_id} \\ \"q\" '"]);
+    let want = "[~/first $HOME]\n[    indented]\n[\t# heading]\n[#{pane_id} \\ \"q\" ']\n";
+    let got = || std::fs::read_to_string(&sink).unwrap_or_default();
+    assert!(within(T, || got() == want), "sent {want:?}, the agent read {:?}", got());
 }
 
 #[test]

@@ -44,10 +44,25 @@ fn real_tmux() -> String {
 }
 
 /// A tmux (for MINDER_TMUX) that runs the real one, then, after a `new-session`, runs `then`.
+/// The `new-session` may be in its argv or, for the client `new` starts early, in the batch it
+/// reads from stdin (`source-file -`).
 fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
-    let body =
-        format!("\"$TMUX_REAL\" \"$@\"; rc=$?\nfor a in \"$@\"; do [ \"$a\" = new-session ] && {then}; done\nexit $rc");
+    let body = format!(
+        "batch=\nfor a in \"$@\"; do [ \"$a\" = source-file ] && batch=$(cat); done\n\
+         if [ -n \"$batch\" ]; then printf '%s\\n' \"$batch\" | \"$TMUX_REAL\" \"$@\"; else \"$TMUX_REAL\" \"$@\"; fi; rc=$?\n\
+         case \"$batch $*\" in *new-session*) {then};; esac\nexit $rc"
+    );
     tmux_wrapper(env, name, &body)
+}
+
+/// An `Env` for a test of `new`'s tmux call, run twice: `server_up` false, the call starts the
+/// server (tmux's argv); true, a server is up and `new` hands its client the batch on stdin.
+fn env_for_new(server_up: bool) -> Env {
+    let env = Env::new();
+    if server_up {
+        env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+    }
+    env
 }
 
 /// A stand-in for tmux (given to minder as MINDER_TMUX): a shell script whose `$TMUX_REAL` is
@@ -202,7 +217,12 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
 
 #[test]
 fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
-    let env = Env::new();
+    for server_up in [false, true] {
+        a_new_killed_after_tmux_made_the_session(env_for_new(server_up));
+    }
+}
+
+fn a_new_killed_after_tmux_made_the_session(env: Env) {
     // tmux makes the session, then `new` dies before it records where the session runs.
     let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
     let out = env
@@ -241,7 +261,12 @@ fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
 
 #[test]
 fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
-    let env = Env::new();
+    for server_up in [false, true] {
+        a_new_whose_tmux_call_is_too_slow(env_for_new(server_up));
+    }
+}
+
+fn a_new_whose_tmux_call_is_too_slow(env: Env) {
     // tmux makes the session but answers only after minder's deadline.
     let wrapper = tmux_then(&env, "tmux-slow", "exec sleep 5");
     let start = Instant::now();
@@ -267,11 +292,13 @@ fn the_callers_environment_never_outlives_a_failed_start() {
     // A server already running: a fresh one sometimes never reaps a child that exits while it
     // starts up (see `supervisor`), and without the supervisor nothing else would record it.
     env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
-    // The supervisor never starts: the pane runs a minder command that does not exist.
+    // The supervisor never starts: the pane runs a minder command that does not exist (in the
+    // batch `new` hands its early client on stdin, or in tmux's argv).
     let wrapper = tmux_wrapper(
         &env,
         "tmux-no-supervisor",
-        "for a in \"$@\"; do shift; if [ \"$a\" = _exec ]; then set -- \"$@\" _no-such-command; else set -- \"$@\" \"$a\"; fi; done\nexec \"$TMUX_REAL\" \"$@\"",
+        "for a in \"$@\"; do [ \"$a\" = source-file ] && { sed 's/\"_exec\"/\"_no-such-command\"/' | \"$TMUX_REAL\" \"$@\"; exit $?; }; done\n\
+         for a in \"$@\"; do shift; if [ \"$a\" = _exec ]; then set -- \"$@\" _no-such-command; else set -- \"$@\" \"$a\"; fi; done\nexec \"$TMUX_REAL\" \"$@\"",
     );
     env.minder().env("MINDER_TMUX", &wrapper).args(["new", "nosup", "--", "sleep", "30"]).assert().success();
     let s = env.wait_state("nosup", "failed", T);
