@@ -106,6 +106,13 @@ impl Capture {
         Ok((Capture { child, stdout, stderr }, stdin))
     }
 
+    /// The first line of the child's stdout as soon as it is whole, while the child may still
+    /// run (what `finish_by` returns still holds it); None when its stdout ends without one or
+    /// `deadline` passes first.
+    pub fn first_line_by(&self, deadline: Instant) -> Option<Vec<u8>> {
+        self.stdout.wait_line(deadline)
+    }
+
     /// The child's status and output once it exits, or None when `deadline` passes first (the
     /// child is then ended as `end` says, and what it wrote is dropped).
     pub fn finish_by(mut self, deadline: Instant, end: End) -> io::Result<Option<Output>> {
@@ -154,7 +161,8 @@ pub fn feed(mut stdin: ChildStdin, input: Vec<u8>) {
 /// stops reading and closes its end, so a grandchild still writing there is not stored forever.
 struct Collected {
     bytes: Arc<Mutex<Option<Vec<u8>>>>,
-    /// Disconnected when the pipe has ended (the thread drops its sender).
+    /// A message after each read; disconnected when the pipe has ended (the thread drops its
+    /// sender).
     ended: mpsc::Receiver<()>,
 }
 
@@ -165,7 +173,6 @@ impl Collected {
         if let Some(mut pipe) = pipe {
             let shared = Arc::clone(&bytes);
             std::thread::spawn(move || {
-                let _tx = tx;
                 let mut buf = vec![0u8; 64 << 10];
                 loop {
                     let n = match pipe.read(&mut buf) {
@@ -178,6 +185,8 @@ impl Collected {
                         Some(out) => out.extend_from_slice(&buf[..n]),
                         None => return,
                     }
+                    // Wakes `wait_line`; nobody may be listening.
+                    let _ = tx.send(());
                 }
             });
         }
@@ -186,7 +195,35 @@ impl Collected {
 
     /// Wait up to `limit` for the pipe to end; true when it has.
     fn wait_end(&self, limit: Duration) -> bool {
-        matches!(self.ended.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Disconnected))
+        let until = Instant::now() + limit;
+        loop {
+            match self.ended.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                Ok(()) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return true,
+                Err(mpsc::RecvTimeoutError::Timeout) => return false,
+            }
+        }
+    }
+
+    /// The first line read (without its newline) as soon as it is whole; None when the pipe
+    /// ends without one or `deadline` passes first.
+    fn wait_line(&self, deadline: Instant) -> Option<Vec<u8>> {
+        loop {
+            if let Some(bytes) = self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                if let Some(end) = bytes.iter().position(|&b| b == b'\n') {
+                    return Some(bytes[..end].to_vec());
+                }
+            }
+            match self.ended.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(()) => continue,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let bytes = self.bytes.lock().unwrap_or_else(|p| p.into_inner());
+                    let bytes = bytes.as_ref()?;
+                    return bytes.iter().position(|&b| b == b'\n').map(|end| bytes[..end].to_vec());
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => return None,
+            }
+        }
     }
 
     fn take(&self) -> Vec<u8> {
@@ -394,6 +431,23 @@ mod tests {
         assert_eq!(out.stdout, b"ready\n");
         let capture = Capture::start(&mut sh("sleep 30"), None).unwrap();
         assert!(capture.finish_by(Instant::now() + Duration::from_millis(100), End::Kill).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_first_line_comes_while_the_child_still_runs() {
+        let capture = Capture::start(&mut sh("printf 'ids\\nmore'; sleep 30"), None).unwrap();
+        let start = Instant::now();
+        assert_eq!(capture.first_line_by(start + Duration::from_secs(10)).as_deref(), Some(&b"ids"[..]));
+        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+        assert!(capture.finish_by(Instant::now() + Duration::from_millis(100), End::Kill).unwrap().is_none());
+        // No whole line: None once stdout ends, or at the deadline.
+        let capture = Capture::start(&mut sh("printf partial"), None).unwrap();
+        assert_eq!(capture.first_line_by(Instant::now() + Duration::from_secs(10)), None);
+        let out = capture.finish_by(Instant::now() + Duration::from_secs(10), End::Kill).unwrap().unwrap();
+        assert_eq!(out.stdout, b"partial", "what was read is still returned whole");
+        let capture = Capture::start(&mut sh("sleep 30"), None).unwrap();
+        assert_eq!(capture.first_line_by(Instant::now() + Duration::from_millis(100)), None);
+        assert!(capture.finish_by(Instant::now(), End::Kill).unwrap().is_none());
     }
 
     #[test]

@@ -223,7 +223,7 @@ impl Tmux {
 
     /// A tmux client for one batch whose commands are not known yet: `tmux source-file -`,
     /// started now, so that its start (exec, loading, connecting, telling the server who it is:
-    /// about as long as a tmux call itself) overlaps the caller's own work; `Early::batch` then
+    /// about as long as a tmux call itself) overlaps the caller's own work; `Early::send` then
     /// hands it the commands. None when there is no server to connect to (its socket is not
     /// there): `source-file` never starts one, and `batch` does.
     pub fn start_early(&self) -> Option<Early> {
@@ -276,7 +276,7 @@ fn batch_words(cmds: &[Cmd]) -> Vec<String> {
 /// killed and reaped: it was given nothing, so nothing of it ran.
 pub struct Early {
     tmux: Tmux,
-    /// The client and its stdin, until `batch` takes them.
+    /// The client and its stdin, until `send` takes them.
     client: Option<(crate::procs::Capture, std::process::ChildStdin)>,
 }
 
@@ -294,24 +294,51 @@ impl Early {
         self.tmux.bin == tmux.bin && self.tmux.server == tmux.server
     }
 
-    /// Run `cmds` as `Tmux::batch` would, in one go on one line of tmux's command language
-    /// (every word quoted with `quote::tmux_quote`, commands joined by ` ; `: a failed command
-    /// stops the rest, as in argv). The deadline counts from here. None when this client found
-    /// no server to connect to: it was given nothing, and the caller runs `Tmux::batch`.
-    pub fn batch(mut self, cmds: &[Cmd]) -> Option<Result<String, TmuxError>> {
-        let (capture, stdin) = self.client.take()?;
-        let tmux = &self.tmux;
+    /// Hand it `cmds`, to run as `Tmux::batch` would, in one go on one line of tmux's command
+    /// language (every word quoted with `quote::tmux_quote`, commands joined by ` ; `: a failed
+    /// command stops the rest, as in argv). The deadline counts from here.
+    pub fn send(mut self, cmds: &[Cmd]) -> Sent {
+        let (capture, stdin) = self.client.take().expect("an Early is sent once");
         let mut line = quote::tmux_commands(cmds);
         line.push('\n');
         tracing::debug!(batch = %line, "tmux source-file -");
         crate::procs::deadline::feed(stdin, line.into_bytes());
-        let output = match capture.finish_by(std::time::Instant::now() + deadline(), crate::procs::End::Kill) {
+        Sent {
+            tmux: self.tmux.clone(),
+            words: batch_words(cmds),
+            capture,
+            deadline: std::time::Instant::now() + deadline(),
+        }
+    }
+}
+
+/// A batch handed to an early client, until its answer (`Sent::finish`).
+pub struct Sent {
+    tmux: Tmux,
+    /// The batch as argv words, to name it in an error.
+    words: Vec<String>,
+    capture: crate::procs::Capture,
+    deadline: std::time::Instant,
+}
+
+impl Sent {
+    /// The answer's first line as soon as tmux has printed it, while it may still be running
+    /// the rest of the batch (`new-session -P` prints when the session exists). None when the
+    /// client ends without one or the deadline passes.
+    pub fn first_line(&self) -> Option<String> {
+        let line = self.capture.first_line_by(self.deadline)?;
+        Some(String::from_utf8_lossy(&line).into_owned())
+    }
+
+    /// The answer, as `Tmux::batch` gives it. None when the client found no server to connect
+    /// to: it was given nothing, and the caller runs `Tmux::batch`.
+    pub fn finish(self) -> Option<Result<String, TmuxError>> {
+        let output = match self.capture.finish_by(self.deadline, crate::procs::End::Kill) {
             Ok(Some(out)) => Ok(out),
             Ok(None) => Err(timed_out(deadline())),
-            Err(e) => Err(format!("cannot run {}: {e}", tmux.bin.display())),
+            Err(e) => Err(format!("cannot run {}: {e}", self.tmux.bin.display())),
         };
-        let answer = tmux.answer(&batch_words(cmds), output);
-        match answer {
+        match self.tmux.answer(&self.words, output) {
             Err(e) if e.no_server() => None,
             answer => Some(answer),
         }

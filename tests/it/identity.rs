@@ -218,11 +218,11 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
 #[test]
 fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     for server_up in [false, true] {
-        a_new_killed_after_tmux_made_the_session(env_for_new(server_up));
+        a_new_killed_after_tmux_made_the_session(env_for_new(server_up), server_up);
     }
 }
 
-fn a_new_killed_after_tmux_made_the_session(env: Env) {
+fn a_new_killed_after_tmux_made_the_session(env: Env, server_up: bool) {
     // tmux makes the session, then `new` dies before it records where the session runs.
     let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
     let out = env
@@ -233,7 +233,11 @@ fn a_new_killed_after_tmux_made_the_session(env: Env) {
         .unwrap();
     assert!(!out.status.success(), "new was not cut short");
     let r = record(&env, "cmd-half");
-    assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
+    if !server_up {
+        assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
+    }
+    // With a server up, the early client prints the ids while tmux still runs the batch, and
+    // `new` may have recorded them before it was killed: either way its run's id is the proof.
     assert!(has_session(&env, "=cmd-half"));
 
     // The next look finds the session by its id and completes the record.
