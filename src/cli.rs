@@ -161,8 +161,38 @@ pub enum Command {
     WatchHost(commands::watch_host::Args),
 }
 
-/// Run the parsed command line.
-pub fn dispatch(cli: Cli) -> Result<()> {
+/// A tmux client started for `minder new` before its command line is parsed, on a thread of
+/// its own: `tmux source-file -` on the server the environment names, connecting to it while
+/// clap parses, the config is read and the session prepared; it is handed its commands once
+/// the record is written (`tmux::Tmux::start_early`). Started only for a command line that
+/// begins `minder new`; `dispatch` keeps it only if the parsed command is a local `new` on the
+/// same server, and a client never handed anything is killed (it ran nothing).
+pub struct EarlyNew(std::thread::JoinHandle<Option<(crate::tmux::Tmux, Option<crate::tmux::Early>)>>);
+
+impl EarlyNew {
+    pub fn start(args: &[std::ffi::OsString]) -> Option<EarlyNew> {
+        if args.get(1).is_none_or(|a| a != "new") {
+            return None;
+        }
+        let server = match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
+            Some(name) => Server::Name(name),
+            None => Server::Default,
+        };
+        let thread = std::thread::Builder::new().name("early-tmux".into()).spawn(move || {
+            let tmux = crate::tmux::Tmux::discover(server).ok()?;
+            let early = tmux.start_early();
+            Some((tmux, early))
+        });
+        thread.ok().map(EarlyNew)
+    }
+
+    fn join(self) -> Option<(crate::tmux::Tmux, Option<crate::tmux::Early>)> {
+        self.0.join().ok().flatten()
+    }
+}
+
+/// Run the parsed command line; `early` is the tmux client `main` started for `new`.
+pub fn dispatch(cli: Cli, early: Option<EarlyNew>) -> Result<()> {
     // Bare `minder`: the dash for a person at a terminal, else the help (exit 2) as before.
     let Some(command) = cli.command else {
         if !commands::dash::on_a_terminal() {
@@ -170,7 +200,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             eprint!("{help}");
             return Err(crate::error::Exit { code: 2, message: None }.into());
         }
-        return dispatch(Cli { command: Some(Command::Dash(commands::dash::Args::default())), ..cli });
+        return dispatch(Cli { command: Some(Command::Dash(commands::dash::Args::default())), ..cli }, None);
     };
     // Internal commands run from tmux hooks and pipes: no config, no colour, no person.
     match command {
@@ -194,18 +224,12 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             None => Server::Default,
         },
     };
-    // `new` on this machine starts its tmux client first: it connects to the server while the
-    // config is read and the session prepared, and is handed its commands once the record is
-    // written (`tmux::Tmux::start_early`).
-    let early = match &command {
-        Command::New(a) if a.host.as_deref().is_none_or(|h| h == crate::domain::hosts::LOCAL) => {
-            crate::tmux::Tmux::discover(server.clone()).ok().map(|tmux| {
-                let early = tmux.start_early();
-                (tmux, early)
-            })
-        }
-        _ => None,
-    };
+    // `new` on this machine: the tmux client `main` started while the command line was parsed
+    // (`EarlyNew`), if it was started for this server.
+    // Any other is killed here (joined first, so it never outlives this decision).
+    let local_new =
+        matches!(&command, Command::New(a) if a.host.as_deref().is_none_or(|h| h == crate::domain::hosts::LOCAL));
+    let early = early.and_then(EarlyNew::join).filter(|(tmux, _)| local_new && *tmux.server() == server);
     let (config, config_path) = crate::app::load_config(cli.config.as_deref())?;
     let color = match cli.color {
         ColorChoice::Always => true,

@@ -7,6 +7,7 @@ fn main() {
         std::process::exit(code);
     }
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let early = minder::cli::EarlyNew::start(&args);
     let parsed = match minder::cli::Cli::internal(&args) {
         Some(cli) => Ok(cli),
         None => minder::cli::Cli::try_parse_from(args),
@@ -20,7 +21,7 @@ fn main() {
         }
     };
     init_tracing(cli.verbose);
-    if let Err(err) = minder::cli::dispatch(cli) {
+    if let Err(err) = minder::cli::dispatch(cli, early) {
         // `minder logs x | head`: a closed pipe is not an error.
         if err.chain().any(|c| {
             c.downcast_ref::<std::io::Error>().map(|e| e.kind() == std::io::ErrorKind::BrokenPipe).unwrap_or(false)

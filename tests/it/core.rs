@@ -127,6 +127,30 @@ fn argv_reaches_the_agent_unchanged(server_up: bool) {
     assert!(!env.work().join("pwned").exists() && !env.work().join("pwned2").exists());
 }
 
+/// The tmux client `new` starts before its command line is parsed (for the server the
+/// environment names) does the call when it is for that server, and is killed unused when the
+/// command line names another: it never outlives `new`, and nothing happens on the wrong server.
+#[test]
+fn the_client_new_starts_early_ends_with_it_and_acts_only_on_its_server() {
+    let env = Env::new();
+    env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+    let clients =
+        || env.processes().into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "source-file")).collect::<Vec<_>>();
+    env.run(&["new", "here", "--", "sleep", "30"]);
+    assert!(clients().is_empty(), "{:?}", clients());
+    env.run(&["-L", "elsewhere", "new", "there", "--", "sleep", "30"]);
+    assert!(clients().is_empty(), "{:?}", clients());
+    let sessions = |out: std::process::Output| {
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    assert_eq!(sessions(env.tmux(&["list-sessions", "-F", "#{session_name}"])), ["cmd-here", "keeper"]);
+    assert_eq!(sessions(env.minder_tmux_on("elsewhere", &["list-sessions", "-F", "#{session_name}"])), ["cmd-there"]);
+    // A `new` that fails before tmux is asked leaves no client either.
+    env.fail(&["new", "here", "--", "sleep", "30"], 1);
+    assert!(clients().is_empty(), "{:?}", clients());
+    env.minder_tmux_on("elsewhere", &["kill-server"]);
+}
+
 #[test]
 fn hostile_names_are_slugged_and_never_executed() {
     let env = Env::new();
