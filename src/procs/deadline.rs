@@ -106,11 +106,11 @@ impl Capture {
         Ok((Capture { child, stdout, stderr }, stdin))
     }
 
-    /// The first line of the child's stdout as soon as it is whole, while the child may still
-    /// run (what `finish_by` returns still holds it); None when its stdout ends without one or
-    /// `deadline` passes first.
-    pub fn first_line_by(&self, deadline: Instant) -> Option<Vec<u8>> {
-        self.stdout.wait_line(deadline)
+    /// Line `index` (from 0) of the child's stdout, without its newline, as soon as it is
+    /// whole, while the child may still run (what `finish_by` returns still holds it); None when
+    /// its stdout ends without it or `deadline` passes first.
+    pub fn line_by(&self, index: usize, deadline: Instant) -> Option<Vec<u8>> {
+        self.stdout.wait_line(index, deadline)
     }
 
     /// The child's status and output once it exits, or None when `deadline` passes first (the
@@ -205,21 +205,20 @@ impl Collected {
         }
     }
 
-    /// The first line read (without its newline) as soon as it is whole; None when the pipe
-    /// ends without one or `deadline` passes first.
-    fn wait_line(&self, deadline: Instant) -> Option<Vec<u8>> {
+    /// Line `index` (from 0) of what is read, without its newline, as soon as it is whole; None
+    /// when the pipe ends without it or `deadline` passes first.
+    fn wait_line(&self, index: usize, deadline: Instant) -> Option<Vec<u8>> {
+        let line = |bytes: &Vec<u8>| {
+            bytes.split_inclusive(|&b| b == b'\n').nth(index).and_then(|l| l.strip_suffix(b"\n")).map(<[u8]>::to_vec)
+        };
         loop {
-            if let Some(bytes) = self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                if let Some(end) = bytes.iter().position(|&b| b == b'\n') {
-                    return Some(bytes[..end].to_vec());
-                }
+            if let Some(found) = self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(line) {
+                return Some(found);
             }
             match self.ended.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(()) => continue,
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let bytes = self.bytes.lock().unwrap_or_else(|p| p.into_inner());
-                    let bytes = bytes.as_ref()?;
-                    return bytes.iter().position(|&b| b == b'\n').map(|end| bytes[..end].to_vec());
+                    return self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(line);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => return None,
             }
@@ -434,19 +433,20 @@ mod tests {
     }
 
     #[test]
-    fn the_first_line_comes_while_the_child_still_runs() {
-        let capture = Capture::start(&mut sh("printf 'ids\\nmore'; sleep 30"), None).unwrap();
+    fn a_line_comes_while_the_child_still_runs() {
+        let capture = Capture::start(&mut sh("printf 'ready\\nids\\nmore'; sleep 30"), None).unwrap();
         let start = Instant::now();
-        assert_eq!(capture.first_line_by(start + Duration::from_secs(10)).as_deref(), Some(&b"ids"[..]));
+        assert_eq!(capture.line_by(1, start + Duration::from_secs(10)).as_deref(), Some(&b"ids"[..]));
+        assert_eq!(capture.line_by(0, start + Duration::from_secs(10)).as_deref(), Some(&b"ready"[..]));
         assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
         assert!(capture.finish_by(Instant::now() + Duration::from_millis(100), End::Kill).unwrap().is_none());
         // No whole line: None once stdout ends, or at the deadline.
-        let capture = Capture::start(&mut sh("printf partial"), None).unwrap();
-        assert_eq!(capture.first_line_by(Instant::now() + Duration::from_secs(10)), None);
+        let capture = Capture::start(&mut sh("printf 'one\\npartial'"), None).unwrap();
+        assert_eq!(capture.line_by(1, Instant::now() + Duration::from_secs(10)), None);
         let out = capture.finish_by(Instant::now() + Duration::from_secs(10), End::Kill).unwrap().unwrap();
-        assert_eq!(out.stdout, b"partial", "what was read is still returned whole");
+        assert_eq!(out.stdout, b"one\npartial", "what was read is still returned whole");
         let capture = Capture::start(&mut sh("sleep 30"), None).unwrap();
-        assert_eq!(capture.first_line_by(Instant::now() + Duration::from_millis(100)), None);
+        assert_eq!(capture.line_by(0, Instant::now() + Duration::from_millis(100)), None);
         assert!(capture.finish_by(Instant::now(), End::Kill).unwrap().is_none());
     }
 
