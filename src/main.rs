@@ -1,7 +1,29 @@
+// minder's own C `main`, not Rust's `fn main`: see `main` below.
+#![no_main]
+
 use clap::Parser;
 use std::io::Write;
 
-fn main() {
+/// The entry point, called by the C runtime. Rust's usual start-up before `fn main` reads
+/// /proc/self/maps to find the main thread's stack (for its stack-overflow message): about
+/// 0.12 ms of every start, and minder is started three times for every `new` (itself, the
+/// pane's supervisor, the log sink) and once for every hook and popup. What minder needs of that
+/// start-up is done here: SIGPIPE is ignored, so a closed pipe is an error minder handles
+/// (`minder logs x | head`) and its children still get the default (std resets it when it
+/// spawns); a panic that unwinds (debug builds) exits 101 as it would from `fn main`; and
+/// minder ends through `std::process::exit`, which flushes stdout.
+#[no_mangle]
+pub extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    // SAFETY: setting a signal's disposition to SIG_IGN before any thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    let code = match std::panic::catch_unwind(run) {
+        Ok(()) => 0,
+        Err(_) => 101,
+    };
+    std::process::exit(code)
+}
+
+fn run() {
     // Started as the agent's `git` (a symlink under the state dir): the push gate's shim.
     if let Some(code) = minder::git::shim::dispatch() {
         std::process::exit(code);
