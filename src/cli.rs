@@ -178,13 +178,22 @@ impl EarlyNew {
         if args.get(1).is_none_or(|a| a != "new") {
             return None;
         }
-        let server = match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
-            Some(name) => Server::Name(name),
-            None => Server::Default,
-        };
-        let tmux = crate::tmux::Tmux::discover(server).ok()?;
+        let tmux = crate::tmux::Tmux::discover(chosen_server(None, None)).ok()?;
         let client = tmux.start_early();
         Some(EarlyNew { tmux, client })
+    }
+}
+
+/// The tmux server a command works with: `-L NAME`, else `--socket-path`, else
+/// `$MINDER_TMUX_SOCKET`, else tmux's own default.
+fn chosen_server(name: Option<&str>, path: Option<&std::path::Path>) -> Server {
+    match (name, path) {
+        (Some(name), _) => Server::Name(name.to_string()),
+        (None, Some(path)) => Server::Path(path.to_path_buf()),
+        (None, None) => match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
+            Some(name) => Server::Name(name),
+            None => Server::Default,
+        },
     }
 }
 
@@ -213,14 +222,7 @@ pub fn dispatch(cli: Cli, early: Option<EarlyNew>) -> Result<()> {
         Command::Names(a) => return commands::names::run(a),
         _ => {}
     }
-    let server = match (&cli.socket_name, &cli.socket_path) {
-        (Some(name), _) => Server::Name(name.clone()),
-        (None, Some(path)) => Server::Path(path.clone()),
-        (None, None) => match std::env::var("MINDER_TMUX_SOCKET").ok().filter(|s| !s.is_empty()) {
-            Some(name) => Server::Name(name),
-            None => Server::Default,
-        },
-    };
+    let server = chosen_server(cli.socket_name.as_deref(), cli.socket_path.as_deref());
     // `new` on this machine: the tmux client `main` started before the command line was parsed
     // (`EarlyNew`), if it was started for this server; dropped (killed) otherwise.
     let local_new =

@@ -135,7 +135,7 @@ impl DetectSettings {
 
 /// Where the session runs in tmux. The ids are hints (a restarted server hands out `$0` and `%0`
 /// again); `minder_id` is the proof: the `@minder-id` this run's tmux session carries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TmuxIds {
     pub session_id: String,
     pub pane_id: String,

@@ -378,32 +378,8 @@ pub fn launch(
         batch.push(tmux_cmd!["set-option", "-g", "@minder-status", segment]);
         batch.push(tmux_cmd!["set-option", "-t", target, "@minder-state", State::Working]);
     }
-    // Where it runs goes into the record with the base commit git found meanwhile; for a new
-    // session not a moment later than needed (below).
-    let mut facts = facts;
-    let mut record_where = |ids: &TmuxIds, socket: &PathBuf| {
-        let facts = facts.take().map(|f| f.finish()).unwrap_or_default();
-        if let Some(exclude) = &facts.exclude {
-            crate::git::repo::exclude_checkpoints(exclude);
-        }
-        let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
-        store.update_quick(&record.name, |r| {
-            r.tmux = ids.clone();
-            r.socket = Some(socket.clone());
-            r.base_commit = base_commit.clone();
-        })
-    };
-    // The client `new` started early was connecting while all the above was done. Its answer's
-    // first line (the ids) comes as soon as the session exists, while tmux still runs the rest
-    // of the batch: they are recorded meanwhile.
-    let sent = ctx.take_early_tmux(tmux).map(|early| early.send(&batch));
-    let recorded_early =
-        sent.as_ref().and_then(|s| s.first_line()).and_then(|l| parse_new_session(&l)).map(|(ids, socket)| {
-            let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
-            let updated = record_where(&ids, &socket);
-            (ids, socket, updated)
-        });
-    let answer = match sent.and_then(|s| s.finish()) {
+    // The client `new` started early was connecting while all the above was done.
+    let answer = match ctx.take_early_tmux(tmux).and_then(|early| early.send(&batch).finish()) {
         Some(answer) => answer,
         None => tmux.batch(&batch),
     };
@@ -429,10 +405,16 @@ pub fn launch(
         });
     };
     let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
-    let updated = match recorded_early {
-        Some((early_ids, early_socket, updated)) if early_ids == ids && early_socket == socket => updated,
-        _ => record_where(&ids, &socket),
-    };
+    let facts = facts.map(|f| f.finish()).unwrap_or_default();
+    if let Some(exclude) = &facts.exclude {
+        crate::git::repo::exclude_checkpoints(exclude);
+    }
+    let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
+    let updated = store.update_quick(&record.name, |r| {
+        r.tmux = ids.clone();
+        r.socket = Some(socket.clone());
+        r.base_commit = base_commit.clone();
+    });
     let (record, ()) = match updated {
         Ok(r) => r,
         Err(e) => {

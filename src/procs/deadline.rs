@@ -83,34 +83,28 @@ pub struct Capture {
 impl Capture {
     /// Start `cmd` with its stdin fed `input` (or /dev/null) and its stdout and stderr read.
     pub fn start(cmd: &mut Command, input: Option<Vec<u8>>) -> io::Result<Capture> {
-        cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn()?;
-        if let (Some(stdin), Some(input)) = (child.stdin.take(), input) {
+        cmd.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
+        let (capture, stdin) = Capture::spawn(cmd)?;
+        if let (Some(stdin), Some(input)) = (stdin, input) {
             feed(stdin, input);
         }
-        let stdout = Collected::read(child.stdout.take());
-        let stderr = Collected::read(child.stderr.take());
-        Ok(Capture { child, stdout, stderr })
+        Ok(capture)
     }
 
     /// Start `cmd` with its stdout and stderr read and its stdin a pipe held open, for input
     /// known only later (`feed` it, or drop it for an end of input).
     pub fn start_open(cmd: &mut Command) -> io::Result<(Capture, ChildStdin)> {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn()?;
-        let stdin = child.stdin.take().expect("stdin is piped");
+        let (capture, stdin) = Capture::spawn(cmd.stdin(Stdio::piped()))?;
+        Ok((capture, stdin.expect("stdin is piped")))
+    }
+
+    /// Spawn `cmd` (its stdin as the caller set it) with its stdout and stderr read.
+    fn spawn(cmd: &mut Command) -> io::Result<(Capture, Option<ChildStdin>)> {
+        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let stdin = child.stdin.take();
         let stdout = Collected::read(child.stdout.take());
         let stderr = Collected::read(child.stderr.take());
         Ok((Capture { child, stdout, stderr }, stdin))
-    }
-
-    /// Line `index` (from 0) of the child's stdout, without its newline, as soon as it is
-    /// whole, while the child may still run (what `finish_by` returns still holds it); None when
-    /// its stdout ends without it or `deadline` passes first.
-    pub fn line_by(&self, index: usize, deadline: Instant) -> Option<Vec<u8>> {
-        self.stdout.wait_line(index, deadline)
     }
 
     /// The child's status and output once it exits, or None when `deadline` passes first (the
@@ -161,8 +155,7 @@ pub fn feed(mut stdin: ChildStdin, input: Vec<u8>) {
 /// stops reading and closes its end, so a grandchild still writing there is not stored forever.
 struct Collected {
     bytes: Arc<Mutex<Option<Vec<u8>>>>,
-    /// A message after each read; disconnected when the pipe has ended (the thread drops its
-    /// sender).
+    /// Disconnected when the pipe has ended (the thread drops its sender).
     ended: mpsc::Receiver<()>,
 }
 
@@ -173,6 +166,7 @@ impl Collected {
         if let Some(mut pipe) = pipe {
             let shared = Arc::clone(&bytes);
             std::thread::spawn(move || {
+                let _tx = tx;
                 let mut buf = vec![0u8; 64 << 10];
                 loop {
                     let n = match pipe.read(&mut buf) {
@@ -185,8 +179,6 @@ impl Collected {
                         Some(out) => out.extend_from_slice(&buf[..n]),
                         None => return,
                     }
-                    // Wakes `wait_line`; nobody may be listening.
-                    let _ = tx.send(());
                 }
             });
         }
@@ -195,34 +187,7 @@ impl Collected {
 
     /// Wait up to `limit` for the pipe to end; true when it has.
     fn wait_end(&self, limit: Duration) -> bool {
-        let until = Instant::now() + limit;
-        loop {
-            match self.ended.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(()) => continue,
-                Err(mpsc::RecvTimeoutError::Disconnected) => return true,
-                Err(mpsc::RecvTimeoutError::Timeout) => return false,
-            }
-        }
-    }
-
-    /// Line `index` (from 0) of what is read, without its newline, as soon as it is whole; None
-    /// when the pipe ends without it or `deadline` passes first.
-    fn wait_line(&self, index: usize, deadline: Instant) -> Option<Vec<u8>> {
-        let line = |bytes: &Vec<u8>| {
-            bytes.split_inclusive(|&b| b == b'\n').nth(index).and_then(|l| l.strip_suffix(b"\n")).map(<[u8]>::to_vec)
-        };
-        loop {
-            if let Some(found) = self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(line) {
-                return Some(found);
-            }
-            match self.ended.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(()) => continue,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return self.bytes.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(line);
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => return None,
-            }
-        }
+        matches!(self.ended.recv_timeout(limit), Err(mpsc::RecvTimeoutError::Disconnected))
     }
 
     fn take(&self) -> Vec<u8> {
@@ -430,24 +395,6 @@ mod tests {
         assert_eq!(out.stdout, b"ready\n");
         let capture = Capture::start(&mut sh("sleep 30"), None).unwrap();
         assert!(capture.finish_by(Instant::now() + Duration::from_millis(100), End::Kill).unwrap().is_none());
-    }
-
-    #[test]
-    fn a_line_comes_while_the_child_still_runs() {
-        let capture = Capture::start(&mut sh("printf 'ready\\nids\\nmore'; sleep 30"), None).unwrap();
-        let start = Instant::now();
-        assert_eq!(capture.line_by(1, start + Duration::from_secs(10)).as_deref(), Some(&b"ids"[..]));
-        assert_eq!(capture.line_by(0, start + Duration::from_secs(10)).as_deref(), Some(&b"ready"[..]));
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
-        assert!(capture.finish_by(Instant::now() + Duration::from_millis(100), End::Kill).unwrap().is_none());
-        // No whole line: None once stdout ends, or at the deadline.
-        let capture = Capture::start(&mut sh("printf 'one\\npartial'"), None).unwrap();
-        assert_eq!(capture.line_by(1, Instant::now() + Duration::from_secs(10)), None);
-        let out = capture.finish_by(Instant::now() + Duration::from_secs(10), End::Kill).unwrap().unwrap();
-        assert_eq!(out.stdout, b"one\npartial", "what was read is still returned whole");
-        let capture = Capture::start(&mut sh("sleep 30"), None).unwrap();
-        assert_eq!(capture.line_by(0, Instant::now() + Duration::from_millis(100)), None);
-        assert!(capture.finish_by(Instant::now(), End::Kill).unwrap().is_none());
     }
 
     #[test]

@@ -329,14 +329,6 @@ pub struct Sent {
 }
 
 impl Sent {
-    /// The answer's first line as soon as tmux has printed it, while it may still be running
-    /// the rest of the batch (`new-session -P` prints when the session exists). None when the
-    /// client ends without one or the deadline passes.
-    pub fn first_line(&self) -> Option<String> {
-        let line = self.capture.line_by(1, self.deadline)?;
-        Some(String::from_utf8_lossy(&line).into_owned())
-    }
-
     /// The answer, as `Tmux::batch` gives it. None when the client found no server to connect
     /// to: it was given nothing, and the caller runs `Tmux::batch`.
     pub fn finish(self) -> Option<Result<String, TmuxError>> {

@@ -87,10 +87,7 @@ fn argv_after_dashes_reaches_the_agent_unchanged() {
 }
 
 fn argv_reaches_the_agent_unchanged(server_up: bool) {
-    let env = Env::new();
-    if server_up {
-        env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
-    }
+    let env = Env::with_server(server_up);
     let args = [
         "plain",
         "two words",
@@ -132,8 +129,7 @@ fn argv_reaches_the_agent_unchanged(server_up: bool) {
 /// command line names another: it never outlives `new`, and nothing happens on the wrong server.
 #[test]
 fn the_client_new_starts_early_ends_with_it_and_acts_only_on_its_server() {
-    let env = Env::new();
-    env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+    let env = Env::with_server(true);
     let clients =
         || env.processes().into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "source-file")).collect::<Vec<_>>();
     env.run(&["new", "here", "--", "sleep", "30"]);

@@ -55,16 +55,6 @@ fn tmux_then(env: &Env, name: &str, then: &str) -> PathBuf {
     tmux_wrapper(env, name, &body)
 }
 
-/// An `Env` for a test of `new`'s tmux call, run twice: `server_up` false, the call starts the
-/// server (tmux's argv); true, a server is up and `new` hands its client the batch on stdin.
-fn env_for_new(server_up: bool) -> Env {
-    let env = Env::new();
-    if server_up {
-        env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
-    }
-    env
-}
-
 /// A stand-in for tmux (given to minder as MINDER_TMUX): a shell script whose `$TMUX_REAL` is
 /// the real one.
 fn tmux_wrapper(env: &Env, name: &str, body: &str) -> PathBuf {
@@ -218,11 +208,11 @@ fn rm_and_attach_reach_a_renamed_session_by_its_id() {
 #[test]
 fn a_new_killed_after_tmux_made_the_session_is_completed_and_rm_ends_it() {
     for server_up in [false, true] {
-        a_new_killed_after_tmux_made_the_session(env_for_new(server_up), server_up);
+        a_new_killed_after_tmux_made_the_session(Env::with_server(server_up));
     }
 }
 
-fn a_new_killed_after_tmux_made_the_session(env: Env, server_up: bool) {
+fn a_new_killed_after_tmux_made_the_session(env: Env) {
     // tmux makes the session, then `new` dies before it records where the session runs.
     let wrapper = tmux_then(&env, "tmux-then-die", "kill -9 $PPID");
     let out = env
@@ -233,11 +223,7 @@ fn a_new_killed_after_tmux_made_the_session(env: Env, server_up: bool) {
         .unwrap();
     assert!(!out.status.success(), "new was not cut short");
     let r = record(&env, "cmd-half");
-    if !server_up {
-        assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
-    }
-    // With a server up, the early client prints the ids while tmux still runs the batch, and
-    // `new` may have recorded them before it was killed: either way its run's id is the proof.
+    assert_eq!(r["tmux"]["pane_id"], "", "the crash came too late to prove anything");
     assert!(has_session(&env, "=cmd-half"));
 
     // The next look finds the session by its id and completes the record.
@@ -266,7 +252,7 @@ fn a_new_killed_after_tmux_made_the_session(env: Env, server_up: bool) {
 #[test]
 fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
     for server_up in [false, true] {
-        a_new_whose_tmux_call_is_too_slow(env_for_new(server_up));
+        a_new_whose_tmux_call_is_too_slow(Env::with_server(server_up));
     }
 }
 
@@ -292,10 +278,9 @@ fn a_new_whose_tmux_call_is_too_slow(env: Env) {
 
 #[test]
 fn the_callers_environment_never_outlives_a_failed_start() {
-    let env = Env::new();
     // A server already running: a fresh one sometimes never reaps a child that exits while it
     // starts up (see `supervisor`), and without the supervisor nothing else would record it.
-    env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+    let env = Env::with_server(true);
     // The supervisor never starts: the pane runs a minder command that does not exist (in the
     // batch `new` hands its early client on stdin, or in tmux's argv).
     let wrapper = tmux_wrapper(

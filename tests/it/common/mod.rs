@@ -79,6 +79,17 @@ impl Env {
         Env::with_turn(Turn::take(false))
     }
 
+    /// An `Env` whose tmux server is up before the test starts (`server_up`: a session named
+    /// `keeper` holds it), or not. With it up, `new` hands its batch to the client it started
+    /// early; without, its tmux call starts the server (tmux's argv).
+    pub fn with_server(server_up: bool) -> Env {
+        let env = Env::new();
+        if server_up {
+            env.tmux_out(&["new-session", "-d", "-s", "keeper", "sleep", "600"]);
+        }
+        env
+    }
+
     /// A test's world, on the machine it has alone: it waits for the tests running to end, and
     /// no other starts until it ends.
     pub fn alone() -> Env {
