@@ -134,6 +134,14 @@ fn the_client_new_starts_early_ends_with_it_and_acts_only_on_its_server() {
         || env.processes().into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "source-file")).collect::<Vec<_>>();
     env.run(&["new", "here", "--", "sleep", "30"]);
     assert!(clients().is_empty(), "{:?}", clients());
+    // The second server is killed however the test ends (Env kills only its own).
+    struct Elsewhere<'a>(&'a Env);
+    impl Drop for Elsewhere<'_> {
+        fn drop(&mut self) {
+            self.0.minder_tmux_on("elsewhere", &["kill-server"]);
+        }
+    }
+    let _elsewhere = Elsewhere(&env);
     env.run(&["-L", "elsewhere", "new", "there", "--", "sleep", "30"]);
     assert!(clients().is_empty(), "{:?}", clients());
     let sessions = |out: std::process::Output| {
@@ -144,7 +152,6 @@ fn the_client_new_starts_early_ends_with_it_and_acts_only_on_its_server() {
     // A `new` that fails before tmux is asked leaves no client either.
     env.fail(&["new", "here", "--", "sleep", "30"], 1);
     assert!(clients().is_empty(), "{:?}", clients());
-    env.minder_tmux_on("elsewhere", &["kill-server"]);
 }
 
 #[test]
