@@ -99,16 +99,16 @@ pub fn exec(
 /// How often the supervisor makes sure the log sink still runs.
 const SINK_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The session's sink pid file, from the pane's environment.
+/// The session's store and name, from the pane's environment.
 fn session_paths() -> Option<(Store, String)> {
     let state = std::env::var_os("MINDER_STATE_DIR")?;
     let name = std::env::var("MINDER_SESSION").ok()?;
     Some((Store::new(PathBuf::from(state)), name))
 }
 
-/// Whether the sink is running (or has not started yet: no pid file).
+/// Whether the sink is running (or has not started yet).
 fn sink_running() -> bool {
-    session_paths().is_none_or(|(store, name)| crate::procs::pid_file_alive(&store.paths(&name).sink_pid()))
+    session_paths().is_none_or(|(store, name)| crate::store::sink_alive(&store.paths(&name)))
 }
 
 fn note_sink_gap(what: &str) {

@@ -71,7 +71,7 @@ fn record_pane_death(args: &Args, socket: Option<PathBuf>) -> Result<()> {
         return Ok(());
     }
     // The supervisor has read the caller's environment, or never will.
-    let _ = std::fs::remove_file(store.paths(&name).env_file());
+    let _ = std::fs::remove_file(store.env_file_of(&record));
     let who = record.identity();
     let mut status: Option<i32> = args.status.trim().parse().ok();
     let mut signal: Option<i32> = args.signal.trim().parse().ok().filter(|s| *s != 0);

@@ -270,6 +270,11 @@ pub struct Record {
     pub on_budget: crate::domain::usage::OnBudget,
     #[serde(default)]
     pub budget_passed_at: Option<DateTime<Utc>>,
+    /// Where this run's caller environment was left for the pane's supervisor, which deletes
+    /// it (`store::runtime::handoff_dir`); None: the session folder's `env`, as records before
+    /// it say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env_file: Option<PathBuf>,
     /// Records written before decisions were kept apart had these; read once and turned into
     /// `decision` (see `Record::upgrade`), never written again.
     #[serde(default, skip_serializing)]
@@ -406,6 +411,7 @@ impl Record {
             agent_commits: Vec::new(),
             fence: None,
             transcript: None,
+            env_file: None,
             max_tokens: 0,
             on_budget: Default::default(),
             budget_passed_at: None,

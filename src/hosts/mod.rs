@@ -69,29 +69,14 @@ pub struct Host {
 /// The private folder of the control sockets: `$XDG_RUNTIME_DIR/minder/ssh`, else the state
 /// dir's `ssh/`. Refused when someone else owns it or others may enter it.
 pub fn socket_dir() -> anyhow::Result<PathBuf> {
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()).map(PathBuf::from) {
-        Some(run) if run.is_absolute() && run.is_dir() => run.join("minder/ssh"),
-        _ => crate::store::paths::StatePaths { root: crate::store::paths::state_dir() }.ssh_sockets(),
+    let dir = match crate::store::runtime::xdg_runtime_dir() {
+        Some(run) => run.join("minder/ssh"),
+        None => crate::store::paths::StatePaths { root: crate::store::paths::state_dir() }.ssh_sockets(),
     };
     if let Some(parent) = dir.parent() {
         crate::store::fsutil::create_private_dir_all(parent)?;
     }
-    // Created 0700 in one step (a umask only takes bits away): another minder never sees it
-    // open to others between a mkdir and a chmod.
-    use std::os::unix::fs::DirBuilderExt;
-    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => anyhow::bail!("cannot create `{}`: {e}", dir.display()),
-    }
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::symlink_metadata(&dir)?;
-    // SAFETY: getuid has no failure mode.
-    let me = unsafe { libc::getuid() };
-    if !meta.is_dir() || meta.uid() != me || meta.mode() & 0o077 != 0 {
-        anyhow::bail!("the ssh socket folder `{}` is not a private folder of yours (mode 0700)", dir.display());
-    }
-    Ok(dir)
+    crate::store::runtime::private_dir(&dir)
 }
 
 impl Host {

@@ -223,7 +223,7 @@ fn settle(ctx: &Ctx, record: Record, pane: Option<PaneInfo>, tmux_error: Option<
 /// Remove the caller's environment (it holds whatever secrets the caller had) once nobody can
 /// read it any more: see `env_file_stale`.
 fn sweep_env_file(ctx: &Ctx, record: &Record, pane: Option<&PaneInfo>) {
-    let path = ctx.store.paths(&record.name).env_file();
+    let path = ctx.store.env_file_of(record);
     let Ok(meta) = std::fs::metadata(&path) else { return };
     let age = meta.modified().ok().and_then(|m| m.elapsed().ok()).unwrap_or_default();
     if env_file_stale(record, pane, age) {
@@ -236,10 +236,10 @@ pub fn server_answers(socket: &std::path::Path) -> bool {
     std::os::unix::net::UnixStream::connect(socket).is_ok()
 }
 
-/// Whether the session's log sink still runs (its pid file names a live process). Without a pid
-/// file yet (just starting) it is presumed alive.
+/// Whether the session's log sink still runs (`store::sink_alive`); just starting, it is
+/// presumed alive.
 pub fn sink_alive(ctx: &Ctx, name: &str) -> bool {
-    crate::procs::pid_file_alive(&ctx.store.paths(name).sink_pid())
+    crate::store::sink_alive(&ctx.store.paths(name))
 }
 
 /// The `@minder` value of the sessions this state dir owns.

@@ -62,6 +62,8 @@ pub fn remove(ctx: &Ctx, obs: &reconcile::Observed, force: bool, keep_logs: bool
             ctx.note(&kept);
         }
     }
+    // The caller's environment, if the supervisor never took it (it lives outside the folder).
+    let _ = std::fs::remove_file(ctx.store.env_file_of(&obs.record));
     // Hold the session's lock too: a late exit hook waits, then finds the record gone.
     let _session = ctx.store.lock_session(&name)?;
     remove_tree(&paths.root)?;

@@ -231,8 +231,19 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     for (k, v) in extra {
         push(k.as_bytes(), v.as_bytes());
     }
-    // Read and deleted by `_exec` a moment later: private, but no need to make it durable.
-    fsutil::write_private(path, &data)
+    // Read and deleted by `_exec` a moment later: private, but no need to make it durable. A
+    // new file (a run's name is its own), never one found there.
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(fsutil::FILE_MODE)
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.write_all(&data).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 /// `launch` could not tell whether tmux made the session (tmux did not answer, even to the
@@ -268,7 +279,6 @@ pub fn launch(
 ) -> Result<Record> {
     let store = &ctx.store;
     let paths = store.paths(&record.name);
-    let env_file = paths.env_file();
     // The push gate's two lines: the pre-push hook (through git config) and the git shim first
     // on the agent's PATH.
     let gate = if ctx.config.review.gate_push {
@@ -281,9 +291,14 @@ pub fn launch(
     let tmux = ctx.tmux()?;
     crate::app::require_tmux_version(tmux, &ctx.store.dirs().tmux_version())?;
     let minder_id = crate::app::new_minder_id();
+    // In memory where the machine has a private place there, named for this run.
+    let env_file = crate::store::runtime::handoff_dir()
+        .map(|dir| dir.join(format!("{minder_id}.env")))
+        .unwrap_or_else(|| paths.env_file());
     let socket_path = tmux.server().socket_path();
     let place = |r: &mut Record| {
         r.tmux = TmuxIds { minder_id: minder_id.clone(), ..TmuxIds::default() };
+        r.env_file = Some(env_file.clone());
         // Where tmux will put it, until tmux says.
         r.socket = Some(socket_path.clone());
         r.command = record.command.clone();
@@ -301,8 +316,6 @@ pub fn launch(
             let mut whole = record.clone();
             place(&mut whole);
             store.save_quick(&whole)?;
-            let created = Event::noted(whole.created_at, State::Working, Source::Command, "created".into());
-            store.append_event(&whole.name, &created)?;
             let mut all: Vec<&Record> = others.iter().collect();
             all.push(&whole);
             crate::ops::status_push::segment_with(store, &socket_path, all)
@@ -378,10 +391,32 @@ pub fn launch(
         batch.push(tmux_cmd!["set-option", "-g", "@minder-status", segment]);
         batch.push(tmux_cmd!["set-option", "-t", target, "@minder-state", State::Working]);
     }
+    // Taken before tmux is asked: an exit hook (an agent that ends at once) waits for it, so
+    // its events come after "created".
+    let mut pending = store.begin_update(&record.name)?;
+    // What needs no answer from tmux is done while tmux makes the session: the "created"
+    // event of a new session, and the record's next file (each file made is an inode to find,
+    // 0.3-0.6 ms on the bench machine's disk).
+    let meanwhile = |pending: &mut crate::store::PendingUpdate| -> Result<()> {
+        if let Known::New { .. } = known {
+            let created = Event::noted(record.created_at, State::Working, Source::Command, "created".into());
+            store.append_event(&record.name, &created)?;
+        }
+        store.prepare_update(pending)
+    };
     // The client `new` started early was connecting while all the above was done.
-    let answer = match ctx.take_early_tmux(tmux).and_then(|early| early.send(&batch).finish()) {
-        Some(answer) => answer,
-        None => tmux.batch(&batch),
+    let (answer, prepared) = match ctx.take_early_tmux(tmux).map(|early| early.send(&batch)) {
+        Some(sent) => {
+            let prepared = meanwhile(&mut pending);
+            match sent.finish() {
+                Some(answer) => (answer, prepared),
+                None => (tmux.batch(&batch), prepared),
+            }
+        }
+        None => {
+            let prepared = meanwhile(&mut pending);
+            (tmux.batch(&batch), prepared)
+        }
     };
     let made = answer.as_ref().ok().and_then(|out| parse_new_session(out));
     let Some((ids, socket)) = made else {
@@ -404,13 +439,19 @@ pub fn launch(
             ),
         });
     };
+    if let Err(e) = prepared {
+        // The event log or the record could not be written (a full disk): nothing would be
+        // known of the session, so it goes.
+        let _ = std::fs::remove_file(&env_file);
+        return Err(abandon(tmux, &paths, &record.name, &minder_id, e));
+    }
     let ids = TmuxIds { minder_id: minder_id.clone(), ..ids };
     let facts = facts.map(|f| f.finish()).unwrap_or_default();
     if let Some(exclude) = &facts.exclude {
         crate::git::repo::exclude_checkpoints(exclude);
     }
     let base_commit = facts.base_commit.or_else(|| record.base_commit.clone());
-    let updated = store.update_quick(&record.name, |r| {
+    let updated = store.finish_update(pending, |r| {
         r.tmux = ids.clone();
         r.socket = Some(socket.clone());
         r.base_commit = base_commit.clone();
@@ -471,7 +512,7 @@ fn abandon(
     for session in ours {
         cleaned &= tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]).is_ok();
     }
-    if killed && paths.sink_pid().exists() {
+    if killed && paths.wake_fifo().exists() {
         // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.
         crate::store::wait_sink_drained(paths, std::time::Duration::from_secs(3));
     }

@@ -12,32 +12,6 @@ pub fn pid_alive(pid: u32) -> bool {
     pid > 1 && unsafe { libc::kill(pid as libc::pid_t, 0) } == 0
 }
 
-/// Whether the process a pid file names runs (a zombie waiting to be reaped does not). No file
-/// yet counts as running: its process writes it as it starts. A file that names no pid does not.
-/// The one check of a session's log sink (its `sink.pid`), by `minder` commands and the pane's
-/// supervisor alike.
-///
-/// A process that wrote its pid file with `store::fsutil::write_atomic_held` holds a lock on it
-/// for as long as it lives: the lock is asked first, which costs one open and no read, can never be fooled by a
-/// pid the kernel gave to another process since, and is released as the process exits (a zombie
-/// holds none). A free lock (a pid file written without one) falls back to the pid it names.
-pub fn pid_file_alive(path: &std::path::Path) -> bool {
-    use std::os::fd::AsRawFd;
-    let Ok(file) = std::fs::File::open(path) else { return !path.exists() };
-    // SAFETY: flock(2) on a descriptor this function owns; LOCK_NB never blocks.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } != 0 {
-        return std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK);
-    }
-    // Closing the file releases the shared lock just taken.
-    let mut text = String::new();
-    use std::io::Read;
-    if (&file).take(32).read_to_string(&mut text).is_err() {
-        return false;
-    }
-    let Ok(pid) = text.trim().parse::<u32>() else { return false };
-    pid_alive(pid) && proc_stat(pid as libc::pid_t).is_none_or(|(state, _, _)| state != 'Z')
-}
-
 /// The live children of `parent`, from `/proc` (none where there is no `/proc`).
 pub fn children_of(parent: libc::pid_t) -> Vec<libc::pid_t> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
@@ -144,7 +118,6 @@ pub fn cmdline(pid: libc::pid_t) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     #[test]
     fn this_process_is_seen_with_its_parent_and_group() {
@@ -157,47 +130,5 @@ mod tests {
         assert!(children_of(parent).contains(&me));
         assert!(group_members(group).contains(&me));
         assert!(pid_alive(me as u32) && !pid_alive(1) && proc_stat(-5).is_none());
-    }
-
-    #[test]
-    fn a_pid_file_is_alive_while_its_process_runs_unreaped_or_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("sink.pid");
-        assert!(pid_file_alive(&file), "not written yet: starting");
-        std::fs::write(&file, std::process::id().to_string()).unwrap();
-        assert!(pid_file_alive(&file));
-        std::fs::write(&file, "garbage").unwrap();
-        assert!(!pid_file_alive(&file));
-        // A child that has exited and is not reaped yet is a zombie: not running.
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        std::fs::write(&file, child.id().to_string()).unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while proc_stat(child.id() as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z') {
-            assert!(std::time::Instant::now() < deadline, "`true` did not exit");
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert!(!pid_file_alive(&file));
-        child.wait().unwrap();
-        assert!(!pid_file_alive(&file));
-    }
-
-    /// A held pid file is alive by its lock, whatever pid it names (one the kernel may have
-    /// given to another process since), and dead once its holder lets go; it never shows
-    /// without the lock, not even while it is being written.
-    #[test]
-    fn a_held_pid_file_is_alive_by_its_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("sink.pid");
-        let held = crate::store::fsutil::write_atomic_held(&file, std::process::id().to_string().as_bytes()).unwrap();
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), std::process::id().to_string());
-        // Rewritten in place (same file, same lock) with a pid no process has.
-        std::fs::OpenOptions::new().write(true).truncate(true).open(&file).unwrap().write_all(b"999999999").unwrap();
-        assert!(pid_file_alive(&file), "alive by the lock, not the pid");
-        drop(held);
-        assert!(!pid_file_alive(&file), "the lock is gone and the pid names nothing");
-        // Held again over the old one: replaced atomically, alive at once.
-        let _again = crate::store::fsutil::write_atomic_held(&file, std::process::id().to_string().as_bytes()).unwrap();
-        assert!(pid_file_alive(&file));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     }
 }

@@ -71,16 +71,12 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
         let _ = crate::store::fsutil::append_line(&paths.sink_errors(), &line);
     }
     let _ = std::fs::remove_file(paths.sink_done());
-    // Held open (and locked) for the sink's whole life: that is what says it is alive.
-    let _pid_file =
-        match crate::store::fsutil::write_atomic_held(&paths.sink_pid(), std::process::id().to_string().as_bytes()) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                tracing::warn!("cannot write the sink's pid file: {e:#}");
-                None
-            }
-        };
+    // Held open for the sink's whole life: that is also what says it is alive
+    // (`store::sink_alive`).
     let wake_fifo = WakeFifo::open(&paths);
+    if wake_fifo.is_none() {
+        tracing::warn!("cannot make the sink's wake-up FIFO `{}`", paths.wake_fifo().display());
+    }
     // Built at the first byte: compiling the patterns is most of a sink's start-up, and a sink
     // starts while `new` waits for tmux. Nothing reaches the log before it exists.
     let mut redactor = LazyRedactor::new(&paths, record.as_ref().ok());
@@ -125,8 +121,8 @@ pub fn run(session_root: &Path, resumed: bool, hand: &'static dyn Hand) -> Resul
     // The tokens of the agent's last turn.
     watch.read_usage(true);
     drop(sink);
+    // The FIFO stays, with no reader: the sink is over (`store::sink_alive`).
     drop(wake_fifo);
-    let _ = std::fs::remove_file(paths.wake_fifo());
     let _ = crate::store::fsutil::write_atomic(&paths.sink_done(), Utc::now().to_rfc3339().as_bytes());
     Ok(())
 }
@@ -316,31 +312,45 @@ fn wait_readable(fd: libc::c_int, wake: Option<&WakeFifo>, timeout: Duration) ->
     Readable::Timeout
 }
 
-/// The sink's wake-up line: a FIFO in the session folder. A byte written to it ("the agent
-/// ended") ends the sink's wait at once. The sink holds both ends open, so the FIFO never
-/// reports a hang-up, and a writer finds no reader (and does nothing) once the sink is gone.
+/// The sink's wake-up line, and the proof that it runs: a FIFO in the session folder. A byte
+/// written to it ("the agent ended") ends the sink's wait at once. The sink holds both ends open
+/// for its whole life, so the FIFO never reports a hang-up, a writer finds no reader (and does
+/// nothing) once the sink is gone, and whether one is found says whether the sink runs: no pid
+/// file to write, none to trust after the kernel gives its pid to another process.
 struct WakeFifo {
     read: std::fs::File,
     _write: std::fs::File,
 }
 
 impl WakeFifo {
+    /// Made under a temp name and opened at both ends before it takes its place, so the FIFO
+    /// at the session's path always has a reader while this sink runs (a restarted sink
+    /// replaces the old one's at once).
     fn open(paths: &SessionPaths) -> Option<WakeFifo> {
         use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::OpenOptionsExt;
         let path = paths.wake_fifo();
-        let _ = std::fs::remove_file(&path);
-        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+        let tmp = paths.root.join(format!(".wake.{}.partial", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        let c = std::ffi::CString::new(tmp.as_os_str().as_bytes()).ok()?;
         // SAFETY: a valid NUL-terminated path.
         if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
             return None;
         }
-        // The umask may have taken bits away from the mode given to mkfifo.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).ok()?;
-        let read = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&path).ok()?;
-        let write = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path).ok()?;
-        Some(WakeFifo { read, _write: write })
+        let opened = (|| {
+            // The umask may have taken bits away from the mode given to mkfifo.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).ok()?;
+            let flags = libc::O_NONBLOCK | libc::O_NOFOLLOW;
+            let read = std::fs::OpenOptions::new().read(true).custom_flags(flags).open(&tmp).ok()?;
+            let write = std::fs::OpenOptions::new().write(true).custom_flags(flags).open(&tmp).ok()?;
+            std::fs::rename(&tmp, &path).ok()?;
+            Some(WakeFifo { read, _write: write })
+        })();
+        if opened.is_none() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        opened
     }
 
     fn fd(&self) -> libc::c_int {
@@ -357,6 +367,26 @@ impl WakeFifo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The FIFO at the session's path has a reader from the moment it is there; a second sink
+    /// (restarted) puts its own in its place, and the first one's end leaves it alone.
+    #[test]
+    fn the_wake_fifo_says_the_sink_runs_from_the_moment_it_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths { root: dir.path().to_path_buf() };
+        let first = WakeFifo::open(&paths).unwrap();
+        assert!(crate::store::sink_alive(&paths));
+        let second = WakeFifo::open(&paths).unwrap();
+        drop(first);
+        assert!(crate::store::sink_alive(&paths), "the second sink's FIFO is the one there");
+        crate::store::wake_sink(&paths);
+        let mut buf = [0u8; 4];
+        assert_eq!((&second.read).read(&mut buf).unwrap(), 1, "a wake-up reaches the sink there");
+        drop(second);
+        assert!(!crate::store::sink_alive(&paths), "both ended");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, ["wake"], "no temp FIFO left");
+    }
 
     #[test]
     fn bytes_not_logged_are_counted_and_marked_where_they_are_missing() {

@@ -78,48 +78,60 @@ pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Replace `path` with `data` atomically: write a temp file beside it, fsync, rename over.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    replace(path, data, true, false).map(drop)
+    replace(path, data, true)
 }
 
 /// `write_atomic` without the fsync: readers never see a partial file, but a power cut may lose
 /// it. For files rewritten durably soon after.
 pub fn write_atomic_quick(path: &Path, data: &[u8]) -> Result<()> {
-    replace(path, data, false, false).map(drop)
+    replace(path, data, false)
 }
 
-/// `write_atomic_quick`, with an exclusive lock held on the file from before it takes `path`'s
-/// name: the lock lasts as long as the returned file stays open, so no reader ever finds the
-/// file without it. A process's pid file (`procs::pid_file_alive` asks the lock): not synced,
-/// as it means nothing after a power cut (no lock holds it then, whatever it says).
-pub fn write_atomic_held(path: &Path, data: &[u8]) -> Result<File> {
-    replace(path, data, false, true)
+fn replace(path: &Path, data: &[u8], sync: bool) -> Result<()> {
+    Replacement::prepare(path)?.commit(data, sync)
 }
 
-fn replace(path: &Path, data: &[u8], sync: bool, hold: bool) -> Result<File> {
-    use std::os::fd::AsRawFd;
-    let dir = path.parent().context("atomic write needs a parent folder")?;
-    let tmp = dir.join(format!(
-        ".{}.{}.partial",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = create_private_file(&tmp)?;
-        // SAFETY: flock(2) on the descriptor just opened; LOCK_NB never blocks.
-        if hold && unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            return Err(std::io::Error::last_os_error()).with_context(|| format!("cannot lock `{}`", tmp.display()));
-        }
-        file.write_all(data).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-        if sync {
-            file.sync_all().with_context(|| format!("cannot sync `{}`", tmp.display()))?;
-        }
-        fs::rename(&tmp, path).with_context(|| format!("cannot replace `{}`", path.display()))?;
-        Ok(file)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+/// A replacement of `path` begun ahead of its contents: the temp file beside it is made now,
+/// filled and renamed over `path` by `commit`. Made while something else runs (`new` makes the
+/// record's next one while tmux creates the session), the file's creation is off the path of
+/// what waits for the rename. Dropped without a commit, the temp file goes.
+pub struct Replacement {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: Option<File>,
+}
+
+impl Replacement {
+    pub fn prepare(path: &Path) -> Result<Replacement> {
+        let dir = path.parent().context("atomic write needs a parent folder")?;
+        let tmp = dir.join(format!(
+            ".{}.{}.partial",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+            std::process::id()
+        ));
+        let file = create_private_file(&tmp)?;
+        Ok(Replacement { path: path.to_path_buf(), tmp, file: Some(file) })
     }
-    result
+
+    /// Write `data` (fsynced if `sync`) and put it in `path`'s place, atomically.
+    pub fn commit(mut self, data: &[u8], sync: bool) -> Result<()> {
+        let mut file = self.file.take().expect("committed once");
+        file.write_all(data).with_context(|| format!("cannot write `{}`", self.tmp.display()))?;
+        if sync {
+            file.sync_all().with_context(|| format!("cannot sync `{}`", self.tmp.display()))?;
+        }
+        fs::rename(&self.tmp, &self.path).with_context(|| format!("cannot replace `{}`", self.path.display()))?;
+        self.tmp = std::path::PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for Replacement {
+    fn drop(&mut self) {
+        if !self.tmp.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Append one line to `path` (created 0600). A single write(2) of a line under PIPE_BUF on an

@@ -6,6 +6,7 @@ pub mod fsutil;
 pub mod inbox;
 pub mod logs;
 pub mod paths;
+pub mod runtime;
 pub mod secrets;
 pub mod untrusted;
 
@@ -139,6 +140,35 @@ impl Store {
         Ok((record, out))
     }
 
+    /// Begin `update_quick` of session `name` ahead of its change: its lock is taken and the
+    /// record's next file is made now, while something else runs; `finish_update` reads,
+    /// changes and puts it in place. Held, the lock keeps every other writer (an exit hook) out
+    /// in between.
+    pub fn begin_update(&self, name: &str) -> Result<PendingUpdate> {
+        let guard = self.lock_session(name)?;
+        Ok(PendingUpdate { name: name.to_string(), _guard: guard, next: None })
+    }
+
+    /// The record's next file of a `begin_update`: made apart from taking the lock, so that the
+    /// lock can be taken before what must come after it and the file while that runs.
+    pub fn prepare_update(&self, pending: &mut PendingUpdate) -> Result<()> {
+        pending.next = Some(fsutil::Replacement::prepare(&self.paths(&pending.name).record())?);
+        Ok(())
+    }
+
+    /// Read-modify-write the record of a `begin_update`, into the file made ahead.
+    pub fn finish_update<T>(&self, pending: PendingUpdate, f: impl FnOnce(&mut Record) -> T) -> Result<(Record, T)> {
+        let mut record = self.load(&pending.name)?;
+        let out = f(&mut record);
+        let json = serde_json::to_vec_pretty(&record)?;
+        let next = match pending.next {
+            Some(next) => next,
+            None => fsutil::Replacement::prepare(&self.paths(&pending.name).record())?,
+        };
+        next.commit(&json, false)?;
+        Ok((record, out))
+    }
+
     /// The one way a record changes under a transition: under the session's lock, `decide`
     /// looks at the record (and may set other fields of it: a decision, an exit) and returns
     /// the agent's new activity, its detail and a note, or None to leave it be. A change is
@@ -167,6 +197,11 @@ impl Store {
         }
         self.append_event(name, &Event { at: record.state_at, state, detail, source, note, pattern, lines })?;
         Ok((record, true))
+    }
+
+    /// Where the run of `record` left the caller's environment for its supervisor.
+    pub fn env_file_of(&self, record: &Record) -> PathBuf {
+        record.env_file.clone().unwrap_or_else(|| self.paths(&record.name).env_file())
     }
 
     pub fn append_event(&self, name: &str, event: &Event) -> Result<()> {
@@ -315,6 +350,32 @@ pub fn wait_sink_drained(paths: &SessionPaths, timeout: std::time::Duration) {
     }
 }
 
+/// An update of one record begun ahead (`Store::begin_update`): its lock, held until it is
+/// finished or dropped, and the record's next file once made.
+pub struct PendingUpdate {
+    name: String,
+    _guard: File,
+    next: Option<fsutil::Replacement>,
+}
+
+/// Whether the session's log sink runs. It holds its wake-up FIFO open for its whole life
+/// (`sink::WakeFifo`), so opening the FIFO's write end without waiting succeeds exactly while it
+/// runs, and fails (ENXIO: no reader) once it has ended, was killed, or is a zombie. No FIFO yet:
+/// the sink is starting, and counts as running. Anything else in its place is no sink.
+pub fn sink_alive(paths: &SessionPaths) -> bool {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let path = paths.wake_fifo();
+    match std::fs::symlink_metadata(&path) {
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+        Ok(meta) if !meta.file_type().is_fifo() => false,
+        Ok(_) => std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(&path)
+            .is_ok(),
+    }
+}
+
 /// Wake the session's sink (see `WakeFifo`); nothing happens when no sink runs.
 pub fn wake_sink(paths: &SessionPaths) {
     use std::io::Write;
@@ -328,5 +389,60 @@ pub fn wake_sink(paths: &SessionPaths) {
     // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
     if let Ok(mut f) = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
         let _ = f.write_all(b"!");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mkfifo(path: &Path) {
+        use std::os::unix::ffi::OsStrExt;
+        let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
+
+    /// A sink runs while its FIFO has a reader: not once the reader is gone, not for a zombie
+    /// (its descriptors are closed), not for anything else put in the FIFO's place.
+    #[test]
+    fn a_sink_runs_while_its_fifo_has_a_reader() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = SessionPaths { root: dir.path().to_path_buf() };
+        let fifo = paths.wake_fifo();
+        assert!(sink_alive(&paths), "no FIFO yet: starting");
+        mkfifo(&fifo);
+        assert!(!sink_alive(&paths), "nobody reads it");
+        let open = || std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(&fifo);
+        let reader = open().unwrap();
+        assert!(sink_alive(&paths));
+        drop(reader);
+        assert!(!sink_alive(&paths));
+
+        // A process that holds it, alive, then a zombie not yet reaped, then reaped.
+        let mut child = std::process::Command::new("sleep").arg("30").stdin(open().unwrap()).spawn().unwrap();
+        assert!(sink_alive(&paths));
+        child.kill().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while crate::procs::proc_stat(child.id() as libc::pid_t).is_some_and(|(state, _, _)| state != 'Z') {
+            assert!(std::time::Instant::now() < deadline, "`sleep` did not die");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!sink_alive(&paths), "a zombie");
+        child.wait().unwrap();
+        assert!(!sink_alive(&paths));
+
+        // A link to a FIFO that is read, or a plain file, in its place: no sink.
+        let other = dir.path().join("other");
+        mkfifo(&other);
+        let _held =
+            std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NONBLOCK).open(&other).unwrap();
+        std::fs::remove_file(&fifo).unwrap();
+        std::os::unix::fs::symlink(&other, &fifo).unwrap();
+        assert!(!sink_alive(&paths), "a link");
+        std::fs::remove_file(&fifo).unwrap();
+        std::fs::write(&fifo, "").unwrap();
+        assert!(!sink_alive(&paths), "a plain file");
     }
 }

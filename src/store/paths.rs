@@ -76,13 +76,10 @@ impl SessionPaths {
     pub fn sink_done(&self) -> PathBuf {
         self.root.join("sink-done")
     }
-    /// The FIFO that wakes the sink when the agent ends.
+    /// The FIFO that wakes the sink when the agent ends; held open by the sink while it runs,
+    /// so a dead sink is noticed without asking tmux (`store::sink_alive`).
     pub fn wake_fifo(&self) -> PathBuf {
         self.root.join("wake")
-    }
-    /// The sink's pid, so a dead sink is noticed without asking tmux.
-    pub fn sink_pid(&self) -> PathBuf {
-        self.root.join("sink.pid")
     }
     /// The caller's environment for the supervisor: written by `new`, read and deleted by
     /// `_exec` a moment later.

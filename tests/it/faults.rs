@@ -5,9 +5,7 @@ use crate::common::{self, agent, wait_for, Env, T};
 use std::time::Duration;
 
 fn sink_pid(env: &Env, name: &str) -> i32 {
-    let path = env.state_dir().join("sessions").join(name).join("sink.pid");
-    wait_for("sink pid", T, || path.exists());
-    std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
+    env.sink_pid(name)
 }
 
 #[test]

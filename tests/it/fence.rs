@@ -270,13 +270,15 @@ fn a_policy_that_cannot_hold_is_refused_before_anything_starts() {
 }
 
 /// A stand-in for an agent program: a script named `prog` that writes its argv, one word per
-/// line, to `<work>/<prog>.argv` and waits.
+/// line, to `<work>/<prog>.argv` (whole: written aside, then renamed, so a reader never finds
+/// it half written) and waits.
 fn fake_agent(env: &Env, prog: &str) -> std::path::PathBuf {
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
+    let out = env.path("").join(format!("{prog}.argv"));
     let script = format!(
-        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}/{prog}.argv'\necho \"{prog} ready\"\nsleep 60\n",
-        env.path("").display()
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{out}.part'\nmv '{out}.part' '{out}'\necho \"{prog} ready\"\nsleep 60\n",
+        out = out.display()
     );
     let path = bin.join(prog);
     common::write_script(&path, script);

@@ -67,6 +67,19 @@ fn record(env: &Env, name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(session_dir(env, name).join("session.json")).unwrap()).unwrap()
 }
 
+/// Where this run left the caller's environment for its supervisor: in memory (a private
+/// folder on tmpfs) where the machine has one, else the session folder.
+fn env_file(env: &Env, name: &str) -> PathBuf {
+    let r = record(env, name);
+    let path = PathBuf::from(r["env_file"].as_str().expect("the record names its environment file"));
+    let minder_id = r["tmux"]["minder_id"].as_str().unwrap();
+    if std::path::Path::new("/dev/shm").is_dir() {
+        assert!(!path.starts_with(env.state_dir()), "on disk although /dev/shm is there: {path:?}");
+        assert!(path.ends_with(format!("{minder_id}.env")), "{path:?}");
+    }
+    path
+}
+
 fn edit_record(env: &Env, name: &str, edit: impl FnOnce(&mut Value)) {
     let mut r = record(env, name);
     edit(&mut r);
@@ -162,8 +175,7 @@ fn a_renamed_session_is_still_ours_and_a_namesake_is_never_touched() {
     wait_for("the line in our session", T, || env.run(&["logs", "y"]).contains("y got: to the renamed one"));
 
     // Its log sink dies: the new one goes on our pane, not on the namesake's.
-    let sink = std::fs::read_to_string(session_dir(&env, "cmd-y").join("sink.pid")).unwrap();
-    let sink: i32 = sink.trim().parse().unwrap();
+    let sink = env.sink_pid("cmd-y");
     // SAFETY: the sink this test's minder started, by its pid.
     unsafe { libc::kill(sink, libc::SIGKILL) };
     wait_for("the sink gone", T, || unsafe { libc::kill(sink, 0) } != 0);
@@ -236,7 +248,8 @@ fn a_new_killed_after_tmux_made_the_session(env: Env) {
     wait_for("the line logged", T, || env.run(&["logs", "half"]).contains("half got: completed"));
     let err = env.fail(&["restore", "half"], 1);
     assert!(err.contains("still running"), "{err}");
-    wait_for("the environment taken", T, || !session_dir(&env, "cmd-half").join("env").exists());
+    let handed = env_file(&env, "cmd-half");
+    wait_for("the environment taken", T, || !handed.exists());
 
     let pane_pid: i32 =
         env.tmux_out(&["display-message", "-p", "-t", "=cmd-half:", "#{pane_pid}"]).trim().parse().unwrap();
@@ -259,11 +272,18 @@ fn a_new_whose_tmux_call_is_too_slow_leaves_nothing_running() {
 fn a_new_whose_tmux_call_is_too_slow(env: Env) {
     // tmux makes the session but answers only after minder's deadline.
     let wrapper = tmux_then(&env, "tmux-slow", "exec sleep 5");
+    // Its own runtime folder, in memory where the machine has one: the environment `new`
+    // hands over goes there, and must not stay.
+    let run = match std::path::Path::new("/dev/shm").is_dir() {
+        true => tempfile::Builder::new().prefix("minder-test-run-").tempdir_in("/dev/shm").unwrap(),
+        false => tempfile::tempdir_in(env.path("")).unwrap(),
+    };
     let start = Instant::now();
     let out = env
         .minder()
         .env("MINDER_TMUX", &wrapper)
         .env("MINDER_TMUX_TIMEOUT_MS", "500")
+        .env("XDG_RUNTIME_DIR", run.path())
         .args(["new", "slow", "--", "bash", "-c", &echoer("slow")])
         .output()
         .unwrap();
@@ -273,6 +293,12 @@ fn a_new_whose_tmux_call_is_too_slow(env: Env) {
     assert!(start.elapsed() < Duration::from_secs(4), "new took {:?}", start.elapsed());
     assert!(!has_session(&env, "=cmd-slow"), "the half-made session was left running");
     assert!(!session_dir(&env, "cmd-slow").exists(), "records (or the environment) left behind");
+    let handoff = run.path().join("minder/env");
+    if std::path::Path::new("/dev/shm").is_dir() {
+        assert!(handoff.is_dir(), "the environment was not handed over in memory");
+    }
+    let left: Vec<_> = std::fs::read_dir(&handoff).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "the environment was left behind: {left:?}");
     assert!(env.ls(true).is_empty());
 }
 
@@ -293,7 +319,7 @@ fn the_callers_environment_never_outlives_a_failed_start() {
     let s = env.wait_state("nosup", "failed", T);
     // Its status, unless tmux never reaped it (then the exit is recorded as of unknown status).
     assert!(s["exit_code"] == 2 || s["detail"] == "unknown exit", "{s:#}");
-    assert!(!session_dir(&env, "cmd-nosup").join("env").exists(), "the environment was left behind");
+    assert!(!env_file(&env, "cmd-nosup").exists(), "the environment was left behind");
 
     // A restore that tmux refuses (the name was taken meanwhile) leaves none either.
     env.run(&["new", "again", "--", "sleep", "60"]);
@@ -302,7 +328,7 @@ fn the_callers_environment_never_outlives_a_failed_start() {
     env.tmux_out(&["new-session", "-d", "-s", "cmd-again", "sleep", "80"]);
     let err = env.fail(&["restore", "again"], 1);
     assert!(err.contains("exists and is not this agent's"), "{err}");
-    assert!(!session_dir(&env, "cmd-again").join("env").exists(), "the environment was left behind");
+    assert!(!env_file(&env, "cmd-again").exists(), "the environment was left behind");
     assert_eq!(env.state("again"), "lost");
     assert!(has_session(&env, "=cmd-again"));
 }

@@ -262,11 +262,9 @@ fn ls_json_says_when_tmux_was_not_asked() {
 
     // A live session whose sink is gone: `ls` asks tmux (and re-attaches the sink).
     env.run(&["new", "live", "--", "sleep", "60"]);
-    let sink_pid = || std::fs::read_to_string(env.state_dir().join("sessions/cmd-live/sink.pid")).ok();
-    wait_for("the sink's pid", T, || sink_pid().is_some());
-    let pid = sink_pid().unwrap();
-    std::process::Command::new("kill").args(["-KILL", pid.trim()]).status().unwrap();
-    wait_for("the sink gone", T, || !Path::new(&format!("/proc/{}", pid.trim())).exists());
+    let pid = env.sink_pid("cmd-live");
+    std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    wait_for("the sink gone", T, || !Path::new(&format!("/proc/{pid}")).exists());
     let listed = env.ls(true);
     let tmux = &listed.iter().find(|s| s["name"] == "cmd-broken").unwrap()["tmux"];
     assert_eq!((&tmux["checked"], &tmux["session_name"]), (&Value::Bool(true), &Value::from("cmd-broken")), "{tmux:#}");

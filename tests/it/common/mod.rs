@@ -116,6 +116,44 @@ impl Env {
         self.path("state/minder")
     }
 
+    /// The pid of session `name`'s log sink (the newest, when a dead one is still there), from
+    /// the kernel's process list: the process running `minder _sink` on the session's folder.
+    /// Waits for one to be up: holding its wake-up FIFO, which says it runs.
+    pub fn sink_pid(&self, name: &str) -> i32 {
+        let folder = self.state_dir().join("sessions").join(name);
+        let fifo = folder.join("wake");
+        let dir = folder.to_str().unwrap().as_bytes().to_vec();
+        let holds_fifo = |pid: i32| {
+            let fds = std::fs::read_dir(format!("/proc/{pid}/fd"));
+            fds.is_ok_and(|fds| fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == fifo)))
+        };
+        let find = || -> Option<i32> {
+            let mut found: Vec<(u64, i32)> = Vec::new();
+            for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+                let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+                let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+                let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+                if args.len() < 3 || args[1] != b"_sink" || args[2] != dir.as_slice() {
+                    continue;
+                }
+                let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+                let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+                // After the name: state is the first field, starttime the 20th.
+                if fields.first() == Some(&"Z") {
+                    continue;
+                }
+                found.push((fields.get(19).and_then(|f| f.parse().ok()).unwrap_or(0), pid));
+            }
+            found.into_iter().max().map(|(_, pid)| pid).filter(|&pid| holds_fifo(pid))
+        };
+        let mut pid = None;
+        wait_for(&format!("the log sink of {name}"), T, || {
+            pid = find();
+            pid.is_some()
+        });
+        pid.unwrap()
+    }
+
     pub fn config(&self, text: &str) {
         let dir = self.path("config/minder");
         std::fs::create_dir_all(&dir).unwrap();
