@@ -267,6 +267,20 @@ pub struct Writable {
     pub tmp: PathBuf,
     /// Folders minder itself writes from inside the fence (the notify inbox).
     pub minder: Vec<PathBuf>,
+    /// Doors out of the fence, hidden inside it: folders covered by an empty tmpfs, files (a
+    /// socket) covered by /dev/null. A unix socket is reached through the file system, which
+    /// the fence leaves readable, and neither a read-only mount nor `--unshare-net` closes it:
+    /// through the tmux server's socket an agent could have tmux run any command outside
+    /// (`tmux run-shell`), through an ssh master run one on another machine, through the
+    /// session bus start one as a service. See `ops::fence::doors`.
+    pub hidden: Hidden,
+}
+
+/// What `Writable::hidden` covers.
+#[derive(Clone, Debug, Default)]
+pub struct Hidden {
+    pub dirs: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
 }
 
 /// The bubblewrap words that run a program inside `fence` (followed by the program's argv).
@@ -280,6 +294,17 @@ pub fn bwrap_argv(bwrap: &Path, fence: &Fence, w: &Writable) -> Vec<String> {
     }
     // The terminal and the devices the agent needs, writable as they are outside.
     a.extend(["--dev-bind".into(), "/dev".into(), "/dev".into()]);
+    // Its own processes only: /proc/PID/root of a process outside (the tmux server) would
+    // lead around every folder hidden below, to the real file system.
+    a.extend(["--unshare-pid".into(), "--proc".into(), "/proc".into()]);
+    // The doors out, whatever the sandbox (a fence for the network only too: tmux outside has
+    // the network). Before the writable folders, so one of those inside a hidden folder stays.
+    for d in &w.hidden.dirs {
+        a.extend(["--tmpfs".into(), s(d)]);
+    }
+    for f in &w.hidden.files {
+        a.extend(["--ro-bind".into(), "/dev/null".into(), s(f)]);
+    }
     if fence.sandbox != Sandbox::Off {
         let mut binds: Vec<&Path> = Vec::new();
         if fence.sandbox == Sandbox::WorkspaceWrite {
@@ -389,9 +414,15 @@ mod tests {
             git_dir: Some("/r/.git".into()),
             tmp: "/st/s/tmp".into(),
             minder: vec!["/st/s/inbox".into()],
+            hidden: Hidden { dirs: vec!["/tmp/tmux-1".into()], files: vec!["/srv/tmux.sock".into()] },
         };
         let a = bwrap_argv(Path::new("/usr/bin/bwrap"), &f, &w).join(" ");
-        assert!(a.starts_with("/usr/bin/bwrap --die-with-parent --ro-bind / / --dev-bind /dev /dev"), "{a}");
+        assert!(
+            a.starts_with(
+                "/usr/bin/bwrap --die-with-parent --ro-bind / / --dev-bind /dev /dev --unshare-pid --proc /proc --tmpfs /tmp/tmux-1 --ro-bind /dev/null /srv/tmux.sock --bind "
+            ),
+            "{a}"
+        );
         for p in ["/w/d", "/r/.git", "/st/s/tmp", "/st/s/inbox"] {
             assert!(a.contains(&format!("--bind {p} {p}")), "{a}");
         }
@@ -399,5 +430,8 @@ mod tests {
         let ro = Fence { sandbox: Sandbox::ReadOnly, network: true, ..f };
         let a = bwrap_argv(Path::new("/usr/bin/bwrap"), &ro, &w).join(" ");
         assert!(!a.contains("--bind /w/d /w/d") && a.contains("--bind /w/d/.minder/s") && !a.contains("unshare-net"));
+        let net_only = Fence { sandbox: Sandbox::Off, network: false, ..f };
+        let a = bwrap_argv(Path::new("/usr/bin/bwrap"), &net_only, &w).join(" ");
+        assert!(a.contains("--tmpfs /tmp/tmux-1") && a.contains("/dev/null /srv/tmux.sock"), "hidden there too: {a}");
     }
 }

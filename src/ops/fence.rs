@@ -3,9 +3,9 @@
 //! any other program. The decisions themselves are in `domain::fence`.
 
 use crate::domain::agents::Profile;
-use crate::domain::fence::{self, Fence, FenceBy, Machine, Request, Writable};
+use crate::domain::fence::{self, Fence, FenceBy, Hidden, Machine, Request, Writable};
 use crate::domain::record::Record;
-use crate::store::paths::SessionPaths;
+use crate::store::Store;
 use anyhow::{anyhow, Result};
 use std::path::{Path, PathBuf};
 
@@ -99,7 +99,9 @@ pub fn strip_agent_words(mut argv: Vec<String>, fence: Option<&Fence>) -> Vec<St
 
 /// The bubblewrap words in front of the agent's argv (none unless minder holds the fence),
 /// with the session's temp dir and notify inbox made. Refuses when bubblewrap is gone.
-pub fn wrapper(paths: &SessionPaths, record: &Record) -> Result<Vec<String>> {
+/// `socket` is the tmux server the session runs on.
+pub fn wrapper(store: &Store, record: &Record, socket: &Path) -> Result<Vec<String>> {
+    let paths = &store.paths(&record.name);
     let Some(fence) = record.fence.filter(|f| f.by == FenceBy::Bubblewrap) else { return Ok(Vec::new()) };
     let Some(bwrap) = bwrap() else {
         return Err(anyhow!(
@@ -118,11 +120,47 @@ pub fn wrapper(paths: &SessionPaths, record: &Record) -> Result<Vec<String>> {
         git_dir: git_dir_outside(&record.dir),
         tmp,
         minder: vec![inbox],
+        hidden: doors(store, socket)?,
     };
     let mut words = fence::bwrap_argv(&bwrap, &fence, &writable);
     let at = words.len() - 1;
     words.splice(at..at, ["--setenv".to_string(), FENCED_ENV.to_string(), "1".to_string()]);
     Ok(words)
+}
+
+/// The doors out of a fence on this machine (`domain::fence::Writable::hidden`), as they are
+/// when it starts: tmux's socket folders (this server's, `$TMUX_TMPDIR`'s and /tmp's, where the
+/// user's other servers listen), or the server's socket alone when it lives elsewhere;
+/// `$XDG_RUNTIME_DIR` (the session bus, minder's ssh masters and hand-off folder);
+/// `/dev/shm/minder-UID` (other sessions' environments while they start); and the state dir's
+/// ssh masters, made first if missing so that one opened later is hidden too.
+fn doors(store: &Store, socket: &Path) -> Result<Hidden> {
+    // SAFETY: geteuid has no failure mode.
+    let me = unsafe { libc::geteuid() };
+    let tmux_dir = format!("tmux-{me}");
+    let mut hidden = Hidden::default();
+    let mut dir = |d: PathBuf| {
+        if d.is_dir() && !hidden.dirs.contains(&d) {
+            hidden.dirs.push(d);
+        }
+    };
+    match socket.parent() {
+        Some(parent) if parent.file_name().is_some_and(|n| *n == *tmux_dir) => dir(parent.to_path_buf()),
+        _ => hidden.files.push(socket.to_path_buf()),
+    }
+    if let Some(t) = std::env::var_os("TMUX_TMPDIR").filter(|t| !t.is_empty()) {
+        dir(PathBuf::from(t).join(&tmux_dir));
+    }
+    dir(PathBuf::from("/tmp").join(&tmux_dir));
+    if let Some(run) = crate::store::runtime::xdg_runtime_dir() {
+        dir(run);
+    }
+    dir(PathBuf::from(format!("/dev/shm/minder-{me}")));
+    let ssh = store.dirs().ssh_sockets();
+    crate::store::fsutil::create_private_dir_all(&ssh)?;
+    dir(ssh);
+    hidden.files.retain(|f| f.exists());
+    Ok(hidden)
 }
 
 /// The repository's common git dir when it is outside `dir` (a worktree's, or `dir` is a

@@ -323,7 +323,7 @@ pub fn launch(
     };
     // The fence (bubblewrap words in front of the agent), and the profile's own variables:
     // read now, from the config and its env_file, never kept in the record.
-    let wrapper = crate::ops::fence::wrapper(&paths, record)?;
+    let wrapper = crate::ops::fence::wrapper(store, record, &socket_path)?;
     let mut extra = agent_env;
     crate::store::secrets::remember(&paths, &extra)?;
     extra.extend(gate);

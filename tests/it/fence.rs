@@ -101,6 +101,42 @@ fn read_only_leaves_only_the_checkpoint_folder_writable() {
     env.run(&["stop", &name]);
 }
 
+/// The tmux server outside would run any command it is asked to (`run-shell`): inside a fence
+/// its socket is not there, neither by its path nor around through /proc/PID/root, whatever the
+/// sandbox (a fence for the network alone too). Unfenced, the same script gets it run, which
+/// shows the way was there to close.
+#[test]
+fn a_fenced_agent_cannot_have_tmux_run_a_command_outside() {
+    if !have_bwrap() {
+        return;
+    }
+    let env = Env::with_server(true);
+    let dir = env.work().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = env.tmux_out(&["display-message", "-p", "#{socket_path}"]).trim().to_string();
+    let server = env.tmux_out(&["display-message", "-p", "#{pid}"]).trim().to_string();
+    let tried = |name: &str, policy: &[&str]| {
+        let direct = env.path(&format!("{name}-direct"));
+        let around = env.path(&format!("{name}-around"));
+        let script = format!(
+            "tmux run-shell 'touch {d}'; tmux -S /proc/{server}/root{socket} run-shell 'touch {a}'; echo done-now; sleep 30",
+            d = direct.display(),
+            a = around.display()
+        );
+        let full = start(&env, &dir, name, policy, &script);
+        wait_log(&env, &full, "done-now");
+        // run-shell runs in the background of the server: a moment to do it, if it was asked.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        env.run(&["stop", &full, "--force"]);
+        (direct.exists(), around.exists())
+    };
+    assert_eq!(tried("ro", &["--sandbox", "read-only", "--network", "false"]), (false, false), "read-only");
+    assert_eq!(tried("rw", &["--sandbox", "workspace-write"]), (false, false), "workspace-write");
+    assert_eq!(tried("netonly", &["--sandbox", "off", "--network", "false"]), (false, false), "network only");
+    let (direct, _) = tried("free", &["--sandbox", "off", "--network", "true"]);
+    assert!(direct, "unfenced, tmux ran it: the test would see an escape");
+}
+
 /// A loopback server in the test's own network namespace: whether the agent's connection
 /// reached it.
 fn connect_attempt(env: &Env, policy: &[&str], task: &str) -> (String, bool) {
