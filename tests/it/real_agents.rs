@@ -1239,5 +1239,50 @@ fn claude_sandbox_keeps_its_commands_inside_the_project() {
         result.contains("Read-only file system") || result.contains("Operation not permitted"),
         "the tool result shows the refusal: {result}"
     );
+    // Nor can it have the tmux server outside run a command for it (`tmux run-shell`).
+    assert!(
+        result.contains("tmux-tried=") && result.contains("error connecting to"),
+        "the tmux command was refused: {result}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !a.proj.parent().unwrap().join("claude-escaped").exists(),
+        "tmux ran a command for the fenced agent: {result}"
+    );
+    a.env.run(&["stop", &name]);
+}
+
+/// Codex's own sandbox keeps the tmux server out of reach: a command run under it cannot have
+/// tmux run another outside (`tmux run-shell`), which would leave every fence. Unfenced
+/// (`--sandbox off`), the same turn gets it run, which shows the way was there. Codex makes
+/// its sandbox helper only for a CODEX_HOME outside the system's temp folder: under /tmp no
+/// command runs in its sandbox at all, so this world's home is under /var/tmp.
+#[test]
+fn codex_sandbox_keeps_the_tmux_server_out_of_reach() {
+    let Some(mut a) = codex_world() else { return };
+    let home = tempfile::Builder::new().prefix("minder-test-codex-home-").tempdir_in("/var/tmp").unwrap();
+    let copied = Command::new("cp").arg("-a").arg(format!("{}/.", a.home.display())).arg(home.path()).status();
+    assert!(copied.unwrap().success());
+    a.home = home.path().to_path_buf();
+    let marker = a.proj.parent().unwrap().join("codex-escaped");
+    let outputs = || -> Vec<String> {
+        let log = std::fs::read_to_string(&a.server.log).unwrap_or_default();
+        log.lines().filter(|l| l.contains("tmux-tried=")).map(str::to_string).collect()
+    };
+
+    let name = a.new_codex("tm", &["STANDIN_TMUX please"]);
+    a.wait_last_message(&name, "The tmux command was tried.");
+    let fenced = outputs();
+    assert_eq!(fenced.len(), 1, "the command ran once under the sandbox: {fenced:?}");
+    assert!(!fenced[0].contains("codex-linux-sandbox"), "Codex's sandbox did not start: {fenced:?}");
+    assert!(fenced[0].contains("error connecting to"), "{fenced:?}");
+    // run-shell runs in the background of the server: a moment to do it, if it was asked.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!marker.exists(), "tmux ran a command for the sandboxed agent");
+    a.env.run(&["stop", &name]);
+
+    let name = a.new_codex_with("tm2", &["--sandbox", "off", "--network", "true"], &["STANDIN_TMUX please"]);
+    a.wait_last_message(&name, "The tmux command was tried.");
+    common::wait_for("tmux to run it for the unfenced agent", T, || marker.exists());
     a.env.run(&["stop", &name]);
 }
