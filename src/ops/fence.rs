@@ -135,9 +135,6 @@ pub fn wrapper(store: &Store, record: &Record, socket: &Path) -> Result<Vec<Stri
 /// `/dev/shm/minder-UID` (other sessions' environments while they start); and the state dir's
 /// ssh masters, made first if missing so that one opened later is hidden too.
 fn doors(store: &Store, socket: &Path) -> Result<Hidden> {
-    // SAFETY: geteuid has no failure mode.
-    let me = unsafe { libc::geteuid() };
-    let tmux_dir = format!("tmux-{me}");
     let mut hidden = Hidden::default();
     let mut dir = |d: PathBuf| {
         if d.is_dir() && !hidden.dirs.contains(&d) {
@@ -145,17 +142,16 @@ fn doors(store: &Store, socket: &Path) -> Result<Hidden> {
         }
     };
     match socket.parent() {
-        Some(parent) if parent.file_name().is_some_and(|n| *n == *tmux_dir) => dir(parent.to_path_buf()),
+        Some(parent) if parent.file_name().is_some_and(|n| *n == *crate::tmux::socket_dir_name()) => {
+            dir(parent.to_path_buf())
+        }
         _ => hidden.files.push(socket.to_path_buf()),
     }
-    if let Some(t) = std::env::var_os("TMUX_TMPDIR").filter(|t| !t.is_empty()) {
-        dir(PathBuf::from(t).join(&tmux_dir));
-    }
-    dir(PathBuf::from("/tmp").join(&tmux_dir));
+    crate::tmux::socket_dirs().into_iter().for_each(&mut dir);
     if let Some(run) = crate::store::runtime::xdg_runtime_dir() {
         dir(run);
     }
-    dir(PathBuf::from(format!("/dev/shm/minder-{me}")));
+    dir(crate::store::runtime::shm_dir());
     let ssh = store.dirs().ssh_sockets();
     crate::store::fsutil::create_private_dir_all(&ssh)?;
     dir(ssh);

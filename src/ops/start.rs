@@ -234,15 +234,8 @@ fn write_env_file(path: &Path, extra: &[(String, String)]) -> Result<()> {
     // Read and deleted by `_exec` a moment later: private, but no need to make it durable. A
     // new file (a run's name is its own), never one found there.
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     let _ = std::fs::remove_file(path);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .mode(fsutil::FILE_MODE)
-        .open(path)
-        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut file = fsutil::create_new_private_file(path)?;
     file.write_all(&data).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
@@ -394,29 +387,22 @@ pub fn launch(
     // Taken before tmux is asked: an exit hook (an agent that ends at once) waits for it, so
     // its events come after "created".
     let mut pending = store.begin_update(&record.name)?;
-    // What needs no answer from tmux is done while tmux makes the session: the "created"
-    // event of a new session, and the record's next file (each file made is an inode to find,
-    // 0.3-0.6 ms on the bench machine's disk).
-    let meanwhile = |pending: &mut crate::store::PendingUpdate| -> Result<()> {
-        if let Known::New { .. } = known {
-            let created = Event::noted(record.created_at, State::Working, Source::Command, "created".into());
-            store.append_event(&record.name, &created)?;
-        }
-        store.prepare_update(pending)
-    };
     // The client `new` started early was connecting while all the above was done.
-    let (answer, prepared) = match ctx.take_early_tmux(tmux).map(|early| early.send(&batch)) {
-        Some(sent) => {
-            let prepared = meanwhile(&mut pending);
-            match sent.finish() {
-                Some(answer) => (answer, prepared),
-                None => (tmux.batch(&batch), prepared),
-            }
-        }
-        None => {
-            let prepared = meanwhile(&mut pending);
-            (tmux.batch(&batch), prepared)
-        }
+    let sent = ctx.take_early_tmux(tmux).map(|early| early.send(&batch));
+    // What needs no answer from tmux is done while it makes the session (or, without an early
+    // client, just before): the "created" event of a new session, and the record's next file
+    // (each file made is an inode to find, 0.3-0.6 ms on the bench machine's disk).
+    let prepared = match known {
+        Known::New { .. } => store.append_event(
+            &record.name,
+            &Event::noted(record.created_at, State::Working, Source::Command, "created".into()),
+        ),
+        Known::Stored => Ok(()),
+    }
+    .and_then(|()| store.prepare_update(&mut pending));
+    let answer = match sent.and_then(|sent| sent.finish()) {
+        Some(answer) => answer,
+        None => tmux.batch(&batch),
     };
     let made = answer.as_ref().ok().and_then(|out| parse_new_session(out));
     let Some((ids, socket)) = made else {

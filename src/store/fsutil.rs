@@ -69,6 +69,20 @@ pub fn create_private_file(path: &Path) -> Result<File> {
     Ok(file)
 }
 
+/// Create `path` for writing with mode 0600, refusing anything already there (a file, a link).
+pub fn create_new_private_file(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(FILE_MODE)
+        .open(path)
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
+        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
+    Ok(file)
+}
+
 /// Write `data` to a new private file (0600), without the fsync and rename of `write_atomic`:
 /// for short-lived files nobody reads concurrently.
 pub fn write_private(path: &Path, data: &[u8]) -> Result<()> {

@@ -363,32 +363,44 @@ pub struct PendingUpdate {
 /// runs, and fails (ENXIO: no reader) once it has ended, was killed, or is a zombie. No FIFO yet:
 /// the sink is starting, and counts as running. Anything else in its place is no sink.
 pub fn sink_alive(paths: &SessionPaths) -> bool {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let path = paths.wake_fifo();
-    match std::fs::symlink_metadata(&path) {
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
-        Ok(meta) if !meta.file_type().is_fifo() => false,
-        Ok(_) => std::fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(&path)
-            .is_ok(),
+    match sink_fifo(paths) {
+        SinkFifo::Missing | SinkFifo::Read(_) => true,
+        SinkFifo::Unread => false,
     }
 }
 
 /// Wake the session's sink (see `WakeFifo`); nothing happens when no sink runs.
 pub fn wake_sink(paths: &SessionPaths) {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = paths.wake_fifo();
-    let Ok(meta) = std::fs::symlink_metadata(&path) else { return };
-    use std::os::unix::fs::FileTypeExt;
-    if !meta.file_type().is_fifo() {
-        return;
-    }
-    // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
-    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
+    if let SinkFifo::Read(mut f) = sink_fifo(paths) {
         let _ = f.write_all(b"!");
+    }
+}
+
+/// The session's wake-up FIFO as a writer finds it.
+enum SinkFifo {
+    /// Not made yet.
+    Missing,
+    /// A FIFO with a reader: its write end, opened.
+    Read(File),
+    /// A FIFO nobody reads, or something else in its place.
+    Unread,
+}
+
+fn sink_fifo(paths: &SessionPaths) -> SinkFifo {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let path = paths.wake_fifo();
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => SinkFifo::Missing,
+        Ok(meta) if meta.file_type().is_fifo() => {
+            // Non-blocking: with no reader, open fails (ENXIO) instead of waiting.
+            match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW).open(&path)
+            {
+                Ok(f) => SinkFifo::Read(f),
+                Err(_) => SinkFifo::Unread,
+            }
+        }
+        _ => SinkFifo::Unread,
     }
 }
 

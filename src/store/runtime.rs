@@ -43,11 +43,9 @@ pub fn xdg_runtime_dir() -> Option<PathBuf> {
 /// `/dev/shm/minder-UID`. None when neither is on one or can be made private (someone else made
 /// `/dev/shm/minder-UID` first, say): then the session folder, as before.
 pub fn handoff_dir() -> Option<PathBuf> {
-    // SAFETY: geteuid has no failure mode.
-    let me = unsafe { libc::geteuid() };
     let candidates = [
         xdg_runtime_dir().map(|run| (run.clone(), run.join("minder"), Some(run.join("minder/env")))),
-        Some((PathBuf::from("/dev/shm"), PathBuf::from(format!("/dev/shm/minder-{me}")), None)),
+        Some((PathBuf::from("/dev/shm"), shm_dir(), None)),
     ];
     candidates.into_iter().flatten().find_map(|(base, first, second)| {
         if !in_memory(&base) {
@@ -59,6 +57,13 @@ pub fn handoff_dir() -> Option<PathBuf> {
             None => Some(dir),
         }
     })
+}
+
+/// minder's folder in `/dev/shm`, for a machine without `$XDG_RUNTIME_DIR`: `minder-UID`.
+pub fn shm_dir() -> PathBuf {
+    // SAFETY: geteuid has no failure mode.
+    let me = unsafe { libc::geteuid() };
+    PathBuf::from(format!("/dev/shm/minder-{me}"))
 }
 
 /// Whether `path` is on a file system kept in memory (tmpfs, ramfs).

@@ -37,20 +37,40 @@ fn socket_of_tmux_var(value: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
+/// The name of the folder tmux keeps this user's sockets in: `tmux-UID`.
+pub fn socket_dir_name() -> String {
+    // SAFETY: getuid(2) cannot fail.
+    let uid = unsafe { libc::getuid() };
+    format!("tmux-{uid}")
+}
+
+/// Where tmux puts this user's sockets for `-L NAME` (and the default server): under
+/// `$TMUX_TMPDIR`, else /tmp.
+fn socket_dir() -> PathBuf {
+    let base =
+        std::env::var_os("TMUX_TMPDIR").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| "/tmp".into());
+    base.join(socket_dir_name())
+}
+
+/// Every folder where this user's tmux servers may listen by name: `$TMUX_TMPDIR`'s, and /tmp's
+/// (a tmux started without `$TMUX_TMPDIR`).
+pub fn socket_dirs() -> Vec<PathBuf> {
+    let mut dirs = vec![socket_dir()];
+    let tmp = Path::new("/tmp").join(socket_dir_name());
+    if !dirs.contains(&tmp) {
+        dirs.push(tmp);
+    }
+    dirs
+}
+
 impl Server {
     /// The socket this server listens on, worked out as tmux does (`-S` path; `-L` name or
     /// `default` under `$TMUX_TMPDIR` (or /tmp) `/tmux-UID/`; inside tmux, `$TMUX`), without
     /// asking tmux.
     pub fn socket_path(&self) -> PathBuf {
         let under_tmpdir = |name: &str| {
-            let base = std::env::var_os("TMUX_TMPDIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("/tmp"));
-            // SAFETY: getuid(2) cannot fail.
-            let uid = unsafe { libc::getuid() };
             // tmux resolves its socket folder with realpath(3); so do we.
-            let dir = base.join(format!("tmux-{uid}"));
+            let dir = socket_dir();
             std::fs::canonicalize(&dir).unwrap_or(dir).join(name)
         };
         match self {
