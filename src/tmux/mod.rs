@@ -3,6 +3,7 @@
 //! an error that shows the argv and tmux's stderr.
 
 pub mod quote;
+mod wire;
 
 use crate::tmux::quote::tmux_arg;
 use anyhow::{Context, Result};
@@ -52,6 +53,15 @@ fn socket_dir() -> PathBuf {
     base.join(socket_dir_name())
 }
 
+/// Whether the folder of named sockets is one the binary would use: a folder (not a link to
+/// one), this user's, that others cannot enter.
+fn private_socket_dir() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid(2) cannot fail.
+    let uid = unsafe { libc::getuid() };
+    std::fs::symlink_metadata(socket_dir()).is_ok_and(|m| m.is_dir() && m.uid() == uid && m.mode() & 0o007 == 0)
+}
+
 /// Every folder where this user's tmux servers may listen by name: `$TMUX_TMPDIR`'s, and /tmp's
 /// (a tmux started without `$TMUX_TMPDIR`).
 pub fn socket_dirs() -> Vec<PathBuf> {
@@ -85,6 +95,9 @@ impl Server {
 pub struct Tmux {
     bin: PathBuf,
     server: Server,
+    /// Commands are handed to a running server over its socket (`wire`), the binary run only
+    /// where that cannot be done; false when `MINDER_TMUX` names a binary: then every call runs it.
+    wire: bool,
 }
 
 /// A tmux command failed. Kept typed so callers can tell "no server" from real failures.
@@ -157,15 +170,21 @@ macro_rules! tmux_cmd {
 }
 
 impl Tmux {
-    /// Find tmux (`MINDER_TMUX`, else `tmux` on `PATH`) for the given server.
+    /// Find tmux (`MINDER_TMUX`, else `tmux` on `PATH`) for the given server. With `tmux` from
+    /// `PATH`, commands go to a running server over its socket and the binary runs only where
+    /// that cannot be done (no server yet, another protocol version); `MINDER_TMUX` (a wrapper,
+    /// a tmux built elsewhere) is run for every call.
     pub fn discover(server: Server) -> Result<Tmux> {
-        let bin = match std::env::var_os("MINDER_TMUX").filter(|v| !v.is_empty()) {
-            Some(path) => PathBuf::from(path),
-            None => which::which("tmux").map_err(|_| {
-                anyhow::anyhow!("tmux not found on PATH (install tmux 3.2 or newer, or set MINDER_TMUX)")
-            })?,
+        let (bin, wire) = match std::env::var_os("MINDER_TMUX").filter(|v| !v.is_empty()) {
+            Some(path) => (PathBuf::from(path), false),
+            None => (
+                which::which("tmux").map_err(|_| {
+                    anyhow::anyhow!("tmux not found on PATH (install tmux 3.2 or newer, or set MINDER_TMUX)")
+                })?,
+                true,
+            ),
         };
-        Ok(Tmux { bin, server })
+        Ok(Tmux { bin, server, wire })
     }
 
     /// tmux for the server listening on `socket` (a session's recorded socket, a hook's
@@ -176,7 +195,7 @@ impl Tmux {
 
     /// The same binary, another server.
     pub fn with_server(base: &Tmux, server: Server) -> Tmux {
-        Tmux { bin: base.bin.clone(), server }
+        Tmux { bin: base.bin.clone(), server, wire: base.wire }
     }
 
     pub fn bin(&self) -> &Path {
@@ -220,8 +239,57 @@ impl Tmux {
     pub fn batch(&self, cmds: &[Cmd]) -> Result<String, TmuxError> {
         let words = batch_words(cmds);
         tracing::debug!(argv = ?words, "tmux");
+        if let Some(client) = self.wire_client() {
+            let by = std::time::Instant::now() + deadline();
+            if let Some(answer) = self.spoken(&words, client.run(&words, by)) {
+                return answer;
+            }
+        }
         let output = run_with_deadline(self.command().args(&words), deadline());
         self.answer(&words, output)
+    }
+
+    /// A client connected to the running server, identified and ready for one command; None
+    /// when the binary is to run it (`MINDER_TMUX`, no server to connect to).
+    fn wire_client(&self) -> Option<wire::Client> {
+        if !self.wire {
+            return None;
+        }
+        let from_tmux_var = matches!(self.server, Server::Default) && socket_from_env().is_some();
+        let by_name = !matches!(self.server, Server::Path(_)) && !from_tmux_var;
+        let socket = self.server.socket_path();
+        // The binary refuses a socket folder another user owns or may enter (tmux's
+        // `make_label`), and says so: it is left to say it.
+        if by_name && !private_socket_dir() {
+            return None;
+        }
+        match wire::Client::connect(&socket, by_name, deadline()) {
+            Ok(client) => Some(client),
+            Err(why) => {
+                tracing::debug!(%why, "tmux by its binary");
+                None
+            }
+        }
+    }
+
+    /// What a command handed over the socket came to, as `batch` returns it; None when it did
+    /// not run (the binary is to run it).
+    fn spoken(
+        &self,
+        words: &[String],
+        result: Result<wire::Answer, wire::Failed>,
+    ) -> Option<Result<String, TmuxError>> {
+        let failed = |stderr: String, status: Option<i32>| TmuxError { argv: self.argv_for(words), stderr, status };
+        Some(match result {
+            Ok(answer) if answer.status == 0 => Ok(String::from_utf8_lossy(&answer.stdout).into_owned()),
+            Ok(answer) => Err(failed(String::from_utf8_lossy(&answer.stderr).into_owned(), Some(answer.status))),
+            Err(wire::Failed::NotRun(why)) => {
+                tracing::debug!(%why, "tmux by its binary");
+                return None;
+            }
+            Err(wire::Failed::TimedOut) => Err(failed(timed_out(deadline()), None)),
+            Err(wire::Failed::Lost(why)) => Err(failed(why, Some(1))),
+        })
     }
 
     /// What a batch's tmux process said, as `batch` returns it (`words` name it in an error).
@@ -241,12 +309,16 @@ impl Tmux {
         }
     }
 
-    /// A tmux client for one batch whose commands are not known yet: `tmux source-file -`,
-    /// started now, so that its start (exec, loading, connecting, telling the server who it is:
-    /// about as long as a tmux call itself) overlaps the caller's own work; `Early::send` then
-    /// hands it the commands. None when there is no server to connect to (its socket is not
-    /// there): `source-file` never starts one, and `batch` does.
+    /// A tmux client for one batch whose commands are not known yet, started now, so that its
+    /// start overlaps the caller's own work; `Early::send` then hands it the commands. Over the
+    /// socket, that is connecting and identifying; with the binary, `tmux source-file -` (exec,
+    /// loading, connecting, identifying: about as long as a tmux call itself). None when there
+    /// is no server to connect to: `source-file` never starts one, and `batch` does.
     pub fn start_early(&self) -> Option<Early> {
+        if self.wire {
+            let client = self.wire_client()?;
+            return Some(Early { tmux: self.clone(), client: Some(EarlyClient::Wire(client)) });
+        }
         if !self.server.socket_path().exists() {
             return None;
         }
@@ -257,7 +329,7 @@ impl Tmux {
         let mut cmd = Command::new(&self.bin);
         cmd.args(self.server_args()).args(["display-message", "-p", EARLY_READY, ";", "source-file", "-"]);
         let (capture, stdin) = crate::procs::Capture::start_open(&mut cmd).ok()?;
-        Some(Early { tmux: self.clone(), client: Some((capture, stdin)) })
+        Some(Early { tmux: self.clone(), client: Some(EarlyClient::Binary(capture, stdin)) })
     }
 
     /// Replace this process with an interactive tmux client (attach). `unset_tmux` drops `$TMUX`
@@ -300,16 +372,24 @@ fn batch_words(cmds: &[Cmd]) -> Vec<String> {
 }
 
 /// A tmux client started ahead of its one batch (`Tmux::start_early`). Dropped unused, it is
-/// killed and reaped: it was given nothing, so nothing of it ran.
+/// closed (over the socket) or killed and reaped (the binary): it was given nothing, so nothing
+/// of it ran.
 pub struct Early {
     tmux: Tmux,
-    /// The client and its stdin, until `send` takes them.
-    client: Option<(crate::procs::Capture, std::process::ChildStdin)>,
+    /// The client, until `send` takes it.
+    client: Option<EarlyClient>,
+}
+
+enum EarlyClient {
+    /// Connected to the server and identified.
+    Wire(wire::Client),
+    /// `tmux source-file -` and its stdin.
+    Binary(crate::procs::Capture, std::process::ChildStdin),
 }
 
 impl Drop for Early {
     fn drop(&mut self) {
-        if let Some((capture, _stdin)) = self.client.take() {
+        if let Some(EarlyClient::Binary(capture, _stdin)) = self.client.take() {
             let _ = capture.finish_by(std::time::Instant::now(), crate::procs::End::Kill);
         }
     }
@@ -318,24 +398,29 @@ impl Drop for Early {
 impl Early {
     /// Whether this client talks to the same tmux binary and server as `tmux`.
     pub fn serves(&self, tmux: &Tmux) -> bool {
-        self.tmux.bin == tmux.bin && self.tmux.server == tmux.server
+        self.tmux.bin == tmux.bin && self.tmux.server == tmux.server && self.tmux.wire == tmux.wire
     }
 
-    /// Hand it `cmds`, to run as `Tmux::batch` would, in one go on one line of tmux's command
-    /// language (every word quoted with `quote::tmux_quote`, commands joined by ` ; `: a failed
-    /// command stops the rest, as in argv). The deadline counts from here.
+    /// Hand it `cmds`, to run as `Tmux::batch` would. The binary reads them on one line of
+    /// tmux's command language (every word quoted with `quote::tmux_quote`, commands joined by
+    /// ` ; `: a failed command stops the rest, as in argv). The deadline counts from here.
     pub fn send(mut self, cmds: &[Cmd]) -> Sent {
-        let (capture, stdin) = self.client.take().expect("an Early is sent once");
-        let mut line = quote::tmux_commands(cmds);
-        line.push('\n');
-        tracing::debug!(batch = %line, "tmux source-file -");
-        crate::procs::deadline::feed(stdin, line.into_bytes());
-        Sent {
-            tmux: self.tmux.clone(),
-            words: batch_words(cmds),
-            capture,
-            deadline: std::time::Instant::now() + deadline(),
-        }
+        let words = batch_words(cmds);
+        let deadline = std::time::Instant::now() + deadline();
+        let client = match self.client.take().expect("an Early is sent once") {
+            EarlyClient::Wire(mut client) => {
+                tracing::debug!(argv = ?words, "tmux");
+                SentClient::Wire(client.send(&words).map(|()| client))
+            }
+            EarlyClient::Binary(capture, stdin) => {
+                let mut line = quote::tmux_commands(cmds);
+                line.push('\n');
+                tracing::debug!(batch = %line, "tmux source-file -");
+                crate::procs::deadline::feed(stdin, line.into_bytes());
+                SentClient::Binary(capture)
+            }
+        };
+        Sent { tmux: self.tmux.clone(), words, client, deadline }
     }
 }
 
@@ -344,15 +429,30 @@ pub struct Sent {
     tmux: Tmux,
     /// The batch as argv words, to name it in an error.
     words: Vec<String>,
-    capture: crate::procs::Capture,
+    client: SentClient,
     deadline: std::time::Instant,
 }
 
+enum SentClient {
+    /// The client the batch went to, or why it could not be handed over.
+    Wire(Result<wire::Client, wire::NotRun>),
+    Binary(crate::procs::Capture),
+}
+
 impl Sent {
-    /// The answer, as `Tmux::batch` gives it. None when the client found no server to connect
-    /// to: it was given nothing, and the caller runs `Tmux::batch`.
+    /// The answer, as `Tmux::batch` gives it. None when the batch did not run (no server to
+    /// connect to; over the socket, a refusal before the command): the caller runs
+    /// `Tmux::batch`.
     pub fn finish(self) -> Option<Result<String, TmuxError>> {
-        let output = match self.capture.finish_by(self.deadline, crate::procs::End::Kill) {
+        let capture = match self.client {
+            SentClient::Wire(Ok(client)) => return self.tmux.spoken(&self.words, client.answer(self.deadline)),
+            SentClient::Wire(Err(why)) => {
+                tracing::debug!(%why, "tmux by its binary");
+                return None;
+            }
+            SentClient::Binary(capture) => capture,
+        };
+        let output = match capture.finish_by(self.deadline, crate::procs::End::Kill) {
             Ok(Some(mut out)) => {
                 // The batch's answer is what follows the ready line.
                 let ready = format!("{EARLY_READY}\n");

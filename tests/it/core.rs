@@ -125,33 +125,114 @@ fn argv_reaches_the_agent_unchanged(server_up: bool) {
 }
 
 /// The tmux client `new` starts before its command line is parsed (for the server the
-/// environment names) does the call when it is for that server, and is killed unused when the
-/// command line names another: it never outlives `new`, and nothing happens on the wrong server.
+/// environment names) does the call when it is for that server, and is closed or killed unused
+/// when the command line names another: it never outlives `new`, and nothing happens on the
+/// wrong server. Both clients: the binary's (`MINDER_TMUX`: `tmux source-file -`, a process to
+/// look for) and the one over the socket (in minder's own process).
 #[test]
 fn the_client_new_starts_early_ends_with_it_and_acts_only_on_its_server() {
-    let env = Env::with_server(true);
-    let clients =
-        || env.processes().into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "source-file")).collect::<Vec<_>>();
-    env.run(&["new", "here", "--", "sleep", "30"]);
-    assert!(clients().is_empty(), "{:?}", clients());
-    // The second server is killed however the test ends (Env kills only its own).
-    struct Elsewhere<'a>(&'a Env);
-    impl Drop for Elsewhere<'_> {
-        fn drop(&mut self) {
-            self.0.minder_tmux_on("elsewhere", &["kill-server"]);
+    for binary in [true, false] {
+        let env = Env::with_server(true);
+        let real = common::tmux_path();
+        let minder = |args: &[&str]| {
+            let mut cmd = env.minder();
+            if binary {
+                cmd.env("MINDER_TMUX", &real);
+            } else {
+                cmd.env_remove("MINDER_TMUX");
+            }
+            cmd.args(args).output().unwrap()
+        };
+        let clients = || {
+            env.processes().into_iter().filter(|(_, argv)| argv.iter().any(|w| w == "source-file")).collect::<Vec<_>>()
+        };
+        assert!(minder(&["new", "here", "--", "sleep", "30"]).status.success());
+        assert!(clients().is_empty(), "{:?}", clients());
+        // The second server is killed however the test ends (Env kills only its own).
+        struct Elsewhere<'a>(&'a Env);
+        impl Drop for Elsewhere<'_> {
+            fn drop(&mut self) {
+                self.0.minder_tmux_on("elsewhere", &["kill-server"]);
+            }
         }
+        let _elsewhere = Elsewhere(&env);
+        assert!(minder(&["-L", "elsewhere", "new", "there", "--", "sleep", "30"]).status.success());
+        assert!(clients().is_empty(), "{:?}", clients());
+        let sessions = |out: std::process::Output| {
+            String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect::<Vec<_>>()
+        };
+        assert_eq!(sessions(env.tmux(&["list-sessions", "-F", "#{session_name}"])), ["cmd-here", "keeper"]);
+        assert_eq!(
+            sessions(env.minder_tmux_on("elsewhere", &["list-sessions", "-F", "#{session_name}"])),
+            ["cmd-there"]
+        );
+        // A `new` that fails before tmux is asked leaves no client either.
+        assert_eq!(minder(&["new", "here", "--", "sleep", "30"]).status.code(), Some(1));
+        assert!(clients().is_empty(), "{:?}", clients());
     }
-    let _elsewhere = Elsewhere(&env);
-    env.run(&["-L", "elsewhere", "new", "there", "--", "sleep", "30"]);
-    assert!(clients().is_empty(), "{:?}", clients());
-    let sessions = |out: std::process::Output| {
-        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect::<Vec<_>>()
+}
+
+/// With `tmux` from PATH, minder hands its commands to a running server over the server's
+/// socket (tmux's client protocol) and runs the binary only where that cannot be done: to start
+/// the server. What tmux answers reaches minder the same either way: its errors, and the
+/// environment a new session takes from the caller (`update-environment`).
+#[test]
+fn commands_go_over_the_socket_and_the_binary_only_starts_the_server() {
+    let env = Env::new();
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = env.path("tmux-calls");
+    let real = common::tmux_path();
+    let wrapper = bin.join("tmux");
+    std::fs::write(&wrapper, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec '{real}' \"$@\"\n", calls.display()))
+        .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let minder = |args: &[&str], binary: bool| {
+        let mut cmd = env.minder();
+        cmd.env("PATH", &path).env("SSH_AUTH_SOCK", "/from/the/caller");
+        if binary {
+            cmd.env("MINDER_TMUX", &wrapper);
+        } else {
+            cmd.env_remove("MINDER_TMUX");
+        }
+        cmd.args(args).output().unwrap()
     };
-    assert_eq!(sessions(env.tmux(&["list-sessions", "-F", "#{session_name}"])), ["cmd-here", "keeper"]);
-    assert_eq!(sessions(env.minder_tmux_on("elsewhere", &["list-sessions", "-F", "#{session_name}"])), ["cmd-there"]);
-    // A `new` that fails before tmux is asked leaves no client either.
-    env.fail(&["new", "here", "--", "sleep", "30"], 1);
-    assert!(clients().is_empty(), "{:?}", clients());
+    let ok = |args: &[&str], binary: bool| {
+        let out = minder(args, binary);
+        assert!(out.status.success(), "minder {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let called = || std::fs::read_to_string(&calls).unwrap_or_default();
+
+    ok(&["new", "first", "--", "sleep", "30"], false);
+    assert!(called().contains("new-session"), "no server yet: the binary starts it\n{}", called());
+    let before = called();
+    ok(&["new", "second", "--", "sleep", "30"], false);
+    assert!(ok(&["ls"], false).contains("cmd-second"));
+    ok(&["show", "second"], false);
+    ok(&["send", "second", "hello"], false);
+    ok(&["stop", "second"], false);
+    ok(&["rm", "--force", "second"], false);
+    assert_eq!(called(), before, "with a server up, no tmux process is started");
+
+    // A session minder did not make holds the name: tmux's own error, through either client.
+    env.tmux(&["new-session", "-d", "-s", "cmd-taken", "sleep", "30"]);
+    for binary in [false, true] {
+        let out = minder(&["new", "taken", "--", "sleep", "30"], binary);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("a tmux session named `cmd-taken` already exists"), "binary {binary}: {stderr}");
+    }
+    assert!(called().len() > before.len(), "MINDER_TMUX is run for every call");
+
+    // The caller's environment reaches tmux whole: `update-environment` takes SSH_AUTH_SOCK.
+    ok(&["new", "third", "--", "sleep", "30"], true);
+    ok(&["new", "fourth", "--", "sleep", "30"], false);
+    for session in ["=cmd-third", "=cmd-fourth"] {
+        let shown = env.tmux(&["show-environment", "-t", session, "SSH_AUTH_SOCK"]);
+        assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), "SSH_AUTH_SOCK=/from/the/caller", "{session}");
+    }
 }
 
 #[test]

@@ -69,6 +69,14 @@ pub fn tmux_bin() -> String {
     std::env::var("MINDER_TMUX").unwrap_or_else(|_| "tmux".into())
 }
 
+/// The tmux the tests drive, as an absolute path (for a wrapper to exec, or `MINDER_TMUX`).
+pub fn tmux_path() -> String {
+    let out = std::process::Command::new("sh").args(["-c", "command -v \"$0\"", &tmux_bin()]).output().unwrap();
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(path.starts_with('/'), "tmux not found: {:?}", tmux_bin());
+    path
+}
+
 pub fn agent(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/agents").join(name).display().to_string()
 }
