@@ -78,7 +78,7 @@ pub fn remove_damaged(ctx: &Ctx, name: &str) -> Result<()> {
 }
 
 /// Remove a folder, retrying briefly if a straggling writer adds a file meanwhile.
-fn remove_tree(root: &std::path::Path) -> Result<()> {
+pub(crate) fn remove_tree(root: &std::path::Path) -> Result<()> {
     let mut attempt = 0;
     loop {
         match std::fs::remove_dir_all(root) {

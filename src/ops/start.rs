@@ -93,7 +93,7 @@ pub fn start(ctx: &Ctx, mut plan: Plan) -> Result<Record> {
                     let _ = std::fs::remove_dir_all(&checkpoint_dir);
                 }
             }
-            let _ = std::fs::remove_dir_all(store.paths(&plan.name).root);
+            let _ = crate::ops::remove::remove_tree(&store.paths(&plan.name).root);
             Err(e)
         }
     }
@@ -489,17 +489,22 @@ fn abandon(
 ) -> anyhow::Error {
     let who = crate::tmux::Identity::Id(minder_id.to_string());
     let listed = tmux.list_all_panes();
-    let ours: Vec<String> = match &listed {
-        Ok(panes) => panes.iter().filter(|p| p.minder_id == minder_id).map(|p| p.session_id.clone()).collect(),
+    let ours: Vec<&crate::tmux::PaneInfo> = match &listed {
+        Ok(panes) => panes.iter().filter(|p| p.minder_id == minder_id).collect(),
         Err(_) => Vec::new(),
     };
     let mut cleaned = listed.is_ok();
     let killed = !ours.is_empty();
-    for session in ours {
-        cleaned &= tmux.batch_if(&session, &who, &[tmux_cmd!["kill-session", "-t", session]]).is_ok();
+    // A pane whose pipe is open has a sink, started or starting (it may not have made its
+    // FIFO yet).
+    let sink_started = ours.iter().any(|p| p.pipe) || paths.wake_fifo().exists();
+    for pane in ours {
+        let session = &pane.session_id;
+        cleaned &= tmux.batch_if(session, &who, &[tmux_cmd!["kill-session", "-t", session]]).is_ok();
     }
-    if killed && paths.wake_fifo().exists() {
-        // Its sink gets EOF and writes its last bytes: let it finish before the folder goes.
+    if killed && sink_started {
+        // Its sink gets EOF and writes its last bytes, `sink-done` last: let it finish before
+        // the folder goes, or it would write into a folder being removed.
         crate::store::wait_sink_drained(paths, std::time::Duration::from_secs(3));
     }
     if cleaned {

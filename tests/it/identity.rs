@@ -292,7 +292,12 @@ fn a_new_whose_tmux_call_is_too_slow(env: Env) {
     assert!(err.contains("did not answer within 0.5s"), "{err}");
     assert!(start.elapsed() < Duration::from_secs(4), "new took {:?}", start.elapsed());
     assert!(!has_session(&env, "=cmd-slow"), "the half-made session was left running");
-    assert!(!session_dir(&env, "cmd-slow").exists(), "records (or the environment) left behind");
+    let left = |dir: &std::path::Path| {
+        let out = std::process::Command::new("find").arg(dir).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let folder = session_dir(&env, "cmd-slow");
+    assert!(!folder.exists(), "records (or the environment) left behind:\n{}", left(&folder));
     let handoff = run.path().join("minder/env");
     if std::path::Path::new("/dev/shm").is_dir() {
         assert!(handoff.is_dir(), "the environment was not handed over in memory");
