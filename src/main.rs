@@ -56,7 +56,10 @@ fn run() {
                 std::process::exit(code);
             }
         }
-        let _ = writeln!(std::io::stderr(), "error: {}", minder::error::one_line(&err));
+        // An error may carry text from outside (tmux's or git's words, a path): it reaches
+        // the terminal with its control characters shown, not obeyed.
+        let text = minder::error::one_line(&err);
+        let _ = writeln!(std::io::stderr(), "error: {}", minder::render::sanitize::for_terminal(&text));
         std::process::exit(code);
     }
 }

@@ -151,8 +151,9 @@ pub fn note_tmux_errors<'a>(ctx: &Ctx, observed: impl IntoIterator<Item = &'a Ob
         if let Some(e) = o.tmux_error.as_deref().filter(|e| !said.contains(e)) {
             said.push(e);
             ctx.note(&format!(
-                "warning: tmux was not asked about `{}` and others on its server: {e}; showing what was last recorded",
-                o.record.name
+                "warning: tmux was not asked about `{}` and others on its server: {}; showing what was last recorded",
+                o.record.name,
+                crate::render::sanitize::one_line(e)
             ));
         }
     }

@@ -56,6 +56,10 @@ const MSG_WRITE_CLOSE: u32 = 306;
 const CLIENT_UTF8: u64 = 0x10000;
 const CLIENT_DEFAULTSOCKET: u64 = 0x8000000;
 
+/// The most a command's answer may hold. tmux's answers to minder are lines of formats and a
+/// pane's screen; a server that writes more is not one to believe, and is not held in memory.
+const MAX_ANSWER: usize = 64 << 20;
+
 /// Why a command was not handed to the server. Nothing of it ran.
 #[derive(Debug)]
 pub enum NotRun {
@@ -164,6 +168,9 @@ impl Client {
                             return Err(Failed::Lost(format!("tmux wrote to stream {stream}, never opened")));
                         };
                         let data = &message.data[4..];
+                        if answer.stdout.len() + answer.stderr.len() + data.len() > MAX_ANSWER {
+                            return Err(Failed::Lost(format!("tmux wrote more than {} MiB", MAX_ANSWER >> 20)));
+                        }
                         if stdout {
                             answer.stdout.extend_from_slice(data);
                         } else {
@@ -216,9 +223,14 @@ impl Client {
         }
     }
 
+    /// Answer the server. A server that has closed its side may still have sent the rest of
+    /// the answer (its writes, the exit): a failed reply is left for the reads to settle.
     fn reply(&mut self, kind: u32, ints: &[u32]) -> Result<(), Failed> {
         let data: Vec<u8> = ints.iter().flat_map(|i| i.to_ne_bytes()).collect();
-        self.socket.write_all(&frame(kind, &data)).map_err(|e| Failed::Lost(format!("lost the server: {e}")))
+        if let Err(e) = self.socket.write_all(&frame(kind, &data)) {
+            tracing::debug!(%e, "tmux closed its side before the client's reply");
+        }
+        Ok(())
     }
 }
 
@@ -492,6 +504,22 @@ mod tests {
         });
         let answer = client.run(&["save-buffer".into()], soon()).unwrap();
         assert_eq!(answer, Answer { status: 0, stdout: vec![], stderr: b"bye\n".to_vec() });
+    }
+
+    #[test]
+    fn an_answer_past_its_bound_is_dropped_not_held() {
+        let client = serve(|s, buf| {
+            read_until(s, buf, MSG_COMMAND);
+            s.write_all(&frame(MSG_WRITE_OPEN, &ints(&[1, 1, 0]))).unwrap();
+            read_until(s, buf, MSG_WRITE_READY);
+            let chunk = frame(MSG_WRITE, &[ints(&[1]), vec![b'x'; 16000]].concat());
+            // Until the client hangs up.
+            while s.write_all(&chunk).is_ok() {}
+        });
+        match client.run(&["capture-pane".into()], soon()) {
+            Err(Failed::Lost(why)) => assert_eq!(why, "tmux wrote more than 64 MiB"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

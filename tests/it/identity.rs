@@ -531,3 +531,81 @@ fn an_agent_cannot_hide_its_session_or_lend_its_identity() {
     assert!(env.run(&["logs", "hide"]).contains("got INT"), "the agent was interrupted");
     assert!(has_session(&env, "=cmd-hide"), "the person's session is untouched");
 }
+
+// ---- Something else at the server's socket --------------------------------------------------
+
+/// One message of tmux's client protocol (an imsg: type, length, flags, protocol version, pid).
+fn tmux_message(kind: u32, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&kind.to_ne_bytes());
+    out.extend_from_slice(&((16 + data.len()) as u16).to_ne_bytes());
+    out.extend_from_slice(&0u16.to_ne_bytes());
+    out.extend_from_slice(&8u32.to_ne_bytes());
+    out.extend_from_slice(&u32::MAX.to_ne_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// A program that is not tmux listens where the session's server did, and answers every client
+/// as tmux would, with words full of control sequences, or says nothing at all. minder gives up
+/// within its deadline, believes nothing it says (the session is not shown as live), and shows
+/// its words with their control characters escaped: they never reach the terminal as they are.
+#[test]
+fn an_impostor_at_the_servers_socket_is_neither_believed_nor_obeyed() {
+    use std::io::{Read, Write};
+    let env = Env::new();
+    env.run(&["new", "imp", "--", "sleep", "30"]);
+    let socket = PathBuf::from(env.tmux_out(&["display-message", "-p", "#{socket_path}"]).trim());
+    kill_server(&env);
+    let _ = std::fs::remove_file(&socket);
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // Gone before the Env's own teardown asks the server at this socket to end, however the
+    // test ends (a silent impostor would keep that `kill-server` waiting).
+    struct Unbind(PathBuf);
+    impl Drop for Unbind {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _unbind = Unbind(socket.clone());
+    let silent = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let quiet = silent.clone();
+    std::thread::spawn(move || {
+        let ints = |v: &[i32]| v.iter().flat_map(|i| i.to_ne_bytes()).collect::<Vec<u8>>();
+        let mut held = Vec::new();
+        for mut client in listener.incoming().flatten() {
+            let mut buf = [0u8; 65536];
+            let _ = client.set_read_timeout(Some(Duration::from_millis(200)));
+            let _ = client.read(&mut buf);
+            if quiet.load(std::sync::atomic::Ordering::SeqCst) {
+                held.push(client);
+                continue;
+            }
+            let mut answer = tmux_message(303, &ints(&[2, 2, 0]));
+            answer.extend(tmux_message(304, &[ints(&[2]), b"\x1b]0;pwned\x07\x1b[2Jgone\n".to_vec()].concat()));
+            answer.extend(tmux_message(203, &ints(&[1])));
+            let _ = client.write_all(&answer);
+        }
+    });
+    let run = |args: &[&str]| {
+        let started = Instant::now();
+        let out = env.minder().env("MINDER_TMUX_TIMEOUT_MS", "700").args(args).output().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(10), "minder {args:?} took {:?}", started.elapsed());
+        let all = [out.stdout, out.stderr].concat();
+        assert!(
+            !all.contains(&0x1b) && !all.contains(&0x07),
+            "minder {args:?} let control characters through: {all:?}"
+        );
+        String::from_utf8_lossy(&all).into_owned()
+    };
+    for silent_now in [false, true] {
+        silent.store(silent_now, std::sync::atomic::Ordering::SeqCst);
+        let text = run(&["show", "imp"]);
+        assert!(text.contains("showing what was last recorded"), "an impostor's answer was believed:\n{text}");
+        let said = if silent_now { "did not answer within 0.7s" } else { "\\e]0;pwned" };
+        assert!(text.contains(said), "{text}");
+        let text = run(&["send", "imp", "hello"]);
+        assert!(text.contains("nothing was sent"), "{text}");
+        run(&["ls"]);
+    }
+}
