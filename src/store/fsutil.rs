@@ -38,46 +38,34 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         .with_context(|| format!("cannot set permissions of `{}`", path.display()))
 }
 
-/// Open `path` for appending, creating it 0600. The mode is forced after opening because the
-/// umask can strip bits from the mode given to open(2). A FIFO or a link put in the file's
-/// place (an event log, the sink's error log) fails at once instead of blocking the writer:
-/// O_NONBLOCK (no effect on a regular file's writes), O_NOFOLLOW.
+/// Open `path` for appending, creating it 0600. A FIFO or a link put in the file's place (an
+/// event log, the sink's error log) fails at once instead of blocking the writer: O_NONBLOCK
+/// (no effect on a regular file's writes), O_NOFOLLOW.
 pub fn open_private_append(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-        .mode(FILE_MODE)
-        .open(path)
-        .with_context(|| format!("cannot open `{}`", path.display()))?;
-    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
-    Ok(file)
+    let mut options = OpenOptions::new();
+    options.create(true).append(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    open_private(path, &options, "open")
 }
 
 /// Create (or truncate) `path` for writing with mode 0600.
 pub fn create_private_file(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .mode(FILE_MODE)
-        .open(path)
-        .with_context(|| format!("cannot create `{}`", path.display()))?;
-    file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
-        .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
-    Ok(file)
+    let mut options = OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    open_private(path, &options, "create")
 }
 
 /// Create `path` for writing with mode 0600, refusing anything already there (a file, a link).
 pub fn create_new_private_file(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .mode(FILE_MODE)
-        .open(path)
-        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true).custom_flags(libc::O_NOFOLLOW);
+    open_private(path, &options, "create")
+}
+
+/// Open `path` as `options` say, a file it creates being 0600. The mode is forced after
+/// opening because the umask can strip bits from the mode given to open(2).
+fn open_private(path: &Path, options: &OpenOptions, verb: &str) -> Result<File> {
+    let file =
+        options.clone().mode(FILE_MODE).open(path).with_context(|| format!("cannot {verb} `{}`", path.display()))?;
     file.set_permissions(fs::Permissions::from_mode(FILE_MODE))
         .with_context(|| format!("cannot set permissions of `{}`", path.display()))?;
     Ok(file)

@@ -133,11 +133,7 @@ impl Store {
     /// `update` without the fsync, for `new`'s hot path: the record is replaced by rename,
     /// which readers see whole, and it is rewritten durably at its next state change.
     pub fn update_quick<T>(&self, name: &str, f: impl FnOnce(&mut Record) -> T) -> Result<(Record, T)> {
-        let _guard = self.lock_session(name)?;
-        let mut record = self.load(name)?;
-        let out = f(&mut record);
-        self.save_quick(&record)?;
-        Ok((record, out))
+        self.finish_update(self.begin_update(name)?, f)
     }
 
     /// Begin `update_quick` of session `name` ahead of its change: its lock is taken and the
